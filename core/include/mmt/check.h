@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.h - the invariant catalogue, VM_BUG_ON, and the checker.
+ *
+ * Invariants (numbered as in ../shared/DESIGN.md section 3; the checks that
+ * enforce each are listed at the top of core/src/check.c):
+ *
+ *   1 MAPCOUNT   folio mapcount == ptes mapping it (device-private entries count)
+ *   2 REFCOUNT   refcount == mapcount + cache refs + isolation at quiescence;
+ *                free frames have refcount 0, mapcount 0, no pte pointing there
+ *   3 MIGRATION  no migration entry at quiescence; during a migration every
+ *                migration entry points at a locked folio under migration
+ *   4 SWAPMAP    slot count == swap ptes; SWAP_HAS_CACHE iff in swap cache;
+ *                reserved types never index a swap device
+ *   5 RMAP       every pte of a folio lies in a VMA that the folio's rmap
+ *                reaches, at the address folio->index gives
+ *   6 ANONVMA    chains and lists agree, refcounts and degrees right,
+ *                no freed anon_vma reachable
+ *   7 EXCLUSIVE  writable anon pte => AnonExclusive, mapped once;
+ *                AnonExclusive => mapped at most once
+ *   8 PROT       writable pte / write migration entry only in VM_WRITE VMAs;
+ *                COW-shared pages read-only everywhere
+ *   9 RSS        mm counters == its ptes
+ *  10 KSM        (later)
+ *  11 DEVICE     (later)
+ *  12 DATA       every read matches the reference model
+ *  13 LEAK       nothing left once every process exited and swap is off
+ *  14 LOCKORDER  locks taken in the documented order
+ *
+ * Violations found by the checker, by VM_BUG_ON in the model, or by the
+ * executor's data oracle all land in one place, the report, which keeps the
+ * first violation and a count.
+ */
+#ifndef MMT_CHECK_H
+#define MMT_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/kprim.h"
+
+struct folio;
+struct mm_struct;
+struct vm_area_struct;
+struct anon_vma;
+struct swap_info_struct;
+struct address_space;
+
+enum mmt_invariant {
+	INV_NONE = 0,
+	INV_MAPCOUNT,
+	INV_REFCOUNT,
+	INV_MIGRATION,
+	INV_SWAPMAP,
+	INV_RMAP,
+	INV_ANONVMA,
+	INV_EXCLUSIVE,
+	INV_PROT,
+	INV_RSS,
+	INV_KSM,
+	INV_DEVICE,
+	INV_DATA,
+	INV_LEAK,
+	INV_LOCKORDER,
+	INV_DEADLOCK,	/* the scheduler found no runnable task */
+	INV_BUG,	/* a VM_BUG_ON with no more specific invariant */
+	NR_INVARIANTS
+};
+
+const char *mmt_invariant_name(enum mmt_invariant inv);
+/* "MAPCOUNT" -> INV_MAPCOUNT; INV_NONE if unknown */
+enum mmt_invariant mmt_invariant_lookup(const char *name);
+
+struct mmt_violation {
+	enum mmt_invariant inv;
+	char object[64];	/* "folio pfn 12", "mm p1 (id 3)", "swap type 0 slot 4" */
+	char msg[256];
+};
+
+struct mmt_report {
+	unsigned long count;		/* violations seen */
+	struct mmt_violation first;	/* the first one, in full */
+	uint64_t inv_mask;		/* a bit per invariant that fired */
+};
+
+/* the report violations go to (one per world; reset with the world) */
+extern struct mmt_report mmt_report;
+void mmt_report_reset(void);
+
+/* Record a violation.  Thread-safe.  Never returns early, never aborts. */
+void mmt_violation(enum mmt_invariant inv, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * VM_BUG_ON: always compiled in.  Records the violation (naming the object)
+ * and abandons the run: the model is in a state the kernel would have oopsed
+ * in.  Use VM_WARN_ON for a violation the model can survive.
+ */
+#define VM_BUG_ON(cond, inv, objfmt, ...)						\
+	do {										\
+		if (__builtin_expect(!!(cond), 0))					\
+			mmt_bug(inv, __FILE__, __LINE__, #cond, objfmt, ##__VA_ARGS__);	\
+	} while (0)
+#define VM_WARN_ON(cond, inv, objfmt, ...)						\
+	do {										\
+		if (__builtin_expect(!!(cond), 0))					\
+			mmt_warn(inv, __FILE__, __LINE__, #cond, objfmt, ##__VA_ARGS__); \
+	} while (0)
+#define VM_BUG_ON_FOLIO(cond, inv, folio) \
+	VM_BUG_ON(cond, inv, "folio pfn %u", (unsigned)(folio)->pfn)
+
+_Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,
+		       const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void mmt_warn(enum mmt_invariant inv, const char *file, int line,
+	      const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/*
+ * One check_* per model object, for the checker and for unit tests.  Each
+ * reports every violation it finds through mmt_violation() and returns the
+ * number found.  They read the world without locks: call them only at
+ * quiescent points (no task inside an operation).
+ */
+int check_folio(struct folio *folio);
+int check_mm(struct mm_struct *mm);		/* its VMAs, ptes, RSS */
+int check_vma(struct vm_area_struct *vma);
+int check_anon_vma(struct anon_vma *av);
+int check_swap_info(struct swap_info_struct *si);
+int check_mapping(struct address_space *m);
+
+/* Run every check over the whole world.  Returns violations found. */
+int check_world(void);
+/* LEAK: the world must be empty (every process gone, swap off). */
+int check_world_empty(void);
+
+#endif /* MMT_CHECK_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec.h - the executor: runs a program against the model, checks every
+ * invariant at quiescent points and every read against the reference model
+ * (the DATA oracle), and says what went wrong.
+ *
+ * Each task (@N) of a program is a fiber under the deterministic scheduler
+ * (kprim.h, KP_SCHED).  Decision points are numbered; the decision at point
+ * k is taken from the program's schedule line if it has an entry k naming a
+ * runnable task, else by the default policy: keep running the task that
+ * reached the point if it can run, otherwise the lowest-numbered runnable
+ * task.  A single-task program therefore needs no schedule.  The decisions
+ * actually taken are returned, so a finding can be printed with the exact
+ * schedule that replays it.
+ */
+#ifndef MMT_EXEC_H
+#define MMT_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmt/check.h"
+#include "mmt/kprim.h"
+#include "mmt/program.h"
+
+struct mmt_exec_opts {
+	uint64_t inject;		/* bug switches (inject.h), OR'ed with the env's */
+	bool check_each_op;		/* full check_world() after every op (default on) */
+	bool stop_on_violation;		/* default on */
+	FILE *trace;			/* if set, one line per op with its outcome */
+	struct kp_decider *decider;	/* NULL: the program's schedule, then the default */
+};
+
+void mmt_exec_opts_default(struct mmt_exec_opts *o);
+
+enum mmt_exec_status {
+	EXEC_PASS = 0,		/* every invariant and assertion held */
+	EXEC_VIOLATION,		/* an invariant fired (report in .violation) */
+	EXEC_ASSERT,		/* an asserted outcome or value did not match */
+	EXEC_DIVERGED,		/* the schedule named a task that could not run */
+	EXEC_SETUP,		/* the world could not be built from the program */
+};
+
+struct mmt_exec_result {
+	enum mmt_exec_status status;
+	struct mmt_violation violation;	/* EXEC_VIOLATION */
+	long fail_op;			/* index of the op being run or just run, or -1 */
+	char msg[512];			/* human-readable, one line */
+	unsigned long ops_done;
+	uint8_t *schedule;		/* decisions taken (malloc'd; free with _free) */
+	size_t nr_schedule;
+};
+
+int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
+	     struct mmt_exec_result *r);
+void mmt_exec_result_free(struct mmt_exec_result *r);
+/* print the failure report: what, which object, the op trace */
+void mmt_exec_report(FILE *f, const char *path, const struct mmt_program *p,
+		     const struct mmt_exec_result *r);
+
+#endif /* MMT_EXEC_H */

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * folio.h - physical memory: NUMA nodes, page frames, folios.
+ *
+ * Every frame of the world is a struct folio in one array indexed by pfn
+ * (order-0 only for now: a folio has exactly one struct page, but the fields
+ * for large folios are in place so that PTE- and PMD-mapped THPs can come
+ * without a layout change).  One extra folio past the last frame is the zero
+ * page: reserved, never freed, never counted in mapcount or refcount.
+ *
+ * Counting rules (the REFCOUNT invariant, see check.h):
+ *   refcount = mapcount            one per PTE that maps it
+ *            + swapcache ? 1 : 0   the swap cache's reference
+ *            + pagecache ? 1 : 0   the page cache's reference
+ *            + isolated ? 1 : 0    taken off the LRU by migration/reclaim
+ *            + transient refs      held by an operation in progress
+ * A migration entry holds no reference: the migrating task's isolation
+ * reference is what keeps the folio alive, as in the kernel.
+ * mapcount is kept -1 based in page->_mapcount like the kernel's.
+ */
+#ifndef MMT_FOLIO_H
+#define MMT_FOLIO_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/kprim.h"
+#include "mmt/list.h"
+#include "mmt/pte.h"
+
+/* folio->flags bits */
+enum pageflags {
+	PG_locked = 0,
+	PG_referenced,
+	PG_uptodate,
+	PG_dirty,
+	PG_lru,
+	PG_active,
+	PG_swapbacked,	/* anon or shmem: backed by swap, not by a file */
+	PG_swapcache,	/* folio->private holds its swp_entry_t */
+	PG_reserved,	/* the zero page */
+	PG_isolated,	/* model-only: isolated from the LRU by migration/reclaim */
+	PG_migrating,	/* model-only: source folio of a migration in progress */
+	PG_reclaim,
+	NR_PAGEFLAGS
+};
+
+/* page->flags bits (per page, not per folio) */
+enum page_pageflags {
+	PG_anon_exclusive = 0,
+};
+
+/* folio->mapping low bit: the rest is a struct anon_vma * */
+#define PAGE_MAPPING_ANON	0x1ul
+
+struct page {
+	atomic_int _mapcount;		/* -1 when unmapped */
+	_Atomic unsigned long flags;	/* PG_anon_exclusive */
+};
+
+struct anon_vma;
+struct address_space;
+
+struct folio {
+	_Atomic unsigned long flags;
+	atomic_int _refcount;
+	struct page page;		/* order-0: the one page */
+	atomic_int _entire_mapcount;	/* PMD mappings, -1 based (unused at order 0) */
+	uint8_t order;
+	uint8_t nid;
+	uint32_t pfn;
+	uintptr_t mapping;		/* anon_vma | PAGE_MAPPING_ANON, or address_space * */
+	uint64_t index;			/* page offset in the anon_vma / file */
+	uint64_t private;		/* swp_entry_t.val while PG_swapcache */
+	_Atomic uint64_t value;		/* the page's contents: one 64-bit word */
+	struct list_head lru;		/* on node LRU or node free list */
+	uint64_t lru_seq;		/* LRU age: lower is older */
+	uint32_t migrate_dst;		/* while PG_migrating: pfn of the destination */
+	struct kp_lockinfo lockinfo;	/* for PG_locked */
+};
+
+#define MMT_MAX_NODES 8
+
+struct pglist_data {
+	int node_id;
+	spinlock_t lock;		/* LC_ZONE: free list */
+	struct list_head free_list;
+	uint32_t first_pfn, nr_frames, nr_free;
+	uint32_t next_fresh;		/* frames never handed out: O(used) reset */
+	spinlock_t lru_lock;		/* LC_LRU */
+	struct list_head lru;		/* oldest first */
+};
+
+/* flags */
+static inline bool folio_test(const struct folio *f, int bit)
+{
+	return (atomic_load(&((struct folio *)f)->flags) >> bit) & 1;
+}
+static inline void folio_set(struct folio *f, int bit) { atomic_fetch_or(&f->flags, 1ul << bit); }
+static inline void folio_clear(struct folio *f, int bit) { atomic_fetch_and(&f->flags, ~(1ul << bit)); }
+
+#define FOLIO_FLAG_FUNCS(name, bit)							\
+	static inline bool folio_test_##name(const struct folio *f) { return folio_test(f, bit); } \
+	static inline void folio_set_##name(struct folio *f) { folio_set(f, bit); }		\
+	static inline void folio_clear_##name(struct folio *f) { folio_clear(f, bit); }
+FOLIO_FLAG_FUNCS(locked, PG_locked)
+FOLIO_FLAG_FUNCS(referenced, PG_referenced)
+FOLIO_FLAG_FUNCS(uptodate, PG_uptodate)
+FOLIO_FLAG_FUNCS(dirty, PG_dirty)
+FOLIO_FLAG_FUNCS(lru, PG_lru)
+FOLIO_FLAG_FUNCS(active, PG_active)
+FOLIO_FLAG_FUNCS(swapbacked, PG_swapbacked)
+FOLIO_FLAG_FUNCS(swapcache, PG_swapcache)
+FOLIO_FLAG_FUNCS(reserved, PG_reserved)
+FOLIO_FLAG_FUNCS(isolated, PG_isolated)
+FOLIO_FLAG_FUNCS(migrating, PG_migrating)
+#undef FOLIO_FLAG_FUNCS
+
+static inline bool PageAnonExclusive(const struct page *p)
+{
+	return (atomic_load(&((struct page *)p)->flags) >> PG_anon_exclusive) & 1;
+}
+static inline void SetPageAnonExclusive(struct page *p)
+{
+	atomic_fetch_or(&p->flags, 1ul << PG_anon_exclusive);
+}
+static inline void ClearPageAnonExclusive(struct page *p)
+{
+	atomic_fetch_and(&p->flags, ~(1ul << PG_anon_exclusive));
+}
+
+static inline bool folio_test_anon(const struct folio *f)
+{
+	return (f->mapping & PAGE_MAPPING_ANON) != 0;
+}
+static inline struct anon_vma *folio_anon_vma(const struct folio *f)
+{
+	if (!folio_test_anon(f))
+		return 0;
+	return (struct anon_vma *)(f->mapping - PAGE_MAPPING_ANON);
+}
+static inline struct address_space *folio_mapping(const struct folio *f)
+{
+	if (folio_test_anon(f))
+		return 0;
+	return (struct address_space *)f->mapping;
+}
+static inline struct page *folio_page(struct folio *f, unsigned i) { (void)i; return &f->page; }
+static inline struct folio *page_folio(struct page *p) { return container_of(p, struct folio, page); }
+
+static inline int folio_ref_count(const struct folio *f)
+{
+	return atomic_load(&((struct folio *)f)->_refcount);
+}
+static inline int folio_mapcount(const struct folio *f)
+{
+	return atomic_load(&((struct folio *)f)->page._mapcount) + 1;
+}
+static inline bool folio_mapped(const struct folio *f) { return folio_mapcount(f) > 0; }
+static inline swp_entry_t folio_swap_entry(const struct folio *f)
+{
+	return (swp_entry_t){ f->private };
+}
+static inline bool is_zero_folio(const struct folio *f) { return folio_test_reserved(f); }
+
+/* physical memory ----------------------------------------------------- */
+
+struct folio *pfn_folio(uint64_t pfn);		/* NULL when no such frame */
+uint64_t folio_pfn(const struct folio *f);
+uint32_t nr_frames_total(void);
+struct folio *zero_folio(void);
+uint64_t zero_pfn(void);
+
+/*
+ * Allocate one frame on @nid, falling back to the other nodes in order when
+ * @nid is full and !@exact; NULL when memory is exhausted.  The folio comes
+ * back with refcount 1, mapcount 0, no flags, value 0.
+ * Locks: takes the node's LC_ZONE lock.
+ */
+struct folio *folio_alloc(int nid, bool exact);
+
+void folio_get(struct folio *f);
+/* drop a reference; the last one frees the frame back to its node */
+void folio_put(struct folio *f);
+/* for refs dropped in bulk, e.g. folio_put_refs(f, nr) */
+void folio_put_refs(struct folio *f, int nr);
+
+/* PG_locked.  folio_lock sleeps; callers must follow the lock order. */
+void folio_lock(struct folio *f);
+bool folio_trylock(struct folio *f);
+void folio_unlock(struct folio *f);
+void folio_wait_locked(struct folio *f);
+
+/* LRU: a folio on the LRU has PG_lru and sits on its node's list. */
+void folio_add_lru(struct folio *f);
+/* take off the LRU with a reference; false if it was not on it */
+bool folio_isolate_lru(struct folio *f);
+void folio_putback_lru(struct folio *f);
+/* unlink from the LRU (no ref change) before the frame is freed */
+void folio_del_lru(struct folio *f);
+void folio_mark_accessed(struct folio *f);
+
+#endif /* MMT_FOLIO_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * inject.h - the bug zoo's run-time switches.
+ *
+ * Each switch puts one historical kernel bug back into the model, at the
+ * place where the kernel had it.  A switch is off unless --inject NAME or
+ * MMT_INJECT=NAME[,NAME...] turns it on.
+ */
+#ifndef MMT_INJECT_H
+#define MMT_INJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mmt_bug {
+	BUG_ANON_VMA_HEAD_INSERT,
+	BUG_FORK_MIGRATION_WRITE_FLAG,
+	BUG_MPROTECT_KEEPS_WRITE_MIGRATION,
+	BUG_SWAPON_TYPE_OVERLAP,
+	NR_MMT_BUGS
+};
+
+struct mmt_bug_info {
+	const char *name;	/* --inject NAME */
+	const char *seed;	/* ../shared/seeds file it comes from */
+	const char *caught_by;	/* the invariants expected to fire */
+	const char *what;	/* one line */
+};
+
+extern const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS];
+
+/* the switches in force (a bit per enum mmt_bug) */
+extern _Atomic uint64_t mmt_injected_mask;
+
+static inline bool mmt_injected(enum mmt_bug b)
+{
+	return (mmt_injected_mask >> b) & 1;
+}
+
+/* NAME -> enum, or -1 */
+int mmt_bug_lookup(const char *name);
+/* parse "a,b,c"; returns 0, or -1 with the bad name copied to @bad */
+int mmt_inject_parse(const char *list, uint64_t *mask, char *bad, unsigned badlen);
+/* apply $MMT_INJECT on top of the current mask; -1 on a bad name */
+int mmt_inject_from_env(void);
+
+#endif /* MMT_INJECT_H */

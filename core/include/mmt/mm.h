@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.h - processes (mm_struct), VMAs, page tables, faults and the
+ * syscall-level operations the program language drives.
+ *
+ * Addresses are page numbers: the model has no byte offsets, so "addr" is
+ * always a virtual page number and a length is a count of pages.  Page
+ * numbers run from 0 to 2^32-1 (MMT_TASK_SIZE), as in the .mmt language.
+ *
+ * Page tables have four levels (pgd -> pud -> pmd -> pte table), 5+9+9+9
+ * bits.  The upper levels are populated under mm->page_table_lock; each pte
+ * table has its own split lock (ptl).  Tables are freed at exit.
+ *
+ * Return convention: 0 or a negative errno, exactly as the syscall would
+ * return it on Linux for the same arguments.
+ */
+#ifndef MMT_MM_H
+#define MMT_MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/folio.h"
+#include "mmt/kprim.h"
+#include "mmt/list.h"
+#include "mmt/pte.h"
+
+#define MMT_TASK_SIZE		(1ull << 32)	/* first page number past the window */
+#define PTRS_PER_PTE		512
+#define PTRS_PER_PMD		512
+#define PTRS_PER_PUD		512
+#define PTRS_PER_PGD		32
+#define PMD_SHIFT		9
+#define PUD_SHIFT		18
+#define PGDIR_SHIFT		27
+
+/* vm_flags */
+#define VM_READ		0x00000001ul
+#define VM_WRITE	0x00000002ul
+#define VM_EXEC		0x00000004ul
+#define VM_SHARED	0x00000008ul
+#define VM_MAYREAD	0x00000010ul
+#define VM_MAYWRITE	0x00000020ul
+#define VM_MAYEXEC	0x00000040ul
+#define VM_MAYSHARE	0x00000080ul
+#define VM_DONTCOPY	0x00020000ul
+#define VM_WIPEONFORK	0x02000000ul
+#define VM_HUGEPAGE	0x20000000ul
+#define VM_NOHUGEPAGE	0x40000000ul
+#define VM_MERGEABLE	0x80000000ul
+#define VM_UFFD_MISSING	0x00000200ul
+
+/* mmap prot and flags, Linux values */
+#define PROT_NONE	0
+#define PROT_READ	1
+#define PROT_WRITE	2
+#define PROT_EXEC	4
+#define MAP_SHARED	0x01
+#define MAP_PRIVATE	0x02
+#define MAP_ANONYMOUS	0x20
+
+/* madvise advice, Linux values */
+#define MADV_NORMAL	0
+#define MADV_WILLNEED	3
+#define MADV_DONTNEED	4
+#define MADV_DONTFORK	10
+#define MADV_DOFORK	11
+#define MADV_MERGEABLE	12
+#define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE	14
+#define MADV_NOHUGEPAGE	15
+#define MADV_WIPEONFORK	18
+#define MADV_KEEPONFORK	19
+#define MADV_COLD	20
+#define MADV_PAGEOUT	21
+
+enum mm_counter {
+	MM_FILEPAGES,	/* file-backed pages, mapped */
+	MM_ANONPAGES,	/* anon pages, mapped or under migration */
+	MM_SWAPENTS,	/* swap PTEs */
+	MM_SHMEMPAGES,	/* shmem (shared anonymous) pages */
+	NR_MM_COUNTERS
+};
+
+struct anon_vma;
+struct address_space;
+
+struct pgtable {
+	union {
+		struct pgtable *dir[PTRS_PER_PTE];	/* pgd/pud/pmd levels */
+		pte_t pte[PTRS_PER_PTE];		/* last level */
+	};
+	spinlock_t ptl;		/* LC_PTL, last level only */
+	uint32_t id;
+	uint8_t level;		/* 3 = pud, 2 = pmd, 1 = pte table */
+};
+
+struct vm_area_struct {
+	uint64_t vm_start, vm_end;	/* [vm_start, vm_end) in pages */
+	uint64_t vm_pgoff;		/* page offset of vm_start in anon_vma/file */
+	unsigned long vm_flags;
+	struct mm_struct *vm_mm;
+	struct list_head vm_list;	/* mm->mmap, sorted by address */
+	struct anon_vma *anon_vma;	/* serialized by mmap_lock + page_table_lock */
+	struct list_head anon_vma_chain;/* avc.same_vma, oldest anon_vma last */
+	struct address_space *vm_file;	/* file or shmem object; NULL for anon */
+	struct list_head shared;	/* mapping->i_mmap, insertion order */
+	uint32_t id;
+};
+
+struct mm_struct {
+	struct rw_semaphore mmap_lock;	/* LC_MMAP_LOCK */
+	spinlock_t page_table_lock;	/* LC_PAGE_TABLE_LOCK: upper levels, vma->anon_vma */
+	struct list_head mmap;		/* VMAs by address */
+	int map_count;
+	struct pgtable *pgd[PTRS_PER_PGD];
+	atomic_long rss_stat[NR_MM_COUNTERS];
+	struct list_head mmlist;	/* on the world's mmlist once it has swap ptes */
+	int home_node;			/* faults allocate here first */
+	uint32_t id;
+	bool dead;			/* exit_mmap has run */
+};
+
+static inline bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
+{
+	return vma->vm_file == 0;
+}
+static inline uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return vma->vm_pgoff + (addr - vma->vm_start);
+}
+static inline long get_mm_counter(struct mm_struct *mm, int member)
+{
+	return atomic_load(&mm->rss_stat[member]);
+}
+static inline void add_mm_counter(struct mm_struct *mm, int member, long v)
+{
+	atomic_fetch_add(&mm->rss_stat[member], v);
+}
+static inline void inc_mm_counter(struct mm_struct *mm, int member) { add_mm_counter(mm, member, 1); }
+static inline void dec_mm_counter(struct mm_struct *mm, int member) { add_mm_counter(mm, member, -1); }
+/* which counter a mapped folio counts in */
+int mm_counter(const struct folio *folio);
+
+/* ------------------------------------------------------------ VMAs */
+
+/* first VMA with vm_end > addr, or NULL.  Needs mmap_lock. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+/* the VMA containing addr, or NULL */
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, uint64_t addr);
+struct vm_area_struct *vma_next(struct vm_area_struct *vma);	/* NULL at the end */
+
+/* ------------------------------------------------------ page tables */
+
+/*
+ * Return the pte slot for @addr with its table's ptl held, or NULL if no pte
+ * table covers @addr (pte_offset_map_lock) / it could not be allocated
+ * (pte_alloc_map_lock).  Release with pte_unmap_unlock(ptl).
+ */
+pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
+pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
+void pte_unmap_unlock(spinlock_t *ptl);
+/* lockless peek for the invariant checker at quiescent points */
+pte_t *mmt_pte_peek(struct mm_struct *mm, uint64_t addr);
+/* visit every non-none pte of @mm in address order (checker, dumps) */
+void mmt_for_each_pte(struct mm_struct *mm,
+		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
+		      void *arg);
+
+static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, pte_t pte)
+{
+	(void)mm; (void)addr;
+	*ptep = pte;
+}
+static inline pte_t ptep_get(pte_t *ptep) { return *ptep; }
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_t *ptep)
+{
+	pte_t old = *ptep;
+	set_pte_at(mm, addr, ptep, __pte(0));
+	return old;
+}
+
+/*
+ * vm_normal_folio - the folio a present pte maps, or NULL for the zero page.
+ */
+struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
+
+/* ---------------------------------------------------------- faults */
+
+#define FAULT_FLAG_WRITE	0x01
+
+#define VM_FAULT_OOM		0x0001
+#define VM_FAULT_SIGBUS		0x0002
+#define VM_FAULT_SIGSEGV	0x0040
+#define VM_FAULT_RETRY		0x0400
+#define VM_FAULT_ERROR		(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+
+/* Needs mmap_lock for read. */
+unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
+
+/*
+ * A user load or store of the 64-bit word in page @addr, done the way the
+ * CPU would: walk the page table, fault if the pte does not allow it, retry.
+ * Returns 0, -EFAULT for SIGSEGV (no VMA, or protection), -ENOMEM for OOM.
+ * Takes mmap_lock for read around each fault.
+ */
+int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val);
+
+/* --------------------------------------------------- syscall level */
+
+struct mm_struct *mm_alloc(void);			/* spawn: new empty mm */
+int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm);	/* fork */
+void mmput(struct mm_struct *mm);			/* exit: exit_mmap + free */
+
+int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags);
+int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);
+int do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot);
+int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
+	      uint64_t new_addr, uint64_t new_len);
+int do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, int advice);
+
+/* helpers shared by memory.c, mmap.c, swap and migration (need ptl) */
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
+#endif /* MMT_MM_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * program.h - the .mmt reproducer language: its abstract syntax, the reader
+ * and the printer.  The grammar is documented in docs/mmt-language.md.
+ *
+ *   program  := "mmt 1" NL { line NL }
+ *   line     := [ "@" TASK ] op [ "=" VALUE ] [ "->" OUTCOME ]   | world | schedule
+ *   world    := "world" { KEY "=" NUMBER }       (nodes, frames, swap)
+ *   schedule := "schedule" { TASK }
+ *
+ * Addresses are page numbers and counts are pages.  Numbers are decimal or
+ * 0x hex.  '#' starts a comment.  Printing a parsed program gives its
+ * canonical text; parsing that text gives the same program back.
+ */
+#ifndef MMT_PROGRAM_H
+#define MMT_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MMT_MAX_PROCS	64	/* distinct process names in one program */
+#define MMT_MAX_TASKS	8	/* @0 .. @7 */
+#define MMT_NAME_MAX	32
+#define MMT_MAX_SCHEDULE 65536
+
+enum mmt_opcode {
+	OP_SPAWN,	/* spawn P */
+	OP_FORK,	/* fork P Q */
+	OP_EXIT,	/* exit P */
+	OP_MMAP,	/* mmap P ADDR N PROT FLAGS */
+	OP_MUNMAP,	/* munmap P ADDR N */
+	OP_MPROTECT,	/* mprotect P ADDR N PROT */
+	OP_MREMAP,	/* mremap P ADDR N NEWADDR NEWN */
+	OP_MADVISE,	/* madvise P ADDR N ADVICE */
+	OP_READ,	/* read P ADDR [= V] */
+	OP_WRITE,	/* write P ADDR V */
+	OP_MIGRATE,	/* migrate P ADDR N NODE [all] */
+	OP_SWAPON,	/* swapon ID SLOTS */
+	OP_SWAPOFF,	/* swapoff ID */
+	OP_RECLAIM,	/* reclaim N */
+	OP_CHECK,	/* check */
+	NR_MMT_OPCODES
+};
+
+/* outcomes: what an op returned */
+enum mmt_outcome {
+	OUT_OK = 0,
+	OUT_SEGV,
+	OUT_EINVAL,
+	OUT_ENOMEM,
+	OUT_EFAULT,
+	OUT_EBUSY,
+	OUT_EEXIST,
+	OUT_ENOENT,
+	OUT_EAGAIN,
+	OUT_EPERM,
+	OUT_ENODEV,
+	OUT_EACCES,
+	NR_MMT_OUTCOMES
+};
+
+/* .mmt prot words */
+enum mmt_prot { MPROT_NONE, MPROT_R, MPROT_W, MPROT_RW, NR_MPROT };
+/* .mmt mmap flag bits */
+#define MFL_PRIVATE	0x1
+#define MFL_SHARED	0x2
+#define MFL_ANON	0x4
+
+enum mmt_advice {
+	ADV_NORMAL, ADV_WILLNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_COLD,
+	ADV_MERGEABLE, ADV_UNMERGEABLE, ADV_DONTFORK, ADV_DOFORK,
+	ADV_HUGEPAGE, ADV_NOHUGEPAGE, ADV_WIPEONFORK, ADV_KEEPONFORK,
+	NR_MMT_ADVICE
+};
+
+struct mmt_op {
+	uint8_t code;		/* enum mmt_opcode */
+	uint8_t task;		/* @N, 0 by default */
+	uint8_t proc;		/* index into names[] (all ops but swapon/off, reclaim, check) */
+	uint8_t proc2;		/* fork's child */
+	uint8_t prot;		/* enum mmt_prot */
+	uint8_t mflags;		/* MFL_* */
+	uint8_t advice;		/* enum mmt_advice */
+	bool all;		/* migrate ... all (MPOL_MF_MOVE_ALL) */
+	bool has_expect_value;	/* read ... = V */
+	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
+	uint64_t addr, len;	/* pages; swapon: ID, SLOTS; swapoff: ID; reclaim: N */
+	uint64_t addr2, len2;	/* mremap's new range */
+	uint64_t value;		/* write's value, read's expected value */
+	int32_t node;		/* migrate */
+	uint32_t line;		/* source line (0 when built in memory) */
+};
+
+struct mmt_world_cfg {
+	bool present;		/* a world line was given */
+	int nodes;
+	uint32_t frames;
+	uint64_t swap;
+};
+
+struct mmt_program {
+	struct mmt_world_cfg world;
+	int nr_names;
+	char names[MMT_MAX_PROCS][MMT_NAME_MAX];
+	struct mmt_op *ops;
+	size_t nr_ops, cap_ops;
+	bool has_schedule;
+	uint8_t *schedule;	/* task ids, one per decision point */
+	size_t nr_schedule;
+};
+
+struct mmt_parse_error {
+	unsigned line, col;
+	char msg[200];
+};
+
+const char *mmt_opcode_name(enum mmt_opcode c);
+const char *mmt_outcome_name(enum mmt_outcome o);
+int mmt_outcome_lookup(const char *s);		/* -1 if unknown */
+const char *mmt_prot_name(enum mmt_prot p);
+const char *mmt_advice_name(enum mmt_advice a);
+
+void mmt_program_init(struct mmt_program *p);
+void mmt_program_free(struct mmt_program *p);
+/* append an op (copied); 0 or -ENOMEM */
+int mmt_program_add(struct mmt_program *p, const struct mmt_op *op);
+/* index of @name in names[], adding it; -1 when the table is full */
+int mmt_program_name(struct mmt_program *p, const char *name);
+int mmt_program_copy(struct mmt_program *dst, const struct mmt_program *src);
+
+/*
+ * Parse @len bytes of .mmt text.  0 on success; -1 with @err filled on
+ * malformed input (the caller prints "file:line:col: msg").  Never crashes,
+ * whatever the bytes.
+ */
+int mmt_parse(const char *text, size_t len, struct mmt_program *out,
+	      struct mmt_parse_error *err);
+/* read and parse a file; I/O errors come back as line 1 col 1 errors */
+int mmt_parse_file(const char *path, struct mmt_program *out, struct mmt_parse_error *err);
+
+/* canonical text; one op per line */
+int mmt_print(FILE *f, const struct mmt_program *p);
+/* the same into a malloc'd string */
+char *mmt_print_string(const struct mmt_program *p);
+/* one op, without newline, into @buf */
+int mmt_print_op(char *buf, size_t len, const struct mmt_program *p, const struct mmt_op *op);
+
+#endif /* MMT_PROGRAM_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * swap.h - swap devices, swap_map counts, the swap cache and reclaim.
+ *
+ * A swap device is a type 0..MAX_SWAPFILES-1 (pte.h); the types above are
+ * reserved for migration, device-private and marker entries and never index
+ * swap_info[] (the SWAPMAP invariant).  Each slot has a count in swap_map:
+ * the number of swap ptes that reference it, plus SWAP_HAS_CACHE while a
+ * folio for it sits in the swap cache.  The swap cache holds one reference
+ * on its folio and is indexed per device by offset.
+ *
+ * In the .mmt language a device is named by a small integer id chosen by the
+ * program ("swapon 0 128"); its type is assigned by swapon as the lowest free
+ * one, exactly as sys_swapon does.  Slot 0 of every device is the header
+ * and is never handed out.
+ */
+#ifndef MMT_SWAP_H
+#define MMT_SWAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/folio.h"
+#include "mmt/kprim.h"
+#include "mmt/pte.h"
+
+#define SWAP_HAS_CACHE	0x40	/* a folio for this slot is in the swap cache */
+#define SWAP_MAP_MAX	0x3e	/* largest count without continuation */
+#define SWAP_MAP_BAD	0x3f
+#define SWAP_COUNT_MASK	0x3f
+
+#define SWP_USED	0x01
+#define SWP_WRITEOK	0x02
+
+struct swap_info_struct {
+	unsigned long flags;
+	int type;
+	int id;				/* the program's name for it */
+	spinlock_t lock;		/* LC_SWAP_INFO: swap_map, cache slots */
+	uint64_t max;			/* slots, including the header slot 0 */
+	uint64_t inuse_pages;
+	uint8_t *swap_map;
+	struct folio **cache;		/* swap cache: offset -> folio */
+	uint64_t cluster_next;		/* where the slot scan starts */
+};
+
+/* type -> device, or NULL (also NULL for every reserved type) */
+struct swap_info_struct *swap_info_get(swp_entry_t entry);
+struct swap_info_struct *swap_type_to_info(int type);
+
+int sys_swapon(int id, uint64_t slots);
+int sys_swapoff(int id);
+
+/* swap_map manipulation: LC_SWAP_INFO inside */
+int swap_duplicate(swp_entry_t entry);		/* +1 count; 0 or -errno */
+void swap_free(swp_entry_t entry);		/* -1 count */
+void free_swap_and_cache(swp_entry_t entry);	/* unmap: drop count, reclaim cache if last */
+int swap_count(swp_entry_t entry);		/* count without SWAP_HAS_CACHE */
+int swp_swapcount(swp_entry_t entry);
+
+/* the swap cache */
+struct folio *swap_cache_get_folio(swp_entry_t entry);	/* with a reference, or NULL */
+int add_to_swap(struct folio *folio);			/* alloc slot + insert; folio locked */
+void delete_from_swap_cache(struct folio *folio);	/* folio locked; drops the cache ref */
+bool folio_free_swap(struct folio *folio);		/* free the slot if nobody needs it */
+/* migration: move the swap-cache slot from @old to @new (both locked) */
+void swap_cache_replace_folio(struct folio *old, struct folio *new);
+
+/*
+ * Global reclaim by LRU age: scan up to @nr folios from the oldest end of
+ * every node's LRU and reclaim what may be reclaimed (anonymous memory to
+ * swap).  Returns the number of folios freed.
+ */
+unsigned long reclaim_pages_global(unsigned long nr);
+
+#endif /* MMT_SWAP_H */

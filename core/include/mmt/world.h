@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * world.h - the whole simulated machine: nodes and frames, object pools,
+ * swap devices, the memfd, the bug switches.
+ *
+ * A world is built once with its sizes and then reset between programs in
+ * time proportional to what the last program used: every pool hands out
+ * fresh objects from a bump pointer and recycles freed ones, so a reset only
+ * rewinds the pointers (and the frames that were touched).  Pool counts are
+ * what the LEAK invariant reads.
+ *
+ * There is one world at a time: the_world.  The kernel's own code reaches its
+ * global state (node_data, swap_info, ...) the same way.
+ */
+#ifndef MMT_WORLD_H
+#define MMT_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/folio.h"
+#include "mmt/kprim.h"
+#include "mmt/mm.h"
+#include "mmt/pte.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+
+struct world_config {
+	int nodes;		/* NUMA nodes, 1..MMT_MAX_NODES (default 2) */
+	uint32_t frames;	/* total page frames, split evenly (default 256) */
+	uint64_t swap;		/* slots of swap device id 0 at start; 0 = none */
+	uint32_t max_mms;	/* processes alive at once (default 64) */
+	uint32_t max_vmas;	/* default 1024 */
+	uint32_t max_pgtables;	/* default 1024 */
+};
+
+#define WORLD_DEFAULT_NODES	2
+#define WORLD_DEFAULT_FRAMES	256
+#define WORLD_DEFAULT_SWAP	0
+
+void world_config_default(struct world_config *cfg);
+
+/* A fixed-capacity pool of one object type. */
+struct pool {
+	const char *name;
+	char *base;
+	uint32_t objsize, cap;
+	uint32_t next_fresh;	/* objects [0, next_fresh) have been handed out */
+	uint32_t nr_used;
+	void *free_list;	/* freed objects, linked through their first word */
+	spinlock_t lock;	/* LC_POOL */
+};
+
+void *pool_alloc(struct pool *p);	/* zeroed object, or NULL when full */
+void pool_free(struct pool *p, void *obj);
+uint32_t pool_index(const struct pool *p, const void *obj);
+/* visit every object currently allocated (checker); slow, fine at quiescence */
+void pool_for_each_used(struct pool *p, void (*fn)(void *obj, void *arg), void *arg);
+
+struct world {
+	struct world_config cfg;
+	struct pglist_data node[MMT_MAX_NODES];
+	int nr_nodes;
+	struct folio *folios;		/* [0, nr_frames) frames, [nr_frames] zero page */
+	uint32_t nr_frames;
+	_Atomic uint64_t lru_clock;
+
+	struct pool mm_pool, vma_pool, anon_vma_pool, avc_pool, pgtable_pool,
+		    mapping_pool;
+
+	spinlock_t swap_lock;		/* LC_SWAP_LOCK */
+	struct swap_info_struct swap_info[1 << MAX_SWAPFILES_SHIFT];
+	int nr_swapfiles;		/* highest type ever used + 1 */
+	spinlock_t mmlist_lock;		/* LC_MMLIST */
+	struct list_head mmlist;
+
+	struct address_space *memfd;
+	_Atomic uint32_t next_id;	/* ids for reports */
+};
+
+extern struct world *the_world;
+
+/* Build a world (and make it the_world).  NULL on bad config / no memory. */
+struct world *world_create(const struct world_config *cfg);
+/* Return to the freshly created state; the world must be quiescent. */
+void world_reset(struct world *w);
+void world_destroy(struct world *w);
+
+/* mm lifetime bookkeeping used by the checker */
+void world_for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg);
+
+#endif /* MMT_WORLD_H */
