@@ -116,6 +116,7 @@ struct mm_struct {
 	struct pgtable *pgd[PTRS_PER_PGD];
 	atomic_long rss_stat[NR_MM_COUNTERS];
 	struct list_head mmlist;	/* on the world's mmlist once it has swap ptes */
+	atomic_int mm_users;		/* the process, plus swapoff while it visits */
 	int home_node;			/* faults allocate here first */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
@@ -214,7 +215,8 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val);
 
 struct mm_struct *mm_alloc(void);			/* spawn: new empty mm */
 int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm);	/* fork */
-void mmput(struct mm_struct *mm);			/* exit: exit_mmap + free */
+void mmput(struct mm_struct *mm);			/* exit: last user tears it down */
+bool mmget_not_zero(struct mm_struct *mm);
 
 int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags);
 int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);

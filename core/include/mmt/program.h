@@ -86,13 +86,15 @@ struct mmt_op {
 	bool all;		/* migrate ... all (MPOL_MF_MOVE_ALL) */
 	bool has_expect_value;	/* read ... = V */
 	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
-	uint64_t addr, len;	/* pages; swapon: ID, SLOTS; swapoff: ID; reclaim: N */
+	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;
+				 * reclaim: addr=N (len unused) */
 	uint64_t addr2, len2;	/* mremap's new range */
 	uint64_t value;		/* write's value, read's expected value */
 	int32_t node;		/* migrate */
 	uint32_t line;		/* source line (0 when built in memory) */
 };
 
+/* mmt_program_init() and a world line fill in the defaults: 2, 256, 0 */
 struct mmt_world_cfg {
 	bool present;		/* a world line was given */
 	int nodes;
@@ -118,7 +120,7 @@ struct mmt_parse_error {
 
 const char *mmt_opcode_name(enum mmt_opcode c);
 const char *mmt_outcome_name(enum mmt_outcome o);
-int mmt_outcome_lookup(const char *s);		/* -1 if unknown */
+int mmt_outcome_lookup(const char *s);		/* -1 if unknown; also "OK", "EWOULDBLOCK" */
 const char *mmt_prot_name(enum mmt_prot p);
 const char *mmt_advice_name(enum mmt_advice a);
 
@@ -126,25 +128,35 @@ void mmt_program_init(struct mmt_program *p);
 void mmt_program_free(struct mmt_program *p);
 /* append an op (copied); 0 or -ENOMEM */
 int mmt_program_add(struct mmt_program *p, const struct mmt_op *op);
-/* index of @name in names[], adding it; -1 when the table is full */
+/* index of @name in names[], adding it; -1 when the table is full (or the
+ * name is empty or MMT_NAME_MAX bytes or longer) */
 int mmt_program_name(struct mmt_program *p, const char *name);
+/* deep copy; @dst is (re)initialized, not freed first; 0 or -ENOMEM (then
+ * @dst is left empty) */
 int mmt_program_copy(struct mmt_program *dst, const struct mmt_program *src);
 
 /*
  * Parse @len bytes of .mmt text.  0 on success; -1 with @err filled on
  * malformed input (the caller prints "file:line:col: msg").  Never crashes,
- * whatever the bytes.
+ * whatever the bytes.  @out is initialized by the call (not freed first); on
+ * error it is left empty.  @err may be NULL.
  */
 int mmt_parse(const char *text, size_t len, struct mmt_program *out,
 	      struct mmt_parse_error *err);
-/* read and parse a file; I/O errors come back as line 1 col 1 errors */
+/* read and parse a file (at most 64 MiB); I/O errors come back as line 1
+ * col 1 errors */
 int mmt_parse_file(const char *path, struct mmt_program *out, struct mmt_parse_error *err);
 
-/* canonical text; one op per line */
+/*
+ * The printers refuse (-1 / NULL) a program or op that has no text form the
+ * reader would take back (bad enum, name index, range, world value...).
+ */
+/* canonical text; one op per line; 0 or -1 */
 int mmt_print(FILE *f, const struct mmt_program *p);
 /* the same into a malloc'd string */
 char *mmt_print_string(const struct mmt_program *p);
-/* one op, without newline, into @buf */
+/* one op, without newline, into @buf; returns the length snprintf-style
+ * (it may exceed @len - 1: then the text was truncated) or -1 */
 int mmt_print_op(char *buf, size_t len, const struct mmt_program *p, const struct mmt_op *op);
 
 #endif /* MMT_PROGRAM_H */

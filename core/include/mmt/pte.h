@@ -31,12 +31,16 @@
  * reserved types are carved from the top of the 5-bit type space, as the
  * 2006 "swapless migration" change did for SWP_MIGRATION_READ/WRITE:
  *
- *   0 .. MAX_SWAPFILES-1        real swap devices
- *   SWP_DEVICE_READ/WRITE       device-private memory (migrate_vma)
+ *   0 .. MAX_SWAPFILES-1        real swap devices (26 of them)
  *   SWP_MIGRATION_READ          migration, map read-only afterwards
  *   SWP_MIGRATION_READ_EXCL     migration, read-only but AnonExclusive
  *   SWP_MIGRATION_WRITE         migration, map writable afterwards
+ *   SWP_DEVICE_WRITE/READ       device-private memory (migrate_vma)
  *   SWP_PTE_MARKER              marker with no page behind it (uffd-wp, ...)
+ *
+ * The migration types come first after the last real type, as they did in
+ * 2006 and do now (after hwpoison, which the model leaves out): an off-by-
+ * range check in swapon hands out SWP_MIGRATION_READ first.
  */
 #ifndef MMT_PTE_H
 #define MMT_PTE_H
@@ -72,12 +76,12 @@ typedef struct { uint64_t val; } swp_entry_t;
 #define MAX_SWAPFILES \
 	((1 << MAX_SWAPFILES_SHIFT) - SWP_DEVICE_NUM - SWP_MIGRATION_NUM - SWP_PTE_MARKER_NUM)
 
-#define SWP_DEVICE_WRITE	(MAX_SWAPFILES)
-#define SWP_DEVICE_READ		(MAX_SWAPFILES + 1)
-#define SWP_MIGRATION_READ	(MAX_SWAPFILES + SWP_DEVICE_NUM)
-#define SWP_MIGRATION_READ_EXCL	(MAX_SWAPFILES + SWP_DEVICE_NUM + 1)
-#define SWP_MIGRATION_WRITE	(MAX_SWAPFILES + SWP_DEVICE_NUM + 2)
-#define SWP_PTE_MARKER		(MAX_SWAPFILES + SWP_DEVICE_NUM + SWP_MIGRATION_NUM)
+#define SWP_MIGRATION_READ	(MAX_SWAPFILES)
+#define SWP_MIGRATION_READ_EXCL	(MAX_SWAPFILES + 1)
+#define SWP_MIGRATION_WRITE	(MAX_SWAPFILES + 2)
+#define SWP_DEVICE_WRITE	(MAX_SWAPFILES + SWP_MIGRATION_NUM)
+#define SWP_DEVICE_READ		(MAX_SWAPFILES + SWP_MIGRATION_NUM + 1)
+#define SWP_PTE_MARKER		(MAX_SWAPFILES + SWP_MIGRATION_NUM + SWP_DEVICE_NUM)
 
 /* Build-time checks on the layout: the fields must not overlap. */
 static_assert((PTE_PFN_MASK & (PTE_PRESENT | PTE_WRITE | PTE_YOUNG | PTE_DIRTY |

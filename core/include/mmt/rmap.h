@@ -60,10 +60,7 @@ struct address_space {
 	struct rw_semaphore i_mmap_rwsem;	/* LC_I_MMAP */
 	struct list_head i_mmap;		/* vma->shared, insertion order */
 	struct rmap_cursor *cursors;
-	spinlock_t i_pages_lock;		/* LC_SWAP_CACHE class: page cache */
-	uint64_t *pc_index;			/* page cache: open-addressing map */
-	struct folio **pc_folio;		/*   index -> folio */
-	uint32_t pc_cap, nrpages;
+	uint32_t nrpages;			/* folios in the page cache */
 	atomic_int refcount;			/* VMAs mapping it (+1 for the memfd) */
 	bool shmem;
 	uint32_t id;

@@ -41,6 +41,7 @@ struct swap_info_struct {
 	uint64_t inuse_pages;
 	uint8_t *swap_map;
 	struct folio **cache;		/* swap cache: offset -> folio */
+	uint64_t *slot_value;		/* the "disk": what pageout wrote to each slot */
 	uint64_t cluster_next;		/* where the slot scan starts */
 };
 

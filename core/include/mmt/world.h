@@ -48,12 +48,15 @@ struct pool {
 	uint32_t next_fresh;	/* objects [0, next_fresh) have been handed out */
 	uint32_t nr_used;
 	void *free_list;	/* freed objects, linked through their first word */
+	uint8_t *used;		/* a byte per object: allocated now? */
 	spinlock_t lock;	/* LC_POOL */
 };
 
 void *pool_alloc(struct pool *p);	/* zeroed object, or NULL when full */
 void pool_free(struct pool *p, void *obj);
 uint32_t pool_index(const struct pool *p, const void *obj);
+/* is @obj a currently allocated object of @p (ANONVMA: nothing freed is reachable) */
+bool pool_owns(const struct pool *p, const void *obj);
 /* visit every object currently allocated (checker); slow, fine at quiescence */
 void pool_for_each_used(struct pool *p, void (*fn)(void *obj, void *arg), void *arg);
 
@@ -75,6 +78,15 @@ struct world {
 	struct list_head mmlist;
 
 	struct address_space *memfd;
+	/*
+	 * The page cache of every address_space: one open-addressing table
+	 * keyed by (mapping id, index), big enough for every frame to be
+	 * cached at once.  LC_SWAP_CACHE-class lock.
+	 */
+	spinlock_t i_pages_lock;
+	uint64_t *pc_key;		/* (id << 32 | index) + 1; 0 = empty */
+	struct folio **pc_folio;
+	uint32_t pc_cap;
 	_Atomic uint32_t next_id;	/* ids for reports */
 };
 

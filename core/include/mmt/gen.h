@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gen.h - random program generator: the naive baseline of the hunt and a
+ * source of long random mixes for regression tests.
+ *
+ * A generated program is always valid (it parses after printing, and its
+ * process names obey the parser's static liveness rules), works in a small
+ * world so that ops collide often, and ends with every process exited and
+ * swap off so that LEAK is checked.  The same seed and options give the same
+ * program, on every machine.
+ */
+#ifndef MMT_GEN_H
+#define MMT_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmt/program.h"
+
+struct mmt_gen_opts {
+	unsigned nr_ops;	/* ops between the prologue and the epilogue (default 32) */
+	unsigned nr_tasks;	/* 1..MMT_MAX_TASKS (default 1) */
+	unsigned max_procs;	/* 1..4 live processes, named p0..p3 (default 4) */
+	bool swap_ops;		/* swapon/swapoff of device 1 mid-program (default on) */
+};
+
+void mmt_gen_opts_default(struct mmt_gen_opts *o);
+
+/*
+ * Fill @p (initialised, empty) with a random program.  Returns 0, or
+ * -ENOMEM.  The world line is "world nodes=2 frames=64 swap=128".
+ */
+int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_opts *o);
+
+#endif /* MMT_GEN_H */

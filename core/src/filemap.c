@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * filemap.c - address_space objects and their page cache.
+ *
+ * Two kinds of object are mapped by non-anonymous VMAs: the run's memfd
+ * (every MAP_SHARED or MAP_PRIVATE file mapping, at file offset = the page
+ * number it was mapped at, as realkernel.py maps its memfd) and shmem
+ * objects (one per MAP_SHARED|MAP_ANONYMOUS mmap, shared across fork).  Both
+ * are tmpfs-like: a page exists once touched and stays until truncated.
+ *
+ * All page caches share one hash table (linear probing, deletion by
+ * backward shift) sized for every frame of the world.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/check.h"
+#include "mmt/folio.h"
+#include "mmt/rmap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+static uint64_t pc_key(const struct address_space *m, uint64_t index)
+{
+	return (((uint64_t)m->id << 32) | (index & 0xffffffffull)) + 1;
+}
+
+static uint32_t pc_hash(const struct world *w, uint64_t key)
+{
+	key ^= key >> 31;
+	key *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(key >> 32) & (w->pc_cap - 1);
+}
+
+int mapping_pcache_init(struct world *w)
+{
+	uint32_t cap = 16;
+
+	while (cap < 2 * w->nr_frames)
+		cap <<= 1;
+	w->pc_cap = cap;
+	w->pc_key = calloc(cap, sizeof(*w->pc_key));
+	w->pc_folio = calloc(cap, sizeof(*w->pc_folio));
+	spin_lock_init(&w->i_pages_lock, LC_SWAP_CACHE);
+	return (w->pc_key && w->pc_folio) ? 0 : -ENOMEM;
+}
+
+void mapping_pcache_reset(struct world *w)
+{
+	memset(w->pc_key, 0, w->pc_cap * sizeof(*w->pc_key));
+	memset(w->pc_folio, 0, w->pc_cap * sizeof(*w->pc_folio));
+	atomic_store(&w->i_pages_lock.li.owner, NULL);
+}
+
+void mapping_pcache_free(struct world *w)
+{
+	free(w->pc_key);
+	free(w->pc_folio);
+	w->pc_key = NULL;
+	w->pc_folio = NULL;
+}
+
+/* slot of @key, or of the empty slot where it would go; needs i_pages_lock */
+static uint32_t pc_slot(struct world *w, uint64_t key)
+{
+	uint32_t i = pc_hash(w, key);
+
+	while (w->pc_key[i] && w->pc_key[i] != key)
+		i = (i + 1) & (w->pc_cap - 1);
+	return i;
+}
+
+struct address_space *mapping_alloc(bool shmem)
+{
+	struct address_space *m = pool_alloc(&the_world->mapping_pool);
+
+	if (!m)
+		return NULL;
+	m->id = pool_index(&the_world->mapping_pool, m);
+	init_rwsem(&m->i_mmap_rwsem, LC_I_MMAP);
+	INIT_LIST_HEAD(&m->i_mmap);
+	atomic_store(&m->refcount, 1);
+	m->shmem = shmem;
+	return m;
+}
+
+void mapping_get(struct address_space *m)
+{
+	atomic_fetch_add(&m->refcount, 1);
+}
+
+static void truncate_one(struct folio *f, void *arg)
+{
+	(void)arg;
+	/* nothing maps it any more: the last VMA is gone */
+	VM_BUG_ON(folio_mapped(f), INV_MAPCOUNT, "folio pfn %u truncated while mapped", f->pfn);
+	folio_lock(f);
+	filemap_remove_folio(f);
+	folio_unlock(f);
+}
+
+void mapping_put(struct address_space *m)
+{
+	int old = atomic_fetch_sub(&m->refcount, 1);
+
+	VM_BUG_ON(old <= 0, INV_LEAK, "address_space %u refcount underflow", m->id);
+	if (old != 1)
+		return;
+	VM_BUG_ON(!list_empty(&m->i_mmap), INV_RMAP, "address_space %u freed while mapped", m->id);
+	/* a pass can miss an entry shifted back across the table's end */
+	while (m->nrpages)
+		mapping_for_each_folio(m, truncate_one, NULL);
+	destroy_rwsem(&m->i_mmap_rwsem);
+	pool_free(&the_world->mapping_pool, m);
+}
+
+struct folio *filemap_get_folio(struct address_space *m, uint64_t index)
+{
+	struct world *w = the_world;
+	struct folio *f;
+	uint32_t i;
+
+	spin_lock(&w->i_pages_lock);
+	i = pc_slot(w, pc_key(m, index));
+	f = w->pc_folio[i];
+	if (f)
+		folio_get(f);
+	spin_unlock(&w->i_pages_lock);
+	return f;
+}
+
+/* The page cache takes its own reference.  -EEXIST if the slot is taken. */
+int filemap_add_folio(struct address_space *m, struct folio *f, uint64_t index)
+{
+	struct world *w = the_world;
+	uint64_t key = pc_key(m, index);
+	uint32_t i;
+	int err = 0;
+
+	spin_lock(&w->i_pages_lock);
+	i = pc_slot(w, key);
+	if (w->pc_key[i]) {
+		err = -EEXIST;
+		goto out;
+	}
+	w->pc_key[i] = key;
+	w->pc_folio[i] = f;
+	folio_get(f);
+	f->mapping = (uintptr_t)m;
+	f->index = index;
+	if (m->shmem)
+		folio_set_swapbacked(f);
+	folio_set_uptodate(f);
+	m->nrpages++;
+out:
+	spin_unlock(&w->i_pages_lock);
+	return err;
+}
+
+/* backward-shift deletion keeps probe chains intact without tombstones */
+static void pc_delete(struct world *w, uint32_t i)
+{
+	uint32_t mask = w->pc_cap - 1, j = i;
+
+	w->pc_key[i] = 0;
+	w->pc_folio[i] = NULL;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (!w->pc_key[j])
+			return;
+		home = pc_hash(w, w->pc_key[j]);
+		/* can the entry at j move to the hole at i? */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			w->pc_key[i] = w->pc_key[j];
+			w->pc_folio[i] = w->pc_folio[j];
+			w->pc_key[j] = 0;
+			w->pc_folio[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+/* Folio locked; drops the page cache's reference. */
+void filemap_remove_folio(struct folio *f)
+{
+	struct world *w = the_world;
+	struct address_space *m = folio_mapping(f);
+	uint32_t i;
+
+	VM_BUG_ON(!m, INV_BUG, "folio pfn %u has no mapping", f->pfn);
+	spin_lock(&w->i_pages_lock);
+	i = pc_slot(w, pc_key(m, f->index));
+	VM_BUG_ON(w->pc_folio[i] != f, INV_RMAP, "folio pfn %u not in its page cache", f->pfn);
+	pc_delete(w, i);
+	m->nrpages--;
+	f->mapping = 0;
+	spin_unlock(&w->i_pages_lock);
+	folio_put(f);
+}
+
+/* Migration: @new takes @old's slot and reference; both locked. */
+void filemap_replace_folio(struct folio *old, struct folio *new)
+{
+	struct world *w = the_world;
+	struct address_space *m = folio_mapping(old);
+	uint32_t i;
+
+	spin_lock(&w->i_pages_lock);
+	i = pc_slot(w, pc_key(m, old->index));
+	VM_BUG_ON(w->pc_folio[i] != old, INV_RMAP, "folio pfn %u not in its page cache", old->pfn);
+	w->pc_folio[i] = new;
+	folio_get(new);
+	new->mapping = old->mapping;
+	new->index = old->index;
+	spin_unlock(&w->i_pages_lock);
+	folio_put(old);
+}
+
+void mapping_for_each_folio(struct address_space *m,
+			    void (*fn)(struct folio *f, void *arg), void *arg)
+{
+	struct world *w = the_world;
+
+	/* fn may delete the entry it is given, which can shift a later one back */
+	for (uint32_t i = 0; i < w->pc_cap; i++) {
+		while (w->pc_key[i] && (uint32_t)((w->pc_key[i] - 1) >> 32) == m->id) {
+			struct folio *f = w->pc_folio[i];
+			uint64_t key = w->pc_key[i];
+
+			fn(f, arg);
+			if (w->pc_key[i] == key)
+				break;
+		}
+	}
+}
+
+struct address_space *world_memfd(void)
+{
+	return the_world->memfd;
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * inject.c - the bug zoo's switches: names, descriptions, parsing.
+ * The bugs themselves live where the kernel had them, behind mmt_injected().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/inject.h"
+
+_Atomic uint64_t mmt_injected_mask;
+
+const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
+	[BUG_ANON_VMA_HEAD_INSERT] = {
+		"anon-vma-head-insert", "000", "MIGRATION",
+		"fork links the child VMA at the head of the anon_vma list, so a "
+		"remove_migration_ptes walk already past it leaves the child an orphan "
+		"migration entry",
+	},
+	[BUG_FORK_MIGRATION_WRITE_FLAG] = {
+		"fork-migration-write-flag", "000", "EXCLUSIVE, PROT, DATA",
+		"copy_one_pte passes the migration entry's type as the boolean 'write': "
+		"parent and child of a COW mapping both get write migration entries",
+	},
+	[BUG_MPROTECT_KEEPS_WRITE_MIGRATION] = {
+		"mprotect-keeps-write-migration", "000", "PROT",
+		"change_pte_range leaves write migration entries alone, so migration "
+		"restores a writable pte in a read-only VMA",
+	},
+	[BUG_SWAPON_TYPE_OVERLAP] = {
+		"swapon-type-overlap", "000", "SWAPMAP, MIGRATION",
+		"swapon's range check lets a swap device take a type reserved for "
+		"migration entries",
+	},
+};
+
+int mmt_bug_lookup(const char *name)
+{
+	for (int i = 0; i < NR_MMT_BUGS; i++)
+		if (mmt_bugs[i].name && strcmp(mmt_bugs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int mmt_inject_parse(const char *list, uint64_t *mask, char *bad, unsigned badlen)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char name[64];
+		int b;
+
+		if (n == 0 || n >= sizeof(name)) {
+			if (bad && badlen) {
+				size_t k = n < badlen - 1 ? n : badlen - 1;
+
+				memcpy(bad, p, k);
+				bad[k] = 0;
+			}
+			return -1;
+		}
+		memcpy(name, p, n);
+		name[n] = 0;
+		b = mmt_bug_lookup(name);
+		if (b < 0) {
+			if (bad && badlen) {
+				strncpy(bad, name, badlen - 1);
+				bad[badlen - 1] = 0;
+			}
+			return -1;
+		}
+		*mask |= 1ull << b;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int mmt_inject_from_env(void)
+{
+	const char *env = getenv("MMT_INJECT");
+	uint64_t mask = 0;
+
+	if (!env || !*env)
+		return 0;
+	if (mmt_inject_parse(env, &mask, NULL, 0))
+		return -1;
+	mmt_injected_mask |= mask;
+	return 0;
+}

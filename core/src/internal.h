@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what the model's source files share and nobody else sees.
+ */
+#ifndef MMT_INTERNAL_H
+#define MMT_INTERNAL_H
+
+#include "mmt/folio.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/world.h"
+
+/* filemap.c: page-cache tables for every address_space of the pool */
+int mapping_pcache_init(struct world *w);
+void mapping_pcache_reset(struct world *w);
+void mapping_pcache_free(struct world *w);
+
+/* rmap.c: i_mmap linkage (walk cursors are kept right) */
+void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after);
+void vma_unlink_file(struct vm_area_struct *vma);
+
+/* rmap.c */
+void get_anon_vma(struct anon_vma *av);
+
+/* pgtable.c */
+void free_pgtables(struct mm_struct *mm);
+
+/* memory.c */
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+/* move ptes of [old, old+len) to new_addr (mremap); both ranges mapped */
+void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
+		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len);
+void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		       unsigned long newflags);
+/* a pte value for @folio in @vma, writable or not */
+pte_t mk_pte(struct folio *folio, struct vm_area_struct *vma, bool write);
+
+/* swap in the page behind a swap pte (memory.c do_swap_page) */
+unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
+		      unsigned flags);
+
+/* vmscan.c / madvise.c */
+int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			  bool pageout);
+/* reclaim one isolated folio; true if freed.  Caller holds the isolation ref. */
+bool shrink_folio(struct folio *folio);
+
+/* swapfile.c */
+/*
+ * swapcache_prepare + add: claim the slot's SWAP_HAS_CACHE for a new locked
+ * folio and read the slot's contents into it.  -EEXIST if another folio got
+ * there first, -ENOENT if the slot is no longer in use.
+ */
+int swap_cache_add_new(struct folio *folio, swp_entry_t entry);
+/* write a swap-cache folio's contents to its slot (pageout) */
+void swap_writepage(struct folio *folio);
+
+#endif /* MMT_INTERNAL_H */

@@ -1,0 +1,29 @@
+# Sanitizer builds, chosen with -DMMT_SANITIZE=... (the presets set it).
+# The flags go on every compile and link in the tree, fuzz/ and stress/
+# included, so the library, the CLI and the tests are instrumented alike.
+set(MMT_SANITIZE "none" CACHE STRING
+    "Sanitizer build: none, address-undefined, thread or memory")
+set_property(CACHE MMT_SANITIZE PROPERTY STRINGS none address-undefined thread memory)
+
+set(MMT_SANITIZE_FLAGS "")
+if(MMT_SANITIZE STREQUAL "address-undefined")
+  set(MMT_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                         -fno-omit-frame-pointer)
+elseif(MMT_SANITIZE STREQUAL "thread")
+  set(MMT_SANITIZE_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+elseif(MMT_SANITIZE STREQUAL "memory")
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "MMT_SANITIZE=memory needs clang")
+  endif()
+  set(MMT_SANITIZE_FLAGS -fsanitize=memory -fsanitize-memory-track-origins=2
+                         -fno-omit-frame-pointer)
+elseif(NOT MMT_SANITIZE STREQUAL "none")
+  message(FATAL_ERROR "MMT_SANITIZE=${MMT_SANITIZE}: expected none, "
+                      "address-undefined, thread or memory")
+endif()
+
+if(MMT_SANITIZE_FLAGS)
+  add_compile_options(${MMT_SANITIZE_FLAGS})
+  add_link_options(${MMT_SANITIZE_FLAGS})
+  message(STATUS "mmtorture: sanitizer build ${MMT_SANITIZE}: ${MMT_SANITIZE_FLAGS}")
+endif()
