@@ -95,9 +95,11 @@ static void truncate_one(struct folio *f, void *arg)
 	(void)arg;
 	/* nothing maps it any more: the last VMA is gone */
 	VM_BUG_ON(folio_mapped(f), INV_MAPCOUNT, "folio pfn %u truncated while mapped", f->pfn);
+	folio_get(f);		/* ours, so the folio outlives the cache's */
 	folio_lock(f);
 	filemap_remove_folio(f);
 	folio_unlock(f);
+	folio_put(f);
 }
 
 void mapping_put(struct address_space *m)

@@ -500,11 +500,11 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (tmp = start; vma && vma->vm_start < end; vma = next) {
+	for (tmp = start; tmp < end && vma && vma->vm_start < end; vma = next) {
 		unsigned long newflags;
 		uint64_t s, e;
 
-		if (vma->vm_start != tmp) {
+		if (vma->vm_start > tmp) {
 			err = -ENOMEM;	/* a hole: what came before stays changed */
 			goto out;
 		}
@@ -534,15 +534,55 @@ out:
 /* ---------------------------------------------------------- mremap */
 
 /*
- * do_mremap - MREMAP_MAYMOVE|MREMAP_FIXED: move [addr, addr+old_len) to
- * new_addr, resized to new_len, following mremap_to(): check, unmap the
- * destination, trim the source, find the one VMA holding it, copy the VMA,
- * move the ptes, unmap the source.
+ * move_vma - move [addr, addr+old_len) of @vma, which lies inside it, to a
+ * new VMA [new_addr, new_addr+new_len): copy the VMA (same anon_vma chains,
+ * pgoff kept so folio->index stays valid), move the ptes, unmap the source.
+ * With @old_len 0 (shared mappings only) the source stays: a second mapping.
+ */
+static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+		    uint64_t old_len, uint64_t new_addr, uint64_t new_len)
+{
+	struct vm_area_struct *new_vma = vm_area_dup(vma);
+	int err;
+
+	if (!new_vma)
+		return -ENOMEM;
+	new_vma->vm_start = new_addr;
+	new_vma->vm_end = new_addr + new_len;
+	new_vma->vm_pgoff = vma->vm_pgoff + (addr - vma->vm_start);
+	err = anon_vma_clone(new_vma, vma);
+	if (err) {
+		pool_free(&the_world->vma_pool, new_vma);
+		return err;
+	}
+	if (new_vma->vm_file) {
+		mapping_get(new_vma->vm_file);
+		vma_link_file(new_vma, vma);
+	}
+	vma_link_list(mm, new_vma);
+	if (old_len) {
+		move_page_tables(vma, addr, new_vma, new_addr, old_len);
+		err = do_vmi_munmap(mm, addr, addr + old_len);
+	}
+	vma_try_merge(new_vma);
+	return err;
+}
+
+/*
+ * do_mremap - MREMAP_MAYMOVE|MREMAP_FIXED, as Linux 6.18 does it (checked
+ * against the real kernel with realkernel.py): every argument and the source
+ * are validated before anything is unmapped.  The source must start inside
+ * a VMA.  When the length does not change, the range may span several VMAs
+ * and holes, and each VMA's part moves by the same offset (the 6.17 change
+ * permitting moves of multiple VMAs); otherwise the part kept must lie in
+ * one VMA.  Then the destination is unmapped, a shrinking source loses its
+ * tail, and the rest moves.
  */
 int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 	      uint64_t new_addr, uint64_t new_len)
 {
-	struct vm_area_struct *vma, *new_vma;
+	struct vm_area_struct *vma;
+	bool multi;
 	int err = 0;
 
 	if (new_len == 0 || addr >= MMT_TASK_SIZE)
@@ -556,53 +596,45 @@ int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 		return -EINVAL;
 
 	down_write(&mm->mmap_lock);
-	if (old_len == 0) {
-		vma = vma_lookup(mm, addr);
-		if (vma && !(vma->vm_flags & VM_SHARED)) {
-			err = -EINVAL;
-			goto out;
-		}
+	vma = vma_lookup(mm, addr);
+	if (!vma) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (old_len == 0 && !(vma->vm_flags & VM_SHARED)) {
+		err = -EINVAL;
+		goto out;
+	}
+	multi = old_len == new_len;
+	if (!multi && (old_len < new_len ? old_len : new_len) > vma->vm_end - addr) {
+		err = -EFAULT;
+		goto out;
 	}
 	err = do_vmi_munmap(mm, new_addr, new_addr + new_len);
 	if (err)
 		goto out;
-	if (old_len > new_len) {
-		err = do_vmi_munmap(mm, addr + new_len, addr + old_len);
-		if (err)
-			goto out;
-		old_len = new_len;
-	}
-	vma = vma_lookup(mm, addr);
-	if (!vma || old_len > vma->vm_end - addr) {
-		err = -EFAULT;
+	if (!multi) {
+		if (old_len > new_len) {
+			err = do_vmi_munmap(mm, addr + new_len, addr + old_len);
+			if (err)
+				goto out;
+			old_len = new_len;
+		}
+		vma = vma_lookup(mm, addr);
+		err = move_vma(mm, vma, addr, old_len, new_addr, new_len);
 		goto out;
 	}
+	for (uint64_t cur = addr; cur < addr + old_len && !err; ) {
+		uint64_t s, e;
 
-	/* copy_vma */
-	new_vma = vm_area_dup(vma);
-	if (!new_vma) {
-		err = -ENOMEM;
-		goto out;
+		vma = find_vma(mm, cur);
+		if (!vma || vma->vm_start >= addr + old_len)
+			break;
+		s = vma->vm_start > cur ? vma->vm_start : cur;
+		e = vma->vm_end < addr + old_len ? vma->vm_end : addr + old_len;
+		err = move_vma(mm, vma, s, e - s, new_addr + (s - addr), e - s);
+		cur = e;
 	}
-	new_vma->vm_start = new_addr;
-	new_vma->vm_end = new_addr + new_len;
-	new_vma->vm_pgoff = vma->vm_pgoff + (addr - vma->vm_start);
-	err = anon_vma_clone(new_vma, vma);
-	if (err) {
-		pool_free(&the_world->vma_pool, new_vma);
-		goto out;
-	}
-	if (new_vma->vm_file) {
-		mapping_get(new_vma->vm_file);
-		vma_link_file(new_vma, vma);
-	}
-	vma_link_list(mm, new_vma);
-	if (old_len) {
-		move_page_tables(vma, addr, new_vma, new_addr, old_len);
-		/* the source is now empty of ptes; drop the VMA range */
-		err = do_vmi_munmap(mm, addr, addr + old_len);
-	}
-	vma_try_merge(new_vma);
 out:
 	up_write(&mm->mmap_lock);
 	return err;
@@ -707,7 +739,7 @@ int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice)
 	vma = find_vma(mm, start);
 	if (vma && vma->vm_start > start)
 		unmapped = -ENOMEM;
-	for (tmp = start; vma && vma->vm_start < end; ) {
+	for (tmp = start; tmp < end && vma && vma->vm_start < end; ) {
 		uint64_t s = vma->vm_start > tmp ? vma->vm_start : tmp;
 		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
 

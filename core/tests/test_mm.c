@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_mm.c - the model's syscall-level operations, driven directly through
+ * the public API: errno edge cases, COW, fork with dontfork, VMA splitting
+ * and merging, mremap of populated pages, and the LEAK state after exit.
+ * Every test ends with check_world() (and check_world_empty() where every
+ * process is gone) reporting nothing.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mmt/check.h"
+#include "mmt/folio.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+
+static struct world *w;
+
+static void setup(void)
+{
+	struct world_config cfg;
+
+	world_config_default(&cfg);
+	cfg.frames = 64;
+	w = world_create(&cfg);
+	ck_assert_ptr_nonnull(w);
+	mmt_report_reset();
+}
+
+static void teardown(void)
+{
+	world_destroy(w);
+	w = NULL;
+}
+
+#define RW (PROT_READ | PROT_WRITE)
+#define PRIV_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+static uint64_t rd(struct mm_struct *mm, uint64_t addr)
+{
+	uint64_t v = 0xdeadbeef;
+
+	ck_assert_int_eq(mmt_access(mm, addr, false, &v), 0);
+	return v;
+}
+
+static void wr(struct mm_struct *mm, uint64_t addr, uint64_t v)
+{
+	ck_assert_int_eq(mmt_access(mm, addr, true, &v), 0);
+}
+
+static int access_err(struct mm_struct *mm, uint64_t addr, bool write)
+{
+	uint64_t v = 1;
+
+	return mmt_access(mm, addr, write, &v);
+}
+
+static void assert_clean(void)
+{
+	ck_assert_int_eq(check_world(), 0);
+	ck_assert_uint_eq(mmt_report.count, 0);
+}
+
+static void assert_empty(void)
+{
+	ck_assert_int_eq(check_world_empty(), 0);
+	ck_assert_uint_eq(mmt_report.count, 0);
+}
+
+static int nr_vmas(struct mm_struct *mm)
+{
+	return mm->map_count;
+}
+
+START_TEST(mmap_errors)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(mm, 0x10, 0, RW, PRIV_ANON), -EINVAL);
+	ck_assert_int_eq(do_mmap(mm, 0x10, 1, RW, MAP_ANONYMOUS), -EINVAL);
+	ck_assert_int_eq(do_mmap(mm, 0x10, 1, RW, MAP_SHARED | MAP_PRIVATE), -EINVAL);
+	ck_assert_int_eq(do_mmap(mm, MMT_TASK_SIZE - 1, 2, RW, PRIV_ANON), -ENOMEM);
+	ck_assert_int_eq(do_mmap(mm, MMT_TASK_SIZE - 1, 1, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(access_err(mm, MMT_TASK_SIZE - 1, true), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(mmap_fixed_replaces)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(mm, 0x10, 8, RW, PRIV_ANON), 0);
+	wr(mm, 0x12, 5);
+	wr(mm, 0x16, 6);
+	ck_assert_int_eq(do_mmap(mm, 0x11, 2, RW, PRIV_ANON), 0);
+	ck_assert_uint_eq(rd(mm, 0x12), 0);	/* replaced: fresh zero page */
+	ck_assert_uint_eq(rd(mm, 0x16), 6);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 1);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(munmap_errors_and_split)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_munmap(mm, 0x10, 0), -EINVAL);
+	ck_assert_int_eq(do_munmap(mm, MMT_TASK_SIZE, 1), -EINVAL);
+	ck_assert_int_eq(do_munmap(mm, 0x10, 4), 0);	/* nothing there: fine */
+	ck_assert_int_eq(do_mmap(mm, 0x10, 8, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0x10; a < 0x18; a++)
+		wr(mm, a, a);
+	ck_assert_int_eq(nr_vmas(mm), 1);
+	ck_assert_int_eq(do_munmap(mm, 0x13, 2), 0);
+	ck_assert_int_eq(nr_vmas(mm), 2);
+	ck_assert_int_eq(access_err(mm, 0x13, false), -EFAULT);
+	ck_assert_int_eq(access_err(mm, 0x14, false), -EFAULT);
+	ck_assert_uint_eq(rd(mm, 0x12), 0x12);
+	ck_assert_uint_eq(rd(mm, 0x15), 0x15);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 6);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(mprotect_semantics)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 0, PROT_READ), 0);
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 1, PROT_READ), -ENOMEM);
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 1, 0x80), -EINVAL);
+	ck_assert_int_eq(do_mmap(mm, 0x10, 2, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(mm, 0x14, 2, RW, PRIV_ANON), 0);
+	wr(mm, 0x10, 1);
+	/* across the hole: the part before it changes, then ENOMEM */
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 6, PROT_READ), -ENOMEM);
+	ck_assert_int_eq(access_err(mm, 0x10, true), -EFAULT);
+	ck_assert_int_eq(access_err(mm, 0x14, true), 0);
+	/* the read-only pte stays; making it writable again reuses the exclusive page */
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 2, RW), 0);
+	wr(mm, 0x10, 2);
+	ck_assert_uint_eq(rd(mm, 0x10), 2);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 2);
+	/* a middle piece splits the VMA in three */
+	ck_assert_int_eq(do_mmap(mm, 0x20, 6, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mprotect(mm, 0x22, 2, PROT_READ), 0);
+	ck_assert_int_eq(nr_vmas(mm), 5);
+	ck_assert_int_eq(do_mprotect(mm, 0x22, 2, RW), 0);
+	ck_assert_int_eq(nr_vmas(mm), 3);	/* merged back */
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(cow_after_fork)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+	struct folio *f;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 4, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 0xaa);
+	wr(p, 0x11, 0xbb);
+	f = pfn_folio(pte_pfn(*mmt_pte_peek(p, 0x10)));
+	ck_assert(PageAnonExclusive(&f->page));
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	/* shared read-only, no longer exclusive */
+	ck_assert_int_eq(folio_mapcount(f), 2);
+	ck_assert(!PageAnonExclusive(&f->page));
+	ck_assert(!pte_write(*mmt_pte_peek(p, 0x10)));
+	ck_assert(!pte_write(*mmt_pte_peek(c, 0x10)));
+	assert_clean();
+	wr(c, 0x10, 0xcc);			/* child copies */
+	ck_assert_uint_eq(rd(p, 0x10), 0xaa);
+	ck_assert_uint_eq(rd(c, 0x10), 0xcc);
+	ck_assert_int_eq(folio_mapcount(f), 1);
+	wr(p, 0x10, 0xdd);			/* parent is the last user: reuse */
+	ck_assert_ptr_eq(pfn_folio(pte_pfn(*mmt_pte_peek(p, 0x10))), f);
+	ck_assert(PageAnonExclusive(&f->page));
+	ck_assert_uint_eq(rd(c, 0x11), 0xbb);
+	assert_clean();
+	mmput(c);
+	wr(p, 0x11, 0xee);			/* child gone: reuse, no copy */
+	ck_assert_int_eq(get_mm_counter(p, MM_ANONPAGES), 2);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(fork_dontfork_wipeonfork)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 6, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0x10; a < 0x16; a++)
+		wr(p, a, a);
+	ck_assert_int_eq(do_madvise(p, 0x12, 2, MADV_DONTFORK), 0);
+	ck_assert_int_eq(do_madvise(p, 0x14, 1, MADV_WIPEONFORK), 0);
+	ck_assert_int_eq(do_madvise(p, 0x30, 1, MADV_DONTFORK), -ENOMEM);
+	ck_assert_int_eq(do_madvise(p, 0x10, 1, 99), -EINVAL);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_uint_eq(rd(c, 0x10), 0x10);
+	ck_assert_int_eq(access_err(c, 0x12, false), -EFAULT);
+	ck_assert_uint_eq(rd(c, 0x14), 0);	/* wiped */
+	ck_assert_uint_eq(rd(c, 0x15), 0x15);
+	ck_assert_uint_eq(rd(p, 0x14), 0x14);
+	assert_clean();
+	mmput(c);
+	ck_assert_int_eq(do_madvise(p, 0x12, 2, MADV_DOFORK), 0);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_uint_eq(rd(c, 0x13), 0x13);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(mremap_moves_pages)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 4, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 1);
+	wr(p, 0x13, 4);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_int_eq(do_mremap(p, 0x10, 4, 0x12, 4), -EINVAL);	/* overlap */
+	ck_assert_int_eq(do_mremap(p, 0x10, 4, 0x40, 0), -EINVAL);
+	ck_assert_int_eq(do_mremap(p, 0x60, 1, 0x40, 1), -EFAULT);
+	ck_assert_int_eq(do_mremap(p, 0x10, 0, 0x40, 1), -EINVAL);	/* private */
+	ck_assert_int_eq(do_mremap(p, 0x10, 4, 0x40, 6), 0);
+	ck_assert_uint_eq(rd(p, 0x40), 1);
+	ck_assert_uint_eq(rd(p, 0x43), 4);
+	ck_assert_uint_eq(rd(p, 0x45), 0);
+	ck_assert_int_eq(access_err(p, 0x10, false), -EFAULT);
+	/* the moved COW pages still reach the child's through the rmap */
+	assert_clean();
+	wr(p, 0x43, 5);
+	ck_assert_uint_eq(rd(c, 0x13), 4);
+	/* shrink while moving */
+	ck_assert_int_eq(do_mremap(c, 0x10, 4, 0x80, 1), 0);
+	ck_assert_uint_eq(rd(c, 0x80), 1);
+	ck_assert_int_eq(access_err(c, 0x13, false), -EFAULT);
+	assert_clean();
+	mmput(p);
+	mmput(c);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(madvise_dontneed)
+{
+	struct mm_struct *p = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 2, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 9);
+	ck_assert_int_eq(do_madvise(p, 0x10, 0, MADV_DONTNEED), 0);
+	ck_assert_int_eq(do_madvise(p, 0x10, 4, MADV_DONTNEED), -ENOMEM);
+	ck_assert_uint_eq(rd(p, 0x10), 0);
+	ck_assert_int_eq(get_mm_counter(p, MM_ANONPAGES), 0);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(file_and_shmem)
+{
+	struct mm_struct *a = mm_alloc(), *b = mm_alloc(), *c;
+
+	ck_assert_int_eq(do_mmap(a, 0x10, 2, RW, MAP_SHARED), 0);
+	ck_assert_int_eq(do_mmap(b, 0x10, 2, RW, MAP_PRIVATE), 0);
+	wr(a, 0x10, 7);
+	ck_assert_uint_eq(rd(b, 0x10), 7);	/* private file page sees the file */
+	wr(b, 0x10, 8);				/* COW into an anon page */
+	ck_assert_uint_eq(rd(a, 0x10), 7);
+	ck_assert_int_eq(get_mm_counter(b, MM_ANONPAGES), 1);
+	ck_assert_int_eq(do_mmap(a, 0x20, 1, RW, MAP_SHARED | MAP_ANONYMOUS), 0);
+	wr(a, 0x20, 3);
+	ck_assert_int_eq(dup_mm(a, &c), 0);
+	wr(c, 0x20, 4);
+	ck_assert_uint_eq(rd(a, 0x20), 4);
+	ck_assert_int_eq(get_mm_counter(a, MM_SHMEMPAGES), 1);
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	mmput(c);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(swap_roundtrip_and_swapoff)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+
+	ck_assert_int_eq(sys_swapon(0, 1), -EINVAL);
+	ck_assert_int_eq(sys_swapon(0, 16), 0);
+	ck_assert_int_eq(sys_swapon(0, 16), -EBUSY);
+	ck_assert_int_eq(do_mmap(p, 0x10, 3, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 0x10);
+	wr(p, 0x11, 0x11);
+	ck_assert_int_eq(do_madvise(p, 0x10, 3, MADV_PAGEOUT), 0);
+	ck_assert(is_swap_pte(*mmt_pte_peek(p, 0x10)));
+	ck_assert_int_eq(get_mm_counter(p, MM_SWAPENTS), 2);
+	assert_clean();
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	assert_clean();
+	ck_assert_uint_eq(rd(c, 0x11), 0x11);	/* swap-in through the cache */
+	wr(p, 0x11, 0x22);
+	ck_assert_uint_eq(rd(c, 0x11), 0x11);
+	assert_clean();
+	ck_assert_int_eq(sys_swapoff(0), 0);
+	ck_assert_int_eq(sys_swapoff(0), -EINVAL);
+	ck_assert_int_eq(get_mm_counter(p, MM_SWAPENTS), 0);
+	ck_assert_int_eq(get_mm_counter(c, MM_SWAPENTS), 0);
+	ck_assert_uint_eq(rd(c, 0x10), 0x10);
+	ck_assert_uint_eq(rd(p, 0x11), 0x22);
+	assert_clean();
+	mmput(p);
+	mmput(c);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(oom_reclaims_then_fails)
+{
+	struct world_config cfg;
+	struct mm_struct *p;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.frames = 8;
+	w = world_create(&cfg);
+	p = mm_alloc();
+	ck_assert_int_eq(do_mmap(p, 0x10, 16, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0x10; a < 0x18; a++)
+		wr(p, a, a);
+	ck_assert_int_eq(access_err(p, 0x18, true), -ENOMEM);	/* no swap */
+	ck_assert_int_eq(sys_swapon(3, 32), 0);
+	wr(p, 0x18, 0x18);					/* direct reclaim */
+	ck_assert_uint_eq(rd(p, 0x10), 0x10);
+	assert_clean();
+	mmput(p);
+	ck_assert_int_eq(sys_swapoff(3), 0);
+	assert_empty();
+}
+END_TEST
+
+static Suite *mm_suite(void)
+{
+	Suite *s = suite_create("mm");
+	TCase *tc = tcase_create("ops");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, mmap_errors);
+	tcase_add_test(tc, mmap_fixed_replaces);
+	tcase_add_test(tc, munmap_errors_and_split);
+	tcase_add_test(tc, mprotect_semantics);
+	tcase_add_test(tc, cow_after_fork);
+	tcase_add_test(tc, fork_dontfork_wipeonfork);
+	tcase_add_test(tc, mremap_moves_pages);
+	tcase_add_test(tc, madvise_dontneed);
+	tcase_add_test(tc, file_and_shmem);
+	tcase_add_test(tc, swap_roundtrip_and_swapoff);
+	tcase_add_test(tc, oom_reclaims_then_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(mm_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
