@@ -452,8 +452,10 @@ static void swap_forget_all(struct world *w)
 
 		free(si->swap_map);
 		free(si->cache);
+		free(si->slot_value);
 		si->swap_map = NULL;
 		si->cache = NULL;
+		si->slot_value = NULL;
 		si->flags = 0;
 		si->max = 0;
 		si->inuse_pages = 0;
