@@ -620,7 +620,12 @@ int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 				goto out;
 			old_len = new_len;
 		}
+		/* unmapping the destination may have taken the source (old_len 0) */
 		vma = vma_lookup(mm, addr);
+		if (!vma) {
+			err = -EFAULT;
+			goto out;
+		}
 		err = move_vma(mm, vma, addr, old_len, new_addr, new_len);
 		goto out;
 	}

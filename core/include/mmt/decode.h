@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * decode.h - fuzzer bytes <-> programs.
+ *
+ * Every byte string decodes to a valid program (total, deterministic), over
+ * a deliberately small world so that operations collide: four processes
+ * p0..p3, a 32-page window 0x10..0x2f, a few dozen frames.  Ops are
+ * fixed-size records, so a mutated byte changes one op (or one argument of
+ * it), not the whole program.  Layout:
+ *
+ *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,128},
+ *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
+ *             by the caller's max_tasks; 1 in single-task mode)
+ *   byte 1    number of op records (capped by MMT_DECODE_MAX_OPS and by
+ *             the bytes present)
+ *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
+ *   the rest  scheduling decisions (only with more than one task): byte k
+ *             names the task to run after decision point k (mod tasks)
+ *
+ * An op whose process is not alive is redirected to the next live one, or
+ * becomes a spawn when none is; a spawn or fork with no free name becomes a
+ * read.  So the decoded program always passes the reader's static checks,
+ * and printing it gives a .mmt file that replays the same way.
+ *
+ * mmt_encode is the inverse for programs inside that world (the seed
+ * corpus is written as .mmt and encoded at build time).
+ */
+#ifndef MMT_DECODE_H
+#define MMT_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmt/program.h"
+
+#define MMT_DECODE_MAX_OPS	64
+#define MMT_DECODE_PROCS	4
+#define MMT_DECODE_BASE		0x10
+#define MMT_DECODE_WINDOW	32
+#define MMT_DECODE_RECORD	4
+
+struct mmt_decode_opts {
+	int max_tasks;		/* 1: single-task programs, no schedule */
+};
+
+/* 0, or -ENOMEM.  @p is initialised here; free it with mmt_program_free. */
+int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
+	       const struct mmt_decode_opts *o);
+
+/*
+ * Bytes that decode back to @p, or -1 (with a reason in @why) when @p does
+ * not fit the fuzzing world.  *out is malloc'd.
+ */
+int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
+	       char *why, size_t whylen);
+
+#endif /* MMT_DECODE_H */

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * decode.c - fuzzer bytes to programs and back.  The layout is drawn in
+ * decode.h.  The op-kind table is weighted toward the operations that make
+ * state for the others to trip on (writes, reads, mmaps); every kind of op
+ * is reachable from one byte.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/decode.h"
+#include "mmt/program.h"
+
+/* op kinds, indexed by the low 5 bits of a record's first byte */
+enum { K_SWAP = NR_MMT_OPCODES };	/* swapon or swapoff, by a flag bit */
+
+static const uint8_t kind_table[32] = {
+	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, OP_READ,
+	OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE,
+	OP_MMAP, OP_MMAP, OP_MMAP, OP_MMAP,
+	OP_MUNMAP,
+	OP_MPROTECT, OP_MPROTECT,
+	OP_MREMAP,
+	OP_MADVISE, OP_MADVISE, OP_MADVISE,
+	OP_FORK, OP_FORK,
+	OP_EXIT,
+	OP_SPAWN,
+	OP_MIGRATE, OP_MIGRATE,
+	OP_RECLAIM,
+	K_SWAP,
+};
+
+static const uint32_t frames_table[4] = { 16, 64, 128, 256 };
+static const uint64_t swap_table[4] = { 0, 16, 64, 128 };
+static const uint8_t prot_table[4] = { MPROT_NONE, MPROT_R, MPROT_RW, MPROT_W };
+static const uint8_t flags_table[8] = {
+	MFL_PRIVATE | MFL_ANON, MFL_PRIVATE | MFL_ANON, MFL_PRIVATE | MFL_ANON,
+	MFL_PRIVATE | MFL_ANON, MFL_SHARED | MFL_ANON, MFL_PRIVATE, MFL_SHARED,
+	MFL_PRIVATE | MFL_ANON,
+};
+static const uint8_t advice_table[16] = {
+	ADV_DONTNEED, ADV_PAGEOUT, ADV_COLD, ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE,
+	ADV_UNMERGEABLE, ADV_WIPEONFORK, ADV_KEEPONFORK, ADV_WILLNEED, ADV_NORMAL,
+	ADV_HUGEPAGE, ADV_NOHUGEPAGE, ADV_DONTNEED, ADV_PAGEOUT, ADV_COLD,
+};
+static const uint64_t swapon_slots[2] = { 16, 64 };
+
+struct decoder {
+	bool live[MMT_DECODE_PROCS];
+};
+
+/* the live process nearest to @want (cyclically), or -1 */
+static int live_proc(const struct decoder *d, int want)
+{
+	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
+		int p = (want + i) % MMT_DECODE_PROCS;
+
+		if (d->live[p])
+			return p;
+	}
+	return -1;
+}
+
+static int free_proc(const struct decoder *d, int want)
+{
+	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
+		int p = (want + i) % MMT_DECODE_PROCS;
+
+		if (!d->live[p])
+			return p;
+	}
+	return -1;
+}
+
+static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
+{
+	int kind = kind_table[r[0] & 31];
+	int want = r[1] & 3, proc;
+
+	memset(op, 0, sizeof(*op));
+	op->expect = -1;
+	op->task = (uint8_t)((r[0] >> 5) % ntasks);
+	op->addr = MMT_DECODE_BASE + ((r[1] >> 2) & 31);
+	op->len = 1 + (r[2] & 7);
+
+	if (kind == K_SWAP) {
+		op->code = (r[2] & 0x80) ? OP_SWAPOFF : OP_SWAPON;
+		op->addr = r[3] & 1;
+		op->len = op->code == OP_SWAPON ? swapon_slots[(r[3] >> 1) & 1] : 0;
+		return;
+	}
+	if (kind == OP_RECLAIM) {
+		op->code = OP_RECLAIM;
+		op->addr = 1 + (r[3] & 31);
+		op->len = 0;
+		return;
+	}
+
+	proc = live_proc(d, want);
+	if (kind == OP_SPAWN || proc < 0) {
+		int p = free_proc(d, kind == OP_SPAWN ? want : want);
+
+		if (p < 0) {
+			/* every name is taken: read instead */
+			op->code = OP_READ;
+			op->proc = (uint8_t)live_proc(d, want);
+			return;
+		}
+		op->code = OP_SPAWN;
+		op->proc = (uint8_t)p;
+		d->live[p] = true;
+		return;
+	}
+	op->proc = (uint8_t)proc;
+	op->code = (uint8_t)kind;
+	switch (kind) {
+	case OP_READ:
+		break;
+	case OP_WRITE:
+		op->value = r[3];
+		break;
+	case OP_MMAP:
+		op->prot = prot_table[(r[2] >> 3) & 3];
+		op->mflags = flags_table[(r[2] >> 5) & 7];
+		break;
+	case OP_MUNMAP:
+		break;
+	case OP_MPROTECT:
+		op->prot = prot_table[(r[2] >> 3) & 3];
+		break;
+	case OP_MREMAP:
+		op->addr2 = MMT_DECODE_BASE + (r[3] & 31);
+		op->len2 = 1 + ((r[2] >> 3) & 7);
+		break;
+	case OP_MADVISE:
+		op->advice = advice_table[r[3] & 15];
+		break;
+	case OP_FORK: {
+		int child = free_proc(d, r[3] & 3);
+
+		if (child < 0) {
+			op->code = OP_WRITE;	/* no free name: write instead */
+			op->value = r[3];
+			break;
+		}
+		op->proc2 = (uint8_t)child;
+		d->live[child] = true;
+		break;
+	}
+	case OP_EXIT:
+		d->live[proc] = false;
+		break;
+	case OP_MIGRATE:
+		op->node = r[3] & 1;
+		op->all = (r[1] & 0x80) != 0;
+		break;
+	}
+}
+
+int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
+	       const struct mmt_decode_opts *o)
+{
+	struct decoder d = { { false } };
+	uint8_t w = size > 0 ? data[0] : 0;
+	size_t nops = size > 1 ? data[1] : 0, pos = 2;
+	int ntasks = 1 + ((w >> 5) & 7);
+	int max_tasks = o && o->max_tasks > 0 ? o->max_tasks : 1;
+	char name[8];
+
+	mmt_program_init(p);
+	if (max_tasks > MMT_MAX_TASKS)
+		max_tasks = MMT_MAX_TASKS;
+	if (ntasks > max_tasks)
+		ntasks = max_tasks;
+	p->world.present = true;
+	p->world.nodes = 1 + (w & 1);
+	p->world.frames = frames_table[(w >> 1) & 3];
+	p->world.swap = swap_table[(w >> 3) & 3];
+	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		if (mmt_program_name(p, name) != i)
+			return -ENOMEM;
+	}
+	if (nops > MMT_DECODE_MAX_OPS)
+		nops = MMT_DECODE_MAX_OPS;
+	for (size_t i = 0; i < nops && pos + MMT_DECODE_RECORD <= size; i++) {
+		struct mmt_op op;
+
+		decode_record(&d, data + pos, ntasks, &op);
+		pos += MMT_DECODE_RECORD;
+		if (mmt_program_add(p, &op))
+			return -ENOMEM;
+	}
+	if (ntasks > 1 && pos < size) {
+		size_t n = size - pos;
+
+		if (n > MMT_MAX_SCHEDULE)
+			n = MMT_MAX_SCHEDULE;
+		p->schedule = malloc(n);
+		if (!p->schedule)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			p->schedule[i] = (uint8_t)(data[pos + i] % ntasks);
+		p->nr_schedule = n;
+		p->has_schedule = true;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ encode */
+
+static int index_of(const uint64_t *t, int n, uint64_t v)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i] == v)
+			return i;
+	return -1;
+}
+
+static int index_of8(const uint8_t *t, int n, uint8_t v)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i] == v)
+			return i;
+	return -1;
+}
+
+static int kind_byte(int code)
+{
+	for (int i = 0; i < 32; i++)
+		if (kind_table[i] == code)
+			return i;
+	return -1;
+}
+
+#define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); goto fail; } while (0)
+
+int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
+	       char *why, size_t whylen)
+{
+	struct decoder d = { { false } };
+	int slot[MMT_MAX_PROCS];
+	int ntasks = 1, fi, si;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	char dummy[1];
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	for (int i = 0; i < p->nr_names; i++) {
+		int k;
+
+		slot[i] = -1;
+		if (sscanf(p->names[i], "p%d", &k) == 1 && k >= 0 && k < MMT_DECODE_PROCS) {
+			char canon[8];
+
+			snprintf(canon, sizeof(canon), "p%d", k);
+			if (strcmp(canon, p->names[i]) == 0)
+				slot[i] = k;
+		}
+	}
+	for (size_t i = 0; i < p->nr_ops; i++)
+		if (p->ops[i].task + 1 > ntasks)
+			ntasks = p->ops[i].task + 1;
+	{
+		uint32_t frames = p->world.present ? p->world.frames : 256;
+		uint64_t swap = p->world.present ? p->world.swap : 0;
+		int nodes = p->world.present ? p->world.nodes : 2;
+		uint64_t ft[4] = { 16, 64, 128, 256 };
+
+		fi = index_of(ft, 4, frames);
+		si = index_of(swap_table, 4, swap);
+		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2)
+			FAIL("world nodes=%d frames=%u swap=%llu is not one the decoder can make",
+			     nodes, frames, (unsigned long long)swap);
+		if (p->nr_ops > MMT_DECODE_MAX_OPS)
+			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS);
+		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + p->nr_schedule);
+		if (!buf)
+			FAIL("out of memory");
+		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5));
+		buf[n++] = (uint8_t)p->nr_ops;
+	}
+	for (size_t i = 0; i < p->nr_ops; i++) {
+		const struct mmt_op *op = &p->ops[i];
+		uint8_t r[4] = { 0, 0, 0, 0 };
+		struct mmt_op back;
+		int k = -1, proc = -1;
+
+		if (op->code != OP_SWAPON && op->code != OP_SWAPOFF && op->code != OP_RECLAIM &&
+		    op->code != OP_CHECK) {
+			proc = slot[op->proc];
+			if (proc < 0)
+				FAIL("op %zu: process '%s' is not p0..p3", i, p->names[op->proc]);
+		}
+		if (op->code == OP_CHECK)
+			continue;	/* the harness checks after every op anyway */
+		switch (op->code) {
+		case OP_SWAPON:
+		case OP_SWAPOFF:
+			k = kind_byte(K_SWAP);
+			if (op->addr > 1)
+				FAIL("op %zu: swap id %llu, only 0 and 1", i, (unsigned long long)op->addr);
+			r[3] = (uint8_t)op->addr;
+			if (op->code == OP_SWAPOFF) {
+				r[2] = 0x80;
+			} else {
+				int s = index_of(swapon_slots, 2, op->len);
+
+				if (s < 0)
+					FAIL("op %zu: swapon of %llu slots", i, (unsigned long long)op->len);
+				r[3] |= (uint8_t)(s << 1);
+			}
+			break;
+		case OP_RECLAIM:
+			k = kind_byte(OP_RECLAIM);
+			if (op->addr < 1 || op->addr > 32)
+				FAIL("op %zu: reclaim %llu, 1..32 only", i, (unsigned long long)op->addr);
+			r[3] = (uint8_t)(op->addr - 1);
+			break;
+		default:
+			k = kind_byte(op->code);
+			r[1] = (uint8_t)proc;
+			if (op->code == OP_SPAWN)
+				break;
+			if (op->code == OP_FORK) {
+				r[3] = (uint8_t)slot[op->proc2];
+				if (slot[op->proc2] < 0)
+					FAIL("op %zu: process '%s' is not p0..p3", i, p->names[op->proc2]);
+			}
+			if (op->code == OP_EXIT || op->code == OP_FORK)
+				break;
+			if (op->addr < MMT_DECODE_BASE || op->addr >= MMT_DECODE_BASE + MMT_DECODE_WINDOW)
+				FAIL("op %zu: address %#llx outside 0x10..0x2f", i,
+				     (unsigned long long)op->addr);
+			r[1] |= (uint8_t)((op->addr - MMT_DECODE_BASE) << 2);
+			if (op->code != OP_READ && op->code != OP_WRITE) {
+				if (op->len < 1 || op->len > 8)
+					FAIL("op %zu: length %llu, 1..8 only", i, (unsigned long long)op->len);
+				r[2] = (uint8_t)(op->len - 1);
+			}
+			switch (op->code) {
+			case OP_WRITE:
+				if (op->value > 255)
+					FAIL("op %zu: value %#llx, 0..0xff only", i,
+					     (unsigned long long)op->value);
+				r[3] = (uint8_t)op->value;
+				break;
+			case OP_MMAP: {
+				int f = index_of8(flags_table, 8, op->mflags);
+
+				r[2] |= (uint8_t)(index_of8(prot_table, 4, op->prot) << 3);
+				r[2] |= (uint8_t)(f << 5);
+				break;
+			}
+			case OP_MPROTECT:
+				r[2] |= (uint8_t)(index_of8(prot_table, 4, op->prot) << 3);
+				break;
+			case OP_MREMAP:
+				if (op->addr2 < MMT_DECODE_BASE ||
+				    op->addr2 >= MMT_DECODE_BASE + MMT_DECODE_WINDOW ||
+				    op->len2 < 1 || op->len2 > 8)
+					FAIL("op %zu: mremap target outside the fuzzing window", i);
+				r[3] = (uint8_t)(op->addr2 - MMT_DECODE_BASE);
+				r[2] |= (uint8_t)((op->len2 - 1) << 3);
+				break;
+			case OP_MADVISE:
+				r[3] = (uint8_t)index_of8(advice_table, 16, op->advice);
+				break;
+			case OP_MIGRATE:
+				if (op->node > 1)
+					FAIL("op %zu: node %d, 0 or 1 only", i, op->node);
+				r[3] = (uint8_t)op->node;
+				if (op->all)
+					r[1] |= 0x80;
+				break;
+			}
+		}
+		r[0] = (uint8_t)(k | (op->task << 5));
+		/* decoding this record must give the op back, liveness included */
+		decode_record(&d, r, ntasks, &back);
+		if (back.code != op->code || back.proc != proc ||
+		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]))
+			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
+			     mmt_opcode_name(op->code));
+		memcpy(buf + n, r, 4);
+		n += 4;
+	}
+	buf[1] = (uint8_t)((n - 2) / 4);
+	for (size_t i = 0; i < p->nr_schedule; i++)
+		buf[n++] = p->schedule[i];
+	*out = buf;
+	*len = n;
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
