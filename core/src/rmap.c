@@ -461,7 +461,12 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 
 	if (!m)
 		return;
-	mapping_get(m);
+	/*
+	 * No reference on the mapping: the folio lock is what keeps it, since
+	 * truncation must lock every folio of the page cache before the mapping
+	 * can go.  (Taking a reference here made the walker the one to drop the
+	 * last one, and truncate the locked folio it was walking for.)
+	 */
 	if (!rwc->locked)
 		down_read(&m->i_mmap_rwsem);
 	cur.next = m->i_mmap.next;
@@ -491,7 +496,6 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 	}
 	if (!rwc->locked)
 		up_read(&m->i_mmap_rwsem);
-	mapping_put(m);
 }
 
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)

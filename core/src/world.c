@@ -236,6 +236,16 @@ void folio_get(struct folio *f)
 	VM_BUG_ON(old <= 0, INV_REFCOUNT, "folio pfn %u: get on a free folio", f->pfn);
 }
 
+bool folio_try_get(struct folio *f)
+{
+	int old = atomic_load(&f->_refcount);
+
+	while (old > 0)
+		if (atomic_compare_exchange_weak(&f->_refcount, &old, old + 1))
+			return true;
+	return false;
+}
+
 void folio_put_refs(struct folio *f, int nr)
 {
 	int old;
@@ -292,10 +302,15 @@ bool folio_isolate_lru(struct folio *f)
 	bool ret = false;
 
 	spin_lock(&pgdat->lru_lock);
-	if (folio_test_lru(f)) {
+	/*
+	 * Reclaim finds folios through the LRU without holding a reference, so
+	 * the last reference may be on its way out: only a folio that is still
+	 * referenced can be isolated (the kernel's folio_try_get in
+	 * isolate_lru_folios).
+	 */
+	if (folio_test_lru(f) && folio_try_get(f)) {
 		folio_clear_lru(f);
 		list_del_init(&f->lru);
-		folio_get(f);
 		folio_set_isolated(f);
 		ret = true;
 	}

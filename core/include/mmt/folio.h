@@ -181,6 +181,8 @@ uint64_t zero_pfn(void);
 struct folio *folio_alloc(int nid, bool exact);
 
 void folio_get(struct folio *f);
+/* take a reference unless the count already dropped to zero */
+bool folio_try_get(struct folio *f);
 /* drop a reference; the last one frees the frame back to its node */
 void folio_put(struct folio *f);
 /* for refs dropped in bulk, e.g. folio_put_refs(f, nr) */

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_exec.c - the executor, the DATA oracle and the random generator.
+ *
+ * Small programs with a known verdict, then the key regression test: long
+ * random mixes from the generator must round-trip through the printer and
+ * the parser and pass on the correct model.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/exec.h"
+#include "mmt/gen.h"
+#include "mmt/program.h"
+
+static void parse_or_fail(const char *text, struct mmt_program *p)
+{
+	struct mmt_parse_error err;
+
+	mmt_program_init(p);
+	if (mmt_parse(text, strlen(text), p, &err))
+		ck_abort_msg("parse error %u:%u: %s", err.line, err.col, err.msg);
+}
+
+/* run @text; return the status, with the report on stderr when it is not @want */
+static enum mmt_exec_status run_text(const char *text, enum mmt_exec_status want,
+				     struct mmt_exec_result *out)
+{
+	struct mmt_exec_opts opts;
+	struct mmt_exec_result r;
+	struct mmt_program p;
+	enum mmt_exec_status st;
+
+	parse_or_fail(text, &p);
+	mmt_exec_opts_default(&opts);
+	st = mmt_exec(&p, &opts, &r);
+	if (st != want)
+		mmt_exec_report(stderr, "test", &p, &r);
+	if (out)
+		*out = r;
+	else
+		mmt_exec_result_free(&r);
+	mmt_program_free(&p);
+	return st;
+}
+
+START_TEST(cow_after_fork)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 0x11\n"
+		"write p0 0x11 0x22\n"
+		"fork p0 p1\n"
+		"read p1 0x10 = 0x11\n"
+		"write p1 0x10 0x99\n"
+		"write p0 0x11 0x77\n"
+		"read p0 0x10 = 0x11\n"
+		"read p1 0x10 = 0x99\n"
+		"read p0 0x11 = 0x77\n"
+		"read p1 0x11 = 0x22\n"
+		"read p1 0x12 = 0\n"
+		"exit p0\n"
+		"read p1 0x10 = 0x99\n"
+		"exit p1\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(readonly_write_segv)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 2 r private|anon\n"
+		"write p0 0x10 1 -> SEGV\n"
+		"read p0 0x10 = 0\n"
+		"mprotect p0 0x10 2 rw\n"
+		"write p0 0x10 5 -> ok\n"
+		"mprotect p0 0x10 1 none\n"
+		"read p0 0x10 -> SEGV\n"
+		"read p0 0x11 = 0\n"
+		"write p0 0x40 1 -> SEGV\n"
+		"exit p0\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(outcome_mismatch_asserts)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 2 rw private|anon\n"
+		"write p0 0x10 1 -> SEGV\n"
+		"exit p0\n";
+	struct mmt_exec_result r;
+
+	ck_assert_int_eq(run_text(prog, EXEC_ASSERT, &r), EXEC_ASSERT);
+	ck_assert_int_eq(r.fail_op, 2);
+	ck_assert_msg(strstr(r.msg, "line 4") && strstr(r.msg, "expected SEGV, got ok"),
+		      "msg: %s", r.msg);
+	mmt_exec_result_free(&r);
+}
+END_TEST
+
+START_TEST(value_mismatch_asserts)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 2 rw private|anon\n"
+		"write p0 0x10 7\n"
+		"read p0 0x10 = 8\n"
+		"exit p0\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_ASSERT, NULL), EXEC_ASSERT);
+}
+END_TEST
+
+START_TEST(errno_semantics)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"munmap p0 0x10 0 -> EINVAL\n"
+		"mmap p0 0x10 0 rw private|anon -> EINVAL\n"
+		"mmap p0 0x10 2 rw private|anon\n"
+		"mmap p0 0x14 2 rw private|anon\n"
+		"mprotect p0 0x10 0 r -> ok\n"
+		"mprotect p0 0x12 2 r -> ENOMEM\n"
+		"mprotect p0 0x10 6 r -> ENOMEM\n"
+		"write p0 0x11 1 -> SEGV\n"
+		"write p0 0x14 1 -> ok\n"	/* past the hole: untouched */
+		"madvise p0 0x10 6 dontneed -> ENOMEM\n"
+		"mremap p0 0x10 2 0x11 2 -> EINVAL\n"
+		"mremap p0 0x30 2 0x40 2 -> EFAULT\n"
+		"mremap p0 0x10 2 0x40 0 -> EINVAL\n"
+		"mremap p0 0x10 0 0x40 2 -> EINVAL\n"
+		"madvise p0 0x10 2 wipeonfork\n"
+		"exit p0\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(shared_and_file_views)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 2 rw shared|anon\n"
+		"mmap p0 0x20 2 rw shared\n"
+		"mmap p0 0x30 2 rw private\n"
+		"fork p0 p1\n"
+		"write p1 0x10 5\n"
+		"read p0 0x10 = 5\n"
+		"write p0 0x20 6\n"
+		"read p1 0x20 = 6\n"
+		"spawn p2\n"
+		"mmap p2 0x20 2 r private\n"
+		"read p2 0x20 = 6\n"
+		"mmap p2 0x10 2 rw shared\n"
+		"write p2 0x10 0x10\n"
+		"read p0 0x10 = 5\n"
+		"exit p0\n"
+		"exit p1\n"
+		"exit p2\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(dontfork_and_wipeonfork)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"write p0 0x12 2\n"
+		"madvise p0 0x10 1 dontfork\n"
+		"madvise p0 0x12 1 wipeonfork\n"
+		"fork p0 p1\n"
+		"read p1 0x10 -> SEGV\n"
+		"read p1 0x12 = 0\n"
+		"read p0 0x12 = 2\n"
+		"exit p0\n"
+		"exit p1\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(empty_world_passes_leak)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"world nodes=2 frames=64 swap=128\n"
+		"spawn p0\n"
+		"mmap p0 0x10 8 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"write p0 0x13 3\n"
+		"fork p0 p1\n"
+		"write p1 0x13 4\n"
+		"madvise p0 0x10 8 pageout\n"
+		"reclaim 32\n"
+		"migrate p1 0x10 8 1\n"
+		"read p0 0x13 = 3\n"
+		"read p1 0x13 = 4\n"
+		"exit p0\n"
+		"exit p1\n"
+		"swapoff 0\n"
+		"check\n";
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, NULL), EXEC_PASS);
+}
+END_TEST
+
+START_TEST(multi_task_schedule)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"@1 migrate p0 0x10 4 1\n"
+		"fork p0 p1\n"
+		"read p1 0x10 = 1\n"
+		"exit p1\n"
+		"@1 read p0 0x10\n"
+		"exit p0\n";
+	struct mmt_exec_result r;
+
+	ck_assert_int_eq(run_text(prog, EXEC_PASS, &r), EXEC_PASS);
+	ck_assert_uint_gt(r.nr_schedule, 0);
+	mmt_exec_result_free(&r);
+}
+END_TEST
+
+/* print -> parse -> print is the identity for generated programs */
+static char *round_trip(const struct mmt_program *p, struct mmt_program *q)
+{
+	struct mmt_parse_error err;
+	char *a = mmt_print_string(p), *b;
+
+	ck_assert_msg(a != NULL, "generated program does not print");
+	mmt_program_init(q);
+	if (mmt_parse(a, strlen(a), q, &err))
+		ck_abort_msg("generated program does not parse: %u:%u: %s\n%s", err.line,
+			     err.col, err.msg, a);
+	b = mmt_print_string(q);
+	ck_assert_msg(b && !strcmp(a, b), "print/parse/print differs:\n%s\n---\n%s", a, b);
+	free(b);
+	return a;
+}
+
+START_TEST(random_programs_pass)
+{
+	struct mmt_gen_opts go;
+	struct mmt_exec_opts opts;
+	unsigned failed = 0;
+	uint64_t seed;
+
+	mmt_gen_opts_default(&go);
+	mmt_exec_opts_default(&opts);
+	for (seed = 1; seed <= 200; seed++) {
+		struct mmt_program p, q;
+		struct mmt_exec_result r;
+		char *text;
+
+		mmt_program_init(&p);
+		ck_assert_int_eq(mmt_gen_random(&p, seed, &go), 0);
+		text = round_trip(&p, &q);
+		if (mmt_exec(&q, &opts, &r) != EXEC_PASS) {
+			char name[32];
+
+			failed++;
+			snprintf(name, sizeof(name), "seed %llu", (unsigned long long)seed);
+			mmt_exec_report(stderr, name, &q, &r);
+		}
+		mmt_exec_result_free(&r);
+		free(text);
+		mmt_program_free(&q);
+		mmt_program_free(&p);
+	}
+	ck_assert_msg(!failed, "%u of 200 random programs failed (reports above)", failed);
+}
+END_TEST
+
+START_TEST(generator_is_deterministic)
+{
+	struct mmt_program a, b;
+	char *sa, *sb;
+
+	mmt_program_init(&a);
+	mmt_program_init(&b);
+	ck_assert_int_eq(mmt_gen_random(&a, 42, NULL), 0);
+	ck_assert_int_eq(mmt_gen_random(&b, 42, NULL), 0);
+	sa = mmt_print_string(&a);
+	sb = mmt_print_string(&b);
+	ck_assert_str_eq(sa, sb);
+	ck_assert_msg(strstr(sa, "world nodes=2 frames=64 swap=128"), "%s", sa);
+	free(sa);
+	free(sb);
+	mmt_program_free(&a);
+	mmt_program_free(&b);
+}
+END_TEST
+
+static Suite *exec_suite(void)
+{
+	Suite *s = suite_create("exec");
+	TCase *tc = tcase_create("programs");
+	TCase *tr = tcase_create("random");
+
+	tcase_add_test(tc, cow_after_fork);
+	tcase_add_test(tc, readonly_write_segv);
+	tcase_add_test(tc, outcome_mismatch_asserts);
+	tcase_add_test(tc, value_mismatch_asserts);
+	tcase_add_test(tc, errno_semantics);
+	tcase_add_test(tc, shared_and_file_views);
+	tcase_add_test(tc, dontfork_and_wipeonfork);
+	tcase_add_test(tc, empty_world_passes_leak);
+	tcase_add_test(tc, multi_task_schedule);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(tr, 120);
+	tcase_add_test(tr, generator_is_deterministic);
+	tcase_add_test(tr, random_programs_pass);
+	suite_add_tcase(s, tr);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(exec_suite());
+	int failures;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failures = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failures ? 1 : 0;
+}
