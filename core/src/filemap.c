@@ -92,12 +92,20 @@ void mapping_get(struct address_space *m)
 
 static void truncate_one(struct folio *f, void *arg)
 {
-	(void)arg;
-	/* nothing maps it any more: the last VMA is gone */
-	VM_BUG_ON(folio_mapped(f), INV_MAPCOUNT, "folio pfn %u truncated while mapped", f->pfn);
+	struct address_space *m = arg;
+
 	folio_get(f);		/* ours, so the folio outlives the cache's */
 	folio_lock(f);
-	filemap_remove_folio(f);
+	/*
+	 * While we slept on the lock, migration may have replaced this folio
+	 * in the page cache: leave it, the next pass finds its successor.
+	 */
+	if (folio_mapping(f) == m) {
+		/* nothing maps it any more: the last VMA is gone */
+		VM_BUG_ON(folio_mapped(f), INV_MAPCOUNT, "folio pfn %u truncated while mapped",
+			  f->pfn);
+		filemap_remove_folio(f);
+	}
 	folio_unlock(f);
 	folio_put(f);
 }
@@ -112,7 +120,7 @@ void mapping_put(struct address_space *m)
 	VM_BUG_ON(!list_empty(&m->i_mmap), INV_RMAP, "address_space %u freed while mapped", m->id);
 	/* a pass can miss an entry shifted back across the table's end */
 	while (m->nrpages)
-		mapping_for_each_folio(m, truncate_one, NULL);
+		mapping_for_each_folio(m, truncate_one, m);
 	destroy_rwsem(&m->i_mmap_rwsem);
 	pool_free(&the_world->mapping_pool, m);
 }

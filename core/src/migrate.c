@@ -171,10 +171,18 @@ static int folio_migrate_mapping(struct folio *dst, struct folio *src)
 static int migrate_one(struct folio *src, struct folio *dst)
 {
 	struct anon_vma *anon_vma = NULL;
+	bool was_mapped;
 	int rc;
 
 	folio_lock(src);
-	if (folio_test_anon(src) && folio_mapped(src)) {
+	/*
+	 * Only a folio mapped now has a live anon_vma to walk afterwards: an
+	 * unmapped anon folio's mapping may point at one already freed (the
+	 * kernel's page_was_mapped).  While locked and unmapped nobody can map
+	 * it, so this cannot change under us.
+	 */
+	was_mapped = folio_mapped(src);
+	if (folio_test_anon(src) && was_mapped) {
 		anon_vma = folio_anon_vma(src);
 		get_anon_vma(anon_vma);
 	}
@@ -184,16 +192,18 @@ static int migrate_one(struct folio *src, struct folio *dst)
 	folio_set_migrating(src);
 	src->migrate_dst = dst->pfn;
 
-	if (folio_mapped(src))
+	if (was_mapped)
 		try_to_migrate(src, 0);
 	rc = -EAGAIN;
 	if (!folio_mapped(src))
 		rc = folio_migrate_mapping(dst, src);
 	if (rc == 0) {
-		remove_migration_ptes(src, dst);
+		if (was_mapped)
+			remove_migration_ptes(src, dst);
 		src->mapping = 0;
 	} else {
-		remove_migration_ptes(src, src);
+		if (was_mapped)
+			remove_migration_ptes(src, src);
 		/* dst never became visible: clear what we set on it */
 		dst->mapping = 0;
 		atomic_store(&dst->flags, 1ul << PG_locked);

@@ -129,7 +129,8 @@ static swp_entry_t get_swap_page(void)
 		if (!(si->flags & SWP_WRITEOK))
 			continue;
 		spin_lock(&si->lock);
-		for (uint64_t n = 0; si->swap_map && n < si->max; n++) {
+		/* swapoff may have started while we waited for the lock */
+		for (uint64_t n = 0; (si->flags & SWP_WRITEOK) && n < si->max; n++) {
 			uint64_t off = (si->cluster_next + n) % si->max;
 
 			if (off == 0 || si->swap_map[off])
@@ -523,6 +524,8 @@ int sys_swapoff(int id)
 
 	spin_lock(&w->swap_lock);
 	spin_lock(&si->lock);
+	VM_BUG_ON(si->inuse_pages, INV_SWAPMAP, "swap type %d: %llu slots in use after swapoff",
+		  si->type, (unsigned long long)si->inuse_pages);
 	map = si->swap_map;
 	cache = si->cache;
 	val = si->slot_value;
