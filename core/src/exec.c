@@ -290,7 +290,7 @@ static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 
 		if (is_runnable(ids, nr, want)) {
 			pick = want;
-		} else if (want < ex->nr_tasks) {
+		} else if (want < ex->nr_tasks && !ex->opts->lenient_schedule) {
 			/* finish the ops in flight so the world stays consistent */
 			ex->diverged = true;
 			ex->stop = true;
@@ -739,6 +739,25 @@ static void final_fn(void *arg)
 	}
 	if (mmt_report.count && ex->opts->stop_on_violation)
 		return;
+	if (ex->opts->teardown) {
+		for (i = 0; i < MMT_MAX_PROCS; i++) {
+			if (ex->mm[i]) {
+				mmput(ex->mm[i]);
+				ex->mm[i] = NULL;
+			}
+		}
+		for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
+			struct swap_info_struct *si = swap_type_to_info(t);
+
+			if (si && sys_swapoff(si->id))
+				mmt_violation(INV_SWAPMAP, "teardown", "swapoff of device %d failed",
+					      si->id);
+		}
+		if (mmt_report.count && ex->opts->stop_on_violation)
+			return;
+		check_world_empty();
+		return;
+	}
 	if (empty && oracle_ended_empty(ex->orc))
 		check_world_empty();
 }

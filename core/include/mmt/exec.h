@@ -30,6 +30,17 @@ struct mmt_exec_opts {
 	bool stop_on_violation;		/* default on */
 	FILE *trace;			/* if set, one line per op with its outcome */
 	struct kp_decider *decider;	/* NULL: the program's schedule, then the default */
+	/*
+	 * A schedule entry naming a task that cannot run falls back to the
+	 * default policy instead of ending the run as EXEC_DIVERGED: for
+	 * schedules that come from fuzzer bytes rather than from a recording.
+	 */
+	bool lenient_schedule;
+	/*
+	 * After the last op: every live process exits and every swap device is
+	 * turned off, so that LEAK is checked on every run (fuzzing, hunting).
+	 */
+	bool teardown;
 };
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o);
