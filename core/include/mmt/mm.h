@@ -92,6 +92,13 @@ struct pgtable {
 	};
 	spinlock_t ptl;		/* LC_PTL, last level only */
 	uint32_t id;
+	/*
+	 * Entries in use: non-NULL dir[] slots, or non-none ptes.  Kept exact
+	 * by pte_table() (under page_table_lock) and set_pte_at() (under the
+	 * ptl), so that the checker can stop scanning a table once it has
+	 * seen them all; the full check recounts and reports a mismatch.
+	 */
+	uint16_t nr_used;
 	uint8_t level;		/* 3 = pud, 2 = pmd, 1 = pte table */
 };
 
@@ -172,10 +179,16 @@ void mmt_for_each_pte(struct mm_struct *mm,
 		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
 		      void *arg);
 
+/*
+ * Every pte store of the model goes through here (ptep_get_and_clear too):
+ * it keeps the table's nr_used exact.  The table is found from @ptep, not
+ * from @mm/@addr, so a caller passing the wrong ones cannot skew the count.
+ */
+void mmt_set_pte(pte_t *ptep, pte_t pte);
 static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, pte_t pte)
 {
 	(void)mm; (void)addr;
-	*ptep = pte;
+	mmt_set_pte(ptep, pte);
 }
 static inline pte_t ptep_get(pte_t *ptep) { return *ptep; }
 static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_t *ptep)
