@@ -354,21 +354,31 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 		VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: unexpected swap type %u", mm->id,
 			  (unsigned long long)addr, swp_type(entry));
 	}
-	si = swap_info_get(entry);
-	VM_BUG_ON(!si, INV_SWAPMAP, "mm %u addr %#llx: swap type %u has no device", mm->id,
-		  (unsigned long long)addr, swp_type(entry));
+	si = get_swap_device(entry);
+	if (!si) {
+		/* swapoff took the page in after we read the pte: retry */
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		VM_BUG_ON(ptep && pte_val(ptep_get(ptep)) == pte_val(orig_pte), INV_SWAPMAP,
+			  "mm %u addr %#llx: swap type %u has no device", mm->id,
+			  (unsigned long long)addr, swp_type(entry));
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		return 0;
+	}
 
 	folio = swap_cache_get_folio(entry);
 	if (!folio) {
 		folio = alloc_fault_folio(mm);
-		if (!folio)
-			return VM_FAULT_OOM;
+		if (!folio) {
+			ret = VM_FAULT_OOM;
+			goto out;
+		}
 		folio_lock(folio);
 		if (swap_cache_add_new(folio, entry)) {
 			/* raced with another swap-in, or the slot went away: retry */
 			folio_unlock(folio);
 			folio_put(folio);
-			return 0;
+			goto out;
 		}
 		folio_add_lru(folio);
 	} else {
@@ -408,6 +418,7 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 	set_pte_at(mm, addr, ptep, pte);
 	folio_unlock(folio);	/* the pte keeps our reference */
 
+	put_swap_device(si);
 	if (flags & FAULT_FLAG_WRITE) {
 		/* still shared with someone: break COW now, ptl held */
 		return do_wp_page(vma, addr, ptep, ptl, pte);
@@ -420,6 +431,8 @@ out_nomap:
 		pte_unmap_unlock(ptl);
 	folio_unlock(folio);
 	folio_put(folio);
+out:
+	put_swap_device(si);
 	return ret;
 }
 

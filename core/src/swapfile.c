@@ -49,6 +49,29 @@ struct swap_info_struct *swap_info_get(swp_entry_t entry)
 	return si;
 }
 
+struct swap_info_struct *get_swap_device(swp_entry_t entry)
+{
+	struct swap_info_struct *si = swap_type_to_info((int)swp_type(entry));
+	bool ok;
+
+	if (!si || !down_read_trylock(&si->users))
+		return NULL;
+	spin_lock(&si->lock);
+	ok = (si->flags & SWP_USED) && !(si->flags & SWP_DYING) && si->swap_map &&
+	     swp_offset(entry) < si->max;
+	spin_unlock(&si->lock);
+	if (!ok) {
+		up_read(&si->users);
+		return NULL;
+	}
+	return si;
+}
+
+void put_swap_device(struct swap_info_struct *si)
+{
+	up_read(&si->users);
+}
+
 /* ------------------------------------------------------ swapon/off */
 
 int sys_swapon(int id, uint64_t slots)
@@ -118,8 +141,12 @@ out_free:
 	return err;
 }
 
-/* Allocate a free slot on the first writable device; SWAP_HAS_CACHE set. */
-static swp_entry_t get_swap_page(void)
+/*
+ * Allocate a free slot on the first writable device and put @folio in the
+ * swap cache there, in one critical section: SWAP_HAS_CACHE without a cached
+ * folio would look like a leak to a concurrent swapoff.
+ */
+static swp_entry_t get_swap_page(struct folio *folio)
 {
 	struct world *w = the_world;
 
@@ -132,14 +159,20 @@ static swp_entry_t get_swap_page(void)
 		/* swapoff may have started while we waited for the lock */
 		for (uint64_t n = 0; (si->flags & SWP_WRITEOK) && n < si->max; n++) {
 			uint64_t off = (si->cluster_next + n) % si->max;
+			swp_entry_t entry;
 
 			if (off == 0 || si->swap_map[off])
 				continue;
+			entry = swp_entry((unsigned)type, off);
 			si->swap_map[off] = SWAP_HAS_CACHE;
 			si->inuse_pages++;
 			si->cluster_next = off + 1;
+			si->cache[off] = folio;
+			folio_get(folio);
+			folio->private = entry.val;
+			folio_set_swapcache(folio);
 			spin_unlock(&si->lock);
-			return swp_entry((unsigned)type, off);
+			return entry;
 		}
 		spin_unlock(&si->lock);
 	}
@@ -167,9 +200,14 @@ static void swap_entry_put_locked(struct swap_info_struct *si, uint64_t off, uin
 		si->inuse_pages--;
 }
 
+/*
+ * The callers below hold the pte (ptl) or the swap-cache folio that keeps
+ * the slot in use, so swapoff cannot finish under them; the device
+ * reference is what lets them touch swap_map safely while it tries.
+ */
 int swap_duplicate(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 	uint64_t off = swp_offset(entry);
 	int err = 0;
 
@@ -186,23 +224,25 @@ int swap_duplicate(swp_entry_t entry)
 	else
 		si->swap_map[off]++;
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 	return err;
 }
 
 void swap_free(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 
 	VM_BUG_ON(!si, INV_SWAPMAP, "swap_free: type %u offset %llu names no device",
 		  swp_type(entry), (unsigned long long)swp_offset(entry));
 	spin_lock(&si->lock);
 	swap_entry_put_locked(si, swp_offset(entry), 1);
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 }
 
 int swap_count(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 	int n;
 
 	if (!si)
@@ -210,6 +250,7 @@ int swap_count(swp_entry_t entry)
 	spin_lock(&si->lock);
 	n = si->swap_map[swp_offset(entry)] & SWAP_COUNT_MASK;
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 	return n;
 }
 
@@ -219,7 +260,7 @@ int swp_swapcount(swp_entry_t entry) { return swap_count(entry); }
 
 struct folio *swap_cache_get_folio(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 	struct folio *f;
 
 	if (!si)
@@ -229,12 +270,13 @@ struct folio *swap_cache_get_folio(swp_entry_t entry)
 	if (f)
 		folio_get(f);
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 	return f;
 }
 
 int swap_cache_add_new(struct folio *folio, swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 	uint64_t off = swp_offset(entry);
 	int err = 0;
 
@@ -256,28 +298,18 @@ int swap_cache_add_new(struct folio *folio, swp_entry_t entry)
 		atomic_store(&folio->value, si->slot_value[off]);
 	}
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 	return err;
 }
 
 /* add_to_swap - give a locked anon folio a slot and put it in the swap cache */
 int add_to_swap(struct folio *folio)
 {
-	swp_entry_t entry;
-	struct swap_info_struct *si;
-
 	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
 	VM_BUG_ON(folio_test_swapcache(folio), INV_SWAPMAP, "folio pfn %u already in swap cache",
 		  folio->pfn);
-	entry = get_swap_page();
-	if (!entry.val)
+	if (!get_swap_page(folio).val)
 		return -ENOMEM;
-	si = swap_info_get(entry);
-	spin_lock(&si->lock);
-	si->cache[swp_offset(entry)] = folio;
-	folio_get(folio);
-	folio->private = entry.val;
-	folio_set_swapcache(folio);
-	spin_unlock(&si->lock);
 	folio_set(folio, PG_dirty);	/* must be written before it can go */
 	return 0;
 }
@@ -323,7 +355,7 @@ bool folio_free_swap(struct folio *folio)
  */
 void free_swap_and_cache(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(entry);
+	struct swap_info_struct *si = get_swap_device(entry);
 	uint64_t off = swp_offset(entry);
 	struct folio *folio = NULL;
 
@@ -336,6 +368,7 @@ void free_swap_and_cache(swp_entry_t entry)
 		folio_get(folio);
 	}
 	spin_unlock(&si->lock);
+	put_swap_device(si);
 	if (!folio)
 		return;
 	if (folio_trylock(folio)) {
@@ -449,7 +482,7 @@ static int try_to_unuse(struct swap_info_struct *si)
 		struct mm_struct *mm;
 		struct list_head *pos;
 
-		if (si->inuse_pages == last && pass > 2) {
+		if (si->inuse_pages == last && pass > 8) {
 			mmt_violation(INV_SWAPMAP, "swapoff",
 				      "swap type %d: %llu slots in use but no pte refers to them",
 				      si->type, (unsigned long long)si->inuse_pages);
@@ -521,6 +554,13 @@ int sys_swapoff(int id)
 		spin_unlock(&si->lock);
 		return err;
 	}
+
+	/* no new users; wait for the ones that looked the device up already */
+	spin_lock(&si->lock);
+	si->flags |= SWP_DYING;
+	spin_unlock(&si->lock);
+	down_write(&si->users);
+	up_write(&si->users);
 
 	spin_lock(&w->swap_lock);
 	spin_lock(&si->lock);

@@ -443,6 +443,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 		w->swap_info[t].type = t;
 		spin_lock_init(&w->swap_info[t].lock, LC_SWAP_INFO);
+		/* a reference count in the kernel (percpu_ref), not a lock: no lock class */
+		init_rwsem(&w->swap_info[t].users, LC_NONE);
 	}
 	spin_lock_init(&w->mmlist_lock, LC_MMLIST);
 	INIT_LIST_HEAD(&w->mmlist);
@@ -489,6 +491,8 @@ static void reinit_locks(struct world *w)
 	 */
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 		atomic_store(&w->swap_info[t].lock.li.owner, NULL);
+		atomic_store(&w->swap_info[t].users.li.owner, NULL);
+		atomic_store(&w->swap_info[t].users.li.readers, 0);
 	}
 	atomic_store(&w->swap_lock.li.owner, NULL);
 	atomic_store(&w->mmlist_lock.li.owner, NULL);
@@ -542,6 +546,8 @@ void world_destroy(struct world *w)
 	if (!w)
 		return;
 	swap_forget_all(w);
+	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++)
+		destroy_rwsem(&w->swap_info[t].users);
 	mapping_pcache_free(w);
 	pool_destroy(&w->mm_pool);
 	pool_destroy(&w->vma_pool);

@@ -31,6 +31,7 @@
 
 #define SWP_USED	0x01
 #define SWP_WRITEOK	0x02
+#define SWP_DYING	0x04	/* swapoff is waiting for the last user */
 
 struct swap_info_struct {
 	unsigned long flags;
@@ -43,10 +44,27 @@ struct swap_info_struct {
 	struct folio **cache;		/* swap cache: offset -> folio */
 	uint64_t *slot_value;		/* the "disk": what pageout wrote to each slot */
 	uint64_t cluster_next;		/* where the slot scan starts */
+	/*
+	 * get_swap_device() holds it for read (a trylock: never waits, so it
+	 * can be taken under a ptl); swapoff takes it for write to wait for
+	 * the last user to go, sleeping rather than spinning.
+	 */
+	struct rw_semaphore users;
 };
 
-/* type -> device, or NULL (also NULL for every reserved type) */
+/*
+ * type -> device, or NULL (also NULL for every reserved type).  Lockless:
+ * the caller must keep the device alive, with a get_swap_device()
+ * reference or by holding the folio lock of a folio in its swap cache.
+ */
 struct swap_info_struct *swap_info_get(swp_entry_t entry);
+/*
+ * Pin the device of @entry against swapoff (the kernel's percpu_ref on
+ * si->users): NULL if it is gone or going, which for an entry read from a
+ * pte without its lock just means the pte is stale.
+ */
+struct swap_info_struct *get_swap_device(swp_entry_t entry);
+void put_swap_device(struct swap_info_struct *si);
 struct swap_info_struct *swap_type_to_info(int type);
 
 int sys_swapon(int id, uint64_t slots);
