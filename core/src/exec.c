@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "mmt/check.h"
+#include "mmt/daemon.h"
 #include "mmt/exec.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
@@ -203,6 +204,8 @@ static bool op_neutral(const struct mmt_op *op)
 	case OP_SWAPOFF:
 	case OP_CHECK:
 	case OP_SPAWN:
+	case OP_KSWAPD:
+	case OP_KCOMPACTD:
 		return true;
 	case OP_MADVISE:
 		switch (op->advice) {
@@ -227,6 +230,8 @@ static bool op_has_proc(const struct mmt_op *op)
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
 	case OP_CHECK:
+	case OP_KSWAPD:
+	case OP_KCOMPACTD:
 		return false;
 	default:
 		return true;
@@ -419,6 +424,14 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		break;
 	case OP_RECLAIM:
 		reclaim_pages_global(op->addr);
+		break;
+	case OP_KSWAPD:
+		kswapd_run(op->addr);
+		break;
+	case OP_KCOMPACTD:
+		err = kcompactd_run(op->node, op->addr);
+		if (err > 0)
+			err = 0;	/* folios migrated: not an error */
 		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */

@@ -52,6 +52,7 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_MREMAP] = "mremap",	[OP_MADVISE] = "madvise", [OP_READ] = "read",
 	[OP_WRITE] = "write",	[OP_MIGRATE] = "migrate", [OP_SWAPON] = "swapon",
 	[OP_SWAPOFF] = "swapoff", [OP_RECLAIM] = "reclaim", [OP_CHECK] = "check",
+	[OP_KSWAPD] = "kswapd",	[OP_KCOMPACTD] = "kcompactd",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -489,7 +490,7 @@ static int number(struct parser *ps, const struct tok *t, const char *what,
 
 enum argkind {
 	A_NONE, A_PROC, A_PAGE, A_COUNT, A_PROT, A_FLAGS, A_ADVICE, A_NODE,
-	A_VALUE, A_SWAPID, A_SLOTS, A_RECLAIM, A_ALL,
+	A_VALUE, A_SWAPID, A_SLOTS, A_RECLAIM, A_ALL, A_FOLIOS,
 };
 
 struct opdesc {
@@ -517,6 +518,8 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_SWAPOFF] =	{ 1, 1, { A_SWAPID }, "id" },
 	[OP_RECLAIM] =	{ 1, 1, { A_RECLAIM }, "count" },
 	[OP_CHECK] =	{ 0, 0, { A_NONE }, "" },
+	[OP_KSWAPD] =	{ 1, 1, { A_FOLIOS }, "count" },
+	[OP_KCOMPACTD] = { 2, 2, { A_NODE, A_FOLIOS }, "node count" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -776,6 +779,10 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 			break;
 		case A_RECLAIM:
 			if (number(ps, t, "reclaim count", 1, MAX_RECLAIM, &op.addr))
+				return -1;
+			break;
+		case A_FOLIOS:
+			if (number(ps, t, "folio count", 1, MAX_RECLAIM, &op.addr))
 				return -1;
 			break;
 		case A_ALL:
@@ -1205,6 +1212,7 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 				return false;
 			break;
 		case A_RECLAIM:
+		case A_FOLIOS:
 			if (op->addr < 1 || op->addr > MAX_RECLAIM)
 				return false;
 			break;
@@ -1267,7 +1275,11 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 		break;
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
+	case OP_KSWAPD:
 		sb_printf(sb, " %" PRIu64, op->addr);
+		break;
+	case OP_KCOMPACTD:
+		sb_printf(sb, " %" PRId32 " %" PRIu64, op->node, op->addr);
 		break;
 	default:
 		break;

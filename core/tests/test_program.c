@@ -415,6 +415,62 @@ static const char design_canonical[] =
 "exit p1\n"
 "check\n";
 
+/* the daemon ops: kswapd N, kcompactd NODE N; any task may run them */
+START_TEST(test_daemon_ops)
+{
+	static const char text[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"kswapd 16\n"
+		"@3 kswapd 16777216 -> ok\n"
+		"kcompactd 1 32\n"
+		"@1 kcompactd 2147483647 1 -> ENODEV\n"
+		"schedule 0 3 1\n";
+	struct mmt_program p;
+	struct mmt_op bad;
+	char buf[64];
+
+	parse_ok(text, &p);
+	ck_assert_uint_eq(p.nr_ops, 5);
+	ck_assert_int_eq(p.ops[1].code, OP_KSWAPD);
+	ck_assert_uint_eq(p.ops[1].addr, 16);
+	ck_assert_int_eq(p.ops[2].task, 3);
+	ck_assert_uint_eq(p.ops[2].addr, 16777216);
+	ck_assert_int_eq(p.ops[3].code, OP_KCOMPACTD);
+	ck_assert_int_eq(p.ops[3].node, 1);
+	ck_assert_uint_eq(p.ops[3].addr, 32);
+	ck_assert_int_eq(p.ops[4].node, 2147483647);
+	ck_assert_int_eq(p.ops[4].expect, OUT_ENODEV);
+	ck_assert_str_eq(mmt_opcode_name(OP_KSWAPD), "kswapd");
+	ck_assert_str_eq(mmt_opcode_name(OP_KCOMPACTD), "kcompactd");
+	mmt_program_free(&p);
+	/* canonical, and parse(print(p)) == p */
+	assert_canonical(text);
+	assert_canonical("mmt 1\nkcompactd 0 1\n@7 kswapd 1\n");
+	/* noncanonical input prints canonically */
+	parse_ok("mmt 1\nkcompactd 0x1 0x20 # c\n kswapd   010\n", &p);
+	{
+		char *t = assert_roundtrip(&p);
+
+		ck_assert_str_eq(t, "mmt 1\nkcompactd 1 32\nkswapd 10\n");
+		free(t);
+	}
+	/* the printer refuses what the reader would not take back */
+	bad = p.ops[0];
+	bad.addr = 0;
+	ck_assert_int_eq(mmt_print_op(buf, sizeof(buf), &p, &bad), -1);
+	bad.addr = (UINT64_C(1) << 24) + 1;
+	ck_assert_int_eq(mmt_print_op(buf, sizeof(buf), &p, &bad), -1);
+	bad = p.ops[0];
+	bad.node = -1;
+	ck_assert_int_eq(mmt_print_op(buf, sizeof(buf), &p, &bad), -1);
+	bad = p.ops[1];
+	bad.addr = 0;
+	ck_assert_int_eq(mmt_print_op(buf, sizeof(buf), &p, &bad), -1);
+	mmt_program_free(&p);
+}
+END_TEST
+
 START_TEST(test_design_example)
 {
 	struct mmt_program p;
@@ -634,6 +690,15 @@ static const struct err_case {
 	{ P "spawn q\x01\n", 3, 7, "bad process name 'q\\x01'" },
 	{ P "\x7f\n", 3, 1, "unknown operation '\\x7f'" },
 	{ P "read p \xff\n", 3, 8, "bad number" },
+	/* daemons */
+	{ P "kswapd\n", 3, 7, "'kswapd' takes 1 argument (count), got 0" },
+	{ P "kswapd 1 2\n", 3, 10, "'kswapd' takes 1 argument (count), got 2" },
+	{ P "kswapd 0\n", 3, 8, "folio count 0 out of range [1, 16777216]" },
+	{ P "kswapd p\n", 3, 8, "bad number: expected folio count" },
+	{ P "kcompactd 1\n", 3, 12, "'kcompactd' takes 2 arguments (node count), got 1" },
+	{ P "kcompactd -1 3\n", 3, 11, "node -1 out of range" },
+	{ P "kcompactd 0 0x1000001\n", 3, 13, "folio count 0x1000001 out of range" },
+	{ P "kcompactd 0 1 all\n", 3, 15, "'kcompactd' takes 2 arguments" },
 };
 
 START_TEST(test_errors)
@@ -1083,6 +1148,7 @@ END_TEST
 static const char *const words[] = {
 	"mmt", "1", "spawn", "fork", "exit", "mmap", "munmap", "mprotect", "mremap",
 	"madvise", "read", "write", "migrate", "swapon", "swapoff", "reclaim", "check",
+	"kswapd", "kcompactd",
 	"world", "schedule", "p0", "p1", "p2", "0", "0x10", "8", "-1", "0xffffffff",
 	"4294967296", "=", "->", "ok", "SEGV", "EINVAL", "r", "w", "rw", "none",
 	"private|anon", "shared", "all", "pageout", "@1", "@7", "@9", "nodes=3",
@@ -1254,6 +1320,7 @@ static Suite *program_suite(void)
 	tcase_add_test(tc, test_all_enums_roundtrip);
 	tcase_add_test(tc, test_noncanonical_input);
 	tcase_add_test(tc, test_design_example);
+	tcase_add_test(tc, test_daemon_ops);
 	tcase_add_test(tc, test_lexical);
 	tcase_add_test(tc, test_line_numbers);
 	tcase_add_test(tc, test_world);

@@ -41,6 +41,8 @@ enum mmt_opcode {
 	OP_SWAPOFF,	/* swapoff ID */
 	OP_RECLAIM,	/* reclaim N */
 	OP_CHECK,	/* check */
+	OP_KSWAPD,	/* kswapd N: background reclaim (a kernel daemon's pass) */
+	OP_KCOMPACTD,	/* kcompactd NODE N: compaction of NODE's LRU */
 	NR_MMT_OPCODES
 };
 
@@ -87,10 +89,10 @@ struct mmt_op {
 	bool has_expect_value;	/* read ... = V */
 	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
 	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;
-				 * reclaim: addr=N (len unused) */
+				 * reclaim, kswapd, kcompactd: addr=N (len unused) */
 	uint64_t addr2, len2;	/* mremap's new range */
 	uint64_t value;		/* write's value, read's expected value */
-	int32_t node;		/* migrate */
+	int32_t node;		/* migrate, kcompactd */
 	uint32_t line;		/* source line (0 when built in memory) */
 };
 
