@@ -682,8 +682,12 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	if (ex->opts->trace)
 		trace_op(ex, t->id, op, out, val, skipped);
 	check_asserts(ex, idx, op, out, val);
-	if (ex->opts->check_each_op && !others_in_op(ex, t->id))
-		check_world();
+	if (ex->opts->check_each_op && !others_in_op(ex, t->id)) {
+		if (ex->opts->check_mode == MMT_CHECK_FULL)
+			check_world();
+		else
+			check_world_incremental();	/* final_fn runs the full one */
+	}
 	note_violation(ex, idx);
 }
 

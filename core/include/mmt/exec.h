@@ -24,9 +24,16 @@
 #include "mmt/kprim.h"
 #include "mmt/program.h"
 
+/* what check_each_op runs after each op; the end of a program always runs check_world() */
+enum mmt_check_mode {
+	MMT_CHECK_INCREMENTAL = 0,	/* check_world_incremental(): same verdicts, cheaper */
+	MMT_CHECK_FULL,			/* check_world(): for measuring the checker's cost */
+};
+
 struct mmt_exec_opts {
 	uint64_t inject;		/* bug switches (inject.h), OR'ed with the env's */
-	bool check_each_op;		/* full check_world() after every op (default on) */
+	bool check_each_op;		/* check the world after every op (default on) */
+	enum mmt_check_mode check_mode;	/* how (default incremental) */
 	bool stop_on_violation;		/* default on */
 	FILE *trace;			/* if set, one line per op with its outcome */
 	struct kp_decider *decider;	/* NULL: the program's schedule, then the default */
