@@ -362,3 +362,135 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
 	emit(&g, &op, 0);
 	return g.err;
 }
+
+/* ------------------------------------------------------- race template */
+
+static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64_t addr,
+			uint64_t len)
+{
+	struct mmt_op op;
+
+	op_init(&op, code);
+	op.proc = (uint8_t)proc_index(g, proc);
+	op.addr = addr;
+	op.len = len;
+	emit(g, &op, task);
+}
+
+int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 2)
+		nr_tasks = 2;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1)
+		nr_ops = 1;
+	if (nr_ops > 16)
+		nr_ops = 16;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x72616365u;	/* "race" */
+	g.p = p;
+	g.o = &o;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 0;
+
+	/* task 0: the process, its pages, maybe a child that COW-shares them */
+	npages = 1 + rnd(&g, 2);
+	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(&g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(&g, &op, 0);
+	for (i = 0; i < npages; i++) {
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.addr = WIN_START + i;
+		op.value = 1 + i;
+		emit(&g, &op, 0);
+	}
+	if (chance(&g, 50)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.proc2 = (uint8_t)proc_index(&g, 1);
+		emit(&g, &op, 0);
+		g.live[1] = true;
+		for (i = 0; i < npages; i++) {
+			op_init(&op, OP_WRITE);
+			op.proc = (uint8_t)proc_index(&g, 0);
+			op.addr = WIN_START + i;
+			op.value = 0x10 + i;
+			emit(&g, &op, 0);
+		}
+	}
+	/* task 0 goes on: migrations back and forth */
+	for (i = 0, t = 1 + rnd(&g, 2); i < t; i++) {
+		op_init(&op, OP_MIGRATE);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.addr = WIN_START + rnd(&g, npages);
+		op.len = 1 + rnd(&g, npages);
+		if (op.addr + op.len > WIN_START + npages)
+			op.len = WIN_START + npages - op.addr;
+		op.node = (int32_t)((i + 1) % 2);
+		op.all = chance(&g, 30);
+		emit(&g, &op, 0);
+	}
+
+	/* the racers: what meets a migration entry */
+	for (t = 1; t < nr_tasks; t++) {
+		int mine[4], nmine = 0;
+
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(&g, 100);
+			uint64_t addr = WIN_START + rnd(&g, npages);
+
+			if (r < 30 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.proc2 = (uint8_t)proc_index(&g, next_child);
+				emit(&g, &op, t);
+				if (nmine < 4)
+					mine[nmine++] = next_child;
+				next_child++;
+			} else if (r < 50) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = WIN_START;
+				op.len = npages;
+				op.prot = chance(&g, 70) ? MPROT_R : MPROT_RW;
+				emit(&g, &op, t);
+			} else if (r < 70) {
+				/* a write to p0 or a child this task forked */
+				int who = nmine && chance(&g, 60) ? mine[rnd(&g, (unsigned)nmine)] : 0;
+
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(&g, who);
+				op.addr = addr;
+				op.value = 0x100 * t + i;
+				emit(&g, &op, t);
+			} else if (r < 88) {
+				int who = nmine && chance(&g, 60) ? mine[rnd(&g, (unsigned)nmine)] : 0;
+
+				emit_simple(&g, OP_READ, t, who, addr, 0);
+			} else if (r < 94 && nmine) {
+				/* a child's exit (it stays in mine[]: later ops just skip) */
+				emit_simple(&g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else {
+				emit_simple(&g, OP_MUNMAP, t, 0, addr, 1);
+			}
+		}
+	}
+	return g.err;
+}

@@ -32,4 +32,18 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o);
  */
 int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_opts *o);
 
+/*
+ * A race template: the shape in which migration races live (seed 000), with
+ * every detail left to the seed.  Task 0 builds one process p0 with a few
+ * written private anonymous pages (sometimes forking p1 first and writing
+ * again, so that p0's pages are its own and p0's anon_vma has a child), then
+ * migrates them back and forth between the nodes.  The other tasks run short
+ * random mixes of what meets a migration entry in the same processes: fork,
+ * mprotect, writes and reads, munmap, a child's exit.  No schedule: the
+ * search (PCT, random walk) has to find the interleaving.
+ *
+ * @nr_tasks is clamped to 2..MMT_MAX_TASKS; @nr_ops (per racing task) to 1..16.
+ */
+int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
 #endif /* MMT_GEN_H */
