@@ -518,15 +518,40 @@ enum kp_sched_result kp_sched_run(int nr, kp_task_fn *fns, void **args,
 	return (enum kp_sched_result)atomic_load(&s->result);
 }
 
+static _Atomic kp_abort_hook kp_abort_fn;
+
+void kp_set_abort_hook(kp_abort_hook fn)
+{
+	atomic_store(&kp_abort_fn, fn);
+}
+
 _Noreturn void kp_abort(void)
 {
 	struct kp_task *t = atomic_load_explicit(&kp_cur, RLX);
+	kp_abort_hook hook;
 
 	if (t) {
 		atomic_store_explicit(&kp_sch->result, KP_SCHED_ABORTED, RLX);
 		switch_to_main(kp_sch, t, t->id, true);
 	}
+	hook = atomic_load(&kp_abort_fn);
+	if (hook)
+		hook();
 	abort();
+}
+
+void kp_raw_lock(kp_raw_lock_t *l)
+{
+	while (atomic_flag_test_and_set_explicit(&l->f, memory_order_acquire)) {
+		if (kp_in_sched())
+			abort();	/* held across a decision point: a model bug */
+		sched_yield();
+	}
+}
+
+void kp_raw_unlock(kp_raw_lock_t *l)
+{
+	atomic_flag_clear_explicit(&l->f, memory_order_release);
 }
 
 void cond_resched(void)

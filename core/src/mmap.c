@@ -147,7 +147,13 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 		mapping_get(new->vm_file);
 		vma_link_file(new, vma);
 	}
-	/* the rmap locks keep walkers from seeing the two halves overlap */
+	/*
+	 * The rmap locks keep walkers from seeing the two halves overlap, and
+	 * from reading the bounds while they change: both of them, as
+	 * vma_prepare() takes them (file rmap walks hold only i_mmap_rwsem).
+	 */
+	if (vma->vm_file)
+		down_write(&vma->vm_file->i_mmap_rwsem);
 	if (vma->anon_vma)
 		anon_vma_lock_write(vma->anon_vma);
 	if (new_below) {
@@ -158,6 +164,8 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 	}
 	if (vma->anon_vma)
 		anon_vma_unlock_write(vma->anon_vma);
+	if (vma->vm_file)
+		up_write(&vma->vm_file->i_mmap_rwsem);
 	vma_link_list(vma->vm_mm, new);
 	return 0;
 }
@@ -193,12 +201,16 @@ static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 		a->anon_vma = b->anon_vma;
 		a->anon_vma->num_active_vmas++;
 	}
+	if (a->vm_file)
+		down_write(&a->vm_file->i_mmap_rwsem);
 	if (a->anon_vma)
 		anon_vma_lock_write(a->anon_vma);
 	a->vm_end = b->vm_end;
 	b->vm_start = b->vm_end;	/* empty: no walker can find a page in it */
 	if (a->anon_vma)
 		anon_vma_unlock_write(a->anon_vma);
+	if (a->vm_file)
+		up_write(&a->vm_file->i_mmap_rwsem);
 	remove_vma(b);
 	return 0;
 }

@@ -107,6 +107,47 @@ struct rmap_cursor {
 	struct rmap_cursor *link;
 };
 
+/*
+ * Walkers hold the list's lock only for read, so two of them may register or
+ * unregister their cursors at the same moment on real threads: the cursor
+ * stack itself is guarded by a raw lock (hashed by list).  Unlinking a node
+ * needs the list's lock for write, which keeps every walker out, so
+ * cursors_unlink() needs no raw lock.
+ */
+#define CURSOR_LOCKS 64
+static kp_raw_lock_t cursor_locks[CURSOR_LOCKS];
+
+static kp_raw_lock_t *cursor_lock(const void *list)
+{
+	uint64_t h = (uint64_t)(uintptr_t)list * 0x9e3779b97f4a7c15ull;
+
+	return &cursor_locks[h >> 58];
+}
+
+static void cursor_push(struct rmap_cursor **head, struct rmap_cursor *c)
+{
+	kp_raw_lock_t *l = cursor_lock(head);
+
+	kp_raw_lock(l);
+	c->link = *head;
+	*head = c;
+	kp_raw_unlock(l);
+}
+
+static void cursor_pop(struct rmap_cursor **head, struct rmap_cursor *c)
+{
+	kp_raw_lock_t *l = cursor_lock(head);
+
+	kp_raw_lock(l);
+	for (struct rmap_cursor **pp = head; *pp; pp = &(*pp)->link) {
+		if (*pp == c) {
+			*pp = c->link;
+			break;
+		}
+	}
+	kp_raw_unlock(l);
+}
+
 static void cursors_unlink(struct rmap_cursor *c, struct list_head *node)
 {
 	for (; c; c = c->link)
@@ -422,8 +463,7 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 	if (!rwc->locked)
 		anon_vma_lock_read(av);
 	cur.next = av->head.next;
-	cur.link = av->cursors;
-	av->cursors = &cur;
+	cursor_push(&av->cursors, &cur);
 	while (cur.next != &av->head) {
 		struct anon_vma_chain *avc = list_entry(cur.next, struct anon_vma_chain,
 							same_anon_vma);
@@ -442,13 +482,7 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 			anon_vma_lock_read(av);
 		}
 	}
-	/* unregister; cursors form a stack per list only while locked */
-	for (struct rmap_cursor **pp = &av->cursors; *pp; pp = &(*pp)->link) {
-		if (*pp == &cur) {
-			*pp = cur.link;
-			break;
-		}
-	}
+	cursor_pop(&av->cursors, &cur);
 	if (!rwc->locked)
 		anon_vma_unlock_read(av);
 	put_anon_vma(av);
@@ -470,8 +504,7 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 	if (!rwc->locked)
 		down_read(&m->i_mmap_rwsem);
 	cur.next = m->i_mmap.next;
-	cur.link = m->cursors;
-	m->cursors = &cur;
+	cursor_push(&m->cursors, &cur);
 	while (cur.next != &m->i_mmap) {
 		struct vm_area_struct *vma = list_entry(cur.next, struct vm_area_struct, shared);
 		uint64_t addr = vma_address(vma, folio->index);
@@ -488,12 +521,7 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 			down_read(&m->i_mmap_rwsem);
 		}
 	}
-	for (struct rmap_cursor **pp = &m->cursors; *pp; pp = &(*pp)->link) {
-		if (*pp == &cur) {
-			*pp = cur.link;
-			break;
-		}
-	}
+	cursor_pop(&m->cursors, &cur);
 	if (!rwc->locked)
 		up_read(&m->i_mmap_rwsem);
 }

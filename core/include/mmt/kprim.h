@@ -110,6 +110,19 @@ void kp_bit_unlock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li)
 void kp_bit_wait(_Atomic unsigned long *word, int bit);
 
 /*
+ * Raw spinlocks, for the model's own bookkeeping that the kernel does not
+ * have (e.g. the rmap walk cursors): never a decision point, never in the
+ * lock order, and never held across a decision point, so in KP_SCHED mode
+ * one is always free when taken.  Zero-initialised memory is unlocked.
+ */
+typedef struct {
+	atomic_flag f;
+} kp_raw_lock_t;
+
+void kp_raw_lock(kp_raw_lock_t *l);
+void kp_raw_unlock(kp_raw_lock_t *l);
+
+/*
  * Yield points.  cond_resched() is where the kernel may reschedule between
  * steps of a long operation (per VMA of an rmap walk, per page table); in
  * KP_SCHED mode it is a decision point.
@@ -159,6 +172,16 @@ bool kp_in_sched(void);
  * its report.  Outside kp_sched_run() it aborts the process.
  */
 _Noreturn void kp_abort(void);
+
+/*
+ * pthread mode: kp_abort() first calls this hook (if set) and aborts the
+ * process only if it returns.  The stress loop installs one that records
+ * the thread as dead and parks it for good, holding whatever locks it held,
+ * as an oops leaves a kernel task: the other threads and the main thread go
+ * on, and the main thread reports.  Never called inside kp_sched_run().
+ */
+typedef void (*kp_abort_hook)(void);
+void kp_set_abort_hook(kp_abort_hook fn);
 
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
