@@ -154,10 +154,30 @@ static void stress_abort_hook(void)
 		pthread_cond_wait(&S.never_c, &S.park_m);
 }
 
+static struct mmt_program names;	/* p0..p3, for printing ops */
+
 static void lockorder_cb(enum kp_lock_class held, enum kp_lock_class taken)
 {
-	mmt_violation(INV_LOCKORDER, "stress thread", "took %s while holding %s",
-		      kp_lock_class_name(taken), kp_lock_class_name(held));
+	const char *first = kp_lockorder_first(taken, held);
+	char now[160];
+
+	kp_context(now, sizeof(now));
+	mmt_violation(INV_LOCKORDER, "stress thread", "took %s while holding %s in '%s'; the "
+		      "order %s -> %s was %s%s%s", kp_lock_class_name(taken),
+		      kp_lock_class_name(held), now[0] ? now : "?", kp_lock_class_name(taken),
+		      kp_lock_class_name(held), first ? "first seen in '" : "never seen before",
+		      first ? first : "", first ? "'" : "");
+}
+
+/* lock-order context: "thread N: op" */
+static void op_context(char *buf, unsigned long len, const void *arg)
+{
+	const struct logent *e = arg;
+	int n = snprintf(buf, len, "thread %d: ", e->op.task);
+
+	if (n >= 0 && (unsigned long)n < len &&
+	    mmt_print_op(buf + n, len - (unsigned long)n, &names, &e->op) < 0)
+		snprintf(buf + n, len - (unsigned long)n, "%s", mmt_opcode_name(e->op.code));
 }
 
 /*
@@ -477,7 +497,9 @@ static void *thread_fn(void *arg)
 			node = (node + 1) % 2;
 		}
 		e = log_begin(t, &op);
+		kp_set_context(op_context, e);
 		e->out = run_op(t, &op);
+		kp_set_context(NULL, NULL);
 		atomic_fetch_add_explicit(&t->ops, 1, memory_order_relaxed);
 		if (t->kind != T_WORKER) {
 			/* a daemon sleeps between passes, as kswapd waits for pressure */
@@ -827,6 +849,14 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	if (!w) {
 		fprintf(o->out, "stress: cannot build the world\n");
 		return 1;
+	}
+	mmt_program_free(&names);
+	mmt_program_init(&names);
+	for (int s = 0; s < NSLOTS; s++) {
+		char nm[8];
+
+		snprintf(nm, sizeof(nm), "p%d", s);
+		mmt_program_name(&names, nm);
 	}
 	mmt_report_reset();
 	mmt_injected_mask = o->inject;

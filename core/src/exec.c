@@ -248,11 +248,29 @@ static void note_violation(struct exec *ex, long op)
 
 static void lockorder_report(enum kp_lock_class held, enum kp_lock_class taken)
 {
-	char obj[64];
+	const char *first = kp_lockorder_first(taken, held);
+	char obj[64], now[160];
 
+	kp_context(now, sizeof(now));
 	snprintf(obj, sizeof(obj), "task %d", kp_current_id());
-	mmt_violation(INV_LOCKORDER, obj, "took %s while holding %s",
-		      kp_lock_class_name(taken), kp_lock_class_name(held));
+	mmt_violation(INV_LOCKORDER, obj, "took %s while holding %s in '%s'; the order %s -> %s "
+		      "was %s%s%s", kp_lock_class_name(taken), kp_lock_class_name(held),
+		      now[0] ? now : "?", kp_lock_class_name(taken), kp_lock_class_name(held),
+		      first ? "first seen in '" : "documented in rmap.c (not seen in this run)",
+		      first ? first : "", first ? "'" : "");
+}
+
+/* lock-order context of a task: "line N: @T op args" */
+static void op_context(char *buf, unsigned long len, const void *arg)
+{
+	const struct mmt_op *op = arg;
+	const struct exec *ex = &the_exec;
+	int n;
+
+	n = snprintf(buf, len, "line %u: ", op->line);
+	if (n >= 0 && (unsigned long)n < len && mmt_print_op(buf + n, len - (unsigned long)n,
+							       ex->p, op) < 0)
+		snprintf(buf + n, len - (unsigned long)n, "%s", mmt_opcode_name(op->code));
 }
 
 static bool others_in_op(const struct exec *ex, int self)
@@ -665,7 +683,9 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 		ex->log[t->log] = (struct oplog){ idx, t->id, ++ex->seq, UINT64_MAX };
 	}
 
+	kp_set_context(op_context, op);
 	out = model_op(ex, t, op, &val, &skipped);
+	kp_set_context(NULL, NULL);
 
 	if (multi) {
 		ex->log[t->log].end = ++ex->seq;

@@ -117,6 +117,8 @@ struct kp_fiber {
 
 struct kp_task {
 	int id;
+	kp_ctx_fmt ctx_fmt;	/* kp_set_context() */
+	const void *ctx_arg;
 	int nheld;
 	struct kp_held held[KP_MAX_HELD];
 	kp_task_fn fn;
@@ -219,6 +221,58 @@ static void lockdep_report(kp_lockorder_cb cb, int held, int taken)
 	atomic_fetch_add_explicit(&kp_report_seq, 1, memory_order_acq_rel);
 }
 
+void kp_set_context(kp_ctx_fmt fmt, const void *arg)
+{
+	struct kp_task *t = cur_task();
+
+	t->ctx_fmt = fmt;
+	t->ctx_arg = arg;
+}
+
+static void task_context(const struct kp_task *t, char *buf, unsigned long len)
+{
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (t->ctx_fmt)
+		t->ctx_fmt(buf, len, t->ctx_arg);
+}
+
+void kp_context(char *buf, unsigned long len)
+{
+	task_context(cur_task(), buf, len);
+}
+
+/*
+ * The order learnt so far: first[a][b] is the context of the first task
+ * seen taking b while holding a.  Each entry is written once: 0 empty,
+ * 1 being written, 2 ready (release/acquire for readers on other threads).
+ */
+#define KP_CTX_LEN 120
+static struct {
+	atomic_int state;
+	char what[KP_CTX_LEN];
+} kp_first[LC_NR][LC_NR];
+
+static void lockdep_learn(const struct kp_task *t, int a, int b)
+{
+	int empty = 0;
+
+	if (atomic_load_explicit(&kp_first[a][b].state, memory_order_acquire) ||
+	    !atomic_compare_exchange_strong(&kp_first[a][b].state, &empty, 1))
+		return;
+	task_context(t, kp_first[a][b].what, KP_CTX_LEN);
+	atomic_store_explicit(&kp_first[a][b].state, 2, memory_order_release);
+}
+
+const char *kp_lockorder_first(enum kp_lock_class a, enum kp_lock_class b)
+{
+	if ((unsigned)a >= LC_NR || (unsigned)b >= LC_NR ||
+	    atomic_load_explicit(&kp_first[a][b].state, memory_order_acquire) != 2)
+		return NULL;
+	return kp_first[a][b].what;
+}
+
 static void lockdep_check(const struct kp_task *t, int cls, enum kp_how how)
 {
 	kp_lockorder_cb cb;
@@ -226,14 +280,14 @@ static void lockdep_check(const struct kp_task *t, int cls, enum kp_how how)
 	if (cls == LC_NONE || how == H_TRY)
 		return;
 	cb = atomic_load_explicit(&kp_report_cb, memory_order_acquire);
-	if (!cb)
-		return;
 	for (int i = 0; i < t->nheld; i++) {
 		int h = t->held[i].cls;
 
 		if (h == LC_NONE)
 			continue;
-		if (h > cls || (h == cls && how != H_NESTED))
+		if (h < cls)
+			lockdep_learn(t, h, cls);
+		else if (cb && (h > cls || how != H_NESTED))
 			lockdep_report(cb, h, cls);
 	}
 }
@@ -466,6 +520,8 @@ enum kp_sched_result kp_sched_run(int nr, kp_task_fn *fns, void **args,
 
 		t->id = i;
 		t->nheld = 0;
+		t->ctx_fmt = NULL;
+		t->ctx_arg = NULL;
 		t->fn = fns[i];
 		t->arg = args ? args[i] : NULL;
 		atomic_store(&t->done, 0);

@@ -191,6 +191,28 @@ struct kp_held {
 };
 
 typedef void (*kp_lockorder_cb)(enum kp_lock_class held, enum kp_lock_class taken);
+
+/*
+ * What the current task is doing, for lock-order reports: the executor sets
+ * the op a task runs (stress: the thread's op).  @fmt writes it as text
+ * into a buffer; it is only called when a report or the order table needs
+ * the text, so setting a context costs two stores.  @arg must stay valid
+ * while the task runs the op.  Per task in KP_SCHED mode, per thread
+ * otherwise.  fmt NULL: nothing.
+ */
+typedef void (*kp_ctx_fmt)(char *buf, unsigned long len, const void *arg);
+void kp_set_context(kp_ctx_fmt fmt, const void *arg);
+/* the current task's context as text ("" if none) */
+void kp_context(char *buf, unsigned long len);
+/*
+ * The checker learns the order as it goes: the first time some task takes
+ * a lock of class @b while holding one of class @a (a before b), the
+ * context of that task is remembered.  Returns that text ("" if the task
+ * had no context), or NULL if @a -> @b was never seen.  A report of an
+ * inversion (b held, a taken) names both: the op that broke the order now
+ * and the op that showed the order first.
+ */
+const char *kp_lockorder_first(enum kp_lock_class a, enum kp_lock_class b);
 void kp_set_lockorder_report(kp_lockorder_cb cb);
 /* number of locks the current task holds (0 at every quiescent point) */
 int kp_nr_held(void);
