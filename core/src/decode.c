@@ -32,7 +32,7 @@ static const uint8_t kind_table[32] = {
 	K_SWAP,
 };
 
-static const uint32_t frames_table[4] = { 16, 64, 128, 256 };
+static const uint32_t frames_table[4] = { 16, 32, 64, 256 };
 static const uint64_t swap_table[4] = { 0, 16, 64, 128 };
 static const uint8_t prot_table[4] = { MPROT_NONE, MPROT_R, MPROT_RW, MPROT_W };
 static const uint8_t flags_table[8] = {
@@ -49,7 +49,20 @@ static const uint64_t swapon_slots[2] = { 16, 64 };
 
 struct decoder {
 	bool live[MMT_DECODE_PROCS];
+	bool swap_live[MMT_DECODE_SWAP_IDS];	/* swap ids believed on */
 };
+
+/* the nearest id at or after @want (cyclically) that is (not) on, or -1 */
+static int swap_id(const struct decoder *d, int want, bool on)
+{
+	for (int i = 0; i < MMT_DECODE_SWAP_IDS; i++) {
+		int id = (want + i) % MMT_DECODE_SWAP_IDS;
+
+		if (d->swap_live[id] == on)
+			return id;
+	}
+	return -1;
+}
 
 /* the live process nearest to @want (cyclically), or -1 */
 static int live_proc(const struct decoder *d, int want)
@@ -86,9 +99,19 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 	op->len = 1 + (r[2] & 7);
 
 	if (kind == K_SWAP) {
+		/*
+		 * swapon takes the first id not on (from r[3]'s), swapoff the
+		 * first id on: repeating one swapon record turns on that many
+		 * devices, as swapon-type-overlap needs (27 of them).
+		 */
+		int want_id = r[3] & (MMT_DECODE_SWAP_IDS - 1), id;
+
 		op->code = (r[2] & 0x80) ? OP_SWAPOFF : OP_SWAPON;
-		op->addr = r[3] & 1;
-		op->len = op->code == OP_SWAPON ? swapon_slots[(r[3] >> 1) & 1] : 0;
+		id = swap_id(d, want_id, op->code == OP_SWAPOFF);
+		op->addr = id < 0 ? (uint64_t)want_id : (uint64_t)id;
+		if (id >= 0)
+			d->swap_live[id] = op->code == OP_SWAPON;
+		op->len = op->code == OP_SWAPON ? swapon_slots[(r[3] >> 5) & 1] : 0;
 		return;
 	}
 	if (kind == OP_RECLAIM) {
@@ -159,10 +182,79 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 	}
 }
 
+/* clear the fields an op's text does not carry, as the reader leaves them */
+static void normalize(struct mmt_op *op)
+{
+	struct mmt_op o = *op;
+
+	memset(op, 0, sizeof(*op));
+	op->code = o.code;
+	op->task = o.task;
+	op->expect = -1;
+	switch (o.code) {
+	case OP_SPAWN:
+	case OP_EXIT:
+		op->proc = o.proc;
+		break;
+	case OP_FORK:
+		op->proc = o.proc;
+		op->proc2 = o.proc2;
+		break;
+	case OP_WRITE:
+		op->value = o.value;
+		/* fall through */
+	case OP_READ:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		break;
+	case OP_MMAP:
+		op->mflags = o.mflags;
+		/* fall through */
+	case OP_MPROTECT:
+		op->prot = o.prot;
+		/* fall through */
+	case OP_MUNMAP:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->len = o.len;
+		break;
+	case OP_MREMAP:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->len = o.len;
+		op->addr2 = o.addr2;
+		op->len2 = o.len2;
+		break;
+	case OP_MADVISE:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->len = o.len;
+		op->advice = o.advice;
+		break;
+	case OP_MIGRATE:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->len = o.len;
+		op->node = o.node;
+		op->all = o.all;
+		break;
+	case OP_SWAPON:
+		op->len = o.len;
+		/* fall through */
+	case OP_SWAPOFF:
+	case OP_RECLAIM:
+		op->addr = o.addr;
+		break;
+	default:
+		*op = o;
+		break;
+	}
+}
+
 int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	       const struct mmt_decode_opts *o)
 {
-	struct decoder d = { { false } };
+	struct decoder d = { { false }, { false } };
 	uint8_t w = size > 0 ? data[0] : 0;
 	size_t nops = size > 1 ? data[1] : 0, pos = 2;
 	int ntasks = 1 + ((w >> 5) & 7);
@@ -178,6 +270,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.nodes = 1 + (w & 1);
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
+	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
 		if (mmt_program_name(p, name) != i)
@@ -189,21 +282,26 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 		struct mmt_op op;
 
 		decode_record(&d, data + pos, ntasks, &op);
+		normalize(&op);
 		pos += MMT_DECODE_RECORD;
 		if (mmt_program_add(p, &op))
 			return -ENOMEM;
 	}
 	if (ntasks > 1 && pos < size) {
-		size_t n = size - pos;
+		size_t n = 0;
 
+		/* run-length: low 3 bits the task (mod tasks), high 5 the run - 1 */
+		for (size_t i = pos; i < size && n < MMT_MAX_SCHEDULE; i++)
+			n += 1 + (data[i] >> 3);
 		if (n > MMT_MAX_SCHEDULE)
 			n = MMT_MAX_SCHEDULE;
 		p->schedule = malloc(n);
 		if (!p->schedule)
 			return -ENOMEM;
-		for (size_t i = 0; i < n; i++)
-			p->schedule[i] = (uint8_t)(data[pos + i] % ntasks);
-		p->nr_schedule = n;
+		p->nr_schedule = 0;
+		for (size_t i = pos; i < size && p->nr_schedule < n; i++)
+			for (int k = 0; k <= data[i] >> 3 && p->nr_schedule < n; k++)
+				p->schedule[p->nr_schedule++] = (uint8_t)((data[i] & 7) % ntasks);
 		p->has_schedule = true;
 	}
 	return 0;
@@ -240,7 +338,7 @@ static int kind_byte(int code)
 int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 	       char *why, size_t whylen)
 {
-	struct decoder d = { { false } };
+	struct decoder d = { { false }, { false } };
 	int slot[MMT_MAX_PROCS];
 	int ntasks = 1, fi, si;
 	uint8_t *buf = NULL;
@@ -266,11 +364,19 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 	for (size_t i = 0; i < p->nr_ops; i++)
 		if (p->ops[i].task + 1 > ntasks)
 			ntasks = p->ops[i].task + 1;
+	/* the decoder reads a schedule only with two tasks or more, mod tasks */
+	for (size_t i = 0; p->has_schedule && i < p->nr_schedule; i++)
+		if (p->schedule[i] + 1 > ntasks)
+			ntasks = p->schedule[i] + 1;
+	if (p->has_schedule && p->nr_schedule && ntasks < 2)
+		ntasks = 2;
+	if (ntasks > MMT_MAX_TASKS)
+		FAIL("%d tasks, at most %d", ntasks, MMT_MAX_TASKS);
 	{
 		uint32_t frames = p->world.present ? p->world.frames : 256;
 		uint64_t swap = p->world.present ? p->world.swap : 0;
 		int nodes = p->world.present ? p->world.nodes : 2;
-		uint64_t ft[4] = { 16, 64, 128, 256 };
+		uint64_t ft[4] = { 16, 32, 64, 256 };
 
 		fi = index_of(ft, 4, frames);
 		si = index_of(swap_table, 4, swap);
@@ -283,6 +389,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		if (!buf)
 			FAIL("out of memory");
 		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5));
+		d.swap_live[0] = swap > 0;
 		buf[n++] = (uint8_t)p->nr_ops;
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {
@@ -303,8 +410,9 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		case OP_SWAPON:
 		case OP_SWAPOFF:
 			k = kind_byte(K_SWAP);
-			if (op->addr > 1)
-				FAIL("op %zu: swap id %llu, only 0 and 1", i, (unsigned long long)op->addr);
+			if (op->addr >= MMT_DECODE_SWAP_IDS)
+				FAIL("op %zu: swap id %llu, only 0..%d", i, (unsigned long long)op->addr,
+				     MMT_DECODE_SWAP_IDS - 1);
 			r[3] = (uint8_t)op->addr;
 			if (op->code == OP_SWAPOFF) {
 				r[2] = 0x80;
@@ -313,7 +421,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 
 				if (s < 0)
 					FAIL("op %zu: swapon of %llu slots", i, (unsigned long long)op->len);
-				r[3] |= (uint8_t)(s << 1);
+				r[3] |= (uint8_t)(s << 5);
 			}
 			break;
 		case OP_RECLAIM:
@@ -383,16 +491,25 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		r[0] = (uint8_t)(k | (op->task << 5));
 		/* decoding this record must give the op back, liveness included */
 		decode_record(&d, r, ntasks, &back);
-		if (back.code != op->code || back.proc != proc ||
-		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]))
+		if (back.code != op->code || (proc >= 0 && back.proc != proc) ||
+		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]) ||
+		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
 			     mmt_opcode_name(op->code));
 		memcpy(buf + n, r, 4);
 		n += 4;
 	}
 	buf[1] = (uint8_t)((n - 2) / 4);
-	for (size_t i = 0; i < p->nr_schedule; i++)
-		buf[n++] = p->schedule[i];
+	/* runs of one task, at most 32 decisions per byte */
+	for (size_t i = 0; i < p->nr_schedule;) {
+		size_t run = 1;
+
+		while (i + run < p->nr_schedule && run < 32 &&
+		       p->schedule[i + run] == p->schedule[i])
+			run++;
+		buf[n++] = (uint8_t)(((run - 1) << 3) | p->schedule[i]);
+		i += run;
+	}
 	*out = buf;
 	*len = n;
 	return 0;

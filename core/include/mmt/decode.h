@@ -8,14 +8,23 @@
  * fixed-size records, so a mutated byte changes one op (or one argument of
  * it), not the whole program.  Layout:
  *
- *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,128},
+ *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
  *             by the caller's max_tasks; 1 in single-task mode)
  *   byte 1    number of op records (capped by MMT_DECODE_MAX_OPS and by
  *             the bytes present)
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
- *   the rest  scheduling decisions (only with more than one task): byte k
- *             names the task to run after decision point k (mod tasks)
+ *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
+ *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
+ *             of byte 2).  Swap records: byte 2 bit 7 swapoff, else swapon;
+ *             byte 3 bits 0-4 the wanted id (0..31; swapon takes the first
+ *             id from there that is not on, swapoff the first that is),
+ *             bit 5 the slots (16 or 64).
+ *   the rest  scheduling decisions (only with more than one task), run-
+ *             length coded: each byte says "task (bits 0-2, mod tasks) for
+ *             the next 1 + (bits 3-7) decision points", so a few hundred
+ *             bytes cover a whole run (thousands of decision points) and a
+ *             mutated byte moves one switch
  *
  * An op whose process is not alive is redirected to the next live one, or
  * becomes a spawn when none is; a spawn or fork with no free name becomes a
@@ -38,6 +47,7 @@
 #define MMT_DECODE_BASE		0x10
 #define MMT_DECODE_WINDOW	32
 #define MMT_DECODE_RECORD	4
+#define MMT_DECODE_SWAP_IDS	32
 
 struct mmt_decode_opts {
 	int max_tasks;		/* 1: single-task programs, no schedule */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mutate.h - structure-aware mutation of fuzzer inputs (decode.h layout).
+ *
+ * The input is a world byte, a count byte, 4-byte op records and a tail of
+ * scheduling decisions.  A generic byte mutator shifts records out of
+ * alignment when it inserts or deletes a byte, which changes every op after
+ * it; this one works on whole records: insert a fresh record, delete one,
+ * duplicate one (up to 32 times: 27 swapons is what swapon-type-overlap
+ * takes), swap two, splice records from another input, tweak one argument
+ * field (kind, task, process, page, length, prot/flags, value), and edit
+ * the schedule tail (flip a decision, insert or delete one, fill a run).
+ * The count byte is kept equal to the number of records.  A share of the
+ * calls goes to the fallback (libFuzzer's LLVMFuzzerMutate, or a byte
+ * flipper for AFL++).
+ *
+ * Used by fuzz/harness.c (LLVMFuzzerCustomMutator, LLVMFuzzerCustomCrossOver)
+ * and fuzz/afl_mutator.c (afl_custom_fuzz), built when MMT_CUSTOM_MUTATOR is
+ * on.  Deterministic for a given seed and call sequence.
+ */
+#ifndef MMT_MUTATE_H
+#define MMT_MUTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* mutate @data in place (@size bytes, room for @max_size); new size */
+typedef size_t (*mmt_mutate_fallback)(uint8_t *data, size_t size, size_t max_size, void *arg);
+
+struct mmt_mutator {
+	uint64_t state;
+	mmt_mutate_fallback fallback;	/* may be NULL */
+	void *arg;
+	unsigned fallback_pct;		/* share of calls given to the fallback (default 15) */
+};
+
+void mmt_mutator_init(struct mmt_mutator *m, uint64_t seed, mmt_mutate_fallback fb, void *arg);
+void mmt_mutator_reseed(struct mmt_mutator *m, uint64_t seed);
+
+/*
+ * Mutate @data (@size bytes, capacity @max_size) in place and return the
+ * new size (<= @max_size).  @max_tasks > 1 enables schedule-tail edits.
+ * @other (may be NULL) is another corpus input to splice records from.
+ */
+size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_size,
+		  int max_tasks, const uint8_t *other, size_t other_size);
+
+/* records from @a and @b interleaved into @out (capacity @max_out); size */
+size_t mmt_crossover(struct mmt_mutator *m, const uint8_t *a, size_t na, const uint8_t *b,
+		     size_t nb, uint8_t *out, size_t max_out);
+
+#endif /* MMT_MUTATE_H */

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mutate.c - structure-aware mutation of fuzzer inputs (see mutate.h).
+ *
+ * An input is split into its parts (world byte, records, schedule tail),
+ * one structural edit is made, and the parts are put back together within
+ * the size limit (the tail is cut first, then records from the end).
+ */
+#include <string.h>
+
+#include "mmt/decode.h"
+#include "mmt/mutate.h"
+
+#define MAX_TAIL 4096
+
+struct input {
+	uint8_t world;
+	int nrec;
+	uint8_t rec[MMT_DECODE_MAX_OPS][MMT_DECODE_RECORD];
+	size_t ntail;
+	uint8_t tail[MAX_TAIL];
+};
+
+static uint64_t next(struct mmt_mutator *m)
+{
+	uint64_t z = (m->state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned rnd(struct mmt_mutator *m, unsigned n)
+{
+	return n ? (unsigned)(next(m) % n) : 0;
+}
+
+void mmt_mutator_init(struct mmt_mutator *m, uint64_t seed, mmt_mutate_fallback fb, void *arg)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = seed;
+	m->fallback = fb;
+	m->arg = arg;
+	m->fallback_pct = 15;
+}
+
+void mmt_mutator_reseed(struct mmt_mutator *m, uint64_t seed)
+{
+	m->state ^= seed * 0x2545f4914f6cdd1dull;
+}
+
+static void split(const uint8_t *data, size_t size, struct input *in)
+{
+	size_t pos = 2, nops;
+
+	in->world = size > 0 ? data[0] : 0;
+	nops = size > 1 ? data[1] : 0;
+	in->nrec = 0;
+	while ((size_t)in->nrec < nops && in->nrec < MMT_DECODE_MAX_OPS &&
+	       pos + MMT_DECODE_RECORD <= size) {
+		memcpy(in->rec[in->nrec++], data + pos, MMT_DECODE_RECORD);
+		pos += MMT_DECODE_RECORD;
+	}
+	in->ntail = size > pos ? size - pos : 0;
+	if (in->ntail > MAX_TAIL)
+		in->ntail = MAX_TAIL;
+	if (in->ntail)
+		memcpy(in->tail, data + pos, in->ntail);
+}
+
+static size_t join(const struct input *in, uint8_t *out, size_t max)
+{
+	int nrec = in->nrec;
+	size_t ntail = in->ntail, n = 0;
+
+	if (max < 2)
+		return 0;
+	while (nrec > 0 && 2 + (size_t)nrec * MMT_DECODE_RECORD > max)
+		nrec--;
+	if (2 + (size_t)nrec * MMT_DECODE_RECORD + ntail > max)
+		ntail = max - 2 - (size_t)nrec * MMT_DECODE_RECORD;
+	out[n++] = in->world;
+	out[n++] = (uint8_t)nrec;
+	memcpy(out + n, in->rec, (size_t)nrec * MMT_DECODE_RECORD);
+	n += (size_t)nrec * MMT_DECODE_RECORD;
+	memcpy(out + n, in->tail, ntail);
+	return n + ntail;
+}
+
+static void random_record(struct mmt_mutator *m, uint8_t r[4])
+{
+	uint64_t v = next(m);
+
+	memcpy(r, &v, 4);
+	/* small values and low pages are where the interesting collisions are */
+	if (rnd(m, 2))
+		r[1] &= 0x1f;
+	if (rnd(m, 2))
+		r[2] &= 0x07;
+}
+
+static void insert_records(struct input *in, int at, const uint8_t (*src)[4], int n)
+{
+	if (in->nrec + n > MMT_DECODE_MAX_OPS)
+		n = MMT_DECODE_MAX_OPS - in->nrec;
+	if (n <= 0)
+		return;
+	memmove(in->rec[at + n], in->rec[at], (size_t)(in->nrec - at) * MMT_DECODE_RECORD);
+	memmove(in->rec[at], src, (size_t)n * MMT_DECODE_RECORD);
+	in->nrec += n;
+}
+
+static void delete_records(struct input *in, int at, int n)
+{
+	if (at + n > in->nrec)
+		n = in->nrec - at;
+	memmove(in->rec[at], in->rec[at + n], (size_t)(in->nrec - at - n) * MMT_DECODE_RECORD);
+	in->nrec -= n;
+}
+
+/* change one argument field of record @r */
+static void tweak(struct mmt_mutator *m, uint8_t r[4])
+{
+	switch (rnd(m, 10)) {
+	case 0:			/* op kind */
+		r[0] = (uint8_t)((r[0] & 0xe0) | rnd(m, 32));
+		break;
+	case 1:			/* task */
+		r[0] = (uint8_t)((r[0] & 0x1f) | (rnd(m, 8) << 5));
+		break;
+	case 2:			/* process */
+		r[1] = (uint8_t)((r[1] & ~3u) | rnd(m, 4));
+		break;
+	case 3:			/* page: random, or a neighbour */
+		if (rnd(m, 2))
+			r[1] = (uint8_t)((r[1] & 0x83) | (rnd(m, 32) << 2));
+		else
+			r[1] = (uint8_t)((r[1] & 0x83) | ((((r[1] >> 2) + (rnd(m, 2) ? 1 : 31)) & 31) << 2));
+		break;
+	case 4:			/* migrate's 'all' bit */
+		r[1] ^= 0x80;
+		break;
+	case 5:			/* length */
+		r[2] = (uint8_t)((r[2] & ~7u) | rnd(m, 8));
+		break;
+	case 6:			/* prot / mremap length */
+		r[2] = (uint8_t)((r[2] & ~0x18u) | (rnd(m, 4) << 3));
+		break;
+	case 7:			/* mmap flags / swapoff bit */
+		r[2] = (uint8_t)((r[2] & 0x1f) | (rnd(m, 8) << 5));
+		break;
+	case 8:			/* value: small, +-1, or random */
+		switch (rnd(m, 3)) {
+		case 0: r[3] = (uint8_t)rnd(m, 4); break;
+		case 1: r[3] = (uint8_t)(r[3] + (rnd(m, 2) ? 1 : 255)); break;
+		default: r[3] = (uint8_t)next(m); break;
+		}
+		break;
+	default:		/* a bit anywhere */
+		r[rnd(m, 4)] ^= (uint8_t)(1u << rnd(m, 8));
+		break;
+	}
+}
+
+/* the tail is run-length coded (decode.h): task in bits 0-2, run - 1 above */
+static void edit_tail(struct mmt_mutator *m, struct input *in, int max_tasks)
+{
+	size_t at = in->ntail ? rnd(m, (unsigned)in->ntail + 1) : 0;
+	unsigned task = rnd(m, (unsigned)max_tasks);
+
+	switch (rnd(m, 5)) {
+	case 0:			/* another task for one run */
+		if (in->ntail) {
+			at = rnd(m, (unsigned)in->ntail);
+			task = ((in->tail[at] & 7u) + 1 + rnd(m, (unsigned)max_tasks - 1)) %
+			       (unsigned)max_tasks;
+			in->tail[at] = (uint8_t)((in->tail[at] & 0xf8) | task);
+			break;
+		}
+		/* fall through */
+	case 1:			/* insert a run: short ones are the interesting switches */
+		if (in->ntail < MAX_TAIL) {
+			unsigned len = rnd(m, 2) ? rnd(m, 4) : rnd(m, 32);
+
+			memmove(in->tail + at + 1, in->tail + at, in->ntail - at);
+			in->tail[at] = (uint8_t)((len << 3) | task);
+			in->ntail++;
+		}
+		break;
+	case 2:			/* delete a run */
+		if (in->ntail) {
+			at = rnd(m, (unsigned)in->ntail);
+			memmove(in->tail + at, in->tail + at + 1, in->ntail - at - 1);
+			in->ntail--;
+		}
+		break;
+	case 3:			/* lengthen or shorten a run (moves every later switch) */
+		if (in->ntail) {
+			at = rnd(m, (unsigned)in->ntail);
+			in->tail[at] = (uint8_t)((in->tail[at] & 7) | (rnd(m, 32) << 3));
+		}
+		break;
+	default:		/* cut the tail */
+		in->ntail = at;
+		break;
+	}
+}
+
+size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_size,
+		  int max_tasks, const uint8_t *other, size_t other_size)
+{
+	static struct input in, o;	/* big: keep them off the stack (not reentrant) */
+	int at, n;
+
+	if (max_size < 2)
+		return m->fallback ? m->fallback(data, size, max_size, m->arg) : size;
+	if (m->fallback && rnd(m, 100) < m->fallback_pct)
+		return m->fallback(data, size, max_size, m->arg);
+	split(data, size, &in);
+	if (max_tasks < 1)
+		max_tasks = 1;
+	switch (rnd(m, max_tasks > 1 ? 10 : 8)) {
+	case 0:			/* insert a fresh record */
+		if (in.nrec < MMT_DECODE_MAX_OPS) {
+			uint8_t r[1][4];
+
+			random_record(m, r[0]);
+			insert_records(&in, (int)rnd(m, (unsigned)in.nrec + 1), r, 1);
+			break;
+		}
+		/* fall through */
+	case 1:			/* delete one or a few */
+		if (in.nrec) {
+			n = rnd(m, 4) ? 1 : 1 + (int)rnd(m, 4);
+			delete_records(&in, (int)rnd(m, (unsigned)in.nrec), n);
+		}
+		break;
+	case 2: {		/* duplicate one record, sometimes many times */
+		uint8_t r[32][4];
+
+		if (!in.nrec)
+			break;
+		at = (int)rnd(m, (unsigned)in.nrec);
+		n = rnd(m, 3) ? 1 : 1 + (int)rnd(m, 32);
+		for (int i = 0; i < n; i++)
+			memcpy(r[i], in.rec[at], 4);
+		insert_records(&in, at, (const uint8_t (*)[4])r, n);
+		break;
+	}
+	case 3:			/* swap two records */
+		if (in.nrec > 1) {
+			uint8_t t[4];
+			int a = (int)rnd(m, (unsigned)in.nrec), b = (int)rnd(m, (unsigned)in.nrec);
+
+			memcpy(t, in.rec[a], 4);
+			memcpy(in.rec[a], in.rec[b], 4);
+			memcpy(in.rec[b], t, 4);
+		}
+		break;
+	case 4:			/* splice a run of records from the other input */
+		if (other && other_size > 2) {
+			split(other, other_size, &o);
+			if (o.nrec) {
+				int from = (int)rnd(m, (unsigned)o.nrec);
+
+				n = 1 + (int)rnd(m, (unsigned)(o.nrec - from));
+				insert_records(&in, (int)rnd(m, (unsigned)in.nrec + 1),
+					       (const uint8_t (*)[4])o.rec[from], n);
+				break;
+			}
+		}
+		/* fall through */
+	case 5:
+	case 6:			/* tweak an argument */
+		if (in.nrec) {
+			tweak(m, in.rec[rnd(m, (unsigned)in.nrec)]);
+			break;
+		}
+		/* fall through */
+	case 7:			/* the world */
+		in.world ^= (uint8_t)(1u << rnd(m, 8));
+		break;
+	default:		/* the schedule tail */
+		edit_tail(m, &in, max_tasks);
+		break;
+	}
+	return join(&in, data, max_size);
+}
+
+size_t mmt_crossover(struct mmt_mutator *m, const uint8_t *a, size_t na, const uint8_t *b,
+		     size_t nb, uint8_t *out, size_t max_out)
+{
+	static struct input x, y, z;
+	int i = 0, j = 0;
+
+	split(a, na, &x);
+	split(b, nb, &y);
+	z.world = rnd(m, 2) ? x.world : y.world;
+	z.nrec = 0;
+	/* a merge of the two op sequences, each in its own order */
+	while ((i < x.nrec || j < y.nrec) && z.nrec < MMT_DECODE_MAX_OPS) {
+		bool take_x = j >= y.nrec || (i < x.nrec && rnd(m, 2));
+
+		memcpy(z.rec[z.nrec++], take_x ? x.rec[i++] : y.rec[j++], 4);
+	}
+	if (rnd(m, 2)) {
+		z.ntail = x.ntail;
+		memcpy(z.tail, x.tail, x.ntail);
+	} else {
+		z.ntail = y.ntail;
+		memcpy(z.tail, y.tail, y.ntail);
+	}
+	return join(&z, out, max_out);
+}
