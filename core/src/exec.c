@@ -808,9 +808,32 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 	       a->max_pgtables == b->max_pgtables;
 }
 
+/*
+ * Worlds already built, by config (the swap size is not part of the key: it
+ * only says how big the setup's swapon is).  Fuzzer inputs pick their world
+ * from a few dozen configs, and building one costs about a millisecond
+ * while resetting one costs microseconds, so switching between configs must
+ * not rebuild.
+ */
+#define WORLD_CACHE 16
+static struct {
+	struct world_config cfg;
+	struct world *w;
+} world_cache[WORLD_CACHE];
+static unsigned world_cache_next;
+
+static bool cfg_same_shape(const struct world_config *a, const struct world_config *b)
+{
+	struct world_config x = *a, y = *b;
+
+	x.swap = y.swap = 0;
+	return cfg_equal(&x, &y);
+}
+
 static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 {
 	struct world_config cfg;
+	unsigned i;
 
 	world_config_default(&cfg);
 	if (p->world.present) {
@@ -820,19 +843,34 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 			cfg.frames = p->world.frames;
 		cfg.swap = p->world.swap;
 	}
-	if (the_world && !world_dirty && cfg_equal(&world_cfg, &cfg)) {
-		world_reset(the_world);
-		return 0;
-	}
-	if (the_world)
+	if (the_world && world_dirty) {
+		/* the last run left locks held or a task half way: throw it away */
+		for (i = 0; i < WORLD_CACHE; i++)
+			if (world_cache[i].w == the_world)
+				world_cache[i].w = NULL;
 		world_destroy(the_world);
+	}
 	world_dirty = false;
+	for (i = 0; i < WORLD_CACHE; i++) {
+		if (world_cache[i].w && cfg_same_shape(&world_cache[i].cfg, &cfg)) {
+			world_reset(world_cache[i].w);	/* makes it the_world */
+			the_world->cfg.swap = cfg.swap;
+			world_cfg = cfg;
+			return 0;
+		}
+	}
+	i = world_cache_next++ % WORLD_CACHE;
+	if (world_cache[i].w)
+		world_destroy(world_cache[i].w);
+	world_cache[i].w = NULL;
 	world_cfg = cfg;
 	if (!world_create(&cfg)) {
 		snprintf(r->msg, sizeof(r->msg), "cannot build a world with nodes=%d frames=%u swap=%"
 			 PRIu64, cfg.nodes, cfg.frames, cfg.swap);
 		return -1;
 	}
+	world_cache[i].cfg = cfg;
+	world_cache[i].w = the_world;
 	return 0;
 }
 
