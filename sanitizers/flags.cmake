@@ -27,3 +27,17 @@ if(MMT_SANITIZE_FLAGS)
   add_link_options(${MMT_SANITIZE_FLAGS})
   message(STATUS "mmtorture: sanitizer build ${MMT_SANITIZE}: ${MMT_SANITIZE_FLAGS}")
 endif()
+
+# ---- fuzzing (fuzz/CMakeLists.txt) --------------------------------------------
+# The code a libFuzzer target measures is compiled with coverage
+# instrumentation (fuzzer-no-link); the target itself links libFuzzer.  These
+# go on top of the MMT_SANITIZE flags above, so the `fuzz` and `asan-ubsan`
+# presets give ASan+UBSan fuzzers and `default` a plain one.
+set(MMT_FUZZER_COMPILE_FLAGS -fsanitize=fuzzer-no-link)
+set(MMT_FUZZER_LINK_FLAGS -fsanitize=fuzzer)
+# The MSan fuzzer is a separate build of the model and the harness in a
+# build without other sanitizers (MMT_SANITIZE=none): MSan cannot be mixed
+# with ASan or TSan, and every linked library but libc must be instrumented,
+# so it links neither libcheck nor anything else.
+set(MMT_MSAN_FUZZ_FLAGS -fsanitize=memory -fsanitize-memory-track-origins=2
+                        -fno-omit-frame-pointer)

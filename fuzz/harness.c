@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * harness.c - the one fuzz target, for libFuzzer and AFL++ alike.
+ *
+ * Bytes are decoded into a program (decode.h) and run by mmt_exec with
+ * every invariant checked after every op, the world torn down at the end
+ * (so LEAK is checked on every input) and fuzzer-made schedules taken
+ * leniently.  The world is reset between inputs by mmt_exec in O(used).
+ *
+ * Environment:
+ *   MMT_FUZZ_TASKS=N     decode up to N tasks (default 1).  With N > 1 the
+ *                        bytes after the op records are scheduling decisions
+ *                        (interleaving mode): the races of the bug zoo need it.
+ *   MMT_INJECT=NAME,...  bug-zoo switches (inject.h).
+ *   MMT_FUZZ_ATTRIBUTE=1 report only violations the injected bugs cause: a
+ *                        violation counts if the same program, with the
+ *                        schedule it took, passes with the bugs off (the hunt
+ *                        uses this, so a model bug is not mistaken for the
+ *                        bug it is looking for).
+ *
+ * On a violation: one line on stderr that starts with the invariant's name
+ * ("MAPCOUNT: folio pfn 3: ..."), then the program as .mmt text with the
+ * schedule it actually took, then abort() so that the engine saves the input.
+ *
+ * Built with -DMMT_CUSTOM_MUTATOR, it also defines LLVMFuzzerCustomMutator
+ * (mutate.h: whole op records, falling back to LLVMFuzzerMutate).
+ *
+ * Built by afl-clang-fast (__AFL_COMPILER), it brings its own main: AFL++
+ * persistent mode with shared-memory test cases and deferred start-up.
+ * With file arguments instead, it runs each file once (replaying a crash).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mmt/check.h"
+#include "mmt/decode.h"
+#include "mmt/exec.h"
+#include "mmt/inject.h"
+#include "mmt/program.h"
+#ifdef MMT_CUSTOM_MUTATOR
+#include "mmt/mutate.h"
+#endif
+
+static struct mmt_decode_opts dopts = { .max_tasks = 1 };
+static struct mmt_exec_opts eopts;
+static bool attribute;
+static bool initialized;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *s;
+	char bad[64];
+
+	(void)argc;
+	(void)argv;
+	if (initialized)
+		return 0;
+	initialized = true;
+	mmt_exec_opts_default(&eopts);
+	eopts.check_each_op = true;
+	eopts.stop_on_violation = true;
+	eopts.teardown = true;
+	eopts.lenient_schedule = true;
+	s = getenv("MMT_FUZZ_TASKS");
+	if (s && *s) {
+		int n = atoi(s);
+
+		if (n < 1 || n > MMT_MAX_TASKS) {
+			fprintf(stderr, "mmt_fuzz: MMT_FUZZ_TASKS=%s: expected 1..%d\n", s,
+				MMT_MAX_TASKS);
+			exit(2);
+		}
+		dopts.max_tasks = n;
+	}
+	s = getenv("MMT_INJECT");
+	if (s && *s && mmt_inject_parse(s, &eopts.inject, bad, sizeof(bad))) {
+		fprintf(stderr, "mmt_fuzz: MMT_INJECT: unknown bug '%s'\n", bad);
+		exit(2);
+	}
+	/* the mask is passed explicitly from here on, so it can be turned off */
+	unsetenv("MMT_INJECT");
+	s = getenv("MMT_FUZZ_ATTRIBUTE");
+	attribute = s && *s && strcmp(s, "0") != 0;
+	if (attribute && !eopts.inject) {
+		fprintf(stderr, "mmt_fuzz: MMT_FUZZ_ATTRIBUTE needs MMT_INJECT\n");
+		exit(2);
+	}
+	return 0;
+}
+
+/* @p with the schedule @r took, for printing and replaying */
+static void take_schedule(struct mmt_program *p, const struct mmt_exec_result *r)
+{
+	size_t n = r->nr_schedule < MMT_MAX_SCHEDULE ? r->nr_schedule : MMT_MAX_SCHEDULE;
+
+	free(p->schedule);
+	p->schedule = NULL;
+	p->nr_schedule = 0;
+	p->has_schedule = false;
+	if (!n)
+		return;
+	p->schedule = malloc(n);
+	if (!p->schedule)
+		abort();
+	memcpy(p->schedule, r->schedule, n);
+	p->nr_schedule = n;
+	p->has_schedule = true;
+}
+
+/* does the program, with the schedule it took, pass with the bugs off? */
+static bool passes_without_bugs(struct mmt_program *p)
+{
+	struct mmt_exec_opts clean = eopts;
+	struct mmt_exec_result r;
+	bool ok;
+
+	clean.inject = 0;
+	ok = mmt_exec(p, &clean, &r) == EXEC_PASS;
+	mmt_exec_result_free(&r);
+	return ok;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mmt_exec_result r;
+	struct mmt_program p;
+
+	if (!initialized)
+		LLVMFuzzerInitialize(NULL, NULL);
+	if (mmt_decode(data, size, &p, &dopts)) {
+		mmt_program_free(&p);
+		return 0;
+	}
+	mmt_exec(&p, &eopts, &r);
+	if (r.status == EXEC_VIOLATION) {
+		take_schedule(&p, &r);
+		if (attribute && !passes_without_bugs(&p)) {
+			/* a violation without the bug too: not the one being hunted */
+			mmt_exec_result_free(&r);
+			mmt_program_free(&p);
+			return 0;
+		}
+		fprintf(stderr, "%s: %s: %s\n", mmt_invariant_name(r.violation.inv),
+			r.violation.object, r.violation.msg);
+		fprintf(stderr, "# mmt_fuzz: %s (op %ld)\n", r.msg, r.fail_op);
+		if (mmt_print(stderr, &p) < 0)
+			fprintf(stderr, "# (this program has no text form)\n");
+		fflush(stderr);
+		abort();
+	}
+	mmt_exec_result_free(&r);
+	mmt_program_free(&p);
+	return 0;
+}
+
+/* ----------------------------------------------------- custom mutator */
+
+#ifdef MMT_CUSTOM_MUTATOR
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+				 uint8_t *out, size_t max_out, unsigned int seed);
+
+static size_t fallback(uint8_t *data, size_t size, size_t max_size, void *arg)
+{
+	(void)arg;
+	return LLVMFuzzerMutate(data, size, max_size);
+}
+
+static struct mmt_mutator mutator;
+static bool mutator_ready;
+
+static void mutator_setup(unsigned int seed)
+{
+	if (!mutator_ready) {
+		if (!initialized)
+			LLVMFuzzerInitialize(NULL, NULL);
+		mmt_mutator_init(&mutator, seed, fallback, NULL);
+		mutator_ready = true;
+	}
+	mmt_mutator_reseed(&mutator, seed);
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	mutator_setup(seed);
+	return mmt_mutate(&mutator, data, size, max_size, dopts.max_tasks, NULL, 0);
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+				 uint8_t *out, size_t max_out, unsigned int seed)
+{
+	mutator_setup(seed);
+	return mmt_crossover(&mutator, d1, s1, d2, s2, out, max_out);
+}
+#endif
+
+/* ------------------------------------------------------- AFL++ main */
+
+#ifdef __AFL_COMPILER
+__AFL_FUZZ_INIT();
+
+static int run_file(const char *path)
+{
+	static uint8_t buf[1 << 20];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char *buf;
+
+	LLVMFuzzerInitialize(&argc, &argv);
+	if (argc > 1) {
+		int ret = 0;
+
+		for (int i = 1; i < argc; i++)
+			ret |= run_file(argv[i]);
+		return ret;
+	}
+	/* warm up (the world, the oracle) before the fork server starts */
+	LLVMFuzzerTestOneInput((const uint8_t *)"", 0);
+	__AFL_INIT();
+	buf = __AFL_FUZZ_TESTCASE_BUF;
+	while (__AFL_LOOP(100000)) {
+		int len = __AFL_FUZZ_TESTCASE_LEN;
+
+		LLVMFuzzerTestOneInput(buf, (size_t)len);
+	}
+	return 0;
+}
+#endif
