@@ -81,7 +81,6 @@
  *        link); refcount == 1 while on a VMA + 1 per live anon_vma rooted
  *        at it (each holds its root), so never < 1 while live .. check_anon_vma
  *    6.6 a mapped anon folio's anon_vma is live (never freed) ..... check_folio
- *    6.7 no rmap walk cursor is parked on a list at quiescence .. check_anon_vma
  *  7 EXCLUSIVE
  *    7.1 a writable pte of an anon folio => PageAnonExclusive .... check_mm
  *    7.2 ... and the folio is mapped exactly once ........ check_folio (check_mm
@@ -1826,9 +1825,6 @@ static int av_check(struct anon_vma *av, struct census *c)
 	if (list_empty(&av->head) && c->av_desc[ai] == 0)
 		v += viol(INV_LEAK, OBJ, "on no VMA and the root of no live anon_vma: should have "
 			  "been freed");
-	/* 6.7 */
-	if (av->cursors)
-		v += viol(INV_ANONVMA, OBJ, "an rmap walk cursor is still parked on its list");
 	v += check_lock(&av->rwsem.li, OBJ, "anon_vma rwsem");
 	return v;
 }
@@ -1893,8 +1889,6 @@ static int mapping_check(struct address_space *m, struct census *c)
 		v += viol(INV_LEAK, OBJ, "refcount %d but %u VMAs on its i_mmap%s",
 			  atomic_load(&m->refcount), nv,
 			  m == the_world->memfd ? " + the memfd" : "");
-	if (m->cursors)
-		v += viol(INV_RMAP, OBJ, "an rmap walk cursor is still parked on its i_mmap");
 	v += check_lock(&m->i_mmap_rwsem.li, OBJ, "i_mmap_rwsem");
 	return v;
 }

@@ -66,7 +66,6 @@ static struct anon_vma *anon_vma_alloc(void)
 static void anon_vma_free(struct anon_vma *av)
 {
 	VM_BUG_ON(!list_empty(&av->head), INV_ANONVMA, "anon_vma %u freed with chains", av->id);
-	VM_BUG_ON(av->cursors, INV_ANONVMA, "anon_vma %u freed during a walk", av->id);
 	destroy_rwsem(&av->rwsem);
 	pool_free(&the_world->anon_vma_pool, av);
 }
@@ -94,66 +93,6 @@ void anon_vma_lock_write(struct anon_vma *av) { down_write(&av->root->rwsem); }
 void anon_vma_unlock_write(struct anon_vma *av) { up_write(&av->root->rwsem); }
 void anon_vma_lock_read(struct anon_vma *av) { down_read(&av->root->rwsem); }
 void anon_vma_unlock_read(struct anon_vma *av) { up_read(&av->root->rwsem); }
-
-/*
- * A paused walk's cursor points at the next list node it will visit.  When
- * that node is unlinked the cursor moves on to its successor, so a walk that
- * dropped its lock never follows a freed node; a node inserted behind the
- * cursor is simply not visited, which is what the kernel's list/tree walk
- * does too and what the tail-insertion rule of seed 000 relies on.
- */
-struct rmap_cursor {
-	struct list_head *next;
-	struct rmap_cursor *link;
-};
-
-/*
- * Walkers hold the list's lock only for read, so two of them may register or
- * unregister their cursors at the same moment on real threads: the cursor
- * stack itself is guarded by a raw lock (hashed by list).  Unlinking a node
- * needs the list's lock for write, which keeps every walker out, so
- * cursors_unlink() needs no raw lock.
- */
-#define CURSOR_LOCKS 64
-static kp_raw_lock_t cursor_locks[CURSOR_LOCKS];
-
-static kp_raw_lock_t *cursor_lock(const void *list)
-{
-	uint64_t h = (uint64_t)(uintptr_t)list * 0x9e3779b97f4a7c15ull;
-
-	return &cursor_locks[h >> 58];
-}
-
-static void cursor_push(struct rmap_cursor **head, struct rmap_cursor *c)
-{
-	kp_raw_lock_t *l = cursor_lock(head);
-
-	kp_raw_lock(l);
-	c->link = *head;
-	*head = c;
-	kp_raw_unlock(l);
-}
-
-static void cursor_pop(struct rmap_cursor **head, struct rmap_cursor *c)
-{
-	kp_raw_lock_t *l = cursor_lock(head);
-
-	kp_raw_lock(l);
-	for (struct rmap_cursor **pp = head; *pp; pp = &(*pp)->link) {
-		if (*pp == c) {
-			*pp = c->link;
-			break;
-		}
-	}
-	kp_raw_unlock(l);
-}
-
-static void cursors_unlink(struct rmap_cursor *c, struct list_head *node)
-{
-	for (; c; c = c->link)
-		if (c->next == node)
-			c->next = node->next;
-}
 
 static struct anon_vma_chain *avc_alloc(void)
 {
@@ -314,7 +253,6 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 		bool emptied;
 
 		anon_vma_lock_write(av);
-		cursors_unlink(av->cursors, &avc->same_anon_vma);
 		list_del_init(&avc->same_anon_vma);
 		emptied = list_empty(&av->head);
 		if (emptied && av->parent != av)
@@ -448,80 +386,65 @@ void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
 
 /*
  * rmap_walk_anon - visit every VMA chained to the folio's anon_vma, in list
- * order.  Folio locked, so folio->mapping cannot change.  Between two VMAs
- * the walk drops the lock and yields (unless the caller holds it): the
- * anon_vma stays alive through our reference, and the cursor stays valid.
+ * order.  Folio locked, so folio->mapping cannot change.  The root's rwsem
+ * is held for read across the whole walk, as the kernel holds it: nothing
+ * can link, unlink, split or merge a VMA of the tree meanwhile.  Between two
+ * VMAs the walk yields with the lock held; what can run then is what never
+ * needs that lock, such as fork copying page tables or a fault -- exactly
+ * the window in which seed 000's fork race lived.  The reference keeps the
+ * anon_vma alive for walkers that do not hold the folio's last mapping.
  */
 static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	struct anon_vma *av = folio_anon_vma(folio);
-	struct rmap_cursor cur;
+	struct anon_vma_chain *avc;
 
 	if (!av)
 		return;
 	get_anon_vma(av);
 	if (!rwc->locked)
 		anon_vma_lock_read(av);
-	cur.next = av->head.next;
-	cursor_push(&av->cursors, &cur);
-	while (cur.next != &av->head) {
-		struct anon_vma_chain *avc = list_entry(cur.next, struct anon_vma_chain,
-							same_anon_vma);
+	list_for_each_entry(avc, &av->head, same_anon_vma) {
 		struct vm_area_struct *vma = avc->vma;
 		uint64_t addr = vma_address(vma, folio->index);
 
-		cur.next = cur.next->next;
 		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
 		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
 			break;
 		if (rwc->done && rwc->done(folio))
 			break;
-		if (!rwc->locked) {
-			anon_vma_unlock_read(av);
-			cond_resched();
-			anon_vma_lock_read(av);
-		}
+		cond_resched();
 	}
-	cursor_pop(&av->cursors, &cur);
 	if (!rwc->locked)
 		anon_vma_unlock_read(av);
 	put_anon_vma(av);
 }
 
+/*
+ * rmap_walk_file - the same over mapping->i_mmap, under i_mmap_rwsem for
+ * read.  No reference on the mapping: the folio lock is what keeps it,
+ * since truncation must lock every folio of the page cache before the
+ * mapping can go.
+ */
 static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	struct address_space *m = folio_mapping(folio);
-	struct rmap_cursor cur;
+	struct vm_area_struct *vma;
 
 	if (!m)
 		return;
-	/*
-	 * No reference on the mapping: the folio lock is what keeps it, since
-	 * truncation must lock every folio of the page cache before the mapping
-	 * can go.  (Taking a reference here made the walker the one to drop the
-	 * last one, and truncate the locked folio it was walking for.)
-	 */
 	if (!rwc->locked)
 		down_read(&m->i_mmap_rwsem);
-	cur.next = m->i_mmap.next;
-	cursor_push(&m->cursors, &cur);
-	while (cur.next != &m->i_mmap) {
-		struct vm_area_struct *vma = list_entry(cur.next, struct vm_area_struct, shared);
+	list_for_each_entry(vma, &m->i_mmap, shared) {
 		uint64_t addr = vma_address(vma, folio->index);
 
-		cur.next = cur.next->next;
 		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
 		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
 			break;
 		if (rwc->done && rwc->done(folio))
 			break;
-		if (!rwc->locked) {
-			up_read(&m->i_mmap_rwsem);
-			cond_resched();
-			down_read(&m->i_mmap_rwsem);
-		}
+		cond_resched();
 	}
-	cursor_pop(&m->cursors, &cur);
 	if (!rwc->locked)
 		up_read(&m->i_mmap_rwsem);
 }
@@ -536,7 +459,7 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 		rmap_walk_file(folio, rwc);
 }
 
-/* i_mmap maintenance: the cursor rule applies to file walks too */
+/* i_mmap maintenance: writers exclude every walk */
 void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after)
 {
 	struct address_space *m = vma->vm_file;
@@ -554,7 +477,6 @@ void vma_unlink_file(struct vm_area_struct *vma)
 	struct address_space *m = vma->vm_file;
 
 	down_write(&m->i_mmap_rwsem);
-	cursors_unlink(m->cursors, &vma->shared);
 	list_del_init(&vma->shared);
 	up_write(&m->i_mmap_rwsem);
 }

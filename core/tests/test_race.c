@@ -28,6 +28,68 @@ struct sweep {
 	char first[600];
 };
 
+static void run_one(const struct mmt_program *base, const struct mmt_exec_opts *o,
+		    const uint8_t *sched, size_t n, struct sweep *s, const char *where)
+{
+	struct mmt_program p;
+	struct mmt_exec_result r;
+
+	ck_assert_int_eq(mmt_program_copy(&p, base), 0);
+	free(p.schedule);
+	p.schedule = malloc(n);
+	memcpy(p.schedule, sched, n);
+	p.nr_schedule = n;
+	p.has_schedule = true;
+	mmt_exec(&p, o, &r);
+	s->runs++;
+	if (r.status == EXEC_PASS) {
+		s->pass++;
+	} else if (r.status == EXEC_DIVERGED) {
+		s->diverged++;
+	} else {
+		s->violations++;
+		if (r.status == EXEC_VIOLATION)
+			s->inv_mask |= 1ull << r.violation.inv;
+		if (!s->first[0])
+			snprintf(s->first, sizeof(s->first), "%s status %d: %s %s: %s", where,
+				 r.status, mmt_invariant_name(r.violation.inv), r.violation.object,
+				 r.status == EXEC_VIOLATION ? r.violation.msg : r.msg);
+	}
+	mmt_exec_result_free(&r);
+	mmt_program_free(&p);
+}
+
+/*
+ * Three switches: task 0 until point i, task 1 until j, task 0 until k,
+ * then task 1 (to its end, then task 0).  Task 1's first burst is kept
+ * short (@burst points): it only needs to reach a point inside its op.
+ */
+static void sweep3(const char *text, uint64_t inject, int max, int burst, struct sweep *s)
+{
+	struct mmt_program base;
+	struct mmt_parse_error err;
+	struct mmt_exec_opts o;
+	uint8_t sched[256];
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_msg(mmt_parse(text, strlen(text), &base, &err) == 0, "parse: %u:%u: %s",
+		      err.line, err.col, err.msg);
+	mmt_exec_opts_default(&o);
+	o.inject = inject;
+	for (int i = 0; i < max; i++)
+		for (int j = i + 1; j <= i + burst && j < max; j++)
+			for (int k = j + 1; k < max; k++) {
+				char where[48];
+
+				memset(sched, 0, sizeof(sched));
+				memset(sched + i, 1, (size_t)(j - i));
+				sched[k] = 1;
+				snprintf(where, sizeof(where), "i=%d j=%d k=%d", i, j, k);
+				run_one(&base, &o, sched, (size_t)k + 1, s, where);
+			}
+	mmt_program_free(&base);
+}
+
 /* Run @text under every 1- and 2-switch schedule up to @max decision points. */
 static void sweep(const char *text, uint64_t inject, int max, struct sweep *s)
 {
@@ -42,34 +104,16 @@ static void sweep(const char *text, uint64_t inject, int max, struct sweep *s)
 	o.inject = inject;
 	for (int i = 0; i < max; i++) {
 		for (int j = i; j <= max; j++) {
-			struct mmt_program p;
-			struct mmt_exec_result r;
-
 			/* j == i: switch once and let task 1 run to its end */
-			ck_assert_int_eq(mmt_program_copy(&p, &base), 0);
-			p.nr_schedule = (size_t)(j == i ? i + 1 : j + 1);
-			p.schedule = calloc(p.nr_schedule, 1);
+			size_t n = (size_t)(j == i ? i + 1 : j + 1);
+			uint8_t *sched = calloc(n, 1);
+			char where[32];
+
 			for (int k = i; k < (j == i ? i + 1 : j); k++)
-				p.schedule[k] = 1;
-			p.has_schedule = true;
-			mmt_exec(&p, &o, &r);
-			s->runs++;
-			if (r.status == EXEC_PASS) {
-				s->pass++;
-			} else if (r.status == EXEC_DIVERGED) {
-				s->diverged++;
-			} else {
-				s->violations++;
-				if (r.status == EXEC_VIOLATION)
-					s->inv_mask |= 1ull << r.violation.inv;
-				if (!s->first[0])
-					snprintf(s->first, sizeof(s->first),
-						 "i=%d j=%d status %d: %s %s: %s", i, j, r.status,
-						 mmt_invariant_name(r.violation.inv), r.violation.object,
-						 r.status == EXEC_VIOLATION ? r.violation.msg : r.msg);
-			}
-			mmt_exec_result_free(&r);
-			mmt_program_free(&p);
+				sched[k] = 1;
+			snprintf(where, sizeof(where), "i=%d j=%d", i, j);
+			run_one(&base, &o, sched, n, s, where);
+			free(sched);
 		}
 	}
 	mmt_program_free(&base);
@@ -154,12 +198,27 @@ START_TEST(sweep_finds_mprotect_keeps_write_migration)
 }
 END_TEST
 
+/*
+ * The 2006 race needs three switches: fork links the child (at the head,
+ * with the bug) before remove_migration_ptes starts, the walk visits the
+ * child while its page table is still empty, and only then does fork copy
+ * the parent's migration entry.  The walk holds the anon_vma lock from
+ * start to end, so no two-switch schedule can do it.
+ */
+#define AVH_TEXT HDR "spawn p0\nmmap p0 0x10 1 rw private|anon\nwrite p0 0x10 1\n" \
+	"fork p0 p1\nwrite p0 0x10 2\n" \
+	"@0 migrate p0 0x10 1 1\n@1 fork p0 p2\n@1 read p2 0x10\n"
+
 START_TEST(sweep_finds_anon_vma_head_insert)
 {
-	expect_found(HDR "spawn p0\nmmap p0 0x10 1 rw private|anon\nwrite p0 0x10 1\n"
-		     "fork p0 p1\nwrite p0 0x10 2\n"
-		     "@0 migrate p0 0x10 1 1\n@1 fork p0 p2\n@1 read p2 0x10\n",
-		     BUG_ANON_VMA_HEAD_INSERT, INV_MIGRATION);
+	struct sweep s;
+
+	sweep3(AVH_TEXT, 1ull << BUG_ANON_VMA_HEAD_INSERT, 80, 16, &s);
+	ck_assert_msg(s.inv_mask & (1ull << INV_MIGRATION), "no MIGRATION violation in %lu runs",
+		      s.runs);
+	sweep3(AVH_TEXT, 0, 80, 16, &s);
+	ck_assert_msg(s.violations == 0, "%lu of %lu runs failed without the bug; first: %s",
+		      s.violations, s.runs, s.first);
 }
 END_TEST
 

@@ -37,15 +37,22 @@ struct target {
 	enum mmt_bug bug;
 	uint64_t invs;		/* a bit per acceptable invariant */
 	unsigned limit[2];	/* seeds to try, per engine */
+	int depth;		/* PCT's bug depth: switches the race needs, plus one */
 };
 
 #define INV(x) (1ull << (x))
 
 static const struct target targets[] = {
-	{ BUG_ANON_VMA_HEAD_INSERT, INV(INV_MIGRATION), { 3000, 6000 } },
+	/*
+	 * The remove_migration_ptes walk holds the anon_vma lock throughout, so
+	 * fork must link before it starts and copy after it has passed the
+	 * child: three switches (0 -> 1 -> 0 -> 1), none of them forced by a
+	 * task blocking, so PCT needs a change point for each: depth 4.
+	 */
+	{ BUG_ANON_VMA_HEAD_INSERT, INV(INV_MIGRATION), { 5000, 12000 }, 4 },
 	{ BUG_FORK_MIGRATION_WRITE_FLAG, INV(INV_EXCLUSIVE) | INV(INV_PROT) | INV(INV_DATA),
-	  { 3000, 12000 } },
-	{ BUG_MPROTECT_KEEPS_WRITE_MIGRATION, INV(INV_PROT), { 6000, 20000 } },
+	  { 3000, 12000 }, 2 },
+	{ BUG_MPROTECT_KEEPS_WRITE_MIGRATION, INV(INV_PROT), { 6000, 20000 }, 2 },
 };
 
 union decider {
@@ -68,10 +75,10 @@ static unsigned long steps_of(const struct mmt_program *p)
 }
 
 static struct kp_decider *decider_for(union decider *u, enum engine e, uint64_t seed,
-				      const struct mmt_program *p)
+				      const struct mmt_program *p, int depth)
 {
 	if (e == E_PCT) {
-		mmt_decider_pct_init(&u->pct, seed, 2, 2, steps_of(p));
+		mmt_decider_pct_init(&u->pct, seed, 2, depth, steps_of(p));
 		return &u->pct.d;
 	}
 	mmt_decider_random_init(&u->rnd, seed);
@@ -100,7 +107,7 @@ static void search(const struct target *tg, enum engine e)
 		mmt_exec_opts_default(&o);
 
 		/* the bug off: the same program and decisions must pass */
-		o.decider = decider_for(&u, e, s, &p);
+		o.decider = decider_for(&u, e, s, &p, tg->depth);
 		mmt_exec(&p, &o, &r);
 		if (r.status != EXEC_PASS)
 			mmt_exec_report(stderr, "search (no bug)", &p, &r);
@@ -109,7 +116,7 @@ static void search(const struct target *tg, enum engine e)
 		mmt_exec_result_free(&r);
 
 		/* the bug on */
-		o.decider = decider_for(&u, e, s, &p);
+		o.decider = decider_for(&u, e, s, &p, tg->depth);
 		o.inject = 1ull << tg->bug;
 		mmt_exec(&p, &o, &r);
 		if (r.status == EXEC_VIOLATION && (tg->invs & INV(r.violation.inv))) {

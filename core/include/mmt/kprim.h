@@ -111,7 +111,7 @@ void kp_bit_wait(_Atomic unsigned long *word, int bit);
 
 /*
  * Raw spinlocks, for the model's own bookkeeping that the kernel does not
- * have (e.g. the rmap walk cursors): never a decision point, never in the
+ * have (e.g. the lock-order table): never a decision point, never in the
  * lock order, and never held across a decision point, so in KP_SCHED mode
  * one is always free when taken.  Zero-initialised memory is unlocked.
  */

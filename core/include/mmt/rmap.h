@@ -14,9 +14,10 @@
  * order, which has the same property because a child VMA is inserted right
  * after its parent's (vma_interval_tree_insert_after).
  *
- * A walk drops the anon_vma/i_mmap lock at a yield point between two VMAs and
- * retakes it, as the kernel does under contention (cond_resched with the lock
- * dropped); the cursor survives unlinking of the chain it points to.
+ * A walk holds the anon_vma root's rwsem (or i_mmap_rwsem) for read from
+ * start to end, as the kernel does, and yields between two VMAs with it
+ * held: other tasks can then fault, zap or copy page tables, but nobody can
+ * link, unlink, split or merge a VMA the walk may visit.
  */
 #ifndef MMT_RMAP_H
 #define MMT_RMAP_H
@@ -29,8 +30,6 @@
 #include "mmt/list.h"
 #include "mmt/mm.h"
 
-struct rmap_cursor;
-
 struct anon_vma {
 	struct anon_vma *root;		/* root of this anon_vma tree */
 	struct rw_semaphore rwsem;	/* LC_ANON_VMA; only the root's is used */
@@ -39,7 +38,6 @@ struct anon_vma {
 	unsigned long num_active_vmas;	/* VMAs whose vma->anon_vma is this */
 	struct anon_vma *parent;
 	struct list_head head;		/* anon_vma_chain.same_anon_vma, walk order */
-	struct rmap_cursor *cursors;	/* paused walks positioned on this list */
 	uint32_t id;
 };
 
@@ -59,7 +57,6 @@ struct anon_vma_chain {
 struct address_space {
 	struct rw_semaphore i_mmap_rwsem;	/* LC_I_MMAP */
 	struct list_head i_mmap;		/* vma->shared, insertion order */
-	struct rmap_cursor *cursors;
 	uint32_t nrpages;			/* folios in the page cache */
 	atomic_int refcount;			/* VMAs mapping it (+1 for the memfd) */
 	bool shmem;
