@@ -94,8 +94,7 @@ static void truncate_one(struct folio *f, void *arg)
 {
 	struct address_space *m = arg;
 
-	folio_get(f);		/* ours, so the folio outlives the cache's */
-	folio_lock(f);
+	folio_lock(f);		/* mapping_for_each_folio holds a reference */
 	/*
 	 * While we slept on the lock, migration may have replaced this folio
 	 * in the page cache: leave it, the next pass finds its successor.
@@ -107,7 +106,6 @@ static void truncate_one(struct folio *f, void *arg)
 		filemap_remove_folio(f);
 	}
 	folio_unlock(f);
-	folio_put(f);
 }
 
 void mapping_put(struct address_space *m)
@@ -229,20 +227,33 @@ void filemap_replace_folio(struct folio *old, struct folio *new)
 	folio_put(old);
 }
 
+/*
+ * Visit the folios of @m's page cache, each with a reference held across
+ * @fn.  The table is read under i_pages_lock, a batch at a time; @fn runs
+ * without it (it may sleep on a folio lock, or remove the folio).  An entry
+ * that a concurrent deletion shifts back across the scan position can be
+ * missed: a caller that must see every folio loops until the cache is empty.
+ */
 void mapping_for_each_folio(struct address_space *m,
 			    void (*fn)(struct folio *f, void *arg), void *arg)
 {
 	struct world *w = the_world;
 
-	/* fn may delete the entry it is given, which can shift a later one back */
-	for (uint32_t i = 0; i < w->pc_cap; i++) {
-		while (w->pc_key[i] && (uint32_t)((w->pc_key[i] - 1) >> 32) == m->id) {
-			struct folio *f = w->pc_folio[i];
-			uint64_t key = w->pc_key[i];
+	for (uint32_t i = 0; i < w->pc_cap;) {
+		struct folio *batch[16];
+		int n = 0;
 
-			fn(f, arg);
-			if (w->pc_key[i] == key)
-				break;
+		spin_lock(&w->i_pages_lock);
+		for (; i < w->pc_cap && n < 16; i++) {
+			if (w->pc_key[i] && (uint32_t)((w->pc_key[i] - 1) >> 32) == m->id) {
+				batch[n] = w->pc_folio[i];
+				folio_get(batch[n++]);	/* the cache's ref keeps it till here */
+			}
+		}
+		spin_unlock(&w->i_pages_lock);
+		for (int k = 0; k < n; k++) {
+			fn(batch[k], arg);
+			folio_put(batch[k]);
 		}
 	}
 }
