@@ -23,7 +23,9 @@
  *                 length as measured by a first run)
  *   libfuzzer     the libFuzzer harness (mmt_fuzz next to this binary)
  *   afl           the AFL++ harness (mmt_fuzz_afl)
- * For the fuzzers, --tasks defaults to 2 for the zoo's races and 1 otherwise.
+ * For the fuzzers, --tasks defaults to 2 for the zoo's races and 1 otherwise;
+ * --no-custom-mutator runs libFuzzer without the structure-aware mutator
+ * (mmt_fuzz-stock) and AFL++ without the custom mutator library.
  * A last line "hunt-result: {json}" gives the outcome for scripts (the bench).
  */
 #include <errno.h>
@@ -357,7 +359,15 @@ int cmd_hunt(int argc, char **argv)
 			.out_dir = out_dir, .custom_mutator = custom, .quiet = quiet,
 		};
 		struct hunt_res res;
-		int ret = fuzz_hunt(&req, &res);
+		char bin[4096];
+		int ret;
+
+		/* libFuzzer: the build's two variants, with and without the mutator */
+		if (eng == ENG_LIBFUZZER &&
+		    find_next_to_self(custom ? "mmt_fuzz-custom" : "mmt_fuzz-stock", true, bin,
+				      sizeof(bin)))
+			req.fuzzer = bin;
+		ret = fuzz_hunt(&req, &res);
 
 		if (ret == EXIT_USAGE)
 			return ret;
