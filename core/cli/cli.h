@@ -53,6 +53,7 @@ int env_tasks(int def);
 int cmd_convert(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
+int cmd_stress(int argc, char **argv);	/* stress/, via cmd_stress.c */
 int cmd_hunt(int argc, char **argv);
 
 /*

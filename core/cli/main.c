@@ -209,6 +209,8 @@ int main(int argc, char **argv)
 		return cmd_hunt(argc - 2, argv + 2);
 	if (!strcmp(cmd, "fuzz"))
 		return cmd_fuzz(argc - 2, argv + 2);
+	if (!strcmp(cmd, "stress"))
+		return cmd_stress(argc - 2, argv + 2);
 	if (!strcmp(cmd, "minimize"))
 		return cmd_minimize(argc - 2, argv + 2);
 	if (!strcmp(cmd, "convert"))

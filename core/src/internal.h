@@ -21,6 +21,8 @@ void vma_unlink_file(struct vm_area_struct *vma);
 
 /* rmap.c */
 void get_anon_vma(struct anon_vma *av);
+/* put @mm on the mmlist that swapoff walks, once it has a swap pte */
+void mm_add_to_mmlist(struct mm_struct *mm);
 
 /* pgtable.c */
 void free_pgtables(struct mm_struct *mm);

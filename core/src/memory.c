@@ -317,13 +317,15 @@ static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 }
 
 /* VM_WRITE and a writable pte can only be upgraded for exclusive anon pages */
-static bool should_try_to_free_swap(struct folio *folio, unsigned flags)
+static bool should_try_to_free_swap(struct swap_info_struct *si, struct folio *folio,
+				    unsigned flags)
 {
-	struct swap_info_struct *si = swap_info_get(folio_swap_entry(folio));
+	bool full;
 
-	if (si && si->inuse_pages * 2 > si->max)	/* vm_swap_full() */
-		return true;
-	return (flags & FAULT_FLAG_WRITE) && folio_ref_count(folio) == 2;
+	spin_lock(&si->lock);
+	full = si->inuse_pages * 2 > si->max;	/* vm_swap_full() */
+	spin_unlock(&si->lock);
+	return full || ((flags & FAULT_FLAG_WRITE) && folio_ref_count(folio) == 2);
 }
 
 /*
@@ -398,7 +400,7 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 	 * it can leave the swap cache and count as exclusive.
 	 */
 	swap_free(entry);
-	if (should_try_to_free_swap(folio, flags))
+	if (should_try_to_free_swap(si, folio, flags))
 		folio_free_swap(folio);
 	inc_mm_counter(mm, MM_ANONPAGES);
 	dec_mm_counter(mm, MM_SWAPENTS);
@@ -602,12 +604,7 @@ static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_m
 	if (!non_swap_entry(entry)) {
 		if (swap_duplicate(entry) < 0)
 			return -ENOMEM;
-		if (list_empty(&dst_mm->mmlist)) {
-			spin_lock(&the_world->mmlist_lock);
-			if (list_empty(&dst_mm->mmlist))
-				list_add_tail(&dst_mm->mmlist, &the_world->mmlist);
-			spin_unlock(&the_world->mmlist_lock);
-		}
+		mm_add_to_mmlist(dst_mm);	/* so that swapoff finds the child */
 		inc_mm_counter(dst_mm, MM_SWAPENTS);
 		if (pte_swp_exclusive(pte)) {
 			pte = pte_swp_clear_exclusive(pte);

@@ -123,6 +123,7 @@ void remove_migration_ptes(struct folio *src, struct folio *dst)
 	struct rmap_walk_control rwc = {
 		.rmap_one = remove_migration_pte,
 		.arg = src,
+		.anon_vma_pinned = true,	/* migrate_one's reference */
 	};
 
 	VM_BUG_ON(!folio_test_locked(dst), INV_MIGRATION, "folio pfn %u not locked", dst->pfn);
@@ -181,10 +182,11 @@ static int migrate_one(struct folio *src, struct folio *dst)
 	 * kernel's page_was_mapped).  While locked and unmapped nobody can map
 	 * it, so this cannot change under us.
 	 */
-	was_mapped = folio_mapped(src);
-	if (folio_test_anon(src) && was_mapped) {
-		anon_vma = folio_anon_vma(src);
-		get_anon_vma(anon_vma);
+	if (folio_test_anon(src)) {
+		anon_vma = folio_get_anon_vma(src);
+		was_mapped = anon_vma != NULL;
+	} else {
+		was_mapped = folio_mapped(src);
 	}
 	if (!folio_trylock(dst))
 		mmt_bug(INV_MIGRATION, __FILE__, __LINE__, "folio_trylock(dst)",

@@ -255,11 +255,9 @@ static void exit_mmap(struct mm_struct *mm)
 	list_for_each_entry_safe(vma, next, &mm->mmap, vm_list)
 		remove_vma(vma);
 	free_pgtables(mm);
-	if (!list_empty(&mm->mmlist)) {
-		spin_lock(&the_world->mmlist_lock);
-		list_del_init(&mm->mmlist);
-		spin_unlock(&the_world->mmlist_lock);
-	}
+	spin_lock(&the_world->mmlist_lock);
+	list_del_init(&mm->mmlist);
+	spin_unlock(&the_world->mmlist_lock);
 	mm->dead = true;
 }
 

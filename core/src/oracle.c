@@ -32,9 +32,16 @@
 #define O_RD	0x1
 #define O_WR	0x2
 
-/* VMA flags that change what a process sees (fork) */
+/*
+ * VMA flags: the first two change what a process sees (fork); the others
+ * change nothing anyone reads, but split VMAs and so decide whether a
+ * resizing mremap may cross from one piece into the next.
+ */
 #define OV_DONTFORK	0x1
 #define OV_WIPEONFORK	0x2
+#define OV_HUGEPAGE	0x4
+#define OV_NOHUGEPAGE	0x8
+#define OV_MERGEABLE	0x10
 
 #define OBJ_ANON	(-1)	/* anonymous private memory: no object */
 #define OBJ_MEMFD	0
@@ -500,10 +507,26 @@ static int madvise_walk(struct oracle *o, struct oproc *p, uint64_t s, uint64_t 
 			case ADV_KEEPONFORK:
 				clear = OV_WIPEONFORK;
 				break;
+			case ADV_HUGEPAGE:
+				set = OV_HUGEPAGE;
+				clear = OV_NOHUGEPAGE;
+				break;
+			case ADV_NOHUGEPAGE:
+				set = OV_NOHUGEPAGE;
+				clear = OV_HUGEPAGE;
+				break;
+			case ADV_MERGEABLE:
+				/* ksm_madvise leaves shared mappings alone */
+				if (!v->shared)
+					set = OV_MERGEABLE;
+				break;
+			case ADV_UNMERGEABLE:
+				clear = OV_MERGEABLE;
+				break;
 			default:
 				break;	/* no change in what anyone reads */
 			}
-			if ((set && !(v->flags & set)) || (clear && (v->flags & clear))) {
+			if ((set && (v->flags & set) != set) || (clear && (v->flags & clear))) {
 				size_t k;
 
 				v_split(p, cur);

@@ -63,11 +63,47 @@ static struct anon_vma *anon_vma_alloc(void)
 	return av;
 }
 
+/*
+ * The kernel keeps anon_vmas in a SLAB_TYPESAFE_BY_RCU cache so that a
+ * folio's stale folio->mapping can be followed under rcu_read_lock() and
+ * tested with atomic_inc_not_zero().  The model frees into a pool that
+ * reuses (and poisons) memory at once, so it gives the same guarantee with
+ * a raw lock instead: folio_get_anon_vma() checks that the folio is mapped
+ * and takes its reference inside it, and a free passes through it first.
+ * A mapped folio's anon_vma still has the chain of the VMA that maps it, so
+ * it cannot be on its way to the free; one seen unmapped is left alone.
+ */
+static kp_raw_lock_t anon_vma_free_lock;
+
 static void anon_vma_free(struct anon_vma *av)
 {
 	VM_BUG_ON(!list_empty(&av->head), INV_ANONVMA, "anon_vma %u freed with chains", av->id);
+	/* wait out any folio_get_anon_vma() that might have read our address */
+	kp_raw_lock(&anon_vma_free_lock);
+	kp_raw_unlock(&anon_vma_free_lock);
 	destroy_rwsem(&av->rwsem);
 	pool_free(&the_world->anon_vma_pool, av);
+}
+
+struct anon_vma *folio_get_anon_vma(struct folio *folio)
+{
+	struct anon_vma *av = NULL;
+	int ref;
+
+	kp_raw_lock(&anon_vma_free_lock);
+	if (!folio_test_anon(folio) || !folio_mapped(folio))
+		goto out;
+	av = folio_anon_vma(folio);
+	ref = atomic_load(&av->refcount);
+	do {
+		if (ref <= 0) {
+			av = NULL;
+			goto out;
+		}
+	} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
+out:
+	kp_raw_unlock(&anon_vma_free_lock);
+	return av;
 }
 
 void get_anon_vma(struct anon_vma *av)
@@ -278,10 +314,9 @@ struct anon_vma *folio_lock_anon_vma_read(struct folio *folio)
 	struct anon_vma *av;
 
 	for (;;) {
-		av = folio_anon_vma(folio);
-		if (!av || !folio_mapped(folio))
+		av = folio_get_anon_vma(folio);
+		if (!av)
 			return NULL;
-		get_anon_vma(av);
 		anon_vma_lock_read(av);
 		if (folio_anon_vma(folio) == av && folio_mapped(folio))
 			return av;
@@ -396,12 +431,17 @@ void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
  */
 static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
-	struct anon_vma *av = folio_anon_vma(folio);
+	struct anon_vma *av;
 	struct anon_vma_chain *avc;
 
+	if (rwc->anon_vma_pinned) {
+		av = folio_anon_vma(folio);
+		get_anon_vma(av);
+	} else {
+		av = folio_get_anon_vma(folio);	/* NULL: nothing maps it */
+	}
 	if (!av)
 		return;
-	get_anon_vma(av);
 	if (!rwc->locked)
 		anon_vma_lock_read(av);
 	list_for_each_entry(avc, &av->head, same_anon_vma) {
@@ -488,10 +528,9 @@ static bool folio_not_mapped(struct folio *folio)
 	return !folio_mapped(folio);
 }
 
-static void mm_add_to_mmlist(struct mm_struct *mm)
+void mm_add_to_mmlist(struct mm_struct *mm)
 {
-	if (!list_empty(&mm->mmlist))
-		return;
+	/* no unlocked peek: list_empty() reads what list_add writes */
 	spin_lock(&the_world->mmlist_lock);
 	if (list_empty(&mm->mmlist))
 		list_add_tail(&mm->mmlist, &the_world->mmlist);

@@ -153,10 +153,7 @@ static swp_entry_t get_swap_page(struct folio *folio)
 	for (int type = 0; type < w->nr_swapfiles; type++) {
 		struct swap_info_struct *si = &w->swap_info[type];
 
-		if (!(si->flags & SWP_WRITEOK))
-			continue;
-		spin_lock(&si->lock);
-		/* swapoff may have started while we waited for the lock */
+		spin_lock(&si->lock);	/* flags change under it (swapon, swapoff) */
 		for (uint64_t n = 0; (si->flags & SWP_WRITEOK) && n < si->max; n++) {
 			uint64_t off = (si->cluster_next + n) % si->max;
 			swp_entry_t entry;

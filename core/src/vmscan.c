@@ -57,15 +57,20 @@ static struct folio *oldest_lru_folio(void)
 	struct world *w = the_world;
 	struct folio *best = NULL;
 
+	uint64_t best_seq = 0;
+
 	for (int n = 0; n < w->nr_nodes; n++) {
 		struct pglist_data *pgdat = &w->node[n];
 		struct folio *f;
 
+		/* lru_seq only under its node's lru_lock: remember the value */
 		spin_lock(&pgdat->lru_lock);
 		if (!list_empty(&pgdat->lru)) {
 			f = list_first_entry(&pgdat->lru, struct folio, lru);
-			if (!best || f->lru_seq < best->lru_seq)
+			if (!best || f->lru_seq < best_seq) {
 				best = f;
+				best_seq = f->lru_seq;
+			}
 		}
 		spin_unlock(&pgdat->lru_lock);
 	}

@@ -70,7 +70,12 @@ struct folio {
 	uint8_t order;
 	uint8_t nid;
 	uint32_t pfn;
-	uintptr_t mapping;		/* anon_vma | PAGE_MAPPING_ANON, or address_space * */
+	/*
+	 * anon_vma | PAGE_MAPPING_ANON, or address_space *.  Written under the
+	 * folio lock, but read locklessly in many places (as with READ_ONCE in
+	 * the kernel), hence atomic.
+	 */
+	_Atomic uintptr_t mapping;
 	uint64_t index;			/* page offset in the anon_vma / file */
 	uint64_t private;		/* swp_entry_t.val while PG_swapcache */
 	_Atomic uint64_t value;		/* the page's contents: one 64-bit word */

@@ -108,7 +108,11 @@ struct vm_area_struct {
 	unsigned long vm_flags;
 	struct mm_struct *vm_mm;
 	struct list_head vm_list;	/* mm->mmap, sorted by address */
-	struct anon_vma *anon_vma;	/* serialized by mmap_lock + page_table_lock */
+	/*
+	 * Set once under page_table_lock (anon_vma_prepare) and read without it
+	 * by faults that find it already there: atomic, as READ_ONCE.
+	 */
+	struct anon_vma *_Atomic anon_vma;
 	struct list_head anon_vma_chain;/* avc.same_vma, oldest anon_vma last */
 	struct address_space *vm_file;	/* file or shmem object; NULL for anon */
 	struct list_head shared;	/* mapping->i_mmap, insertion order */

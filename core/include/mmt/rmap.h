@@ -87,6 +87,11 @@ void anon_vma_unlock_read(struct anon_vma *av);
  * longer anonymous or mapped.
  */
 struct anon_vma *folio_lock_anon_vma_read(struct folio *folio);
+/*
+ * A reference on the anon_vma of a folio that is mapped right now, or NULL;
+ * the way to reach an anon_vma from a folio without holding a VMA's lock.
+ */
+struct anon_vma *folio_get_anon_vma(struct folio *folio);
 
 /* ------------------------------------------------- rmap accounting */
 
@@ -126,6 +131,12 @@ struct rmap_walk_control {
 	bool (*invalid_vma)(struct vm_area_struct *vma, void *arg);
 	/* the walk already holds the anon_vma/i_mmap lock (rmap_walk_locked) */
 	bool locked;
+	/*
+	 * the caller holds a reference on the folio's anon_vma (migration,
+	 * walking a folio that no pte maps any more); otherwise the walk takes
+	 * one only if the folio is still mapped
+	 */
+	bool anon_vma_pinned;
 };
 
 /*
