@@ -55,6 +55,7 @@
 #include "mmt/sched.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"
+#include "mmt/prng.h"
 
 #define NSLOTS		4
 #define WIN_START	0x10
@@ -106,18 +107,9 @@ static struct {
 
 /* ----------------------------------------------------------------- prng */
 
-static uint64_t sm64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static unsigned rnd(struct sthread *t, unsigned n)
 {
-	return n ? (unsigned)(sm64(&t->rng) % n) : 0;
+	return n ? (unsigned)(mmt_splitmix64(&t->rng) % n) : 0;
 }
 
 static double now(void)
@@ -230,23 +222,6 @@ static const uint8_t advice_mmt[] = {
 	ADV_DONTFORK, ADV_DOFORK,
 };
 
-static int errno_out(long err, bool access)
-{
-	switch (-err) {
-	case 0:		return OUT_OK;
-	case EFAULT:	return access ? OUT_SEGV : OUT_EFAULT;
-	case EINVAL:	return OUT_EINVAL;
-	case ENOMEM:	return OUT_ENOMEM;
-	case EBUSY:	return OUT_EBUSY;
-	case EEXIST:	return OUT_EEXIST;
-	case ENOENT:	return OUT_ENOENT;
-	case EAGAIN:	return OUT_EAGAIN;
-	case EPERM:	return OUT_EPERM;
-	case ENODEV:	return OUT_ENODEV;
-	case EACCES:	return OUT_EACCES;
-	default:	return -1;
-	}
-}
 
 static int prot_of(int mprot)
 {
@@ -365,7 +340,7 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 			err = s->mm ? 0 : -ENOMEM;
 		}
 		up_write(&s->users);
-		return errno_out(err, false);
+		return mmt_errno_outcome(err, false);
 	case OP_EXIT:
 		down_write(&s->users);
 		if (!s->mm) {
@@ -375,7 +350,7 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 			s->mm = NULL;
 		}
 		up_write(&s->users);
-		return errno_out(err, false);
+		return mmt_errno_outcome(err, false);
 	case OP_FORK: {
 		struct slot *d = &S.slot[op->proc2 % NSLOTS];
 		bool parent_first = op->proc < op->proc2;
@@ -397,7 +372,7 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 		}
 		up_read(&s->users);
 		up_write(&d->users);
-		return errno_out(err, false);
+		return mmt_errno_outcome(err, false);
 	}
 	case OP_RECLAIM:
 		reclaim_pages_global(op->addr);
@@ -407,7 +382,7 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 		return OUT_OK;
 	case OP_KCOMPACTD:
 		err = kcompactd_run(op->node, op->addr);
-		return errno_out(err > 0 ? 0 : err, false);
+		return mmt_errno_outcome(err > 0 ? 0 : err, false);
 	default:
 		break;
 	}
@@ -457,7 +432,7 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 		break;
 	}
 	up_read(&s->users);
-	return errno_out(err, access);
+	return mmt_errno_outcome(err, access);
 }
 
 static struct logent *log_begin(struct sthread *t, const struct mmt_op *op)

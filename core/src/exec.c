@@ -139,23 +139,6 @@ static const char *pname(const struct exec *ex, int proc)
 	return "?";
 }
 
-static int errno_outcome(long err, bool access)
-{
-	switch (-err) {
-	case 0:		return OUT_OK;
-	case EFAULT:	return access ? OUT_SEGV : OUT_EFAULT;
-	case EINVAL:	return OUT_EINVAL;
-	case ENOMEM:	return OUT_ENOMEM;
-	case EBUSY:	return OUT_EBUSY;
-	case EEXIST:	return OUT_EEXIST;
-	case ENOENT:	return OUT_ENOENT;
-	case EAGAIN:	return OUT_EAGAIN;
-	case EPERM:	return OUT_EPERM;
-	case ENODEV:	return OUT_ENODEV;
-	case EACCES:	return OUT_EACCES;
-	default:	return -1;
-	}
-}
 
 static int mmap_prot(int mprot)
 {
@@ -461,7 +444,7 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		out = -1;
 		goto out;
 	}
-	out = errno_outcome(err, access);
+	out = mmt_errno_outcome(err, access);
 	if (out < 0) {
 		char obj[64];
 

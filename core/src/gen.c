@@ -7,14 +7,15 @@
  * 4 processes) so that mappings overlap, COW chains form, memory runs out
  * and reclaim and migration find something to do.
  *
- * The PRNG is splitmix64, written out here: the programs must not change
- * with the C library.
+ * The PRNG is splitmix64 (prng.h), not the C library's: the programs must
+ * not change with it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mmt/gen.h"
+#include "mmt/prng.h"
 
 #define WIN_START	0x10
 #define WIN_PAGES	32
@@ -30,19 +31,10 @@ struct gen {
 	int err;
 };
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* uniform in [0, n) (n small: the modulo bias is irrelevant here) */
 static unsigned rnd(struct gen *g, unsigned n)
 {
-	return n ? (unsigned)(splitmix64(&g->s) % n) : 0;
+	return n ? (unsigned)(mmt_splitmix64(&g->s) % n) : 0;
 }
 
 static bool chance(struct gen *g, unsigned pct)
@@ -123,7 +115,7 @@ static uint64_t value(struct gen *g)
 {
 	/* small values read well in reports; now and then a wide one */
 	if (chance(g, 10))
-		return splitmix64(&g->s);
+		return mmt_splitmix64(&g->s);
 	return 1 + rnd(g, 0xffff);
 }
 

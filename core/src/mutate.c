@@ -10,6 +10,7 @@
 
 #include "mmt/decode.h"
 #include "mmt/mutate.h"
+#include "mmt/prng.h"
 
 #define MAX_TAIL 4096
 
@@ -23,11 +24,7 @@ struct input {
 
 static uint64_t next(struct mmt_mutator *m)
 {
-	uint64_t z = (m->state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return mmt_splitmix64(&m->state);
 }
 
 static unsigned rnd(struct mmt_mutator *m, unsigned n)

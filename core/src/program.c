@@ -1364,3 +1364,22 @@ int mmt_print(FILE *f, const struct mmt_program *p)
 	free(s);
 	return r;
 }
+
+/* what a model call's return value is in the language's terms */
+int mmt_errno_outcome(long err, bool access)
+{
+	switch (-err) {
+	case 0:		return OUT_OK;
+	case EFAULT:	return access ? OUT_SEGV : OUT_EFAULT;
+	case EINVAL:	return OUT_EINVAL;
+	case ENOMEM:	return OUT_ENOMEM;
+	case EBUSY:	return OUT_EBUSY;
+	case EEXIST:	return OUT_EEXIST;
+	case ENOENT:	return OUT_ENOENT;
+	case EAGAIN:	return OUT_EAGAIN;
+	case EPERM:	return OUT_EPERM;
+	case ENODEV:	return OUT_ENODEV;
+	case EACCES:	return OUT_EACCES;
+	default:	return -1;
+	}
+}

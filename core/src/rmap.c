@@ -538,6 +538,26 @@ void mm_add_to_mmlist(struct mm_struct *mm)
 }
 
 /*
+ * page_vma_mapped - the pte at @addr of @mm, locked, if it is a present pte
+ * mapping @folio; NULL (and nothing locked) otherwise.  The order-0 case of
+ * the kernel's page_vma_mapped_walk().
+ */
+static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_t addr,
+			      spinlock_t **ptlp)
+{
+	pte_t *ptep = pte_offset_map_lock(mm, addr, ptlp);
+	pte_t pte;
+
+	if (!ptep)
+		return NULL;
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && !pte_special(pte) && pte_pfn(pte) == folio->pfn)
+		return ptep;
+	pte_unmap_unlock(*ptlp);
+	return NULL;
+}
+
+/*
  * try_to_unmap_one - take one pte off a folio being reclaimed.  An anon folio
  * must already be in the swap cache: its pte becomes a swap entry holding a
  * swap_map count, and remembers in its exclusive bit whether the page was
@@ -553,12 +573,10 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 	bool ret = true;
 
 	(void)arg;
-	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	ptep = page_vma_mapped(folio, mm, addr, &ptl);
 	if (!ptep)
 		return true;
 	pteval = ptep_get(ptep);
-	if (!pte_present(pteval) || pte_special(pteval) || pte_pfn(pteval) != folio->pfn)
-		goto out;
 
 	if (folio_test_anon(folio)) {
 		swp_entry_t entry = folio_swap_entry(folio);
@@ -626,12 +644,10 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	bool anon_exclusive;
 
 	(void)arg;
-	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	ptep = page_vma_mapped(folio, mm, addr, &ptl);
 	if (!ptep)
 		return true;
 	pteval = ptep_get(ptep);
-	if (!pte_present(pteval) || pte_special(pteval) || pte_pfn(pteval) != folio->pfn)
-		goto out;
 
 	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
 	ptep_get_and_clear(mm, addr, ptep);
@@ -648,7 +664,6 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
 	folio_remove_rmap_pte(folio, page, vma);
 	folio_put(folio);
-out:
 	pte_unmap_unlock(ptl);
 	return true;
 }

@@ -2,7 +2,7 @@
 /*
  * sched.c - seeded decision sources for the deterministic scheduler (sched.h).
  *
- * Both deciders use splitmix64 written out here, so a seed gives the same
+ * Both deciders use splitmix64 (prng.h), so a seed gives the same
  * interleaving on every machine and C library.
  *
  * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010), adapted to
@@ -27,20 +27,12 @@
 #include <string.h>
 
 #include "mmt/sched.h"
-
-static uint64_t sm64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "mmt/prng.h"
 
 /* uniform in [0, n), n > 0 (the bias of a 64-bit modulo is negligible here) */
 static uint64_t below(uint64_t *s, uint64_t n)
 {
-	return n ? sm64(s) % n : 0;
+	return n ? mmt_splitmix64(s) % n : 0;
 }
 
 /* ---------------------------------------------------------- random walk */

@@ -123,6 +123,11 @@ struct mmt_parse_error {
 const char *mmt_opcode_name(enum mmt_opcode c);
 const char *mmt_outcome_name(enum mmt_outcome o);
 int mmt_outcome_lookup(const char *s);		/* -1 if unknown; also "OK", "EWOULDBLOCK" */
+/*
+ * A model call's 0 / -errno as an outcome; -EFAULT from a user access
+ * (@access) is SEGV.  -1 for an errno the language has no word for.
+ */
+int mmt_errno_outcome(long err, bool access);
 const char *mmt_prot_name(enum mmt_prot p);
 const char *mmt_advice_name(enum mmt_advice a);
 
