@@ -52,7 +52,8 @@ static int run(const struct mmt_program *p, enum engine e, uint64_t s, unsigned 
 
 	mmt_exec_opts_default(&o);
 	if (e == PCT) {
-		mmt_decider_pct_init(&pct, s, 2, 2, est);
+		/* depth 2 + s % 3: anon-vma-head-insert needs 4 (three switches) */
+		mmt_decider_pct_init(&pct, s, 2, 2 + (int)(s % 3), est);
 		o.decider = &pct.d;
 	} else {
 		mmt_decider_random_init(&rw, s);

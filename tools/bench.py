@@ -2,22 +2,53 @@
 """bench.py - fuzzing benchmark (not run in CI).
 
   tools/bench.py [--build build/default] [--trials 10] [--budget 60]
+                 [--fuzzer-trials N] [--fuzzer-budget S] [--jobs 2]
                  [--engines libfuzzer,libfuzzer-stock,afl,naive,sched-random,pct]
                  [--bugs NAME,...] [--out bench]
 
 1. throughput: execs/s of each engine for 10 s on the correct model
    (libFuzzer and AFL++ on the converted seed corpus, one task; the in-process
    engines on generated programs), plus the replay rate of a fixed corpus of
-   2000 random 32-op inputs through the libFuzzer harness, every invariant
-   checked after every op (mmt_fuzz-stock -runs=0).
+   20000 random 32-op inputs through the libFuzzer harness, every invariant
+   checked after every op (mmt_fuzz-stock -runs=0), and the same in process
+   (mmtorture hunt --engine naive: 32-op one-task programs, not instrumented).
+   Checker cost: that naive run with --check full against --check incremental.
+   Memory: peak RSS (wait4) of the naive engine and of the libFuzzer harness
+   at two exec counts; the world's bytes per frame and per process slot
+   (tools/footprint.c).
 2. time-to-detect: for every zoo bug (mmtorture inject --list) and engine,
-   TRIALS hunts with seeds 1..TRIALS and a budget of BUDGET seconds
+   TRIALS hunts with seeds i * 1000003, i = 1..TRIALS (spaced: the in-process
+   engines run program seeds S, S+1, ..., so seeds 1, 2, 3 would share most
+   programs) and a budget of BUDGET seconds (libFuzzer and AFL++:
+   --fuzzer-trials/--fuzzer-budget if given), JOBS hunts at a time
    (mmtorture hunt --inject BUG --engine E --seed S); median seconds (a miss
    counts as infinite), success rate within the budget, ratio of the naive
    baseline's median to the engine's.
 Writes OUT/results.json and OUT/ttd.svg (a plot drawn here, no matplotlib).
 """
 import argparse, json, math, os, random, re, shutil, statistics, subprocess, sys, tempfile, time
+
+
+def peak_rss(cmd, env=None):
+    """run @cmd; (peak RSS in MiB of that child alone, wall seconds, stderr)"""
+    e = dict(os.environ)
+    e.pop("MMT_INJECT", None)
+    e.update(env or {})
+    t0 = time.time()
+    p = subprocess.Popen(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    return round(ru.ru_maxrss / 1024, 1), time.time() - t0, err
+
+
+def fuzzer_rate(err):
+    """execs/s from libFuzzer's final stats, else from its last status line"""
+    m = re.search(r"average_exec_per_sec:\s+(\d+)", err)
+    if m:
+        return int(m.group(1)), False
+    m = re.findall(r"^#(\d+)\s.*exec/s: (\d+)", err, re.M)
+    return (int(m[-1][1]) if m else None), True
 
 
 def run(cmd, env=None, timeout=None):
@@ -35,7 +66,7 @@ def throughput(build, work):
     corpus = os.path.join(work, "fixed32")
     os.makedirs(corpus, exist_ok=True)
     rnd = random.Random(7)
-    for i in range(2000):
+    for i in range(20000):
         b = bytearray(rnd.getrandbits(8) for _ in range(2 + 4 * 32))
         b[0] &= 0x1F  # one task
         b[1] = 32
@@ -58,17 +89,37 @@ def throughput(build, work):
         n = len(os.listdir(corpus))
         res["replay_32op_execs_per_s"] = round(n / dt)
         res["replay_32op_inputs"] = n
+        res["replay_32op_seconds_incl_startup"] = round(dt, 2)
+    # in process, not instrumented: 32-op one-task programs, checked after every op
+    # the same 10000 programs (seeds 1..10000) in both modes, best of 3, alternating
+    best = {}
+    for rep in range(3):
+        for mode in ("incremental", "full"):
+            t0 = time.time()
+            r = run([mmt, "hunt", "--engine", "naive", "--runs", "10000", "--budget", "600", "--seed", "1",
+                     "--quiet", "--check", mode, "--out", os.path.join(work, "tp")])
+            dt = time.time() - t0
+            m = re.search(r"(\d+) programs, (\d+) ops", r.stderr)
+            if m and (mode not in best or dt < best[mode][0]):
+                best[mode] = (dt, int(m.group(1)), int(m.group(2)))
+    for mode, (dt, progs, ops) in best.items():
+        res["inprocess_32op_%s_execs_per_s" % mode] = round(progs / dt)
+        res["inprocess_32op_%s_ops_per_s" % mode] = round(ops / dt)
+    a, b = res.get("inprocess_32op_incremental_execs_per_s"), res.get("inprocess_32op_full_execs_per_s")
+    if a and b:
+        res["checker_cost_full_over_incremental"] = round(a / b, 2)
     # engines, 10 s each, correct model
     with tempfile.TemporaryDirectory() as d:
         if os.path.exists(fz):
-            r = run([fz, "-max_total_time=10", "-seed=1", "-max_len=514", "-print_final_stats=1", d, seeds])
-            m = re.search(r"average_exec_per_sec:\s+(\d+)", r.stderr)
-            res["libfuzzer_execs_per_s"] = int(m.group(1)) if m else None
-            d2 = tempfile.mkdtemp(dir=work)
-            r = run([fz, "-max_total_time=10", "-seed=1", "-max_len=514", "-print_final_stats=1", d2, seeds],
-                    env={"MMT_FUZZ_TASKS": "2"})
-            m = re.search(r"average_exec_per_sec:\s+(\d+)", r.stderr)
-            res["libfuzzer_2tasks_execs_per_s"] = int(m.group(1)) if m else None
+            # a run that finds something (the model is not bug-free) stops
+            # early without final stats: then the last status line counts
+            for key, env in (("libfuzzer_execs_per_s", {}), ("libfuzzer_2tasks_execs_per_s", {"MMT_FUZZ_TASKS": "2"})):
+                d2 = tempfile.mkdtemp(dir=work)
+                r = run([fz, "-max_total_time=10", "-seed=1", "-max_len=514", "-print_final_stats=1",
+                         "-artifact_prefix=%s/" % work, d2, seeds], env=env)
+                res[key], stopped = fuzzer_rate(r.stderr)
+                if stopped:
+                    res[key + "_note"] = "stopped early (a finding); rate from the last status line"
     afl = os.path.join(build, "mmt_fuzz_afl")
     if os.path.exists(afl) and shutil.which("afl-fuzz"):
         out = tempfile.mkdtemp(dir=work)
@@ -89,6 +140,37 @@ def throughput(build, work):
     return res
 
 
+def memory(build, work):
+    """peak RSS at two exec counts (must not grow), and the world's footprint"""
+    res = {}
+    mmt = os.path.join(build, "mmtorture")
+    for n in (2000, 50000):
+        rss, dt, _ = peak_rss([mmt, "hunt", "--engine", "naive", "--runs", str(n), "--budget", "600",
+                               "--seed", "1", "--quiet", "--out", os.path.join(work, "mem")])
+        res["naive_peak_rss_mib_%d_execs" % n] = rss
+    fz = os.path.join(build, "mmt_fuzz-stock")
+    if os.path.exists(fz):
+        for n in (2000, 100000):
+            d = tempfile.mkdtemp(dir=work)
+            rss, dt, err = peak_rss([fz, "-runs=%d" % n, "-seed=1", "-max_len=514", "-print_final_stats=1",
+                                     "-artifact_prefix=%s/" % work, d, os.path.join(build, "fuzz", "seeds")])
+            m = re.search(r"number_of_executed_units:\s+(\d+)", err)
+            res["libfuzzer_peak_rss_mib_%d_execs" % n] = rss
+            res["libfuzzer_%d_execs_ran" % n] = int(m.group(1)) if m else None
+            m = re.search(r"new_units_added:\s+(\d+)", err)
+            res["libfuzzer_%d_execs_units_added_to_corpus" % n] = int(m.group(1)) if m else None
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "footprint.c")
+    exe = os.path.join(work, "footprint")
+    cc = shutil.which("clang") or shutil.which("cc")
+    r = run([cc, "-O1", "-D_GNU_SOURCE", "-I", os.path.join(os.path.dirname(src), "..", "core", "include"),
+             src, os.path.join(build, "libmmtcore.a"), "-lpthread", "-lm", "-o", exe])
+    if r.returncode == 0:
+        res["world_footprint"] = json.loads(run([exe]).stdout)
+    else:
+        res["world_footprint"] = "footprint.c did not build: " + r.stderr[-300:]
+    return res
+
+
 def hunt(build, bug, engine, seed, budget, work):
     mmt = os.path.join(build, "mmtorture")
     cmd = [mmt, "hunt", "--inject", bug, "--seed", str(seed), "--budget", str(budget),
@@ -99,7 +181,10 @@ def hunt(build, bug, engine, seed, budget, work):
         cmd += ["--engine", "afl", "--no-custom-mutator"]
     else:
         cmd += ["--engine", engine]
-    r = run(cmd, timeout=budget + 120)
+    try:
+        r = run(cmd, timeout=budget + 120)
+    except subprocess.TimeoutExpired:
+        return {"found": False, "seconds": None, "error": "timeout"}
     m = re.search(r"hunt-result: (\{.*\})", r.stdout)
     if not m:
         return {"found": False, "seconds": None, "error": r.stderr[-300:]}
@@ -116,13 +201,13 @@ def svg(results, path):
     bugs = list(results["ttd"].keys())
     engines = results["engines"]
     colors = ["#1f77b4", "#aec7e8", "#ff7f0e", "#7f7f7f", "#2ca02c", "#d62728", "#9467bd"]
-    budget = results["budget_s"]
+    budget = max([results["budget_s"]] + [r.get("budget_s", 0) for b in results["ttd"].values() for r in b.values()])
     W, H, left, top, rowh = 900, 80 + 60 * len(bugs) * 1, 250, 40, 60
     bw = rowh / (len(engines) + 1)
     lo, hi = math.log10(0.01), math.log10(budget)
-    x = lambda s: left + (math.log10(max(s, 0.01)) - lo) / (hi - lo) * (W - left - 40)
+    x = lambda s: left + (math.log10(max(s, 0.01)) - lo) / (hi - lo) * (W - left - 170)
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (W, H + 60),
-           '<text x="10" y="20" font-size="14">median time-to-detect (s, log scale; bar to the end = not found within %gs; n/N = success)</text>' % budget]
+           '<text x="10" y="20" font-size="14">median time-to-detect (s, log scale; faint bar to the budget = median not reached; n/N = found/trials)</text>']
     for k in range(-2, int(math.ceil(hi)) + 1):
         s = 10 ** k
         if s > budget:
@@ -137,7 +222,7 @@ def svg(results, path):
             if not r:
                 continue
             med = r["median_s"]
-            end = x(budget) if med is None else x(med)
+            end = x(r.get("budget_s", budget)) if med is None else x(med)
             y = y0 + j * bw + 2
             out.append('<rect x="%d" y="%.1f" width="%.1f" height="%.1f" fill="%s" opacity="%s"/>'
                        % (left, y, max(end - left, 1), bw - 2, colors[j % len(colors)], "1" if med is not None else "0.25"))
@@ -155,7 +240,11 @@ def main():
     ap.add_argument("--engines", default="libfuzzer,libfuzzer-stock,afl,naive,sched-random,pct")
     ap.add_argument("--bugs", default="")
     ap.add_argument("--out", default="bench")
+    ap.add_argument("--fuzzer-trials", type=int, default=0, help="trials for libfuzzer*/afl* (default --trials)")
+    ap.add_argument("--fuzzer-budget", type=float, default=0, help="budget for libfuzzer*/afl* (default --budget)")
+    ap.add_argument("--jobs", type=int, default=2, help="hunts at a time")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-ttd", action="store_true")
     a = ap.parse_args()
     mmt = os.path.join(a.build, "mmtorture")
     bugs = a.bugs.split(",") if a.bugs else [l.split()[0] for l in run([mmt, "inject", "--list"]).stdout.splitlines() if l.strip()]
@@ -164,22 +253,37 @@ def main():
     work = tempfile.mkdtemp(prefix="mmt-bench.")
     results = {"command": " ".join(sys.argv), "trials": a.trials, "budget_s": a.budget,
                "engines": engines, "machine": os.uname().nodename, "nproc": os.cpu_count(),
-               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "throughput": {}, "ttd": {}}
+               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "throughput": {}, "memory": {}, "ttd": {},
+               "seeds": "i * 1000003 for i in 1..trials", "jobs": a.jobs}
     jpath = os.path.join(a.out, "results.json")
     if not a.skip_throughput:
         results["throughput"] = throughput(a.build, work)
         print("throughput:", json.dumps(results["throughput"]), flush=True)
+        results["memory"] = memory(a.build, work)
+        print("memory:", json.dumps(results["memory"]), flush=True)
+    if a.skip_ttd:
+        bugs = []
+    from concurrent.futures import ThreadPoolExecutor
+    isfz = lambda e: e.startswith("libfuzzer") or e.startswith("afl")
+    shape = lambda e: ((a.fuzzer_trials or a.trials), (a.fuzzer_budget or a.budget)) if isfz(e) else (a.trials, a.budget)
+    results["per_engine"] = {e: {"trials": shape(e)[0], "budget_s": shape(e)[1]} for e in engines}
+    pool = ThreadPoolExecutor(max_workers=max(1, a.jobs))
+    futs = {(bug, eng): [pool.submit(hunt, a.build, bug, eng, i * 1000003, shape(eng)[1], work)
+                         for i in range(1, shape(eng)[0] + 1)] for bug in bugs for eng in engines}
     for bug in bugs:
         results["ttd"][bug] = {}
         for eng in engines:
-            trials = [hunt(a.build, bug, eng, s, a.budget, work) for s in range(1, a.trials + 1)]
+            trials = [f.result() for f in futs[(bug, eng)]]
             times = [t["seconds"] for t in trials]
             med = median(times)
             results["ttd"][bug][eng] = {
-                "trials": a.trials, "found": sum(t["found"] for t in trials),
+                "trials": len(trials), "budget_s": shape(eng)[1], "found": sum(t["found"] for t in trials),
                 "median_s": None if med == math.inf else round(med, 3),
                 "seconds": times}
-            print(bug, eng, results["ttd"][bug][eng]["found"], "/", a.trials,
+            errs = [t["error"] for t in trials if t.get("error")]
+            if errs:
+                results["ttd"][bug][eng]["errors"] = errs[:3]
+            print(bug, eng, results["ttd"][bug][eng]["found"], "/", len(trials),
                   "median", results["ttd"][bug][eng]["median_s"], flush=True)
             json.dump(results, open(jpath + ".tmp", "w"), indent=1)
             os.replace(jpath + ".tmp", jpath)
@@ -192,6 +296,9 @@ def main():
             else:
                 r["speedup_vs_naive"] = round(base / max(r["median_s"], 1e-3), 1)
     json.dump(results, open(jpath, "w"), indent=1)
+    if not bugs:
+        print("wrote", jpath)
+        return
     svg(results, os.path.join(a.out, "ttd.svg"))
     shutil.rmtree(work, ignore_errors=True)
     print("wrote", jpath, os.path.join(a.out, "ttd.svg"))

@@ -4,6 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|libfuzzer|afl]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
+ *        [--depth D] [--gen random|race|mix] [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
  * With --inject: run until the named zoo bug is found, print the time to
@@ -18,9 +19,22 @@
  *                 the baseline
  *   sched-random  generated programs with --tasks tasks (default 2) under the
  *                 random-walk decider (sched.h)
- *   pct           the same under PCT (depth 2: the zoo races need one ordering;
- *                 the change point drawn over the run's
- *                 length as measured by a first run)
+ *   pct           the same under PCT, the change points drawn over the run's
+ *                 length as measured by a first run.  Depth cycles with the
+ *                 program seed s, 2 + s % 3 (2, 3, 4), unless --depth D fixes
+ *                 it: fork-migration-write-flag and mprotect-keeps-write-
+ *                 migration need one ordering (depth 2), anon-vma-head-insert
+ *                 three switches, none forced by blocking (depth 4).  The
+ *                 run is still a function of --seed alone.
+ * Programs: naive runs mmt_gen_random's uniform programs; sched-random and pct
+ * (with 2 or more tasks) default to --gen mix, every other program a race
+ * template (mmt_gen_race: one process migrating its pages while the other
+ * tasks fork, mprotect, write, unmap, exit; 3 ops per racing task), the rest
+ * uniform.  The choice never depends on --inject.
+ * In-process engines only: --check full checks with check_world() after every
+ * op instead of the incremental checker (same verdicts; for measuring the
+ * checker's cost), and --runs N stops after N programs (for the bench's
+ * memory measurement).
  *   libfuzzer     the libFuzzer harness (mmt_fuzz next to this binary)
  *   afl           the AFL++ harness (mmt_fuzz_afl)
  * For the fuzzers, --tasks defaults to 2 for the zoo's races and 1 otherwise;
@@ -150,9 +164,16 @@ static void result_line(const char *engine, const char *inject, bool found, doub
 }
 
 /* naive, sched-random, pct: generated programs run in this process */
+struct inproc_opts {
+	int depth;			/* PCT depth; 0: 2 + seed % 3 */
+	enum mmt_check_mode check;
+	uint64_t runs;			/* stop after this many programs; 0: the budget */
+	int gen;			/* 0 random, 1 race templates, 2 mix, -1 the engine's */
+};
+
 static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_t mask,
 			  const char *inject, struct mmt_gen_opts *gopts, const char *out_dir,
-			  bool quiet)
+			  bool quiet, const struct inproc_opts *io)
 {
 	double t0 = now(), last = 0, t;
 	uint64_t programs = 0, ops_total = 0;
@@ -161,10 +182,13 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 	unsigned nr_found = 0, nr_saved = 0;
 	char path[PATH_MAX] = "", sig[MMT_SIG_MAX] = "";
 	double ttd = 0;
+	int gen;
 
 	mmt_exec_opts_default(&opts);
 	opts.inject = mask;
 	opts.lenient_schedule = true;
+	opts.check_mode = io->check;
+	gen = io->gen >= 0 ? io->gen : eng == ENG_NAIVE ? 0 : 2;
 	for (uint64_t k = 0;; k++) {
 		uint64_t s = seed + k;
 		struct mmt_decider_random dr;
@@ -173,7 +197,7 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 		struct mmt_program p;
 
 		t = now() - t0;
-		if (t >= budget)
+		if (t >= budget || (io->runs && programs >= io->runs))
 			break;
 		if (!quiet && t - last >= (tty ? 0.5 : 5.0)) {
 			last = t;
@@ -182,7 +206,8 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 				ops_total, t > 0 ? ops_total / t : 0.0, nr_found, tty ? "" : "\n");
 		}
 		mmt_program_init(&p);
-		if (mmt_gen_random(&p, s, gopts)) {
+		if ((gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
+		    mmt_gen_race(&p, s, gopts->nr_tasks, 3) : mmt_gen_random(&p, s, gopts)) {
 			fprintf(stderr, "\nhunt: out of memory\n");
 			mmt_program_free(&p);
 			return EXIT_FAILED;
@@ -195,13 +220,14 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 			/* a first run with the default policy gives the run's length */
 			struct mmt_exec_opts probe = opts;
 			unsigned long steps;
+			int depth = io->depth ? io->depth : 2 + (int)(s % 3);
 
 			probe.inject = 0;
 			mmt_exec(&p, &probe, &r);
 			steps = r.nr_schedule > 8 ? r.nr_schedule : 8;
 			mmt_exec_result_free(&r);
-			mmt_decider_pct_init(&dp, s * 0x2545f4914f6cdd1dull + 1, (int)gopts->nr_tasks, 2,
-					     steps);
+			mmt_decider_pct_init(&dp, s * 0x2545f4914f6cdd1dull + 1, (int)gopts->nr_tasks,
+					     depth, steps);
 			opts.decider = &dp.d;
 		}
 		mmt_exec(&p, &opts, &r);
@@ -223,8 +249,10 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 			nr_found++;
 			ttd = now() - t0;
 			snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %" PRIu64
-				 " (program seed %" PRIu64 ", %u ops, %u tasks) after %.3fs",
-				 engine_names[eng], seed, s, gopts->nr_ops, gopts->nr_tasks, ttd);
+				 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
+				 engine_names[eng], seed, s,
+				 (gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
+				 "race template" : "uniform", gopts->nr_tasks, ttd);
 			if (tty)
 				fputc('\n', stderr);
 			if (nr_saved < 20 &&
@@ -274,6 +302,7 @@ int cmd_hunt(int argc, char **argv)
 	enum engine eng = ENG_NAIVE;
 	bool seed_given = false, tasks_given = false, custom = true, quiet = false;
 	int jobs = 1;
+	struct inproc_opts io = { .depth = 0, .check = MMT_CHECK_INCREMENTAL, .runs = 0, .gen = -1 };
 
 	mmt_gen_opts_default(&gopts);
 	for (int i = 0; i < argc; i++) {
@@ -323,6 +352,30 @@ int cmd_hunt(int argc, char **argv)
 			if (parse_u64(val, &v) || !v || v > 64)
 				return usage_error("--jobs: bad count '%s' (1..64)", val);
 			jobs = (int)v;
+		} else if (!strcmp(a, "--depth")) {
+			if (parse_u64(val, &v) || v < 1 || v > 16)
+				return usage_error("--depth: bad PCT depth '%s' (1..16)", val);
+			io.depth = (int)v;
+		} else if (!strcmp(a, "--gen")) {
+			if (!strcmp(val, "random"))
+				io.gen = 0;
+			else if (!strcmp(val, "race"))
+				io.gen = 1;
+			else if (!strcmp(val, "mix"))
+				io.gen = 2;
+			else
+				return usage_error("--gen takes random, race or mix, not '%s'", val);
+		} else if (!strcmp(a, "--check")) {
+			if (!strcmp(val, "full"))
+				io.check = MMT_CHECK_FULL;
+			else if (!strcmp(val, "incremental"))
+				io.check = MMT_CHECK_INCREMENTAL;
+			else
+				return usage_error("--check takes incremental or full, not '%s'", val);
+		} else if (!strcmp(a, "--runs")) {
+			if (parse_u64(val, &v) || !v)
+				return usage_error("--runs: bad count '%s'", val);
+			io.runs = v;
 		} else if (!strcmp(a, "--out")) {
 			if (!*val)
 				return usage_error("%s needs a directory", a);
@@ -380,5 +433,5 @@ int cmd_hunt(int argc, char **argv)
 			    res.finding, res.sig);
 		return res.found ? EXIT_HELD : EXIT_FAILED;
 	}
-	return hunt_inprocess(eng, budget, seed, mask, inject, &gopts, out_dir, quiet);
+	return hunt_inprocess(eng, budget, seed, mask, inject, &gopts, out_dir, quiet, &io);
 }
