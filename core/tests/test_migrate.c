@@ -16,40 +16,7 @@
 #include "mmt/swap.h"
 #include "mmt/world.h"
 
-static struct world *w;
-
-static void setup(void)
-{
-	struct world_config cfg;
-
-	world_config_default(&cfg);
-	cfg.nodes = 2;
-	cfg.frames = 64;
-	w = world_create(&cfg);
-	ck_assert_ptr_nonnull(w);
-	mmt_report_reset();
-}
-
-static void teardown(void)
-{
-	world_destroy(w);
-}
-
-#define RW (PROT_READ | PROT_WRITE)
-#define PRIV_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static uint64_t rd(struct mm_struct *mm, uint64_t a)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(mmt_access(mm, a, false, &v), 0);
-	return v;
-}
-
-static void wr(struct mm_struct *mm, uint64_t a, uint64_t v)
-{
-	ck_assert_int_eq(mmt_access(mm, a, true, &v), 0);
-}
+#include "mmt_test.h"
 
 static struct folio *folio_at(struct mm_struct *mm, uint64_t a)
 {
@@ -58,12 +25,6 @@ static struct folio *folio_at(struct mm_struct *mm, uint64_t a)
 	ck_assert_ptr_nonnull(pte);
 	ck_assert(pte_present(*pte));
 	return pfn_folio(pte_pfn(*pte));
-}
-
-static void clean(void)
-{
-	ck_assert_int_eq(check_world(), 0);
-	ck_assert_uint_eq(mmt_report.count, 0);
 }
 
 START_TEST(migrate_exclusive_and_status)
@@ -89,7 +50,7 @@ START_TEST(migrate_exclusive_and_status)
 	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 2, false, st), -ENODEV);
 	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 1, false, st), 0);
 	ck_assert_int_eq(st[0], 1);		/* already there */
-	clean();
+	assert_clean();
 	mmput(mm);
 	ck_assert_int_eq(check_world_empty(), 0);
 }
@@ -114,10 +75,10 @@ START_TEST(migrate_cow_shared_needs_move_all)
 	ck_assert_int_eq(folio_mapcount(f), 2);
 	ck_assert(!pte_write(*mmt_pte_peek(p, 0x10)));	/* still COW-shared */
 	ck_assert(!PageAnonExclusive(&f->page));
-	clean();
+	assert_clean();
 	wr(c, 0x10, 8);
 	ck_assert_uint_eq(rd(p, 0x10), 7);
-	clean();
+	assert_clean();
 	mmput(c);
 	mmput(p);
 }
@@ -144,10 +105,10 @@ START_TEST(migrate_swapcache_and_swapped_in)
 	ck_assert(folio_test_swapcache(f));	/* the cache slot moved with it */
 	ck_assert_ptr_eq(swap_cache_get_folio(folio_swap_entry(f)), f);
 	folio_put(f);
-	clean();
+	assert_clean();
 	wr(mm, 0x10, 6);			/* write frees the swap slot */
 	ck_assert_uint_eq(rd(mm, 0x10), 6);
-	clean();
+	assert_clean();
 	mmput(mm);
 	ck_assert_int_eq(sys_swapoff(0), 0);
 	ck_assert_int_eq(check_world_empty(), 0);
@@ -170,7 +131,7 @@ START_TEST(migrate_file_page)
 	folio_put(folio_at(a, 0x10));
 	wr(b, 0x10, 4);
 	ck_assert_uint_eq(rd(a, 0x10), 4);
-	clean();
+	assert_clean();
 	mmput(a);
 	mmput(b);
 }
@@ -187,7 +148,7 @@ START_TEST(swap_errno)
 	ck_assert_int_eq(sys_swapoff(3), 0);
 	ck_assert_int_eq(sys_swapon(100, 4), 0);	/* reuses type 3 */
 	ck_assert_int_eq(swap_type_to_info(3)->id, 100);
-	clean();
+	assert_clean();
 	for (int i = 0; i < MAX_SWAPFILES; i++)
 		ck_assert_int_eq(sys_swapoff(i == 3 ? 100 : i), 0);
 	ck_assert_int_eq(check_world_empty(), 0);
@@ -209,16 +170,16 @@ START_TEST(swap_across_fork_exit_swapoff)
 	ck_assert_int_eq(dup_mm(p, &c), 0);
 	ck_assert_int_eq(swap_count(e), 2);	/* swap_duplicate */
 	ck_assert(!pte_swp_exclusive(*mmt_pte_peek(p, 0x10)));
-	clean();
+	assert_clean();
 	mmput(p);				/* free_swap_and_cache */
 	ck_assert_int_eq(swap_count(e), 1);
-	clean();
+	assert_clean();
 	ck_assert_int_eq(reclaim_pages_global(16), 0);	/* nothing resident */
 	ck_assert_int_eq(sys_swapoff(0), 0);
 	ck_assert_uint_eq(rd(c, 0x10), 1);
 	ck_assert_uint_eq(rd(c, 0x11), 2);
 	ck_assert_int_eq(get_mm_counter(c, MM_SWAPENTS), 0);
-	clean();
+	assert_clean();
 	mmput(c);
 	ck_assert_int_eq(check_world_empty(), 0);
 }
@@ -237,7 +198,7 @@ START_TEST(pageout_skips_shared)
 	ck_assert_int_eq(reclaim_pages_global(8), 1);	/* global reclaim takes it */
 	ck_assert(is_swap_pte(*mmt_pte_peek(p, 0x10)));
 	ck_assert(is_swap_pte(*mmt_pte_peek(c, 0x10)));
-	clean();
+	assert_clean();
 	mmput(p);
 	mmput(c);
 	ck_assert_int_eq(sys_swapoff(0), 0);

@@ -17,58 +17,13 @@
 #include "mmt/swap.h"
 #include "mmt/world.h"
 
-static struct world *w;
-
-static void setup(void)
-{
-	struct world_config cfg;
-
-	world_config_default(&cfg);
-	cfg.frames = 64;
-	w = world_create(&cfg);
-	ck_assert_ptr_nonnull(w);
-	mmt_report_reset();
-}
-
-static void teardown(void)
-{
-	world_destroy(w);
-	w = NULL;
-}
-
-#define RW (PROT_READ | PROT_WRITE)
-#define PRIV_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static uint64_t rd(struct mm_struct *mm, uint64_t addr)
-{
-	uint64_t v = 0xdeadbeef;
-
-	ck_assert_int_eq(mmt_access(mm, addr, false, &v), 0);
-	return v;
-}
-
-static void wr(struct mm_struct *mm, uint64_t addr, uint64_t v)
-{
-	ck_assert_int_eq(mmt_access(mm, addr, true, &v), 0);
-}
+#include "mmt_test.h"
 
 static int access_err(struct mm_struct *mm, uint64_t addr, bool write)
 {
 	uint64_t v = 1;
 
 	return mmt_access(mm, addr, write, &v);
-}
-
-static void assert_clean(void)
-{
-	ck_assert_int_eq(check_world(), 0);
-	ck_assert_uint_eq(mmt_report.count, 0);
-}
-
-static void assert_empty(void)
-{
-	ck_assert_int_eq(check_world_empty(), 0);
-	ck_assert_uint_eq(mmt_report.count, 0);
 }
 
 static int nr_vmas(struct mm_struct *mm)

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmt_test.h - what the model's unit tests share: a small world built before
+ * each test and destroyed after it, user accesses that must succeed, and the
+ * "every invariant holds" assertions that end most tests.
+ */
+#ifndef MMT_TEST_H
+#define MMT_TEST_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "mmt/check.h"
+#include "mmt/mm.h"
+#include "mmt/world.h"
+
+#define RW		(PROT_READ | PROT_WRITE)
+#define PRIV_ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
+
+static struct world *w;
+
+/* two nodes, 64 frames, no swap: small enough for every test to fill */
+static void setup(void)
+{
+	struct world_config cfg;
+
+	world_config_default(&cfg);
+	cfg.nodes = 2;
+	cfg.frames = 64;
+	w = world_create(&cfg);
+	ck_assert_ptr_nonnull(w);
+	mmt_report_reset();
+}
+
+static void teardown(void)
+{
+	world_destroy(w);
+	w = NULL;
+}
+
+static inline uint64_t rd(struct mm_struct *mm, uint64_t addr)
+{
+	uint64_t v = 0xdeadbeef;
+
+	ck_assert_int_eq(mmt_access(mm, addr, false, &v), 0);
+	return v;
+}
+
+static inline void wr(struct mm_struct *mm, uint64_t addr, uint64_t v)
+{
+	ck_assert_int_eq(mmt_access(mm, addr, true, &v), 0);
+}
+
+static inline void assert_clean(void)
+{
+	ck_assert_int_eq(check_world(), 0);
+	ck_assert_uint_eq(mmt_report.count, 0);
+}
+
+static inline void assert_empty(void)
+{
+	ck_assert_int_eq(check_world_empty(), 0);
+	ck_assert_uint_eq(mmt_report.count, 0);
+}
+
+#endif /* MMT_TEST_H */
