@@ -29,28 +29,9 @@
 #include "mmt/swap.h"
 #include "mmt/world.h"
 
-#define RW	(PROT_READ | PROT_WRITE)
-#define ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
+#include "mmt_test.h"
 
-static struct world *w;
-
-static void setup(void)
-{
-	struct world_config cfg;
-
-	world_config_default(&cfg);
-	cfg.nodes = 2;
-	cfg.frames = 64;
-	w = world_create(&cfg);
-	ck_assert_ptr_nonnull(w);
-	mmt_report_reset();
-}
-
-static void teardown(void)
-{
-	world_destroy(w);
-	w = NULL;
-}
+#define ANON	PRIV_ANON
 
 /* ------------------------------------------------------------ helpers */
 
@@ -64,7 +45,7 @@ static const char *first_text(void)
 }
 
 /* the whole world holds every invariant */
-#define assert_clean()								\
+#define assert_world_clean()								\
 	do {									\
 		int __n;							\
 		mmt_report_reset();						\
@@ -238,7 +219,7 @@ END_TEST
 
 START_TEST(test_clean_empty_world)
 {
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_world_empty(), 0);
 }
 END_TEST
@@ -247,7 +228,7 @@ START_TEST(test_clean_lifecycle)
 {
 	struct mm_struct *p = anon_proc(), *c;
 
-	assert_clean();
+	assert_world_clean();
 	/* zero page on read, shmem and the memfd */
 	ck_assert_uint_eq(get(p, 0x16), 0);
 	map(p, 0x40, 4, RW, MAP_SHARED | MAP_ANONYMOUS);
@@ -257,24 +238,24 @@ START_TEST(test_clean_lifecycle)
 	map(p, 0xc0, 4, RW, MAP_PRIVATE);
 	ck_assert_uint_eq(get(p, 0xc0), 0);
 	put(p, 0xc1, 3);		/* COW of a file page into an anon one */
-	assert_clean();
+	assert_world_clean();
 
 	c = fork_mm(p);
-	assert_clean();
+	assert_world_clean();
 	put(c, 0x10, 99);		/* COW in the child */
 	put(p, 0x11, 98);		/* and in the parent */
 	put(c, 0x40, 97);		/* shared: no COW */
 	ck_assert_uint_eq(get(p, 0x40), 97);
-	assert_clean();
+	assert_world_clean();
 
 	ck_assert_int_eq(do_mprotect(p, 0x10, 8, PROT_READ), 0);
 	ck_assert_int_eq(do_munmap(c, 0x12, 2), 0);
-	assert_clean();
+	assert_world_clean();
 
 	mmput(c);
-	assert_clean();
+	assert_world_clean();
 	mmput(p);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_msg(check_world_empty() == 0, "not empty: %s", first_text());
 }
 END_TEST
@@ -286,21 +267,21 @@ START_TEST(test_clean_swap)
 	ck_assert_int_eq(sys_swapon(0, 32), 0);
 	c = fork_mm(p);
 	ck_assert_int_eq(do_madvise(p, 0x10, 8, MADV_PAGEOUT), 0);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(do_madvise(c, 0x10, 8, MADV_PAGEOUT), 0);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_uint_eq(get(c, 0x12), 0x1012);
 	put(p, 0x13, 5);
-	assert_clean();
+	assert_world_clean();
 	mmput(c);
 	mmput(p);
-	assert_clean();
+	assert_world_clean();
 	/* swap still on: not empty */
 	mmt_report_reset();
 	ck_assert_int_gt(check_world_empty(), 0);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_LEAK));
 	ck_assert_int_eq(sys_swapoff(0), 0);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_msg(check_world_empty() == 0, "not empty: %s", first_text());
 }
 END_TEST
@@ -318,17 +299,17 @@ START_TEST(test_clean_migration)
 	c = fork_mm(p);
 	ret = do_move_pages(p, 0x10, 4, 1, true, status);
 	ck_assert_msg(ret >= 0, "move_pages: %ld", ret);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(folio_at(c, 0x11)->nid, 1);
 	ret = do_move_pages(p, 0x40, 1, 1, true, status);
 	ck_assert_msg(ret >= 0, "move_pages file: %ld", ret);
 	ret = do_move_pages(c, 0x50, 1, 1, true, status);
 	ck_assert_msg(ret >= 0, "move_pages shmem: %ld", ret);
-	assert_clean();
+	assert_world_clean();
 	put(c, 0x12, 7);
 	ck_assert_uint_eq(get(p, 0x12), 0x1012);
 	ck_assert_uint_eq(get(c, 0x40), 5);
-	assert_clean();
+	assert_world_clean();
 	mmput(p);
 	mmput(c);
 	ck_assert_msg(check_world_empty() == 0, "not empty: %s", first_text());
@@ -342,14 +323,14 @@ START_TEST(test_mapcount_bumped)
 	struct mm_struct *mm = anon_proc();
 	struct folio *f = folio_at(mm, 0x11);
 
-	assert_clean();
+	assert_world_clean();
 	atomic_fetch_add(&f->page._mapcount, 1);
 	assert_fires(INV_MAPCOUNT);
 	mmt_report_reset();
 	ck_assert_int_gt(check_folio(f), 0);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_MAPCOUNT));
 	atomic_fetch_sub(&f->page._mapcount, 1);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_folio(f), 0);
 }
 END_TEST
@@ -363,7 +344,7 @@ START_TEST(test_mapcount_pte_to_other_frame)
 	*p = pfn_pte(pte_pfn(*ptep(mm, 0x11)), true);
 	assert_fires(INV_MAPCOUNT);
 	*p = old;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -375,7 +356,7 @@ START_TEST(test_mapcount_bad_pfn)
 	*p = pfn_pte(w->nr_frames + 5, false);
 	assert_fires(INV_MAPCOUNT);
 	*p = old;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -389,7 +370,7 @@ START_TEST(test_refcount_leaked_ref)
 	folio_get(f);
 	assert_fires(INV_REFCOUNT);
 	folio_put(f);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -403,7 +384,7 @@ START_TEST(test_refcount_leaked_frame)
 	ck_assert_int_gt(check_world_empty(), 0);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_LEAK));
 	folio_put(f);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_world_empty(), 0);
 }
 END_TEST
@@ -420,7 +401,7 @@ START_TEST(test_refcount_mapped_free_frame)
 	*p = pfn_pte(f->pfn, false);
 	assert_fires(INV_REFCOUNT);
 	*p = __pte(0);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -443,7 +424,7 @@ START_TEST(test_refcount_free_list_of_used_frame)
 	(void)saved;
 	if (on_lru)
 		folio_add_lru(f);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -464,7 +445,7 @@ START_TEST(test_migration_entry_left)
 	ck_assert(mmt_report.inv_mask & (1ull << INV_MIGRATION));
 	atomic_fetch_add(&f->page._mapcount, 1);
 	*p = old;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -479,7 +460,7 @@ START_TEST(test_migration_folio_left_locked)
 	folio_set(f, PG_migrating);
 	assert_fires(INV_MIGRATION);
 	folio_clear(f, PG_migrating);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -493,7 +474,7 @@ START_TEST(test_swapmap_count)
 	ck_assert_int_eq(sys_swapon(0, 32), 0);
 	ck_assert_int_eq(do_madvise(mm, 0x10, 4, MADV_PAGEOUT), 0);
 	ck_assert(is_swap_pte(*ptep(mm, 0x10)));
-	assert_clean();
+	assert_world_clean();
 	si = swap_info_get(pte_to_swp_entry(*ptep(mm, 0x10)));
 	ck_assert_ptr_nonnull(si);
 	si->swap_map[swp_offset(pte_to_swp_entry(*ptep(mm, 0x10)))]++;
@@ -501,7 +482,7 @@ START_TEST(test_swapmap_count)
 	mmt_report_reset();
 	ck_assert_int_gt(check_swap_info(si), 0);
 	si->swap_map[swp_offset(pte_to_swp_entry(*ptep(mm, 0x10)))]--;
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_swap_info(si), 0);
 }
 END_TEST
@@ -516,7 +497,7 @@ START_TEST(test_swapmap_unused_slot)
 	si->swap_map[5] = 1;		/* a count nobody holds */
 	assert_fires(INV_SWAPMAP);
 	si->swap_map[5] = 0;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -544,7 +525,7 @@ START_TEST(test_swapmap_reserved_type)
 	assert_fires(INV_SWAPMAP);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_MIGRATION));
 	si->flags = 0;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -562,7 +543,7 @@ START_TEST(test_swapmap_cache_flag)
 	si->swap_map[swp_offset(e)] ^= SWAP_HAS_CACHE;
 	assert_fires(INV_SWAPMAP);
 	si->swap_map[swp_offset(e)] ^= SWAP_HAS_CACHE;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -576,7 +557,7 @@ START_TEST(test_rmap_index)
 	f->index++;
 	assert_fires(INV_RMAP);
 	f->index--;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -590,7 +571,7 @@ START_TEST(test_rmap_wrong_anon_vma)
 	f->mapping = g->mapping;
 	assert_fires(INV_RMAP);
 	f->mapping = saved;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -602,7 +583,7 @@ START_TEST(test_rmap_off_i_mmap)
 
 	map(mm, 0x20, 4, RW, MAP_SHARED);
 	put(mm, 0x21, 7);
-	assert_clean();
+	assert_world_clean();
 	vma = vma_lookup(mm, 0x20);
 	ck_assert_ptr_nonnull(vma);
 	m = vma->vm_file;
@@ -613,7 +594,7 @@ START_TEST(test_rmap_off_i_mmap)
 	ck_assert_int_gt(check_vma(vma), 0);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_RMAP));
 	list_add_tail(&vma->shared, &m->i_mmap);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_vma(vma), 0);
 	ck_assert_int_eq(check_mapping(m), 0);
 }
@@ -632,7 +613,7 @@ START_TEST(test_rmap_pte_outside_vma)
 	*p = *q;
 	*q = __pte(0);
 	(void)f;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -645,7 +626,7 @@ START_TEST(test_anonvma_avc_unlinked)
 	struct anon_vma_chain *avc;
 	struct anon_vma *av;
 
-	assert_clean();
+	assert_world_clean();
 	ck_assert_ptr_nonnull(vma);
 	/* the child's link to the parent's anon_vma (the oldest, last) */
 	avc = list_last_entry(&vma->anon_vma_chain, struct anon_vma_chain, same_vma);
@@ -656,7 +637,7 @@ START_TEST(test_anonvma_avc_unlinked)
 	mmt_report_reset();
 	ck_assert_int_gt(check_anon_vma(av) + check_vma(vma), 0);
 	list_add_tail(&avc->same_anon_vma, &av->head);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_int_eq(check_anon_vma(av), 0);
 }
 END_TEST
@@ -667,7 +648,7 @@ START_TEST(test_anonvma_degrees)
 	struct anon_vma *av = vma_lookup(p, 0x10)->anon_vma;
 
 	(void)c;
-	assert_clean();
+	assert_world_clean();
 	av->num_active_vmas++;
 	assert_fires(INV_ANONVMA);
 	av->num_active_vmas--;
@@ -677,7 +658,7 @@ START_TEST(test_anonvma_degrees)
 	atomic_fetch_add(&av->refcount, 1);
 	assert_fires(INV_ANONVMA);
 	atomic_fetch_sub(&av->refcount, 1);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -700,7 +681,7 @@ START_TEST(test_anonvma_freed_reachable)
 	}
 	assert_fires(INV_ANONVMA);
 	f->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -716,7 +697,7 @@ START_TEST(test_exclusive_cleared)
 	ClearPageAnonExclusive(&f->page);
 	assert_fires(INV_EXCLUSIVE);
 	SetPageAnonExclusive(&f->page);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -730,7 +711,7 @@ START_TEST(test_exclusive_shared_but_marked)
 	SetPageAnonExclusive(&f->page);
 	assert_fires(INV_EXCLUSIVE);
 	ClearPageAnonExclusive(&f->page);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -742,13 +723,13 @@ START_TEST(test_prot_writable_in_readonly_vma)
 	pte_t *p;
 
 	ck_assert_int_eq(do_mprotect(mm, 0x10, 8, PROT_READ), 0);
-	assert_clean();
+	assert_world_clean();
 	p = ptep(mm, 0x11);
 	ck_assert(pte_present(*p) && !pte_write(*p));
 	*p = pte_mkwrite(*p);
 	assert_fires(INV_PROT);
 	*p = pte_wrprotect(*p);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -767,7 +748,7 @@ START_TEST(test_prot_cow_shared_writable)
 	ck_assert_int_gt(check_mm(p), 0);
 	ck_assert(mmt_report.inv_mask & (1ull << INV_PROT));
 	*pp = pte_wrprotect(*pp);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -786,7 +767,7 @@ START_TEST(test_prot_write_migration_entry)
 	ck_assert(mmt_report.inv_mask & (1ull << INV_MIGRATION));
 	atomic_fetch_add(&f->page._mapcount, 1);
 	*p = old;
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -799,11 +780,11 @@ START_TEST(test_prot_zero_page_writable)
 	ck_assert_uint_eq(get(mm, 0x10), 0);
 	p = ptep(mm, 0x10);
 	ck_assert(pte_present(*p) && pte_pfn(*p) == zero_pfn());
-	assert_clean();
+	assert_world_clean();
 	*p = pte_mkwrite(*p);
 	assert_fires(INV_PROT);
 	*p = pte_wrprotect(*p);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -819,7 +800,7 @@ START_TEST(test_rss_counters)
 		mmt_report_reset();
 		ck_assert_int_gt(check_mm(mm), 0);
 		add_mm_counter(mm, i, -1);
-		assert_clean();
+		assert_world_clean();
 	}
 }
 END_TEST
@@ -831,11 +812,11 @@ START_TEST(test_rss_swap_entries)
 	ck_assert_int_eq(sys_swapon(0, 32), 0);
 	ck_assert_int_eq(do_madvise(mm, 0x10, 4, MADV_PAGEOUT), 0);
 	ck_assert_int_eq(get_mm_counter(mm, MM_SWAPENTS), 4);
-	assert_clean();
+	assert_world_clean();
 	dec_mm_counter(mm, MM_SWAPENTS);
 	assert_fires(INV_RSS);
 	inc_mm_counter(mm, MM_SWAPENTS);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -863,7 +844,7 @@ START_TEST(test_leak_memfd_pages_allowed)
 	mmput(mm);
 	/* the memfd keeps its pages, as a real one would */
 	ck_assert_uint_eq(world_memfd()->nrpages, 2);
-	assert_clean();
+	assert_world_clean();
 	ck_assert_msg(check_world_empty() == 0, "not empty: %s", first_text());
 }
 END_TEST
@@ -889,7 +870,7 @@ START_TEST(test_leak_mapping_ref)
 	mmt_report_reset();
 	ck_assert_int_gt(check_mapping(m), 0);
 	atomic_fetch_sub(&m->refcount, 1);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
@@ -902,7 +883,7 @@ START_TEST(test_lock_left_held)
 	down_read(&mm->mmap_lock);
 	assert_fires(INV_LOCKORDER);
 	up_read(&mm->mmap_lock);
-	assert_clean();
+	assert_world_clean();
 }
 END_TEST
 
