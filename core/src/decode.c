@@ -251,6 +251,82 @@ static void normalize(struct mmt_op *op)
 	}
 }
 
+/* ---------------------------------------------------- schedule tail */
+
+unsigned mmt_switch_at(const uint8_t r[MMT_DECODE_SWITCH])
+{
+	if (!(r[0] & 8))
+		return r[1];
+	return MMT_DECODE_NEAR + ((unsigned)(r[0] >> 4) << 8 | r[1]);
+}
+
+int mmt_switch_task(const uint8_t r[MMT_DECODE_SWITCH], int ntasks)
+{
+	return (r[0] & 7) % (ntasks > 0 ? ntasks : 1);
+}
+
+void mmt_switch_make(uint8_t r[MMT_DECODE_SWITCH], int task, unsigned at)
+{
+	if (at > MMT_DECODE_MAX_AT)
+		at = MMT_DECODE_MAX_AT;
+	if (at < MMT_DECODE_NEAR) {
+		r[0] = (uint8_t)(task & 7);
+		r[1] = (uint8_t)at;
+	} else {
+		at -= MMT_DECODE_NEAR;
+		r[0] = (uint8_t)((task & 7) | 8 | (at >> 8) << 4);
+		r[1] = (uint8_t)at;
+	}
+}
+
+struct sw {
+	unsigned at;
+	unsigned order;		/* place in the tail: the later of two at one point wins */
+	uint8_t task;
+};
+
+static int sw_cmp(const void *a, const void *b)
+{
+	const struct sw *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Switch records are sorted by decision point, so where a record sits in
+ * the tail does not matter and editing one moves one switch: the others
+ * keep their absolute positions, as PCT's change points do.
+ */
+static int decode_schedule(const uint8_t *t, size_t size, int ntasks, struct mmt_program *p)
+{
+	struct sw sw[MMT_DECODE_MAX_SWITCHES];
+	size_t n = size / MMT_DECODE_SWITCH, len, j = 0;
+	uint8_t cur = 0;
+
+	if (n > MMT_DECODE_MAX_SWITCHES)
+		n = MMT_DECODE_MAX_SWITCHES;
+	for (size_t i = 0; i < n; i++) {
+		sw[i].at = mmt_switch_at(t + i * MMT_DECODE_SWITCH);
+		sw[i].task = (uint8_t)mmt_switch_task(t + i * MMT_DECODE_SWITCH, ntasks);
+		sw[i].order = (unsigned)i;
+	}
+	qsort(sw, n, sizeof(sw[0]), sw_cmp);
+	len = sw[n - 1].at + 1;
+	p->schedule = malloc(len);
+	if (!p->schedule)
+		return -ENOMEM;
+	for (size_t k = 0; k < len; k++) {
+		while (j < n && sw[j].at == k)
+			cur = sw[j++].task;
+		p->schedule[k] = cur;
+	}
+	p->nr_schedule = len;
+	p->has_schedule = true;
+	return 0;
+}
+
 int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	       const struct mmt_decode_opts *o)
 {
@@ -287,23 +363,8 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 		if (mmt_program_add(p, &op))
 			return -ENOMEM;
 	}
-	if (ntasks > 1 && pos < size) {
-		size_t n = 0;
-
-		/* run-length: low 3 bits the task (mod tasks), high 5 the run - 1 */
-		for (size_t i = pos; i < size && n < MMT_MAX_SCHEDULE; i++)
-			n += 1 + (data[i] >> 3);
-		if (n > MMT_MAX_SCHEDULE)
-			n = MMT_MAX_SCHEDULE;
-		p->schedule = malloc(n);
-		if (!p->schedule)
-			return -ENOMEM;
-		p->nr_schedule = 0;
-		for (size_t i = pos; i < size && p->nr_schedule < n; i++)
-			for (int k = 0; k <= data[i] >> 3 && p->nr_schedule < n; k++)
-				p->schedule[p->nr_schedule++] = (uint8_t)((data[i] & 7) % ntasks);
-		p->has_schedule = true;
-	}
+	if (ntasks > 1 && pos + MMT_DECODE_SWITCH <= size)
+		return decode_schedule(data + pos, size - pos, ntasks, p);
 	return 0;
 }
 
@@ -385,7 +446,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			     nodes, frames, (unsigned long long)swap);
 		if (p->nr_ops > MMT_DECODE_MAX_OPS)
 			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS);
-		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + p->nr_schedule);
+		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);
 		if (!buf)
 			FAIL("out of memory");
 		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5));
@@ -500,15 +561,29 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		n += 4;
 	}
 	buf[1] = (uint8_t)((n - 2) / 4);
-	/* runs of one task, at most 32 decisions per byte */
-	for (size_t i = 0; i < p->nr_schedule;) {
-		size_t run = 1;
+	/*
+	 * A switch record where each run starts (task 0 before the first one is
+	 * the decoder's default), and one more at the last entry when the last
+	 * run is longer than one: the decoded schedule ends at the latest
+	 * record, and what the scheduler does after the end differs.
+	 */
+	if (p->has_schedule && p->nr_schedule) {
+		size_t last = p->nr_schedule - 1;
 
-		while (i + run < p->nr_schedule && run < 32 &&
-		       p->schedule[i + run] == p->schedule[i])
-			run++;
-		buf[n++] = (uint8_t)(((run - 1) << 3) | p->schedule[i]);
-		i += run;
+		if (last > MMT_DECODE_MAX_AT)
+			FAIL("a schedule of %zu decisions, switch records reach decision %d",
+			     p->nr_schedule, MMT_DECODE_MAX_AT);
+		size_t first = n;
+
+		for (size_t i = 0; i <= last; i++) {
+			if (i ? p->schedule[i] == p->schedule[i - 1] && i != last : !p->schedule[0] && last)
+				continue;
+			mmt_switch_make(buf + n, p->schedule[i], (unsigned)i);
+			n += MMT_DECODE_SWITCH;
+		}
+		if ((n - first) / MMT_DECODE_SWITCH > MMT_DECODE_MAX_SWITCHES)
+			FAIL("a schedule of %zu switches, the decoder reads %d", (n - first) / MMT_DECODE_SWITCH,
+			     MMT_DECODE_MAX_SWITCHES);
 	}
 	*out = buf;
 	*len = n;

@@ -74,8 +74,10 @@ static size_t join(const struct input *in, uint8_t *out, size_t max)
 		return 0;
 	while (nrec > 0 && 2 + (size_t)nrec * MMT_DECODE_RECORD > max)
 		nrec--;
-	if (2 + (size_t)nrec * MMT_DECODE_RECORD + ntail > max)
+	if (2 + (size_t)nrec * MMT_DECODE_RECORD + ntail > max) {
 		ntail = max - 2 - (size_t)nrec * MMT_DECODE_RECORD;
+		ntail -= ntail % MMT_DECODE_SWITCH;	/* no half switch record */
+	}
 	out[n++] = in->world;
 	out[n++] = (uint8_t)nrec;
 	memcpy(out + n, in->rec, (size_t)nrec * MMT_DECODE_RECORD);
@@ -159,47 +161,121 @@ static void tweak(struct mmt_mutator *m, uint8_t r[4])
 	}
 }
 
-/* the tail is run-length coded (decode.h): task in bits 0-2, run - 1 above */
+/*
+ * The tail is switch records (decode.h), sorted by decision point when
+ * decoded: editing one record moves, adds or removes one switch and leaves
+ * the others where they are.
+ */
+static unsigned nswitch(const struct input *in)
+{
+	return (unsigned)(in->ntail / MMT_DECODE_SWITCH);
+}
+
+static uint8_t *switch_rec(struct input *in, unsigned i)
+{
+	return in->tail + (size_t)i * MMT_DECODE_SWITCH;
+}
+
+/* the task the records want at decision point @at (0 before the first) */
+static int task_at(struct input *in, unsigned at, int ntasks)
+{
+	unsigned best = 0;
+	int task = 0;
+	bool found = false;
+
+	for (unsigned i = 0; i < nswitch(in); i++) {
+		unsigned a = mmt_switch_at(switch_rec(in, i));
+
+		/* ties: the later record wins, as in the decoder */
+		if (a <= at && (!found || a >= best)) {
+			best = a;
+			task = mmt_switch_task(switch_rec(in, i), ntasks);
+			found = true;
+		}
+	}
+	return task;
+}
+
+static int other_task(struct mmt_mutator *m, int task, int ntasks)
+{
+	return (task + 1 + (int)rnd(m, (unsigned)ntasks - 1)) % ntasks;
+}
+
+static unsigned clamp_at(long at)
+{
+	return at < 0 ? 0 : at > MMT_DECODE_MAX_AT ? MMT_DECODE_MAX_AT : (unsigned)at;
+}
+
+/* a small step either way: the race windows are a few decisions wide */
+static long step(struct mmt_mutator *m)
+{
+	long d = 1 + (long)rnd(m, rnd(m, 2) ? 4 : 32);
+
+	return rnd(m, 2) ? d : -d;
+}
+
+/*
+ * Where a new switch goes: mostly in the first 256 decision points (the
+ * runs of this world's programs are a few hundred long), sometimes next to
+ * an existing switch, sometimes anywhere.
+ */
+static unsigned fresh_at(struct mmt_mutator *m, struct input *in)
+{
+	unsigned r = rnd(m, 8);
+
+	if (r < 5)
+		return rnd(m, MMT_DECODE_NEAR);
+	if (r < 7 && nswitch(in))
+		return clamp_at((long)mmt_switch_at(switch_rec(in, rnd(m, nswitch(in)))) + step(m));
+	return rnd(m, 4 * MMT_DECODE_NEAR);
+}
+
+static void insert_switch(struct input *in, int task, unsigned at)
+{
+	size_t pos = in->ntail;
+
+	if (nswitch(in) >= MMT_DECODE_MAX_SWITCHES || pos + MMT_DECODE_SWITCH > MAX_TAIL)
+		return;
+	mmt_switch_make(in->tail + pos, task, at);
+	in->ntail = pos + MMT_DECODE_SWITCH;
+}
+
 static void edit_tail(struct mmt_mutator *m, struct input *in, int max_tasks)
 {
-	size_t at = in->ntail ? rnd(m, (unsigned)in->ntail + 1) : 0;
-	unsigned task = rnd(m, (unsigned)max_tasks);
+	unsigned n, i, at, r = rnd(m, 16);
 
-	switch (rnd(m, 5)) {
-	case 0:			/* another task for one run */
-		if (in->ntail) {
-			at = rnd(m, (unsigned)in->ntail);
-			task = ((in->tail[at] & 7u) + 1 + rnd(m, (unsigned)max_tasks - 1)) %
-			       (unsigned)max_tasks;
-			in->tail[at] = (uint8_t)((in->tail[at] & 0xf8) | task);
-			break;
-		}
-		/* fall through */
-	case 1:			/* insert a run: short ones are the interesting switches */
-		if (in->ntail < MAX_TAIL) {
-			unsigned len = rnd(m, 2) ? rnd(m, 4) : rnd(m, 32);
+	in->ntail -= in->ntail % MMT_DECODE_SWITCH;	/* whole records from here on */
+	n = nswitch(in);
+	if (!n && r >= 7)
+		r = rnd(m, 7);		/* nothing to edit: insert */
+	i = n ? rnd(m, n) : 0;
+	if (r < 5) {			/* a switch to another task */
+		at = fresh_at(m, in);
+		insert_switch(in, other_task(m, task_at(in, at, max_tasks), max_tasks), at);
+	} else if (r < 7) {		/* a preemption: another task for a while, then back */
+		unsigned len = 1 + rnd(m, rnd(m, 2) ? 8 : 64);
+		int back;
 
-			memmove(in->tail + at + 1, in->tail + at, in->ntail - at);
-			in->tail[at] = (uint8_t)((len << 3) | task);
-			in->ntail++;
-		}
-		break;
-	case 2:			/* delete a run */
-		if (in->ntail) {
-			at = rnd(m, (unsigned)in->ntail);
-			memmove(in->tail + at, in->tail + at + 1, in->ntail - at - 1);
-			in->ntail--;
-		}
-		break;
-	case 3:			/* lengthen or shorten a run (moves every later switch) */
-		if (in->ntail) {
-			at = rnd(m, (unsigned)in->ntail);
-			in->tail[at] = (uint8_t)((in->tail[at] & 7) | (rnd(m, 32) << 3));
-		}
-		break;
-	default:		/* cut the tail */
-		in->ntail = at;
-		break;
+		at = fresh_at(m, in);
+		back = task_at(in, clamp_at((long)at + len), max_tasks);
+		insert_switch(in, other_task(m, task_at(in, at, max_tasks), max_tasks), at);
+		insert_switch(in, back, clamp_at((long)at + len));
+	} else if (r < 9) {		/* delete one */
+		memmove(switch_rec(in, i), switch_rec(in, i + 1),
+			(size_t)(n - i - 1) * MMT_DECODE_SWITCH);
+		in->ntail -= MMT_DECODE_SWITCH;
+	} else if (r < 13) {		/* move one: a step, or anywhere */
+		uint8_t *rec = switch_rec(in, i);
+
+		at = rnd(m, 3) ? clamp_at((long)mmt_switch_at(rec) + step(m)) : fresh_at(m, in);
+		mmt_switch_make(rec, rec[0] & 7, at);
+	} else if (r < 15) {		/* another task for one switch */
+		uint8_t *rec = switch_rec(in, i);
+
+		mmt_switch_make(rec, other_task(m, mmt_switch_task(rec, max_tasks), max_tasks),
+				mmt_switch_at(rec));
+	} else {			/* cut: fewer switches */
+		in->ntail = (size_t)i * MMT_DECODE_SWITCH;
 	}
 }
 
@@ -216,7 +292,8 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 	split(data, size, &in);
 	if (max_tasks < 1)
 		max_tasks = 1;
-	switch (rnd(m, max_tasks > 1 ? 10 : 8)) {
+	/* races need switches in the right places: a quarter of the edits with tasks */
+	switch (rnd(m, max_tasks > 1 ? 11 : 8)) {
 	case 0:			/* insert a fresh record */
 		if (in.nrec < MMT_DECODE_MAX_OPS) {
 			uint8_t r[1][4];
@@ -300,12 +377,25 @@ size_t mmt_crossover(struct mmt_mutator *m, const uint8_t *a, size_t na, const u
 
 		memcpy(z.rec[z.nrec++], take_x ? x.rec[i++] : y.rec[j++], 4);
 	}
-	if (rnd(m, 2)) {
+	/* one input's switches, or both (the decoder sorts them) */
+	switch (rnd(m, 3)) {
+	case 0:
 		z.ntail = x.ntail;
 		memcpy(z.tail, x.tail, x.ntail);
-	} else {
+		break;
+	case 1:
 		z.ntail = y.ntail;
 		memcpy(z.tail, y.tail, y.ntail);
+		break;
+	default:
+		z.ntail = x.ntail - x.ntail % MMT_DECODE_SWITCH;
+		memcpy(z.tail, x.tail, z.ntail);
+		for (size_t k = 0; k + MMT_DECODE_SWITCH <= y.ntail &&
+		     z.ntail / MMT_DECODE_SWITCH < MMT_DECODE_MAX_SWITCHES; k += MMT_DECODE_SWITCH) {
+			memcpy(z.tail + z.ntail, y.tail + k, MMT_DECODE_SWITCH);
+			z.ntail += MMT_DECODE_SWITCH;
+		}
+		break;
 	}
 	return join(&z, out, max_out);
 }

@@ -255,9 +255,12 @@ START_TEST(encode_a_written_program)
 	mmt_program_init(&p);
 	ck_assert_int_eq(mmt_parse(prog, strlen(prog), &p, NULL), 0);
 	ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
-	/* "schedule 0 0 1 0 1": runs 0x2, 1, 0, 1: four bytes */
-	ck_assert_uint_eq(len, 2 + 4 * p.nr_ops + 4);
-	ck_assert_uint_eq(enc[len - 4], (1 << 3) | 0);
+	/* "schedule 0 0 1 0 1": switches 1@2, 0@3, 1@4 (task 0 is the default at 0) */
+	ck_assert_uint_eq(len, 2 + 4 * p.nr_ops + 6);
+	ck_assert_uint_eq(enc[len - 6], 1);
+	ck_assert_uint_eq(enc[len - 5], 2);
+	ck_assert_uint_eq(enc[len - 2], 1);
+	ck_assert_uint_eq(enc[len - 1], 4);
 	q = decode_or_fail(enc, len, 2);
 	assert_same(&p, &q);
 	free(enc);
@@ -312,21 +315,48 @@ START_TEST(one_byte_one_op)
 }
 END_TEST
 
-/* the schedule a tail decodes to: runs of (b & 7) % n, 1 + (b >> 3) long */
-static size_t expand(const uint8_t *tail, size_t n, int ntasks, uint8_t *out)
+/* a switch record's decision point, written out again from decode.h's layout */
+static unsigned ref_at(const uint8_t *r)
 {
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		for (int r = 0; r <= tail[i] >> 3; r++)
-			out[k++] = (uint8_t)((tail[i] & 7) % ntasks);
-	return k;
+	return (r[0] & 8) ? 256u + (unsigned)(r[0] >> 4) * 256u + r[1] : r[1];
 }
 
-/* with several tasks, trailing bytes are the schedule (run-length, mod tasks) */
+/*
+ * The schedule a tail decodes to, the slow way: at each decision point the
+ * task of the latest record at or before it (the later one in the tail on
+ * a tie), task 0 before the first; up to the latest record.
+ */
+static size_t expand(const uint8_t *tail, size_t n, int ntasks, uint8_t *out)
+{
+	size_t nrec = n / 2, len = 0;
+
+	if (nrec > MMT_DECODE_MAX_SWITCHES)
+		nrec = MMT_DECODE_MAX_SWITCHES;
+	for (size_t i = 0; i < nrec; i++)
+		if (ref_at(tail + 2 * i) + 1 > len)
+			len = ref_at(tail + 2 * i) + 1;
+	for (size_t k = 0; k < len; k++) {
+		unsigned best = 0;
+		bool found = false;
+
+		out[k] = 0;
+		for (size_t i = 0; i < nrec; i++) {
+			unsigned at = ref_at(tail + 2 * i);
+
+			if (at <= k && (!found || at >= best)) {
+				best = at;
+				found = true;
+				out[k] = (uint8_t)((tail[2 * i] & 7) % ntasks);
+			}
+		}
+	}
+	return len;
+}
+
+/* with several tasks, trailing bytes are the schedule (switch records, mod tasks) */
 START_TEST(multi_task_schedules)
 {
-	uint8_t buf[2 + 4 * 8 + 20], want[20 * 32];
+	uint8_t buf[2 + 4 * 8 + 20], want[MMT_DECODE_MAX_AT + 1];
 	struct mmt_program p;
 	size_t n;
 
@@ -341,7 +371,7 @@ START_TEST(multi_task_schedules)
 	ck_assert(p.has_schedule);
 	n = expand(buf + 2 + 32, 20, 3, want);
 	ck_assert_uint_eq(p.nr_schedule, n);
-	ck_assert_uint_gt(n, 20);
+	ck_assert_uint_gt(n, 10);
 	ck_assert(memcmp(p.schedule, want, n) == 0);
 	for (size_t i = 0; i < p.nr_ops; i++)
 		ck_assert_uint_eq(p.ops[i].task, i % 3);
@@ -361,6 +391,209 @@ START_TEST(multi_task_schedules)
 	ck_assert(!p.has_schedule);
 	for (size_t i = 0; i < p.nr_ops; i++)
 		ck_assert_uint_eq(p.ops[i].task, 0);
+	mmt_program_free(&p);
+}
+END_TEST
+
+/* random tails of any length (odd ones, more records than are read) expand as specified */
+START_TEST(random_tails_expand_as_specified)
+{
+	static uint8_t buf[2 + 700], want[MMT_DECODE_MAX_AT + 1];
+	unsigned near = 0, total = 0;
+
+	rng_state = 0x5eed5eedull + (uint64_t)_i;
+	for (int iter = 0; iter < 300; iter++) {
+		size_t n = 2 + rnd() % (sizeof(buf) - 1), len;
+		int ntasks = 2 + (int)(rnd() % 7);
+		struct mmt_program p;
+
+		random_bytes(buf, n);
+		buf[0] = (uint8_t)((buf[0] & 0x1f) | ((ntasks - 1) << 5));
+		buf[1] = 0;
+		p = decode_or_fail(buf, n, 8);
+		len = expand(buf + 2, n - 2, ntasks, want);
+		ck_assert_uint_eq(p.has_schedule, len > 0);
+		ck_assert_uint_eq(p.nr_schedule, len);
+		ck_assert_uint_le(p.nr_schedule, MMT_DECODE_MAX_AT + 1);
+		ck_assert(memcmp(p.schedule, want, len) == 0);
+		for (size_t i = 0; i + 1 < n - 2; i += 2, total++)
+			near += ref_at(buf + 2 + i) < MMT_DECODE_NEAR;
+		mmt_program_free(&p);
+	}
+	/* half the random records switch in the first 256 decision points */
+	ck_assert_uint_gt(near * 100, total * 45);
+	ck_assert_uint_lt(near * 100, total * 55);
+}
+END_TEST
+
+/* the decision points where the wanted task changes (0 counts if it is not task 0) */
+static size_t switches(const struct mmt_program *p, size_t *at, uint8_t *task)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < p->nr_schedule; k++)
+		if (k ? p->schedule[k] != p->schedule[k - 1] : p->schedule[0] != 0) {
+			at[n] = k;
+			task[n++] = p->schedule[k];
+		}
+	return n;
+}
+
+/*
+ * Changing one switch record's decision point moves that switch and no
+ * other: the records are absolute positions, not runs, so the switches
+ * after it stay where they were.
+ */
+START_TEST(one_record_moves_one_switch)
+{
+	uint8_t buf[2 + 2 * 12], mut[sizeof(buf)];
+	size_t a[32], b[32];
+	uint8_t ta[32], tb[32];
+
+	rng_state = 0xfeedull + (uint64_t)_i;
+	for (int iter = 0; iter < 2000; iter++) {
+		unsigned used[12], lo, hi, at, old;
+		struct mmt_program p, q;
+		size_t na, nb, r = rnd() % 12, k = 0;
+
+		/* 12 records at distinct points, alternating tasks in point order */
+		buf[0] = 1 << 5;	/* 2 tasks */
+		buf[1] = 0;
+		for (int i = 0; i < 12; i++) {
+			bool dup;
+
+			do {
+				used[i] = 1 + (unsigned)(rnd() % (MMT_DECODE_MAX_AT - 1));
+				dup = false;
+				for (int j = 0; j < i; j++)
+					dup = dup || used[j] == used[i];
+			} while (dup);
+		}
+		for (int i = 0; i < 12; i++) {
+			unsigned rank = 0;
+
+			for (int j = 0; j < 12; j++)
+				rank += used[j] < used[i];
+			mmt_switch_make(buf + 2 + 2 * i, (rank + 1) % 2, used[i]);
+			ck_assert_uint_eq(ref_at(buf + 2 + 2 * i), used[i]);
+		}
+		/* move record r anywhere strictly between its neighbours in point order */
+		old = used[r];
+		lo = 0;
+		hi = MMT_DECODE_MAX_AT + 1;
+		for (int j = 0; j < 12; j++) {
+			if (used[j] < old && used[j] > lo)
+				lo = used[j];
+			if (used[j] > old && used[j] < hi)
+				hi = used[j];
+		}
+		if (hi - lo < 3)
+			continue;
+		do
+			at = lo + 1 + (unsigned)(rnd() % (hi - lo - 1));
+		while (at == old);
+		memcpy(mut, buf, sizeof(buf));
+		mmt_switch_make(mut + 2 + 2 * r, buf[2 + 2 * r] & 7, at);
+		p = decode_or_fail(buf, sizeof(buf), 2);
+		q = decode_or_fail(mut, sizeof(mut), 2);
+		na = switches(&p, a, ta);
+		nb = switches(&q, b, tb);
+		ck_assert_uint_eq(na, 12);
+		ck_assert_uint_eq(nb, 12);
+		for (size_t i = 0; i < na; i++) {
+			if (a[i] == old) {
+				ck_assert_uint_eq(b[i], at);
+				k++;
+			} else {
+				ck_assert_uint_eq(b[i], a[i]);
+			}
+			ck_assert_uint_eq(ta[i], tb[i]);
+		}
+		ck_assert_uint_eq(k, 1);
+		mmt_program_free(&q);
+		mmt_program_free(&p);
+	}
+}
+END_TEST
+
+/* parse a two-task program with schedule @sched (@n entries) */
+static void two_task_program(struct mmt_program *p, const uint8_t *sched, size_t n)
+{
+	static const char head[] =
+		"mmt 1\n"
+		"world nodes=2 frames=32 swap=0\n"
+		"spawn p0\n"
+		"mmap p0 0x10 2 rw private|anon\n"
+		"@0 migrate p0 0x10 2 1\n"
+		"@1 fork p0 p1\n"
+		"schedule";
+	char *text = malloc(sizeof(head) + 2 * n + 2);
+	size_t k = sizeof(head) - 1;
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, head, k);
+	for (size_t i = 0; i < n; i++) {
+		text[k++] = ' ';
+		text[k++] = (char)('0' + sched[i]);
+	}
+	text[k++] = '\n';
+	mmt_program_init(p);
+	ck_assert_int_eq(mmt_parse(text, k, p, NULL), 0);
+	free(text);
+}
+
+/*
+ * Explicit schedules encode exactly: runs that start with task 1, runs that
+ * end on the last entry or not, one entry, random ones up to the longest the
+ * records reach; longer ones are refused with a reason.
+ */
+START_TEST(encode_schedules)
+{
+	static uint8_t sched[MMT_DECODE_MAX_AT + 2];
+	static const size_t lens[] = { 1, 2, 3, 5, 77, 300, MMT_DECODE_MAX_AT + 1 };
+	struct mmt_program p, q;
+	uint8_t *enc = NULL;
+	size_t len;
+	char why[200];
+
+	rng_state = 31337;
+	for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+		for (int kind = 0; kind < 4; kind++) {
+			size_t n = lens[l];
+
+			for (size_t i = 0; i < n; i++) {
+				switch (kind) {
+				case 0: sched[i] = 0; break;
+				case 1: sched[i] = 1; break;
+				case 2:	/* about one switch in 32 entries */
+					sched[i] = (uint8_t)(i ? sched[i - 1] ^ !(rnd() % 32) : rnd() % 2);
+					break;
+				default: sched[i] = (uint8_t)(i * 4 < n || i * 4 > 3 * n); break;
+				}
+			}
+			two_task_program(&p, sched, n);
+			ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
+			q = decode_or_fail(enc, len, 2);
+			ck_assert_uint_eq(q.nr_schedule, n);
+			ck_assert(memcmp(q.schedule, sched, n) == 0);
+			assert_same(&p, &q);
+			free(enc);
+			mmt_program_free(&q);
+			mmt_program_free(&p);
+		}
+	}
+	memset(sched, 0, sizeof(sched));
+	two_task_program(&p, sched, MMT_DECODE_MAX_AT + 2);
+	why[0] = 0;
+	ck_assert_int_eq(mmt_encode(&p, &enc, &len, why, sizeof(why)), -1);
+	ck_assert_msg(strstr(why, "decision"), "no reason: '%s'", why);
+	mmt_program_free(&p);
+	for (size_t i = 0; i < 600; i++)
+		sched[i] = (uint8_t)(i % 2);
+	two_task_program(&p, sched, 600);
+	why[0] = 0;
+	ck_assert_int_eq(mmt_encode(&p, &enc, &len, why, sizeof(why)), -1);
+	ck_assert_msg(strstr(why, "switches"), "no reason: '%s'", why);
 	mmt_program_free(&p);
 }
 END_TEST
@@ -511,6 +744,9 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, encode_a_written_program);
 	tcase_add_loop_test(tc, one_byte_one_op, 0, 2);
 	tcase_add_test(tc, multi_task_schedules);
+	tcase_add_loop_test(tc, random_tails_expand_as_specified, 0, 2);
+	tcase_add_loop_test(tc, one_record_moves_one_switch, 0, 2);
+	tcase_add_test(tc, encode_schedules);
 	tcase_add_test(tc, swapon_records_take_free_ids);
 	tcase_add_test(tc, decoded_runs_are_deterministic);
 	tcase_add_test(tc, mutator_keeps_records_whole);

@@ -20,11 +20,23 @@
  *             byte 3 bits 0-4 the wanted id (0..31; swapon takes the first
  *             id from there that is not on, swapoff the first that is),
  *             bit 5 the slots (16 or 64).
- *   the rest  scheduling decisions (only with more than one task), run-
- *             length coded: each byte says "task (bits 0-2, mod tasks) for
- *             the next 1 + (bits 3-7) decision points", so a few hundred
- *             bytes cover a whole run (thousands of decision points) and a
- *             mutated byte moves one switch
+ *   the rest  the schedule (only with more than one task): 2-byte switch
+ *             records [task|at] [at].  Task = bits 0-2 of byte 0 (mod
+ *             tasks).  Byte 0 bit 3 clear: the record is at decision point
+ *             byte 1 (0..255); set: at 256 + (bits 4-7 of byte 0) * 256 +
+ *             byte 1 (256..4351).  Half of all random records thus land in
+ *             the first 256 decision points, where the small programs of
+ *             this world switch.  The records are sorted by decision point
+ *             (of two at the same point the later one in the tail wins),
+ *             and the task of each is wanted at every decision from its
+ *             point up to the next record's; task 0 before the first.  The
+ *             schedule ends at the latest record (the scheduler then keeps
+ *             the running task).  Where a record sits in the tail does not
+ *             matter, so a mutated record moves one switch and leaves the
+ *             others at their absolute positions, as PCT's change points;
+ *             lenient schedules give PCT's priority semantics (the wanted
+ *             task runs whenever it can).  A trailing odd byte and records
+ *             past MMT_DECODE_MAX_SWITCHES are ignored.
  *
  * An op whose process is not alive is redirected to the next live one, or
  * becomes a spawn when none is; a spawn or fork with no free name becomes a
@@ -32,7 +44,9 @@
  * and printing it gives a .mmt file that replays the same way.
  *
  * mmt_encode is the inverse for programs inside that world (the seed
- * corpus is written as .mmt and encoded at build time).
+ * corpus is written as .mmt and encoded at build time): a record where
+ * each run of the schedule starts, one at its last entry, and a reason
+ * instead when the schedule is longer than the records reach.
  */
 #ifndef MMT_DECODE_H
 #define MMT_DECODE_H
@@ -48,6 +62,10 @@
 #define MMT_DECODE_WINDOW	32
 #define MMT_DECODE_RECORD	4
 #define MMT_DECODE_SWAP_IDS	32
+#define MMT_DECODE_SWITCH	2	/* bytes per schedule switch record */
+#define MMT_DECODE_NEAR		256	/* decision points byte 1 alone reaches */
+#define MMT_DECODE_MAX_AT	(MMT_DECODE_NEAR + 16 * 256 - 1)
+#define MMT_DECODE_MAX_SWITCHES	256
 
 struct mmt_decode_opts {
 	int max_tasks;		/* 1: single-task programs, no schedule */
@@ -56,6 +74,11 @@ struct mmt_decode_opts {
 /* 0, or -ENOMEM.  @p is initialised here; free it with mmt_program_free. */
 int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	       const struct mmt_decode_opts *o);
+
+/* a switch record's decision point and task, and the record for them */
+unsigned mmt_switch_at(const uint8_t r[MMT_DECODE_SWITCH]);
+int mmt_switch_task(const uint8_t r[MMT_DECODE_SWITCH], int ntasks);
+void mmt_switch_make(uint8_t r[MMT_DECODE_SWITCH], int task, unsigned at);
 
 /*
  * Bytes that decode back to @p, or -1 (with a reason in @why) when @p does

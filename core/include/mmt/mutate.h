@@ -3,13 +3,16 @@
  * mutate.h - structure-aware mutation of fuzzer inputs (decode.h layout).
  *
  * The input is a world byte, a count byte, 4-byte op records and a tail of
- * scheduling decisions.  A generic byte mutator shifts records out of
+ * 2-byte schedule switch records.  A generic byte mutator shifts records out of
  * alignment when it inserts or deletes a byte, which changes every op after
  * it; this one works on whole records: insert a fresh record, delete one,
  * duplicate one (up to 32 times: 27 swapons is what swapon-type-overlap
  * takes), swap two, splice records from another input, tweak one argument
  * field (kind, task, process, page, length, prot/flags, value), and edit
- * the schedule tail (flip a decision, insert or delete one, fill a run).
+ * the schedule's switch records (insert a switch to another task, insert a
+ * preemption, delete one, move one by a few decision points or anywhere,
+ * retask one, cut the tail); each of these moves one switch (two for a
+ * preemption) and leaves the others where they are.
  * The count byte is kept equal to the number of records.  A share of the
  * calls goes to the fallback (libFuzzer's LLVMFuzzerMutate, or a byte
  * flipper for AFL++).
