@@ -42,14 +42,30 @@ int mapping_pcache_init(struct world *w)
 	w->pc_cap = cap;
 	w->pc_key = calloc(cap, sizeof(*w->pc_key));
 	w->pc_folio = calloc(cap, sizeof(*w->pc_folio));
+	w->pc_used = calloc(cap / 64 + 1, sizeof(*w->pc_used));
 	spin_lock_init(&w->i_pages_lock, LC_SWAP_CACHE);
-	return (w->pc_key && w->pc_folio) ? 0 : -ENOMEM;
+	return (w->pc_key && w->pc_folio && w->pc_used) ? 0 : -ENOMEM;
 }
 
+static void pc_set(struct world *w, uint32_t i, uint64_t key, struct folio *f)
+{
+	w->pc_key[i] = key;
+	w->pc_folio[i] = f;
+	if (key)
+		w->pc_used[i / 64] |= 1ull << (i % 64);
+	else
+		w->pc_used[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* O(entries): the table is sized for every frame, a program uses a few */
 void mapping_pcache_reset(struct world *w)
 {
-	memset(w->pc_key, 0, w->pc_cap * sizeof(*w->pc_key));
-	memset(w->pc_folio, 0, w->pc_cap * sizeof(*w->pc_folio));
+	for (uint32_t wd = 0; wd <= w->pc_cap / 64; wd++)
+		while (w->pc_used[wd]) {
+			uint32_t i = wd * 64 + (uint32_t)__builtin_ctzll(w->pc_used[wd]);
+
+			pc_set(w, i, 0, NULL);
+		}
 	atomic_store(&w->i_pages_lock.li.owner, NULL);
 }
 
@@ -57,8 +73,10 @@ void mapping_pcache_free(struct world *w)
 {
 	free(w->pc_key);
 	free(w->pc_folio);
+	free(w->pc_used);
 	w->pc_key = NULL;
 	w->pc_folio = NULL;
+	w->pc_used = NULL;
 }
 
 /* slot of @key, or of the empty slot where it would go; needs i_pages_lock */
@@ -152,8 +170,7 @@ int filemap_add_folio(struct address_space *m, struct folio *f, uint64_t index)
 		err = -EEXIST;
 		goto out;
 	}
-	w->pc_key[i] = key;
-	w->pc_folio[i] = f;
+	pc_set(w, i, key, f);
 	folio_get(f);
 	f->mapping = (uintptr_t)m;
 	f->index = index;
@@ -171,8 +188,7 @@ static void pc_delete(struct world *w, uint32_t i)
 {
 	uint32_t mask = w->pc_cap - 1, j = i;
 
-	w->pc_key[i] = 0;
-	w->pc_folio[i] = NULL;
+	pc_set(w, i, 0, NULL);
 	for (;;) {
 		uint32_t home;
 
@@ -182,10 +198,8 @@ static void pc_delete(struct world *w, uint32_t i)
 		home = pc_hash(w, w->pc_key[j]);
 		/* can the entry at j move to the hole at i? */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			w->pc_key[i] = w->pc_key[j];
-			w->pc_folio[i] = w->pc_folio[j];
-			w->pc_key[j] = 0;
-			w->pc_folio[j] = NULL;
+			pc_set(w, i, w->pc_key[j], w->pc_folio[j]);
+			pc_set(w, j, 0, NULL);
 			i = j;
 		}
 	}

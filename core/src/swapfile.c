@@ -124,6 +124,7 @@ int sys_swapon(int id, uint64_t slots)
 	si->max = slots;
 	si->inuse_pages = 0;
 	si->cluster_next = 1;
+	si->highest_alloc = 0;
 	si->swap_map = map;
 	si->cache = cache;
 	si->slot_value = val;
@@ -164,6 +165,8 @@ static swp_entry_t get_swap_page(struct folio *folio)
 			si->swap_map[off] = SWAP_HAS_CACHE;
 			si->inuse_pages++;
 			si->cluster_next = off + 1;
+			if (off > si->highest_alloc)
+				si->highest_alloc = off;
 			si->cache[off] = folio;
 			folio_get(folio);
 			folio->private = entry.val;

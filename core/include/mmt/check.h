@@ -132,9 +132,11 @@ int check_mapping(struct address_space *m);
 /* Run every check over the whole world.  Returns violations found. */
 int check_world(void);
 /*
- * The same clauses, cheaper: trusts the per-table entry counts that
- * set_pte_at keeps to skip empty page-table ranges.  Equivalent to
- * check_world on any state the model produced; run check_world at the end.
+ * The same clauses, cheaper: reads only what the model has used, trusting
+ * the marks its allocators keep (page-table nr_used, each node's bump
+ * pointer, swap highest_alloc, pool used maps, the page-cache bitmap).
+ * Equivalent to check_world on any state the model produced; run
+ * check_world at the end (a store past a mark shows only there).
  */
 int check_world_incremental(void);
 /* LEAK: the world must be empty (every process gone, swap off). */

@@ -45,6 +45,12 @@ struct swap_info_struct {
 	uint64_t *slot_value;		/* the "disk": what pageout wrote to each slot */
 	uint64_t cluster_next;		/* where the slot scan starts */
 	/*
+	 * The highest slot handed out since swapon: slots above it were never
+	 * used, so the checker's bounded pass stops there (the full pass
+	 * checks that they are indeed untouched).
+	 */
+	uint64_t highest_alloc;
+	/*
 	 * get_swap_device() holds it for read (a trylock: never waits, so it
 	 * can be taken under a ptl); swapoff takes it for write to wait for
 	 * the last user to go, sleeping rather than spinning.

@@ -87,6 +87,11 @@ struct world {
 	uint64_t *pc_key;		/* (id << 32 | index) + 1; 0 = empty */
 	struct folio **pc_folio;
 	uint32_t pc_cap;
+	/*
+	 * One bit per slot, set iff pc_key[slot] != 0: reset and the
+	 * checker's bounded pass visit the entries, not the table.
+	 */
+	uint64_t *pc_used;
 	_Atomic uint32_t next_id;	/* ids for reports */
 };
 
