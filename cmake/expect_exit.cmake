@@ -1,9 +1,11 @@
-# cmake -DEXPECT_EXIT=N [-DEXPECT_LOCATION_OF=FILE] -P expect_exit.cmake -- CMD ARGS...
+# cmake -DEXPECT_EXIT=N [-DEXPECT_LOCATION_OF=FILE] [-DEXPECT_STDOUT=REGEX]
+#       -P expect_exit.cmake -- CMD ARGS...
 #
 # Runs CMD and passes only if it exits with status exactly N.  A crash (a
 # signal), or a sanitizer report on stderr, fails whatever the status: under
 # ASan/UBSan a sanitizer error also exits 1, which must not pass for a zoo
 # finding.  With EXPECT_LOCATION_OF, stderr must also contain FILE:LINE:COL:.
+# With EXPECT_STDOUT, stdout must match REGEX (a result line for scripts).
 if(NOT DEFINED EXPECT_EXIT)
   message(FATAL_ERROR "expect_exit.cmake: EXPECT_EXIT is not set")
 endif()
@@ -37,6 +39,9 @@ elseif(DEFINED EXPECT_LOCATION_OF)
   if(NOT err MATCHES "${re}:[0-9]+:[0-9]+:")
     set(failed "stderr does not say ${EXPECT_LOCATION_OF}:LINE:COL:")
   endif()
+endif()
+if(NOT failed AND DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
+  set(failed "stdout does not match ${EXPECT_STDOUT}")
 endif()
 if(failed)
   message(FATAL_ERROR "FAIL: ${failed}")

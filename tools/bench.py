@@ -3,7 +3,7 @@
 
   tools/bench.py [--build build/default] [--trials 10] [--budget 60]
                  [--fuzzer-trials N] [--fuzzer-budget S] [--jobs 2]
-                 [--engines libfuzzer,libfuzzer-stock,afl,naive,sched-random,pct]
+                 [--engines libfuzzer,libfuzzer-stock,afl,random-bytes,naive,sched-random,pct]
                  [--bugs NAME,...] [--out bench]
 
 1. throughput: execs/s of each engine for 10 s on the correct model
@@ -11,7 +11,8 @@
    engines on generated programs), plus the replay rate of a fixed corpus of
    20000 random 32-op inputs through the libFuzzer harness, every invariant
    checked after every op (mmt_fuzz-stock -runs=0), and the same in process
-   (mmtorture hunt --engine naive: 32-op one-task programs, not instrumented).
+   (mmtorture hunt --engine naive: 32-op one-task programs, not instrumented),
+   and the programs/s of the in-process hunt engines.
    Checker cost: that naive run with --check full against --check incremental.
    Memory: peak RSS (wait4) of the naive engine and of the libFuzzer harness
    at two exec counts; the world's bytes per frame and per process slot
@@ -20,10 +21,17 @@
    TRIALS hunts with seeds i * 1000003, i = 1..TRIALS (spaced: the in-process
    engines run program seeds S, S+1, ..., so seeds 1, 2, 3 would share most
    programs) and a budget of BUDGET seconds (libFuzzer and AFL++:
-   --fuzzer-trials/--fuzzer-budget if given), JOBS hunts at a time
-   (mmtorture hunt --inject BUG --engine E --seed S); median seconds (a miss
-   counts as infinite), success rate within the budget, ratio of the naive
-   baseline's median to the engine's.
+   --fuzzer-trials/--fuzzer-budget if given, and random-bytes too, being
+   their baseline), JOBS hunts at a time (mmtorture hunt --inject BUG
+   --engine E --seed S); median seconds (a miss counts as infinite), success
+   rate within the budget, and the ratio of the baseline's median to the
+   engine's.  The baseline is random-bytes: uniformly random byte strings
+   through the fuzzers' own decoder and harness path, no feedback, so the
+   ratio is what coverage feedback and mutation buy.  When the baseline's
+   median is infinite the ratio is only a lower bound, its budget over the
+   engine's median (speedup_vs_baseline_at_least).  The ratio to naive
+   (generated programs, one task, two swap devices at most: it cannot reach
+   the races or swapon-type-overlap) is kept as speedup_vs_naive.
 Writes OUT/results.json and OUT/ttd.svg (a plot drawn here, no matplotlib).
 """
 import argparse, json, math, os, random, re, shutil, statistics, subprocess, sys, tempfile, time
@@ -131,7 +139,8 @@ def throughput(build, work):
             res["afl_execs_per_s"] = float(re.search(r"execs_per_sec\s*:\s*([\d.]+)", st).group(1))
         except (OSError, AttributeError):
             res["afl_execs_per_s"] = None
-    for eng, extra in (("naive", []), ("sched-random", ["--tasks", "2"]), ("pct", ["--tasks", "2"])):
+    for eng, extra in (("naive", []), ("sched-random", ["--tasks", "2"]), ("pct", ["--tasks", "2"]),
+                       ("random-bytes", ["--tasks", "2"])):
         r = run([mmt, "hunt", "--engine", eng, "--budget", "10", "--seed", "1", "--quiet",
                  "--out", os.path.join(work, "tp")] + extra)
         m = re.search(r"(\d+) programs, (\d+) ops", r.stderr)
@@ -192,6 +201,21 @@ def hunt(build, bug, engine, seed, budget, work):
     return {"found": j["found"], "seconds": j["seconds"] if j["found"] else None}
 
 
+BASELINE = "random-bytes"
+
+
+def speedup(base, r, key, name):
+    """{key: ratio of @base's median to @r's} (None: @r's median is not
+    reached, or there is no @base), and when @base's median is not reached
+    either, key_at_least: @base's budget over @r's median"""
+    if r["median_s"] is None or not base:
+        return {key: None}
+    if base["median_s"] is None:
+        return {key: "inf (%s's median not reached within %g s)" % (name, base["budget_s"]),
+                key + "_at_least": round(base["budget_s"] / max(r["median_s"], 1e-3), 1)}
+    return {key: round(base["median_s"] / max(r["median_s"], 1e-3), 1)}
+
+
 def median(xs):
     xs = sorted(x if x is not None else math.inf for x in xs)
     return statistics.median(xs) if xs else math.inf
@@ -237,7 +261,7 @@ def main():
     ap.add_argument("--build", default="build/default")
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--budget", type=float, default=60)
-    ap.add_argument("--engines", default="libfuzzer,libfuzzer-stock,afl,naive,sched-random,pct")
+    ap.add_argument("--engines", default="libfuzzer,libfuzzer-stock,afl,random-bytes,naive,sched-random,pct")
     ap.add_argument("--bugs", default="")
     ap.add_argument("--out", default="bench")
     ap.add_argument("--fuzzer-trials", type=int, default=0, help="trials for libfuzzer*/afl* (default --trials)")
@@ -254,7 +278,7 @@ def main():
     results = {"command": " ".join(sys.argv), "trials": a.trials, "budget_s": a.budget,
                "engines": engines, "machine": os.uname().nodename, "nproc": os.cpu_count(),
                "date": time.strftime("%Y-%m-%d %H:%M:%S"), "throughput": {}, "memory": {}, "ttd": {},
-               "seeds": "i * 1000003 for i in 1..trials", "jobs": a.jobs}
+               "seeds": "i * 1000003 for i in 1..trials", "jobs": a.jobs, "baseline": BASELINE}
     jpath = os.path.join(a.out, "results.json")
     if not a.skip_throughput:
         results["throughput"] = throughput(a.build, work)
@@ -264,7 +288,9 @@ def main():
     if a.skip_ttd:
         bugs = []
     from concurrent.futures import ThreadPoolExecutor
-    isfz = lambda e: e.startswith("libfuzzer") or e.startswith("afl")
+    # the baseline runs with the fuzzers' trials and budget: a shorter budget
+    # would only lower the bound on their ratio
+    isfz = lambda e: e.startswith("libfuzzer") or e.startswith("afl") or e == BASELINE
     shape = lambda e: ((a.fuzzer_trials or a.trials), (a.fuzzer_budget or a.budget)) if isfz(e) else (a.trials, a.budget)
     results["per_engine"] = {e: {"trials": shape(e)[0], "budget_s": shape(e)[1]} for e in engines}
     pool = ThreadPoolExecutor(max_workers=max(1, a.jobs))
@@ -287,14 +313,12 @@ def main():
                   "median", results["ttd"][bug][eng]["median_s"], flush=True)
             json.dump(results, open(jpath + ".tmp", "w"), indent=1)
             os.replace(jpath + ".tmp", jpath)
-        base = results["ttd"][bug].get("naive", {}).get("median_s")
         for eng, r in results["ttd"][bug].items():
-            if r["median_s"] is None:
-                r["speedup_vs_naive"] = None
-            elif base is None:
-                r["speedup_vs_naive"] = "inf (naive never found it)"
-            else:
-                r["speedup_vs_naive"] = round(base / max(r["median_s"], 1e-3), 1)
+            for key, ref in (("speedup_vs_baseline", BASELINE), ("speedup_vs_naive", "naive")):
+                r.update(speedup(results["ttd"][bug].get(ref), r, key, ref))
+            if eng != BASELINE and BASELINE in results["ttd"][bug]:
+                print(bug, eng, "ratio to", BASELINE, r["speedup_vs_baseline"],
+                      r.get("speedup_vs_baseline_at_least", ""), flush=True)
     json.dump(results, open(jpath, "w"), indent=1)
     if not bugs:
         print("wrote", jpath)

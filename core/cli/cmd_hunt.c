@@ -2,7 +2,7 @@
 /*
  * cmd_hunt.c - mmtorture hunt
  *
- *   hunt [--inject NAME] [--engine naive|sched-random|pct|libfuzzer|afl]
+ *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
  *        [--depth D] [--gen random|race|mix] [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
@@ -15,8 +15,11 @@
  * written to DIR; exit 1 if anything was found.
  *
  * Engines:
- *   naive         uniform random programs (gen.h), one task unless --tasks;
- *                 the baseline
+ *   naive         uniform random programs (gen.h), one task unless --tasks.
+ *                 mmt_gen_random's world has two swap devices at most, so
+ *                 naive cannot reach swapon-type-overlap, and with one task
+ *                 none of the races: it measures throughput, and is no
+ *                 baseline for time to detect
  *   sched-random  generated programs with --tasks tasks (default 2) under the
  *                 random-walk decider (sched.h)
  *   pct           the same under PCT, the change points drawn over the run's
@@ -26,21 +29,36 @@
  *                 migration need one ordering (depth 2), anon-vma-head-insert
  *                 three switches, none forced by blocking (depth 4).  The
  *                 run is still a function of --seed alone.
+ *   random-bytes  the baseline for the fuzzers' time to detect: their own
+ *                 input space with the feedback taken away.  Every exec is a
+ *                 fresh byte string of uniformly random length 0..514 (the
+ *                 -max_len of the libFuzzer runs, cmd_fuzz.c) and uniformly
+ *                 random bytes, from one splitmix64 stream seeded by --seed,
+ *                 decoded by mmt_decode with the fuzzers' task count (--tasks,
+ *                 else 2 for the zoo's races and 1 otherwise) and run as
+ *                 fuzz/harness.c runs it (every op checked, stopped at the
+ *                 first violation, torn down, the bytes' schedule taken
+ *                 leniently).  The ratio of its time to detect to a fuzzer's
+ *                 is what coverage feedback and mutation buy.
  * Programs: naive runs mmt_gen_random's uniform programs; sched-random and pct
  * (with 2 or more tasks) default to --gen mix, every other program a race
  * template (mmt_gen_race: one process migrating its pages while the other
  * tasks fork, mprotect, write, unmap, exit; 3 ops per racing task), the rest
- * uniform.  The choice never depends on --inject.
+ * uniform.  The choice never depends on --inject.  random-bytes ignores --ops,
+ * --gen and --depth: the bytes decide the program and its schedule.
  * In-process engines only: --check full checks with check_world() after every
  * op instead of the incremental checker (same verdicts; for measuring the
  * checker's cost), and --runs N stops after N programs (for the bench's
  * memory measurement).
  *   libfuzzer     the libFuzzer harness (mmt_fuzz next to this binary)
  *   afl           the AFL++ harness (mmt_fuzz_afl)
- * For the fuzzers, --tasks defaults to 2 for the zoo's races and 1 otherwise;
+ * For the fuzzers (and random-bytes), --tasks defaults to 2 for the zoo's races
+ * and 1 otherwise;
  * --no-custom-mutator runs libFuzzer without the structure-aware mutator
  * (mmt_fuzz-stock) and AFL++ without the custom mutator library.
- * A last line "hunt-result: {json}" gives the outcome for scripts (the bench).
+ * A last line "hunt-result: {json}" on stdout gives the outcome for scripts (the
+ * bench); the in-process engines print it without --inject too ("found": any
+ * violation), so that a clean run can be told from one that did not start.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,10 +71,12 @@
 
 #include "cli.h"
 #include "mmt/check.h"
+#include "mmt/decode.h"
 #include "mmt/exec.h"
 #include "mmt/gen.h"
 #include "mmt/inject.h"
 #include "mmt/minimize.h"
+#include "mmt/prng.h"
 #include "mmt/sched.h"
 
 int write_finding(const char *path, const char *header, const struct mmt_program *p);
@@ -74,12 +94,33 @@ int hunt_default_tasks(uint64_t mask)
 	return bug_is_race(mask) ? 2 : 1;
 }
 
-enum engine { ENG_NAIVE, ENG_RANDOM, ENG_PCT, ENG_LIBFUZZER, ENG_AFL };
+enum engine { ENG_NAIVE, ENG_RANDOM, ENG_PCT, ENG_BYTES, ENG_LIBFUZZER, ENG_AFL };
 
 static const char *const engine_names[] = {
 	[ENG_NAIVE] = "naive", [ENG_RANDOM] = "sched-random", [ENG_PCT] = "pct",
-	[ENG_LIBFUZZER] = "libfuzzer", [ENG_AFL] = "afl",
+	[ENG_BYTES] = "random-bytes", [ENG_LIBFUZZER] = "libfuzzer", [ENG_AFL] = "afl",
 };
+
+/*
+ * The longest input random-bytes draws: the -max_len cmd_fuzz.c gives
+ * libFuzzer (header, every op record, 256 schedule bytes), so that the
+ * baseline and the fuzzers search the same space.
+ */
+#define HUNT_BYTES_MAX	(2 + MMT_DECODE_RECORD * MMT_DECODE_MAX_OPS + 256)
+
+/* one fresh input: a uniform length, then uniform bytes; returns the length */
+static size_t random_input(uint64_t *state, uint8_t *buf)
+{
+	size_t n = (size_t)(mmt_splitmix64(state) % (HUNT_BYTES_MAX + 1));
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t x = mmt_splitmix64(state);
+
+		for (size_t j = i; j < n && j < i + 8; j++, x >>= 8)
+			buf[j] = (uint8_t)x;
+	}
+	return n;
+}
 
 /* does @p with the schedule @r took pass with the bugs off? */
 static bool passes_without(const struct mmt_program *p, const struct mmt_exec_result *r,
@@ -163,7 +204,7 @@ static void result_line(const char *engine, const char *inject, bool found, doub
 	fflush(stdout);
 }
 
-/* naive, sched-random, pct: generated programs run in this process */
+/* naive, sched-random, pct, random-bytes: programs run in this process */
 struct inproc_opts {
 	int depth;			/* PCT depth; 0: 2 + seed % 3 */
 	enum mmt_check_mode check;
@@ -183,18 +224,31 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 	char path[PATH_MAX] = "", sig[MMT_SIG_MAX] = "";
 	double ttd = 0;
 	int gen;
+	/* random-bytes: one stream for the whole run, so seeds do not overlap */
+	uint64_t stream = seed;
+	static uint8_t input[HUNT_BYTES_MAX];
+	size_t input_len = 0;
+	const struct mmt_decode_opts dopts = { .max_tasks = (int)gopts->nr_tasks };
 
 	mmt_exec_opts_default(&opts);
 	opts.inject = mask;
 	opts.lenient_schedule = true;
 	opts.check_mode = io->check;
+	if (eng == ENG_BYTES) {
+		/* as fuzz/harness.c: decoded programs end anywhere, so tear down */
+		opts.check_each_op = true;
+		opts.stop_on_violation = true;
+		opts.teardown = true;
+	}
 	gen = io->gen >= 0 ? io->gen : eng == ENG_NAIVE ? 0 : 2;
 	for (uint64_t k = 0;; k++) {
-		uint64_t s = seed + k;
+		/* a program seed, or for random-bytes the input's number */
+		uint64_t s = eng == ENG_BYTES ? k : seed + k;
 		struct mmt_decider_random dr;
 		struct mmt_decider_pct dp;
 		struct mmt_exec_result r;
 		struct mmt_program p;
+		int err;
 
 		t = now() - t0;
 		if (t >= budget || (io->runs && programs >= io->runs))
@@ -205,9 +259,15 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 				"  ops/s %.0f  findings %u%s", tty ? "\r" : "", t, programs,
 				ops_total, t > 0 ? ops_total / t : 0.0, nr_found, tty ? "" : "\n");
 		}
-		mmt_program_init(&p);
-		if ((gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
-		    mmt_gen_race(&p, s, gopts->nr_tasks, 3) : mmt_gen_random(&p, s, gopts)) {
+		if (eng == ENG_BYTES) {
+			input_len = random_input(&stream, input);
+			err = mmt_decode(input, input_len, &p, &dopts);
+		} else {
+			mmt_program_init(&p);
+			err = (gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
+			      mmt_gen_race(&p, s, gopts->nr_tasks, 3) : mmt_gen_random(&p, s, gopts);
+		}
+		if (err) {
 			fprintf(stderr, "\nhunt: out of memory\n");
 			mmt_program_free(&p);
 			return EXIT_FAILED;
@@ -238,8 +298,9 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 
 			if (mask && !passes_without(&p, &r, &opts)) {
 				if (!quiet)
-					fprintf(stderr, "%shunt: seed %" PRIu64 " fails without the bug "
-						"too (%s): a model bug, not %s\n", tty ? "\n" : "", s,
+					fprintf(stderr, "%shunt: %s %" PRIu64 " fails without the bug "
+						"too (%s): a model bug, not %s\n", tty ? "\n" : "",
+						eng == ENG_BYTES ? "input" : "seed", s,
 						mmt_invariant_name(r.violation.inv), inject);
 				nr_found++;
 				if (!mask)
@@ -248,11 +309,17 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 			}
 			nr_found++;
 			ttd = now() - t0;
-			snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %" PRIu64
-				 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
-				 engine_names[eng], seed, s,
-				 (gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
-				 "race template" : "uniform", gopts->nr_tasks, ttd);
+			if (eng == ENG_BYTES)
+				snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %"
+					 PRIu64 " (input %" PRIu64 ", %zu random bytes decoded with "
+					 "up to %u tasks) after %.3fs", engine_names[eng], seed, s,
+					 input_len, gopts->nr_tasks, ttd);
+			else
+				snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %"
+					 PRIu64 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
+					 engine_names[eng], seed, s,
+					 (gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
+					 "race template" : "uniform", gopts->nr_tasks, ttd);
 			if (tty)
 				fputc('\n', stderr);
 			if (nr_saved < 20 &&
@@ -260,7 +327,8 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 					    how, path, sizeof(path), sig, sizeof(sig)))
 				nr_saved++;
 			if (!quiet)
-				fprintf(stderr, "hunt: seed %" PRIu64 ": %s: %s %s -> %s\n", s,
+				fprintf(stderr, "hunt: %s %" PRIu64 ": %s: %s %s -> %s\n",
+					eng == ENG_BYTES ? "input" : "seed", s,
 					mmt_invariant_name(r.violation.inv), r.violation.object,
 					r.violation.msg, path);
 			if (mask) {
@@ -290,6 +358,8 @@ next:
 			    path, sig);
 		return detected ? EXIT_HELD : EXIT_FAILED;
 	}
+	result_line(engine_names[eng], NULL, nr_found > 0, t, programs, nr_saved ? path : NULL,
+		    nr_saved ? sig : NULL);
 	return nr_found ? EXIT_FAILED : EXIT_HELD;
 }
 
@@ -337,7 +407,7 @@ int cmd_hunt(int argc, char **argv)
 					break;
 			if (e > ENG_AFL)
 				return usage_error("hunt: --engine takes naive, sched-random, pct, "
-						   "libfuzzer or afl, not '%s'", val);
+						   "random-bytes, libfuzzer or afl, not '%s'", val);
 			eng = (enum engine)e;
 		} else if (!strcmp(a, "--ops")) {
 			if (parse_u64(val, &v) || !v || v > 100000)
@@ -394,7 +464,7 @@ int cmd_hunt(int argc, char **argv)
 	if (!tasks_given) {
 		if (eng == ENG_RANDOM || eng == ENG_PCT)
 			gopts.nr_tasks = 2;
-		else if (eng == ENG_LIBFUZZER || eng == ENG_AFL)
+		else if (eng == ENG_BYTES || eng == ENG_LIBFUZZER || eng == ENG_AFL)
 			gopts.nr_tasks = (unsigned)hunt_default_tasks(mask);
 	}
 	if ((eng == ENG_LIBFUZZER || eng == ENG_AFL) && !mask)
