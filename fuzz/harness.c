@@ -23,7 +23,8 @@
  * schedule it actually took, then abort() so that the engine saves the input.
  *
  * Built with -DMMT_CUSTOM_MUTATOR, it also defines LLVMFuzzerCustomMutator
- * (mutate.h: whole op records, falling back to LLVMFuzzerMutate).
+ * (mutate.h: whole op records, falling back to LLVMFuzzerMutate), and tells
+ * it how many decision points each input's run took.
  *
  * Built by afl-clang-fast (__AFL_COMPILER), it brings its own main: AFL++
  * persistent mode with shared-memory test cases and deferred start-up.
@@ -46,6 +47,7 @@
 #endif
 
 static struct mmt_decode_opts dopts = { .max_tasks = 1 };
+static void note_decisions(const uint8_t *data, size_t size, size_t decisions);
 static struct mmt_exec_opts eopts;
 static bool attribute;
 static bool initialized;
@@ -139,6 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	mmt_exec(&p, &eopts, &r);
+	if (dopts.max_tasks > 1)
+		note_decisions(data, size, r.nr_schedule);
 	if (r.status == EXEC_VIOLATION) {
 		take_schedule(&p, &r);
 		if (attribute && !passes_without_bugs(&p)) {
@@ -161,6 +165,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* ----------------------------------------------------- custom mutator */
+
+/*
+ * How many decision points the run of each recent input took, by a hash of
+ * its bytes: the mutator draws new switches over that range, as PCT does
+ * over the run's length.  The inputs libFuzzer mutates are corpus units,
+ * which it ran when it added them (a direct-mapped table, collisions just
+ * lose a hint).
+ */
+#define HINTS (1u << 16)
+
+static struct {
+	uint64_t hash;
+	uint32_t decisions;
+} hints[HINTS];
+
+static uint64_t input_hash(const uint8_t *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ size;
+
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return h | 1;		/* 0 is an empty slot */
+}
+
+static void note_decisions(const uint8_t *data, size_t size, size_t decisions)
+{
+	uint64_t h = input_hash(data, size);
+
+	hints[h % HINTS].hash = h;
+	hints[h % HINTS].decisions = decisions > UINT32_MAX ? UINT32_MAX : (uint32_t)decisions;
+}
 
 #ifdef MMT_CUSTOM_MUTATOR
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
@@ -190,7 +225,15 @@ static void mutator_setup(unsigned int seed)
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
+	uint64_t h = input_hash(data, size);
+
 	mutator_setup(seed);
+	/*
+	 * Not found: a unit made by the mutation before this one (libFuzzer
+	 * stacks a few); the hint of the unit it came from still holds.
+	 */
+	if (hints[h % HINTS].hash == h)
+		mutator.horizon = hints[h % HINTS].decisions;
 	return mmt_mutate(&mutator, data, size, max_size, dopts.max_tasks, NULL, 0);
 }
 

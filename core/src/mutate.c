@@ -39,6 +39,7 @@ void mmt_mutator_init(struct mmt_mutator *m, uint64_t seed, mmt_mutate_fallback 
 	m->fallback = fb;
 	m->arg = arg;
 	m->fallback_pct = 15;
+	m->schedule_pct = 40;
 }
 
 void mmt_mutator_reseed(struct mmt_mutator *m, uint64_t seed)
@@ -215,16 +216,22 @@ static long step(struct mmt_mutator *m)
 }
 
 /*
- * Where a new switch goes: mostly in the first 256 decision points (the
- * runs of this world's programs are a few hundred long), sometimes next to
- * an existing switch, sometimes anywhere.
+ * Where a new switch goes.  When the caller knows how many decision points
+ * the input's run took, uniformly over them (and a little past), as PCT
+ * draws its change points: the races' windows are a decision or two wide,
+ * so every point past the end of the run is a wasted draw.  Otherwise
+ * mostly in the first 256 (the runs of this world's programs are a few
+ * hundred long).  Sometimes next to an existing switch, sometimes anywhere.
  */
 static unsigned fresh_at(struct mmt_mutator *m, struct input *in)
 {
 	unsigned r = rnd(m, 8);
 
-	if (r < 5)
+	if (r < 5) {
+		if (m->horizon && m->horizon <= MMT_DECODE_MAX_AT)
+			return rnd(m, (unsigned)(m->horizon + m->horizon / 8 + 1));
 		return rnd(m, MMT_DECODE_NEAR);
+	}
 	if (r < 7 && nswitch(in))
 		return clamp_at((long)mmt_switch_at(switch_rec(in, rnd(m, nswitch(in)))) + step(m));
 	return rnd(m, 4 * MMT_DECODE_NEAR);
@@ -283,7 +290,7 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 		  int max_tasks, const uint8_t *other, size_t other_size)
 {
 	static struct input in, o;	/* big: keep them off the stack (not reentrant) */
-	int at, n;
+	int at, n, tasks;
 
 	if (max_size < 2)
 		return m->fallback ? m->fallback(data, size, max_size, m->arg) : size;
@@ -292,8 +299,15 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 	split(data, size, &in);
 	if (max_tasks < 1)
 		max_tasks = 1;
-	/* races need switches in the right places: a quarter of the edits with tasks */
-	switch (rnd(m, max_tasks > 1 ? 11 : 8)) {
+	/* the tasks the decoder will give this input: its schedule matters only with two */
+	tasks = 1 + ((in.world >> 5) & 7);
+	if (tasks > max_tasks)
+		tasks = max_tasks;
+	if (tasks > 1 && rnd(m, 100) < m->schedule_pct) {
+		edit_tail(m, &in, tasks);
+		return join(&in, data, max_size);
+	}
+	switch (rnd(m, 8)) {
 	case 0:			/* insert a fresh record */
 		if (in.nrec < MMT_DECODE_MAX_OPS) {
 			uint8_t r[1][4];
@@ -351,11 +365,8 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 			break;
 		}
 		/* fall through */
-	case 7:			/* the world */
+	default:		/* the world */
 		in.world ^= (uint8_t)(1u << rnd(m, 8));
-		break;
-	default:		/* the schedule tail */
-		edit_tail(m, &in, max_tasks);
 		break;
 	}
 	return join(&in, data, max_size);

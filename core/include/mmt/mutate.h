@@ -35,6 +35,14 @@ struct mmt_mutator {
 	mmt_mutate_fallback fallback;	/* may be NULL */
 	void *arg;
 	unsigned fallback_pct;		/* share of calls given to the fallback (default 15) */
+	unsigned schedule_pct;		/* share of the others that edit the schedule of a
+					 * multi-task input (default 40) */
+	/*
+	 * Decision points the run of the input being mutated took, or 0 when
+	 * unknown; set by the caller before mmt_mutate.  New switches are drawn
+	 * over that range (PCT draws its change points over the run's length).
+	 */
+	unsigned long horizon;
 };
 
 void mmt_mutator_init(struct mmt_mutator *m, uint64_t seed, mmt_mutate_fallback fb, void *arg);
