@@ -1559,6 +1559,12 @@ static int census_build(bool walk_mms, bool defer)
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 		const struct swap_info_struct *si = &w->swap_info[t];
 
+		/* bounded: no device sits at or above nr_swapfiles (4.4, full pass) */
+		if (ck.bounded && t >= w->nr_swapfiles) {
+			c->swc_len[t] = 0;
+			c->swc[t] = NULL;
+			continue;
+		}
 		/* read only for a used device, and below swc_len */
 		c->swc_len[t] = (si->flags & SWP_USED) ? si->max : 0;
 		c->swc[t] = NULL;
@@ -2176,7 +2182,7 @@ static int world_check(void)
 				v += folio_check(&w->folios[pfn], c);
 	}
 	v += folio_check(&w->folios[w->nr_frames], c);
-	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++)
+	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT) && (!c->bounded || t < w->nr_swapfiles); t++)
 		if (w->swap_info[t].flags & SWP_USED)	/* else nothing to check */
 			v += swap_check(&w->swap_info[t], c);
 	pm_for_each_live(&c->av, i)

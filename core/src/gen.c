@@ -29,6 +29,7 @@ struct gen {
 	int nr_live;
 	bool swap1;
 	int err;
+	int16_t pidx[16];	/* name index of p0..p15 + 1 (0: not interned yet) */
 };
 
 /* uniform in [0, n) (n small: the modulo bias is irrelevant here) */
@@ -51,12 +52,19 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o)
 	o->swap_ops = true;
 }
 
+/* name index of "p<i>", interned once per program: formatting it per op was a tenth of the engine */
 static int proc_index(struct gen *g, int i)
 {
 	char name[8];
+	int idx;
 
+	if (i >= 0 && i < 16 && g->pidx[i])
+		return g->pidx[i] - 1;
 	snprintf(name, sizeof(name), "p%d", i);
-	return mmt_program_name(g->p, name);
+	idx = mmt_program_name(g->p, name);
+	if (i >= 0 && i < 16 && idx >= 0)
+		g->pidx[i] = (int16_t)(idx + 1);
+	return idx;
 }
 
 static void emit(struct gen *g, struct mmt_op *op, unsigned task)
