@@ -247,10 +247,43 @@ static void insert_switch(struct input *in, int task, unsigned at)
 	in->ntail = pos + MMT_DECODE_SWITCH;
 }
 
+/*
+ * A fresh PCT schedule: one to three change points drawn over the run,
+ * each handing the CPU to another task.  Races of depth d need d - 1 of
+ * them at once; built one edit at a time, the in-between schedules rarely
+ * look new to the fuzzer, so the whole draw is one edit.
+ */
+static void pct_tail(struct mmt_mutator *m, struct input *in, int ntasks)
+{
+	unsigned d = 1 + rnd(m, 3), at[3];
+	int task = 0;
+
+	for (unsigned i = 0; i < d; i++) {
+		at[i] = m->horizon && m->horizon <= MMT_DECODE_MAX_AT ?
+			rnd(m, (unsigned)(m->horizon + 1)) : rnd(m, MMT_DECODE_NEAR);
+		for (unsigned j = i; j > 0 && at[j] < at[j - 1]; j--) {
+			unsigned t = at[j];
+
+			at[j] = at[j - 1];
+			at[j - 1] = t;
+		}
+	}
+	in->ntail = 0;
+	for (unsigned i = 0; i < d; i++) {
+		task = other_task(m, task, ntasks);
+		insert_switch(in, task, at[i]);
+	}
+}
+
 static void edit_tail(struct mmt_mutator *m, struct input *in, int max_tasks)
 {
-	unsigned n, i, at, r = rnd(m, 16);
+	unsigned n, i, at, r;
 
+	if (rnd(m, 2)) {
+		pct_tail(m, in, max_tasks);
+		return;
+	}
+	r = rnd(m, 16);
 	in->ntail -= in->ntail % MMT_DECODE_SWITCH;	/* whole records from here on */
 	n = nswitch(in);
 	if (!n && r >= 7)

@@ -706,6 +706,43 @@ START_TEST(mutator_keeps_records_whole)
 }
 END_TEST
 
+/*
+ * Schedule edits leave the op records alone and keep whole switch records;
+ * PCT draws put their switches within the run's decision points (horizon).
+ */
+START_TEST(mutator_schedule_edits)
+{
+	uint8_t buf[1024], ops[2 + 4 * 8];
+	struct mmt_mutator m;
+	size_t size = sizeof(ops);
+	unsigned within = 0;
+
+	rng_state = 2024;
+	random_bytes(ops, sizeof(ops));
+	ops[0] = (uint8_t)((ops[0] & 0x1f) | (1 << 5));	/* 2 tasks */
+	ops[1] = 8;
+	memcpy(buf, ops, sizeof(ops));
+	mmt_mutator_init(&m, 77, NULL, NULL);
+	m.schedule_pct = 100;
+	m.horizon = 100;
+	for (int iter = 0; iter < 5000; iter++) {
+		struct mmt_program p;
+		bool all_within = true;
+
+		size = mmt_mutate(&m, buf, size, 2 + 4 * 8 + 64, 2, NULL, 0);
+		ck_assert(memcmp(buf, ops, sizeof(ops)) == 0);
+		ck_assert_uint_eq((size - sizeof(ops)) % MMT_DECODE_SWITCH, 0);
+		for (size_t i = sizeof(ops); i < size; i += 2)
+			all_within = all_within && mmt_switch_at(buf + i) <= 100;
+		within += size > sizeof(ops) && all_within;
+		p = decode_or_fail(buf, size, 2);
+		ck_assert_uint_eq(p.nr_ops, 8);
+		mmt_program_free(&p);
+	}
+	ck_assert_uint_gt(within, 1000);
+}
+END_TEST
+
 /* crossover takes records from the other input */
 START_TEST(mutator_splices)
 {
@@ -751,6 +788,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, decoded_runs_are_deterministic);
 	tcase_add_test(tc, mutator_keeps_records_whole);
 	tcase_add_test(tc, mutator_splices);
+	tcase_add_test(tc, mutator_schedule_edits);
 	suite_add_tcase(s, tc);
 	return s;
 }

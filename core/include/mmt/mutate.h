@@ -9,10 +9,13 @@
  * duplicate one (up to 32 times: 27 swapons is what swapon-type-overlap
  * takes), swap two, splice records from another input, tweak one argument
  * field (kind, task, process, page, length, prot/flags, value), and edit
- * the schedule's switch records (insert a switch to another task, insert a
- * preemption, delete one, move one by a few decision points or anywhere,
- * retask one, cut the tail); each of these moves one switch (two for a
- * preemption) and leaves the others where they are.
+ * the schedule's switch records: half the time a fresh PCT draw (one to
+ * three change points over the run, each to another task: races of depth
+ * 3 or 4 need their switches together, one edit at a time is too slow),
+ * else insert a switch to another task, insert a preemption, delete one,
+ * move one by a few decision points or anywhere, retask one, or cut the
+ * tail; each of these moves one switch (two for a preemption) and leaves
+ * the others where they are.
  * The count byte is kept equal to the number of records.  A share of the
  * calls goes to the fallback (libFuzzer's LLVMFuzzerMutate, or a byte
  * flipper for AFL++).
