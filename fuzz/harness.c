@@ -2,16 +2,21 @@
 /*
  * harness.c - the one fuzz target, for libFuzzer and AFL++ alike.
  *
- * Bytes are decoded into a program (decode.h) and run by mmt_exec with
- * every invariant checked after every op, the world torn down at the end
- * (so LEAK is checked on every input) and fuzzer-made schedules taken
- * leniently.  The world is reset between inputs by mmt_exec in O(used).
+ * Bytes are decoded into a program and run as fuzzrun.h says (the bytes'
+ * own schedule, then with two tasks a few PCT schedules seeded by the
+ * bytes), with every invariant checked after every op, the world torn down
+ * at the end (so LEAK is checked on every input) and fuzzer-made schedules
+ * taken leniently.  The world is reset between inputs by mmt_exec in
+ * O(used).
  *
  * Environment:
  *   MMT_FUZZ_TASKS=N     decode up to N tasks (default 1).  With N > 1 the
  *                        bytes after the op records are scheduling decisions
  *                        (interleaving mode): the races of the bug zoo need it.
  *   MMT_INJECT=NAME,...  bug-zoo switches (inject.h).
+ *   MMT_FUZZ_SWITCHES=0  no interleaving coverage (below); for measuring it.
+ *   MMT_FUZZ_PCT=N       PCT runs per passing multi-task input (fuzzrun.h,
+ *                        default 3; 0: the bytes' schedule only).
  *   MMT_FUZZ_ATTRIBUTE=1 report only violations the injected bugs cause: a
  *                        violation counts if the same program, with the
  *                        schedule it took, passes with the bugs off (the hunt
@@ -21,6 +26,14 @@
  * On a violation: one line on stderr that starts with the invariant's name
  * ("MAPCOUNT: folio pfn 3: ..."), then the program as .mmt text with the
  * schedule it actually took, then abort() so that the engine saves the input.
+ *
+ * Interleaving coverage (libFuzzer, two tasks or more): every switch from
+ * one task to another is hashed with where both tasks stand (exec.h
+ * on_switch: their ops, the lock classes they hold and wait for) into
+ * libFuzzer's extra counters.  Edge coverage cannot tell a run that
+ * preempted the migration inside its rmap walk from one that preempted it
+ * before; these counters can, so an input that gets one switch further
+ * into a race is kept, and the next switch is searched from there.
  *
  * Built with -DMMT_CUSTOM_MUTATOR, it also defines LLVMFuzzerCustomMutator
  * (mutate.h: whole op records, falling back to LLVMFuzzerMutate), and tells
@@ -42,6 +55,7 @@
 #include "mmt/exec.h"
 #include "mmt/inject.h"
 #include "mmt/program.h"
+#include "mmt/fuzzrun.h"
 #ifdef MMT_CUSTOM_MUTATOR
 #include "mmt/mutate.h"
 #endif
@@ -51,6 +65,23 @@ static void note_decisions(const uint8_t *data, size_t size, size_t decisions);
 static struct mmt_exec_opts eopts;
 static bool attribute;
 static bool initialized;
+static int pct_runs;
+
+#ifndef __AFL_COMPILER
+/* libFuzzer reads this section as counters and clears it before each run */
+#define SWITCH_COUNTERS 4096
+__attribute__((used, section("__libfuzzer_extra_counters")))
+static uint8_t switch_counters[SWITCH_COUNTERS];
+
+static void count_switch(void *arg, uint32_t where)
+{
+	uint8_t *c = &switch_counters[where % SWITCH_COUNTERS];
+
+	(void)arg;
+	if (*c != UINT8_MAX)
+		++*c;
+}
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,6 +112,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 		dopts.max_tasks = n;
 	}
+#ifndef __AFL_COMPILER
+	s = getenv("MMT_FUZZ_SWITCHES");
+	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0")))
+		eopts.on_switch = count_switch;
+#endif
+	pct_runs = mmt_fuzz_pct_runs();
 	s = getenv("MMT_INJECT");
 	if (s && *s && mmt_inject_parse(s, &eopts.inject, bad, sizeof(bad))) {
 		fprintf(stderr, "mmt_fuzz: MMT_INJECT: unknown bug '%s'\n", bad);
@@ -97,25 +134,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* @p with the schedule @r took, for printing and replaying */
-static void take_schedule(struct mmt_program *p, const struct mmt_exec_result *r)
-{
-	size_t n = r->nr_schedule < MMT_MAX_SCHEDULE ? r->nr_schedule : MMT_MAX_SCHEDULE;
-
-	free(p->schedule);
-	p->schedule = NULL;
-	p->nr_schedule = 0;
-	p->has_schedule = false;
-	if (!n)
-		return;
-	p->schedule = malloc(n);
-	if (!p->schedule)
-		abort();
-	memcpy(p->schedule, r->schedule, n);
-	p->nr_schedule = n;
-	p->has_schedule = true;
-}
-
 /* does the program, with the schedule it took, pass with the bugs off? */
 static bool passes_without_bugs(struct mmt_program *p)
 {
@@ -124,6 +142,7 @@ static bool passes_without_bugs(struct mmt_program *p)
 	bool ok;
 
 	clean.inject = 0;
+	clean.on_switch = NULL;
 	ok = mmt_exec(p, &clean, &r) == EXEC_PASS;
 	mmt_exec_result_free(&r);
 	return ok;
@@ -131,20 +150,20 @@ static bool passes_without_bugs(struct mmt_program *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct mmt_fuzz_run fr;
 	struct mmt_exec_result r;
 	struct mmt_program p;
 
 	if (!initialized)
 		LLVMFuzzerInitialize(NULL, NULL);
-	if (mmt_decode(data, size, &p, &dopts)) {
-		mmt_program_free(&p);
+	fr.max_tasks = dopts.max_tasks;
+	fr.pct_runs = pct_runs;
+	fr.exec = &eopts;
+	if (mmt_fuzz_run(data, size, &fr, &p, &r))
 		return 0;
-	}
-	mmt_exec(&p, &eopts, &r);
 	if (dopts.max_tasks > 1)
-		note_decisions(data, size, r.nr_schedule);
+		note_decisions(data, size, fr.decisions);
 	if (r.status == EXEC_VIOLATION) {
-		take_schedule(&p, &r);
 		if (attribute && !passes_without_bugs(&p)) {
 			/* a violation without the bug too: not the one being hunted */
 			mmt_exec_result_free(&r);

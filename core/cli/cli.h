@@ -39,9 +39,11 @@ bool find_next_to_self(const char *name, bool exec, char *out, size_t len);
 
 /*
  * Bytes from a fuzzer -> a program that replays the way the fuzzer ran it:
- * decoded with up to @tasks tasks, run once (teardown on, lenient schedule,
- * bugs @inject) and given the schedule it actually took.  @r gets that run
- * (free it with mmt_exec_result_free).  0, or -1 on out of memory.
+ * decoded with up to @tasks tasks and run as the harness runs it
+ * (fuzzrun.h: teardown on, lenient schedule, bugs @inject, PCT runs after
+ * a passing multi-task run), with the schedule its reported run took.  @r
+ * gets that run (free it with mmt_exec_result_free).  0, or -1 on out of
+ * memory.
  */
 int bytes_to_program(const uint8_t *data, size_t size, int tasks, uint64_t inject,
 		     struct mmt_program *p, struct mmt_exec_result *r);

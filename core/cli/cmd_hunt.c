@@ -36,9 +36,10 @@
  *                 random bytes, from one splitmix64 stream seeded by --seed,
  *                 decoded by mmt_decode with the fuzzers' task count (--tasks,
  *                 else 2 for the zoo's races and 1 otherwise) and run as
- *                 fuzz/harness.c runs it (every op checked, stopped at the
- *                 first violation, torn down, the bytes' schedule taken
- *                 leniently).  The ratio of its time to detect to a fuzzer's
+ *                 fuzz/harness.c runs it (mmt_fuzz_run, fuzzrun.h: every op
+ *                 checked, stopped at the first violation, torn down, the
+ *                 bytes' schedule taken leniently, then MMT_FUZZ_PCT PCT
+ *                 schedules).  The ratio of its time to detect to a fuzzer's
  *                 is what coverage feedback and mutation buy.
  * Programs: naive runs mmt_gen_random's uniform programs; sched-random and pct
  * (with 2 or more tasks) default to --gen mix, every other program a race
@@ -73,6 +74,7 @@
 #include "mmt/check.h"
 #include "mmt/decode.h"
 #include "mmt/exec.h"
+#include "mmt/fuzzrun.h"
 #include "mmt/gen.h"
 #include "mmt/inject.h"
 #include "mmt/minimize.h"
@@ -228,7 +230,7 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 	uint64_t stream = seed;
 	static uint8_t input[HUNT_BYTES_MAX];
 	size_t input_len = 0;
-	const struct mmt_decode_opts dopts = { .max_tasks = (int)gopts->nr_tasks };
+	const int pct_runs = mmt_fuzz_pct_runs();
 
 	mmt_exec_opts_default(&opts);
 	opts.inject = mask;
@@ -248,6 +250,7 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 		struct mmt_decider_pct dp;
 		struct mmt_exec_result r;
 		struct mmt_program p;
+		bool ran = false;
 		int err;
 
 		t = now() - t0;
@@ -260,8 +263,15 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 				ops_total, t > 0 ? ops_total / t : 0.0, nr_found, tty ? "" : "\n");
 		}
 		if (eng == ENG_BYTES) {
+			/* run exactly as the harness runs an input (fuzzrun.h) */
+			struct mmt_fuzz_run fr = { .max_tasks = (int)gopts->nr_tasks,
+						   .pct_runs = pct_runs, .exec = &opts };
+
 			input_len = random_input(&stream, input);
-			err = mmt_decode(input, input_len, &p, &dopts);
+			err = mmt_fuzz_run(input, input_len, &fr, &p, &r);
+			if (err)
+				mmt_program_init(&p);
+			ran = !err;
 		} else {
 			mmt_program_init(&p);
 			err = (gen == 1 || (gen == 2 && (k & 1))) && gopts->nr_tasks > 1 ?
@@ -290,7 +300,8 @@ static int hunt_inprocess(enum engine eng, double budget, uint64_t seed, uint64_
 					     depth, steps);
 			opts.decider = &dp.d;
 		}
-		mmt_exec(&p, &opts, &r);
+		if (!ran)
+			mmt_exec(&p, &opts, &r);
 		programs++;
 		ops_total += r.ops_done;
 		if (r.status == EXEC_VIOLATION) {

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "mmt/decode.h"
+#include "mmt/fuzzrun.h"
 #include "mmt/inject.h"
 #include "mmt/minimize.h"
 
@@ -230,24 +231,13 @@ int env_tasks(int def)
 int bytes_to_program(const uint8_t *data, size_t size, int tasks, uint64_t inject,
 		     struct mmt_program *p, struct mmt_exec_result *r)
 {
-	struct mmt_decode_opts d = { .max_tasks = tasks };
+	struct mmt_fuzz_run fr = { .max_tasks = tasks, .pct_runs = mmt_fuzz_pct_runs() };
 	struct mmt_exec_opts o;
 
-	if (mmt_decode(data, size, p, &d)) {
-		mmt_program_free(p);
-		return -1;
-	}
+	/* as the harness runs it, so that what it found reproduces here */
 	mmt_exec_opts_default(&o);
 	o.inject = inject;
 	o.teardown = true;
-	o.lenient_schedule = true;
-	mmt_exec(p, &o, r);
-	if (tasks > 1 && mmt_set_schedule(p, r->schedule, r->nr_schedule)) {
-		mmt_exec_result_free(r);
-		mmt_program_free(p);
-		return -1;
-	}
-	if (tasks <= 1)
-		mmt_set_schedule(p, NULL, 0);
-	return 0;
+	fr.exec = &o;
+	return mmt_fuzz_run(data, size, &fr, p, r);
 }
