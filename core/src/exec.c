@@ -278,6 +278,31 @@ static bool is_runnable(const int *ids, int nr, int id)
 	return false;
 }
 
+/* one side of a switch: the op (or none between ops) and its locks */
+static uint32_t task_point(struct exec *ex, int id)
+{
+	const struct exec_task *t = &ex->task[id];
+	uint32_t op = t->in_op && t->cur_op >= 0 ? ex->p->ops[t->cur_op].code + 1u : 0;
+	int waiting;
+	unsigned held = kp_task_locks(id, &waiting);
+
+	return (op << 24) ^ ((uint32_t)waiting << 16) ^ (held & 0xffffu);
+}
+
+/*
+ * where both tasks of a switch stand, as one hash (mmt_exec_opts.on_switch);
+ * ordered, so A preempted for B is not B preempted for A
+ */
+static uint32_t switch_point(struct exec *ex, int from, int to)
+{
+	uint64_t h = ((uint64_t)task_point(ex, from) << 32) | task_point(ex, to);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 {
 	struct exec *ex = container_of(d, struct exec, dec);
@@ -306,6 +331,8 @@ static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 	}
 	if (pick < 0)
 		pick = (cur >= 0 && is_runnable(ids, nr, cur)) ? cur : ids[0];
+	if (ex->opts->on_switch && ex->in_program && cur >= 0 && pick != cur)
+		ex->opts->on_switch(ex->opts->switch_arg, switch_point(ex, cur, pick));
 	if (ex->nr_tasks > 1) {
 		ex->r->schedule = grow(ex->r->schedule, &ex->cap_sched,
 				       ex->r->nr_schedule + 1, 1);

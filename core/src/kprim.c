@@ -208,6 +208,35 @@ int kp_nr_held(void)
 	return cur_task()->nheld;
 }
 
+unsigned kp_task_locks(int id, int *waiting)
+{
+	struct kp_sched *s = kp_sch;
+	const struct kp_task *t;
+	unsigned mask = 0;
+
+	*waiting = LC_NONE;
+	if (!s || id < 0 || id >= s->nr)
+		return 0;
+	t = &s->t[id];
+	for (int i = 0; i < t->nheld && i < KP_MAX_HELD; i++)
+		mask |= 1u << (t->held[i].cls & 31);
+	switch (atomic_load_explicit(&t->wkind, RLX)) {
+	case W_EXCL:
+	case W_READ:
+	case W_WRITE: {
+		const struct kp_lockinfo *li = atomic_load_explicit(&t->wobj, RLX);
+
+		if (li)
+			*waiting = li->cls;
+		break;
+	}
+	case W_BIT:
+		*waiting = LC_FOLIO_LOCK;
+		break;
+	}
+	return mask;
+}
+
 static void lockdep_report(kp_lockorder_cb cb, int held, int taken)
 {
 	/*

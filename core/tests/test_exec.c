@@ -14,6 +14,7 @@
 #include "mmt/exec.h"
 #include "mmt/gen.h"
 #include "mmt/program.h"
+#include "mmt/sched.h"
 
 static void parse_or_fail(const char *text, struct mmt_program *p)
 {
@@ -243,6 +244,65 @@ START_TEST(multi_task_schedule)
 }
 END_TEST
 
+struct switches {
+	uint32_t where[4096];
+	size_t n;
+};
+
+static void note_switch(void *arg, uint32_t where)
+{
+	struct switches *s = arg;
+
+	if (s->n < sizeof(s->where) / sizeof(s->where[0]))
+		s->where[s->n] = where;
+	s->n++;
+}
+
+/* on_switch: once per change of task between two live tasks, the same values on a replay */
+START_TEST(switch_feedback)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"fork p0 p1\n"
+		"@0 migrate p0 0x10 4 1\n"
+		"@0 write p0 0x11 2\n"
+		"@1 fork p0 p2\n"
+		"@1 mprotect p0 0x10 4 r\n"
+		"@1 read p2 0x10\n";
+	static struct switches a, b;
+	struct mmt_decider_random dr;
+	struct mmt_exec_opts opts;
+	struct mmt_exec_result r;
+	struct mmt_program p;
+	size_t changes = 0;
+
+	parse_or_fail(prog, &p);
+	mmt_exec_opts_default(&opts);
+	opts.teardown = true;
+	opts.decider = &dr.d;
+	opts.on_switch = note_switch;
+	opts.switch_arg = &a;
+	mmt_decider_random_init(&dr, 7);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	for (size_t k = 1; k < r.nr_schedule; k++)
+		changes += r.schedule[k] != r.schedule[k - 1];
+	ck_assert_uint_gt(a.n, 0);
+	ck_assert_uint_le(a.n, changes);
+	mmt_exec_result_free(&r);
+
+	opts.switch_arg = &b;
+	mmt_decider_random_init(&dr, 7);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert(!memcmp(a.where, b.where, a.n * sizeof(a.where[0])));
+	mmt_exec_result_free(&r);
+	mmt_program_free(&p);
+}
+END_TEST
+
 /* print -> parse -> print is the identity for generated programs */
 static char *round_trip(const struct mmt_program *p, struct mmt_program *q)
 {
@@ -328,6 +388,7 @@ static Suite *exec_suite(void)
 	tcase_add_test(tc, dontfork_and_wipeonfork);
 	tcase_add_test(tc, empty_world_passes_leak);
 	tcase_add_test(tc, multi_task_schedule);
+	tcase_add_test(tc, switch_feedback);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tr, 120);

@@ -48,6 +48,17 @@ struct mmt_exec_opts {
 	 * turned off, so that LEAK is checked on every run (fuzzing, hunting).
 	 */
 	bool teardown;
+	/*
+	 * Interleaving feedback: called at every decision point of the program
+	 * phase where the scheduler moves from one task to another, with a
+	 * hash of where both stand (the op each is in, the lock classes each
+	 * holds and the one each is about to take).  A new value means the run
+	 * reached a pair of states no earlier switch did; the libFuzzer harness
+	 * counts them as coverage, so inputs that get one step further into a
+	 * race are kept and mutated further.
+	 */
+	void (*on_switch)(void *arg, uint32_t where);
+	void *switch_arg;
 };
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o);

@@ -217,4 +217,13 @@ void kp_set_lockorder_report(kp_lockorder_cb cb);
 /* number of locks the current task holds (0 at every quiescent point) */
 int kp_nr_held(void);
 
+/*
+ * Where task @id stands, for interleaving feedback (a decider may call it
+ * from pick()): a bit per lock class it holds (1u << class), and in
+ * *waiting the class of the lock it is about to take at its decision point
+ * (LC_FOLIO_LOCK for a bit lock; LC_NONE at cond_resched or its start).
+ * 0 and LC_NONE outside kp_sched_run or for a task that is not there.
+ */
+unsigned kp_task_locks(int id, int *waiting);
+
 #endif /* MMT_KPRIM_H */
