@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# smoke.sh ENGINE BINARY SEEDS TASKS AMOUNT - a short fuzz run on the correct
-# model that must find nothing (CTest, label fuzz).
+# smoke.sh ENGINE BINARY SEEDS TASKS AMOUNT [MUTATOR] - a short fuzz run on
+# the correct model that must find nothing (CTest, label fuzz).
 #   libfuzzer|parse: AMOUNT runs (-runs), seed 1, a fresh corpus dir + SEEDS
-#   afl:             AMOUNT seconds (afl-fuzz -V), SEEDS as input
+#   afl:             AMOUNT seconds (afl-fuzz -V), SEEDS as input, MUTATOR the
+#                    custom mutator library (AFL_CUSTOM_MUTATOR_LIBRARY) if given
 # Fails if the engine reports a crash or leaves a crash file.
 set -u
-engine=$1 bin=$2 seeds=$3 tasks=$4 amount=$5
+engine=$1 bin=$2 seeds=$3 tasks=$4 amount=$5 mutator=${6:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-smoke.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export MMT_FUZZ_TASKS=$tasks
@@ -26,6 +27,7 @@ case $engine in
   afl)
     mkdir -p "$work/in"
     cp "$seeds"/*.bin "$work/in/" 2>/dev/null || printf '\0\0' >"$work/in/empty"
+    [[ -n $mutator ]] && export AFL_CUSTOM_MUTATOR_LIBRARY=$mutator
     AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
     AFL_NO_AFFINITY=1 AFL_SKIP_CRASHES=0 AFL_QUIET=1 \
       afl-fuzz -V "$amount" -s 1 -i "$work/in" -o "$work/out" -- "$bin" >"$work/log" 2>&1
@@ -34,7 +36,10 @@ case $engine in
     stats=$work/out/default/fuzzer_stats
     [[ -f $stats ]] && grep -E '^(execs_done|execs_per_sec|edges_found|saved_crashes|saved_hangs) ' "$stats"
     if ((rc != 0)) || ! [[ -f $stats ]]; then
-      echo "FAIL: afl-fuzz exited $rc"; exit 1
+      echo "FAIL: afl-fuzz exited $rc"; grep -E 'ABORT|undefined' "$work/log" | head; exit 1
+    fi
+    if ! grep -qE '^execs_done +: +[1-9]' "$stats"; then
+      echo "FAIL: afl-fuzz ran nothing"; exit 1
     fi
     if compgen -G "$work/out/default/crashes/id:*" >/dev/null; then
       echo "FAIL: afl-fuzz found a crash:"

@@ -253,32 +253,6 @@ static void normalize(struct mmt_op *op)
 
 /* ---------------------------------------------------- schedule tail */
 
-unsigned mmt_switch_at(const uint8_t r[MMT_DECODE_SWITCH])
-{
-	if (!(r[0] & 8))
-		return r[1];
-	return MMT_DECODE_NEAR + ((unsigned)(r[0] >> 4) << 8 | r[1]);
-}
-
-int mmt_switch_task(const uint8_t r[MMT_DECODE_SWITCH], int ntasks)
-{
-	return (r[0] & 7) % (ntasks > 0 ? ntasks : 1);
-}
-
-void mmt_switch_make(uint8_t r[MMT_DECODE_SWITCH], int task, unsigned at)
-{
-	if (at > MMT_DECODE_MAX_AT)
-		at = MMT_DECODE_MAX_AT;
-	if (at < MMT_DECODE_NEAR) {
-		r[0] = (uint8_t)(task & 7);
-		r[1] = (uint8_t)at;
-	} else {
-		at -= MMT_DECODE_NEAR;
-		r[0] = (uint8_t)((task & 7) | 8 | (at >> 8) << 4);
-		r[1] = (uint8_t)at;
-	}
-}
-
 struct sw {
 	unsigned at;
 	unsigned order;		/* place in the tail: the later of two at one point wins */

@@ -75,10 +75,35 @@ struct mmt_decode_opts {
 int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	       const struct mmt_decode_opts *o);
 
-/* a switch record's decision point and task, and the record for them */
-unsigned mmt_switch_at(const uint8_t r[MMT_DECODE_SWITCH]);
-int mmt_switch_task(const uint8_t r[MMT_DECODE_SWITCH], int ntasks);
-void mmt_switch_make(uint8_t r[MMT_DECODE_SWITCH], int task, unsigned at);
+/*
+ * A switch record's decision point and task, and the record for them.
+ * Inline: the AFL++ custom mutator library (mutate.c alone) uses them too.
+ */
+static inline unsigned mmt_switch_at(const uint8_t r[MMT_DECODE_SWITCH])
+{
+	if (!(r[0] & 8))
+		return r[1];
+	return MMT_DECODE_NEAR + ((unsigned)(r[0] >> 4) << 8 | r[1]);
+}
+
+static inline int mmt_switch_task(const uint8_t r[MMT_DECODE_SWITCH], int ntasks)
+{
+	return (r[0] & 7) % (ntasks > 0 ? ntasks : 1);
+}
+
+static inline void mmt_switch_make(uint8_t r[MMT_DECODE_SWITCH], int task, unsigned at)
+{
+	if (at > MMT_DECODE_MAX_AT)
+		at = MMT_DECODE_MAX_AT;
+	if (at < MMT_DECODE_NEAR) {
+		r[0] = (uint8_t)(task & 7);
+		r[1] = (uint8_t)at;
+	} else {
+		at -= MMT_DECODE_NEAR;
+		r[0] = (uint8_t)((task & 7) | 8 | (at >> 8) << 4);
+		r[1] = (uint8_t)at;
+	}
+}
 
 /*
  * Bytes that decode back to @p, or -1 (with a reason in @why) when @p does
