@@ -53,15 +53,15 @@
 #include "mmt/check.h"
 #include "mmt/decode.h"
 #include "mmt/exec.h"
+#include "mmt/fuzzrun.h"
 #include "mmt/inject.h"
 #include "mmt/program.h"
-#include "mmt/fuzzrun.h"
 #ifdef MMT_CUSTOM_MUTATOR
 #include "mmt/mutate.h"
 #endif
 
 static struct mmt_decode_opts dopts = { .max_tasks = 1 };
-static void note_decisions(const uint8_t *data, size_t size, size_t decisions);
+static void note_decisions(uint64_t hash, size_t decisions);
 static struct mmt_exec_opts eopts;
 static bool attribute;
 static bool initialized;
@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mmt_fuzz_run(data, size, &fr, &p, &r))
 		return 0;
 	if (dopts.max_tasks > 1)
-		note_decisions(data, size, fr.decisions);
+		note_decisions(fr.hash, fr.decisions);
 	if (r.status == EXEC_VIOLATION) {
 		if (attribute && !passes_without_bugs(&p)) {
 			/* a violation without the bug too: not the one being hunted */
@@ -199,18 +199,10 @@ static struct {
 	uint32_t decisions;
 } hints[HINTS];
 
-static uint64_t input_hash(const uint8_t *data, size_t size)
+/* keyed by the hash mmt_fuzz_run computes anyway; 0 is an empty slot */
+static void note_decisions(uint64_t hash, size_t decisions)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ size;
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
-	return h | 1;		/* 0 is an empty slot */
-}
-
-static void note_decisions(const uint8_t *data, size_t size, size_t decisions)
-{
-	uint64_t h = input_hash(data, size);
+	uint64_t h = hash | 1;
 
 	hints[h % HINTS].hash = h;
 	hints[h % HINTS].decisions = decisions > UINT32_MAX ? UINT32_MAX : (uint32_t)decisions;
@@ -244,7 +236,7 @@ static void mutator_setup(unsigned int seed)
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
-	uint64_t h = input_hash(data, size);
+	uint64_t h = mmt_fuzz_hash(data, size) | 1;
 
 	mutator_setup(seed);
 	/*

@@ -25,7 +25,7 @@ int mmt_fuzz_pct_runs(void)
 }
 
 /* FNV-1a: the PCT seeds must follow the bytes and nothing else */
-static uint64_t bytes_hash(const uint8_t *data, size_t size)
+uint64_t mmt_fuzz_hash(const uint8_t *data, size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -39,7 +39,6 @@ int mmt_fuzz_run(const uint8_t *data, size_t size, struct mmt_fuzz_run *fr,
 {
 	struct mmt_decode_opts d = { .max_tasks = fr->max_tasks };
 	struct mmt_exec_opts o;
-	uint64_t h;
 
 	if (mmt_decode(data, size, p, &d)) {
 		mmt_program_free(p);
@@ -55,13 +54,13 @@ int mmt_fuzz_run(const uint8_t *data, size_t size, struct mmt_fuzz_run *fr,
 	o.lenient_schedule = true;
 	o.decider = NULL;
 	fr->run = 0;
+	fr->hash = mmt_fuzz_hash(data, size);
 	mmt_exec(p, &o, r);
 	fr->decisions = r->nr_schedule;
 
 	if (fr->max_tasks > 1 && r->status == EXEC_PASS && fr->pct_runs > 0 && r->nr_schedule) {
-		h = bytes_hash(data, size);
 		for (int j = 1; j <= fr->pct_runs && r->status == EXEC_PASS; j++) {
-			uint64_t seed = h + (uint64_t)j * 0x9e3779b97f4a7c15ull;
+			uint64_t seed = fr->hash + (uint64_t)j * 0x9e3779b97f4a7c15ull;
 			struct mmt_decider_pct dp;
 
 			mmt_exec_result_free(r);

@@ -59,6 +59,7 @@ START_TEST(same_bytes_same_runs)
 		run(buf, n, MMT_FUZZ_PCT_RUNS, 0, &fb, &pb, &rb);
 		ck_assert_int_eq(ra.status, rb.status);
 		ck_assert_int_eq(fa.run, fb.run);
+		ck_assert_uint_eq(fa.hash, mmt_fuzz_hash(buf, n));
 		ck_assert_uint_eq(fa.decisions, fb.decisions);
 		ck_assert_uint_eq(pa.nr_schedule, pb.nr_schedule);
 		ck_assert(!pa.nr_schedule || !memcmp(pa.schedule, pb.schedule, pa.nr_schedule));

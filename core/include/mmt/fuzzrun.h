@@ -45,9 +45,13 @@ struct mmt_fuzz_run {
 	int pct_runs;			/* extra PCT runs after a passing run */
 	const struct mmt_exec_opts *exec;	/* NULL: defaults + teardown + lenient */
 	/* out */
+	uint64_t hash;			/* mmt_fuzz_hash of the bytes */
 	unsigned long decisions;	/* decision points of the first run */
 	int run;			/* the run reported: 0 = the bytes' own schedule */
 };
+
+/* the hash the PCT seeds come from (FNV-1a); front ends may key on it too */
+uint64_t mmt_fuzz_hash(const uint8_t *data, size_t size);
 
 /*
  * Decode and run @data as above.  Returns 0 with *p (with the schedule of
