@@ -16,12 +16,19 @@ SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mmt-ossfuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT" "$WORK/obj" "$WORK/seeds"
-COMMON=(-std=c11 -D_GNU_SOURCE -I"$SRC_DIR/core/include")
+# the layers, bottom up (CMakeLists.txt): each DIR/*.c, headers in DIR/include
+LAYERS=(core/kprim core/lang core/mm core/check core/exec fuzz/lib)
+COMMON=(-std=c11 -D_GNU_SOURCE)
+STACK=()
+for l in "${LAYERS[@]}"; do
+  COMMON+=(-I"$SRC_DIR/$l/include" -I"$SRC_DIR/$l")
+  STACK+=("$SRC_DIR/$l"/*.c)
+done
 
 # the model and the harness, with the builder's flags
 objs=()
-for f in "$SRC_DIR"/core/src/*.c "$SRC_DIR"/fuzz/harness.c; do
-  o=$WORK/obj/$(basename "$f" .c).o
+for f in "${STACK[@]}" "$SRC_DIR"/fuzz/harness.c; do
+  o=$WORK/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o
   # shellcheck disable=SC2086
   $CC $CFLAGS "${COMMON[@]}" -DMMT_CUSTOM_MUTATOR=1 -c "$f" -o "$o"
   objs+=("$o")
@@ -30,9 +37,9 @@ done
 $CC $CFLAGS "${objs[@]}" $LIB_FUZZING_ENGINE -lpthread -lm -o "$OUT/mmt_fuzz"
 
 # a plain host build of the CLI converts the .mmt seeds to bytes
-cli=("$SRC_DIR"/core/cli/*.c)
+cli=("$SRC_DIR"/cli/*.c)
 [[ -f $SRC_DIR/stress/stress.c ]] && cli+=("$SRC_DIR/stress/stress.c" -I"$SRC_DIR/stress")
-$CC -O1 "${COMMON[@]}" "$SRC_DIR"/core/src/*.c "${cli[@]}" -lpthread -lm -o "$WORK/mmtorture"
+$CC -O1 "${COMMON[@]}" "${STACK[@]}" "${cli[@]}" -lpthread -lm -o "$WORK/mmtorture"
 n=0
 for s in "$SRC_DIR"/corpus/seeds/*.mmt; do
   if "$WORK/mmtorture" convert "$s" "$WORK/seeds/$(basename "$s" .mmt)" 2>/dev/null; then

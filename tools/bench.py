@@ -171,8 +171,13 @@ def memory(build, work):
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "footprint.c")
     exe = os.path.join(work, "footprint")
     cc = shutil.which("clang") or shutil.which("cc")
-    r = run([cc, "-O1", "-D_GNU_SOURCE", "-I", os.path.join(os.path.dirname(src), "..", "core", "include"),
-             src, os.path.join(build, "libmmtcore.a"), "-lpthread", "-lm", "-o", exe])
+    root = os.path.join(os.path.dirname(src), "..")
+    incs = []
+    for layer in ("kprim", "mm"):   # footprint.c needs only the model
+        incs += ["-I", os.path.join(root, "core", layer, "include")]
+    r = run([cc, "-O1", "-D_GNU_SOURCE"] + incs +
+            [src, os.path.join(build, "libmmt_mm.a"), os.path.join(build, "libmmt_kprim.a"),
+             "-lpthread", "-lm", "-o", exe])
     if r.returncode == 0:
         res["world_footprint"] = json.loads(run([exe]).stdout)
     else:

@@ -1,0 +1,931 @@
+// SPDX-License-Identifier: MIT
+/*
+ * oracle.c - the DATA reference model (see oracle.h).
+ *
+ * Written from Linux's documented syscall semantics, not from the model:
+ * no page tables, no folios, no rmap.  A process is a sorted array of VMA
+ * pieces plus a sorted map page -> value for the private pages it wrote; a
+ * file or shmem object is a sorted map index -> value.  What a page reads is
+ * computed on demand:
+ *
+ *   shared mapping           the object's value at its index
+ *   private, written         the private value (COW'd copy)
+ *   private file, unwritten  the object's current value (PRIVFILE)
+ *   private anon, unwritten  0
+ *
+ * Pieces are never merged: whether Linux merges two neighbours depends on
+ * anon_vma identity, which a reference model should not have to know, so
+ * the one place merging shows (mremap across a VMA boundary) accepts both
+ * answers when the neighbours look mergeable.
+ *
+ * The kernel the semantics follow is 6.18 (the machine realkernel.py runs
+ * on): mremap checks the source before it unmaps the destination.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/oracle.h"
+
+/* own names for the protection bits: the oracle does not include mm.h */
+#define O_RD	0x1
+#define O_WR	0x2
+
+/*
+ * VMA flags: the first two change what a process sees (fork); the others
+ * change nothing anyone reads, but split VMAs and so decide whether a
+ * resizing mremap may cross from one piece into the next.
+ */
+#define OV_DONTFORK	0x1
+#define OV_WIPEONFORK	0x2
+#define OV_HUGEPAGE	0x4
+#define OV_NOHUGEPAGE	0x8
+#define OV_MERGEABLE	0x10
+
+#define OBJ_ANON	(-1)	/* anonymous private memory: no object */
+#define OBJ_MEMFD	0
+
+struct kv {
+	uint64_t k, v;
+};
+
+struct kvarr {
+	struct kv *a;
+	size_t n, cap;
+};
+
+struct ovma {
+	uint64_t start, end;	/* [start, end) pages */
+	uint64_t pgoff;		/* object index (or anon pgoff) of start */
+	int obj;		/* OBJ_ANON or an object id */
+	uint8_t prot;		/* O_RD | O_WR */
+	bool shared;
+	unsigned flags;		/* OV_* */
+};
+
+struct oobj {
+	struct kvarr vals;	/* index -> value; missing means 0 */
+	uint64_t size;		/* indexes >= size are past EOF (SIGBUS on Linux) */
+	bool uncertain;
+};
+
+struct oproc {
+	bool live, uncertain;
+	struct ovma *v;
+	size_t nr, cap;
+	struct kvarr priv;	/* page -> value, private mappings only */
+};
+
+#define ORACLE_MAX_SWAP 64
+
+struct oracle {
+	struct oproc proc[MMT_MAX_PROCS];
+	struct oobj *obj;
+	size_t nr_obj, cap_obj;
+	uint64_t swap[ORACLE_MAX_SWAP];
+	int nr_swap;
+	bool swap_overflow;	/* more devices than we track: never "empty" */
+};
+
+/* The oracle cannot give a verdict without its memory; there is no sane way on. */
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q) {
+		fprintf(stderr, "mmtorture: oracle: out of memory\n");
+		abort();
+	}
+	return q;
+}
+
+/* ------------------------------------------------------------ sorted maps */
+
+static size_t kv_lower(const struct kvarr *m, uint64_t k)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->a[mid].k < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool kv_get(const struct kvarr *m, uint64_t k, uint64_t *v)
+{
+	size_t i = kv_lower(m, k);
+
+	if (i < m->n && m->a[i].k == k) {
+		if (v)
+			*v = m->a[i].v;
+		return true;
+	}
+	return false;
+}
+
+static void kv_set(struct kvarr *m, uint64_t k, uint64_t v)
+{
+	size_t i = kv_lower(m, k);
+
+	if (i < m->n && m->a[i].k == k) {
+		m->a[i].v = v;
+		return;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->a = xrealloc(m->a, m->cap * sizeof(*m->a));
+	}
+	memmove(&m->a[i + 1], &m->a[i], (m->n - i) * sizeof(*m->a));
+	m->a[i] = (struct kv){ k, v };
+	m->n++;
+}
+
+/* drop every key in [s, e) */
+static void kv_del_range(struct kvarr *m, uint64_t s, uint64_t e)
+{
+	size_t i = kv_lower(m, s), j = kv_lower(m, e);
+
+	if (j <= i)
+		return;
+	memmove(&m->a[i], &m->a[j], (m->n - j) * sizeof(*m->a));
+	m->n -= j - i;
+}
+
+static void kv_free(struct kvarr *m)
+{
+	free(m->a);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------ VMAs */
+
+/* index of the first piece with end > addr (nr if none) */
+static size_t v_after(const struct oproc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const struct ovma *v_find(const struct oproc *p, uint64_t addr)
+{
+	size_t i = v_after(p, addr);
+
+	if (i < p->nr && p->v[i].start <= addr)
+		return &p->v[i];
+	return NULL;
+}
+
+static void v_insert_at(struct oproc *p, size_t i, const struct ovma *nv)
+{
+	if (p->nr == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	memmove(&p->v[i + 1], &p->v[i], (p->nr - i) * sizeof(*p->v));
+	p->v[i] = *nv;
+	p->nr++;
+}
+
+/* make @addr a piece boundary */
+static void v_split(struct oproc *p, uint64_t addr)
+{
+	size_t i = v_after(p, addr);
+	struct ovma tail;
+
+	if (i >= p->nr || p->v[i].start >= addr)
+		return;
+	tail = p->v[i];
+	tail.start = addr;
+	tail.pgoff += addr - p->v[i].start;
+	p->v[i].end = addr;
+	v_insert_at(p, i + 1, &tail);
+}
+
+/* unmap [s, e): pieces and private values */
+static void v_remove(struct oproc *p, uint64_t s, uint64_t e)
+{
+	size_t i, j;
+
+	if (s >= e)
+		return;
+	v_split(p, s);
+	v_split(p, e);
+	i = v_after(p, s);
+	for (j = i; j < p->nr && p->v[j].end <= e; j++)
+		;
+	if (j > i) {
+		memmove(&p->v[i], &p->v[j], (p->nr - j) * sizeof(*p->v));
+		p->nr -= j - i;
+	}
+	kv_del_range(&p->priv, s, e);
+}
+
+static void v_insert(struct oproc *p, const struct ovma *nv)
+{
+	v_insert_at(p, v_after(p, nv->start), nv);
+}
+
+/* end of the hole-free run of pieces from @s, capped at @e (== s if s unmapped) */
+static uint64_t mapped_until(const struct oproc *p, uint64_t s, uint64_t e)
+{
+	uint64_t cur = s;
+	size_t i = v_after(p, s);
+
+	while (cur < e && i < p->nr && p->v[i].start <= cur) {
+		cur = p->v[i].end;
+		i++;
+	}
+	return cur < e ? cur : e;
+}
+
+/* ----------------------------------------------------------- life cycle */
+
+static void proc_clear(struct oproc *p)
+{
+	free(p->v);
+	kv_free(&p->priv);
+	memset(p, 0, sizeof(*p));
+}
+
+static int obj_new(struct oracle *o, uint64_t size)
+{
+	struct oobj *ob;
+
+	if (o->nr_obj == o->cap_obj) {
+		o->cap_obj = o->cap_obj ? o->cap_obj * 2 : 8;
+		o->obj = xrealloc(o->obj, o->cap_obj * sizeof(*o->obj));
+	}
+	ob = &o->obj[o->nr_obj];
+	memset(ob, 0, sizeof(*ob));
+	ob->size = size;
+	return (int)o->nr_obj++;
+}
+
+struct oracle *oracle_create(void)
+{
+	struct oracle *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	oracle_reset(o, -1);
+	return o;
+}
+
+void oracle_reset(struct oracle *o, int64_t swap_id)
+{
+	size_t i;
+
+	/* keep the allocations: the fuzzers reset millions of times */
+	for (i = 0; i < MMT_MAX_PROCS; i++) {
+		struct oproc *p = &o->proc[i];
+
+		p->live = p->uncertain = false;
+		p->nr = 0;
+		p->priv.n = 0;
+	}
+	for (i = 0; i < o->nr_obj; i++)
+		kv_free(&o->obj[i].vals);
+	o->nr_obj = 0;
+	obj_new(o, 0);			/* OBJ_MEMFD */
+	o->nr_swap = 0;
+	o->swap_overflow = false;
+	if (swap_id >= 0)
+		o->swap[o->nr_swap++] = (uint64_t)swap_id;
+}
+
+void oracle_destroy(struct oracle *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i < MMT_MAX_PROCS; i++)
+		proc_clear(&o->proc[i]);
+	for (i = 0; i < o->nr_obj; i++)
+		kv_free(&o->obj[i].vals);
+	free(o->obj);
+	free(o);
+}
+
+/* ------------------------------------------------------------- reading */
+
+static uint64_t v_index(const struct ovma *v, uint64_t addr)
+{
+	return v->pgoff + (addr - v->start);
+}
+
+static uint64_t obj_val(const struct oracle *o, int obj, uint64_t idx)
+{
+	uint64_t val = 0;
+
+	kv_get(&o->obj[obj].vals, idx, &val);
+	return val;
+}
+
+static uint8_t prot_bits(int mprot)
+{
+	switch (mprot) {
+	case MPROT_R:
+		return O_RD;
+	case MPROT_W:		/* w means rw, as on x86 and in realkernel.py */
+	case MPROT_RW:
+		return O_RD | O_WR;
+	default:
+		return 0;
+	}
+}
+
+enum oracle_verdict oracle_access(const struct oracle *o, int proc, uint64_t addr,
+				  bool write, uint64_t *val)
+{
+	const struct oproc *p = &o->proc[proc];
+	const struct ovma *v;
+	uint64_t pv;
+	bool priv_written;
+
+	if (!p->live || p->uncertain)
+		return ORC_UNKNOWN;
+	v = v_find(p, addr);
+	if (!v)
+		return ORC_SEGV;
+	if (!(v->prot & (write ? O_WR : O_RD)))
+		return ORC_SEGV;
+	priv_written = !v->shared && kv_get(&p->priv, addr, &pv);
+	if (v->obj != OBJ_ANON && !priv_written) {
+		const struct oobj *ob = &o->obj[v->obj];
+
+		/* past EOF Linux raises SIGBUS, which the language has no word for */
+		if (v_index(v, addr) >= ob->size)
+			return ORC_UNKNOWN;
+		if (ob->uncertain && !write)
+			return ORC_UNKNOWN;
+	}
+	if (!write && val) {
+		if (priv_written)
+			*val = pv;
+		else if (v->obj != OBJ_ANON)
+			*val = obj_val(o, v->obj, v_index(v, addr));
+		else
+			*val = 0;
+	}
+	return ORC_OK;
+}
+
+const char *oracle_describe(const struct oracle *o, int proc, uint64_t addr)
+{
+	static char buf[160];
+	const struct oproc *p = &o->proc[proc];
+	const struct ovma *v = p->live ? v_find(p, addr) : NULL;
+	const char *prot;
+
+	if (!p->live)
+		return "the process does not exist";
+	if (!v) {
+		snprintf(buf, sizeof(buf), "page 0x%llx is not mapped", (unsigned long long)addr);
+		return buf;
+	}
+	prot = (v->prot & O_WR) ? "rw" : (v->prot & O_RD) ? "r" : "none";
+	if (v->obj == OBJ_ANON)
+		snprintf(buf, sizeof(buf), "VMA [0x%llx, 0x%llx) %s private|anon",
+			 (unsigned long long)v->start, (unsigned long long)v->end, prot);
+	else
+		snprintf(buf, sizeof(buf), "VMA [0x%llx, 0x%llx) %s %s %s index 0x%llx",
+			 (unsigned long long)v->start, (unsigned long long)v->end, prot,
+			 v->shared ? "shared" : "private",
+			 v->obj == OBJ_MEMFD ? "memfd" : "shmem",
+			 (unsigned long long)v_index(v, addr));
+	return buf;
+}
+
+bool oracle_certain(const struct oracle *o, int proc)
+{
+	return o->proc[proc].live && !o->proc[proc].uncertain;
+}
+
+bool oracle_live(const struct oracle *o, int proc)
+{
+	return o->proc[proc].live;
+}
+
+bool oracle_private_page(const struct oracle *o, int proc, uint64_t addr)
+{
+	const struct oproc *p = &o->proc[proc];
+	const struct ovma *v = p->live ? v_find(p, addr) : NULL;
+
+	/* an unwritten private file page still shows the shared file */
+	return v && !v->shared && (v->obj == OBJ_ANON || kv_get(&p->priv, addr, NULL));
+}
+
+void oracle_taint(struct oracle *o, int proc)
+{
+	struct oproc *p = &o->proc[proc];
+	size_t i;
+
+	p->uncertain = true;
+	for (i = 0; i < p->nr; i++)
+		if (p->v[i].obj != OBJ_ANON)
+			o->obj[p->v[i].obj].uncertain = true;
+}
+
+/* ----------------------------------------------------------- expectations */
+
+#define OUT(x) ORACLE_OUT(x)
+
+static uint32_t expect_mprotect(const struct oproc *p, uint64_t s, uint64_t len)
+{
+	uint64_t e = s + len;
+
+	if (!len)
+		return OUT(OUT_OK);
+	/* a hole anywhere, even at the start, is ENOMEM */
+	return mapped_until(p, s, e) < e ? OUT(OUT_ENOMEM) : OUT(OUT_OK);
+}
+
+/*
+ * madvise_walk_vmas(): visit the mapped parts in order, fail at once on a
+ * per-VMA error, report ENOMEM at the end if a hole was skipped.  With
+ * @o set, apply the advice as it goes (the partial effect Linux leaves).
+ */
+static int madvise_walk(struct oracle *o, struct oproc *p, uint64_t s, uint64_t len,
+			int adv)
+{
+	uint64_t cur = s, e = s + len;
+	bool hole = false;
+
+	if (!len)
+		return OUT_OK;
+	for (;;) {
+		size_t i = v_after(p, cur);
+		struct ovma *v;
+		uint64_t t;
+
+		if (i >= p->nr)
+			return OUT_ENOMEM;
+		v = &p->v[i];
+		if (cur < v->start) {
+			hole = true;
+			cur = v->start;
+			if (cur >= e)
+				break;
+		}
+		t = v->end < e ? v->end : e;
+		if (adv == ADV_WIPEONFORK && (v->shared || v->obj != OBJ_ANON))
+			return OUT_EINVAL;
+		if (o) {
+			unsigned set = 0, clear = 0;
+
+			switch (adv) {
+			case ADV_DONTNEED:
+				/* private copies go; a file page shows the file again */
+				if (!v->shared)
+					kv_del_range(&p->priv, cur, t);
+				break;
+			case ADV_DONTFORK:
+				set = OV_DONTFORK;
+				break;
+			case ADV_DOFORK:
+				clear = OV_DONTFORK;
+				break;
+			case ADV_WIPEONFORK:
+				set = OV_WIPEONFORK;
+				break;
+			case ADV_KEEPONFORK:
+				clear = OV_WIPEONFORK;
+				break;
+			case ADV_HUGEPAGE:
+				set = OV_HUGEPAGE;
+				clear = OV_NOHUGEPAGE;
+				break;
+			case ADV_NOHUGEPAGE:
+				set = OV_NOHUGEPAGE;
+				clear = OV_HUGEPAGE;
+				break;
+			case ADV_MERGEABLE:
+				/* ksm_madvise leaves shared mappings alone */
+				if (!v->shared)
+					set = OV_MERGEABLE;
+				break;
+			case ADV_UNMERGEABLE:
+				clear = OV_MERGEABLE;
+				break;
+			default:
+				break;	/* no change in what anyone reads */
+			}
+			if ((set && (v->flags & set) != set) || (clear && (v->flags & clear))) {
+				size_t k;
+
+				v_split(p, cur);
+				v_split(p, t);
+				for (k = v_after(p, cur); k < p->nr && p->v[k].end <= t; k++)
+					p->v[k].flags = (p->v[k].flags | set) & ~clear;
+			}
+		}
+		cur = t;
+		if (cur >= e)
+			break;
+	}
+	return hole ? OUT_ENOMEM : OUT_OK;
+}
+
+/* could Linux have merged @a and the piece @b that follows it? */
+static bool mergeable(const struct ovma *a, const struct ovma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->shared == b->shared &&
+	       a->obj == b->obj && a->flags == b->flags &&
+	       a->pgoff + (a->end - a->start) == b->pgoff;
+}
+
+/* old_len 0 duplicates a shared mapping; a destination covering the source unmaps it first */
+static bool dup_eats_source(const struct mmt_op *op)
+{
+	return !op->len && op->addr2 <= op->addr && op->addr < op->addr2 + op->len2;
+}
+
+/*
+ * Linux 6.18, checked on the real kernel with realkernel.py:
+ *  - new_len 0, or source and destination overlap: EINVAL;
+ *  - nothing mapped at addr: EFAULT, the destination is left alone;
+ *  - old_len 0 (duplicate) of a private mapping: EINVAL; of a shared one,
+ *    the destination is unmapped first, so if it covers addr: EFAULT;
+ *  - old_len == new_len: a pure move, which since 6.17 may span several
+ *    VMAs and the gaps between them (each moves by the same delta);
+ *  - resizing: the part that survives (min(old_len, new_len): a shrink may
+ *    cross VMAs in the tail it unmaps) must lie in one VMA, else EFAULT
+ *    with nothing changed.
+ */
+static uint32_t expect_mremap(const struct oproc *p, const struct mmt_op *op)
+{
+	uint64_t addr = op->addr, old_len = op->len, na = op->addr2, new_len = op->len2;
+	uint64_t end;
+	size_t i;
+	bool crossed = false;
+
+	if (!new_len)
+		return OUT(OUT_EINVAL);
+	if (addr + old_len > na && na + new_len > addr)
+		return OUT(OUT_EINVAL);
+	i = v_after(p, addr);
+	if (i >= p->nr || p->v[i].start > addr)
+		return OUT(OUT_EFAULT);
+	if (!old_len) {
+		if (!p->v[i].shared)
+			return OUT(OUT_EINVAL);
+		return dup_eats_source(op) ? OUT(OUT_EFAULT) : OUT(OUT_OK);
+	}
+	if (old_len == new_len)
+		return OUT(OUT_OK);
+	end = addr + (old_len < new_len ? old_len : new_len);
+	while (p->v[i].end < end) {
+		if (i + 1 >= p->nr || !mergeable(&p->v[i], &p->v[i + 1]))
+			return OUT(OUT_EFAULT);
+		crossed = true;
+		i++;
+	}
+	/* across pieces that look mergeable, only anon_vma identity decides */
+	return crossed ? OUT(OUT_OK) | OUT(OUT_EFAULT) : OUT(OUT_OK);
+}
+
+uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
+{
+	const struct oproc *p = &o->proc[op->proc];
+
+	switch (op->code) {
+	case OP_MMAP:
+		return op->len ? OUT(OUT_OK) : OUT(OUT_EINVAL);
+	case OP_MUNMAP:
+		return op->len ? OUT(OUT_OK) : OUT(OUT_EINVAL);
+	case OP_MPROTECT:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		return expect_mprotect(p, op->addr, op->len);
+	case OP_MREMAP:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		return expect_mremap(p, op);
+	case OP_MADVISE:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		/* KSM is not in the model yet: its errors are its own business */
+		if (op->advice == ADV_MERGEABLE || op->advice == ADV_UNMERGEABLE)
+			return ORACLE_ANY;
+		return OUT(madvise_walk(NULL, (struct oproc *)p, op->addr, op->len,
+					op->advice));
+	default:
+		return ORACLE_ANY;
+	}
+}
+
+/* --------------------------------------------------------------- effects */
+
+static void apply_fork(struct oracle *o, int parent, int child)
+{
+	struct oproc *pp = &o->proc[parent], *c = &o->proc[child];
+	size_t i, k;
+
+	c->live = true;
+	c->uncertain = pp->uncertain;
+	c->nr = 0;
+	c->priv.n = 0;
+	for (i = 0; i < pp->nr; i++) {
+		const struct ovma *v = &pp->v[i];
+
+		if (v->flags & OV_DONTFORK)
+			continue;
+		v_insert_at(c, c->nr, v);
+		if (v->shared || (v->obj == OBJ_ANON && (v->flags & OV_WIPEONFORK)))
+			continue;
+		for (k = kv_lower(&pp->priv, v->start);
+		     k < pp->priv.n && pp->priv.a[k].k < v->end; k++)
+			kv_set(&c->priv, pp->priv.a[k].k, pp->priv.a[k].v);
+	}
+}
+
+static void apply_mmap(struct oracle *o, struct oproc *p, const struct mmt_op *op)
+{
+	struct ovma nv = {
+		.start = op->addr,
+		.end = op->addr + op->len,
+		.prot = prot_bits(op->prot),
+		.shared = (op->mflags & MFL_SHARED) != 0,
+	};
+
+	if (op->mflags & MFL_ANON) {
+		if (nv.shared) {
+			nv.obj = obj_new(o, op->len);
+			nv.pgoff = 0;
+		} else {
+			nv.obj = OBJ_ANON;
+			nv.pgoff = op->addr;
+		}
+	} else {
+		/* realkernel.py grows the memfd to cover every mapping of it */
+		nv.obj = OBJ_MEMFD;
+		nv.pgoff = op->addr;
+		if (o->obj[OBJ_MEMFD].size < nv.end)
+			o->obj[OBJ_MEMFD].size = nv.end;
+	}
+	v_remove(p, nv.start, nv.end);
+	v_insert(p, &nv);
+}
+
+static void apply_mprotect(struct oproc *p, const struct mmt_op *op)
+{
+	uint64_t m = mapped_until(p, op->addr, op->addr + op->len);
+	size_t k;
+
+	if (m <= op->addr)
+		return;
+	v_split(p, op->addr);
+	v_split(p, m);
+	for (k = v_after(p, op->addr); k < p->nr && p->v[k].end <= m; k++)
+		p->v[k].prot = prot_bits(op->prot);
+}
+
+static void apply_mremap(struct oproc *p, const struct mmt_op *op)
+{
+	uint64_t addr = op->addr, old_len = op->len, na = op->addr2, new_len = op->len2;
+	const struct ovma *v = v_find(p, addr);
+	struct ovma *pieces = NULL;
+	struct kv *moved = NULL;
+	size_t nr_pieces = 0, nr_moved = 0, i, lo, hi;
+
+	if (!v)
+		return;
+	if (!old_len) {
+		/* duplicate a shared mapping: the old one stays */
+		struct ovma nv = *v;
+
+		nv.pgoff = v_index(v, addr);
+		nv.start = na;
+		nv.end = na + new_len;
+		v_remove(p, na, na + new_len);
+		v_insert(p, &nv);
+		return;
+	}
+	v_remove(p, na, na + new_len);
+	if (old_len > new_len) {
+		v_remove(p, addr + new_len, addr + old_len);
+		old_len = new_len;
+	}
+	/* every piece of the source moves by the same delta, gaps included */
+	v_split(p, addr);
+	v_split(p, addr + old_len);
+	for (i = v_after(p, addr); i < p->nr && p->v[i].start < addr + old_len; i++) {
+		pieces = xrealloc(pieces, (nr_pieces + 1) * sizeof(*pieces));
+		pieces[nr_pieces] = p->v[i];
+		pieces[nr_pieces].start = p->v[i].start - addr + na;
+		pieces[nr_pieces].end = p->v[i].end - addr + na;
+		nr_pieces++;
+	}
+	/* growing: only one VMA can be resized, and it keeps going */
+	if (new_len > old_len && nr_pieces)
+		pieces[nr_pieces - 1].end = na + new_len;
+	lo = kv_lower(&p->priv, addr);
+	hi = kv_lower(&p->priv, addr + old_len);
+	if (hi > lo) {
+		nr_moved = hi - lo;
+		moved = xrealloc(NULL, nr_moved * sizeof(*moved));
+		memcpy(moved, &p->priv.a[lo], nr_moved * sizeof(*moved));
+	}
+	v_remove(p, addr, addr + old_len);
+	for (i = 0; i < nr_pieces; i++)
+		v_insert(p, &pieces[i]);
+	for (i = 0; i < nr_moved; i++)
+		kv_set(&p->priv, moved[i].k - addr + na, moved[i].v);
+	free(pieces);
+	free(moved);
+}
+
+static void apply_write(struct oracle *o, struct oproc *p, uint64_t addr, uint64_t val)
+{
+	const struct ovma *v = v_find(p, addr);
+
+	if (!v)
+		return;
+	if (v->shared) {
+		struct oobj *ob = &o->obj[v->obj];
+
+		kv_set(&ob->vals, v_index(v, addr), val);
+		/* a write from a process we no longer follow makes the object unsure */
+		if (p->uncertain)
+			ob->uncertain = true;
+	} else {
+		kv_set(&p->priv, addr, val);
+	}
+}
+
+static void swap_on(struct oracle *o, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < o->nr_swap; i++)
+		if (o->swap[i] == id)
+			return;
+	if (o->nr_swap == ORACLE_MAX_SWAP) {
+		o->swap_overflow = true;
+		return;
+	}
+	o->swap[o->nr_swap++] = id;
+}
+
+static void swap_off(struct oracle *o, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < o->nr_swap; i++)
+		if (o->swap[i] == id) {
+			o->swap[i] = o->swap[--o->nr_swap];
+			return;
+		}
+}
+
+void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t val)
+{
+	struct oproc *p = &o->proc[op->proc];
+
+	(void)val;
+	switch (op->code) {
+	case OP_SPAWN:
+		if (out == OUT_OK) {
+			p->live = true;
+			p->uncertain = false;
+			p->nr = 0;
+			p->priv.n = 0;
+		}
+		break;
+	case OP_FORK:
+		if (out == OUT_OK && p->live)
+			apply_fork(o, op->proc, op->proc2);
+		break;
+	case OP_EXIT:
+		if (out == OUT_OK) {
+			p->live = false;
+			p->uncertain = false;
+			p->nr = 0;
+			p->priv.n = 0;
+		}
+		break;
+	case OP_MMAP:
+		if (!p->live)
+			break;
+		if (out == OUT_OK)
+			apply_mmap(o, p, op);
+		else if (out != OUT_EINVAL)
+			oracle_taint(o, op->proc);	/* MAP_FIXED failed half way */
+		break;
+	case OP_MUNMAP:
+		if (!p->live)
+			break;
+		if (out == OUT_OK)
+			v_remove(p, op->addr, op->addr + op->len);
+		else if (out != OUT_EINVAL)
+			oracle_taint(o, op->proc);
+		break;
+	case OP_MPROTECT:
+		if (!p->live)
+			break;
+		if (out == OUT_OK || out == OUT_ENOMEM)
+			apply_mprotect(p, op);
+		else
+			oracle_taint(o, op->proc);
+		break;
+	case OP_MREMAP:
+		if (!p->live)
+			break;
+		if (out == OUT_OK) {
+			apply_mremap(p, op);
+		} else if (out == OUT_EFAULT && dup_eats_source(op)) {
+			const struct ovma *v = v_find(p, op->addr);
+
+			if (v && v->shared)
+				v_remove(p, op->addr2, op->addr2 + op->len2);
+		}
+		break;
+	case OP_MADVISE:
+		if (!p->live)
+			break;
+		if (out == OUT_OK || out == OUT_ENOMEM || out == OUT_EINVAL)
+			madvise_walk(o, p, op->addr, op->len, op->advice);
+		else
+			oracle_taint(o, op->proc);
+		break;
+	case OP_WRITE:
+		if (p->live && out == OUT_OK)
+			apply_write(o, p, op->addr, op->value);
+		break;
+	case OP_SWAPON:
+		if (out == OUT_OK)
+			swap_on(o, op->addr);
+		break;
+	case OP_SWAPOFF:
+		if (out == OUT_OK)
+			swap_off(o, op->addr);
+		break;
+	default:
+		break;	/* read, migrate, reclaim, check: nobody's data changes */
+	}
+}
+
+/* ----------------------------------------------------------------- dumps */
+
+void oracle_for_each_page(const struct oracle *o, int proc,
+			  void (*fn)(uint64_t addr, uint64_t val, void *arg), void *arg)
+{
+	const struct oproc *p = &o->proc[proc];
+	size_t i, k;
+
+	if (!p->live || p->uncertain)
+		return;
+	for (i = 0; i < p->nr; i++) {
+		const struct ovma *v = &p->v[i];
+		const struct oobj *ob;
+		uint64_t len = v->end - v->start;
+
+		if (!(v->prot & O_RD))
+			continue;
+		if (!v->shared)
+			for (k = kv_lower(&p->priv, v->start);
+			     k < p->priv.n && p->priv.a[k].k < v->end; k++)
+				fn(p->priv.a[k].k, p->priv.a[k].v, arg);
+		if (v->obj == OBJ_ANON)
+			continue;
+		ob = &o->obj[v->obj];
+		if (ob->uncertain)
+			continue;
+		for (k = kv_lower(&ob->vals, v->pgoff);
+		     k < ob->vals.n && ob->vals.a[k].k < v->pgoff + len; k++) {
+			uint64_t idx = ob->vals.a[k].k, addr = v->start + (idx - v->pgoff);
+
+			if (idx >= ob->size)
+				break;
+			if (!v->shared && kv_get(&p->priv, addr, NULL))
+				continue;
+			fn(addr, ob->vals.a[k].v, arg);
+		}
+	}
+}
+
+bool oracle_ended_empty(const struct oracle *o)
+{
+	size_t i;
+
+	for (i = 0; i < MMT_MAX_PROCS; i++)
+		if (o->proc[i].live)
+			return false;
+	return o->nr_swap == 0 && !o->swap_overflow;
+}

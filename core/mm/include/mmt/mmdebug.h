@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmdebug.h - VM_BUG_ON, VM_WARN_ON and the violation report they feed.
+ *
+ * The kernel's include/linux/mmdebug.h plays this role: the model asserts
+ * its own preconditions without knowing anything of the checker above it.
+ * The invariants are named here because every report names one; what each
+ * means, and where it is checked, is the checker's business (check.h).
+ */
+#ifndef MMT_MMDEBUG_H
+#define MMT_MMDEBUG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mmt_invariant {
+	INV_NONE = 0,
+	INV_MAPCOUNT,
+	INV_REFCOUNT,
+	INV_MIGRATION,
+	INV_SWAPMAP,
+	INV_RMAP,
+	INV_ANONVMA,
+	INV_EXCLUSIVE,
+	INV_PROT,
+	INV_RSS,
+	INV_KSM,
+	INV_DEVICE,
+	INV_DATA,
+	INV_LEAK,
+	INV_LOCKORDER,
+	INV_DEADLOCK,	/* the scheduler found no runnable task */
+	INV_BUG,	/* a VM_BUG_ON with no more specific invariant */
+	NR_INVARIANTS
+};
+
+const char *mmt_invariant_name(enum mmt_invariant inv);
+/* "MAPCOUNT" -> INV_MAPCOUNT; INV_NONE if unknown */
+enum mmt_invariant mmt_invariant_lookup(const char *name);
+
+struct mmt_violation {
+	enum mmt_invariant inv;
+	char object[64];	/* "folio pfn 12", "mm p1 (id 3)", "swap type 0 slot 4" */
+	char msg[256];
+};
+
+struct mmt_report {
+	unsigned long count;		/* violations seen */
+	struct mmt_violation first;	/* the first one, in full */
+	uint64_t inv_mask;		/* a bit per invariant that fired */
+};
+
+/* the report violations go to (one per world; reset with the world) */
+extern struct mmt_report mmt_report;
+void mmt_report_reset(void);
+
+/* Record a violation.  Thread-safe.  Never returns early, never aborts. */
+void mmt_violation(enum mmt_invariant inv, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * VM_BUG_ON: always compiled in.  Records the violation (naming the object)
+ * and abandons the run: the model is in a state the kernel would have oopsed
+ * in.  Use VM_WARN_ON for a violation the model can survive.
+ */
+#define VM_BUG_ON(cond, inv, objfmt, ...)						\
+	do {										\
+		if (__builtin_expect(!!(cond), 0))					\
+			mmt_bug(inv, __FILE__, __LINE__, #cond, objfmt, ##__VA_ARGS__);	\
+	} while (0)
+#define VM_WARN_ON(cond, inv, objfmt, ...)						\
+	do {										\
+		if (__builtin_expect(!!(cond), 0))					\
+			mmt_warn(inv, __FILE__, __LINE__, #cond, objfmt, ##__VA_ARGS__); \
+	} while (0)
+#define VM_BUG_ON_FOLIO(cond, inv, folio) \
+	VM_BUG_ON(cond, inv, "folio pfn %u", (unsigned)(folio)->pfn)
+
+_Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,
+		       const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void mmt_warn(enum mmt_invariant inv, const char *file, int line,
+	      const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif /* MMT_MMDEBUG_H */

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memory.c - faults (anonymous, zero page, file/shmem, COW with AnonExclusive
+ * reuse, swap-in, migration-entry wait), zapping, fork's page-table copy,
+ * mprotect's and mremap's page-table changes, and the user access that
+ * drives them all.
+ *
+ * Lock order: mmap_lock (read for faults) -> folio lock -> ptl.  Wherever a
+ * fault must sleep (allocation, folio lock) it drops the ptl first and
+ * rechecks the pte afterwards, returning 0 to have the access retried if the
+ * pte changed meanwhile, as the kernel's handle_pte_fault paths do.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/folio.h"
+#include "mmt/inject.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
+{
+	(void)vma; (void)addr;
+	if (!pte_present(pte) || pte_special(pte))
+		return NULL;
+	return pfn_folio(pte_pfn(pte));
+}
+
+pte_t mk_pte(struct folio *folio, struct vm_area_struct *vma, bool write)
+{
+	pte_t pte = pte_mkyoung(pfn_pte(folio->pfn, false));
+
+	(void)vma;
+	if (write)
+		pte = pte_mkdirty(pte_mkwrite(pte));
+	return pte;
+}
+
+/*
+ * Allocation for a fault.  When the world is out of frames the kernel would
+ * reclaim before giving up; so do we, once, then report OOM.
+ */
+static struct folio *alloc_fault_folio(struct mm_struct *mm)
+{
+	struct folio *f = folio_alloc(mm->home_node, false);
+
+	if (!f && reclaim_pages_global(32))
+		f = folio_alloc(mm->home_node, false);
+	return f;
+}
+
+/* ------------------------------------------------------------- faults */
+
+/*
+ * do_anonymous_page - first touch of an anonymous page.  A read maps the
+ * shared zero page; a write gets a fresh exclusive folio.  mmap_lock read.
+ */
+static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	if (!(flags & FAULT_FLAG_WRITE)) {
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (!ptep)
+			return VM_FAULT_OOM;
+		if (pte_none(ptep_get(ptep)))
+			set_pte_at(mm, addr, ptep, pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	folio = alloc_fault_folio(mm);
+	if (!folio)
+		return VM_FAULT_OOM;
+	folio_set_uptodate(folio);
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep) {
+		folio_put(folio);
+		return VM_FAULT_OOM;
+	}
+	if (!pte_none(ptep_get(ptep))) {
+		/* someone else populated it while we allocated */
+		pte_unmap_unlock(ptl);
+		folio_put(folio);
+		return 0;
+	}
+	inc_mm_counter(mm, MM_ANONPAGES);
+	folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);
+	set_pte_at(mm, addr, ptep, mk_pte(folio, vma, vma->vm_flags & VM_WRITE));
+	pte_unmap_unlock(ptl);
+	return 0;
+}
+
+/* Find or create the page-cache folio of a file/shmem page; locked, with a ref. */
+static struct folio *filemap_fault_folio(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct address_space *m = vma->vm_file;
+	uint64_t index = linear_page_index(vma, addr);
+	struct folio *folio;
+
+	for (;;) {
+		folio = filemap_get_folio(m, index);
+		if (folio) {
+			folio_lock(folio);
+			if (folio_mapping(folio) == m && folio->index == index)
+				return folio;
+			/* truncated or migrated away while we slept */
+			folio_unlock(folio);
+			folio_put(folio);
+			continue;
+		}
+		folio = alloc_fault_folio(vma->vm_mm);
+		if (!folio)
+			return NULL;
+		folio_lock(folio);
+		if (filemap_add_folio(m, folio, index) == 0) {
+			folio_add_lru(folio);
+			return folio;
+		}
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+}
+
+/*
+ * do_cow_fault - write to a private file page never written before: copy it
+ * into a new exclusive anon folio.
+ */
+static unsigned do_cow_fault(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *src, *folio;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	folio = alloc_fault_folio(mm);
+	if (!folio)
+		return VM_FAULT_OOM;
+	src = filemap_fault_folio(vma, addr);
+	if (!src) {
+		folio_put(folio);
+		return VM_FAULT_OOM;
+	}
+	atomic_store(&folio->value, atomic_load(&src->value));
+	folio_set_uptodate(folio);
+	folio_unlock(src);
+	folio_put(src);
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep || !pte_none(ptep_get(ptep))) {
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		folio_put(folio);
+		return ptep ? 0 : VM_FAULT_OOM;
+	}
+	inc_mm_counter(mm, MM_ANONPAGES);
+	folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);
+	set_pte_at(mm, addr, ptep, mk_pte(folio, vma, true));
+	pte_unmap_unlock(ptl);
+	return 0;
+}
+
+/* do_read_fault / do_shared_fault: map the page-cache folio itself. */
+static unsigned do_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	bool write;
+
+	if ((flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED))
+		return do_cow_fault(vma, addr);
+
+	folio = filemap_fault_folio(vma, addr);
+	if (!folio)
+		return VM_FAULT_OOM;
+	/* tmpfs needs no write notification: a shared writable mapping maps writable */
+	write = (vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE);
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep || !pte_none(ptep_get(ptep))) {
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		folio_unlock(folio);
+		folio_put(folio);
+		return ptep ? 0 : VM_FAULT_OOM;
+	}
+	inc_mm_counter(mm, mm_counter(folio));
+	folio_add_file_rmap_pte(folio, folio_page(folio, 0), vma);
+	set_pte_at(mm, addr, ptep, mk_pte(folio, vma, write));
+	pte_unmap_unlock(ptl);
+	folio_unlock(folio);	/* the mapping keeps our reference */
+	return 0;
+}
+
+/*
+ * wp_can_reuse_anon_folio - may a write fault on a non-exclusive anon page
+ * keep the page instead of copying it?  Only if we hold the last reference
+ * (the swap cache's can be dropped on the way).  Called with ptl held, so the
+ * folio lock can only be tried.
+ */
+static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *vma)
+{
+	if (folio_ref_count(folio) > 1 + (int)folio_test_swapcache(folio))
+		return false;
+	if (!folio_trylock(folio))
+		return false;
+	if (folio_test_swapcache(folio))
+		folio_free_swap(folio);
+	if (folio_ref_count(folio) != 1) {
+		folio_unlock(folio);
+		return false;
+	}
+	folio_move_anon_rmap(folio, vma);
+	folio_unlock(folio);
+	return true;
+}
+
+/*
+ * wp_page_copy - break COW: copy into a new exclusive folio.  Entered with
+ * ptl held and a reference on @old (may be NULL for the zero page); drops
+ * the ptl to allocate and retries if the pte changed meanwhile.
+ */
+static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t orig,
+			     struct folio *old)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *new;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	unsigned ret = 0;
+
+	if (anon_vma_prepare(vma)) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	new = alloc_fault_folio(mm);
+	if (!new) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	atomic_store(&new->value, old ? atomic_load(&old->value) : 0);
+	folio_set_uptodate(new);
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep || pte_val(ptep_get(ptep)) != pte_val(orig)) {
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		folio_put(new);
+		goto out;
+	}
+	if (old && !folio_test_anon(old)) {
+		dec_mm_counter(mm, mm_counter(old));
+		inc_mm_counter(mm, MM_ANONPAGES);
+	} else if (!old) {
+		inc_mm_counter(mm, MM_ANONPAGES);
+	}
+	ptep_get_and_clear(mm, addr, ptep);
+	folio_add_new_anon_rmap(new, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru(new);
+	set_pte_at(mm, addr, ptep, mk_pte(new, vma, true));
+	if (old) {
+		folio_remove_rmap_pte(old, folio_page(old, 0), vma);
+		folio_put(old);		/* the old pte's reference */
+	}
+	pte_unmap_unlock(ptl);
+out:
+	if (old)
+		folio_put(old);		/* ours */
+	return ret;
+}
+
+/*
+ * do_wp_page - write to a present read-only pte in a writable VMA.
+ * Entered with ptl held; returns with it released.
+ */
+static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep,
+			   spinlock_t *ptl, pte_t orig)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio = vm_normal_folio(vma, addr, orig);
+
+	if (vma->vm_flags & VM_SHARED) {
+		/* shared mapping: no COW, just allow the write */
+		set_pte_at(mm, addr, ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
+	if (folio && folio_test_anon(folio) &&
+	    (PageAnonExclusive(folio_page(folio, 0)) || wp_can_reuse_anon_folio(folio, vma))) {
+		if (!PageAnonExclusive(folio_page(folio, 0)))
+			SetPageAnonExclusive(folio_page(folio, 0));
+		set_pte_at(mm, addr, ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
+	if (folio)
+		folio_get(folio);
+	pte_unmap_unlock(ptl);
+	return wp_page_copy(vma, addr, orig, folio);
+}
+
+/* VM_WRITE and a writable pte can only be upgraded for exclusive anon pages */
+static bool should_try_to_free_swap(struct swap_info_struct *si, struct folio *folio,
+				    unsigned flags)
+{
+	bool full;
+
+	spin_lock(&si->lock);
+	full = si->inuse_pages * 2 > si->max;	/* vm_swap_full() */
+	spin_unlock(&si->lock);
+	return full || ((flags & FAULT_FLAG_WRITE) && folio_ref_count(folio) == 2);
+}
+
+/*
+ * do_swap_page - a pte holds a swap entry.  Migration entries wait and
+ * retry.  Real swap entries are read in through the swap cache: the folio is
+ * found there or allocated, added and filled from the slot, locked, and then
+ * the pte is rechecked before it is replaced.  mmap_lock read.
+ */
+unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
+		      unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	swp_entry_t entry = pte_to_swp_entry(orig_pte);
+	struct swap_info_struct *si;
+	struct folio *folio;
+	struct page *page;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+	bool exclusive;
+	int rmap_flags = RMAP_NONE;
+	unsigned ret = 0;
+
+	if (non_swap_entry(entry)) {
+		if (is_migration_entry(entry)) {
+			migration_entry_wait(mm, addr);
+			return 0;
+		}
+		VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: unexpected swap type %u", mm->id,
+			  (unsigned long long)addr, swp_type(entry));
+	}
+	si = get_swap_device(entry);
+	if (!si) {
+		/* swapoff took the page in after we read the pte: retry */
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		VM_BUG_ON(ptep && pte_val(ptep_get(ptep)) == pte_val(orig_pte), INV_SWAPMAP,
+			  "mm %u addr %#llx: swap type %u has no device", mm->id,
+			  (unsigned long long)addr, swp_type(entry));
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		return 0;
+	}
+
+	folio = swap_cache_get_folio(entry);
+	if (!folio) {
+		folio = alloc_fault_folio(mm);
+		if (!folio) {
+			ret = VM_FAULT_OOM;
+			goto out;
+		}
+		folio_lock(folio);
+		if (swap_cache_add_new(folio, entry)) {
+			/* raced with another swap-in, or the slot went away: retry */
+			folio_unlock(folio);
+			folio_put(folio);
+			goto out;
+		}
+		folio_add_lru(folio);
+	} else {
+		folio_lock(folio);
+	}
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep || pte_val(ptep_get(ptep)) != pte_val(orig_pte))
+		goto out_nomap;
+	if (!folio_test_swapcache(folio) || folio->private != entry.val)
+		goto out_nomap;
+
+	page = folio_page(folio, 0);
+	exclusive = pte_swp_exclusive(orig_pte);
+	/*
+	 * The slot's count drops by our pte; if the folio is now only ours,
+	 * it can leave the swap cache and count as exclusive.
+	 */
+	swap_free(entry);
+	if (should_try_to_free_swap(si, folio, flags))
+		folio_free_swap(folio);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	dec_mm_counter(mm, MM_SWAPENTS);
+
+	pte = mk_pte(folio, vma, false);
+	if (exclusive || folio_ref_count(folio) == 1) {
+		if ((vma->vm_flags & VM_WRITE) && (flags & FAULT_FLAG_WRITE)) {
+			pte = pte_mkdirty(pte_mkwrite(pte));
+			flags &= ~FAULT_FLAG_WRITE;
+		}
+		rmap_flags |= RMAP_EXCLUSIVE;
+	}
+	if (!folio_test_anon(folio))
+		folio_add_new_anon_rmap(folio, vma, addr, rmap_flags);
+	else
+		folio_add_anon_rmap_pte(folio, page, vma, addr, rmap_flags);
+	set_pte_at(mm, addr, ptep, pte);
+	folio_unlock(folio);	/* the pte keeps our reference */
+
+	put_swap_device(si);
+	if (flags & FAULT_FLAG_WRITE) {
+		/* still shared with someone: break COW now, ptl held */
+		return do_wp_page(vma, addr, ptep, ptl, pte);
+	}
+	pte_unmap_unlock(ptl);
+	return ret;
+
+out_nomap:
+	if (ptep)
+		pte_unmap_unlock(ptl);
+	folio_unlock(folio);
+	folio_put(folio);
+out:
+	put_swap_device(si);
+	return ret;
+}
+
+/*
+ * handle_mm_fault - resolve one fault.  Returns 0 when the access should be
+ * retried (it will usually succeed), or a VM_FAULT_ error.  mmap_lock read.
+ */
+unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+
+	ptep = pte_alloc_map_lock(mm, addr, &ptl);
+	if (!ptep)
+		return VM_FAULT_OOM;
+	pte = ptep_get(ptep);
+	if (pte_none(pte)) {
+		pte_unmap_unlock(ptl);
+		if (vma_is_anonymous(vma))
+			return do_anonymous_page(vma, addr, flags);
+		return do_fault(vma, addr, flags);
+	}
+	if (!pte_present(pte)) {
+		pte_unmap_unlock(ptl);
+		return do_swap_page(vma, addr, pte, flags);
+	}
+	if (flags & FAULT_FLAG_WRITE) {
+		if (!pte_write(pte))
+			return do_wp_page(vma, addr, ptep, ptl, pte);
+		pte = pte_mkdirty(pte);
+	}
+	set_pte_at(mm, addr, ptep, pte_mkyoung(pte));
+	pte_unmap_unlock(ptl);
+	return 0;
+}
+
+#define MAX_FAULT_RETRIES 10000
+
+int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
+{
+	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
+		struct vm_area_struct *vma;
+		spinlock_t *ptl;
+		pte_t *ptep;
+		unsigned ret;
+
+		down_read(&mm->mmap_lock);
+		vma = vma_lookup(mm, addr);
+		if (!vma || !(vma->vm_flags & (write ? VM_WRITE : VM_READ))) {
+			up_read(&mm->mmap_lock);
+			return -EFAULT;
+		}
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (ptep) {
+			pte_t pte = ptep_get(ptep);
+
+			if (pte_present(pte) && (!write || pte_write(pte))) {
+				struct folio *f = pfn_folio(pte_pfn(pte));
+
+				VM_BUG_ON(!f || (!is_zero_folio(f) && folio_ref_count(f) <= 0),
+					  INV_REFCOUNT, "mm %u addr %#llx maps free pfn %llu",
+					  mm->id, (unsigned long long)addr,
+					  (unsigned long long)pte_pfn(pte));
+				if (write) {
+					atomic_store(&f->value, *val);
+					set_pte_at(mm, addr, ptep, pte_mkdirty(pte_mkyoung(pte)));
+				} else {
+					*val = atomic_load(&f->value);
+					set_pte_at(mm, addr, ptep, pte_mkyoung(pte));
+				}
+				pte_unmap_unlock(ptl);
+				up_read(&mm->mmap_lock);
+				return 0;
+			}
+			pte_unmap_unlock(ptl);
+		}
+		ret = handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0);
+		up_read(&mm->mmap_lock);
+		if (ret & VM_FAULT_OOM)
+			return -ENOMEM;
+		if (ret & (VM_FAULT_SIGSEGV | VM_FAULT_SIGBUS))
+			return -EFAULT;
+	}
+	mmt_bug(INV_BUG, __FILE__, __LINE__, "fault retried forever", "mm %u addr %#llx",
+		mm->id, (unsigned long long)addr);
+}
+
+/* ------------------------------------------------------------- zapping */
+
+/* zap one pte; ptl held */
+static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t pte = ptep_get_and_clear(mm, addr, ptep);
+
+	if (pte_present(pte)) {
+		struct folio *folio = vm_normal_folio(vma, addr, pte);
+
+		if (!folio)
+			return;
+		if (pte_dirty(pte) && !folio_test_anon(folio))
+			folio_set(folio, PG_dirty);
+		dec_mm_counter(mm, mm_counter(folio));
+		folio_remove_rmap_pte(folio, folio_page(folio, 0), vma);
+		folio_put(folio);
+		return;
+	}
+	if (!pte_none(pte)) {
+		swp_entry_t entry = pte_to_swp_entry(pte);
+
+		if (!non_swap_entry(entry)) {
+			dec_mm_counter(mm, MM_SWAPENTS);
+			free_swap_and_cache(entry);
+		} else if (is_migration_entry(entry)) {
+			struct folio *folio = pfn_swap_entry_folio(entry);
+
+			dec_mm_counter(mm, mm_counter(folio));
+		} else {
+			VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: zap of swap type %u", mm->id,
+				  (unsigned long long)addr, swp_type(entry));
+		}
+	}
+}
+
+/* Unmap every page of [start, end) in @vma.  mmap_lock held (read or write). */
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t addr = start;
+
+	while (addr < end) {
+		uint64_t next = (addr | (PTRS_PER_PTE - 1)) + 1;
+		spinlock_t *ptl;
+		pte_t *ptep;
+
+		if (next > end)
+			next = end;
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (ptep) {
+			for (; addr < next; addr++, ptep++)
+				if (!pte_none(*ptep))
+					zap_one_pte(vma, addr, ptep);
+			pte_unmap_unlock(ptl);
+		}
+		addr = next;
+		cond_resched();
+	}
+}
+
+/* ---------------------------------------------------------------- fork */
+
+/*
+ * copy_nonpresent_pte - fork meets a swap or migration entry.  A swap entry
+ * gains a swap_map count; an exclusive one stops being exclusive in both.  A
+ * migration entry that would restore a writable or exclusive pte must be
+ * made read-only in parent and child of a COW mapping, or after migration
+ * both would write one page (seed 000).
+ */
+static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_mm,
+			       pte_t *dst_pte, pte_t *src_pte, struct vm_area_struct *src_vma,
+			       uint64_t addr)
+{
+	pte_t pte = ptep_get(src_pte);
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	if (!non_swap_entry(entry)) {
+		if (swap_duplicate(entry) < 0)
+			return -ENOMEM;
+		mm_add_to_mmlist(dst_mm);	/* so that swapoff finds the child */
+		inc_mm_counter(dst_mm, MM_SWAPENTS);
+		if (pte_swp_exclusive(pte)) {
+			pte = pte_swp_clear_exclusive(pte);
+			set_pte_at(src_mm, addr, src_pte, pte);
+		}
+	} else if (is_migration_entry(entry)) {
+		struct folio *folio = pfn_swap_entry_folio(entry);
+
+		inc_mm_counter(dst_mm, mm_counter(folio));
+		if (mmt_injected(BUG_FORK_MIGRATION_WRITE_FLAG)) {
+			/*
+			 * The 2006 bug: the entry's type was passed where a
+			 * boolean "write" was expected, and every migration
+			 * type is non-zero.
+			 */
+			if (is_cow_mapping(src_vma->vm_flags)) {
+				entry = make_writable_migration_entry(swp_offset(entry));
+				pte = swp_entry_to_pte(entry);
+				set_pte_at(src_mm, addr, src_pte, pte);
+			}
+		} else if (!(swp_type(entry) == SWP_MIGRATION_READ) &&
+			   is_cow_mapping(src_vma->vm_flags)) {
+			entry = make_readable_migration_entry(swp_offset(entry));
+			pte = swp_entry_to_pte(entry);
+			set_pte_at(src_mm, addr, src_pte, pte);
+		}
+	} else {
+		VM_BUG_ON(1, INV_SWAPMAP, "fork: swap type %u at %#llx", swp_type(entry),
+			  (unsigned long long)addr);
+	}
+	set_pte_at(dst_mm, addr, dst_pte, pte);
+	return 0;
+}
+
+/*
+ * copy_present_pte - share a present page with the child.  Anon pages lose
+ * AnonExclusive; in a COW mapping both ptes become read-only, so the first
+ * write on either side faults and copies or reuses.
+ */
+static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			     pte_t *dst_pte, pte_t *src_pte, uint64_t addr)
+{
+	struct mm_struct *src_mm = src_vma->vm_mm, *dst_mm = dst_vma->vm_mm;
+	pte_t pte = ptep_get(src_pte);
+	struct folio *folio = vm_normal_folio(src_vma, addr, pte);
+
+	if (folio) {
+		folio_get(folio);
+		if (folio_test_anon(folio))
+			folio_try_dup_anon_rmap_pte(folio, folio_page(folio, 0), src_vma);
+		else
+			folio_dup_file_rmap_pte(folio, folio_page(folio, 0));
+		inc_mm_counter(dst_mm, mm_counter(folio));
+	}
+	if (is_cow_mapping(src_vma->vm_flags) && pte_write(pte)) {
+		pte = pte_wrprotect(pte);
+		set_pte_at(src_mm, addr, src_pte, pte);
+	}
+	if (src_vma->vm_flags & VM_SHARED)
+		pte = pte_mkclean(pte);
+	set_pte_at(dst_mm, addr, dst_pte, pte_mkold(pte));
+}
+
+/*
+ * copy_page_range - fork's copy of one VMA's page tables.  Both mmap_locks
+ * held for write; takes the child's ptl, then the parent's nested.
+ */
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
+	uint64_t addr = src_vma->vm_start, end = src_vma->vm_end;
+	int err = 0;
+
+	while (addr < end) {
+		uint64_t next = (addr | (PTRS_PER_PTE - 1)) + 1;
+		spinlock_t *src_ptl, *dst_ptl;
+		pte_t *src_pte, *dst_pte;
+
+		if (next > end)
+			next = end;
+		if (!mmt_pte_peek(src_mm, addr)) {
+			addr = next;
+			continue;
+		}
+		dst_pte = pte_alloc_map_lock(dst_mm, addr, &dst_ptl);
+		if (!dst_pte)
+			return -ENOMEM;
+		src_pte = mmt_pte_peek(src_mm, addr);
+		src_ptl = &container_of((pte_t (*)[PTRS_PER_PTE])(src_pte - (addr & (PTRS_PER_PTE - 1))),
+					struct pgtable, pte)->ptl;
+		spin_lock_nested(src_ptl);
+		for (; addr < next; addr++, src_pte++, dst_pte++) {
+			pte_t pte = ptep_get(src_pte);
+
+			if (pte_none(pte))
+				continue;
+			if (!pte_present(pte)) {
+				err = copy_nonpresent_pte(dst_mm, src_mm, dst_pte, src_pte,
+							  src_vma, addr);
+				if (err)
+					break;
+				continue;
+			}
+			copy_present_pte(dst_vma, src_vma, dst_pte, src_pte, addr);
+		}
+		spin_unlock(src_ptl);
+		pte_unmap_unlock(dst_ptl);
+		if (err)
+			return err;
+		addr = next;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ mprotect, mremap */
+
+/*
+ * change_protection - apply @newflags to the ptes of [start, end).  Present
+ * ptes lose write unless the VMA is writable and the page may be written
+ * without a fault (shared mapping, or exclusive anon page).  A writable
+ * migration entry is made readable: nobody can tell yet whether the new
+ * protection allows writing (seed 000), and the fault after migration will
+ * upgrade it if it does.
+ */
+void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		       unsigned long newflags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t addr = start;
+
+	while (addr < end) {
+		uint64_t next = (addr | (PTRS_PER_PTE - 1)) + 1;
+		spinlock_t *ptl;
+		pte_t *ptep;
+
+		if (next > end)
+			next = end;
+		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (!ptep) {
+			addr = next;
+			continue;
+		}
+		for (; addr < next; addr++, ptep++) {
+			pte_t pte = ptep_get(ptep);
+
+			if (pte_present(pte)) {
+				struct folio *folio = vm_normal_folio(vma, addr, pte);
+				bool w = false;
+
+				if (newflags & VM_WRITE) {
+					if (newflags & VM_SHARED)
+						w = folio != NULL;
+					else if (folio && folio_test_anon(folio))
+						w = PageAnonExclusive(folio_page(folio, 0));
+				}
+				pte = w ? pte_mkwrite(pte) : pte_wrprotect(pte);
+				set_pte_at(mm, addr, ptep, pte);
+			} else if (!pte_none(pte)) {
+				swp_entry_t entry = pte_to_swp_entry(pte);
+
+				if (is_writable_migration_entry(entry) &&
+				    !mmt_injected(BUG_MPROTECT_KEEPS_WRITE_MIGRATION)) {
+					struct folio *folio = pfn_swap_entry_folio(entry);
+
+					if (folio_test_anon(folio))
+						entry = make_readable_exclusive_migration_entry(
+							swp_offset(entry));
+					else
+						entry = make_readable_migration_entry(swp_offset(entry));
+					set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
+				}
+			}
+		}
+		pte_unmap_unlock(ptl);
+		cond_resched();
+	}
+}
+
+/*
+ * move_page_tables - mremap's move of [old, old+len) to new_addr.  The rmap
+ * locks are held across the move so that an rmap walk sees each pte either
+ * at its old or at its new place, never in neither (need_rmap_locks).
+ */
+void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
+		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (vma->vm_file)
+		down_write(&vma->vm_file->i_mmap_rwsem);
+	if (vma->anon_vma)
+		anon_vma_lock_write(vma->anon_vma);
+	for (uint64_t i = 0; i < len; i++) {
+		spinlock_t *old_ptl, *new_ptl;
+		pte_t *old_pte, *new_pte, pte;
+
+		if (!mmt_pte_peek(mm, old_addr + i))
+			continue;
+		new_pte = pte_alloc_map_lock(mm, new_addr + i, &new_ptl);
+		VM_BUG_ON(!new_pte, INV_BUG, "mremap: no page table for %#llx",
+			  (unsigned long long)(new_addr + i));
+		old_pte = mmt_pte_peek(mm, old_addr + i);
+		old_ptl = &container_of((pte_t (*)[PTRS_PER_PTE])(old_pte -
+					((old_addr + i) & (PTRS_PER_PTE - 1))),
+					struct pgtable, pte)->ptl;
+		if (old_ptl != new_ptl)
+			spin_lock_nested(old_ptl);
+		pte = ptep_get_and_clear(mm, old_addr + i, old_pte);
+		set_pte_at(mm, new_addr + i, new_pte, pte);
+		if (old_ptl != new_ptl)
+			spin_unlock(old_ptl);
+		pte_unmap_unlock(new_ptl);
+	}
+	if (vma->anon_vma)
+		anon_vma_unlock_write(vma->anon_vma);
+	if (vma->vm_file)
+		up_write(&vma->vm_file->i_mmap_rwsem);
+	(void)new_vma;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * migrate.c - page migration: move_pages(2), migrating one folio, and the
+ * migration-entry side of faults.
+ *
+ * Migrating a folio (migrate_pages_batch -> migrate_folio_unmap ->
+ * migrate_folio_move in today's kernel):
+ *
+ *  1. the caller isolated it from the LRU: that reference is what keeps it
+ *     alive while no pte maps it;
+ *  2. lock it, pin its anon_vma (the VMAs may all go while we work), lock
+ *     the new folio (a trylock: nobody else can know it);
+ *  3. try_to_migrate(): every pte becomes a migration entry;
+ *  4. if still mapped or someone else holds a reference: undo and retry;
+ *     else move the mapping (swap cache or page cache slot, or the anon_vma),
+ *     the contents and the flags to the new folio;
+ *  5. remove_migration_ptes(): an rmap walk over the new folio turns every
+ *     migration entry for the old pfn into a pte for the new one;
+ *  6. unlock both, put the new folio on the LRU, free the old one.
+ *
+ * Steps 3 and 5 are rmap walks that yield between VMAs.  Any migration
+ * entry the step-5 walk does not find is an orphan: it points at a folio
+ * that is about to be freed and unlocked, and the next fault on it or zap of
+ * it oopses in pfn_swap_entry_folio().  Seed 000 is the story of one.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/folio.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+#define NR_MIGRATE_RETRY 10
+
+struct folio *pfn_swap_entry_folio(swp_entry_t entry)
+{
+	struct folio *folio = pfn_folio(swp_offset_pfn(entry));
+
+	VM_BUG_ON(!folio, INV_MIGRATION, "migration entry to pfn %llu: no such frame",
+		  (unsigned long long)swp_offset(entry));
+	/* a migration entry may only exist while its folio is locked */
+	VM_BUG_ON(is_migration_entry(entry) && !folio_test_locked(folio), INV_MIGRATION,
+		  "folio pfn %u: migration entry but the folio is not locked (orphan)",
+		  folio->pfn);
+	return folio;
+}
+
+/*
+ * migration_entry_wait - a fault found a migration entry: sleep until the
+ * migration holding the folio lock is done, then let the fault retry.
+ * mmap_lock read held; the ptl is dropped before sleeping.
+ */
+void migration_entry_wait(struct mm_struct *mm, uint64_t addr)
+{
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+	struct folio *folio;
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep)
+		return;
+	pte = ptep_get(ptep);
+	if (!is_swap_pte(pte) || !is_migration_entry(pte_to_swp_entry(pte))) {
+		pte_unmap_unlock(ptl);
+		return;
+	}
+	folio = pfn_swap_entry_folio(pte_to_swp_entry(pte));
+	pte_unmap_unlock(ptl);
+	folio_wait_locked(folio);
+}
+
+/*
+ * remove_migration_pte - one VMA's part of remove_migration_ptes: if its pte
+ * at @addr is a migration entry for @arg (the old folio), map @folio (the
+ * new one) there, writable and exclusive exactly as the entry recorded.
+ * New folio locked.
+ */
+static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma,
+				 uint64_t addr, void *arg)
+{
+	struct folio *old = arg;
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+	swp_entry_t entry;
+	int rmap_flags = RMAP_NONE;
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep)
+		return true;
+	pte = ptep_get(ptep);
+	if (!is_swap_pte(pte))
+		goto out;
+	entry = pte_to_swp_entry(pte);
+	if (!is_migration_entry(entry) || swp_offset_pfn(entry) != old->pfn)
+		goto out;
+
+	folio_get(folio);
+	pte = pte_mkold(pfn_pte(folio->pfn, false));
+	if (is_writable_migration_entry(entry))
+		pte = pte_mkdirty(pte_mkwrite(pte));
+	if (folio_test_anon(folio)) {
+		if (is_writable_migration_entry(entry) ||
+		    is_readable_exclusive_migration_entry(entry))
+			rmap_flags |= RMAP_EXCLUSIVE;
+		folio_add_anon_rmap_pte(folio, folio_page(folio, 0), vma, addr, rmap_flags);
+	} else {
+		folio_add_file_rmap_pte(folio, folio_page(folio, 0), vma);
+	}
+	set_pte_at(mm, addr, ptep, pte);
+out:
+	pte_unmap_unlock(ptl);
+	return true;
+}
+
+void remove_migration_ptes(struct folio *src, struct folio *dst)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = remove_migration_pte,
+		.arg = src,
+		.anon_vma_pinned = true,	/* migrate_one's reference */
+	};
+
+	VM_BUG_ON(!folio_test_locked(dst), INV_MIGRATION, "folio pfn %u not locked", dst->pfn);
+	rmap_walk(dst, &rwc);
+}
+
+/* the references a folio with no pte may have besides ours (folio_expected_refs) */
+static int folio_expected_refs(struct folio *folio)
+{
+	int refs = 1;	/* the isolation */
+
+	if (folio_test_swapcache(folio) || (!folio_test_anon(folio) && folio->mapping))
+		refs++;
+	return refs;
+}
+
+/* move the mapping, contents and state of @src to @dst; both locked, unmapped */
+static int folio_migrate_mapping(struct folio *dst, struct folio *src)
+{
+	static const int copied[] = { PG_uptodate, PG_dirty, PG_referenced, PG_swapbacked,
+				      PG_active };
+
+	if (folio_ref_count(src) != folio_expected_refs(src))
+		return -EAGAIN;
+	for (unsigned i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		if (folio_test(src, copied[i]))
+			folio_set(dst, copied[i]);
+	atomic_store(&dst->value, atomic_load(&src->value));
+	if (folio_test_swapcache(src)) {
+		dst->mapping = src->mapping;
+		dst->index = src->index;
+		swap_cache_replace_folio(src, dst);
+	} else if (folio_test_anon(src)) {
+		dst->mapping = src->mapping;
+		dst->index = src->index;
+	} else if (src->mapping) {
+		filemap_replace_folio(src, dst);
+	}
+	return 0;
+}
+
+/*
+ * migrate_one - one attempt at moving isolated @src into @dst.  0 on
+ * success (src is then unlocked, unmapped, ready to free), -EAGAIN to retry.
+ */
+static int migrate_one(struct folio *src, struct folio *dst)
+{
+	struct anon_vma *anon_vma = NULL;
+	bool was_mapped;
+	int rc;
+
+	folio_lock(src);
+	/*
+	 * Only a folio mapped now has a live anon_vma to walk afterwards: an
+	 * unmapped anon folio's mapping may point at one already freed (the
+	 * kernel's page_was_mapped).  While locked and unmapped nobody can map
+	 * it, so this cannot change under us.
+	 */
+	if (folio_test_anon(src)) {
+		anon_vma = folio_get_anon_vma(src);
+		was_mapped = anon_vma != NULL;
+	} else {
+		was_mapped = folio_mapped(src);
+	}
+	if (!folio_trylock(dst))
+		mmt_bug(INV_MIGRATION, __FILE__, __LINE__, "folio_trylock(dst)",
+			"new folio pfn %u already locked", dst->pfn);
+	folio_set_migrating(src);
+	src->migrate_dst = dst->pfn;
+
+	if (was_mapped)
+		try_to_migrate(src, 0);
+	rc = -EAGAIN;
+	if (!folio_mapped(src))
+		rc = folio_migrate_mapping(dst, src);
+	if (rc == 0) {
+		if (was_mapped)
+			remove_migration_ptes(src, dst);
+		src->mapping = 0;
+	} else {
+		if (was_mapped)
+			remove_migration_ptes(src, src);
+		/* dst never became visible: clear what we set on it */
+		dst->mapping = 0;
+		atomic_store(&dst->flags, 1ul << PG_locked);
+	}
+	folio_clear_migrating(src);
+	src->migrate_dst = 0;
+	folio_unlock(dst);
+	folio_unlock(src);
+	if (anon_vma)
+		put_anon_vma(anon_vma);
+	return rc;
+}
+
+/*
+ * migrate_folio_to_node - migrate an isolated (unlocked) folio to @node.
+ * Consumes the isolation: on success the old folio is freed, on failure it
+ * goes back to the LRU.
+ */
+int migrate_folio_to_node(struct folio *src, int node)
+{
+	struct folio *dst;
+	int rc = -EAGAIN;
+
+	dst = folio_alloc(node, true);
+	if (!dst) {
+		folio_putback_lru(src);
+		return -ENOMEM;
+	}
+	for (int pass = 0; pass < NR_MIGRATE_RETRY && rc == -EAGAIN; pass++) {
+		rc = migrate_one(src, dst);
+		if (rc == -EAGAIN)
+			cond_resched();
+	}
+	if (rc) {
+		folio_put(dst);
+		folio_putback_lru(src);
+		return rc == -EAGAIN ? -EBUSY : rc;
+	}
+	folio_add_lru(dst);
+	folio_put(dst);			/* the ptes and caches hold it now */
+	folio_clear_isolated(src);
+	folio_put(src);			/* the isolation: the last reference */
+	return 0;
+}
+
+/*
+ * do_move_pages - move_pages(2) with MPOL_MF_MOVE (or _ALL): each page is
+ * looked up under mmap_lock, isolated, and migrated with the lock dropped,
+ * as do_pages_move() does.
+ */
+long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
+		   bool move_all, int *status)
+{
+	long not_migrated = 0;
+
+	if (node < 0 || node >= the_world->nr_nodes)
+		return -ENODEV;
+	for (uint64_t i = 0; i < nr; i++) {
+		struct vm_area_struct *vma;
+		struct folio *folio = NULL;
+		spinlock_t *ptl;
+		pte_t *ptep;
+		int st;
+
+		down_read(&mm->mmap_lock);
+		vma = vma_lookup(mm, addr + i);
+		if (!vma) {
+			st = -EFAULT;
+			goto next_unlock;
+		}
+		ptep = pte_offset_map_lock(mm, addr + i, &ptl);
+		if (ptep) {
+			folio = vm_normal_folio(vma, addr + i, ptep_get(ptep));
+			if (folio)
+				folio_get(folio);
+			pte_unmap_unlock(ptl);
+		}
+		if (!folio) {
+			st = -ENOENT;	/* not present, or the zero page */
+			goto next_unlock;
+		}
+		if (folio->nid == node) {
+			st = node;
+		} else if (folio_mapcount(folio) > 1 && !move_all) {
+			st = -EACCES;
+		} else if (!folio_isolate_lru(folio)) {
+			st = -EBUSY;
+		} else {
+			folio_put(folio);
+			up_read(&mm->mmap_lock);
+			st = migrate_folio_to_node(folio, node);
+			if (st == 0)
+				st = node;
+			else if (st == -EBUSY || st == -EAGAIN)
+				not_migrated++;
+			goto next;
+		}
+		folio_put(folio);
+next_unlock:
+		up_read(&mm->mmap_lock);
+next:
+		if (status)
+			status[i] = st;
+	}
+	return not_migrated;
+}

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmap.c - process address spaces: spawn, fork (dup_mmap), exit, and the
+ * VMA-level syscalls mmap, munmap, mprotect, mremap and madvise, with the
+ * VMA splitting and merging that make their results match Linux's.
+ *
+ * Every syscall here takes mmap_lock for write, except madvise's
+ * MADV_DONTNEED/COLD/PAGEOUT which, like the kernel, only read it.
+ *
+ * Merging matters for more than tidiness: mremap requires the old range to
+ * lie inside one VMA, so two adjacent compatible mappings must have become
+ * one VMA for the same call to succeed here as it does on Linux.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/folio.h"
+#include "mmt/inject.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+/* ------------------------------------------------------------ VMA list */
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(vma, &mm->mmap, vm_list)
+		if (vma->vm_end > addr)
+			return vma;
+	return NULL;
+}
+
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	return (vma && vma->vm_start <= addr) ? vma : NULL;
+}
+
+struct vm_area_struct *vma_next(struct vm_area_struct *vma)
+{
+	if (vma->vm_list.next == &vma->vm_mm->mmap)
+		return NULL;
+	return list_entry(vma->vm_list.next, struct vm_area_struct, vm_list);
+}
+
+static struct vm_area_struct *vma_prev(struct vm_area_struct *vma)
+{
+	if (vma->vm_list.prev == &vma->vm_mm->mmap)
+		return NULL;
+	return list_entry(vma->vm_list.prev, struct vm_area_struct, vm_list);
+}
+
+static struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = pool_alloc(&the_world->vma_pool);
+
+	if (!vma)
+		return NULL;
+	vma->id = pool_index(&the_world->vma_pool, vma);
+	vma->vm_mm = mm;
+	INIT_LIST_HEAD(&vma->vm_list);
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	INIT_LIST_HEAD(&vma->shared);
+	return vma;
+}
+
+/* a copy of @orig's attributes, not yet linked anywhere */
+static struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+{
+	struct vm_area_struct *vma = vm_area_alloc(orig->vm_mm);
+
+	if (!vma)
+		return NULL;
+	vma->vm_start = orig->vm_start;
+	vma->vm_end = orig->vm_end;
+	vma->vm_pgoff = orig->vm_pgoff;
+	vma->vm_flags = orig->vm_flags;
+	vma->anon_vma = orig->anon_vma;
+	vma->vm_file = orig->vm_file;
+	return vma;
+}
+
+static void vma_link_list(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *pos;
+
+	list_for_each_entry(pos, &mm->mmap, vm_list) {
+		if (pos->vm_start > vma->vm_start) {
+			list_add_tail(&vma->vm_list, &pos->vm_list);
+			mm->map_count++;
+			return;
+		}
+	}
+	list_add_tail(&vma->vm_list, &mm->mmap);
+	mm->map_count++;
+}
+
+/* detach and free a VMA whose ptes are already gone */
+static void remove_vma(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	list_del_init(&vma->vm_list);
+	mm->map_count--;
+	unlink_anon_vmas(vma);
+	if (vma->vm_file) {
+		vma_unlink_file(vma);
+		mapping_put(vma->vm_file);
+	}
+	pool_free(&the_world->vma_pool, vma);
+}
+
+/*
+ * __split_vma - cut @vma at @addr; the new VMA takes the part below @addr if
+ * @new_below, else the part above.  mmap_lock held for write.
+ */
+static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below)
+{
+	struct vm_area_struct *new;
+	int err;
+
+	VM_BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end, INV_BUG,
+		  "split of vma [%#llx,%#llx) at %#llx", (unsigned long long)vma->vm_start,
+		  (unsigned long long)vma->vm_end, (unsigned long long)addr);
+	new = vm_area_dup(vma);
+	if (!new)
+		return -ENOMEM;
+	if (new_below) {
+		new->vm_end = addr;
+	} else {
+		new->vm_start = addr;
+		new->vm_pgoff += addr - vma->vm_start;
+	}
+	err = anon_vma_clone(new, vma);
+	if (err) {
+		pool_free(&the_world->vma_pool, new);
+		return err;
+	}
+	if (new->vm_file) {
+		mapping_get(new->vm_file);
+		vma_link_file(new, vma);
+	}
+	/*
+	 * The rmap locks keep walkers from seeing the two halves overlap, and
+	 * from reading the bounds while they change: both of them, as
+	 * vma_prepare() takes them (file rmap walks hold only i_mmap_rwsem).
+	 */
+	if (vma->vm_file)
+		down_write(&vma->vm_file->i_mmap_rwsem);
+	if (vma->anon_vma)
+		anon_vma_lock_write(vma->anon_vma);
+	if (new_below) {
+		vma->vm_pgoff += addr - vma->vm_start;
+		vma->vm_start = addr;
+	} else {
+		vma->vm_end = addr;
+	}
+	if (vma->anon_vma)
+		anon_vma_unlock_write(vma->anon_vma);
+	if (vma->vm_file)
+		up_write(&vma->vm_file->i_mmap_rwsem);
+	vma_link_list(vma->vm_mm, new);
+	return 0;
+}
+
+/*
+ * Can @b be folded into @a (a directly below b)?  Same flags and object,
+ * contiguous offsets, and compatible anon_vmas: equal, or one side without
+ * one while the other's chain is a single link (is_mergeable_anon_vma).
+ */
+static bool can_merge(struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	if (a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file)
+		return false;
+	if (a->vm_pgoff + (a->vm_end - a->vm_start) != b->vm_pgoff)
+		return false;
+	if (a->anon_vma == b->anon_vma)
+		return true;
+	if (!a->anon_vma)
+		return list_is_singular(&b->anon_vma_chain);
+	if (!b->anon_vma)
+		return list_is_singular(&a->anon_vma_chain);
+	return false;
+}
+
+/* fold @b into @a.  mmap_lock held for write. */
+static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	if (!a->anon_vma && b->anon_vma) {
+		int err = anon_vma_clone(a, b);
+
+		if (err)
+			return err;
+		a->anon_vma = b->anon_vma;
+		a->anon_vma->num_active_vmas++;
+	}
+	if (a->vm_file)
+		down_write(&a->vm_file->i_mmap_rwsem);
+	if (a->anon_vma)
+		anon_vma_lock_write(a->anon_vma);
+	a->vm_end = b->vm_end;
+	b->vm_start = b->vm_end;	/* empty: no walker can find a page in it */
+	if (a->anon_vma)
+		anon_vma_unlock_write(a->anon_vma);
+	if (a->vm_file)
+		up_write(&a->vm_file->i_mmap_rwsem);
+	remove_vma(b);
+	return 0;
+}
+
+/* merge @vma with its neighbours where compatible; returns the survivor */
+static struct vm_area_struct *vma_try_merge(struct vm_area_struct *vma)
+{
+	struct vm_area_struct *prev = vma_prev(vma), *next = vma_next(vma);
+
+	if (next && can_merge(vma, next))
+		vma_merge_pair(vma, next);
+	if (prev && can_merge(prev, vma) && vma_merge_pair(prev, vma) == 0)
+		vma = prev;
+	return vma;
+}
+
+/* ----------------------------------------------------------- mm life */
+
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = pool_alloc(&the_world->mm_pool);
+
+	if (!mm)
+		return NULL;
+	mm->id = pool_index(&the_world->mm_pool, mm);
+	init_rwsem(&mm->mmap_lock, LC_MMAP_LOCK);
+	spin_lock_init(&mm->page_table_lock, LC_PAGE_TABLE_LOCK);
+	INIT_LIST_HEAD(&mm->mmap);
+	INIT_LIST_HEAD(&mm->mmlist);
+	atomic_store(&mm->mm_users, 1);
+	mm->home_node = 0;
+	return mm;
+}
+
+/* tear down every mapping; mmap_lock held for write or mm unreachable */
+static void exit_mmap(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma, *next;
+
+	list_for_each_entry(vma, &mm->mmap, vm_list)
+		zap_page_range(vma, vma->vm_start, vma->vm_end);
+	list_for_each_entry_safe(vma, next, &mm->mmap, vm_list)
+		remove_vma(vma);
+	free_pgtables(mm);
+	spin_lock(&the_world->mmlist_lock);
+	list_del_init(&mm->mmlist);
+	spin_unlock(&the_world->mmlist_lock);
+	mm->dead = true;
+}
+
+bool mmget_not_zero(struct mm_struct *mm)
+{
+	int users = atomic_load(&mm->mm_users);
+
+	while (users > 0)
+		if (atomic_compare_exchange_weak(&mm->mm_users, &users, users + 1))
+			return true;
+	return false;
+}
+
+void mmput(struct mm_struct *mm)
+{
+	if (atomic_fetch_sub(&mm->mm_users, 1) != 1)
+		return;
+	down_write(&mm->mmap_lock);
+	exit_mmap(mm);
+	up_write(&mm->mmap_lock);
+	destroy_rwsem(&mm->mmap_lock);
+	spin_lock_destroy(&mm->page_table_lock);
+	pool_free(&the_world->mm_pool, mm);
+}
+
+/*
+ * dup_mmap - fork.  For each VMA not marked VM_DONTCOPY: a copy linked into
+ * the same anon_vma tree (anon_vma_fork) and right after its parent in
+ * i_mmap, then its page tables copied if it has anon pages to share.
+ */
+int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct vm_area_struct *mpnt;
+	int err = 0;
+
+	*newmm = NULL;
+	if (!mm)
+		return -ENOMEM;
+	mm->home_node = oldmm->home_node;
+	down_write(&oldmm->mmap_lock);
+	down_write_nested(&mm->mmap_lock);
+	list_for_each_entry(mpnt, &oldmm->mmap, vm_list) {
+		struct vm_area_struct *tmp;
+
+		if (mpnt->vm_flags & VM_DONTCOPY)
+			continue;
+		tmp = vm_area_dup(mpnt);
+		if (!tmp) {
+			err = -ENOMEM;
+			break;
+		}
+		tmp->vm_mm = mm;
+		tmp->anon_vma = NULL;
+		if (!(tmp->vm_flags & VM_WIPEONFORK)) {
+			err = anon_vma_fork(tmp, mpnt);
+			if (err) {
+				pool_free(&the_world->vma_pool, tmp);
+				break;
+			}
+		}
+		if (tmp->vm_file) {
+			mapping_get(tmp->vm_file);
+			vma_link_file(tmp, mpnt);
+		}
+		vma_link_list(mm, tmp);
+		/* vma_needs_copy: file pages without anon ones refault in the child */
+		if (!(tmp->vm_flags & VM_WIPEONFORK) && mpnt->anon_vma) {
+			err = copy_page_range(tmp, mpnt);
+			if (err)
+				break;
+		}
+	}
+	if (err) {
+		exit_mmap(mm);
+		up_write(&mm->mmap_lock);
+		up_write(&oldmm->mmap_lock);
+		destroy_rwsem(&mm->mmap_lock);
+		spin_lock_destroy(&mm->page_table_lock);
+		pool_free(&the_world->mm_pool, mm);
+		return err;
+	}
+	up_write(&mm->mmap_lock);
+	up_write(&oldmm->mmap_lock);
+	*newmm = mm;
+	return 0;
+}
+
+/* ---------------------------------------------------------- munmap */
+
+/*
+ * Unmap [start, end): split the VMAs straddling the edges, zap and free
+ * everything inside.  mmap_lock held for write.
+ */
+static int do_vmi_munmap(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *vma, *next;
+	int err;
+
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end)
+		return 0;
+	if (vma->vm_start < start) {
+		err = __split_vma(vma, start, true);
+		if (err)
+			return err;
+	}
+	vma = find_vma(mm, end - 1);
+	if (vma && vma->vm_start < end && vma->vm_end > end) {
+		err = __split_vma(vma, end, false);
+		if (err)
+			return err;
+	}
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = next) {
+		next = vma_next(vma);
+		zap_page_range(vma, vma->vm_start, vma->vm_end);
+		remove_vma(vma);
+	}
+	return 0;
+}
+
+int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
+{
+	int err;
+
+	if (len == 0 || addr >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - addr)
+		return -EINVAL;
+	down_write(&mm->mmap_lock);
+	err = do_vmi_munmap(mm, addr, addr + len);
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+/* ------------------------------------------------------------ mmap */
+
+static unsigned long calc_vm_flags(int prot)
+{
+	unsigned long f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+
+	if (prot & PROT_READ)
+		f |= VM_READ;
+	if (prot & PROT_WRITE)
+		f |= VM_WRITE | VM_READ;	/* x86: write implies read */
+	if (prot & PROT_EXEC)
+		f |= VM_EXEC;
+	return f;
+}
+
+int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags)
+{
+	struct vm_area_struct *vma;
+	struct address_space *file = NULL;
+	int type = flags & (MAP_SHARED | MAP_PRIVATE);
+	int err;
+
+	if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
+		return -EINVAL;
+	if (addr >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - addr)
+		return -ENOMEM;
+
+	down_write(&mm->mmap_lock);
+	/* MAP_FIXED: whatever was there goes first */
+	err = do_vmi_munmap(mm, addr, addr + len);
+	if (err)
+		goto out;
+	vma = vm_area_alloc(mm);
+	if (!vma) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = calc_vm_flags(prot);
+	if (type == MAP_SHARED)
+		vma->vm_flags |= VM_SHARED | VM_MAYSHARE;
+	if (flags & MAP_ANONYMOUS) {
+		if (type == MAP_SHARED) {
+			file = mapping_alloc(true);	/* shmem_zero_setup */
+			if (!file) {
+				pool_free(&the_world->vma_pool, vma);
+				err = -ENOMEM;
+				goto out;
+			}
+			vma->vm_pgoff = 0;
+		} else {
+			vma->vm_pgoff = addr;
+		}
+	} else {
+		file = world_memfd();
+		mapping_get(file);
+		vma->vm_pgoff = addr;	/* file offset = page number */
+	}
+	vma->vm_file = file;
+	if (file)
+		vma_link_file(vma, NULL);
+	vma_link_list(mm, vma);
+	vma_try_merge(vma);
+out:
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+/* -------------------------------------------------------- mprotect */
+
+/*
+ * Give [start, end) of @vma the flags @newflags: split off the parts outside
+ * the range, change the ptes, merge back with neighbours.
+ */
+static int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			    unsigned long newflags, bool change_ptes)
+{
+	int err;
+
+	if (newflags == vma->vm_flags)
+		return 0;
+	if (start > vma->vm_start) {
+		err = __split_vma(vma, start, true);
+		if (err)
+			return err;
+	}
+	if (end < vma->vm_end) {
+		err = __split_vma(vma, end, false);
+		if (err)
+			return err;
+	}
+	vma->vm_flags = newflags;
+	if (change_ptes)
+		change_protection(vma, vma->vm_start, vma->vm_end, newflags);
+	vma_try_merge(vma);
+	return 0;
+}
+
+int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot)
+{
+	struct vm_area_struct *vma, *next;
+	uint64_t end, tmp;
+	int err = 0;
+
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (start >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - start)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	end = start + len;
+
+	down_write(&mm->mmap_lock);
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start > start) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (tmp = start; tmp < end && vma && vma->vm_start < end; vma = next) {
+		unsigned long newflags;
+		uint64_t s, e;
+
+		if (vma->vm_start > tmp) {
+			err = -ENOMEM;	/* a hole: what came before stays changed */
+			goto out;
+		}
+		newflags = (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) |
+			   (calc_vm_flags(prot) & (VM_READ | VM_WRITE | VM_EXEC));
+		if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
+			err = -EACCES;
+			goto out;
+		}
+		s = vma->vm_start > start ? vma->vm_start : start;
+		e = vma->vm_end < end ? vma->vm_end : end;
+		tmp = e;
+		next = vma_next(vma);
+		err = vma_modify_flags(vma, s, e, newflags, true);
+		if (err)
+			goto out;
+		/* splits and merges may have changed our neighbours */
+		next = find_vma(mm, tmp);
+	}
+	if (tmp < end)
+		err = -ENOMEM;
+out:
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+/* ---------------------------------------------------------- mremap */
+
+/*
+ * move_vma - move [addr, addr+old_len) of @vma, which lies inside it, to a
+ * new VMA [new_addr, new_addr+new_len): copy the VMA (same anon_vma chains,
+ * pgoff kept so folio->index stays valid), move the ptes, unmap the source.
+ * With @old_len 0 (shared mappings only) the source stays: a second mapping.
+ */
+static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+		    uint64_t old_len, uint64_t new_addr, uint64_t new_len)
+{
+	struct vm_area_struct *new_vma = vm_area_dup(vma);
+	int err;
+
+	if (!new_vma)
+		return -ENOMEM;
+	new_vma->vm_start = new_addr;
+	new_vma->vm_end = new_addr + new_len;
+	new_vma->vm_pgoff = vma->vm_pgoff + (addr - vma->vm_start);
+	err = anon_vma_clone(new_vma, vma);
+	if (err) {
+		pool_free(&the_world->vma_pool, new_vma);
+		return err;
+	}
+	if (new_vma->vm_file) {
+		mapping_get(new_vma->vm_file);
+		vma_link_file(new_vma, vma);
+	}
+	vma_link_list(mm, new_vma);
+	if (old_len) {
+		move_page_tables(vma, addr, new_vma, new_addr, old_len);
+		err = do_vmi_munmap(mm, addr, addr + old_len);
+	}
+	vma_try_merge(new_vma);
+	return err;
+}
+
+/*
+ * do_mremap - MREMAP_MAYMOVE|MREMAP_FIXED, as Linux 6.18 does it (checked
+ * against the real kernel with realkernel.py): every argument and the source
+ * are validated before anything is unmapped.  The source must start inside
+ * a VMA.  When the length does not change, the range may span several VMAs
+ * and holes, and each VMA's part moves by the same offset (the 6.17 change
+ * permitting moves of multiple VMAs); otherwise the part kept must lie in
+ * one VMA.  Then the destination is unmapped, a shrinking source loses its
+ * tail, and the rest moves.
+ */
+int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
+	      uint64_t new_addr, uint64_t new_len)
+{
+	struct vm_area_struct *vma;
+	bool multi;
+	int err = 0;
+
+	if (new_len == 0 || addr >= MMT_TASK_SIZE)
+		return -EINVAL;
+	if (new_addr >= MMT_TASK_SIZE || new_len > MMT_TASK_SIZE - new_addr)
+		return -EINVAL;
+	if (old_len > MMT_TASK_SIZE - addr)
+		return -EINVAL;
+	/* overlapping source and destination */
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL;
+
+	down_write(&mm->mmap_lock);
+	vma = vma_lookup(mm, addr);
+	if (!vma) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (old_len == 0 && !(vma->vm_flags & VM_SHARED)) {
+		err = -EINVAL;
+		goto out;
+	}
+	multi = old_len == new_len;
+	if (!multi && (old_len < new_len ? old_len : new_len) > vma->vm_end - addr) {
+		err = -EFAULT;
+		goto out;
+	}
+	err = do_vmi_munmap(mm, new_addr, new_addr + new_len);
+	if (err)
+		goto out;
+	if (!multi) {
+		if (old_len > new_len) {
+			err = do_vmi_munmap(mm, addr + new_len, addr + old_len);
+			if (err)
+				goto out;
+			old_len = new_len;
+		}
+		/* unmapping the destination may have taken the source (old_len 0) */
+		vma = vma_lookup(mm, addr);
+		if (!vma) {
+			err = -EFAULT;
+			goto out;
+		}
+		err = move_vma(mm, vma, addr, old_len, new_addr, new_len);
+		goto out;
+	}
+	for (uint64_t cur = addr; cur < addr + old_len && !err; ) {
+		uint64_t s, e;
+
+		vma = find_vma(mm, cur);
+		if (!vma || vma->vm_start >= addr + old_len)
+			break;
+		s = vma->vm_start > cur ? vma->vm_start : cur;
+		e = vma->vm_end < addr + old_len ? vma->vm_end : addr + old_len;
+		err = move_vma(mm, vma, s, e - s, new_addr + (s - addr), e - s);
+		cur = e;
+	}
+out:
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+/* --------------------------------------------------------- madvise */
+
+static bool madvise_behavior_valid(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_WILLNEED: case MADV_DONTNEED:
+	case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
+	case MADV_WIPEONFORK: case MADV_KEEPONFORK: case MADV_COLD:
+	case MADV_PAGEOUT:
+		return true;
+	}
+	return false;
+}
+
+static bool madvise_need_mmap_write(int advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED: case MADV_COLD: case MADV_PAGEOUT:
+	case MADV_WILLNEED: case MADV_NORMAL:
+		return false;
+	}
+	return true;
+}
+
+/* the advice for one VMA's part [start, end); mmap_lock held */
+static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end, int advice)
+{
+	unsigned long newflags = vma->vm_flags;
+
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_WILLNEED:
+		return 0;
+	case MADV_DONTNEED:
+		zap_page_range(vma, start, end);
+		return 0;
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		return madvise_pageout_range(vma, start, end, advice == MADV_PAGEOUT);
+	case MADV_DONTFORK:
+		newflags |= VM_DONTCOPY;
+		break;
+	case MADV_DOFORK:
+		newflags &= ~VM_DONTCOPY;
+		break;
+	case MADV_WIPEONFORK:
+		if (vma->vm_file || (vma->vm_flags & VM_SHARED))
+			return -EINVAL;
+		newflags |= VM_WIPEONFORK;
+		break;
+	case MADV_KEEPONFORK:
+		newflags &= ~VM_WIPEONFORK;
+		break;
+	case MADV_MERGEABLE:
+		/* ksm_madvise: shared mappings are silently left alone */
+		if (vma->vm_flags & (VM_SHARED | VM_MAYSHARE))
+			return 0;
+		newflags |= VM_MERGEABLE;
+		break;
+	case MADV_UNMERGEABLE:
+		newflags &= ~VM_MERGEABLE;
+		break;
+	case MADV_HUGEPAGE:
+		newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+		break;
+	case MADV_NOHUGEPAGE:
+		newflags = (newflags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+		break;
+	}
+	return vma_modify_flags(vma, start, end, newflags, false);
+}
+
+/*
+ * do_madvise - apply @advice to every mapped part of the range; a hole
+ * anywhere makes the call return ENOMEM after the rest has been done.
+ */
+int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice)
+{
+	struct vm_area_struct *vma;
+	bool write = madvise_need_mmap_write(advice);
+	uint64_t end, tmp;
+	int err = 0, unmapped = 0;
+
+	if (!madvise_behavior_valid(advice))
+		return -EINVAL;
+	if (start >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - start)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	end = start + len;
+
+	if (write)
+		down_write(&mm->mmap_lock);
+	else
+		down_read(&mm->mmap_lock);
+	vma = find_vma(mm, start);
+	if (vma && vma->vm_start > start)
+		unmapped = -ENOMEM;
+	for (tmp = start; tmp < end && vma && vma->vm_start < end; ) {
+		uint64_t s = vma->vm_start > tmp ? vma->vm_start : tmp;
+		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+
+		if (vma->vm_start > tmp)
+			unmapped = -ENOMEM;
+		err = madvise_vma(vma, s, e, advice);
+		if (err)
+			break;
+		tmp = e;
+		vma = find_vma(mm, tmp);
+	}
+	if (!err && tmp < end)
+		unmapped = -ENOMEM;
+	if (!vma && tmp == start)
+		unmapped = -ENOMEM;
+	if (write)
+		up_write(&mm->mmap_lock);
+	else
+		up_read(&mm->mmap_lock);
+	return err ? err : unmapped;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pgtable.c - four-level page tables: allocation, walks, the split pte lock.
+ *
+ *   page number:  31..27  26..18  17..9  8..0
+ *                  pgd     pud     pmd    pte
+ *
+ * Upper levels are populated under mm->page_table_lock and never freed
+ * before exit, so a walker that found a pte table may drop every lock and
+ * come back to it; each pte table carries its own lock (the kernel's split
+ * ptlock), which is what serialises changes to its entries.
+ */
+#include <stddef.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/mm.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+static inline unsigned pgd_index(uint64_t a) { return (unsigned)(a >> PGDIR_SHIFT) & (PTRS_PER_PGD - 1); }
+static inline unsigned pud_index(uint64_t a) { return (unsigned)(a >> PUD_SHIFT) & (PTRS_PER_PUD - 1); }
+static inline unsigned pmd_index(uint64_t a) { return (unsigned)(a >> PMD_SHIFT) & (PTRS_PER_PMD - 1); }
+static inline unsigned pte_index(uint64_t a) { return (unsigned)a & (PTRS_PER_PTE - 1); }
+
+static struct pgtable *pgtable_alloc(int level)
+{
+	struct pgtable *t = pool_alloc(&the_world->pgtable_pool);
+
+	if (!t)
+		return NULL;
+	t->id = pool_index(&the_world->pgtable_pool, t);
+	t->level = (uint8_t)level;
+	if (level == 1)
+		spin_lock_init(&t->ptl, LC_PTL);
+	return t;
+}
+
+static void pgtable_free(struct pgtable *t)
+{
+	if (t->level == 1)
+		spin_lock_destroy(&t->ptl);
+	pool_free(&the_world->pgtable_pool, t);
+}
+
+/*
+ * Find (and with @alloc, create) the pte table covering @addr.  Populating
+ * an upper level takes mm->page_table_lock; the lockless read that finds a
+ * level already there is safe because levels are only freed at exit.
+ */
+static struct pgtable *pte_table(struct mm_struct *mm, uint64_t addr, bool alloc)
+{
+	struct pgtable **slot = &mm->pgd[pgd_index(addr)], *parent = NULL;
+	unsigned idx[2] = { pud_index(addr), pmd_index(addr) };
+
+	if (addr >= MMT_TASK_SIZE)
+		return NULL;
+	for (int level = 3; level >= 1; level--) {
+		struct pgtable *t = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+		if (!t) {
+			struct pgtable *n;
+
+			if (!alloc)
+				return NULL;
+			n = pgtable_alloc(level);
+			if (!n)
+				return NULL;
+			spin_lock(&mm->page_table_lock);
+			t = *slot;
+			if (!t) {
+				__atomic_store_n(slot, n, __ATOMIC_RELEASE);
+				t = n;
+				n = NULL;
+				if (parent)
+					parent->nr_used++;
+			}
+			spin_unlock(&mm->page_table_lock);
+			if (n)
+				pgtable_free(n);
+		}
+		if (level == 1)
+			return t;
+		parent = t;
+		slot = &t->dir[idx[3 - level]];
+	}
+	return NULL;
+}
+
+pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
+{
+	struct pgtable *t = pte_table(mm, addr, false);
+
+	if (!t)
+		return NULL;
+	spin_lock(&t->ptl);
+	*ptlp = &t->ptl;
+	return &t->pte[pte_index(addr)];
+}
+
+pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
+{
+	struct pgtable *t = pte_table(mm, addr, true);
+
+	if (!t)
+		return NULL;
+	spin_lock(&t->ptl);
+	*ptlp = &t->ptl;
+	return &t->pte[pte_index(addr)];
+}
+
+/*
+ * The table @ptep lies in: the pte array is the first member of struct
+ * pgtable, and every table is an object of the pgtable pool.
+ */
+static struct pgtable *pte_owner(const pte_t *ptep)
+{
+	const struct pool *p = &the_world->pgtable_pool;
+	const char *a = (const char *)ptep;
+
+	if (a < p->base || a >= p->base + (size_t)p->cap * p->objsize)
+		return NULL;
+	return (struct pgtable *)(p->base + (size_t)(a - p->base) / p->objsize * p->objsize);
+}
+
+void mmt_set_pte(pte_t *ptep, pte_t pte)
+{
+	struct pgtable *t = pte_owner(ptep);
+
+	if (t && pte_none(*ptep) != pte_none(pte)) {
+		if (pte_none(pte))
+			t->nr_used--;
+		else
+			t->nr_used++;
+	}
+	*ptep = pte;
+}
+
+void pte_unmap_unlock(spinlock_t *ptl)
+{
+	spin_unlock(ptl);
+}
+
+pte_t *mmt_pte_peek(struct mm_struct *mm, uint64_t addr)
+{
+	struct pgtable *t = pte_table(mm, addr, false);
+
+	return t ? &t->pte[pte_index(addr)] : NULL;
+}
+
+void mmt_for_each_pte(struct mm_struct *mm,
+		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
+		      void *arg)
+{
+	for (unsigned g = 0; g < PTRS_PER_PGD; g++) {
+		struct pgtable *pud = mm->pgd[g];
+
+		if (!pud)
+			continue;
+		for (unsigned u = 0; u < PTRS_PER_PUD; u++) {
+			struct pgtable *pmd = pud->dir[u];
+
+			if (!pmd)
+				continue;
+			for (unsigned d = 0; d < PTRS_PER_PMD; d++) {
+				struct pgtable *pt = pmd->dir[d];
+				uint64_t base;
+
+				if (!pt)
+					continue;
+				base = ((uint64_t)g << PGDIR_SHIFT) | ((uint64_t)u << PUD_SHIFT) |
+				       ((uint64_t)d << PMD_SHIFT);
+				for (unsigned i = 0; i < PTRS_PER_PTE; i++)
+					if (!pte_none(pt->pte[i]))
+						fn(mm, base + i, &pt->pte[i], arg);
+			}
+		}
+	}
+}
+
+/*
+ * free_pgtables - release every table of a dead mm.  Every pte must already
+ * be none (exit_mmap zapped them): a leftover entry is a leaked reference.
+ */
+void free_pgtables(struct mm_struct *mm)
+{
+	for (unsigned g = 0; g < PTRS_PER_PGD; g++) {
+		struct pgtable *pud = mm->pgd[g];
+
+		if (!pud)
+			continue;
+		/*
+		 * nr_used bounds the directory scans: a table it missed would
+		 * stay allocated, and the LEAK check counts the pool.
+		 */
+		for (unsigned u = 0, nu = 0; u < PTRS_PER_PUD && nu < pud->nr_used; u++) {
+			struct pgtable *pmd = pud->dir[u];
+
+			if (!pmd)
+				continue;
+			nu++;
+			for (unsigned d = 0, nd = 0; d < PTRS_PER_PMD && nd < pmd->nr_used; d++) {
+				struct pgtable *pt = pmd->dir[d];
+
+				if (!pt)
+					continue;
+				nd++;
+				/* every entry, not nr_used: a leftover is a leaked reference */
+				for (unsigned i = 0; i < PTRS_PER_PTE; i += 8) {
+					uint64_t any = 0;
+
+					for (unsigned k = 0; k < 8; k++)
+						any |= pte_val(pt->pte[i + k]);
+					if (!any)
+						continue;
+					for (unsigned k = 0; k < 8; k++)
+						VM_BUG_ON(!pte_none(pt->pte[i + k]), INV_LEAK,
+							  "mm %u: pte %#llx left at exit", mm->id,
+							  (unsigned long long)pte_val(pt->pte[i + k]));
+				}
+				pgtable_free(pt);
+			}
+			pgtable_free(pmd);
+		}
+		pgtable_free(pud);
+		mm->pgd[g] = NULL;
+	}
+}

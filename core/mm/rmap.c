@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rmap.c - anon_vma, anon_vma_chain, rmap accounting and rmap walks.
+ *
+ * Lock ordering in the model (enforced at run time by kprim's lock-order
+ * checker; the enum kp_lock_class ranks are this tree flattened):
+ *
+ * mm->mmap_lock
+ *   folio_lock
+ *     mapping->i_mmap_rwsem
+ *       anon_vma->rwsem			(the root's)
+ *         mm->page_table_lock
+ *           pte table lock (ptl)
+ *             swap_lock			(swapon/swapoff type table)
+ *               si->lock			(swap_map, swap cache slots)
+ *                 mapping->i_pages lock	(page cache)
+ *                 mmlist_lock		(swap_duplicate's mm list)
+ *                 lruvec->lru_lock		(isolation, putback)
+ *                   node free-list lock
+ *                     object pools
+ *
+ * Two locks of one class nest only where the kernel nests them, marked
+ * _nested: fork takes the child's mmap_lock inside the parent's and the
+ * child's ptl inside the parent's; migration takes the new folio's lock
+ * with a trylock while holding the old one.
+ *
+ * Anon rmap structure, as since 2.6.34: each anon_vma is linked to every VMA
+ * that may map its folios by an anon_vma_chain; a forked child's VMA chains
+ * to all of its parent's anon_vmas plus a new one of its own, whose root is
+ * the root of the tree (all share the root's rwsem).  A new anon folio points
+ * at the anon_vma of the VMA it was faulted in (folio->mapping with
+ * PAGE_MAPPING_ANON), and folio->index is its page offset there, so the rmap
+ * can find its address in any VMA of the chain with vma_address().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/folio.h"
+#include "mmt/inject.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+/* --------------------------------------------------- anon_vma lifetime */
+
+static struct anon_vma *anon_vma_alloc(void)
+{
+	struct anon_vma *av = pool_alloc(&the_world->anon_vma_pool);
+
+	if (!av)
+		return NULL;
+	av->id = pool_index(&the_world->anon_vma_pool, av);
+	init_rwsem(&av->rwsem, LC_ANON_VMA);
+	atomic_store(&av->refcount, 1);
+	av->root = av;
+	av->parent = av;
+	INIT_LIST_HEAD(&av->head);
+	return av;
+}
+
+/*
+ * The kernel keeps anon_vmas in a SLAB_TYPESAFE_BY_RCU cache so that a
+ * folio's stale folio->mapping can be followed under rcu_read_lock() and
+ * tested with atomic_inc_not_zero().  The model frees into a pool that
+ * reuses (and poisons) memory at once, so it gives the same guarantee with
+ * a raw lock instead: folio_get_anon_vma() checks that the folio is mapped
+ * and takes its reference inside it, and a free passes through it first.
+ * A mapped folio's anon_vma still has the chain of the VMA that maps it, so
+ * it cannot be on its way to the free; one seen unmapped is left alone.
+ */
+static kp_raw_lock_t anon_vma_free_lock;
+
+static void anon_vma_free(struct anon_vma *av)
+{
+	VM_BUG_ON(!list_empty(&av->head), INV_ANONVMA, "anon_vma %u freed with chains", av->id);
+	/* wait out any folio_get_anon_vma() that might have read our address */
+	kp_raw_lock(&anon_vma_free_lock);
+	kp_raw_unlock(&anon_vma_free_lock);
+	destroy_rwsem(&av->rwsem);
+	pool_free(&the_world->anon_vma_pool, av);
+}
+
+struct anon_vma *folio_get_anon_vma(struct folio *folio)
+{
+	struct anon_vma *av = NULL;
+	int ref;
+
+	kp_raw_lock(&anon_vma_free_lock);
+	if (!folio_test_anon(folio) || !folio_mapped(folio))
+		goto out;
+	av = folio_anon_vma(folio);
+	ref = atomic_load(&av->refcount);
+	do {
+		if (ref <= 0) {
+			av = NULL;
+			goto out;
+		}
+	} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
+out:
+	kp_raw_unlock(&anon_vma_free_lock);
+	return av;
+}
+
+void get_anon_vma(struct anon_vma *av)
+{
+	atomic_fetch_add(&av->refcount, 1);
+}
+
+void put_anon_vma(struct anon_vma *av)
+{
+	struct anon_vma *root = av->root;
+	int old = atomic_fetch_sub(&av->refcount, 1);
+
+	VM_BUG_ON(old <= 0, INV_ANONVMA, "anon_vma %u refcount underflow", av->id);
+	if (old != 1)
+		return;
+	anon_vma_free(av);
+	/* every non-root anon_vma holds a reference on its root */
+	if (root != av)
+		put_anon_vma(root);
+}
+
+void anon_vma_lock_write(struct anon_vma *av) { down_write(&av->root->rwsem); }
+void anon_vma_unlock_write(struct anon_vma *av) { up_write(&av->root->rwsem); }
+void anon_vma_lock_read(struct anon_vma *av) { down_read(&av->root->rwsem); }
+void anon_vma_unlock_read(struct anon_vma *av) { up_read(&av->root->rwsem); }
+
+static struct anon_vma_chain *avc_alloc(void)
+{
+	struct anon_vma_chain *avc = pool_alloc(&the_world->avc_pool);
+
+	if (avc) {
+		avc->id = pool_index(&the_world->avc_pool, avc);
+		INIT_LIST_HEAD(&avc->same_vma);
+		INIT_LIST_HEAD(&avc->same_anon_vma);
+	}
+	return avc;
+}
+
+/*
+ * anon_vma_chain_link - link @vma to @av.  Caller holds the root's rwsem for
+ * write (or @av is new and unreachable).
+ *
+ * The chain goes at the tail of the anon_vma's list: a walk already in
+ * progress must visit the parent's VMA before any child forked from it
+ * meanwhile, or a migration entry copied to the child by fork after the walk
+ * passed the child would be left behind (seed 000).
+ */
+static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chain *avc,
+				struct anon_vma *av, bool at_head)
+{
+	avc->vma = vma;
+	avc->anon_vma = av;
+	list_add(&avc->same_vma, &vma->anon_vma_chain);
+	if (at_head)
+		list_add(&avc->same_anon_vma, &av->head);
+	else
+		list_add_tail(&avc->same_anon_vma, &av->head);
+}
+
+/*
+ * anon_vma_prepare - give @vma an anon_vma before its first anon folio.
+ * Needs mmap_lock (read is enough: page_table_lock serialises two faults).
+ */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct anon_vma *av;
+	struct anon_vma_chain *avc;
+
+	if (vma->anon_vma)
+		return 0;
+	avc = avc_alloc();
+	if (!avc)
+		return -ENOMEM;
+	av = anon_vma_alloc();
+	if (!av) {
+		pool_free(&the_world->avc_pool, avc);
+		return -ENOMEM;
+	}
+	anon_vma_lock_write(av);
+	spin_lock(&mm->page_table_lock);
+	if (!vma->anon_vma) {
+		vma->anon_vma = av;
+		anon_vma_chain_link(vma, avc, av, false);
+		av->num_active_vmas++;
+		avc = NULL;
+		av = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (av) {
+		/* someone else won the race; ours was never visible */
+		anon_vma_unlock_write(av);
+		put_anon_vma(av);
+	} else {
+		anon_vma_unlock_write(vma->anon_vma);
+	}
+	if (avc)
+		pool_free(&the_world->avc_pool, avc);
+	return 0;
+}
+
+/*
+ * anon_vma_clone - link @dst to every anon_vma of @src (VMA split, mremap
+ * copy, and the first half of fork).  Needs mmap_lock for write on @dst's mm.
+ * Walks @src's chain oldest-last, so @dst's chain keeps the same order.
+ */
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct anon_vma_chain *pavc;
+
+	list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma) {
+		struct anon_vma_chain *avc = avc_alloc();
+		struct anon_vma *av = pavc->anon_vma;
+
+		if (!avc) {
+			unlink_anon_vmas(dst);
+			return -ENOMEM;
+		}
+		anon_vma_lock_write(av);
+		anon_vma_chain_link(dst, avc, av,
+				    mmt_injected(BUG_ANON_VMA_HEAD_INSERT) && dst->vm_mm != src->vm_mm);
+		anon_vma_unlock_write(av);
+	}
+	if (dst->anon_vma)
+		dst->anon_vma->num_active_vmas++;
+	return 0;
+}
+
+/*
+ * anon_vma_fork - the child's VMA gets every anon_vma of the parent's VMA and
+ * one new anon_vma of its own, a child of the parent's in the same tree.
+ * Needs the parent's mmap_lock for write and the child's, nested.
+ */
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
+{
+	struct anon_vma *av;
+	struct anon_vma_chain *avc;
+	int err;
+
+	if (!pvma->anon_vma)
+		return 0;
+	vma->anon_vma = NULL;
+	err = anon_vma_clone(vma, pvma);
+	if (err)
+		return err;
+
+	avc = avc_alloc();
+	if (!avc)
+		goto out_error;
+	av = anon_vma_alloc();
+	if (!av) {
+		pool_free(&the_world->avc_pool, avc);
+		goto out_error;
+	}
+	av->num_active_vmas = 1;
+	av->root = pvma->anon_vma->root;
+	av->parent = pvma->anon_vma;
+	get_anon_vma(av->root);
+	vma->anon_vma = av;
+	anon_vma_lock_write(av);
+	anon_vma_chain_link(vma, avc, av, false);
+	av->parent->num_children++;
+	anon_vma_unlock_write(av);
+	return 0;
+out_error:
+	unlink_anon_vmas(vma);
+	return -ENOMEM;
+}
+
+/*
+ * unlink_anon_vmas - drop every chain of @vma (munmap, exit, failed fork).
+ * An anon_vma left with no chain goes away when its last reference does.
+ * Needs mmap_lock for write (or the mm is dying).
+ */
+void unlink_anon_vmas(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc, *next;
+
+	if (vma->anon_vma)
+		vma->anon_vma->num_active_vmas--;
+	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
+		struct anon_vma *av = avc->anon_vma;
+		bool emptied;
+
+		anon_vma_lock_write(av);
+		list_del_init(&avc->same_anon_vma);
+		emptied = list_empty(&av->head);
+		if (emptied && av->parent != av)
+			av->parent->num_children--;
+		anon_vma_unlock_write(av);
+		list_del_init(&avc->same_vma);
+		pool_free(&the_world->avc_pool, avc);
+		if (emptied)
+			put_anon_vma(av);
+	}
+	vma->anon_vma = NULL;
+}
+
+/*
+ * folio_lock_anon_vma_read - lock the anon_vma of an unlocked, mapped folio
+ * for an rmap walk.  folio->mapping may change under us (the folio can be
+ * unmapped and its anon_vma freed, or UFFDIO_MOVE can move it to another
+ * anon_vma), so: take a reference first, then the lock, then check that the
+ * folio still points where we locked.
+ */
+struct anon_vma *folio_lock_anon_vma_read(struct folio *folio)
+{
+	struct anon_vma *av;
+
+	for (;;) {
+		av = folio_get_anon_vma(folio);
+		if (!av)
+			return NULL;
+		anon_vma_lock_read(av);
+		if (folio_anon_vma(folio) == av && folio_mapped(folio))
+			return av;
+		anon_vma_unlock_read(av);
+		put_anon_vma(av);
+	}
+}
+
+/* ------------------------------------------------------ rmap accounting */
+
+uint64_t vma_address(const struct vm_area_struct *vma, uint64_t pgoff)
+{
+	if (pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma->vm_end - vma->vm_start)
+		return -1ull;
+	return vma->vm_start + (pgoff - vma->vm_pgoff);
+}
+
+/*
+ * folio_add_new_anon_rmap - map a folio nobody else can see yet.  An
+ * exclusive folio points at the VMA's own anon_vma; a shared one (KSM,
+ * swap-in of a non-exclusive page) at the root, which every VMA of the tree
+ * reaches.
+ */
+void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
+			     uint64_t addr, int flags)
+{
+	struct anon_vma *av = vma->anon_vma;
+
+	VM_BUG_ON(!av, INV_RMAP, "vma [%#llx,%#llx) has no anon_vma",
+		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+	VM_BUG_ON(folio_mapped(folio), INV_MAPCOUNT, "folio pfn %u new but mapped", folio->pfn);
+	if (!(flags & RMAP_EXCLUSIVE))
+		av = av->root;
+	folio->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
+	folio->index = linear_page_index(vma, addr);
+	folio_set_swapbacked(folio);
+	atomic_store(&folio->page._mapcount, 0);
+	if (flags & RMAP_EXCLUSIVE)
+		SetPageAnonExclusive(&folio->page);
+}
+
+void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma, uint64_t addr, int flags)
+{
+	VM_BUG_ON(!folio_test_anon(folio), INV_RMAP, "folio pfn %u is not anon", folio->pfn);
+	VM_BUG_ON(folio->index != linear_page_index(vma, addr), INV_RMAP,
+		  "folio pfn %u index %#llx mapped at %#llx (expects %#llx)", folio->pfn,
+		  (unsigned long long)folio->index, (unsigned long long)addr,
+		  (unsigned long long)linear_page_index(vma, addr));
+	atomic_fetch_add(&page->_mapcount, 1);
+	if (flags & RMAP_EXCLUSIVE)
+		SetPageAnonExclusive(page);
+}
+
+void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma)
+{
+	VM_BUG_ON(folio_test_anon(folio), INV_RMAP, "folio pfn %u is anon", folio->pfn);
+	(void)vma;
+	atomic_fetch_add(&page->_mapcount, 1);
+}
+
+void folio_remove_rmap_pte(struct folio *folio, struct page *page,
+			   struct vm_area_struct *vma)
+{
+	int old = atomic_fetch_sub(&page->_mapcount, 1);
+
+	(void)vma;
+	VM_BUG_ON(old < 0, INV_MAPCOUNT, "folio pfn %u: mapcount underflow", folio->pfn);
+}
+
+/*
+ * folio_try_dup_anon_rmap_pte - fork is about to map @page in the child.
+ * An exclusive page stops being exclusive: from now on a write in either
+ * process must copy or prove it is the last user.  (The kernel copies right
+ * away when the page may be pinned; the model has no pins.)
+ */
+int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
+				struct vm_area_struct *src_vma)
+{
+	(void)src_vma;
+	if (PageAnonExclusive(page))
+		ClearPageAnonExclusive(page);
+	atomic_fetch_add(&page->_mapcount, 1);
+	return 0;
+}
+
+void folio_dup_file_rmap_pte(struct folio *folio, struct page *page)
+{
+	(void)folio;
+	atomic_fetch_add(&page->_mapcount, 1);
+}
+
+/* COW reuse of the last reference: the folio now belongs to @vma alone. */
+void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
+{
+	VM_BUG_ON(!folio_test_locked(folio), INV_RMAP, "folio pfn %u not locked", folio->pfn);
+	folio->mapping = (uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON;
+}
+
+/* ---------------------------------------------------------------- walks */
+
+/*
+ * rmap_walk_anon - visit every VMA chained to the folio's anon_vma, in list
+ * order.  Folio locked, so folio->mapping cannot change.  The root's rwsem
+ * is held for read across the whole walk, as the kernel holds it: nothing
+ * can link, unlink, split or merge a VMA of the tree meanwhile.  Between two
+ * VMAs the walk yields with the lock held; what can run then is what never
+ * needs that lock, such as fork copying page tables or a fault -- exactly
+ * the window in which seed 000's fork race lived.  The reference keeps the
+ * anon_vma alive for walkers that do not hold the folio's last mapping.
+ */
+static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	struct anon_vma *av;
+	struct anon_vma_chain *avc;
+
+	if (rwc->anon_vma_pinned) {
+		av = folio_anon_vma(folio);
+		get_anon_vma(av);
+	} else {
+		av = folio_get_anon_vma(folio);	/* NULL: nothing maps it */
+	}
+	if (!av)
+		return;
+	if (!rwc->locked)
+		anon_vma_lock_read(av);
+	list_for_each_entry(avc, &av->head, same_anon_vma) {
+		struct vm_area_struct *vma = avc->vma;
+		uint64_t addr = vma_address(vma, folio->index);
+
+		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
+		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
+			break;
+		if (rwc->done && rwc->done(folio))
+			break;
+		cond_resched();
+	}
+	if (!rwc->locked)
+		anon_vma_unlock_read(av);
+	put_anon_vma(av);
+}
+
+/*
+ * rmap_walk_file - the same over mapping->i_mmap, under i_mmap_rwsem for
+ * read.  No reference on the mapping: the folio lock is what keeps it,
+ * since truncation must lock every folio of the page cache before the
+ * mapping can go.
+ */
+static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	struct address_space *m = folio_mapping(folio);
+	struct vm_area_struct *vma;
+
+	if (!m)
+		return;
+	if (!rwc->locked)
+		down_read(&m->i_mmap_rwsem);
+	list_for_each_entry(vma, &m->i_mmap, shared) {
+		uint64_t addr = vma_address(vma, folio->index);
+
+		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
+		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
+			break;
+		if (rwc->done && rwc->done(folio))
+			break;
+		cond_resched();
+	}
+	if (!rwc->locked)
+		up_read(&m->i_mmap_rwsem);
+}
+
+void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	if (rwc->done && rwc->done(folio))
+		return;
+	if (folio_test_anon(folio))
+		rmap_walk_anon(folio, rwc);
+	else
+		rmap_walk_file(folio, rwc);
+}
+
+/* i_mmap maintenance: writers exclude every walk */
+void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after)
+{
+	struct address_space *m = vma->vm_file;
+
+	down_write(&m->i_mmap_rwsem);
+	if (after)
+		list_add(&vma->shared, &after->shared);
+	else
+		list_add_tail(&vma->shared, &m->i_mmap);
+	up_write(&m->i_mmap_rwsem);
+}
+
+void vma_unlink_file(struct vm_area_struct *vma)
+{
+	struct address_space *m = vma->vm_file;
+
+	down_write(&m->i_mmap_rwsem);
+	list_del_init(&vma->shared);
+	up_write(&m->i_mmap_rwsem);
+}
+
+/* ------------------------------------------------ unmap and migrate */
+
+static bool folio_not_mapped(struct folio *folio)
+{
+	return !folio_mapped(folio);
+}
+
+void mm_add_to_mmlist(struct mm_struct *mm)
+{
+	/* no unlocked peek: list_empty() reads what list_add writes */
+	spin_lock(&the_world->mmlist_lock);
+	if (list_empty(&mm->mmlist))
+		list_add_tail(&mm->mmlist, &the_world->mmlist);
+	spin_unlock(&the_world->mmlist_lock);
+}
+
+/*
+ * page_vma_mapped - the pte at @addr of @mm, locked, if it is a present pte
+ * mapping @folio; NULL (and nothing locked) otherwise.  The order-0 case of
+ * the kernel's page_vma_mapped_walk().
+ */
+static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_t addr,
+			      spinlock_t **ptlp)
+{
+	pte_t *ptep = pte_offset_map_lock(mm, addr, ptlp);
+	pte_t pte;
+
+	if (!ptep)
+		return NULL;
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && !pte_special(pte) && pte_pfn(pte) == folio->pfn)
+		return ptep;
+	pte_unmap_unlock(*ptlp);
+	return NULL;
+}
+
+/*
+ * try_to_unmap_one - take one pte off a folio being reclaimed.  An anon folio
+ * must already be in the swap cache: its pte becomes a swap entry holding a
+ * swap_map count, and remembers in its exclusive bit whether the page was
+ * AnonExclusive so that swap-in can restore that.
+ */
+static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
+			     uint64_t addr, void *arg)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = folio_page(folio, 0);
+	spinlock_t *ptl;
+	pte_t *ptep, pteval;
+	bool ret = true;
+
+	(void)arg;
+	ptep = page_vma_mapped(folio, mm, addr, &ptl);
+	if (!ptep)
+		return true;
+	pteval = ptep_get(ptep);
+
+	if (folio_test_anon(folio)) {
+		swp_entry_t entry = folio_swap_entry(folio);
+		bool anon_exclusive = PageAnonExclusive(page);
+		pte_t swp_pte;
+
+		VM_BUG_ON(!folio_test_swapcache(folio), INV_SWAPMAP,
+			  "folio pfn %u unmapped to swap without a swap slot", folio->pfn);
+		if (swap_duplicate(entry) < 0) {
+			ret = false;
+			goto out;
+		}
+		ptep_get_and_clear(mm, addr, ptep);
+		if (pte_dirty(pteval))
+			folio_set(folio, PG_dirty);
+		if (anon_exclusive)
+			ClearPageAnonExclusive(page);
+		mm_add_to_mmlist(mm);
+		dec_mm_counter(mm, MM_ANONPAGES);
+		inc_mm_counter(mm, MM_SWAPENTS);
+		swp_pte = swp_entry_to_pte(entry);
+		if (anon_exclusive)
+			swp_pte = pte_swp_mkexclusive(swp_pte);
+		set_pte_at(mm, addr, ptep, swp_pte);
+	} else {
+		ptep_get_and_clear(mm, addr, ptep);
+		if (pte_dirty(pteval))
+			folio_set(folio, PG_dirty);
+		dec_mm_counter(mm, mm_counter(folio));
+	}
+	folio_remove_rmap_pte(folio, page, vma);
+	folio_put(folio);
+out:
+	pte_unmap_unlock(ptl);
+	return ret;
+}
+
+void try_to_unmap(struct folio *folio, unsigned flags)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_unmap_one,
+		.done = folio_not_mapped,
+	};
+
+	(void)flags;
+	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
+	rmap_walk(folio, &rwc);
+}
+
+/*
+ * try_to_migrate_one - replace one pte with a migration entry.  The entry
+ * records whether the pte was writable and, for anon pages, whether the page
+ * was exclusive, so that remove_migration_pte can restore exactly that.  The
+ * entry holds no reference: the migrating task's isolation reference keeps
+ * the folio, and the rss counter is left alone (the page is still "there").
+ */
+static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
+			       uint64_t addr, void *arg)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = folio_page(folio, 0);
+	spinlock_t *ptl;
+	pte_t *ptep, pteval;
+	swp_entry_t entry;
+	bool anon_exclusive;
+
+	(void)arg;
+	ptep = page_vma_mapped(folio, mm, addr, &ptl);
+	if (!ptep)
+		return true;
+	pteval = ptep_get(ptep);
+
+	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
+	ptep_get_and_clear(mm, addr, ptep);
+	if (pte_dirty(pteval))
+		folio_set(folio, PG_dirty);
+	if (pte_write(pteval))
+		entry = make_writable_migration_entry(folio->pfn);
+	else if (anon_exclusive)
+		entry = make_readable_exclusive_migration_entry(folio->pfn);
+	else
+		entry = make_readable_migration_entry(folio->pfn);
+	if (anon_exclusive)
+		ClearPageAnonExclusive(page);
+	set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
+	folio_remove_rmap_pte(folio, page, vma);
+	folio_put(folio);
+	pte_unmap_unlock(ptl);
+	return true;
+}
+
+void try_to_migrate(struct folio *folio, unsigned flags)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_migrate_one,
+		.done = folio_not_mapped,
+	};
+
+	(void)flags;
+	VM_BUG_ON(!folio_test_locked(folio), INV_MIGRATION, "folio pfn %u not locked", folio->pfn);
+	rmap_walk(folio, &rwc);
+}

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: MIT
+/*
+ * swapfile.c - swap devices (swapon/swapoff), swap_map counting and the swap
+ * cache.
+ *
+ * swap_map[offset] = number of swap ptes referring to the slot, plus
+ * SWAP_HAS_CACHE while a folio for it sits in the swap cache.  A slot is
+ * free when its map byte is 0.  The swap cache entry and SWAP_HAS_CACHE are
+ * set and cleared together under si->lock, so "HAS_CACHE iff cached" holds
+ * at every moment, not only at quiescence.
+ *
+ * Types at and above MAX_SWAPFILES are reserved for migration, device and
+ * marker entries: swapon must never hand one out (seed 000's range check).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/mmdebug.h"
+#include "mmt/folio.h"
+#include "mmt/inject.h"
+#include "mmt/mm.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+#include "internal.h"
+
+struct swap_info_struct *swap_type_to_info(int type)
+{
+	struct swap_info_struct *si;
+
+	if (type < 0 || type >= (1 << MAX_SWAPFILES_SHIFT))
+		return NULL;
+	si = &the_world->swap_info[type];
+	return (si->flags & SWP_USED) ? si : NULL;
+}
+
+/*
+ * Look a swap entry's device up.  Every reserved type fails here, unless a
+ * device was wrongly given that type (swapon-type-overlap): then this
+ * happily returns it, which is exactly the corruption the bug caused.
+ */
+struct swap_info_struct *swap_info_get(swp_entry_t entry)
+{
+	struct swap_info_struct *si = swap_type_to_info((int)swp_type(entry));
+
+	if (!si || swp_offset(entry) >= si->max || !si->swap_map)
+		return NULL;
+	return si;
+}
+
+struct swap_info_struct *get_swap_device(swp_entry_t entry)
+{
+	struct swap_info_struct *si = swap_type_to_info((int)swp_type(entry));
+	bool ok;
+
+	if (!si || !down_read_trylock(&si->users))
+		return NULL;
+	spin_lock(&si->lock);
+	ok = (si->flags & SWP_USED) && !(si->flags & SWP_DYING) && si->swap_map &&
+	     swp_offset(entry) < si->max;
+	spin_unlock(&si->lock);
+	if (!ok) {
+		up_read(&si->users);
+		return NULL;
+	}
+	return si;
+}
+
+void put_swap_device(struct swap_info_struct *si)
+{
+	up_read(&si->users);
+}
+
+/* ------------------------------------------------------ swapon/off */
+
+int sys_swapon(int id, uint64_t slots)
+{
+	struct world *w = the_world;
+	struct swap_info_struct *si = NULL;
+	uint8_t *map;
+	struct folio **cache;
+	uint64_t *val;
+	int type, limit, err = 0;
+
+	if (slots < 2 || slots > (1ull << 24))
+		return -EINVAL;
+	map = calloc(slots, 1);
+	cache = calloc(slots, sizeof(*cache));
+	val = calloc(slots, sizeof(*val));
+	if (!map || !cache || !val) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	/*
+	 * The fixed check is "type >= MAX_SWAPFILES".  The bug compared
+	 * against the largest type a swap pte can encode, which is past the
+	 * types reserved for migration entries.
+	 */
+	limit = mmt_injected(BUG_SWAPON_TYPE_OVERLAP) ? (1 << MAX_SWAPFILES_SHIFT) : MAX_SWAPFILES;
+	spin_lock(&w->swap_lock);
+	for (type = 0; type < (1 << MAX_SWAPFILES_SHIFT); type++) {
+		struct swap_info_struct *s = &w->swap_info[type];
+
+		if ((s->flags & SWP_USED) && s->id == id) {
+			err = -EBUSY;
+			goto out_unlock;
+		}
+	}
+	for (type = 0; type < w->nr_swapfiles; type++)
+		if (!(w->swap_info[type].flags & SWP_USED))
+			break;
+	if (type >= limit) {
+		err = -EPERM;
+		goto out_unlock;
+	}
+	si = &w->swap_info[type];
+	if (type >= w->nr_swapfiles)
+		w->nr_swapfiles = type + 1;
+	spin_lock(&si->lock);
+	si->flags = SWP_USED | SWP_WRITEOK;
+	si->id = id;
+	si->max = slots;
+	si->inuse_pages = 0;
+	si->cluster_next = 1;
+	si->highest_alloc = 0;
+	si->swap_map = map;
+	si->cache = cache;
+	si->slot_value = val;
+	si->swap_map[0] = SWAP_MAP_BAD;	/* the header page */
+	spin_unlock(&si->lock);
+	map = NULL;
+	cache = NULL;
+	val = NULL;
+out_unlock:
+	spin_unlock(&w->swap_lock);
+out_free:
+	free(map);
+	free(cache);
+	free(val);
+	return err;
+}
+
+/*
+ * Allocate a free slot on the first writable device and put @folio in the
+ * swap cache there, in one critical section: SWAP_HAS_CACHE without a cached
+ * folio would look like a leak to a concurrent swapoff.
+ */
+static swp_entry_t get_swap_page(struct folio *folio)
+{
+	struct world *w = the_world;
+
+	for (int type = 0; type < w->nr_swapfiles; type++) {
+		struct swap_info_struct *si = &w->swap_info[type];
+
+		spin_lock(&si->lock);	/* flags change under it (swapon, swapoff) */
+		for (uint64_t n = 0; (si->flags & SWP_WRITEOK) && n < si->max; n++) {
+			uint64_t off = (si->cluster_next + n) % si->max;
+			swp_entry_t entry;
+
+			if (off == 0 || si->swap_map[off])
+				continue;
+			entry = swp_entry((unsigned)type, off);
+			si->swap_map[off] = SWAP_HAS_CACHE;
+			si->inuse_pages++;
+			si->cluster_next = off + 1;
+			if (off > si->highest_alloc)
+				si->highest_alloc = off;
+			si->cache[off] = folio;
+			folio_get(folio);
+			folio->private = entry.val;
+			folio_set_swapcache(folio);
+			spin_unlock(&si->lock);
+			return entry;
+		}
+		spin_unlock(&si->lock);
+	}
+	return (swp_entry_t){ 0 };
+}
+
+/* the map byte of a slot after dropping one count; frees the slot at 0 */
+static void swap_entry_put_locked(struct swap_info_struct *si, uint64_t off, uint8_t usage)
+{
+	uint8_t map = si->swap_map[off];
+
+	if (usage == SWAP_HAS_CACHE) {
+		VM_BUG_ON(!(map & SWAP_HAS_CACHE), INV_SWAPMAP,
+			  "swap type %d slot %llu: no cache to drop", si->type,
+			  (unsigned long long)off);
+		map &= (uint8_t)~SWAP_HAS_CACHE;
+	} else {
+		VM_BUG_ON(!(map & SWAP_COUNT_MASK), INV_SWAPMAP,
+			  "swap type %d slot %llu: count underflow", si->type,
+			  (unsigned long long)off);
+		map--;
+	}
+	si->swap_map[off] = map;
+	if (!map)
+		si->inuse_pages--;
+}
+
+/*
+ * The callers below hold the pte (ptl) or the swap-cache folio that keeps
+ * the slot in use, so swapoff cannot finish under them; the device
+ * reference is what lets them touch swap_map safely while it tries.
+ */
+int swap_duplicate(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	uint64_t off = swp_offset(entry);
+	int err = 0;
+
+	VM_BUG_ON(!si, INV_SWAPMAP, "swap entry type %u offset %llu names no device",
+		  swp_type(entry), (unsigned long long)off);
+	spin_lock(&si->lock);
+	if (!si->swap_map[off] || si->swap_map[off] == SWAP_MAP_BAD) {
+		spin_unlock(&si->lock);
+		VM_BUG_ON(1, INV_SWAPMAP, "swap type %d slot %llu: duplicate of a free slot",
+			  si->type, (unsigned long long)off);
+	}
+	if ((si->swap_map[off] & SWAP_COUNT_MASK) >= SWAP_MAP_MAX)
+		err = -ENOMEM;	/* the kernel would chain a continuation page */
+	else
+		si->swap_map[off]++;
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+	return err;
+}
+
+void swap_free(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+
+	VM_BUG_ON(!si, INV_SWAPMAP, "swap_free: type %u offset %llu names no device",
+		  swp_type(entry), (unsigned long long)swp_offset(entry));
+	spin_lock(&si->lock);
+	swap_entry_put_locked(si, swp_offset(entry), 1);
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+}
+
+int swap_count(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	int n;
+
+	if (!si)
+		return 0;
+	spin_lock(&si->lock);
+	n = si->swap_map[swp_offset(entry)] & SWAP_COUNT_MASK;
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+	return n;
+}
+
+int swp_swapcount(swp_entry_t entry) { return swap_count(entry); }
+
+/* ------------------------------------------------------- swap cache */
+
+struct folio *swap_cache_get_folio(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	struct folio *f;
+
+	if (!si)
+		return NULL;
+	spin_lock(&si->lock);
+	f = si->cache[swp_offset(entry)];
+	if (f)
+		folio_get(f);
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+	return f;
+}
+
+int swap_cache_add_new(struct folio *folio, swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	uint64_t off = swp_offset(entry);
+	int err = 0;
+
+	if (!si)
+		return -ENOENT;
+	spin_lock(&si->lock);
+	if (!(si->swap_map[off] & SWAP_COUNT_MASK)) {
+		err = -ENOENT;		/* freed while we allocated */
+	} else if (si->swap_map[off] & SWAP_HAS_CACHE) {
+		err = -EEXIST;		/* another task is reading it in */
+	} else {
+		si->swap_map[off] |= SWAP_HAS_CACHE;
+		si->cache[off] = folio;
+		folio_get(folio);
+		folio->private = entry.val;
+		folio_set_swapcache(folio);
+		folio_set_swapbacked(folio);
+		folio_set_uptodate(folio);
+		atomic_store(&folio->value, si->slot_value[off]);
+	}
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+	return err;
+}
+
+/* add_to_swap - give a locked anon folio a slot and put it in the swap cache */
+int add_to_swap(struct folio *folio)
+{
+	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
+	VM_BUG_ON(folio_test_swapcache(folio), INV_SWAPMAP, "folio pfn %u already in swap cache",
+		  folio->pfn);
+	if (!get_swap_page(folio).val)
+		return -ENOMEM;
+	folio_set(folio, PG_dirty);	/* must be written before it can go */
+	return 0;
+}
+
+void delete_from_swap_cache(struct folio *folio)
+{
+	swp_entry_t entry = folio_swap_entry(folio);
+	struct swap_info_struct *si = swap_info_get(entry);
+	uint64_t off = swp_offset(entry);
+
+	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
+	VM_BUG_ON(!si || si->cache[off] != folio, INV_SWAPMAP,
+		  "folio pfn %u not in the swap cache slot it names", folio->pfn);
+	spin_lock(&si->lock);
+	si->cache[off] = NULL;
+	swap_entry_put_locked(si, off, SWAP_HAS_CACHE);
+	folio_clear_swapcache(folio);
+	folio->private = 0;
+	spin_unlock(&si->lock);
+	folio_put(folio);
+}
+
+/*
+ * folio_free_swap - drop the folio's swap slot if no swap pte needs it any
+ * more; the folio stays (dirty, since its only copy is now in memory).
+ */
+bool folio_free_swap(struct folio *folio)
+{
+	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
+	if (!folio_test_swapcache(folio))
+		return false;
+	if (swap_count(folio_swap_entry(folio)))
+		return false;
+	delete_from_swap_cache(folio);
+	folio_set(folio, PG_dirty);
+	return true;
+}
+
+/*
+ * free_swap_and_cache - a swap pte is being zapped.  Drop its count and, if
+ * that was the last one, try to free the cached folio too (only a trylock:
+ * the caller holds a ptl).
+ */
+void free_swap_and_cache(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	uint64_t off = swp_offset(entry);
+	struct folio *folio = NULL;
+
+	VM_BUG_ON(!si, INV_SWAPMAP, "free_swap_and_cache: type %u offset %llu names no device",
+		  swp_type(entry), (unsigned long long)off);
+	spin_lock(&si->lock);
+	swap_entry_put_locked(si, off, 1);
+	if (si->swap_map[off] == SWAP_HAS_CACHE) {
+		folio = si->cache[off];
+		folio_get(folio);
+	}
+	spin_unlock(&si->lock);
+	put_swap_device(si);
+	if (!folio)
+		return;
+	if (folio_trylock(folio)) {
+		if (folio_test_swapcache(folio) && folio->private == entry.val)
+			folio_free_swap(folio);
+		folio_unlock(folio);
+	}
+	folio_put(folio);
+}
+
+void swap_writepage(struct folio *folio)
+{
+	swp_entry_t entry = folio_swap_entry(folio);
+	struct swap_info_struct *si = swap_info_get(entry);
+
+	spin_lock(&si->lock);
+	si->slot_value[swp_offset(entry)] = atomic_load(&folio->value);
+	spin_unlock(&si->lock);
+	folio_clear(folio, PG_dirty);
+}
+
+/* Migration: @new takes @old's swap-cache slot and reference; both locked. */
+void swap_cache_replace_folio(struct folio *old, struct folio *new)
+{
+	swp_entry_t entry = folio_swap_entry(old);
+	struct swap_info_struct *si = swap_info_get(entry);
+	uint64_t off = swp_offset(entry);
+
+	spin_lock(&si->lock);
+	VM_BUG_ON(si->cache[off] != old, INV_SWAPMAP,
+		  "folio pfn %u not in the swap cache slot it names", old->pfn);
+	si->cache[off] = new;
+	folio_get(new);
+	new->private = entry.val;
+	folio_set_swapcache(new);
+	folio_clear_swapcache(old);
+	old->private = 0;
+	spin_unlock(&si->lock);
+	folio_put(old);
+}
+
+/* ---------------------------------------------------------- swapoff */
+
+/* Read back every swap pte of @type in @mm.  Takes mmap_lock for read. */
+static int unuse_mm(struct mm_struct *mm, int type)
+{
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	down_read(&mm->mmap_lock);
+	list_for_each_entry(vma, &mm->mmap, vm_list) {
+		for (uint64_t addr = vma->vm_start; addr < vma->vm_end && !err; addr++) {
+			spinlock_t *ptl;
+			pte_t *ptep, pte;
+			unsigned ret;
+
+			if (!mmt_pte_peek(mm, addr)) {
+				addr |= PTRS_PER_PTE - 1;
+				continue;
+			}
+			ptep = pte_offset_map_lock(mm, addr, &ptl);
+			pte = ptep_get(ptep);
+			pte_unmap_unlock(ptl);
+			if (!is_swap_pte(pte) || swp_type(pte_to_swp_entry(pte)) != (unsigned)type ||
+			    non_swap_entry(pte_to_swp_entry(pte)))
+				continue;
+			ret = do_swap_page(vma, addr, pte, 0);
+			if (ret & VM_FAULT_OOM)
+				err = -ENOMEM;
+		}
+		if (err)
+			break;
+	}
+	up_read(&mm->mmap_lock);
+	return err;
+}
+
+/* drop swap-cache folios whose slot nobody references any more */
+static void unuse_cache(struct swap_info_struct *si)
+{
+	for (uint64_t off = 1; off < si->max; off++) {
+		struct folio *folio;
+
+		spin_lock(&si->lock);
+		folio = si->cache[off];
+		if (folio)
+			folio_get(folio);
+		spin_unlock(&si->lock);
+		if (!folio)
+			continue;
+		folio_lock(folio);
+		if (folio_test_swapcache(folio) && swp_offset(folio_swap_entry(folio)) == off)
+			folio_free_swap(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+}
+
+/*
+ * try_to_unuse - bring every page of @type back into memory.  Walks the
+ * mmlist (every mm that ever had a swap pte is on it), then the swap cache,
+ * until the device is empty.  A count that no mm accounts for is an orphan:
+ * the kernel would loop forever; we report it.
+ */
+static int try_to_unuse(struct swap_info_struct *si)
+{
+	struct world *w = the_world;
+	uint64_t last = (uint64_t)-1;
+
+	for (int pass = 0; si->inuse_pages; pass++) {
+		struct mm_struct *mm;
+		struct list_head *pos;
+
+		if (si->inuse_pages == last && pass > 8) {
+			mmt_violation(INV_SWAPMAP, "swapoff",
+				      "swap type %d: %llu slots in use but no pte refers to them",
+				      si->type, (unsigned long long)si->inuse_pages);
+			return -EBUSY;
+		}
+		last = si->inuse_pages;
+		spin_lock(&w->mmlist_lock);
+		pos = w->mmlist.next;
+		while (pos != &w->mmlist) {
+			int err;
+
+			mm = list_entry(pos, struct mm_struct, mmlist);
+			if (!mmget_not_zero(mm)) {
+				pos = pos->next;
+				continue;
+			}
+			spin_unlock(&w->mmlist_lock);
+			err = unuse_mm(mm, si->type);
+			spin_lock(&w->mmlist_lock);
+			pos = mm->mmlist.next;
+			if (list_empty(&mm->mmlist))
+				pos = w->mmlist.next;	/* it left the list: start over */
+			spin_unlock(&w->mmlist_lock);
+			mmput(mm);
+			spin_lock(&w->mmlist_lock);
+			if (err) {
+				spin_unlock(&w->mmlist_lock);
+				return err;
+			}
+		}
+		spin_unlock(&w->mmlist_lock);
+		unuse_cache(si);
+		cond_resched();
+	}
+	return 0;
+}
+
+int sys_swapoff(int id)
+{
+	struct world *w = the_world;
+	struct swap_info_struct *si = NULL;
+	uint8_t *map;
+	struct folio **cache;
+	uint64_t *val;
+	int err;
+
+	spin_lock(&w->swap_lock);
+	for (int type = 0; type < (1 << MAX_SWAPFILES_SHIFT); type++) {
+		struct swap_info_struct *s = &w->swap_info[type];
+
+		if ((s->flags & SWP_WRITEOK) && s->id == id) {
+			si = s;
+			break;
+		}
+	}
+	if (!si) {
+		spin_unlock(&w->swap_lock);
+		return -EINVAL;
+	}
+	spin_lock(&si->lock);
+	si->flags &= ~SWP_WRITEOK;	/* no new slots from here on */
+	spin_unlock(&si->lock);
+	spin_unlock(&w->swap_lock);
+
+	err = try_to_unuse(si);
+	if (err) {
+		spin_lock(&si->lock);
+		si->flags |= SWP_WRITEOK;
+		spin_unlock(&si->lock);
+		return err;
+	}
+
+	/* no new users; wait for the ones that looked the device up already */
+	spin_lock(&si->lock);
+	si->flags |= SWP_DYING;
+	spin_unlock(&si->lock);
+	down_write(&si->users);
+	up_write(&si->users);
+
+	spin_lock(&w->swap_lock);
+	spin_lock(&si->lock);
+	VM_BUG_ON(si->inuse_pages, INV_SWAPMAP, "swap type %d: %llu slots in use after swapoff",
+		  si->type, (unsigned long long)si->inuse_pages);
+	map = si->swap_map;
+	cache = si->cache;
+	val = si->slot_value;
+	si->swap_map = NULL;
+	si->cache = NULL;
+	si->slot_value = NULL;
+	si->max = 0;
+	si->flags = 0;
+	si->id = 0;
+	spin_unlock(&si->lock);
+	spin_unlock(&w->swap_lock);
+	free(map);
+	free(cache);
+	free(val);
+	return 0;
+}
