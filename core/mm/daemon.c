@@ -4,10 +4,10 @@
  */
 #include <errno.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/daemon.h"
 #include "mmt/folio.h"
 #include "mmt/migrate.h"
+#include "mmt/mmdebug.h"
 #include "mmt/world.h"
 #include "internal.h"
 

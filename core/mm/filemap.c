@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/folio.h"
+#include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
 #include "mmt/world.h"
 #include "internal.h"

@@ -26,10 +26,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/folio.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
+#include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"

@@ -12,8 +12,8 @@
  */
 #include <stddef.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/mm.h"
+#include "mmt/mmdebug.h"
 #include "mmt/world.h"
 #include "internal.h"
 

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/folio.h"
 #include "mmt/inject.h"
 #include "mmt/mm.h"
+#include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"

@@ -17,9 +17,9 @@
  */
 #include <errno.h>
 
-#include "mmt/mmdebug.h"
 #include "mmt/folio.h"
 #include "mmt/mm.h"
+#include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"
