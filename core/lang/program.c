@@ -60,6 +60,7 @@ static const char *const outcome_names[NR_MMT_OUTCOMES] = {
 	[OUT_ENOMEM] = "ENOMEM", [OUT_EFAULT] = "EFAULT", [OUT_EBUSY] = "EBUSY",
 	[OUT_EEXIST] = "EEXIST", [OUT_ENOENT] = "ENOENT", [OUT_EAGAIN] = "EAGAIN",
 	[OUT_EPERM] = "EPERM",	[OUT_ENODEV] = "ENODEV", [OUT_EACCES] = "EACCES",
+	[OUT_EINTR] = "EINTR",
 };
 
 static const char *const prot_names[NR_MPROT] = {
@@ -659,7 +660,7 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 		if (o < 0)
 			return fail(ps, c->at_arrow[1].col,
 				    "unknown outcome '%s' (one of ok SEGV EINVAL ENOMEM EFAULT "
-				    "EBUSY EEXIST ENOENT EAGAIN EPERM ENODEV EACCES)",
+				    "EBUSY EEXIST ENOENT EAGAIN EPERM ENODEV EACCES EINTR)",
 				    Q(q, &c->at_arrow[1]));
 		op.expect = (int8_t)o;
 		end = c->arrow;
@@ -1380,6 +1381,7 @@ int mmt_errno_outcome(long err, bool access)
 	case EPERM:	return OUT_EPERM;
 	case ENODEV:	return OUT_ENODEV;
 	case EACCES:	return OUT_EACCES;
+	case EINTR:	return OUT_EINTR;
 	default:	return -1;
 	}
 }

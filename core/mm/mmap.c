@@ -332,12 +332,14 @@ int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm)
 		}
 	}
 	if (err) {
-		exit_mmap(mm);
+		/*
+		 * The child may be on the mmlist already (copy_page_range put it
+		 * there with its first swap pte), so swapoff may hold a reference:
+		 * drop ours like any other user, as dup_mm() does.
+		 */
 		up_write(&mm->mmap_lock);
 		up_write(&oldmm->mmap_lock);
-		destroy_rwsem(&mm->mmap_lock);
-		spin_lock_destroy(&mm->page_table_lock);
-		pool_free(&the_world->mm_pool, mm);
+		mmput(mm);
 		return err;
 	}
 	up_write(&mm->mmap_lock);

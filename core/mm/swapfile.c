@@ -467,53 +467,72 @@ static void unuse_cache(struct swap_info_struct *si)
 	}
 }
 
+static uint64_t swap_inuse(struct swap_info_struct *si)
+{
+	uint64_t n;
+
+	spin_lock(&si->lock);
+	n = si->inuse_pages;
+	spin_unlock(&si->lock);
+	return n;
+}
+
 /*
- * try_to_unuse - bring every page of @type back into memory.  Walks the
- * mmlist (every mm that ever had a swap pte is on it), then the swap cache,
- * until the device is empty.  A count that no mm accounts for is an orphan:
- * the kernel would loop forever; we report it.
+ * Linux's try_to_unuse() retries for as long as slots stay in use and only a
+ * signal ends it (-EINTR): reclaim can write a page it just read back out to
+ * its old slot again, and an exiting mm frees its swap at its own pace.  The
+ * model cannot wait for a signal, so it takes this many passes in a row that
+ * free no slot as one.
+ */
+#define SWAPOFF_STALLED_PASSES	64
+
+/*
+ * try_to_unuse - bring every page of @si back into memory.  Walks the mmlist
+ * (every mm that ever had a swap pte is on it), then the swap cache, and
+ * retries until the device is empty.  Holds a reference on the mm it is at
+ * until it has stepped past it, as the kernel does, so that the mmlist node
+ * it continues from cannot be freed while the lock is dropped.  No locks held
+ * on entry.  0, -ENOMEM (no memory to read a page back) or -EINTR.
  */
 static int try_to_unuse(struct swap_info_struct *si)
 {
 	struct world *w = the_world;
-	uint64_t last = (uint64_t)-1;
+	uint64_t inuse, last = (uint64_t)-1;
+	int stalled = 0;
 
-	for (int pass = 0; si->inuse_pages; pass++) {
-		struct mm_struct *mm;
-		struct list_head *pos;
+	while ((inuse = swap_inuse(si))) {
+		struct mm_struct *mm, *prev_mm = NULL;
+		struct list_head *p = &w->mmlist;
+		int err = 0;
 
-		if (si->inuse_pages == last && pass > 8) {
-			mmt_violation(INV_SWAPMAP, "swapoff",
-				      "swap type %d: %llu slots in use but no pte refers to them",
-				      si->type, (unsigned long long)si->inuse_pages);
-			return -EBUSY;
+		if (inuse < last) {
+			stalled = 0;
+		} else if (++stalled >= SWAPOFF_STALLED_PASSES) {
+			return -EINTR;
 		}
-		last = si->inuse_pages;
-		spin_lock(&w->mmlist_lock);
-		pos = w->mmlist.next;
-		while (pos != &w->mmlist) {
-			int err;
+		last = inuse;
 
-			mm = list_entry(pos, struct mm_struct, mmlist);
-			if (!mmget_not_zero(mm)) {
-				pos = pos->next;
+		spin_lock(&w->mmlist_lock);
+		while ((p = p->next) != &w->mmlist) {
+			mm = list_entry(p, struct mm_struct, mmlist);
+			if (!mmget_not_zero(mm))
 				continue;
-			}
 			spin_unlock(&w->mmlist_lock);
+			if (prev_mm)
+				mmput(prev_mm);
+			prev_mm = mm;
 			err = unuse_mm(mm, si->type);
+			if (err)
+				goto out_put;
+			cond_resched();
 			spin_lock(&w->mmlist_lock);
-			pos = mm->mmlist.next;
-			if (list_empty(&mm->mmlist))
-				pos = w->mmlist.next;	/* it left the list: start over */
-			spin_unlock(&w->mmlist_lock);
-			mmput(mm);
-			spin_lock(&w->mmlist_lock);
-			if (err) {
-				spin_unlock(&w->mmlist_lock);
-				return err;
-			}
 		}
 		spin_unlock(&w->mmlist_lock);
+out_put:
+		if (prev_mm)
+			mmput(prev_mm);
+		if (err)
+			return err;
 		unuse_cache(si);
 		cond_resched();
 	}

@@ -60,6 +60,7 @@ enum mmt_outcome {
 	OUT_EPERM,
 	OUT_ENODEV,
 	OUT_EACCES,
+	OUT_EINTR,
 	NR_MMT_OUTCOMES
 };
 
