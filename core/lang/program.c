@@ -904,9 +904,40 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	return 0;
 }
 
-static int parse_schedule_line(struct parser *ps, struct lexer *lx, const struct tok *s)
+/* append @n decisions of @task to the schedule; -1 (reported) when too long */
+static int schedule_append(struct parser *ps, unsigned col, uint8_t task, uint64_t n,
+			   size_t *cap)
 {
 	struct mmt_program *p = ps->p;
+
+	if (n > MMT_MAX_SCHEDULE - p->nr_schedule)
+		return fail(ps, col, "schedule has more than %d entries", MMT_MAX_SCHEDULE);
+	if (p->nr_schedule + n > *cap) {
+		size_t ncap = *cap ? *cap : 64;
+		uint8_t *na;
+
+		while (ncap < p->nr_schedule + n)
+			ncap *= 2;
+		if (ncap > MMT_MAX_SCHEDULE)
+			ncap = MMT_MAX_SCHEDULE;
+		na = realloc(p->schedule, ncap);
+		if (!na)
+			return fail(ps, col, "out of memory");
+		p->schedule = na;
+		*cap = ncap;
+	}
+	memset(p->schedule + p->nr_schedule, task, n);
+	p->nr_schedule += n;
+	return 0;
+}
+
+/*
+ * schedule { TASK | TASK*COUNT }: COUNT decisions in a row go to TASK.  The
+ * run-length form is what the printer writes; a plain list (what version 1
+ * files hold) reads the same.
+ */
+static int parse_schedule_line(struct parser *ps, struct lexer *lx, const struct tok *s)
+{
 	size_t cap = 0;
 	struct tok t;
 
@@ -915,28 +946,26 @@ static int parse_schedule_line(struct parser *ps, struct lexer *lx, const struct
 			    "only one 'schedule' line is allowed (the first is on line %u)",
 			    ps->schedule_line);
 	while (lex_next(lx, &t)) {
-		uint64_t v;
+		const char *star = memchr(t.s, '*', t.len);
+		struct tok task = t, count;
+		uint64_t v, n = 1;
 
-		if (number(ps, &t, "task", 0, MMT_MAX_TASKS - 1, &v))
-			return -1;
-		if (p->nr_schedule >= MMT_MAX_SCHEDULE)
-			return fail(ps, t.col, "schedule has more than %d entries",
-				    MMT_MAX_SCHEDULE);
-		if (p->nr_schedule == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			uint8_t *n;
-
-			if (ncap > MMT_MAX_SCHEDULE)
-				ncap = MMT_MAX_SCHEDULE;
-			n = realloc(p->schedule, ncap);
-			if (!n)
-				return fail(ps, t.col, "out of memory");
-			p->schedule = n;
-			cap = ncap;
+		if (star) {
+			task.len = (size_t)(star - t.s);
+			task.ecol = t.col + (unsigned)task.len;
+			count.s = star + 1;
+			count.len = t.len - task.len - 1;
+			count.col = task.ecol + 1;
+			count.ecol = t.ecol;
+			if (number(ps, &count, "run length", 1, MMT_MAX_SCHEDULE, &n))
+				return -1;
 		}
-		p->schedule[p->nr_schedule++] = (uint8_t)v;
+		if (number(ps, &task, "task", 0, MMT_MAX_TASKS - 1, &v))
+			return -1;
+		if (schedule_append(ps, t.col, (uint8_t)v, n, &cap))
+			return -1;
 	}
-	p->has_schedule = true;
+	ps->p->has_schedule = true;
 	ps->schedule_line = ps->line;
 	return 0;
 }
@@ -1321,10 +1350,16 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 		if (p->nr_schedule > MMT_MAX_SCHEDULE || (p->nr_schedule && !p->schedule))
 			return -1;
 		sb_printf(sb, "schedule");
-		for (size_t i = 0; i < p->nr_schedule; i++) {
+		for (size_t i = 0, run; i < p->nr_schedule; i += run) {
 			if (p->schedule[i] >= MMT_MAX_TASKS)
 				return -1;
-			sb_printf(sb, " %u", p->schedule[i]);
+			for (run = 1; i + run < p->nr_schedule &&
+				      p->schedule[i + run] == p->schedule[i]; run++)
+				;
+			if (run == 1)
+				sb_printf(sb, " %u", p->schedule[i]);
+			else
+				sb_printf(sb, " %u*%zu", p->schedule[i], run);
 		}
 		sb_printf(sb, "\n");
 	}

@@ -172,7 +172,8 @@ static const char every_op[] =
 	"write p0 0x0 0x0 -> EPERM\n"
 	"write p0 0x0 0x1 -> ENODEV\n"
 	"write p0 0x0 0x2 -> EACCES\n"
-	"schedule 0 1 7 7 0\n";
+	"write p0 0x0 0x3 -> EINTR\n"
+	"schedule 0 1 7*2 0\n";
 
 START_TEST(test_every_op_fields)
 {
@@ -180,7 +181,7 @@ START_TEST(test_every_op_fields)
 	const struct mmt_op *o;
 
 	parse_ok(every_op, &p);
-	ck_assert_uint_eq(p.nr_ops, 26);
+	ck_assert_uint_eq(p.nr_ops, 27);
 	ck_assert(p.world.present);
 	ck_assert_int_eq(p.world.nodes, 4);
 	ck_assert_uint_eq(p.world.frames, 1024);
@@ -803,6 +804,21 @@ START_TEST(test_schedule)
 	ck_assert_str_eq(t, "mmt 1\nspawn p\n@1 read p 0x0\nschedule 0 1 7\n");
 	free(t);
 	mmt_program_free(&p);
+
+	/* runs: TASK*COUNT reads as COUNT entries and is how runs print */
+	parse_ok("mmt 1\nschedule 0*3 1 1 2*1 0x1*0x2\n", &p);
+	ck_assert_uint_eq(p.nr_schedule, 8);
+	ck_assert(memcmp(p.schedule, "\0\0\0\1\1\2\1\1", 8) == 0);
+	t = assert_roundtrip(&p);
+	ck_assert_str_eq(t, "mmt 1\nschedule 0*3 1*2 2 1*2\n");
+	free(t);
+	mmt_program_free(&p);
+	assert_canonical("mmt 1\nschedule 0*56 1*11 0*9 1\n");
+	expect_error("mmt 1\nschedule 0*0\n", 2, 12, "run length 0 out of range [1, 65536]");
+	expect_error("mmt 1\nschedule 0*\n", 2, 12, "bad number: expected run length");
+	expect_error("mmt 1\nschedule *3\n", 2, 10, "bad number: expected task");
+	expect_error("mmt 1\nschedule 9*3\n", 2, 10, "task 9 out of range [0, 7]");
+	expect_error("mmt 1\nschedule 1*65536 0\n", 2, 18, "schedule has more than 65536 entries");
 
 	/* an empty schedule is still a schedule */
 	parse_ok("mmt 1\nschedule\n", &p);

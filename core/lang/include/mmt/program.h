@@ -6,7 +6,7 @@
  *   program  := "mmt 1" NL { line NL }
  *   line     := [ "@" TASK ] op [ "=" VALUE ] [ "->" OUTCOME ]   | world | schedule
  *   world    := "world" { KEY "=" NUMBER }       (nodes, frames, swap)
- *   schedule := "schedule" { TASK }
+ *   schedule := "schedule" { TASK | TASK "*" COUNT }   (COUNT decisions of TASK)
  *
  * Addresses are page numbers and counts are pages.  Numbers are decimal or
  * 0x hex.  '#' starts a comment.  Printing a parsed program gives its
