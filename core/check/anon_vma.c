@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * anon_vma.c - ANONVMA 6.1-6.5: the anon_vma trees, each anon_vma's list
+ * of avcs and each VMA's chain of them, which must mirror each other, and
+ * LEAK 13.2 for an anon_vma nothing uses; check_anon_vma.
+ *
+ * An avc is checked from both ends against the other end as the census
+ * recorded it: from its VMA's chain here, called from vma_check, and from
+ * its anon_vma's list in check_anon_vma.
+ */
+#include "internal.h"
+
+/* 6.3, 6.4: the anon_vma side of one VMA, for vma_check */
+#define OBJ	chk_vma_name(c, vma)
+int chk_vma_anon(struct vm_area_struct *vma, struct census *c)
+{
+	struct anon_vma *av = vma->anon_vma;
+	struct list_head *e;
+	bool av_ok = false, found_own = false;
+	uint32_t ai, ci, n = 0;
+	int v = 0;
+
+	if (av) {
+		if (!pm_live(&c->av, av, &ai)) {
+			v += chk_viol(INV_ANONVMA, OBJ, "vma->anon_vma %p is freed", (void *)av);
+		} else {
+			av_ok = true;
+			c->av_active[ai]++;
+		}
+	}
+	for (e = vma->anon_vma_chain.next; e != &vma->anon_vma_chain; e = e->next) {
+		struct anon_vma_chain *avc = entry_or_null(e, struct anon_vma_chain, same_vma);
+
+		if (!pm_live(&c->avc, avc, &ci)) {
+			v += chk_viol(INV_ANONVMA, OBJ, "anon_vma_chain holds %p, not a live avc",
+				      (void *)avc);
+			break;
+		}
+		if (c->avc_vma[ci]) {
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u is on a VMA chain twice (or the chain loops)",
+				      avc->id);
+			break;
+		}
+		c->avc_vma[ci] = vma;
+		n++;
+		if (avc->vma != vma)
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u on this VMA's chain points at VMA %p",
+				      avc->id, (void *)avc->vma);
+		if (!pm_live(&c->av, avc->anon_vma, NULL)) {
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u points at freed anon_vma %p", avc->id,
+				      (void *)avc->anon_vma);
+			continue;
+		}
+		if (c->avc_head[ci] != avc->anon_vma)
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u (anon_vma %u) is not on that anon_vma's list: "
+				      "rmap walks miss this VMA", avc->id, avc->anon_vma->id);
+		if (avc->anon_vma == av)
+			found_own = true;
+		if (av_ok && avc->anon_vma->root != av->root)
+			v += chk_viol(INV_ANONVMA, OBJ, "avc %u links anon_vma %u of another tree",
+				      avc->id, avc->anon_vma->id);
+	}
+	if (av_ok && !found_own)
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "vma->anon_vma %u is not on the VMA's chain", av->id);
+	if (!av && n)
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "%u avcs on the chain but vma->anon_vma is NULL", n);
+	return v;
+}
+#undef OBJ
+
+#define OBJ	chk_objname("anon_vma %u", av->id)
+int chk_anon_vma(struct anon_vma *av, struct census *c)
+{
+	struct anon_vma *root = av->root, *parent = av->parent;
+	struct list_head *e;
+	uint32_t ai, ci, vi, n = 0, want_children;
+	int want_ref, v = 0;
+
+	if (!pm_live(&c->av, av, &ai))
+		return chk_viol(INV_ANONVMA, OBJ, "%p is not a live anon_vma", (void *)av);
+
+	/* 6.1 */
+	if (!pm_live(&c->av, root, NULL))
+		v += chk_viol(INV_ANONVMA, OBJ, "root %p is freed", (void *)root);
+	else if (root->root != root)
+		v += chk_viol(INV_ANONVMA, OBJ, "root anon_vma %u is not its own root (root %p)",
+			      root->id, (void *)root->root);
+	if (parent && !pm_live(&c->av, parent, NULL))
+		v += chk_viol(INV_ANONVMA, OBJ, "parent %p is freed", (void *)parent);
+	else if (parent && parent->root != root)
+		v += chk_viol(INV_ANONVMA, OBJ, "parent %u is in another tree", parent->id);
+	if (atomic_load(&av->refcount) < 1)
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "live with refcount %d", atomic_load(&av->refcount));
+
+	/* 6.2 */
+	for (e = av->head.next; e != &av->head; e = e->next) {
+		struct anon_vma_chain *avc = entry_or_null(e, struct anon_vma_chain, same_anon_vma);
+
+		if (!pm_live(&c->avc, avc, &ci) || ++n > c->avc.p->cap)
+			break;		/* reported while building the census */
+		if (avc->anon_vma != av)
+			v += chk_viol(INV_ANONVMA, OBJ, "avc %u on its list points at anon_vma %p",
+				      avc->id, (void *)avc->anon_vma);
+		if (!pm_live(&c->vma, avc->vma, &vi))
+			v += chk_viol(INV_ANONVMA, OBJ, "avc %u on its list points at freed VMA %p",
+				      avc->id, (void *)avc->vma);
+		else if (c->mms_walked && c->avc_vma[ci] != avc->vma)
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u on its list is not on the chain of its VMA "
+				      "%u", avc->id, avc->vma->id);
+	}
+
+	/* 6.5 */
+	if (c->mms_walked && av->num_active_vmas != c->av_active[ai])
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "num_active_vmas %lu but %u VMAs have it as anon_vma",
+			      av->num_active_vmas, c->av_active[ai]);
+	want_children = c->av_children[ai];
+	if (av->num_children != want_children)
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "num_children %lu but %u live anon_vmas with VMAs have it "
+			      "as parent", av->num_children, want_children);
+	/* its own reference while on a VMA, one per live anon_vma rooted at it */
+	want_ref = (list_empty(&av->head) ? 0 : 1) + (int)c->av_desc[ai];
+	if (c->mms_walked && atomic_load(&av->refcount) != want_ref)
+		v += chk_viol(INV_ANONVMA, OBJ,
+			      "refcount %d but %d expected (%s + %u anon_vmas rooted "
+			      "here)", atomic_load(&av->refcount), want_ref,
+			      list_empty(&av->head) ? "no VMA" : "1 for its VMAs", c->av_desc[ai]);
+
+	/* 13.2: unlink_anon_vmas frees an anon_vma whose list empties */
+	if (list_empty(&av->head) && c->av_desc[ai] == 0)
+		v += chk_viol(INV_LEAK, OBJ,
+			      "on no VMA and the root of no live anon_vma: should have "
+			      "been freed");
+	v += check_lock(&av->rwsem.li, OBJ, "anon_vma rwsem");
+	return v;
+}
+#undef OBJ
+
+int check_anon_vma(struct anon_vma *av)
+{
+	int v;
+
+	if (!the_world || !av)
+		return 0;
+	chk_begin();
+	v = chk_anon_vma(av, chk_census_quiet(true));
+	chk_end();
+	return v;
+}

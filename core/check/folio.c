@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * folio.c - the per-frame clauses: MAPCOUNT 1.1 and 1.2, REFCOUNT 2.1-2.4,
+ * MIGRATION 3.2, SWAPMAP 4.6, RMAP 5.7, ANONVMA 6.6, EXCLUSIVE 7.2 and
+ * 7.3, PROT 8.2; check_folio.
+ *
+ * Each compares one frame with what the census counted pointing at it, so
+ * they run once per frame after the census rather than once per pte: "mapped
+ * once" is a count no single pte can see.  The loop over the frames lives
+ * here too, so that the free-frame filter and folio_check inline together.
+ */
+#include <inttypes.h>
+
+#include "internal.h"
+
+#define OBJ	chk_objname("folio pfn %u", pfn)
+static int folio_check(struct folio *f, struct census *c)
+{
+	uint32_t pfn;
+	const struct frame_census *fc;
+	int ref = folio_ref_count(f), mc = folio_mapcount(f), v = 0;
+	unsigned long flags = atomic_load(&f->flags);
+	bool anon = folio_test_anon(f), on_free, fresh;
+	uint32_t maps, exp;
+
+	if (f == &the_world->folios[the_world->nr_frames]) {
+		/* the zero page: reserved, never counted, never freed */
+		if (!folio_test_reserved(f))
+			return chk_viol(INV_REFCOUNT, "zero page", "PG_reserved is clear");
+		return 0;
+	}
+	if (!folio_in_range(c, f, &pfn))
+		return chk_viol(INV_BUG, "folio", "%p is not a frame of the world", (void *)f);
+	fc = fc_get(c, pfn);
+	on_free = fc->state & FS_ON_FREE;
+	fresh = frame_fresh(pfn);
+	maps = fc->ptes + fc->dev;
+
+	/* 1.1 */
+	if (mc < 0)
+		v += chk_viol(INV_MAPCOUNT, OBJ, "mapcount %d is negative", mc);
+	else if ((uint32_t)mc != maps)
+		v += chk_viol(INV_MAPCOUNT, OBJ,
+			      "mapcount %d but %u ptes map it (+%u device entries)",
+			      mc, fc->ptes, fc->dev);
+
+	if (ref == 0) {
+		/* 2.2, 2.3: a free frame */
+		if (!on_free && !fresh)
+			v += chk_viol(INV_REFCOUNT, OBJ,
+				      "refcount 0 but not on node %d's free list",
+				      node_of_pfn(pfn));
+		if (fc->ptes || fc->migr || fc->dev)
+			v += chk_viol(INV_REFCOUNT, OBJ,
+				      "free frame is still referenced by %u ptes, "
+				      "%u migration entries, %u device entries",
+				      fc->ptes, fc->migr, fc->dev);
+		if (flags || atomic_load(&f->page.flags))
+			v += chk_viol(INV_REFCOUNT, OBJ,
+				      "free frame keeps flags %#lx (page flags %#lx)",
+				      flags, (unsigned long)atomic_load(&f->page.flags));
+		if (f->mapping)
+			v += chk_viol(INV_REFCOUNT, OBJ, "free frame keeps mapping %#lx",
+				      (unsigned long)f->mapping);
+		if (fc->pc_slots)
+			v += chk_viol(INV_REFCOUNT, OBJ,
+				      "free frame is in the page cache of mapping %u",
+				      fc->pc->id);
+		return v;
+	}
+
+	if (ref < 0)
+		v += chk_viol(INV_REFCOUNT, OBJ, "refcount %d is negative", ref);
+	if (on_free)
+		v += chk_viol(INV_REFCOUNT, OBJ, "refcount %d but on node %d's free list",
+			      ref, node_of_pfn(pfn));
+	if (folio_test_reserved(f))
+		v += chk_viol(INV_REFCOUNT, OBJ,
+			      "PG_reserved on a frame that is not the zero page");
+
+	/* 3.2: nobody is inside an operation */
+	if (folio_test_locked(f))
+		v += chk_viol(INV_MIGRATION, OBJ, "PG_locked at a quiescent point");
+	if (folio_test_migrating(f))
+		v += chk_viol(INV_MIGRATION, OBJ,
+			      "PG_migrating at a quiescent point (destination pfn %u)",
+			      f->migrate_dst);
+	if (folio_test_isolated(f))
+		v += chk_viol(INV_MIGRATION, OBJ, "PG_isolated at a quiescent point");
+
+	/* 2.1 */
+	exp = maps + (folio_test_swapcache(f) ? 1 : 0) + (!anon && f->mapping ? 1 : 0) +
+	      (folio_test_isolated(f) ? 1 : 0);
+	if (ref > 0 && (uint32_t)ref != exp)
+		v += chk_viol(INV_REFCOUNT, OBJ,
+			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s): %s",
+			      ref, exp, fc->ptes, fc->dev,
+			      folio_test_swapcache(f) ? ", swap cache" : "",
+			      !anon && f->mapping ? ", page cache" : "",
+			      folio_test_isolated(f) ? ", isolated" : "",
+			      (uint32_t)ref > exp ? "a reference leaked" :
+						    "a reference is missing");
+
+	/* 4.6 */
+	if (folio_test_swapcache(f)) {
+		swp_entry_t e = folio_swap_entry(f);
+		unsigned t = swp_type(e);
+		uint64_t off = swp_offset(e);
+		const struct swap_info_struct *si = &the_world->swap_info[t];
+
+		if (t >= MAX_SWAPFILES || !(si->flags & SWP_USED) || !si->cache ||
+		    off == 0 || off >= si->max)
+			v += chk_viol(INV_SWAPMAP, OBJ, "PG_swapcache names type %u slot %" PRIu64
+				      ", which is no slot of a swap device", t, off);
+		else if (si->cache[off] != f)
+			v += chk_viol(INV_SWAPMAP, OBJ, "PG_swapcache names type %u slot %" PRIu64
+				      ", but that cache slot holds %p", t, off,
+				      (void *)si->cache[off]);
+	}
+
+	/* 5.7, 6.6 */
+	if (anon) {
+		struct anon_vma *av = folio_anon_vma(f);
+
+		/*
+		 * Only a mapped folio pins its anon_vma: an unmapped one in the
+		 * swap cache may point at a freed one, as in the kernel, where
+		 * folio_get_anon_vma() checks folio_mapped() for that reason.
+		 */
+		if ((maps || fc->migr) && !pm_live(&c->av, av, NULL))
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "mapped anon folio points at freed anon_vma %p",
+				      (void *)av);
+		if (fc->pc_slots)
+			v += chk_viol(INV_RMAP, OBJ,
+				      "anonymous folio sits in the page cache of mapping %u",
+				      fc->pc->id);
+	} else if (f->mapping) {
+		struct address_space *m = folio_mapping(f);
+
+		if (!pm_live(&c->map, m, NULL))
+			v += chk_viol(INV_RMAP, OBJ, "folio->mapping %p is not a live mapping",
+				      (void *)m);
+		else if (fc->pc != m || fc->pc_index != f->index)
+			v += chk_viol(INV_RMAP, OBJ,
+				      "claims index %#" PRIx64 " of mapping %u but is not "
+				      "in its page cache there", f->index, m->id);
+		if (fc->pc_slots > 1)
+			v += chk_viol(INV_RMAP, OBJ, "in %u page-cache slots", fc->pc_slots);
+	} else if (fc->pc_slots) {
+		v += chk_viol(INV_RMAP, OBJ,
+			      "in the page cache of mapping %u with no folio->mapping",
+			      fc->pc->id);
+	}
+
+	/* 7.2, 7.3, 8.2 */
+	if (anon) {
+		uint32_t all = maps + fc->migr;
+
+		if (PageAnonExclusive(&f->page) && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive but mapped %u times", all);
+		else if (fc->excl && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ,
+				      "exclusive migration entry but mapped %u times", all);
+		else if (fc->writers && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ, "writable at mm %u addr %#" PRIx64
+				      " but mapped %u times", fc->wr_mm, fc->wr_addr, all);
+		if (fc->writers && all > 1)
+			v += chk_viol(INV_PROT, OBJ,
+				      "COW-shared page writable: mapped %u times, "
+				      "writable at mm %u addr %#" PRIx64, all, fc->wr_mm, fc->wr_addr);
+	} else if (PageAnonExclusive(&f->page)) {
+		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive on a folio that is not anonymous");
+	}
+	return v;
+}
+#undef OBJ
+
+/*
+ * A free frame with nothing left on it and nothing pointing at it: exactly
+ * the states in which folio_check finds nothing on a frame with refcount 0
+ * (mapcount 0, no flags, no mapping, no census entry, on the free list or
+ * never handed out).  Half the frames of a fuzzing world, skipped cheaply.
+ */
+static bool frame_plainly_free(const struct census *c, uint32_t pfn)
+{
+	const struct folio *f = &the_world->folios[pfn];
+	const struct frame_census *fc = fc_get(c, pfn);
+
+	return folio_ref_count(f) == 0 && folio_mapcount(f) == 0 &&
+	       !atomic_load(&((struct folio *)f)->flags) &&
+	       !atomic_load(&((struct page *)&f->page)->flags) && !f->mapping &&
+	       !fc->ptes && !fc->migr && !fc->dev && !fc->pc_slots &&
+	       ((fc->state & FS_ON_FREE) || frame_fresh(pfn));
+}
+
+/* every frame that can hold anything, then the zero page */
+int chk_frames(struct census *c)
+{
+	struct world *w = the_world;
+	int v = 0;
+
+	if (c->bounded) {
+		/*
+		 * Frames past a node's bump pointer were never handed out:
+		 * nothing but a stray reference (collected by fc_at) can reach
+		 * them, and the full check reads every one of them.
+		 */
+		for (int n = 0; n < w->nr_nodes; n++) {
+			const struct pglist_data *nd = &w->node[n];
+			uint32_t end = nd->next_fresh < nd->nr_frames ? nd->next_fresh : nd->nr_frames;
+
+			for (uint32_t pfn = nd->first_pfn;
+			     pfn < nd->first_pfn + end && pfn < c->nr_frames; pfn++)
+				if (!frame_plainly_free(c, pfn))
+					v += folio_check(&w->folios[pfn], c);
+		}
+		for (uint32_t i = 0; i < c->nr_stray; i++)
+			v += folio_check(&w->folios[c->stray[i]], c);
+	} else {
+		for (uint32_t pfn = 0; pfn < c->nr_frames; pfn++)
+			if (!frame_plainly_free(c, pfn))
+				v += folio_check(&w->folios[pfn], c);
+	}
+	v += folio_check(&w->folios[w->nr_frames], c);
+	return v;
+}
+
+int check_folio(struct folio *folio)
+{
+	int v;
+
+	if (!the_world || !folio)
+		return 0;
+	chk_begin();
+	v = folio_check(folio, chk_census_quiet(true));
+	chk_end();
+	return v;
+}
