@@ -58,6 +58,7 @@ struct exec_task {
 	size_t nr_ops, cap_ops;
 	bool in_op;
 	long cur_op;		/* op being run or last run, -1 before the first */
+	uint32_t op_k;		/* decision points it reached since cur_op began */
 	size_t log;		/* its oplog entry while in_op */
 	int *status;		/* migrate's per-page status buffer */
 	size_t cap_status;
@@ -80,7 +81,7 @@ struct exec {
 
 	struct kp_decider dec;
 	unsigned long nr_decisions;
-	size_t cap_sched;
+	size_t cap_sched, cap_switches;
 
 	struct oplog *log;
 	size_t nr_log, cap_log;
@@ -303,17 +304,37 @@ static uint32_t switch_point(struct exec *ex, int from, int to)
 	return (uint32_t)h;
 }
 
+/* the anchored switch for this decision point, or -1 */
+static int anchored_want(const struct exec *ex, const struct exec_task *t)
+{
+	const struct mmt_exec_opts *o = ex->opts;
+
+	for (size_t i = 0; i < o->nr_switches; i++) {
+		const struct mmt_switch *s = &o->switches[i];
+
+		if (s->task == t->id && s->op == t->cur_op && s->k == t->op_k)
+			return s->to;
+	}
+	return -1;
+}
+
 static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 {
 	struct exec *ex = container_of(d, struct exec, dec);
 	const struct mmt_program *p = ex->p;
 	unsigned long k = ex->nr_decisions++;
-	int pick = -1;
+	/* the task that reached this point; it may have just finished */
+	struct exec_task *at = &ex->task[cur >= 0 ? cur : ex->running];
+	int pick = -1, dflt;
 
 	if (!ex->in_program) {
 		/* setup and final phases: one task, nothing to decide */
 	} else if (ex->opts->decider) {
 		pick = ex->opts->decider->pick(ex->opts->decider, ids, nr, cur);
+		if (!is_runnable(ids, nr, pick))
+			pick = -1;
+	} else if (ex->opts->switches) {
+		pick = anchored_want(ex, at);
 		if (!is_runnable(ids, nr, pick))
 			pick = -1;
 	} else if (p->has_schedule && k < p->nr_schedule && !ex->diverged) {
@@ -329,15 +350,27 @@ static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 				 "schedule entry %lu names task %d which cannot run", k, want);
 		}
 	}
+	dflt = (cur >= 0 && is_runnable(ids, nr, cur)) ? cur : ids[0];
 	if (pick < 0)
-		pick = (cur >= 0 && is_runnable(ids, nr, cur)) ? cur : ids[0];
+		pick = dflt;
 	if (ex->opts->on_switch && ex->in_program && cur >= 0 && pick != cur)
 		ex->opts->on_switch(ex->opts->switch_arg, switch_point(ex, cur, pick));
 	if (ex->nr_tasks > 1) {
 		ex->r->schedule = grow(ex->r->schedule, &ex->cap_sched,
 				       ex->r->nr_schedule + 1, 1);
 		ex->r->schedule[ex->r->nr_schedule++] = (uint8_t)pick;
+		if (ex->in_program && pick != dflt) {
+			ex->r->switches = grow(ex->r->switches, &ex->cap_switches,
+					       ex->r->nr_switches + 1, sizeof(*ex->r->switches));
+			ex->r->switches[ex->r->nr_switches++] = (struct mmt_switch){
+				.op = (int32_t)at->cur_op, .k = at->op_k,
+				.task = (uint8_t)at->id, .to = (uint8_t)pick,
+			};
+			ex->r->nr_sched_needed = ex->r->nr_schedule;
+		}
 	}
+	if (ex->in_program)
+		at->op_k++;
 	ex->running = pick;
 	return pick;
 }
@@ -685,6 +718,7 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	int out;
 
 	t->cur_op = idx;
+	t->op_k = 0;
 	t->in_op = true;
 	ex->running = t->id;
 	if (multi) {
@@ -904,6 +938,7 @@ static void exec_clear(struct exec *ex)
 		ex->task[i].nr_ops = 0;
 		ex->task[i].in_op = false;
 		ex->task[i].cur_op = -1;
+		ex->task[i].op_k = 0;
 		ex->task[i].id = i;
 	}
 	memset(ex->mm, 0, sizeof(ex->mm));
@@ -914,6 +949,7 @@ static void exec_clear(struct exec *ex)
 	ex->ops_done = 0;
 	ex->nr_decisions = 0;
 	ex->cap_sched = 0;
+	ex->cap_switches = 0;
 	ex->running = 0;
 	ex->nr_tasks = 1;
 	ex->in_program = false;
@@ -1079,6 +1115,9 @@ void mmt_exec_result_free(struct mmt_exec_result *r)
 	free(r->schedule);
 	r->schedule = NULL;
 	r->nr_schedule = 0;
+	free(r->switches);
+	r->switches = NULL;
+	r->nr_switches = 0;
 }
 
 /* ---------------------------------------------------------- reporting */

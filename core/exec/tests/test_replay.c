@@ -202,6 +202,100 @@ START_TEST(race_findings_replay_exactly)
 }
 END_TEST
 
+/*
+ * Anchored switches (exec.h struct mmt_switch): a run's non-default
+ * decisions, given back as opts.switches with no schedule, take the same
+ * decisions and give the same verdict; the schedule prefix they need ends
+ * at the last of them.  Over the zoo's races (bug on and off) and over
+ * generated 3- and 4-task programs recorded under PCT and random walk.
+ */
+static void assert_switches_replay(const struct mmt_program *p, const struct mmt_exec_opts *rec,
+				   const char *what)
+{
+	struct mmt_exec_result a, b;
+	struct mmt_exec_opts o = *rec;
+	struct mmt_program q;
+
+	mmt_exec(p, rec, &a);
+	ck_assert_uint_le(a.nr_sched_needed, a.nr_schedule);
+	ck_assert_int_eq(mmt_program_copy(&q, p), 0);
+	free(q.schedule);
+	q.schedule = NULL;
+	q.nr_schedule = 0;
+	q.has_schedule = false;
+	o.decider = NULL;
+	o.switches = a.switches;
+	o.nr_switches = a.nr_switches;
+	o.lenient_schedule = true;
+	mmt_exec(&q, &o, &b);
+	ck_assert_msg(b.status == a.status, "%s: status %d, recorded %d (%s)", what, b.status,
+		      a.status, b.msg);
+	ck_assert_str_eq(b.msg, a.msg);
+	ck_assert_uint_eq(b.nr_schedule, a.nr_schedule);
+	ck_assert_mem_eq(b.schedule, a.schedule, a.nr_schedule);
+	ck_assert_uint_eq(b.nr_switches, a.nr_switches);
+	/* the needed prefix alone, as a schedule line, replays too */
+	q.schedule = malloc(a.nr_sched_needed ? a.nr_sched_needed : 1);
+	ck_assert_ptr_nonnull(q.schedule);
+	memcpy(q.schedule, a.schedule, a.nr_sched_needed);
+	q.nr_schedule = a.nr_sched_needed;
+	q.has_schedule = true;
+	o = *rec;
+	o.decider = NULL;
+	mmt_exec_result_free(&b);
+	mmt_exec(&q, &o, &b);
+	ck_assert_int_eq(b.status, a.status);
+	ck_assert_mem_eq(b.schedule, a.schedule, a.nr_schedule);
+	mmt_exec_result_free(&b);
+	mmt_exec_result_free(&a);
+	mmt_program_free(&q);
+}
+
+START_TEST(switches_replay_exactly)
+{
+	for (size_t z = 0; z < sizeof(race_zoo) / sizeof(race_zoo[0]); z++) {
+		struct mmt_parse_error err;
+		struct mmt_program p;
+		struct mmt_exec_opts o;
+		char path[4096];
+		int bug = mmt_bug_lookup(race_zoo[z]);
+
+		zoo_path(path, sizeof(path), race_zoo[z]);
+		mmt_program_init(&p);
+		ck_assert_int_eq(mmt_parse_file(path, &p, &err), 0);
+		mmt_exec_opts_default(&o);
+		o.inject = 1ull << bug;
+		assert_switches_replay(&p, &o, race_zoo[z]);
+		o.inject = 0;
+		assert_switches_replay(&p, &o, race_zoo[z]);
+		mmt_program_free(&p);
+	}
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct mmt_gen_opts g;
+		struct mmt_program p;
+		struct mmt_exec_opts o;
+		struct mmt_decider_pct pct;
+		struct mmt_decider_random rw;
+
+		mmt_gen_opts_default(&g);
+		g.nr_tasks = 3 + (unsigned)(seed & 1);
+		g.nr_ops = 32;
+		mmt_program_init(&p);
+		ck_assert_int_eq(mmt_gen_random(&p, seed * 104729, &g), 0);
+		mmt_exec_opts_default(&o);
+		if (seed & 2) {
+			mmt_decider_pct_init(&pct, seed, (int)g.nr_tasks, 3, 800);
+			o.decider = &pct.d;
+		} else {
+			mmt_decider_random_init(&rw, seed);
+			o.decider = &rw.d;
+		}
+		assert_switches_replay(&p, &o, "generated");
+		mmt_program_free(&p);
+	}
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
 	Suite *s = suite_create("replay");
@@ -212,6 +306,7 @@ static Suite *replay_suite(void)
 			    (int)(sizeof(race_zoo) / sizeof(race_zoo[0])));
 	tcase_add_test(tc, generated_replays_exactly);
 	tcase_add_test(tc, race_findings_replay_exactly);
+	tcase_add_test(tc, switches_replay_exactly);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -30,6 +30,20 @@ enum mmt_check_mode {
 	MMT_CHECK_FULL,			/* check_world(): for measuring the checker's cost */
 };
 
+/*
+ * A context switch anchored to the program rather than to a decision index:
+ * when task @task reaches its decision point number @k (counted from 0)
+ * since it started op @op (-1: before its first op), task @to runs next.
+ * Decision indices shift whenever an op is added or removed anywhere;
+ * anchors move only with their own op, which is what lets the minimizer
+ * delete ops and switches independently.
+ */
+struct mmt_switch {
+	int32_t op;
+	uint32_t k;
+	uint8_t task, to;
+};
+
 struct mmt_exec_opts {
 	uint64_t inject;		/* bug switches (inject.h), OR'ed with the env's */
 	bool check_each_op;		/* check the world after every op (default on) */
@@ -43,6 +57,14 @@ struct mmt_exec_opts {
 	 * schedules that come from fuzzer bytes rather than from a recording.
 	 */
 	bool lenient_schedule;
+	/*
+	 * If set (and no decider), these switches replace the program's
+	 * schedule line; every other decision takes the default policy.  A
+	 * switch to a task that cannot run falls back to the default as a
+	 * lenient schedule does.
+	 */
+	const struct mmt_switch *switches;
+	size_t nr_switches;
 	/*
 	 * After the last op: every live process exits and every swap device is
 	 * turned off, so that LEAK is checked on every run (fuzzing, hunting).
@@ -79,6 +101,16 @@ struct mmt_exec_result {
 	unsigned long ops_done;
 	uint8_t *schedule;		/* decisions taken (malloc'd; free with _free) */
 	size_t nr_schedule;
+	/*
+	 * The decisions of the program phase that the default policy would
+	 * not have taken, as anchored switches (multi-task runs; malloc'd):
+	 * running with exactly these as opts.switches takes the same
+	 * decisions.  nr_sched_needed is the schedule prefix that matters
+	 * (one past the last such decision).
+	 */
+	struct mmt_switch *switches;
+	size_t nr_switches;
+	size_t nr_sched_needed;
 };
 
 int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
