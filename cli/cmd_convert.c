@@ -22,6 +22,8 @@
 #include "mmt/check.h"
 #include "mmt/decode.h"
 #include "mmt/exec.h"
+#include "mmt/fsutil.h"
+#include "mmt/fuzzrun.h"
 #include "mmt/minimize.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -35,7 +37,7 @@ static int put(const char *out, const void *data, size_t len)
 {
 	if (!strcmp(out, "-"))
 		return fwrite(data, 1, len, stdout) == len && !fflush(stdout) ? 0 : -1;
-	return write_atomic(out, data, len);
+	return mmt_write_atomic(out, data, len);
 }
 
 static int to_bytes(const char *in, const char *out)
@@ -73,11 +75,11 @@ static int to_text(const char *in, const char *out, int tasks, uint64_t inject)
 	char head[1024];
 	int ret = EXIT_HELD, n;
 
-	if (read_file(in, &data, &size)) {
+	if (mmt_read_file(in, &data, &size)) {
 		fprintf(stderr, "mmtorture: convert: %s: %s\n", in, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (bytes_to_program(data, size, tasks, inject, &p, &r)) {
+	if (mmt_fuzz_reproduce(data, size, tasks, inject, &p, &r)) {
 		free(data);
 		fprintf(stderr, "mmtorture: convert: out of memory\n");
 		return EXIT_FAILED;

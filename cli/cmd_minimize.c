@@ -15,8 +15,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mmt/fsutil.h"
+#include "mmt/fuzzrun.h"
 #include "mmt/inject.h"
 #include "mmt/minimize.h"
+#include "mmt/triage.h"
 
 static bool is_mmt(const char *s)
 {
@@ -25,29 +28,18 @@ static bool is_mmt(const char *s)
 	return n >= 4 && !strcmp(s + n - 4, ".mmt");
 }
 
-/* "# ..." header + program text, written atomically (or to stdout) */
-int write_finding(const char *path, const char *header, const struct mmt_program *p);
-int write_finding(const char *path, const char *header, const struct mmt_program *p)
+/* "mmt 1", the header, the program: atomically, or to stdout for "-" */
+static int put(const char *path, const char *header, const struct mmt_program *p)
 {
-	char *text = mmt_print_string(p), *full;
-	size_t n;
+	char *text;
 	int ret;
 
+	if (strcmp(path, "-"))
+		return mmt_write_finding(path, header, p);
+	text = mmt_finding_text(header, p);
 	if (!text)
 		return -1;
-	n = strlen(header) + strlen(text) + 8;
-	full = malloc(n);
-	if (!full) {
-		free(text);
-		return -1;
-	}
-	/* "mmt 1" first, then the header comment, then the ops */
-	snprintf(full, n, "mmt 1\n%s%s", header, strncmp(text, "mmt 1\n", 6) ? text : text + 6);
-	if (!strcmp(path, "-"))
-		ret = fputs(full, stdout) < 0 ? -1 : 0;
-	else
-		ret = write_atomic(path, full, strlen(full));
-	free(full);
+	ret = fputs(text, stdout) < 0 ? -1 : 0;
 	free(text);
 	return ret;
 }
@@ -112,11 +104,11 @@ int cmd_minimize(int argc, char **argv)
 		uint8_t *data;
 		size_t size;
 
-		if (read_file(file, &data, &size)) {
+		if (mmt_read_file(file, &data, &size)) {
 			fprintf(stderr, "mmtorture: minimize: %s: %s\n", file, strerror(errno));
 			return EXIT_USAGE;
 		}
-		ret = bytes_to_program(data, size, tasks, mo.inject, &p, &r);
+		ret = mmt_fuzz_reproduce(data, size, tasks, mo.inject, &p, &r);
 		free(data);
 		if (ret)
 			return EXIT_FAILED;
@@ -145,7 +137,7 @@ int cmd_minimize(int argc, char **argv)
 		 file, inject_name ? " --inject " : "", inject_name ? inject_name : "", res.sig,
 		 res.ops_before, res.ops_after, res.sched_before, res.sched_after, res.runs,
 		 inject_name ? " --inject " : "", inject_name ? inject_name : "");
-	if (write_finding(out, header, &m)) {
+	if (put(out, header, &m)) {
 		fprintf(stderr, "mmtorture: minimize: %s: %s\n", out, strerror(errno));
 		mmt_program_free(&m);
 		return EXIT_FAILED;

@@ -80,3 +80,16 @@ int mmt_fuzz_run(const uint8_t *data, size_t size, struct mmt_fuzz_run *fr,
 	}
 	return 0;
 }
+
+int mmt_fuzz_reproduce(const uint8_t *data, size_t size, int tasks, uint64_t inject,
+		       struct mmt_program *p, struct mmt_exec_result *r)
+{
+	struct mmt_fuzz_run fr = { .max_tasks = tasks, .pct_runs = mmt_fuzz_pct_runs() };
+	struct mmt_exec_opts o;
+
+	mmt_exec_opts_default(&o);
+	o.inject = inject;
+	o.teardown = true;
+	fr.exec = &o;
+	return mmt_fuzz_run(data, size, &fr, p, r);
+}

@@ -62,4 +62,14 @@ uint64_t mmt_fuzz_hash(const uint8_t *data, size_t size);
 int mmt_fuzz_run(const uint8_t *data, size_t size, struct mmt_fuzz_run *fr,
 		 struct mmt_program *p, struct mmt_exec_result *r);
 
+/*
+ * Bytes from a fuzzer -> a program that replays the way the fuzzer ran it:
+ * mmt_fuzz_run as the harness calls it (up to @tasks tasks, teardown on,
+ * lenient schedule, bugs @inject, mmt_fuzz_pct_runs() PCT runs), so that
+ * what an engine found reproduces in convert, minimize and the campaign's
+ * triage.  Returns as mmt_fuzz_run.
+ */
+int mmt_fuzz_reproduce(const uint8_t *data, size_t size, int tasks, uint64_t inject,
+		       struct mmt_program *p, struct mmt_exec_result *r);
+
 #endif /* MMT_FUZZRUN_H */

@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: MIT
+/*
+ * campaign.c - a fuzzing campaign (see campaign.h): spawning the engines,
+ * reading their progress, triaging their crash inputs, the summary.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmt/campaign.h"
+#include "mmt/exec.h"
+#include "mmt/fsutil.h"
+#include "mmt/fuzzrun.h"
+#include "mmt/triage.h"
+
+#define MAX_PROCS	32
+#define ARENA_SIZE	(128 * 1024)
+
+struct eproc {
+	pid_t pid;
+	char name[32];
+	int fd;			/* its stderr (libFuzzer), or -1 */
+	FILE *log;
+	char line[8192];
+	size_t nline;
+	bool exited;
+	int status;
+};
+
+struct campaign {
+	struct mmt_campaign_opts o;
+	char dir[PATH_MAX];
+
+	struct eproc procs[MAX_PROCS];
+	int nprocs;
+	double t0;
+
+	/* statistics */
+	unsigned long long lf_execs, afl_execs;
+	unsigned lf_cov, afl_edges;
+	double afl_eps;
+
+	struct mmt_triage tr;
+	bool hunt_found;
+	double hunt_t;
+
+	/* the progress line */
+	bool tty, line_shown;
+	double last_progress;
+
+	/*
+	 * Strings for the engines' command lines and environments: they live
+	 * as long as the campaign and go with it, so nothing is left over for
+	 * LeakSanitizer, whatever the engines' fate.
+	 */
+	char arena[ARENA_SIZE];
+	size_t arena_used;
+	bool arena_full;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static double elapsed(const struct campaign *c)
+{
+	return mmt_now() - c->t0;
+}
+
+static void say(struct campaign *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct campaign *c, const char *f, ...)
+{
+	va_list ap;
+
+	if (!c->o.log)
+		return;
+	va_start(ap, f);
+	vfprintf(c->o.log, f, ap);
+	va_end(ap);
+}
+
+static char *fmt(struct campaign *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static char *fmt(struct campaign *c, const char *f, ...)
+{
+	size_t room = sizeof(c->arena) - c->arena_used;
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(c->arena + c->arena_used, room, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 1 > room) {
+		/* the engine that asked will not be started */
+		c->arena_full = true;
+		return c->arena + sizeof(c->arena) - 1;
+	}
+	s = c->arena + c->arena_used;
+	c->arena_used += (size_t)n + 1;
+	return s;
+}
+
+/* ------------------------------------------------------------ engines */
+
+static int open_log(struct campaign *c, struct eproc *e)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/logs", c->dir);
+	mmt_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/logs/%s.log", c->dir, e->name);
+	e->log = fopen(path, "a");
+	return e->log ? 0 : -1;
+}
+
+/* start @argv with @env added; stderr to a pipe (@pipe_err) or to its log */
+static int spawn(struct campaign *c, const char *name, char *const argv[], char *const env[],
+		 bool pipe_err)
+{
+	struct eproc *e;
+	int pfd[2] = { -1, -1 };
+	pid_t pid;
+
+	if (c->nprocs >= MAX_PROCS || c->arena_full)
+		return -1;
+	e = &c->procs[c->nprocs];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->fd = -1;
+	if (open_log(c, e))
+		return -1;
+	fprintf(e->log, "# %s:", name);
+	for (int i = 0; argv[i]; i++)
+		fprintf(e->log, " %s", argv[i]);
+	fprintf(e->log, "\n");
+	fflush(e->log);
+	if (pipe_err && pipe(pfd))
+		goto fail;
+	pid = fork();
+	if (pid < 0)
+		goto fail;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);	/* its own group: a ^C reaches only mmtorture */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		for (int i = 0; env[i]; i++)
+			putenv(env[i]);
+		dup2(devnull, 0);
+		if (pipe_err) {
+			dup2(pfd[1], 2);
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			close(pfd[1]);
+		} else {
+			dup2(fileno(e->log), 1);
+			dup2(fileno(e->log), 2);
+		}
+		execv(argv[0], argv);
+		fprintf(stderr, "mmtorture: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	e->pid = pid;
+	if (pipe_err) {
+		close(pfd[1]);
+		e->fd = pfd[0];
+		fcntl(e->fd, F_SETFL, O_NONBLOCK);
+	}
+	c->nprocs++;
+	return 0;
+fail:
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	fclose(e->log);
+	e->log = NULL;
+	return -1;
+}
+
+static void common_env(struct campaign *c, char **env, int *n)
+{
+	env[(*n)++] = fmt(c, "MMT_FUZZ_TASKS=%d", c->o.tasks);
+	if (c->o.inject_name)
+		env[(*n)++] = fmt(c, "MMT_INJECT=%s", c->o.inject_name);
+	else
+		env[(*n)++] = fmt(c, "MMT_INJECT=");
+	env[(*n)++] = fmt(c, "MMT_FUZZ_ATTRIBUTE=%d", c->o.hunt ? 1 : 0);
+}
+
+static int start_libfuzzer(struct campaign *c, int jobs)
+{
+	const struct mmt_campaign_opts *o = &c->o;
+	char *argv[32], *env[8];
+	int a = 0, n = 0;
+
+	mmt_mkdirs(fmt(c, "%s/crashes/libfuzzer", c->dir));
+	mmt_mkdirs(fmt(c, "%s/corpus/libfuzzer", c->dir));
+	argv[a++] = c->o.fe.libfuzzer;
+	if (o->runs > 0) {
+		argv[a++] = fmt(c, "-runs=%ld", o->runs);
+	} else {
+		argv[a++] = fmt(c, "-max_total_time=%d", (int)(o->budget + 0.999));
+		if (!o->hunt || jobs > 1) {
+			argv[a++] = fmt(c, "-fork=%d", jobs);
+			argv[a++] = fmt(c, "-ignore_crashes=1");
+			argv[a++] = fmt(c, "-ignore_ooms=1");
+			argv[a++] = fmt(c, "-ignore_timeouts=1");
+		}
+	}
+	argv[a++] = fmt(c, "-seed=%" PRIu64, (o->seed % 4000000000u) + 1);
+	argv[a++] = fmt(c, "-artifact_prefix=%s/crashes/libfuzzer/", c->dir);
+	argv[a++] = fmt(c, "-max_len=%d", MMT_CAMPAIGN_MAX_LEN);
+	argv[a++] = fmt(c, "-timeout=10");
+	/*
+	 * Interleaving campaigns keep edges and interleaving counters as
+	 * features, not their hit counts: lock and loop counts vary with every
+	 * schedule, and with them the corpus fills with inputs that differ
+	 * only there, burying the few race-shaped ones.  Measured (10 hunts
+	 * of 60 s each, README Benchmarks): anon-vma-head-insert found 6/10
+	 * this way against 3/10, the other two races 10/10 against 10/10
+	 * and 9/10.
+	 */
+	if (o->tasks > 1)
+		argv[a++] = fmt(c, "-use_counters=0");
+	argv[a++] = fmt(c, "-print_final_stats=1");
+	if (o->fe.dict[0])
+		argv[a++] = fmt(c, "-dict=%s", o->fe.dict);
+	argv[a++] = fmt(c, "%s/corpus/libfuzzer", c->dir);
+	if (o->fe.seeds[0])
+		argv[a++] = c->o.fe.seeds;
+	if (o->extra_corpus)
+		argv[a++] = (char *)o->extra_corpus;
+	argv[a] = NULL;
+	common_env(c, env, &n);
+	env[n] = NULL;
+	return spawn(c, "libfuzzer", argv, env, true);
+}
+
+static int start_afl(struct campaign *c, int instances)
+{
+	const struct mmt_campaign_opts *o = &c->o;
+
+	for (int i = 0; i < instances; i++) {
+		char *argv[32], *env[16], name[32];
+		int a = 0, n = 0;
+
+		snprintf(name, sizeof(name), i ? "afl-s%d" : "afl-main", i);
+		argv[a++] = "/usr/bin/env";	/* afl-fuzz from PATH */
+		argv[a++] = "afl-fuzz";
+		argv[a++] = i ? fmt(c, "-S") : fmt(c, "-M");
+		argv[a++] = i ? fmt(c, "s%d", i) : fmt(c, "main");
+		argv[a++] = fmt(c, "-i");
+		argv[a++] = o->extra_corpus ? (char *)o->extra_corpus : c->o.fe.seeds;
+		argv[a++] = fmt(c, "-o");
+		argv[a++] = fmt(c, "%s/afl", c->dir);
+		argv[a++] = fmt(c, "-s");
+		argv[a++] = fmt(c, "%" PRIu64, (o->seed + (uint64_t)i) % 4000000000u + 1);
+		argv[a++] = fmt(c, "-V");
+		argv[a++] = fmt(c, "%d", (int)(o->budget + 0.999));
+		if (o->fe.dict[0]) {
+			argv[a++] = fmt(c, "-x");
+			argv[a++] = c->o.fe.dict;
+		}
+		argv[a++] = fmt(c, "--");
+		argv[a++] = c->o.fe.afl;
+		argv[a] = NULL;
+		common_env(c, env, &n);
+		env[n++] = fmt(c, "AFL_NO_UI=1");
+		env[n++] = fmt(c, "AFL_SKIP_CPUFREQ=1");
+		env[n++] = fmt(c, "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
+		env[n++] = fmt(c, "AFL_NO_AFFINITY=1");
+		env[n++] = fmt(c, "AFL_AUTORESUME=1");
+		env[n++] = fmt(c, "AFL_SKIP_CRASHES=1");
+		if (o->hunt)
+			env[n++] = fmt(c, "AFL_BENCH_UNTIL_CRASH=1");
+		if (o->custom_mutator && o->fe.afl_mutator[0])
+			env[n++] = fmt(c, "AFL_CUSTOM_MUTATOR_LIBRARY=%s", o->fe.afl_mutator);
+		env[n] = NULL;
+		if (spawn(c, name, argv, env, false))
+			return -1;
+	}
+	return 0;
+}
+
+/* libFuzzer status: "#123 ... cov: 45 ... exec/s: 678" (fork mode: "#123: cov: ...") */
+static void parse_lf_line(struct campaign *c, const char *l)
+{
+	const char *p;
+
+	if (!strncmp(l, "stat::number_of_executed_units:", 31)) {
+		c->lf_execs = strtoull(l + 31, NULL, 10);
+		return;
+	}
+	if (l[0] != '#' || l[1] < '0' || l[1] > '9')
+		return;
+	c->lf_execs = strtoull(l + 1, NULL, 10);
+	p = strstr(l, "cov: ");
+	if (p)
+		c->lf_cov = (unsigned)strtoul(p + 5, NULL, 10);
+}
+
+static void read_pipes(struct campaign *c, int timeout_ms)
+{
+	struct pollfd pfd[MAX_PROCS];
+	int n = 0;
+
+	for (int i = 0; i < c->nprocs; i++) {
+		if (c->procs[i].fd >= 0) {
+			pfd[n].fd = c->procs[i].fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+	}
+	if (!n) {
+		usleep((useconds_t)timeout_ms * 1000);
+		return;
+	}
+	if (poll(pfd, (nfds_t)n, timeout_ms) <= 0)
+		return;
+	for (int i = 0; i < c->nprocs; i++) {
+		struct eproc *e = &c->procs[i];
+		char buf[8192];
+		ssize_t got;
+
+		if (e->fd < 0)
+			continue;
+		while ((got = read(e->fd, buf, sizeof(buf))) > 0) {
+			fwrite(buf, 1, (size_t)got, e->log);
+			for (ssize_t k = 0; k < got; k++) {
+				if (buf[k] == '\n' || buf[k] == '\r') {
+					e->line[e->nline] = 0;
+					parse_lf_line(c, e->line);
+					e->nline = 0;
+				} else if (e->nline + 1 < sizeof(e->line)) {
+					e->line[e->nline++] = buf[k];
+				}
+			}
+		}
+		fflush(e->log);
+		if (got == 0) {
+			close(e->fd);
+			e->fd = -1;
+		}
+	}
+}
+
+static void read_afl_stats(struct campaign *c)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	unsigned long long execs = 0;
+	double eps = 0;
+	unsigned edges = 0;
+
+	snprintf(path, sizeof(path), "%s/afl", c->dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char line[256];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/afl/%s/fuzzer_stats", c->dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *colon = strchr(line, ':');
+
+			if (!colon)
+				continue;
+			if (!strncmp(line, "execs_done", 10))
+				execs += strtoull(colon + 1, NULL, 10);
+			else if (!strncmp(line, "execs_per_sec", 13))
+				eps += strtod(colon + 1, NULL);
+			else if (!strncmp(line, "edges_found", 11)) {
+				unsigned e = (unsigned)strtoul(colon + 1, NULL, 10);
+
+				if (e > edges)
+					edges = e;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	c->afl_execs = execs;
+	c->afl_eps = eps;
+	c->afl_edges = edges;
+}
+
+static void reap(struct campaign *c)
+{
+	for (int i = 0; i < c->nprocs; i++) {
+		struct eproc *e = &c->procs[i];
+		int st;
+
+		if (!e->exited && waitpid(e->pid, &st, WNOHANG) == e->pid) {
+			e->exited = true;
+			e->status = st;
+		}
+	}
+}
+
+static bool all_exited(const struct campaign *c)
+{
+	for (int i = 0; i < c->nprocs; i++)
+		if (!c->procs[i].exited || c->procs[i].fd >= 0)
+			return false;
+	return true;
+}
+
+static void stop_engines(struct campaign *c)
+{
+	double t;
+
+	for (int i = 0; i < c->nprocs; i++)
+		if (!c->procs[i].exited)
+			kill(-c->procs[i].pid, SIGTERM);
+	t = mmt_now();
+	while (mmt_now() - t < 10) {
+		read_pipes(c, 50);
+		reap(c);
+		if (all_exited(c))
+			break;
+	}
+	for (int i = 0; i < c->nprocs; i++) {
+		if (!c->procs[i].exited) {
+			kill(-c->procs[i].pid, SIGKILL);
+			waitpid(c->procs[i].pid, &c->procs[i].status, 0);
+			c->procs[i].exited = true;
+		}
+		if (c->procs[i].fd >= 0) {
+			close(c->procs[i].fd);
+			c->procs[i].fd = -1;
+		}
+	}
+}
+
+/* ----------------------------------------------------------- progress */
+
+static void progress_clear(struct campaign *c)
+{
+	if (c->tty && c->line_shown) {
+		say(c, "\r\033[K");
+		c->line_shown = false;
+	}
+}
+
+static void progress(struct campaign *c, bool force)
+{
+	double t = elapsed(c), eps;
+	unsigned long long execs = c->lf_execs + c->afl_execs;
+
+	if (c->o.quiet || !c->o.log)
+		return;
+	if (!force && t - c->last_progress < (c->tty ? 0.5 : 10.0))
+		return;
+	c->last_progress = t;
+	eps = t > 0 ? execs / t : 0;
+	say(c, "%sfuzz: %5.1fs  execs %llu  %.0f/s  ", c->tty ? "\r\033[K" : "", t, execs, eps);
+	if (c->o.libfuzzer)
+		say(c, "cov %u  ", c->lf_cov);
+	if (c->o.afl)
+		say(c, "edges %u  ", c->afl_edges);
+	say(c, "findings %d  crashes %u%s", c->tr.nnew, c->tr.crashes, c->tty ? "" : "\n");
+	c->line_shown = c->tty;
+}
+
+/* ----------------------------------------------------------- findings */
+
+static void process_crash(struct campaign *c, const char *path, const char *key,
+			  const char *engine)
+{
+	struct mmt_triage_report rep;
+	double t = elapsed(c);
+
+	switch (mmt_triage_crash(&c->tr, path, key, engine, t, &rep)) {
+	case MMT_TRIAGE_NEW:
+		if (c->o.hunt && !c->hunt_found) {
+			c->hunt_found = true;
+			c->hunt_t = t;
+		}
+		progress_clear(c);
+		if (!c->o.quiet)
+			say(c, "fuzz: finding %s (%s, %.1fs) -> %s\n", rep.sig, engine, t, rep.path);
+		break;
+	case MMT_TRIAGE_UNREPRODUCIBLE:
+		progress_clear(c);
+		say(c, "fuzz: %s: %s does not reproduce (%s)\n", engine, key, rep.why);
+		break;
+	case MMT_TRIAGE_WRITE_ERROR:
+		say(c, "fuzz: cannot write %s: %s\n", rep.path, rep.why);
+		break;
+	default:
+		break;
+	}
+}
+
+static void scan_dir(struct campaign *c, const char *dir, const char *prefix, const char *engine)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX + 300], key[300];
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", engine, de->d_name);
+		if (mmt_triage_seen(&c->tr, key))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		process_crash(c, path, key, engine);
+		if (c->o.hunt && c->hunt_found)
+			break;
+	}
+	closedir(d);
+}
+
+/* the corpus inputs that fail on their own (no engine needed to find them) */
+static void scan_inputs(struct campaign *c, const char *dir, const char *engine)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX + 300], key[300];
+		struct mmt_exec_result r;
+		struct mmt_program p;
+		uint8_t *data;
+		size_t size;
+		bool fails;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", engine, de->d_name);
+		if (mmt_triage_seen(&c->tr, key))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (mmt_read_file(path, &data, &size))
+			continue;
+		if (mmt_fuzz_reproduce(data, size, c->o.tasks, c->o.inject, &p, &r)) {
+			free(data);
+			continue;
+		}
+		free(data);
+		fails = r.status == EXEC_VIOLATION;
+		mmt_exec_result_free(&r);
+		mmt_program_free(&p);
+		if (fails)
+			process_crash(c, path, key, engine);
+		if (c->o.hunt && c->hunt_found)
+			break;
+	}
+	closedir(d);
+}
+
+static void scan_crashes(struct campaign *c)
+{
+	char path[PATH_MAX + 300];
+
+	if (c->o.libfuzzer) {
+		snprintf(path, sizeof(path), "%s/crashes/libfuzzer", c->dir);
+		scan_dir(c, path, "crash-", "libfuzzer");
+	}
+	if (c->o.afl) {
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "%s/afl", c->dir);
+		d = opendir(path);
+		if (!d)
+			return;
+		while ((de = readdir(d))) {
+			char eng[64];
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/afl/%s/crashes", c->dir, de->d_name);
+			snprintf(eng, sizeof(eng), "afl-%s", de->d_name);
+			scan_dir(c, path, "id:", eng);
+		}
+		closedir(d);
+	}
+}
+
+static void write_summary(struct campaign *c, int exit_code)
+{
+	const struct mmt_campaign_opts *o = &c->o;
+	const struct mmt_triage *tr = &c->tr;
+	char path[PATH_MAX + 32], *buf;
+	size_t cap = 8192 + (size_t)tr->nfound * (PATH_MAX + 256), n = 0;
+	double t = elapsed(c);
+	unsigned long long execs = c->lf_execs + c->afl_execs;
+
+	buf = malloc(cap);
+	if (!buf)
+		return;
+#define J(...) (n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__))
+	J("{\n  \"engines\": [%s%s%s],\n", o->libfuzzer ? "\"libfuzzer\"" : "",
+	  o->libfuzzer && o->afl ? ", " : "", o->afl ? "\"afl\"" : "");
+	J("  \"budget_s\": %.1f,\n  \"elapsed_s\": %.1f,\n  \"jobs\": %d,\n  \"tasks\": %d,\n",
+	  o->budget, t, o->jobs, o->tasks);
+	J("  \"inject\": \"%s\",\n  \"seed\": %" PRIu64 ",\n  \"custom_mutator\": %s,\n",
+	  o->inject_name ? o->inject_name : "", o->seed, o->custom_mutator ? "true" : "false");
+	J("  \"execs\": %llu,\n  \"execs_per_s\": %.0f,\n", execs, t > 0 ? execs / t : 0.0);
+	J("  \"libfuzzer\": {\"execs\": %llu, \"cov\": %u},\n", c->lf_execs, c->lf_cov);
+	J("  \"afl\": {\"execs\": %llu, \"execs_per_s\": %.0f, \"edges\": %u},\n", c->afl_execs,
+	  c->afl_eps, c->afl_edges);
+	J("  \"crash_inputs\": %u,\n  \"duplicates\": %u,\n  \"unreproducible\": %u,\n",
+	  tr->crashes, tr->dups, tr->unrepro);
+	J("  \"fail_without_inject\": %u,\n  \"new_findings\": %d,\n  \"interrupted\": %s,\n",
+	  tr->unattributed, tr->nnew, stop_requested ? "true" : "false");
+	J("  \"exit\": %d,\n  \"findings\": [", exit_code);
+	for (int i = 0; i < tr->nfound; i++)
+		J("%s\n    {\"signature\": \"%s\", \"file\": \"%s\", \"engine\": \"%s\", "
+		  "\"seconds\": %.1f}", i ? "," : "", tr->found[i].sig, tr->found[i].path,
+		  tr->found[i].engine, tr->found[i].t);
+	J("%s]\n}\n", tr->nfound ? "\n  " : "");
+#undef J
+	snprintf(path, sizeof(path), "%s/summary.json", c->dir);
+	mmt_write_atomic(path, buf, n);
+	free(buf);
+}
+
+/* ---------------------------------------------------------- a campaign */
+
+void mmt_campaign_locate(struct mmt_campaign_frontends *fe)
+{
+	if (!mmt_find_next_to_self("mmt_fuzz", true, fe->libfuzzer, sizeof(fe->libfuzzer)))
+		fe->libfuzzer[0] = 0;
+	if (!mmt_find_next_to_self("mmt_fuzz_afl", true, fe->afl, sizeof(fe->afl)))
+		fe->afl[0] = 0;
+	if (!mmt_find_next_to_self("libmmt_afl_mutator.so", false, fe->afl_mutator,
+				   sizeof(fe->afl_mutator)))
+		fe->afl_mutator[0] = 0;
+	if (!mmt_find_next_to_self("fuzz/seeds", false, fe->seeds, sizeof(fe->seeds)))
+		fe->seeds[0] = 0;
+	if (!mmt_find_next_to_self("fuzz/mmt.dict", false, fe->dict, sizeof(fe->dict)))
+		fe->dict[0] = 0;
+}
+
+bool mmt_campaign_have_afl_fuzz(void)
+{
+	return system("command -v afl-fuzz >/dev/null 2>&1") == 0;
+}
+
+static void fill_result(struct campaign *c, struct mmt_campaign_result *res)
+{
+	const struct mmt_triage *tr = &c->tr;
+
+	res->elapsed = elapsed(c);
+	res->execs = c->lf_execs + c->afl_execs;
+	res->crashes = tr->crashes;
+	res->duplicates = tr->dups;
+	res->unreproducible = tr->unrepro;
+	res->unattributed = tr->unattributed;
+	res->new_findings = tr->nnew;
+	res->interrupted = stop_requested != 0;
+	res->hunt_found = c->hunt_found;
+	res->hunt_seconds = c->hunt_t;
+	if (tr->nnew && tr->nfound)
+		res->last = tr->found[tr->nfound - 1];
+}
+
+static void print_summary(struct campaign *c)
+{
+	const struct mmt_triage *tr = &c->tr;
+	double t = elapsed(c);
+	unsigned long long execs = c->lf_execs + c->afl_execs;
+
+	say(c, "fuzz: summary: %.1fs, %llu execs (%.0f/s), coverage %u%s, "
+	    "%u crash input%s, %d new finding%s, %u duplicate%s, %u unreproducible\n",
+	    t, execs, t > 0 ? execs / t : 0.0, c->o.libfuzzer ? c->lf_cov : c->afl_edges,
+	    c->o.libfuzzer ? " (libFuzzer cov)" : " (AFL++ edges)", tr->crashes,
+	    tr->crashes == 1 ? "" : "s", tr->nnew, tr->nnew == 1 ? "" : "s", tr->dups,
+	    tr->dups == 1 ? "" : "s", tr->unrepro);
+	for (int i = 0; i < tr->nfound; i++)
+		say(c, "  %-40s %s\n", tr->found[i].sig, tr->found[i].path);
+	say(c, "fuzz: summary in %s/summary.json\n", c->dir);
+}
+
+/* run @c until the budget is spent, the engines stop, or a signal */
+static int run(struct campaign *c)
+{
+	const struct mmt_campaign_opts *o = &c->o;
+	struct mmt_triage_opts to = {
+		.dir = c->dir, .tasks = o->tasks, .inject = o->inject,
+		.inject_name = o->inject_name, .attribute = o->hunt,
+	};
+	int exit_code, lf_jobs = o->jobs, afl_jobs = o->jobs;
+	bool engines = o->libfuzzer || o->afl;
+
+	c->tty = o->log && isatty(fileno(o->log));
+	if (mmt_mkdirs(c->dir)) {
+		say(c, "mmtorture: fuzz: %s: %s\n", c->dir, strerror(errno));
+		return 2;
+	}
+	if (mmt_triage_open(&c->tr, &to))
+		return 1;
+	if (o->libfuzzer && o->afl) {
+		lf_jobs = o->jobs / 2 > 0 ? o->jobs / 2 : 1;
+		afl_jobs = o->jobs - o->jobs / 2 > 0 ? o->jobs - o->jobs / 2 : 1;
+	}
+	if (!o->quiet)
+		say(c, "fuzz: %s%s%s%s, budget %.0fs, %d job%s, %d task%s%s%s, out %s%s\n",
+		    o->libfuzzer ? "libFuzzer" : "", o->libfuzzer && o->afl ? " + " : "",
+		    o->afl ? "AFL++" : "", engines ? "" : "no engine (triage only)", o->budget,
+		    o->jobs, o->jobs == 1 ? "" : "s", o->tasks, o->tasks == 1 ? "" : "s",
+		    o->inject_name ? ", inject " : "", o->inject_name ? o->inject_name : "",
+		    c->dir, c->tr.nseen ? " (resuming)" : "");
+	c->t0 = mmt_now();
+	/*
+	 * Inputs that crash already: libFuzzer's fork mode drops them from its
+	 * corpus silently, so they are processed here first.
+	 */
+	if (o->fe.seeds[0])
+		scan_inputs(c, o->fe.seeds, "seed");
+	if (o->extra_corpus)
+		scan_inputs(c, o->extra_corpus, "corpus");
+	if (o->hunt && c->hunt_found) {
+		write_summary(c, 1);
+		return 1;
+	}
+	if (o->libfuzzer && start_libfuzzer(c, lf_jobs))
+		say(c, "mmtorture: fuzz: cannot start libFuzzer\n");
+	if (o->afl && start_afl(c, afl_jobs))
+		say(c, "mmtorture: fuzz: cannot start afl-fuzz\n");
+	if (engines && !c->nprocs)
+		return 1;
+	while (engines && !stop_requested) {
+		read_pipes(c, o->hunt ? 20 : 100);
+		reap(c);
+		if (o->afl)
+			read_afl_stats(c);
+		scan_crashes(c);
+		if (o->hunt && c->hunt_found)
+			break;
+		progress(c, false);
+		if (all_exited(c))
+			break;
+		if (o->runs <= 0 && elapsed(c) > o->budget + 15)
+			break;	/* the engines' own limits should have ended them */
+	}
+	if (stop_requested && !o->quiet) {
+		progress_clear(c);
+		say(c, "fuzz: %s: stopping the engines, then processing what they left\n",
+		    strsignal(stop_requested));
+	}
+	stop_engines(c);
+	if (o->afl)
+		read_afl_stats(c);
+	if (!(o->hunt && c->hunt_found))
+		scan_crashes(c);
+	progress(c, true);
+	progress_clear(c);
+	if (!o->quiet && !c->tty)
+		say(c, "\n");
+	exit_code = c->tr.nnew ? 1 : 0;
+	write_summary(c, exit_code);
+	if (!o->quiet)
+		print_summary(c);
+	return exit_code;
+}
+
+int mmt_campaign_run(const struct mmt_campaign_opts *o, struct mmt_campaign_result *res)
+{
+	struct sigaction sa, old_int, old_term, old_pipe;
+	struct campaign *c;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return 1;
+	c->o = *o;
+	snprintf(c->dir, sizeof(c->dir), "%s", o->dir);
+	c->o.dir = c->dir;
+	c->t0 = mmt_now();
+	stop_requested = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+
+	ret = run(c);
+
+	for (int i = 0; i < c->nprocs; i++)
+		if (c->procs[i].log)
+			fclose(c->procs[i].log);
+	fill_result(c, res);
+	mmt_triage_close(&c->tr);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	free(c);
+	return ret;
+}

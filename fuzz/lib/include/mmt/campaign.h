@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * campaign.h - a fuzzing campaign: the engines, their crash inputs, the
+ * findings.
+ *
+ * libFuzzer runs with -fork=N (crashes, ooms and timeouts do not stop it)
+ * and -artifact_prefix=DIR/crashes/libfuzzer/; AFL++ runs one -M main and
+ * N-1 -S instances on the shared sync dir DIR/afl, the way a campaign is
+ * spread over machines (copy or mount DIR/afl elsewhere and add -S
+ * instances there).  Both read the seeds converted at build time and reuse
+ * their corpus in DIR when it exists, so a campaign resumes from DIR.
+ * Each engine's output goes to DIR/logs/NAME.log.
+ *
+ * Every crash input is triaged (triage.h) as soon as it appears.  The seed
+ * and extra corpus inputs that fail already are triaged first: libFuzzer's
+ * fork mode drops them from its corpus without a word.  SIGINT and SIGTERM
+ * (handled for the duration of mmt_campaign_run) stop the engines, and then
+ * every crash input left is still triaged before the summary, so no finding
+ * is lost.  At the end DIR/summary.json holds the totals.
+ */
+#ifndef MMT_CAMPAIGN_H
+#define MMT_CAMPAIGN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmt/decode.h"
+#include "mmt/triage.h"
+
+/*
+ * The longest input an engine is given (-max_len): the header, every op
+ * record and 256 bytes of schedule records.  The random-bytes hunt draws
+ * from the same space.
+ */
+#define MMT_CAMPAIGN_MAX_LEN	(2 + MMT_DECODE_RECORD * MMT_DECODE_MAX_OPS + 256)
+
+/* what the build puts next to mmtorture; "" for what is not there */
+struct mmt_campaign_frontends {
+	char libfuzzer[PATH_MAX];	/* mmt_fuzz */
+	char afl[PATH_MAX];		/* mmt_fuzz_afl */
+	char afl_mutator[PATH_MAX];	/* libmmt_afl_mutator.so */
+	char seeds[PATH_MAX];		/* fuzz/seeds: the seed corpus as bytes */
+	char dict[PATH_MAX];		/* fuzz/mmt.dict */
+};
+
+/* fill @fe from the directory of the running binary */
+void mmt_campaign_locate(struct mmt_campaign_frontends *fe);
+
+/* is afl-fuzz in PATH?  (the AFL++ harness alone is not enough) */
+bool mmt_campaign_have_afl_fuzz(void);
+
+struct mmt_campaign_opts {
+	/* the engines; with neither, only the seed and extra corpus inputs are triaged */
+	bool libfuzzer, afl;
+	struct mmt_campaign_frontends fe;
+	bool custom_mutator;		/* AFL++: load fe.afl_mutator */
+	/*
+	 * A hunt: the harness aborts only on violations that go away with the
+	 * bugs off (MMT_FUZZ_ATTRIBUTE=1), triage drops the others, and the
+	 * campaign ends at its first finding.
+	 */
+	bool hunt;
+	int jobs;			/* libFuzzer -fork=N, or AFL++ instances; split for both */
+	int tasks;			/* MMT_FUZZ_TASKS for the harness, and triage's */
+	double budget;			/* seconds */
+	long runs;			/* > 0: libFuzzer alone, no fork mode, exactly this many inputs */
+	uint64_t seed;
+	uint64_t inject;		/* the zoo bugs on (MMT_INJECT) */
+	const char *inject_name;	/* their names; NULL: none */
+	const char *dir;		/* everything goes here */
+	const char *extra_corpus;	/* another input dir; NULL: none */
+	/*
+	 * Where the campaign's lines go: the start line, the progress line
+	 * (updated in place if @log is a TTY, else a line every 10 s), each
+	 * finding, the summary, warnings.  NULL: nowhere.  @quiet keeps only
+	 * warnings and errors.
+	 */
+	FILE *log;
+	bool quiet;
+};
+
+struct mmt_campaign_result {
+	double elapsed;			/* seconds */
+	unsigned long long execs;	/* as the engines report them */
+	unsigned crashes, duplicates, unreproducible, unattributed;
+	int new_findings;
+	bool interrupted;		/* SIGINT or SIGTERM */
+	bool hunt_found;		/* a hunt: it found what it was after... */
+	double hunt_seconds;		/* ...this many seconds in */
+	struct mmt_finding last;	/* the newest finding (sig "" if none) */
+};
+
+/*
+ * Run a campaign until the budget is spent, the engines stop, a signal, or
+ * (a hunt) the first finding.  Returns the exit status the commands give:
+ * 0 nothing new found, 1 a new finding written (or no engine could be
+ * started), 2 DIR cannot be made.  @res is filled in every case.
+ */
+int mmt_campaign_run(const struct mmt_campaign_opts *o, struct mmt_campaign_result *res);
+
+#endif /* MMT_CAMPAIGN_H */
