@@ -132,19 +132,19 @@ int cmd_minimize(int argc, char **argv)
 	}
 	snprintf(header, sizeof(header),
 		 "# minimized from %s by mmtorture minimize%s%s\n"
-		 "# signature %s: %zu -> %zu ops, schedule %zu -> %zu decisions, %u runs\n"
+		 "# signature %s: %zu -> %zu ops, %u -> %u context switches, %u runs\n"
 		 "# replay: mmtorture replay%s%s FILE\n",
 		 file, inject_name ? " --inject " : "", inject_name ? inject_name : "", res.sig,
-		 res.ops_before, res.ops_after, res.sched_before, res.sched_after, res.runs,
+		 res.ops_before, res.ops_after, res.switches_before, res.switches_after, res.runs,
 		 inject_name ? " --inject " : "", inject_name ? inject_name : "");
 	if (put(out, header, &m)) {
 		fprintf(stderr, "mmtorture: minimize: %s: %s\n", out, strerror(errno));
 		mmt_program_free(&m);
 		return EXIT_FAILED;
 	}
-	fprintf(stderr, "minimize: %s: %s, %zu -> %zu ops, schedule %zu -> %zu, %u runs -> %s\n",
-		file, res.sig, res.ops_before, res.ops_after, res.sched_before, res.sched_after,
-		res.runs, out);
+	fprintf(stderr, "minimize: %s: %s, %zu -> %zu ops, %u -> %u switches, %u runs -> %s\n",
+		file, res.sig, res.ops_before, res.ops_after, res.switches_before,
+		res.switches_after, res.runs, out);
 	if (!res.strict_ok)
 		fprintf(stderr, "minimize: warning: the result does not fail under a strict "
 			"replay of its schedule\n");

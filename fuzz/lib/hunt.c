@@ -173,10 +173,10 @@ static int save_minimized(const char *dir, const char *stem, const struct mmt_pr
 	}
 	snprintf(path, pathlen, "%s/%s%s%s.mmt", dir, stem, *stem ? "-" : "", sig);
 	snprintf(header, sizeof(header),
-		 "# %s: %s: %s\n# signature %s; %s\n# minimized: %zu -> %zu ops, schedule %zu -> %zu\n"
+		 "# %s: %s: %s\n# signature %s; %s\n# minimized: %zu -> %zu ops, %u -> %u switches\n"
 		 "# replay: mmtorture replay%s%s FILE\n",
 		 mmt_invariant_name(r->violation.inv), r->violation.object, r->violation.msg,
-		 res.sig, how, res.ops_before, res.ops_after, res.sched_before, res.sched_after,
+		 res.sig, how, res.ops_before, res.ops_after, res.switches_before, res.switches_after,
 		 inject ? " --inject " : "", inject ? inject : "");
 	ret = mmt_write_finding(path, header, &m);
 	mmt_program_free(&m);

@@ -115,6 +115,18 @@ int mmt_append_teardown(struct mmt_program *p)
 
 /* ------------------------------------------------------------ ddmin */
 
+/*
+ * The state being shrunk: a program without a schedule line, and its
+ * interleaving as anchored switches (exec.h), which stay put when other ops
+ * are removed; a global schedule would shift under every deletion and lose
+ * the race.
+ */
+struct cand {
+	struct mmt_program p;
+	struct mmt_switch *sw;
+	size_t nsw;
+};
+
 struct ctx {
 	const struct mmt_min_opts *o;
 	struct mmt_exec_opts eo;
@@ -123,6 +135,54 @@ struct ctx {
 	bool multi;
 	int err;
 };
+
+static void cand_init(struct cand *c)
+{
+	mmt_program_init(&c->p);
+	c->sw = NULL;
+	c->nsw = 0;
+}
+
+static void cand_free(struct cand *c)
+{
+	mmt_program_free(&c->p);
+	free(c->sw);
+	cand_init(c);
+}
+
+static int set_switches(struct cand *c, const struct mmt_switch *sw, size_t n)
+{
+	struct mmt_switch *cp = NULL;
+
+	if (n) {
+		cp = malloc(n * sizeof(*cp));
+		if (!cp)
+			return -ENOMEM;
+		memcpy(cp, sw, n * sizeof(*cp));
+	}
+	free(c->sw);
+	c->sw = cp;
+	c->nsw = n;
+	return 0;
+}
+
+static int cand_copy(struct cand *dst, const struct cand *src)
+{
+	cand_init(dst);
+	if (mmt_program_copy(&dst->p, &src->p) || set_switches(dst, src->sw, src->nsw)) {
+		cand_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* replace *cur with *c (consumed) */
+static void take(struct cand *cur, struct cand *c)
+{
+	cand_free(cur);
+	*cur = *c;
+	cand_init(c);
+}
 
 static bool valid(const struct mmt_program *p)
 {
@@ -149,77 +209,121 @@ static int nr_tasks(const struct mmt_program *p)
 }
 
 /*
- * Does @cand still fail the same way?  If so (and @rerecord), its schedule
- * becomes the one actually taken.
+ * Does @c still fail the same way?  If so, its switches become the ones the
+ * run really took, so that a switch that stopped mattering falls away and
+ * the rest replay the run exactly.
  */
-static bool fails(struct ctx *c, struct mmt_program *cand, bool rerecord)
+static bool fails(struct ctx *x, struct cand *c)
 {
+	struct mmt_exec_opts eo = x->eo;
 	struct mmt_exec_result r;
 	char sig[MMT_SIG_MAX];
 	bool same = false;
 
-	if (c->runs >= c->max_runs || c->err || !valid(cand))
+	if (x->runs >= x->max_runs || x->err || !valid(&c->p))
 		return false;
-	c->runs++;
-	if (mmt_exec(cand, &c->eo, &r) == EXEC_VIOLATION) {
-		mmt_signature(cand, &r, sig, sizeof(sig));
-		same = !strcmp(sig, c->sig);
-		if (same && rerecord && nr_tasks(cand) > 1 &&
-		    mmt_set_schedule(cand, r.schedule, r.nr_schedule))
-			c->err = -ENOMEM;
+	x->runs++;
+	/* the candidate has no schedule line: no switch means the default */
+	eo.switches = c->sw;
+	eo.nr_switches = c->nsw;
+	if (mmt_exec(&c->p, &eo, &r) == EXEC_VIOLATION) {
+		mmt_signature(&c->p, &r, sig, sizeof(sig));
+		same = !strcmp(sig, x->sig);
+		if (same && set_switches(c, r.switches, r.nr_switches))
+			x->err = -ENOMEM;
 	}
 	mmt_exec_result_free(&r);
 	return same;
 }
 
-/* @p without the ops whose keep[] is false */
-static int subset(const struct mmt_program *p, const bool *keep, struct mmt_program *out)
+/*
+ * @cur without the ops whose keep[] is false; switches anchored to a
+ * removed op go, the others follow their op to its new index.
+ */
+static int subset(const struct cand *cur, const bool *keep, struct cand *out)
 {
-	int err = mmt_program_copy(out, p);
+	long *newidx;
+	size_t n = 0;
 
-	if (err)
-		return err;
-	out->nr_ops = 0;
-	for (size_t i = 0; i < p->nr_ops; i++)
+	if (cand_copy(out, cur))
+		return -ENOMEM;
+	newidx = malloc((cur->p.nr_ops + 1) * sizeof(*newidx));
+	if (!newidx) {
+		cand_free(out);
+		return -ENOMEM;
+	}
+	out->p.nr_ops = 0;
+	for (size_t i = 0; i < cur->p.nr_ops; i++) {
+		newidx[i] = keep[i] ? (long)out->p.nr_ops : -1;
 		if (keep[i])
-			out->ops[out->nr_ops++] = p->ops[i];
+			out->p.ops[out->p.nr_ops++] = cur->p.ops[i];
+	}
+	for (size_t i = 0; i < out->nsw; i++) {
+		struct mmt_switch s = out->sw[i];
+
+		if (s.op >= 0) {
+			if (newidx[s.op] < 0)
+				continue;
+			s.op = (int32_t)newidx[s.op];
+		}
+		out->sw[n++] = s;
+	}
+	out->nsw = n;
+	free(newidx);
 	return 0;
 }
 
-/* replace *cur with *cand (consumed) */
-static void take(struct mmt_program *cur, struct mmt_program *cand)
+/* @cur without the switches whose keep[] is false */
+static int subset_switches(const struct cand *cur, const bool *keep, struct cand *out)
 {
-	mmt_program_free(cur);
-	*cur = *cand;
-	mmt_program_init(cand);
+	size_t n = 0;
+
+	if (cand_copy(out, cur))
+		return -ENOMEM;
+	for (size_t i = 0; i < cur->nsw; i++)
+		if (keep[i])
+			out->sw[n++] = cur->sw[i];
+	out->nsw = n;
+	return 0;
 }
 
-static int ddmin_ops(struct ctx *c, struct mmt_program *cur)
+typedef int (*subset_fn)(const struct cand *cur, const bool *keep, struct cand *out);
+
+/*
+ * Zeller's ddmin over @count(cur) elements (ops or switches), then one at a
+ * time from the end until no single element can go: the result is
+ * 1-minimal.  True if anything went.
+ */
+static bool ddmin(struct ctx *x, struct cand *cur, size_t (*count)(const struct cand *),
+		  subset_fn sub)
 {
 	size_t n = 2;
+	bool any = false, again;
 	bool *keep;
 
-	while (cur->nr_ops >= 2 && c->runs < c->max_runs && !c->err) {
-		size_t size = cur->nr_ops, chunk = (size + n - 1) / n;
+	while (count(cur) >= 2 && x->runs < x->max_runs && !x->err) {
+		size_t size = count(cur), chunk = (size + n - 1) / n;
 		bool reduced = false;
 
 		keep = malloc(size);
-		if (!keep)
-			return -ENOMEM;
+		if (!keep) {
+			x->err = -ENOMEM;
+			return any;
+		}
 		for (size_t start = 0; start < size && !reduced; start += chunk) {
-			struct mmt_program cand;
+			struct cand c;
 
 			for (size_t i = 0; i < size; i++)
 				keep[i] = i < start || i >= start + chunk;
-			if (subset(cur, keep, &cand)) {
-				free(keep);
-				return -ENOMEM;
+			if (sub(cur, keep, &c)) {
+				x->err = -ENOMEM;
+				break;
 			}
-			if (fails(c, &cand, c->multi)) {
-				take(cur, &cand);
-				reduced = true;
+			if (fails(x, &c)) {
+				take(cur, &c);
+				reduced = any = true;
 			}
-			mmt_program_free(&cand);
+			cand_free(&c);
 		}
 		free(keep);
 		if (reduced) {
@@ -230,51 +334,95 @@ static int ddmin_ops(struct ctx *c, struct mmt_program *cur)
 			n = 2 * n < size ? 2 * n : size;
 		}
 	}
-	/* one at a time, from the end, until no single op can go */
-	for (bool again = true; again && c->runs < c->max_runs && !c->err;) {
+	do {
 		again = false;
-		for (size_t k = cur->nr_ops; k-- > 0;) {
-			struct mmt_program cand;
+		for (size_t k = count(cur); k-- > 0 && x->runs < x->max_runs && !x->err;) {
+			struct cand c;
 
-			keep = malloc(cur->nr_ops);
-			if (!keep)
-				return -ENOMEM;
-			for (size_t i = 0; i < cur->nr_ops; i++)
+			if (k >= count(cur))
+				continue;	/* a re-recording shortened the list */
+			keep = malloc(count(cur));
+			if (!keep) {
+				x->err = -ENOMEM;
+				return any;
+			}
+			for (size_t i = 0; i < count(cur); i++)
 				keep[i] = i != k;
-			if (subset(cur, keep, &cand)) {
+			if (sub(cur, keep, &c)) {
 				free(keep);
-				return -ENOMEM;
+				x->err = -ENOMEM;
+				return any;
 			}
 			free(keep);
-			if (fails(c, &cand, c->multi)) {
-				take(cur, &cand);
-				again = true;
+			if (fails(x, &c)) {
+				take(cur, &c);
+				again = any = true;
 			}
-			mmt_program_free(&cand);
+			cand_free(&c);
 		}
+	} while (again && x->runs < x->max_runs && !x->err);
+	return any;
+}
+
+static size_t count_ops(const struct cand *c) { return c->p.nr_ops; }
+static size_t count_switches(const struct cand *c) { return c->nsw; }
+
+/* every op that names process @proc (as its own or as fork's child) goes */
+static bool drop_process(struct ctx *x, struct cand *cur, int proc)
+{
+	bool *keep = malloc(cur->p.nr_ops + 1), ok = false, any = false;
+	struct cand c;
+
+	if (!keep) {
+		x->err = -ENOMEM;
+		return false;
 	}
-	return c->err;
+	for (size_t i = 0; i < cur->p.nr_ops; i++) {
+		const struct mmt_op *op = &cur->p.ops[i];
+		bool names = op_has_proc(op) &&
+			     (op->proc == proc || (op->code == OP_FORK && op->proc2 == proc));
+
+		keep[i] = !names;
+		any |= names;
+	}
+	if (any && !subset(cur, keep, &c)) {
+		ok = fails(x, &c);
+		if (ok)
+			take(cur, &c);
+		cand_free(&c);
+	}
+	free(keep);
+	return ok;
 }
 
 /* ----------------------------------------------------- argument shrinking */
 
 /* try one edit of op @k; keep it if the program still fails */
-static bool try_edit(struct ctx *c, struct mmt_program *cur, size_t k, const struct mmt_op *edit)
+static bool try_edit(struct ctx *x, struct cand *cur, size_t k, const struct mmt_op *edit)
 {
-	struct mmt_program cand;
+	struct cand c;
 	bool ok;
 
-	if (!memcmp(edit, &cur->ops[k], sizeof(*edit)))
+	if (!memcmp(edit, &cur->p.ops[k], sizeof(*edit)))
 		return false;
-	if (mmt_program_copy(&cand, cur)) {
-		c->err = -ENOMEM;
+	if (cand_copy(&c, cur)) {
+		x->err = -ENOMEM;
 		return false;
 	}
-	cand.ops[k] = *edit;
-	ok = fails(c, &cand, c->multi);
+	c.p.ops[k] = *edit;
+	/* an op moved to another task takes no switch anchored in it along */
+	if (edit->task != cur->p.ops[k].task) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < c.nsw; i++)
+			if (c.sw[i].op != (int32_t)k)
+				c.sw[n++] = c.sw[i];
+		c.nsw = n;
+	}
+	ok = fails(x, &c);
 	if (ok)
-		take(cur, &cand);
-	mmt_program_free(&cand);
+		take(cur, &c);
+	cand_free(&c);
 	return ok;
 }
 
@@ -293,77 +441,80 @@ static bool has_range(const struct mmt_op *op)
 	}
 }
 
-static bool shrink_op(struct ctx *c, struct mmt_program *cur, size_t k)
+static bool shrink_op(struct ctx *x, struct cand *cur, size_t k)
 {
 	struct mmt_op e;
 	bool changed = false;
 
 #define TRY(field, v)						\
 	do {							\
-		e = cur->ops[k];				\
+		e = cur->p.ops[k];				\
 		e.field = (v);					\
-		if (try_edit(c, cur, k, &e))			\
+		if (try_edit(x, cur, k, &e))			\
 			changed = true;				\
 	} while (0)
 
-	if (cur->ops[k].task)
+	if (cur->p.ops[k].task)
 		TRY(task, 0);
-	if (has_range(&cur->ops[k])) {
-		if (cur->ops[k].len > 1)
+	if (has_range(&cur->p.ops[k])) {
+		if (cur->p.ops[k].len > 1)
 			TRY(len, 1);
-		if (cur->ops[k].len > 2)
-			TRY(len, cur->ops[k].len / 2);
-		if (cur->ops[k].len > 1)
-			TRY(len, cur->ops[k].len - 1);
+		if (cur->p.ops[k].len > 2)
+			TRY(len, cur->p.ops[k].len / 2);
+		if (cur->p.ops[k].len > 1)
+			TRY(len, cur->p.ops[k].len - 1);
 	}
-	switch (cur->ops[k].code) {
+	switch (cur->p.ops[k].code) {
 	case OP_WRITE:
-		if (cur->ops[k].value > 1)
+		if (cur->p.ops[k].value > 1)
 			TRY(value, 1);
 		break;
-	case OP_READ:
-		break;
 	case OP_MMAP:
-		if (cur->ops[k].prot != MPROT_RW)
+		if (cur->p.ops[k].prot != MPROT_RW)
 			TRY(prot, MPROT_RW);
-		if (cur->ops[k].mflags != (MFL_PRIVATE | MFL_ANON))
+		if (cur->p.ops[k].mflags != (MFL_PRIVATE | MFL_ANON))
 			TRY(mflags, MFL_PRIVATE | MFL_ANON);
 		break;
 	case OP_MREMAP:
-		if (cur->ops[k].len2 != cur->ops[k].len)
-			TRY(len2, cur->ops[k].len);
+		if (cur->p.ops[k].len2 != cur->p.ops[k].len)
+			TRY(len2, cur->p.ops[k].len);
 		break;
 	case OP_MIGRATE:
-		if (cur->ops[k].all)
+		if (cur->p.ops[k].all)
 			TRY(all, false);
 		break;
 	case OP_SWAPON:
-		if (cur->ops[k].len > 4)
+		if (cur->p.ops[k].len > 4)
 			TRY(len, 4);
 		break;
 	case OP_RECLAIM:
-		if (cur->ops[k].addr > 1)
+		if (cur->p.ops[k].addr > 1)
 			TRY(addr, 1);
-		if (cur->ops[k].addr > 2)
-			TRY(addr, cur->ops[k].addr / 2);
+		if (cur->p.ops[k].addr > 2)
+			TRY(addr, cur->p.ops[k].addr / 2);
 		break;
 	}
+	/* an asserted outcome or value is the test's, not the bug's */
+	if (cur->p.ops[k].expect >= 0)
+		TRY(expect, -1);
+	if (cur->p.ops[k].has_expect_value)
+		TRY(has_expect_value, false);
 #undef TRY
 	return changed;
 }
 
 /* move every address down by @delta pages (keeps the ops' relations) */
-static bool shift_addresses(struct ctx *c, struct mmt_program *cur, uint64_t delta)
+static bool shift_addresses(struct ctx *x, struct cand *cur, uint64_t delta)
 {
-	struct mmt_program cand;
+	struct cand c;
 	bool ok;
 
-	if (mmt_program_copy(&cand, cur)) {
-		c->err = -ENOMEM;
+	if (cand_copy(&c, cur)) {
+		x->err = -ENOMEM;
 		return false;
 	}
-	for (size_t i = 0; i < cand.nr_ops; i++) {
-		struct mmt_op *op = &cand.ops[i];
+	for (size_t i = 0; i < c.p.nr_ops; i++) {
+		struct mmt_op *op = &c.p.ops[i];
 
 		if (!op_has_proc(op) || op->code == OP_SPAWN || op->code == OP_FORK ||
 		    op->code == OP_EXIT)
@@ -372,52 +523,78 @@ static bool shift_addresses(struct ctx *c, struct mmt_program *cur, uint64_t del
 		if (op->code == OP_MREMAP)
 			op->addr2 -= delta;
 	}
-	ok = fails(c, &cand, c->multi);
+	ok = fails(x, &c);
 	if (ok)
-		take(cur, &cand);
-	mmt_program_free(&cand);
+		take(cur, &c);
+	cand_free(&c);
 	return ok;
 }
 
-static void shrink_world(struct ctx *c, struct mmt_program *cur)
+/* the world: fewer frames, one node, a smaller swap device */
+static void shrink_world(struct ctx *x, struct cand *cur)
 {
 	static const uint32_t frames[] = { 16, 32, 64 };
-	struct mmt_program cand;
+	struct cand c;
 
-	if (!cur->world.present)
+	if (!cur->p.world.present)
 		return;
 	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
-		if (frames[i] >= cur->world.frames)
+		if (frames[i] >= cur->p.world.frames)
 			break;
-		if (mmt_program_copy(&cand, cur)) {
-			c->err = -ENOMEM;
+		if (cand_copy(&c, cur)) {
+			x->err = -ENOMEM;
 			return;
 		}
-		cand.world.frames = frames[i];
-		if (fails(c, &cand, c->multi)) {
-			take(cur, &cand);
-			mmt_program_free(&cand);
+		c.p.world.frames = frames[i];
+		if (fails(x, &c)) {
+			take(cur, &c);
+			cand_free(&c);
 			break;
 		}
-		mmt_program_free(&cand);
+		cand_free(&c);
+	}
+	if (cur->p.world.nodes > 1) {
+		if (cand_copy(&c, cur)) {
+			x->err = -ENOMEM;
+			return;
+		}
+		c.p.world.nodes = 1;
+		if (fails(x, &c))
+			take(cur, &c);
+		cand_free(&c);
+	}
+	for (uint64_t sz = 0; sz < cur->p.world.swap; sz = sz ? sz * 2 : 4) {
+		if (cand_copy(&c, cur)) {
+			x->err = -ENOMEM;
+			return;
+		}
+		c.p.world.swap = sz;
+		if (fails(x, &c)) {
+			take(cur, &c);
+			cand_free(&c);
+			break;
+		}
+		cand_free(&c);
 	}
 }
 
-static void shrink_args(struct ctx *c, struct mmt_program *cur)
+static bool shrink_args(struct ctx *x, struct cand *cur)
 {
 	uint64_t lo = UINT64_MAX;
+	bool any = false;
 
-	for (int round = 0; round < 3 && !c->err; round++) {
+	for (int round = 0; round < 3 && !x->err; round++) {
 		bool changed = false;
 
-		for (size_t k = 0; k < cur->nr_ops && !c->err; k++)
-			changed |= shrink_op(c, cur, k);
+		for (size_t k = 0; k < cur->p.nr_ops && !x->err; k++)
+			changed |= shrink_op(x, cur, k);
+		any |= changed;
 		if (!changed)
 			break;
 	}
 	/* lowest address used: try to start the program at page 0x10 */
-	for (size_t i = 0; i < cur->nr_ops; i++) {
-		const struct mmt_op *op = &cur->ops[i];
+	for (size_t i = 0; i < cur->p.nr_ops; i++) {
+		const struct mmt_op *op = &cur->p.ops[i];
 
 		if (op_has_proc(op) && op->code != OP_SPAWN && op->code != OP_FORK &&
 		    op->code != OP_EXIT) {
@@ -428,140 +605,187 @@ static void shrink_args(struct ctx *c, struct mmt_program *cur)
 		}
 	}
 	if (lo != UINT64_MAX && lo > 0x10)
-		shift_addresses(c, cur, lo - 0x10);
-	shrink_world(c, cur);
+		any |= shift_addresses(x, cur, lo - 0x10);
+	return any;
 }
 
-/* the shortest schedule prefix that still fails (no re-recording here) */
-static void shrink_schedule(struct ctx *c, struct mmt_program *cur)
+/*
+ * Processes: a whole process at a time (its spawn or fork and everything it
+ * does), then renumber what is left as p0, p1, ... in order of first use.
+ */
+static void shrink_processes(struct ctx *x, struct cand *cur)
 {
-	size_t lo = 0, hi = cur->nr_schedule;
+	int map[MMT_MAX_PROCS], next = 0;
+	struct cand c;
 
-	if (!cur->has_schedule)
+	for (int proc = cur->p.nr_names; proc-- > 0 && !x->err;)
+		drop_process(x, cur, proc);
+	if (x->err || cand_copy(&c, cur)) {
+		x->err = x->err ? x->err : -ENOMEM;
 		return;
-	/* bisection: assumes a longer prefix of a failing schedule fails too */
-	while (lo < hi && !c->err && c->runs < c->max_runs) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct mmt_program cand;
-
-		if (mmt_program_copy(&cand, cur)) {
-			c->err = -ENOMEM;
-			return;
-		}
-		cand.nr_schedule = mid;
-		cand.has_schedule = mid > 0;
-		if (fails(c, &cand, false))
-			hi = mid;
-		else
-			lo = mid + 1;
-		mmt_program_free(&cand);
 	}
-	if (hi < cur->nr_schedule) {
-		struct mmt_program cand;
+	for (int i = 0; i < MMT_MAX_PROCS; i++)
+		map[i] = -1;
+	for (size_t i = 0; i < c.p.nr_ops; i++) {
+		struct mmt_op *op = &c.p.ops[i];
 
-		if (mmt_program_copy(&cand, cur)) {
-			c->err = -ENOMEM;
-			return;
+		if (!op_has_proc(op))
+			continue;
+		if (map[op->proc] < 0)
+			map[op->proc] = next++;
+		op->proc = (uint8_t)map[op->proc];
+		if (op->code == OP_FORK) {
+			if (map[op->proc2] < 0)
+				map[op->proc2] = next++;
+			op->proc2 = (uint8_t)map[op->proc2];
 		}
-		cand.nr_schedule = hi;
-		cand.has_schedule = hi > 0;
-		if (fails(c, &cand, false))
-			take(cur, &cand);
-		mmt_program_free(&cand);
 	}
+	c.p.nr_names = next;
+	for (int i = 0; i < next; i++)
+		snprintf(c.p.names[i], sizeof(c.p.names[i]), "p%d", i);
+	if (fails(x, &c))
+		take(cur, &c);
+	cand_free(&c);
+}
+
+static unsigned count_runs(const uint8_t *s, size_t n)
+{
+	unsigned runs = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!i || s[i] != s[i - 1])
+			runs++;
+	return runs;
+}
+
+unsigned mmt_schedule_switches(const struct mmt_program *p)
+{
+	unsigned runs = p->has_schedule ? count_runs(p->schedule, p->nr_schedule) : 0;
+
+	return runs ? runs - 1 : 0;
 }
 
 int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
 		 struct mmt_program *out, struct mmt_min_result *res)
 {
-	struct ctx c = { .o = o };
+	struct ctx x = { .o = o };
 	struct mmt_exec_result r;
-	struct mmt_program cur;
+	struct cand cur;
 	bool strict_ok = false;
 
 	memset(res, 0, sizeof(*res));
 	mmt_program_init(out);
-	mmt_exec_opts_default(&c.eo);
-	c.eo.inject = o->inject;
-	c.eo.lenient_schedule = true;
-	c.max_runs = o->max_runs ? o->max_runs : 20000;
+	mmt_exec_opts_default(&x.eo);
+	x.eo.inject = o->inject;
+	x.eo.lenient_schedule = true;
+	x.max_runs = o->max_runs ? o->max_runs : 20000;
 	res->ops_before = in->nr_ops;
 	res->sched_before = in->nr_schedule;
+	res->switches_before = mmt_schedule_switches(in);
 
-	if (mmt_program_copy(&cur, in))
+	cand_init(&cur);
+	if (mmt_program_copy(&cur.p, in))
 		return -ENOMEM;
 	/* does the plain program fail?  if not, with an explicit teardown? */
-	c.runs++;
-	if (mmt_exec(&cur, &c.eo, &r) != EXEC_VIOLATION) {
+	x.runs++;
+	if (mmt_exec(&cur.p, &x.eo, &r) != EXEC_VIOLATION) {
 		mmt_exec_result_free(&r);
-		if (mmt_append_teardown(&cur)) {
-			mmt_program_free(&cur);
+		if (mmt_append_teardown(&cur.p)) {
+			cand_free(&cur);
 			return -ENOMEM;
 		}
-		c.runs++;
-		if (mmt_exec(&cur, &c.eo, &r) != EXEC_VIOLATION) {
+		x.runs++;
+		if (mmt_exec(&cur.p, &x.eo, &r) != EXEC_VIOLATION) {
 			mmt_exec_result_free(&r);
-			mmt_program_free(&cur);
+			cand_free(&cur);
 			return -1;
 		}
 	}
-	mmt_signature(&cur, &r, c.sig, sizeof(c.sig));
-	c.multi = nr_tasks(&cur) > 1;
-	if (c.multi && mmt_set_schedule(&cur, r.schedule, r.nr_schedule)) {
+	mmt_signature(&cur.p, &r, x.sig, sizeof(x.sig));
+	x.multi = nr_tasks(&cur.p) > 1;
+	/* from here on the interleaving is the run's switches, not a schedule */
+	if (set_switches(&cur, r.switches, r.nr_switches) ||
+	    mmt_set_schedule(&cur.p, NULL, 0)) {
 		mmt_exec_result_free(&r);
-		mmt_program_free(&cur);
+		cand_free(&cur);
 		return -ENOMEM;
 	}
 	mmt_exec_result_free(&r);
 	if (o->log)
-		fprintf(o->log, "minimize: %s, %zu ops, schedule %zu\n", c.sig, cur.nr_ops,
-			cur.nr_schedule);
+		fprintf(o->log, "minimize: %s, %zu ops, %u switches\n", x.sig, cur.p.nr_ops,
+			res->switches_before);
 
-	if (ddmin_ops(&c, &cur) == 0 && o->log)
-		fprintf(o->log, "minimize: ops: %zu left (%u runs)\n", cur.nr_ops, c.runs);
-	if (!c.err)
-		shrink_args(&c, &cur);
-	if (!c.err && c.multi && nr_tasks(&cur) == 1) {
-		/* everything ended up on task 0: no schedule needed */
-		struct mmt_program cand;
+	/*
+	 * Ops, switches, processes and arguments, until none of them moves:
+	 * removing one can make another removable.  Ends 1-minimal in ops and
+	 * switches (the last pass of each removed nothing).
+	 */
+	for (int round = 0; round < 8 && !x.err && x.runs < x.max_runs; round++) {
+		bool changed = false;
 
-		if (!mmt_program_copy(&cand, &cur)) {
-			mmt_set_schedule(&cand, NULL, 0);
-			if (fails(&c, &cand, false))
-				take(&cur, &cand);
-			mmt_program_free(&cand);
-		}
+		changed |= ddmin(&x, &cur, count_ops, subset);
+		if (x.multi)
+			changed |= ddmin(&x, &cur, count_switches, subset_switches);
+		if (!round)
+			shrink_processes(&x, &cur);
+		changed |= shrink_args(&x, &cur);
+		if (!changed)
+			break;
+		if (o->log)
+			fprintf(o->log, "minimize: round %d: %zu ops, %zu switches (%u runs)\n",
+				round, cur.p.nr_ops, cur.nsw, x.runs);
 	}
-	if (!c.err)
-		shrink_schedule(&c, &cur);
-	if (c.err) {
-		mmt_program_free(&cur);
-		return c.err;
+	if (!x.err)
+		shrink_world(&x, &cur);
+	if (x.err) {
+		cand_free(&cur);
+		return x.err;
 	}
 
-	/* the result must replay with its schedule taken strictly */
+	/*
+	 * Back to a schedule line: the decisions the switches take, up to the
+	 * last one that is not the default (the default goes on after it), and
+	 * the result must fail with it replayed strictly.
+	 */
 	{
-		struct mmt_exec_opts strict = c.eo;
+		struct mmt_exec_opts eo = x.eo;
+
+		eo.switches = cur.sw;
+		eo.nr_switches = cur.nsw;
+		x.runs++;
+		if (mmt_exec(&cur.p, &eo, &r) == EXEC_VIOLATION && x.multi &&
+		    mmt_set_schedule(&cur.p, r.schedule, r.nr_sched_needed)) {
+			mmt_exec_result_free(&r);
+			cand_free(&cur);
+			return -ENOMEM;
+		}
+		mmt_exec_result_free(&r);
+	}
+	{
+		struct mmt_exec_opts strict = x.eo;
 
 		strict.lenient_schedule = false;
-		c.runs++;
-		if (mmt_exec(&cur, &strict, &res->last) == EXEC_VIOLATION) {
+		x.runs++;
+		if (mmt_exec(&cur.p, &strict, &res->last) == EXEC_VIOLATION) {
 			char sig[MMT_SIG_MAX];
 
-			mmt_signature(&cur, &res->last, sig, sizeof(sig));
-			strict_ok = !strcmp(sig, c.sig);
+			mmt_signature(&cur.p, &res->last, sig, sizeof(sig));
+			strict_ok = !strcmp(sig, x.sig);
 		}
 		mmt_exec_result_free(&res->last);
 	}
 	res->strict_ok = strict_ok;
-	res->runs = c.runs;
-	res->ops_after = cur.nr_ops;
-	res->sched_after = cur.nr_schedule;
-	snprintf(res->sig, sizeof(res->sig), "%s", c.sig);
+	res->runs = x.runs;
+	res->ops_after = cur.p.nr_ops;
+	res->sched_after = cur.p.nr_schedule;
+	res->switches_after = mmt_schedule_switches(&cur.p);
+	snprintf(res->sig, sizeof(res->sig), "%s", x.sig);
 	if (o->log)
-		fprintf(o->log, "minimize: %zu -> %zu ops, schedule %zu -> %zu, %u runs%s\n",
-			res->ops_before, res->ops_after, res->sched_before, res->sched_after,
-			res->runs, strict_ok ? "" : " (does not fail under a strict replay!)");
-	*out = cur;
+		fprintf(o->log, "minimize: %zu -> %zu ops, %u -> %u switches, %u runs%s\n",
+			res->ops_before, res->ops_after, res->switches_before,
+			res->switches_after, res->runs,
+			strict_ok ? "" : " (does not fail under a strict replay!)");
+	*out = cur.p;
+	free(cur.sw);
 	return 0;
 }

@@ -241,6 +241,7 @@ enum mmt_triage_verdict mmt_triage_crash(struct mmt_triage *t, const char *path,
 		snprintf(res.sig, sizeof(res.sig), "%s", rep->sig);
 		res.ops_before = res.ops_after = q.nr_ops;
 		res.sched_before = res.sched_after = q.nr_schedule;
+		res.switches_before = res.switches_after = mmt_schedule_switches(&q);
 	}
 	mmt_program_free(&q);
 	sig_to_name(rep->sig, fsig, sizeof(fsig));
@@ -251,12 +252,12 @@ enum mmt_triage_verdict mmt_triage_crash(struct mmt_triage *t, const char *path,
 		 "# %s: %s: %s\n"
 		 "# campaign signature %s\n"
 		 "# found by %s after %.1fs (%s, %d task%s%s%s); minimized %zu -> %zu ops, "
-		 "schedule %zu -> %zu\n"
+		 "%u -> %u switches\n"
 		 "# replay: mmtorture replay%s%s FILE\n",
 		 mmt_invariant_name(r.violation.inv), r.violation.object, r.violation.msg,
 		 rep->sig, engine, t_found, key, o->tasks, o->tasks == 1 ? "" : "s",
 		 o->inject_name ? ", inject " : "", o->inject_name ? o->inject_name : "",
-		 res.ops_before, res.ops_after, res.sched_before, res.sched_after,
+		 res.ops_before, res.ops_after, res.switches_before, res.switches_after,
 		 o->inject_name ? " --inject " : "", o->inject_name ? o->inject_name : "");
 	if (mmt_write_finding(rep->path, header, &m)) {
 		snprintf(rep->why, sizeof(rep->why), "%s", strerror(errno));

@@ -12,17 +12,23 @@
  *   1. completes the program so that it fails under a plain replay: a
  *      finding made with teardown (the fuzzers) gets explicit exits and
  *      swapoffs appended when the plain program does not fail;
- *   2. delta debugging (ddmin) over the ops, then one op at a time until no
- *      single op can go;
- *   3. simplifies arguments: lengths, addresses, values, prots, flags,
- *      reclaim counts, swap sizes, tasks (toward task 0), the world;
- *   4. shortens the schedule to the shortest prefix that still fails (the
- *      executor's default policy takes over after it).
- * Every candidate must print and parse (the reader's static rules) and
- * fail with the same signature.  Multi-task programs are run with lenient
- * schedules while minimizing, and after every accepted step the schedule
- * actually taken is recorded into the program, so the schedule stays
- * consistent with the ops; the result is checked with a strict replay.
+ *   2. turns its schedule into anchored switches (exec.h struct mmt_switch:
+ *      "when task S reaches its k-th decision in op i, T runs"), which
+ *      stay with their op when other ops go, where a schedule line's
+ *      decision indices would all shift and lose the race;
+ *   3. in rounds until nothing moves: delta debugging (ddmin) over the ops,
+ *      then over the switches (the fewest context switches that keep the
+ *      signature), each ending with one-at-a-time removal; in the first
+ *      round whole processes; then arguments: tasks (toward task 0),
+ *      lengths, values, prots, flags, reclaim counts, swap sizes, asserted
+ *      outcomes, addresses shifted down;
+ *   4. the world: fewer frames, one node, a smaller swap device;
+ *   5. prints the interleaving back as a schedule line: the decisions the
+ *      switches take, up to the last one the default policy would not take.
+ * The result is 1-minimal: removing any single op or switch loses the
+ * signature.  Every candidate must print and parse (the reader's static
+ * rules) and fail with the same signature; the result is checked with a
+ * strict replay of its schedule line.
  */
 #ifndef MMT_MINIMIZE_H
 #define MMT_MINIMIZE_H
@@ -49,7 +55,8 @@ struct mmt_min_opts {
 struct mmt_min_result {
 	unsigned runs;
 	size_t ops_before, ops_after;
-	size_t sched_before, sched_after;
+	size_t sched_before, sched_after;	/* schedule entries */
+	unsigned switches_before, switches_after;	/* context switches in them */
 	bool strict_ok;		/* the result fails under a strict replay too */
 	char sig[MMT_SIG_MAX];
 	struct mmt_exec_result last;	/* the result's own run (schedule freed) */
@@ -68,6 +75,9 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
  * tears the world down as the fuzzers' teardown does.  0 or -ENOMEM.
  */
 int mmt_append_teardown(struct mmt_program *p);
+
+/* context switches in @p's schedule line (runs - 1) */
+unsigned mmt_schedule_switches(const struct mmt_program *p);
 
 /* replace @p's schedule with @n decisions from @s (n = 0: none); 0 or -ENOMEM */
 int mmt_set_schedule(struct mmt_program *p, const uint8_t *s, size_t n);
