@@ -33,6 +33,14 @@
    (generated programs, one task, two swap devices at most: it cannot reach
    the races or swapon-type-overlap) is kept as speedup_vs_naive.
 Writes OUT/results.json and OUT/ttd.svg (a plot drawn here, no matplotlib).
+
+Soak mode (--soak SECONDS): instead of the above, every engine of
+--soak-engines (libFuzzer with 1, 2 and 3 tasks, AFL++ with 2 tasks, pct and
+sched-random with their race templates mixed with uniform programs, stress)
+runs SECONDS on the clean model, --jobs engines at a time; in-process engines
+and stress start over with the next seed after a finding.  Findings per
+engine go to OUT/soak.json, their reproducers to OUT/soak-findings/.  The bar
+is zero: exit 1 if anything was found.
 """
 import argparse, json, math, os, random, re, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -261,6 +269,102 @@ def svg(results, path):
     open(path, "w").write("\n".join(out))
 
 
+SOAK_ENGINES = "libfuzzer-1task,libfuzzer-2task,libfuzzer-3task,afl-2task,pct,sched-random,stress"
+
+
+def soak_one(build, eng, seconds, seed, work):
+    """run engine @eng on the clean model for @seconds; its findings"""
+    mmt = os.path.join(build, "mmtorture")
+    d = tempfile.mkdtemp(dir=work, prefix=eng + ".")
+    res = {"engine": eng, "seconds": seconds, "findings": [], "runs": 0}
+    env = dict(os.environ)
+    env.pop("MMT_INJECT", None)
+    t_end = time.time() + seconds
+    if eng.startswith("libfuzzer") or eng.startswith("afl"):
+        kind, tasks = eng.split("-")
+        r = subprocess.run([mmt, "fuzz", "--engine", kind, "--tasks", tasks.rstrip("task"),
+                            "--jobs", "1", "--budget", str(seconds), "--seed", str(seed),
+                            "--out", d], env=env, capture_output=True, text=True,
+                           timeout=seconds + 600)
+        res["runs"] = 1
+        try:
+            sm = json.load(open(os.path.join(d, "summary.json")))
+            res["execs"] = sm.get("execs")
+            res["findings"] = [f if isinstance(f, str) else f.get("file", str(f))
+                               for f in sm.get("findings", [])]
+            res["crash_inputs"] = sm.get("crash_inputs")
+            res["unreproducible"] = sm.get("unreproducible")
+        except (OSError, ValueError) as e:
+            res["error"] = "no summary.json (%s): %s" % (e, r.stderr[-300:])
+    elif eng in ("pct", "sched-random"):
+        execs = 0
+        while time.time() < t_end - 1:
+            left = t_end - time.time()
+            r = subprocess.run([mmt, "hunt", "--engine", eng, "--gen", "mix", "--tasks", "2",
+                                "--seed", str(seed + res["runs"]), "--budget", "%.1f" % left,
+                                "--quiet", "--out", d], env=env, capture_output=True, text=True,
+                               timeout=left + 600)
+            res["runs"] += 1
+            m = re.search(r"hunt-result: (\{.*\})", r.stdout + r.stderr)
+            if not m:
+                res["error"] = (r.stdout + r.stderr)[-300:]
+                break
+            h = json.loads(m.group(1))
+            execs += h.get("execs", 0)
+            if h.get("found"):
+                res["findings"].append(h.get("finding") or h.get("signature"))
+        res["execs"] = execs
+    elif eng == "stress":
+        while time.time() < t_end - 1:
+            left = int(max(1, t_end - time.time()))
+            r = subprocess.run([mmt, "stress", "--threads", "2", "--time", str(left),
+                                "--seed", str(seed + res["runs"]), "--quiet", "--out", d],
+                               env=env, capture_output=True, text=True, timeout=left + 600)
+            res["runs"] += 1
+            if r.returncode == 1:
+                res["findings"].append((r.stdout + r.stderr).strip().splitlines()[-1:] or ["?"])
+            elif r.returncode != 0:
+                res["error"] = (r.stdout + r.stderr)[-300:]
+                break
+    res["found"] = len(res["findings"])
+    # keep what was found, for whoever fixes it (on the clean model every
+    # .mmt an engine wrote is a finding)
+    kept = [os.path.join(dp, f) for dp, _, fs in os.walk(d) for f in fs if f.endswith(".mmt")]
+    res["finding_files"] = kept
+    return res
+
+
+def soak(a):
+    """every engine on the clean model; findings per engine (must be 0)"""
+    engines = a.soak_engines.split(",")
+    work = tempfile.mkdtemp(prefix="mmt-soak.")
+    out = {"command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "machine": os.uname().nodename, "nproc": os.cpu_count(), "seconds_per_engine": a.soak,
+           "commit": run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip(), "engines": {}}
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(max_workers=max(1, a.jobs))
+    futs = {e: pool.submit(soak_one, a.build, e, a.soak, 1000003 * (i + 1), work)
+            for i, e in enumerate(engines)}
+    keep = os.path.join(a.out, "soak-findings")
+    for e in engines:
+        r = futs[e].result()
+        if r["finding_files"]:
+            os.makedirs(keep, exist_ok=True)
+            for f in r["finding_files"]:
+                shutil.copy(f, os.path.join(keep, e + "-" + os.path.basename(f)))
+        out["engines"][e] = r
+        print("soak:", e, "%ds" % a.soak, "findings", r["found"], "execs", r.get("execs"),
+              r.get("error", ""), flush=True)
+    out["total_seconds"] = a.soak * len(engines)
+    out["total_findings"] = sum(r["found"] for r in out["engines"].values())
+    path = os.path.join(a.out, "soak.json")
+    json.dump(out, open(path + ".tmp", "w"), indent=1)
+    os.replace(path + ".tmp", path)
+    print("soak: %d findings over %d engine-seconds; wrote %s" %
+          (out["total_findings"], out["total_seconds"], path))
+    return 1 if out["total_findings"] else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build/default")
@@ -274,7 +378,14 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="hunts at a time")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-ttd", action="store_true")
+    ap.add_argument("--soak", type=float, default=0,
+                    help="soak mode: every --soak-engines engine this many seconds on the clean model "
+                         "(--jobs at a time); writes OUT/soak.json, exit 1 on any finding")
+    ap.add_argument("--soak-engines", default=SOAK_ENGINES)
     a = ap.parse_args()
+    if a.soak:
+        os.makedirs(a.out, exist_ok=True)
+        sys.exit(soak(a))
     mmt = os.path.join(a.build, "mmtorture")
     bugs = a.bugs.split(",") if a.bugs else [l.split()[0] for l in run([mmt, "inject", "--list"]).stdout.splitlines() if l.strip()]
     engines = a.engines.split(",")
