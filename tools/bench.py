@@ -124,6 +124,25 @@ def throughput(build, work):
     a, b = res.get("inprocess_32op_incremental_execs_per_s"), res.get("inprocess_32op_full_execs_per_s")
     if a and b:
         res["checker_cost_full_over_incremental"] = round(a / b, 2)
+    # in-flight checking (lock release and yield points): on (default) against
+    # MMT_INFLIGHT=0, the same programs, best of 3 alternating; one task
+    # (naive) and two (sched-random)
+    for eng, extra in (("naive", []), ("sched-random", ["--tasks", "2", "--gen", "mix"])):
+        best = {}
+        for rep in range(3):
+            for mode in ("on", "off"):
+                t0 = time.time()
+                r = run([mmt, "hunt", "--engine", eng, "--runs", "5000", "--budget", "600", "--seed", "1",
+                         "--quiet", "--out", os.path.join(work, "tp")] + extra,
+                        env={"MMT_INFLIGHT": "1" if mode == "on" else "0"})
+                dt = time.time() - t0
+                if re.search(r"(\d+) programs", r.stderr) and (mode not in best or dt < best[mode]):
+                    best[mode] = dt
+        if "on" in best and "off" in best:
+            key = "inflight_cost_%s" % eng.replace("-", "_")
+            res[key + "_execs_per_s_on"] = round(5000 / best["on"])
+            res[key + "_execs_per_s_off"] = round(5000 / best["off"])
+            res[key + "_ratio"] = round(best["on"] / best["off"], 2)
     # engines, 10 s each, correct model
     with tempfile.TemporaryDirectory() as d:
         if os.path.exists(fz):

@@ -50,6 +50,22 @@ struct oplog {
 	long op;
 	int task;
 	uint64_t start, end;	/* sequence numbers; end UINT64_MAX while running */
+	/* a read: what the oracle said when it started */
+	int pre_verdict;	/* enum oracle_verdict */
+	uint64_t pre_val;
+};
+
+/*
+ * What a read that overlapped other ops may return: the value before it
+ * started, the value after it ended, or a value one of the overlapping
+ * writes stored.  Only when every overlapping op that changes data is a
+ * write; with anything else (munmap, fork, DONTNEED, ...) it is not judged.
+ */
+#define READ_WINDOW_MAX 16
+struct read_window {
+	bool judgeable;
+	int nr;
+	uint64_t val[READ_WINDOW_MAX];
 };
 
 struct exec_task {
@@ -109,9 +125,17 @@ static struct world_config world_cfg;
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o)
 {
+	static int inflight = -1;
+
+	if (inflight < 0) {
+		const char *e = getenv("MMT_INFLIGHT");
+
+		inflight = !(e && !strcmp(e, "0"));
+	}
 	memset(o, 0, sizeof(*o));
 	o->check_each_op = true;
 	o->stop_on_violation = true;
+	o->check_inflight = inflight;
 }
 
 static void *grow(void *a, size_t *cap, size_t need, size_t elem)
@@ -553,14 +577,18 @@ static void taint_op(struct exec *ex, const struct mmt_op *op)
 
 /*
  * Overlaps of the op that just ended: taint what became ambiguous, and say
- * whether a read by it can still be judged exactly.
+ * whether a read by it can still be judged exactly, or else (@rw) against
+ * the values some order of the overlapping writes allows.
  */
-static bool resolve_overlaps(struct exec *ex, struct exec_task *t, const struct mmt_op *x)
+static bool resolve_overlaps(struct exec *ex, struct exec_task *t, const struct mmt_op *x,
+			     struct read_window *rw)
 {
 	const struct oplog *me = &ex->log[t->log];
 	bool read_exact = true;
 	size_t i;
 
+	rw->judgeable = x->code == OP_READ;
+	rw->nr = 0;
 	for (i = 0; i < ex->nr_log; i++) {
 		const struct oplog *o = &ex->log[i];
 		const struct mmt_op *y;
@@ -575,14 +603,52 @@ static bool resolve_overlaps(struct exec *ex, struct exec_task *t, const struct 
 		if (x->code == OP_READ && !op_neutral(y) &&
 		    !(y->code == OP_WRITE && y->proc != x->proc &&
 		      oracle_private_page(ex->orc, x->proc, x->addr) &&
-		      oracle_private_page(ex->orc, y->proc, y->addr)))
+		      oracle_private_page(ex->orc, y->proc, y->addr))) {
 			read_exact = false;
+			if (y->code != OP_WRITE || rw->nr == READ_WINDOW_MAX)
+				rw->judgeable = false;
+			else
+				rw->val[rw->nr++] = y->value;
+		}
 	}
 	return read_exact;
 }
 
 static void data_violation(struct exec *ex, const struct mmt_op *op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A read that overlapped writes: it must succeed if the page was readable
+ * both before and after, and return a value some order of those writes
+ * allows.  Ambiguity the oracle already gave up on (tainted processes, a
+ * fault on one side) is left alone.
+ */
+static void judge_read_window(struct exec *ex, const struct oplog *me,
+			      const struct mmt_op *op, int out, uint64_t val,
+			      const struct read_window *rw)
+{
+	uint64_t now;
+
+	if (!rw->judgeable || me->pre_verdict != ORC_OK || !oracle_certain(ex->orc, op->proc) ||
+	    oracle_access(ex->orc, op->proc, op->addr, false, &now) != ORC_OK)
+		return;
+	if (out != OUT_OK) {
+		data_violation(ex, op, "read gave %s while %d overlapping write%s ran, but the "
+			       "page is readable before and after (%s)", outcome_str(out), rw->nr,
+			       rw->nr == 1 ? "" : "s", oracle_describe(ex->orc, op->proc, op->addr));
+		return;
+	}
+	ex->r->reads_windowed++;
+	if (val == me->pre_val || val == now)
+		return;
+	for (int i = 0; i < rw->nr; i++)
+		if (val == rw->val[i])
+			return;
+	data_violation(ex, op, "read 0x%" PRIx64 " while %d write%s overlapped it, but no order "
+		       "of them gives that: before 0x%" PRIx64 ", after 0x%" PRIx64, val, rw->nr,
+		       rw->nr == 1 ? "" : "s", me->pre_val, now);
+}
+
 
 static void data_violation(struct exec *ex, const struct mmt_op *op, const char *fmt, ...)
 {
@@ -714,6 +780,7 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 {
 	const struct mmt_op *op = &ex->p->ops[idx];
 	bool multi = ex->nr_tasks > 1, skipped, read_exact = true;
+	struct read_window rw = { .judgeable = false };
 	uint64_t val = 0;
 	int out;
 
@@ -724,7 +791,12 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	if (multi) {
 		ex->log = grow(ex->log, &ex->cap_log, ex->nr_log + 1, sizeof(*ex->log));
 		t->log = ex->nr_log++;
-		ex->log[t->log] = (struct oplog){ idx, t->id, ++ex->seq, UINT64_MAX };
+		ex->log[t->log] = (struct oplog){ idx, t->id, ++ex->seq, UINT64_MAX,
+						  ORC_UNKNOWN, 0 };
+		if (op->code == OP_READ)
+			ex->log[t->log].pre_verdict =
+				oracle_access(ex->orc, op->proc, op->addr, false,
+					      &ex->log[t->log].pre_val);
 	}
 
 	kp_set_context(op_context, op);
@@ -734,12 +806,14 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	if (multi) {
 		ex->log[t->log].end = ++ex->seq;
 		if (!skipped)
-			read_exact = resolve_overlaps(ex, t, op);
+			read_exact = resolve_overlaps(ex, t, op, &rw);
 	}
 	t->in_op = false;
 	ex->ops_done++;
 	if (!skipped) {
 		judge(ex, op, out, val, read_exact);
+		if (!read_exact && out >= 0 && out != OUT_ENOMEM)
+			judge_read_window(ex, &ex->log[t->log], op, out, val, &rw);
 		if (out >= 0)
 			oracle_apply(ex->orc, op, out, val);
 	}
@@ -1046,7 +1120,12 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 	}
 
 	ex->in_program = true;
+	if (o->check_inflight) {
+		check_inflight_reset();
+		kp_set_inflight_hook(check_inflight);
+	}
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);
+	kp_set_inflight_hook(NULL);
 	ex->in_program = false;
 	r->ops_done = ex->ops_done;
 	r->nr_schedule = nr_tasks > 1 ? r->nr_schedule : 0;

@@ -639,11 +639,28 @@ void kp_raw_unlock(kp_raw_lock_t *l)
 	atomic_flag_clear_explicit(&l->f, memory_order_release);
 }
 
+static _Atomic kp_inflight_hook kp_inflight_fn;
+
+void kp_set_inflight_hook(kp_inflight_hook fn)
+{
+	atomic_store(&kp_inflight_fn, fn);
+}
+
+/* only fibers: a hook that reads the world unlocked is safe there alone */
+static inline void inflight(const struct kp_task *t, const struct kp_lockinfo *li)
+{
+	kp_inflight_hook fn;
+
+	if (is_fiber(t) && (fn = atomic_load_explicit(&kp_inflight_fn, memory_order_relaxed)))
+		fn(li);
+}
+
 void cond_resched(void)
 {
 	static _Thread_local unsigned int calls;
 	struct kp_task *t = cur_task();
 
+	inflight(t, NULL);
 	if (is_fiber(t))
 		sched_point(t);
 	else if (!(++calls & 63))
@@ -696,6 +713,7 @@ static void excl_unlock(struct kp_lockinfo *li, pthread_mutex_t *pm)
 	atomic_store(&li->owner, NULL);
 	if (!is_fiber(t))
 		pthread_mutex_unlock(pm);
+	inflight(t, li);
 }
 
 void spin_lock_init(spinlock_t *l, enum kp_lock_class cls)
@@ -781,6 +799,7 @@ void up_read(struct rw_semaphore *s)
 	atomic_fetch_sub(&s->li.readers, 1);
 	if (!is_fiber(t))
 		pthread_rwlock_unlock(&s->prw);
+	inflight(t, &s->li);
 }
 
 static void write_lock(struct rw_semaphore *s, enum kp_how how)
@@ -807,6 +826,7 @@ void up_write(struct rw_semaphore *s)
 	atomic_store(&s->li.owner, NULL);
 	if (!is_fiber(t))
 		pthread_rwlock_unlock(&s->prw);
+	inflight(t, &s->li);
 }
 
 bool rwsem_is_locked(const struct rw_semaphore *s)
@@ -926,6 +946,8 @@ void kp_bit_unlock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li)
 	atomic_fetch_and(word, ~(1ul << bit));
 	if (!is_fiber(t))
 		bit_wake_thread(word, bit);
+	if (li)
+		inflight(t, li);
 }
 
 void kp_bit_wait(_Atomic unsigned long *word, int bit)

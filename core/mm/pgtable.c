@@ -122,9 +122,28 @@ static struct pgtable *pte_owner(const pte_t *ptep)
 	return (struct pgtable *)(p->base + (size_t)(a - p->base) / p->objsize * p->objsize);
 }
 
+/* mmt_set_pte's half of folio->nr_migration_entries */
+static void count_migration_entry(pte_t pte, int delta)
+{
+	swp_entry_t entry;
+	struct folio *f;
+
+	if (!is_swap_pte(pte))
+		return;
+	entry = pte_to_swp_entry(pte);
+	if (!is_migration_entry(entry))
+		return;
+	f = pfn_folio(swp_offset_pfn(entry));
+	if (f)
+		atomic_fetch_add_explicit(&f->nr_migration_entries, delta, memory_order_relaxed);
+}
+
 void mmt_set_pte(pte_t *ptep, pte_t pte)
 {
 	struct pgtable *t = pte_owner(ptep);
+
+	count_migration_entry(*ptep, -1);
+	count_migration_entry(pte, 1);
 
 	if (t && pte_none(*ptep) != pte_none(pte)) {
 		if (pte_none(pte))

@@ -73,4 +73,14 @@ int check_world_incremental(void);
 /* LEAK: the world must be empty (every process gone, swap off). */
 int check_world_empty(void);
 
+/*
+ * In flight (clauses 2.6, 3.4, 3.5, 4.7, 7.5): the cheap invariants over the
+ * object whose lock @li the running task just dropped (a pte table or a
+ * folio), or at a yield point (@li NULL) over what it dropped lately.  This
+ * is a kp_inflight_hook (kprim.h): only under the deterministic scheduler.
+ * Reset forgets the tasks' recent objects (call it before each run).
+ */
+void check_inflight(const struct kp_lockinfo *li);
+void check_inflight_reset(void);
+
 #endif /* MMT_CHECK_H */

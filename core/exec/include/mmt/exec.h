@@ -48,6 +48,12 @@ struct mmt_exec_opts {
 	uint64_t inject;		/* bug switches (inject.h), OR'ed with the env's */
 	bool check_each_op;		/* check the world after every op (default on) */
 	enum mmt_check_mode check_mode;	/* how (default incremental) */
+	/*
+	 * The cheap invariants also at every lock release and yield point,
+	 * while ops run (check.h check_inflight).  Default on; off with
+	 * MMT_INFLIGHT=0 in the environment (for measuring its cost).
+	 */
+	bool check_inflight;
 	bool stop_on_violation;		/* default on */
 	FILE *trace;			/* if set, one line per op with its outcome */
 	struct kp_decider *decider;	/* NULL: the program's schedule, then the default */
@@ -111,6 +117,8 @@ struct mmt_exec_result {
 	struct mmt_switch *switches;
 	size_t nr_switches;
 	size_t nr_sched_needed;
+	/* reads that overlapped writes and were judged against their window */
+	unsigned long reads_windowed;
 };
 
 int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,

@@ -183,6 +183,17 @@ _Noreturn void kp_abort(void);
 typedef void (*kp_abort_hook)(void);
 void kp_set_abort_hook(kp_abort_hook fn);
 
+/*
+ * In-flight checking (KP_SCHED only): the hook runs on the task right after
+ * it releases a lock (@li, which it no longer holds) and at each
+ * cond_resched() (@li NULL), so that an invariant that must hold whenever a
+ * lock is dropped is checked while the operation is still going, over the
+ * object that lock protects.  It must take no lock and change nothing.
+ * NULL (the default) turns it off; real threads never call it.
+ */
+typedef void (*kp_inflight_hook)(const struct kp_lockinfo *li);
+void kp_set_inflight_hook(kp_inflight_hook fn);
+
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
 	const struct kp_lockinfo *li;

@@ -82,6 +82,13 @@ struct folio {
 	struct list_head lru;		/* on node LRU or node free list */
 	uint64_t lru_seq;		/* LRU age: lower is older */
 	uint32_t migrate_dst;		/* while PG_migrating: pfn of the destination */
+	/*
+	 * Migration entries that name this pfn, kept by mmt_set_pte() for the
+	 * checker (the kernel has no such count): it is what lets a migration's
+	 * end be checked for orphans on the spot, not at the next quiescence.
+	 * Never reset while the world lives, so it stays exact across reuse.
+	 */
+	atomic_int nr_migration_entries;
 	struct kp_lockinfo lockinfo;	/* for PG_locked */
 };
 
