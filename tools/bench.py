@@ -313,6 +313,11 @@ def soak_one(build, eng, seconds, seed, work):
                                for f in sm.get("findings", [])]
             res["crash_inputs"] = sm.get("crash_inputs")
             res["unreproducible"] = sm.get("unreproducible")
+            if not res["execs"] and kind == "libfuzzer":
+                # fork mode's status lines, should the summary have missed them
+                lines = re.findall(r"^#(\d+)", open(os.path.join(d, "logs", "libfuzzer.log"),
+                                                     errors="replace").read(), re.M)
+                res["execs"] = int(lines[-1]) if lines else 0
         except (OSError, ValueError) as e:
             res["error"] = "no summary.json (%s): %s" % (e, r.stderr[-300:])
     elif eng in ("pct", "sched-random"):
