@@ -73,7 +73,34 @@ void mmt_report_reset(void)
 	atomic_flag_clear_explicit(&first_taken, memory_order_release);
 }
 
-static void record(enum mmt_invariant inv, const char *object, const char *msg)
+/*
+ * "/src/core/check/folio.c" -> "check/folio.c", and a public header
+ * "core/mm/include/mmt/folio.h" -> "mm/folio.h": the layer is part of the
+ * name, since the checker and the model both have a pgtable.c.
+ */
+static void site_name(char *buf, size_t len, const char *file, int line)
+{
+	const char *s = file, *t, *inc;
+	size_t n;
+
+	for (t = file; (t = strstr(t, "core/")); t += 5)
+		s = t + 5;
+	if (s == file) {	/* not in core/: the last two components */
+		const char *last = strrchr(file, '/');
+
+		s = file;
+		if (last)
+			for (t = file; t < last; t++)
+				if (*t == '/')
+					s = t + 1;
+	}
+	inc = strstr(s, "/include/mmt/");
+	n = inc ? (size_t)(inc - s) : strlen(s);
+	snprintf(buf, len, "%.*s%s:%d", (int)n, s, inc ? inc + 12 : "", line);
+}
+
+static void record(enum mmt_invariant inv, const char *file, int line, const char *object,
+		   const char *msg)
 {
 	if ((unsigned)inv >= NR_INVARIANTS || inv == INV_NONE)
 		inv = INV_BUG;
@@ -83,13 +110,15 @@ static void record(enum mmt_invariant inv, const char *object, const char *msg)
 		v->inv = inv;
 		snprintf(v->object, sizeof(v->object), "%s", object ? object : "");
 		snprintf(v->msg, sizeof(v->msg), "%s", msg ? msg : "");
+		site_name(v->site, sizeof(v->site), file ? file : "?", line);
 	}
 	__atomic_fetch_or(&mmt_report.inv_mask, (uint64_t)1 << inv, __ATOMIC_RELAXED);
 	/* release: whoever sees the count sees the first violation filled in */
 	__atomic_fetch_add(&mmt_report.count, 1, __ATOMIC_RELEASE);
 }
 
-void mmt_violation(enum mmt_invariant inv, const char *object, const char *fmt, ...)
+void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const char *object,
+		      const char *fmt, ...)
 {
 	char msg[sizeof(mmt_report.first.msg)];
 	va_list ap;
@@ -97,7 +126,7 @@ void mmt_violation(enum mmt_invariant inv, const char *object, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	record(inv, object, msg);
+	record(inv, file, line, object, msg);
 }
 
 /* "core/mm/rmap.c" -> "rmap.c": the message has room for the condition */
@@ -116,7 +145,7 @@ static void record_bug(enum mmt_invariant inv, const char *file, int line,
 
 	vsnprintf(obj, objlen, objfmt, ap);
 	snprintf(msg, sizeof(msg), "%s:%d: %s", file_base(file), line, cond);
-	record(inv, obj, msg);
+	record(inv, file, line, obj, msg);
 }
 
 _Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,

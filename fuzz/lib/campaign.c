@@ -503,7 +503,9 @@ static void process_crash(struct campaign *c, const char *path, const char *key,
 		}
 		progress_clear(c);
 		if (!c->o.quiet)
-			say(c, "fuzz: finding %s (%s, %.1fs) -> %s\n", rep.sig, engine, t, rep.path);
+			say(c, "fuzz: %sfinding %s (%s, %.1fs) -> %s\n",
+			    c->o.inject && rep.kind == MMT_FINDING_CLEAN ? "clean-model " : "",
+			    rep.sig, engine, t, rep.path);
 		break;
 	case MMT_TRIAGE_UNREPRODUCIBLE:
 		progress_clear(c);
@@ -636,11 +638,14 @@ static void write_summary(struct campaign *c, int exit_code)
 	  tr->crashes, tr->dups, tr->unrepro);
 	J("  \"fail_without_inject\": %u,\n  \"new_findings\": %d,\n  \"interrupted\": %s,\n",
 	  tr->unattributed, tr->nnew, stop_requested ? "true" : "false");
+	J("  \"injected_findings\": %d,\n  \"clean_model_findings\": %d,\n",
+	  tr->nnew - tr->nnew_clean, tr->nnew_clean);
 	J("  \"exit\": %d,\n  \"findings\": [", exit_code);
 	for (int i = 0; i < tr->nfound; i++)
-		J("%s\n    {\"signature\": \"%s\", \"file\": \"%s\", \"engine\": \"%s\", "
-		  "\"seconds\": %.1f}", i ? "," : "", tr->found[i].sig, tr->found[i].path,
-		  tr->found[i].engine, tr->found[i].t);
+		J("%s\n    {\"signature\": \"%s\", \"kind\": \"%s\", \"file\": \"%s\", "
+		  "\"engine\": \"%s\", \"seconds\": %.1f, \"examples\": %u}", i ? "," : "",
+		  tr->found[i].sig, mmt_finding_kind_name(tr->found[i].kind), tr->found[i].path,
+		  tr->found[i].engine, tr->found[i].t, tr->found[i].examples);
 	J("%s]\n}\n", tr->nfound ? "\n  " : "");
 #undef J
 	snprintf(path, sizeof(path), "%s/summary.json", c->dir);
@@ -700,8 +705,16 @@ static void print_summary(struct campaign *c)
 	    c->o.libfuzzer ? " (libFuzzer cov)" : " (AFL++ edges)", tr->crashes,
 	    tr->crashes == 1 ? "" : "s", tr->nnew, tr->nnew == 1 ? "" : "s", tr->dups,
 	    tr->dups == 1 ? "" : "s", tr->unrepro);
+	if (c->o.inject)
+		say(c, "fuzz: %d injected-bug finding%s, %d clean-model finding%s (fail without "
+		    "any bug injected)\n", tr->nnew - tr->nnew_clean,
+		    tr->nnew - tr->nnew_clean == 1 ? "" : "s", tr->nnew_clean,
+		    tr->nnew_clean == 1 ? "" : "s");
 	for (int i = 0; i < tr->nfound; i++)
-		say(c, "  %-40s %s\n", tr->found[i].sig, tr->found[i].path);
+		say(c, "  %-40s %s%s (%u example%s)\n", tr->found[i].sig,
+		    c->o.inject && tr->found[i].kind == MMT_FINDING_CLEAN ? "clean-model: " : "",
+		    tr->found[i].path, tr->found[i].examples,
+		    tr->found[i].examples == 1 ? "" : "s");
 	say(c, "fuzz: summary in %s/summary.json\n", c->dir);
 }
 

@@ -144,14 +144,18 @@ static void sanitize_sig(const char *sig, char *out, size_t len)
 	out[i] = 0;
 }
 
-/* minimize @p (failing with @mask) and write DIR/STEM-SIG.mmt; 0 or -1 */
+/*
+ * minimize @p (failing with @mask) and write DIR/STEM-SIG.mmt; 0, -1, or 1
+ * if, as written, it fails without the bugs in @mask too (triage.h: then
+ * it is not theirs, and nothing is written)
+ */
 static int save_minimized(const char *dir, const char *stem, const struct mmt_program *p,
 			  const struct mmt_exec_result *r, uint64_t mask, const char *inject,
 			  const char *how, char *path, size_t pathlen, char *sigout, size_t siglen)
 {
-	struct mmt_min_opts mo = { .inject = mask };
-	struct mmt_min_result res;
-	struct mmt_program q, m;
+	struct mmt_min_opts mo = { 0 };
+	struct mmt_attribution a;
+	struct mmt_program q;
 	char header[2048], sig[MMT_SIG_MAX];
 	int ret;
 
@@ -159,29 +163,33 @@ static int save_minimized(const char *dir, const char *stem, const struct mmt_pr
 		return -1;
 	if (r->nr_schedule)
 		mmt_set_schedule(&q, r->schedule, r->nr_schedule);
-	ret = mmt_minimize(&q, &mo, &m, &res);
-	if (ret) {
-		/* it did not fail on a plain replay: keep it as it was */
-		mmt_program_copy(&m, &q);
-		mmt_signature(p, r, res.sig, sizeof(res.sig));
-	}
+	/* the caller saw it pass without the bugs: the same rule as the campaign's */
+	ret = mmt_attribute(&q, mask, true, &mo, &a);
 	mmt_program_free(&q);
-	sanitize_sig(res.sig, sig, sizeof(sig));
+	if (ret)
+		return -1;
+	if (mask && a.kind != MMT_FINDING_INJECTED) {
+		mmt_attribution_free(&a);
+		return 1;
+	}
+	sanitize_sig(a.sig, sig, sizeof(sig));
 	if (mmt_mkdirs(dir)) {
-		mmt_program_free(&m);
+		mmt_attribution_free(&a);
 		return -1;
 	}
 	snprintf(path, pathlen, "%s/%s%s%s.mmt", dir, stem, *stem ? "-" : "", sig);
 	snprintf(header, sizeof(header),
-		 "# %s: %s: %s\n# signature %s; %s\n# minimized: %zu -> %zu ops, %u -> %u switches\n"
+		 "# %s: %s: %s\n# signature %s; %s\n"
+		 "# minimized: %zu -> %zu ops, %u -> %u switches%s%s\n"
 		 "# replay: mmtorture replay%s%s FILE\n",
-		 mmt_invariant_name(r->violation.inv), r->violation.object, r->violation.msg,
-		 res.sig, how, res.ops_before, res.ops_after, res.switches_before, res.switches_after,
+		 mmt_invariant_name(a.violation.inv), a.violation.object, a.violation.msg,
+		 a.sig, how, a.ops_before, a.ops_after, a.switches_before, a.switches_after,
+		 a.minimized ? "" : "; kept as it ran: ", a.note,
 		 inject ? " --inject " : "", inject ? inject : "");
-	ret = mmt_write_finding(path, header, &m);
-	mmt_program_free(&m);
+	ret = mmt_write_finding(path, header, &a.prog);
 	if (sigout)
-		snprintf(sigout, siglen, "%s", res.sig);
+		snprintf(sigout, siglen, "%s", a.sig);
+	mmt_attribution_free(&a);
 	return ret;
 }
 
@@ -288,6 +296,7 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 		ops_total += r.ops_done;
 		if (r.status == EXEC_VIOLATION) {
 			char how[256];
+			int saved;
 
 			nr_found++;
 			if (mask && !passes_without(&p, &r, &opts)) {
@@ -311,10 +320,19 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 					 race ? "race template" : "uniform", gopts.nr_tasks, ttd);
 			if (tty)
 				say(ho, "\n");
-			if (nr_saved < 20 &&
-			    !save_minimized(ho->out_dir, inject ? inject : "hunt", &p, &r, mask,
-					    inject, how, path, sizeof(res->finding), sig,
-					    sizeof(res->sig)))
+			saved = nr_saved < 20 ?
+				save_minimized(ho->out_dir, inject ? inject : "hunt", &p, &r, mask,
+					       inject, how, path, sizeof(res->finding), sig,
+					       sizeof(res->sig)) : -1;
+			if (saved == 1) {
+				if (!quiet)
+					say(ho, "hunt: %s %" PRIu64 " fails without the bug "
+					    "too once written down: a model bug, not %s\n",
+					    eng == MMT_HUNT_RANDOM_BYTES ? "input" : "seed", s,
+					    inject);
+				goto next;
+			}
+			if (!saved)
 				nr_saved++;
 			if (!quiet)
 				say(ho, "hunt: %s %" PRIu64 ": %s: %s %s -> %s\n",

@@ -13,22 +13,104 @@
 #include "mmt/minimize.h"
 #include "mmt/program.h"
 
+/*
+ * The place a violation names: the checker clause or the VM_BUG_ON site.
+ * DATA is judged in one place (the executor, against the reference model)
+ * whether a read or the final dump saw it, so its place says nothing and
+ * the op that broke the data tells DATA findings apart.
+ */
+static const char *place(const struct mmt_violation *v)
+{
+	if (v->inv == INV_DATA || !v->site[0])
+		return "-";
+	return v->site;
+}
+
+/* a VM_BUG_ON or VM_WARN_ON of the model: the place is where it broke */
+static bool model_site(const struct mmt_violation *v)
+{
+	return v->inv != INV_DATA && !strncmp(v->site, "mm/", 3);
+}
+
+static const char *op_name(const struct mmt_program *p, long i)
+{
+	if (i < 0 || (size_t)i >= p->nr_ops)
+		return "end";
+	return mmt_opcode_name(p->ops[i].code);
+}
+
+/*
+ * The op that broke the state.  One task: the op after which the run
+ * failed (the checker runs after every op, so that is the op that broke
+ * it, once the minimizer has dropped what merely observed it).  Several
+ * tasks: the checker waits for the tasks to be between ops, so no single
+ * op is to blame; the last op of each task, which in a minimized program
+ * are the ops that raced, sorted and joined with '+'.
+ */
+static void breaker(const struct mmt_program *p, const struct mmt_exec_result *r,
+		    char *buf, size_t len)
+{
+	long last[MMT_MAX_TASKS];
+	const char *names[MMT_MAX_TASKS];
+	int n = 0, tasks = 0;
+	size_t k = 0;
+
+	for (int t = 0; t < MMT_MAX_TASKS; t++)
+		last[t] = -1;
+	for (size_t i = 0; i < p->nr_ops; i++)
+		last[p->ops[i].task % MMT_MAX_TASKS] = (long)i;
+	for (int t = 0; t < MMT_MAX_TASKS; t++)
+		tasks += last[t] >= 0;
+	if (tasks <= 1) {
+		snprintf(buf, len, "%s", op_name(p, r->fail_op >= 0 ? r->fail_op :
+						  (long)p->nr_ops - 1));
+		return;
+	}
+	for (int t = 0; t < MMT_MAX_TASKS; t++) {
+		const char *s;
+		int j;
+
+		if (last[t] < 0)
+			continue;
+		s = op_name(p, last[t]);
+		/* insertion, dropping repeats: the same race read from either side */
+		for (j = n; j > 0 && strcmp(names[j - 1], s) > 0; j--)
+			;
+		if (j > 0 && !strcmp(names[j - 1], s))
+			continue;
+		memmove(&names[j + 1], &names[j], (size_t)(n - j) * sizeof(names[0]));
+		names[j] = s;
+		n++;
+	}
+	buf[0] = 0;
+	for (int i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "+" : "", names[i]);
+}
+
 void mmt_signature(const struct mmt_program *p, const struct mmt_exec_result *r,
 		   char *buf, size_t len)
 {
-	const char *op = "end";
-	char obj[32];
-	size_t i;
+	const struct mmt_violation *v = &r->violation;
+	char b[64];
 
-	if (r->fail_op >= 0 && (size_t)r->fail_op < p->nr_ops)
-		op = mmt_opcode_name(p->ops[r->fail_op].code);
-	/* the object's kind: its first word ("folio pfn 3" -> "folio") */
-	for (i = 0; i + 1 < sizeof(obj) && r->violation.object[i] &&
-		    r->violation.object[i] != ' '; i++)
-		obj[i] = r->violation.object[i];
-	obj[i] = 0;
-	snprintf(buf, len, "%s/%s/%s", mmt_invariant_name(r->violation.inv), op,
-		 obj[0] ? obj : "-");
+	if (model_site(v)) {
+		snprintf(buf, len, "%s/%s", mmt_invariant_name(v->inv), place(v));
+		return;
+	}
+	breaker(p, r, b, sizeof(b));
+	snprintf(buf, len, "%s/%s/%s", mmt_invariant_name(v->inv), place(v), b);
+}
+
+void mmt_signature_clause(const struct mmt_exec_result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", mmt_invariant_name(r->violation.inv), place(&r->violation));
+}
+
+void mmt_signature_observed(const struct mmt_program *p, const struct mmt_exec_result *r,
+			    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s", mmt_invariant_name(r->violation.inv),
+		 place(&r->violation), op_name(p, r->fail_op));
 }
 
 int mmt_set_schedule(struct mmt_program *p, const uint8_t *s, size_t n)
@@ -209,6 +291,26 @@ static int nr_tasks(const struct mmt_program *p)
 }
 
 /*
+ * With o->attribute: does @c pass with the bugs off, under the same
+ * switches?  Shrinking must not wander off the injected bug into a bug of
+ * the model itself, which would then be reported as the injected one's.
+ */
+static bool passes_without(struct ctx *x, const struct cand *c)
+{
+	struct mmt_exec_opts eo = x->eo;
+	struct mmt_exec_result r;
+	bool ok;
+
+	x->runs++;
+	eo.inject = 0;
+	eo.switches = c->sw;
+	eo.nr_switches = c->nsw;
+	ok = mmt_exec(&c->p, &eo, &r) == EXEC_PASS;
+	mmt_exec_result_free(&r);
+	return ok;
+}
+
+/*
  * Does @c still fail the same way?  If so, its switches become the ones the
  * run really took, so that a switch that stopped mattering falls away and
  * the rest replay the run exactly.
@@ -227,8 +329,10 @@ static bool fails(struct ctx *x, struct cand *c)
 	eo.switches = c->sw;
 	eo.nr_switches = c->nsw;
 	if (mmt_exec(&c->p, &eo, &r) == EXEC_VIOLATION) {
-		mmt_signature(&c->p, &r, sig, sizeof(sig));
+		mmt_signature_clause(&r, sig, sizeof(sig));
 		same = !strcmp(sig, x->sig);
+		if (same && x->o->attribute)
+			same = passes_without(x, c);
 		if (same && set_switches(c, r.switches, r.nr_switches))
 			x->err = -ENOMEM;
 	}
@@ -701,7 +805,7 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
 			return -1;
 		}
 	}
-	mmt_signature(&cur.p, &r, x.sig, sizeof(x.sig));
+	mmt_signature_clause(&r, x.sig, sizeof(x.sig));
 	x.multi = nr_tasks(&cur.p) > 1;
 	/* from here on the interleaving is the run's switches, not a schedule */
 	if (set_switches(&cur, r.switches, r.nr_switches) ||
@@ -769,8 +873,10 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
 		if (mmt_exec(&cur.p, &strict, &res->last) == EXEC_VIOLATION) {
 			char sig[MMT_SIG_MAX];
 
-			mmt_signature(&cur.p, &res->last, sig, sizeof(sig));
+			mmt_signature_clause(&res->last, sig, sizeof(sig));
 			strict_ok = !strcmp(sig, x.sig);
+			/* the root cause, now that only what breaks it is left */
+			mmt_signature(&cur.p, &res->last, res->sig, sizeof(res->sig));
 		}
 		mmt_exec_result_free(&res->last);
 	}
@@ -779,7 +885,17 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
 	res->ops_after = cur.p.nr_ops;
 	res->sched_after = cur.p.nr_schedule;
 	res->switches_after = mmt_schedule_switches(&cur.p);
-	snprintf(res->sig, sizeof(res->sig), "%s", x.sig);
+	if (!strict_ok) {	/* the lenient run's, then */
+		struct mmt_exec_opts eo = x.eo;
+
+		eo.switches = cur.sw;
+		eo.nr_switches = cur.nsw;
+		if (mmt_exec(&cur.p, &eo, &r) == EXEC_VIOLATION)
+			mmt_signature(&cur.p, &r, res->sig, sizeof(res->sig));
+		else
+			snprintf(res->sig, sizeof(res->sig), "%s", x.sig);
+		mmt_exec_result_free(&r);
+	}
 	if (o->log)
 		fprintf(o->log, "minimize: %zu -> %zu ops, %u -> %u switches, %u runs%s\n",
 			res->ops_before, res->ops_after, res->switches_before,

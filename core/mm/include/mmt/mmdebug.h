@@ -42,6 +42,13 @@ struct mmt_violation {
 	enum mmt_invariant inv;
 	char object[64];	/* "folio pfn 12", "mm p1 (id 3)", "swap type 0 slot 4" */
 	char msg[256];
+	/*
+	 * Where it was reported, "check/folio.c:41" or "mm/memory.c:365": the
+	 * checker clause or the VM_BUG_ON that fired.  The message names the
+	 * objects and their counts, which differ from run to run; the site is
+	 * what stays the same, so findings are told apart by it (minimize.h).
+	 */
+	char site[40];
 };
 
 struct mmt_report {
@@ -54,9 +61,15 @@ struct mmt_report {
 extern struct mmt_report mmt_report;
 void mmt_report_reset(void);
 
-/* Record a violation.  Thread-safe.  Never returns early, never aborts. */
-void mmt_violation(enum mmt_invariant inv, const char *object, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Record a violation.  Thread-safe.  Never returns early, never aborts.
+ * A macro, so that every caller's file and line become the site.
+ */
+#define mmt_violation(inv, object, ...) \
+	mmt_violation_at(__FILE__, __LINE__, inv, object, __VA_ARGS__)
+void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const char *object,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /*
  * VM_BUG_ON: always compiled in.  Records the violation (naming the object)

@@ -3,10 +3,30 @@
  * minimize.h - shrinking a failing program while it keeps failing the same
  * way, and the signature that says what "the same way" is.
  *
- * A signature is "INVARIANT/opcode/object-kind": the invariant that fired,
- * the kind of op that was running or had just run, and the kind of object
- * the report names (folio, mm, swap, anon_vma, ...).  Findings are
- * deduplicated by it and the minimizer keeps it.
+ * One bug shows itself to whatever op happens to run next: a fork, a read,
+ * an mmap.  Findings are told apart by root cause instead, as syzkaller
+ * tells crashes apart by title, and the signature of a finding is
+ *
+ *   INVARIANT/PLACE[/BREAKER]
+ *
+ *   - PLACE is where the violation was reported (mmdebug.h, struct
+ *     mmt_violation's site): the checker clause, "check/folio.c:112", or
+ *     the model's VM_BUG_ON, "mm/memory.c:365".  DATA has no place ("-"):
+ *     the reference model judges it wherever it is read.
+ *   - BREAKER is the kind of op that broke the state, for reports of the
+ *     checker and the executor: the checker runs after every op, so in a
+ *     minimized one-task program the op after which it first failed is the
+ *     op that broke it; with several tasks the checker waits until all of
+ *     them are between ops, and the breaker is the last op of each task
+ *     (the ops that raced), sorted and joined: "fork+migrate".  A
+ *     VM_BUG_ON has none: the model asserted at the place that broke, and
+ *     a fault that reaches it from a read or a write is the same bug.
+ *
+ * The minimizer keeps INVARIANT/PLACE (mmt_signature_clause) and drops
+ * every op that merely observed the broken state, so the breaker of its
+ * result is the root cause; a signature of a program that was not
+ * minimized names whatever ran last.  mmt_signature_observed is what an
+ * engine saw, with the op that was running when it showed.
  *
  * mmt_minimize:
  *   1. completes the program so that it fails under a plain replay: a
@@ -18,7 +38,7 @@
  *      decision indices would all shift and lose the race;
  *   3. in rounds until nothing moves: delta debugging (ddmin) over the ops,
  *      then over the switches (the fewest context switches that keep the
- *      signature), each ending with one-at-a-time removal; in the first
+ *      clause), each ending with one-at-a-time removal; in the first
  *      round whole processes; then arguments: tasks (toward task 0),
  *      lengths, values, prots, flags, reclaim counts, swap sizes, asserted
  *      outcomes, addresses shifted down;
@@ -26,9 +46,9 @@
  *   5. prints the interleaving back as a schedule line: the decisions the
  *      switches take, up to the last one the default policy would not take.
  * The result is 1-minimal: removing any single op or switch loses the
- * signature.  Every candidate must print and parse (the reader's static
- * rules) and fail with the same signature; the result is checked with a
- * strict replay of its schedule line.
+ * clause (INVARIANT/PLACE).  Every candidate must print and parse (the
+ * reader's static rules) and fail with the same clause; the result is
+ * checked with a strict replay of its schedule line.
  */
 #ifndef MMT_MINIMIZE_H
 #define MMT_MINIMIZE_H
@@ -42,12 +62,23 @@
 
 #define MMT_SIG_MAX 96
 
-/* "MAPCOUNT/migrate/folio"; @r must be a violation */
+/* "EXCLUSIVE/check/folio.c:112/fork+migrate"; @r must be a violation of @p */
 void mmt_signature(const struct mmt_program *p, const struct mmt_exec_result *r,
 		   char *buf, size_t len);
+/* "EXCLUSIVE/check/folio.c:112": what every step of the minimizer keeps */
+void mmt_signature_clause(const struct mmt_exec_result *r, char *buf, size_t len);
+/* "EXCLUSIVE/check/folio.c:112/write": the place and the op it showed in */
+void mmt_signature_observed(const struct mmt_program *p, const struct mmt_exec_result *r,
+			    char *buf, size_t len);
 
 struct mmt_min_opts {
 	uint64_t inject;	/* the bugs on while it fails */
+	/*
+	 * Every step must also pass with the bugs off (the same switches):
+	 * shrinking an injected bug's finding must not end on a bug of the
+	 * model that happens to fire at the same place.
+	 */
+	bool attribute;
 	unsigned max_runs;	/* executions allowed (0: 20000) */
 	FILE *log;		/* progress lines, or NULL */
 };
@@ -58,7 +89,7 @@ struct mmt_min_result {
 	size_t sched_before, sched_after;	/* schedule entries */
 	unsigned switches_before, switches_after;	/* context switches in them */
 	bool strict_ok;		/* the result fails under a strict replay too */
-	char sig[MMT_SIG_MAX];
+	char sig[MMT_SIG_MAX];	/* the result's (mmt_signature) */
 	struct mmt_exec_result last;	/* the result's own run (schedule freed) */
 };
 
