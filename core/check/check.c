@@ -38,6 +38,8 @@
  *                                                           check_folio (folio.c)
  *    2.4 only the zero page is PG_reserved ................ check_folio (folio.c)
  *    2.5 a page-cache folio has refcount >= 1 + mapcount  check_mapping (mapping.c)
+ *    2.6 in flight: when a pte table's lock is dropped, each present pte in
+ *        it maps a frame with a reference and a mapping ... check_inflight (inflight.c)
  *  3 MIGRATION
  *    3.1 no migration entry exists at quiescence (each one is reported
  *        with its mm, address, pfn and the folio's state)  check_mm (migration.c)
@@ -45,6 +47,12 @@
  *        quiescence ....................................... check_folio (folio.c)
  *    3.3 a swap device never takes a migration type, whose entries would
  *        then be read as migration entries ........ check_swap_info (migration.c)
+ *    3.4 in flight: when a pte table's lock is dropped, each migration entry
+ *        in it names a frame that is locked and under migration (the
+ *        migration that made it still runs) ....... check_inflight (inflight.c)
+ *    3.5 in flight: a folio being unlocked is named by no migration entry
+ *        unless it is still under migration (the end of a migration leaves
+ *        no orphan) ............................... check_inflight (inflight.c)
  *  4 SWAPMAP
  *    4.1 swap_map[off] & SWAP_COUNT_MASK == swap ptes naming (type, off)
  *                                                        check_swap_info (swap.c)
@@ -59,6 +67,9 @@
  *    4.5 a swap pte of a real type names a used device and a slot inside
  *        it; an mm with swap ptes is on the mmlist ... check_mm (swap.c, pgtable.c)
  *    4.6 a PG_swapcache folio sits in the cache slot it names  check_folio (folio.c)
+ *    4.7 in flight: when a pte table's lock is dropped, each swap pte of a
+ *        real type in it names a live device and a slot in use
+ *                                                check_inflight (inflight.c)
  *  5 RMAP
  *    5.1 every pte / migration entry lies inside a VMA ..... check_mm (pgtable.c)
  *    5.2 anon folio: the VMA's chain reaches folio_anon_vma and
@@ -99,6 +110,8 @@
  *        most once; AnonExclusive only on anon folios ..... check_folio (folio.c)
  *    7.4 a swap pte marked exclusive is the slot's only reference
  *                                                        check_swap_info (swap.c)
+ *    7.5 in flight: when a pte table's lock is dropped, a writable pte of an
+ *        anon folio in it is AnonExclusive ........ check_inflight (inflight.c)
  *  8 PROT
  *    8.1 a writable pte, write migration entry or writable device entry
  *        lies in a VM_WRITE VMA; VM_WRITE implies VM_MAYWRITE
