@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * campaign.c - a fuzzing campaign (see campaign.h): spawning the engines,
- * reading their progress, triaging their crash inputs, the summary.
+ * campaign.c - a fuzzing campaign (see campaign.h): spawning the engines
+ * under their guards, reading their progress, triaging their crash inputs,
+ * the summary.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* pipe2 */
+#endif
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,29 +19,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mmt/campaign.h"
 #include "mmt/exec.h"
 #include "mmt/fsutil.h"
 #include "mmt/fuzzrun.h"
+#include "mmt/prng.h"
 #include "mmt/triage.h"
 
 #define MAX_PROCS	32
 #define ARENA_SIZE	(128 * 1024)
+#define LF_JOBS		16	/* libFuzzer fork-mode jobs followed at once */
 
 struct eproc {
-	pid_t pid;
+	pid_t pid;		/* its guard, the leader of the engine's process group */
 	char name[32];
 	int fd;			/* its stderr (libFuzzer), or -1 */
+	int life;		/* the write end of the guard's lifeline, or -1 */
 	FILE *log;
 	char line[8192];
 	size_t nline;
 	bool exited;
 	int status;
+	/* AFL++: the instance ("main", "s1") and what its statsd metrics say */
+	char afl_id[16];
+	int statsd;		/* UDP socket on 127.0.0.1, or -1 */
+	unsigned long long statsd_execs;
+	unsigned statsd_edges;
+	double statsd_eps;
+};
+
+/* a libFuzzer fork-mode job, followed through its log in DIR/tmp */
+struct lf_job {
+	unsigned id;		/* 0: slot free */
+	unsigned long long execs;
+	off_t off;		/* how far its log has been read */
+	bool seen;		/* its log was there at the last look */
 };
 
 struct campaign {
@@ -51,8 +76,19 @@ struct campaign {
 	unsigned long long lf_execs, afl_execs;
 	unsigned lf_cov, afl_edges;
 	double afl_eps;
+	/*
+	 * libFuzzer's fork mode reports executions only as its jobs end, and
+	 * a job runs for up to 300 s; the jobs' own logs say how far the
+	 * running ones are.
+	 */
+	unsigned long long lf_reported;	/* the parent's last "#N:" */
+	unsigned lf_merged[LF_JOBS];	/* jobs the parent has counted in it */
+	unsigned nlf_merged;
+	struct lf_job lf_jobs[LF_JOBS];
+	double lf_jobs_read;
 
 	struct mmt_triage tr;
+	bool engines_gone;		/* nothing writes crash inputs any more */
 	bool hunt_found;
 	double hunt_t;
 
@@ -128,20 +164,217 @@ static int open_log(struct campaign *c, struct eproc *e)
 	return e->log ? 0 : -1;
 }
 
-/* start @argv with @env added; stderr to a pipe (@pipe_err) or to its log */
+/* ------------------------------------------------------------- guards */
+
+/* @pid's parent and state from /proc/PID/stat; 0, or -1 if it is gone */
+static int proc_parent(pid_t pid, pid_t *ppid, char *state)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", state, &pp) != 2)
+		return -1;
+	*ppid = pp;
+	return 0;
+}
+
+/*
+ * SIGKILL every process below @root, which is a child subreaper: whatever
+ * an engine forked, however it detached (setsid, double fork), is still a
+ * descendant, or reparented to @root when its parent died.  Repeated until
+ * nothing is left, since a process may fork while its tree is being
+ * killed; bounded, so that an unkillable process (D state) cannot keep the
+ * guard forever.
+ */
+static void kill_tree(pid_t root)
+{
+	double t0 = mmt_now();
+	pid_t *pid = NULL, *ppid = NULL;
+	size_t cap = 0;
+
+	while (mmt_now() - t0 < 5) {
+		bool *below = NULL;
+		struct dirent *de;
+		size_t n = 0, alive = 0;
+		bool grew = true;
+		DIR *d;
+		int st;
+
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		d = opendir("/proc");
+		if (!d)
+			break;
+		while ((de = readdir(d))) {
+			char state;
+			pid_t p, pp;
+
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			p = (pid_t)atoi(de->d_name);
+			if (proc_parent(p, &pp, &state) || state == 'Z')
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? 2 * cap : 1024;
+				pid_t *a = realloc(pid, ncap * sizeof(*a));
+				pid_t *b = a ? realloc(ppid, ncap * sizeof(*b)) : NULL;
+
+				if (a)
+					pid = a;
+				if (!b)
+					break;
+				ppid = b;
+				cap = ncap;
+			}
+			pid[n] = p;
+			ppid[n++] = pp;
+		}
+		closedir(d);
+		below = calloc(n ? n : 1, sizeof(*below));
+		if (!below)
+			break;
+		/* the descendants of @root: a fixpoint over the parent links */
+		while (grew) {
+			grew = false;
+			for (size_t i = 0; i < n; i++) {
+				if (below[i])
+					continue;
+				if (ppid[i] == root) {
+					below[i] = grew = true;
+					continue;
+				}
+				for (size_t j = 0; j < n; j++) {
+					if (below[j] && pid[j] == ppid[i]) {
+						below[i] = grew = true;
+						break;
+					}
+				}
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (below[i] && pid[i] != root) {
+				kill(pid[i], SIGKILL);
+				alive++;
+			}
+		}
+		free(below);
+		if (!alive)
+			break;
+		usleep(10 * 1000);
+	}
+	free(pid);
+	free(ppid);
+}
+
+/*
+ * The guard: the campaign's child, leader of the engine's process group,
+ * a child subreaper, the engine's parent.  It runs the engine and then
+ * waits for one of two things.  The engine exits: the guard kills what
+ * the engine left behind and exits with its status.  Its lifeline reads
+ * EOF: the campaign closed it or died, however it died, since only the
+ * campaign ever holds the write end; the guard kills the engine and every
+ * descendant and exits.  SIGTERM and SIGINT are for the engine: the guard
+ * ignores them so that it outlives the engine's shutdown.
+ */
+static _Noreturn void guard(int life, char *const argv[], char *const env[], int out)
+{
+	pid_t self = getpid(), engine;
+	int status = 0, devnull;
+
+	setpgid(0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	engine = fork();
+	if (engine < 0)
+		_exit(127);
+	if (engine == 0) {
+		/* killed with its guard, should anything kill the guard first */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != self)
+			_exit(127);
+		close(life);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		for (int i = 0; env[i]; i++)
+			putenv(env[i]);
+		devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "mmtorture: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	/* the engine alone holds its output now: EOF on the pipe means it is done */
+	close(out);
+	for (;;) {
+		struct pollfd p = { .fd = life, .events = POLLIN };
+		bool done = false;
+		pid_t w;
+		int st;
+
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (w == engine) {
+				status = st;
+				done = true;
+			}
+		}
+		if (done)
+			break;
+		if (poll(&p, 1, 100) > 0) {
+			status = 128 + SIGKILL;
+			break;
+		}
+	}
+	kill_tree(self);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) :
+	      WIFSIGNALED(status) ? 128 + WTERMSIG(status) : status);
+}
+
+/* the next engine's slot, cleared; NULL if there is none */
+static struct eproc *next_proc(struct campaign *c)
+{
+	struct eproc *e;
+
+	if (c->nprocs >= MAX_PROCS)
+		return NULL;
+	e = &c->procs[c->nprocs];
+	memset(e, 0, sizeof(*e));
+	e->fd = e->life = e->statsd = -1;
+	return e;
+}
+
+/*
+ * Start @argv with @env added under a guard of its own, in the slot
+ * next_proc() gave; its stdout and
+ * stderr to a pipe (@pipe_err) or to its log.
+ */
 static int spawn(struct campaign *c, const char *name, char *const argv[], char *const env[],
 		 bool pipe_err)
 {
 	struct eproc *e;
-	int pfd[2] = { -1, -1 };
+	int pfd[2] = { -1, -1 }, lfd[2] = { -1, -1 };
 	pid_t pid;
 
 	if (c->nprocs >= MAX_PROCS || c->arena_full)
 		return -1;
 	e = &c->procs[c->nprocs];
-	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->fd = -1;
 	if (open_log(c, e))
 		return -1;
 	fprintf(e->log, "# %s:", name);
@@ -149,35 +382,40 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], char 
 		fprintf(e->log, " %s", argv[i]);
 	fprintf(e->log, "\n");
 	fflush(e->log);
-	if (pipe_err && pipe(pfd))
+	/* close-on-exec: no engine may hold another's lifeline or output */
+	if (pipe2(lfd, O_CLOEXEC))
+		goto fail;
+	if (pipe_err && pipe2(pfd, O_CLOEXEC))
 		goto fail;
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
+		int out = pipe_err ? pfd[1] : fileno(e->log);
 
-		setpgid(0, 0);	/* its own group: a ^C reaches only mmtorture */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		for (int i = 0; env[i]; i++)
-			putenv(env[i]);
-		dup2(devnull, 0);
-		if (pipe_err) {
-			dup2(pfd[1], 2);
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			close(pfd[1]);
-		} else {
-			dup2(fileno(e->log), 1);
-			dup2(fileno(e->log), 2);
+		/*
+		 * Nothing inherited may keep a lifeline open: the guards are
+		 * not exec'd, so close-on-exec does not help them.
+		 */
+		close(lfd[1]);
+		for (int i = 0; i < c->nprocs; i++) {
+			if (c->procs[i].life >= 0)
+				close(c->procs[i].life);
+			if (c->procs[i].fd >= 0)
+				close(c->procs[i].fd);
+			if (c->procs[i].statsd >= 0)
+				close(c->procs[i].statsd);
 		}
-		execv(argv[0], argv);
-		fprintf(stderr, "mmtorture: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		if (e->statsd >= 0)
+			close(e->statsd);
+		if (pipe_err)
+			close(pfd[0]);
+		guard(lfd[0], argv, env, out);
 	}
+	close(lfd[0]);
 	setpgid(pid, pid);
 	e->pid = pid;
+	e->life = lfd[1];
 	if (pipe_err) {
 		close(pfd[1]);
 		e->fd = pfd[0];
@@ -186,9 +424,11 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], char 
 	c->nprocs++;
 	return 0;
 fail:
-	if (pfd[0] >= 0) {
-		close(pfd[0]);
-		close(pfd[1]);
+	for (int i = 0; i < 2; i++) {
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+		if (lfd[i] >= 0)
+			close(lfd[i]);
 	}
 	fclose(e->log);
 	e->log = NULL;
@@ -250,8 +490,39 @@ static int start_libfuzzer(struct campaign *c, int jobs)
 		argv[a++] = (char *)o->extra_corpus;
 	argv[a] = NULL;
 	common_env(c, env, &n);
+	/*
+	 * Fork mode keeps its jobs' corpora and logs in TMPDIR: in DIR, they
+	 * are cleared with the campaign even when SIGKILL left them, and the
+	 * jobs' logs say how many executions the running jobs have done.
+	 */
+	env[n++] = fmt(c, "TMPDIR=%s/tmp", c->dir);
 	env[n] = NULL;
+	if (!next_proc(c))
+		return -1;
 	return spawn(c, "libfuzzer", argv, env, true);
+}
+
+/*
+ * A UDP socket on 127.0.0.1 for an AFL++ instance's statsd metrics: with
+ * AFL_NO_UI, afl-fuzz rewrites fuzzer_stats once a minute, but sends its
+ * metrics every second.  Returns its port, or 0 (no live execs then).
+ */
+static int open_statsd(struct eproc *e)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	e->statsd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (e->statsd < 0)
+		return 0;
+	if (bind(e->statsd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(e->statsd, (struct sockaddr *)&sa, &len)) {
+		close(e->statsd);
+		e->statsd = -1;
+		return 0;
+	}
+	return ntohs(sa.sin_port);
 }
 
 static int start_afl(struct campaign *c, int instances)
@@ -259,10 +530,15 @@ static int start_afl(struct campaign *c, int instances)
 	const struct mmt_campaign_opts *o = &c->o;
 
 	for (int i = 0; i < instances; i++) {
-		char *argv[32], *env[16], name[32];
-		int a = 0, n = 0;
+		char *argv[32], *env[20], name[32];
+		uint64_t seed = o->seed + (uint64_t)i * 0x9e3779b97f4a7c15ull;
+		struct eproc *e = next_proc(c);
+		int a = 0, n = 0, port;
 
-		snprintf(name, sizeof(name), i ? "afl-s%d" : "afl-main", i);
+		if (!e)
+			return -1;
+		snprintf(e->afl_id, sizeof(e->afl_id), i ? "s%d" : "main", i);
+		snprintf(name, sizeof(name), "afl-%s", e->afl_id);
 		argv[a++] = "/usr/bin/env";	/* afl-fuzz from PATH */
 		argv[a++] = "afl-fuzz";
 		argv[a++] = i ? fmt(c, "-S") : fmt(c, "-M");
@@ -272,7 +548,8 @@ static int start_afl(struct campaign *c, int instances)
 		argv[a++] = fmt(c, "-o");
 		argv[a++] = fmt(c, "%s/afl", c->dir);
 		argv[a++] = fmt(c, "-s");
-		argv[a++] = fmt(c, "%" PRIu64, (o->seed + (uint64_t)i) % 4000000000u + 1);
+		/* hashed: campaigns with nearby seeds share no instance's seed */
+		argv[a++] = fmt(c, "%" PRIu64, mmt_splitmix64(&seed) % 4000000000u + 1);
 		argv[a++] = fmt(c, "-V");
 		argv[a++] = fmt(c, "%d", (int)(o->budget + 0.999));
 		if (o->fe.dict[0]) {
@@ -293,28 +570,187 @@ static int start_afl(struct campaign *c, int instances)
 			env[n++] = fmt(c, "AFL_BENCH_UNTIL_CRASH=1");
 		if (o->custom_mutator && o->fe.afl_mutator[0])
 			env[n++] = fmt(c, "AFL_CUSTOM_MUTATOR_LIBRARY=%s", o->fe.afl_mutator);
+		port = open_statsd(e);
+		if (port) {
+			env[n++] = fmt(c, "AFL_STATSD=1");
+			env[n++] = fmt(c, "AFL_STATSD_HOST=127.0.0.1");
+			env[n++] = fmt(c, "AFL_STATSD_PORT=%d", port);
+		}
 		env[n] = NULL;
-		if (spawn(c, name, argv, env, false))
+		if (spawn(c, name, argv, env, false)) {
+			if (e->statsd >= 0)
+				close(e->statsd);
 			return -1;
+		}
 	}
 	return 0;
 }
 
-/* libFuzzer status: "#123 ... cov: 45 ... exec/s: 678" (fork mode: "#123: cov: ...") */
+/* libFuzzer status: "#123 ... cov: 45 ... exec/s: 678" (fork mode: "#123: cov: ... job: 7") */
 static void parse_lf_line(struct campaign *c, const char *l)
 {
 	const char *p;
 
 	if (!strncmp(l, "stat::number_of_executed_units:", 31)) {
-		c->lf_execs = strtoull(l + 31, NULL, 10);
+		c->lf_reported = strtoull(l + 31, NULL, 10);
 		return;
 	}
 	if (l[0] != '#' || l[1] < '0' || l[1] > '9')
 		return;
-	c->lf_execs = strtoull(l + 1, NULL, 10);
+	c->lf_reported = strtoull(l + 1, NULL, 10);
 	p = strstr(l, "cov: ");
 	if (p)
 		c->lf_cov = (unsigned)strtoul(p + 5, NULL, 10);
+	/* fork mode: the job just counted in; its log may linger a moment */
+	p = strstr(l, " job: ");
+	if (p) {
+		c->lf_merged[c->nlf_merged % LF_JOBS] = (unsigned)strtoul(p + 6, NULL, 10);
+		c->nlf_merged++;
+	}
+}
+
+static bool lf_merged(const struct campaign *c, unsigned id)
+{
+	unsigned n = c->nlf_merged < LF_JOBS ? c->nlf_merged : LF_JOBS;
+
+	for (unsigned i = 0; i < n; i++)
+		if (c->lf_merged[i] == id)
+			return true;
+	return false;
+}
+
+/* the new lines of fork-mode job @j's log @path: its "#N" lines and final stats */
+static void read_lf_job(struct lf_job *j, const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((n = pread(fd, buf, sizeof(buf) - 1, j->off)) > 0) {
+		char *end = memrchr(buf, '\n', (size_t)n), *l = buf;
+
+		if (!end)
+			break;	/* half a line: the rest next time */
+		*end = 0;
+		j->off += end + 1 - buf;
+		while (l) {
+			char *nl = strchr(l, '\n');
+			unsigned long long v = 0;
+
+			if (nl)
+				*nl = 0;
+			if (l[0] == '#' && l[1] >= '0' && l[1] <= '9')
+				v = strtoull(l + 1, NULL, 10);
+			else if (!strncmp(l, "stat::number_of_executed_units:", 31))
+				v = strtoull(l + 31, NULL, 10);
+			if (v > j->execs)
+				j->execs = v;
+			l = nl ? nl + 1 : NULL;
+		}
+	}
+	close(fd);
+}
+
+/*
+ * libFuzzer's fork mode: what the parent reported, plus what the jobs it
+ * has not counted yet did so far (their logs, DIR/tmp/libFuzzerTemp.*.dir/
+ * JOB.log, go when the parent counts them).  Never goes back: a job that
+ * ends without news is counted by the parent only at its next line.
+ */
+static void read_lf_jobs(struct campaign *c)
+{
+	char path[PATH_MAX + 600];
+	unsigned long long running = 0;
+	struct dirent *de, *je;
+	DIR *d, *jd;
+
+	if (mmt_now() - c->lf_jobs_read < 1.0)
+		return;
+	c->lf_jobs_read = mmt_now();
+	for (int i = 0; i < LF_JOBS; i++)
+		c->lf_jobs[i].seen = false;
+	snprintf(path, sizeof(path), "%s/tmp", c->dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "libFuzzerTemp.FuzzWithFork", 26))
+			continue;
+		snprintf(path, sizeof(path), "%s/tmp/%s", c->dir, de->d_name);
+		jd = opendir(path);
+		if (!jd)
+			continue;
+		while ((je = readdir(jd))) {
+			char *end;
+			unsigned long id = strtoul(je->d_name, &end, 10);
+			struct lf_job *j = NULL, *free_slot = NULL;
+
+			if (!id || strcmp(end, ".log") || lf_merged(c, (unsigned)id))
+				continue;
+			for (int i = 0; i < LF_JOBS && !j; i++) {
+				if (c->lf_jobs[i].id == id)
+					j = &c->lf_jobs[i];
+				else if (!free_slot && (!c->lf_jobs[i].id ||
+							lf_merged(c, c->lf_jobs[i].id)))
+					free_slot = &c->lf_jobs[i];
+			}
+			if (!j && free_slot) {
+				j = free_slot;
+				memset(j, 0, sizeof(*j));
+				j->id = (unsigned)id;
+			}
+			if (!j)
+				continue;
+			snprintf(path, sizeof(path), "%s/tmp/%s/%s", c->dir, de->d_name,
+				 je->d_name);
+			read_lf_job(j, path);
+			j->seen = true;
+		}
+		closedir(jd);
+	}
+	closedir(d);
+	for (int i = 0; i < LF_JOBS; i++) {
+		if (!c->lf_jobs[i].seen)
+			c->lf_jobs[i].id = 0;	/* its log is gone: counted, or soon */
+		else
+			running += c->lf_jobs[i].execs;
+	}
+	if (c->lf_reported + running > c->lf_execs)
+		c->lf_execs = c->lf_reported + running;
+}
+
+/* the statsd datagrams of AFL++ instance @e: "fuzzing.execs_done:123|g" lines */
+static void read_statsd(struct eproc *e)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (e->statsd < 0)
+		return;
+	while ((n = recv(e->statsd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = 0;
+		for (char *l = buf; l && *l;) {
+			char *nl = strchr(l, '\n'), *colon;
+
+			if (nl)
+				*nl = 0;
+			colon = strchr(l, ':');
+			if (colon && strstr(l, "execs_done:") == colon - 10)
+				e->statsd_execs = strtoull(colon + 1, NULL, 10);
+			else if (colon && strstr(l, "execs_per_sec:") == colon - 13)
+				e->statsd_eps = strtod(colon + 1, NULL);
+			else if (colon && strstr(l, "edges_found:") == colon - 11)
+				e->statsd_edges = (unsigned)strtoul(colon + 1, NULL, 10);
+			l = nl ? nl + 1 : NULL;
+		}
+	}
+}
+
+static unsigned long long total_execs(const struct campaign *c)
+{
+	return (c->lf_execs > c->lf_reported ? c->lf_execs : c->lf_reported) + c->afl_execs;
 }
 
 static void read_pipes(struct campaign *c, int timeout_ms)
@@ -362,6 +798,11 @@ static void read_pipes(struct campaign *c, int timeout_ms)
 	}
 }
 
+/*
+ * The AFL++ instances' fuzzer_stats in DIR/afl (ours and any another
+ * machine syncs there), each overtaken by its statsd metrics when those
+ * are newer: fuzzer_stats is rewritten once a minute and at exit.
+ */
 static void read_afl_stats(struct campaign *c)
 {
 	char path[PATH_MAX + 300];
@@ -371,11 +812,16 @@ static void read_afl_stats(struct campaign *c)
 	double eps = 0;
 	unsigned edges = 0;
 
+	for (int i = 0; i < c->nprocs; i++)
+		read_statsd(&c->procs[i]);
 	snprintf(path, sizeof(path), "%s/afl", c->dir);
 	d = opendir(path);
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
+		unsigned long long x = 0;
+		double r = 0;
+		unsigned ed = 0;
 		char line[256];
 		FILE *f;
 
@@ -383,30 +829,44 @@ static void read_afl_stats(struct campaign *c)
 			continue;
 		snprintf(path, sizeof(path), "%s/afl/%s/fuzzer_stats", c->dir, de->d_name);
 		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char *colon = strchr(line, ':');
+		if (f) {
+			while (fgets(line, sizeof(line), f)) {
+				char *colon = strchr(line, ':');
 
-			if (!colon)
-				continue;
-			if (!strncmp(line, "execs_done", 10))
-				execs += strtoull(colon + 1, NULL, 10);
-			else if (!strncmp(line, "execs_per_sec", 13))
-				eps += strtod(colon + 1, NULL);
-			else if (!strncmp(line, "edges_found", 11)) {
-				unsigned e = (unsigned)strtoul(colon + 1, NULL, 10);
-
-				if (e > edges)
-					edges = e;
+				if (!colon)
+					continue;
+				if (!strncmp(line, "execs_done", 10))
+					x = strtoull(colon + 1, NULL, 10);
+				else if (!strncmp(line, "execs_per_sec", 13))
+					r = strtod(colon + 1, NULL);
+				else if (!strncmp(line, "edges_found", 11))
+					ed = (unsigned)strtoul(colon + 1, NULL, 10);
 			}
+			fclose(f);
 		}
-		fclose(f);
+		for (int i = 0; i < c->nprocs; i++) {
+			const struct eproc *e = &c->procs[i];
+
+			if (strcmp(e->afl_id, de->d_name))
+				continue;
+			if (e->statsd_execs > x) {
+				x = e->statsd_execs;
+				r = e->statsd_eps;
+			}
+			if (e->statsd_edges > ed)
+				ed = e->statsd_edges;
+		}
+		execs += x;
+		eps += r;
+		if (ed > edges)
+			edges = ed;
 	}
 	closedir(d);
-	c->afl_execs = execs;
+	if (execs > c->afl_execs)
+		c->afl_execs = execs;
 	c->afl_eps = eps;
-	c->afl_edges = edges;
+	if (edges > c->afl_edges)
+		c->afl_edges = edges;
 }
 
 static void reap(struct campaign *c)
@@ -418,6 +878,10 @@ static void reap(struct campaign *c)
 		if (!e->exited && waitpid(e->pid, &st, WNOHANG) == e->pid) {
 			e->exited = true;
 			e->status = st;
+			if (e->life >= 0) {
+				close(e->life);
+				e->life = -1;
+			}
 		}
 	}
 }
@@ -430,29 +894,49 @@ static bool all_exited(const struct campaign *c)
 	return true;
 }
 
-static void stop_engines(struct campaign *c)
+/* wait up to @secs for every guard to exit, reading the engines' output meanwhile */
+static void wait_engines(struct campaign *c, double secs)
 {
-	double t;
+	double t = mmt_now();
 
-	for (int i = 0; i < c->nprocs; i++)
-		if (!c->procs[i].exited)
-			kill(-c->procs[i].pid, SIGTERM);
-	t = mmt_now();
-	while (mmt_now() - t < 10) {
+	while (mmt_now() - t < secs) {
 		read_pipes(c, 50);
 		reap(c);
 		if (all_exited(c))
 			break;
 	}
+}
+
+/*
+ * SIGTERM to each engine's group (the guards ignore it), so that the
+ * engines stop as they like to; whatever has not ended 10 s later is
+ * killed by its guard, tree and all, when its lifeline closes.  SIGKILL to
+ * the group is the last resort, for a guard that is stuck itself.
+ */
+static void stop_engines(struct campaign *c)
+{
+	for (int i = 0; i < c->nprocs; i++)
+		if (!c->procs[i].exited)
+			kill(-c->procs[i].pid, SIGTERM);
+	wait_engines(c, 10);
 	for (int i = 0; i < c->nprocs; i++) {
-		if (!c->procs[i].exited) {
-			kill(-c->procs[i].pid, SIGKILL);
-			waitpid(c->procs[i].pid, &c->procs[i].status, 0);
-			c->procs[i].exited = true;
+		if (c->procs[i].life >= 0) {
+			close(c->procs[i].life);
+			c->procs[i].life = -1;
 		}
-		if (c->procs[i].fd >= 0) {
-			close(c->procs[i].fd);
-			c->procs[i].fd = -1;
+	}
+	wait_engines(c, 5);
+	for (int i = 0; i < c->nprocs; i++) {
+		struct eproc *e = &c->procs[i];
+
+		if (!e->exited) {
+			kill(-e->pid, SIGKILL);
+			waitpid(e->pid, &e->status, 0);
+			e->exited = true;
+		}
+		if (e->fd >= 0) {
+			close(e->fd);
+			e->fd = -1;
 		}
 	}
 }
@@ -470,7 +954,7 @@ static void progress_clear(struct campaign *c)
 static void progress(struct campaign *c, bool force)
 {
 	double t = elapsed(c), eps;
-	unsigned long long execs = c->lf_execs + c->afl_execs;
+	unsigned long long execs = total_execs(c);
 
 	if (c->o.quiet || !c->o.log)
 		return;
@@ -489,11 +973,11 @@ static void progress(struct campaign *c, bool force)
 
 /* ----------------------------------------------------------- findings */
 
+/* triage crash input @path, which its engine saved @t seconds into the campaign */
 static void process_crash(struct campaign *c, const char *path, const char *key,
-			  const char *engine)
+			  const char *engine, double t)
 {
 	struct mmt_triage_report rep;
-	double t = elapsed(c);
 
 	switch (mmt_triage_crash(&c->tr, path, key, engine, t, &rep)) {
 	case MMT_TRIAGE_NEW:
@@ -519,15 +1003,30 @@ static void process_crash(struct campaign *c, const char *path, const char *key,
 	}
 }
 
+/*
+ * The crash inputs an engine saved in @dir.  One whose engine may still be
+ * writing it waits for a later scan: read half written, it would not fail,
+ * and marked processed it would be lost.  Engines write a crash input in
+ * one go, so a file that has its bytes and has not changed for
+ * CRASH_SETTLE seconds is whole; once the engines are gone, every file is.
+ * The time of a finding is when its input was saved (its mtime), not when
+ * it was triaged.
+ */
+#define CRASH_SETTLE	0.1
+
 static void scan_dir(struct campaign *c, const char *dir, const char *prefix, const char *engine)
 {
+	struct timespec now;
 	struct dirent *de;
 	DIR *d = opendir(dir);
 
 	if (!d)
 		return;
+	clock_gettime(CLOCK_REALTIME, &now);
 	while ((de = readdir(d))) {
 		char path[PATH_MAX + 300], key[300];
+		struct stat st;
+		double age;
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
@@ -535,7 +1034,14 @@ static void scan_dir(struct campaign *c, const char *dir, const char *prefix, co
 		if (mmt_triage_seen(&c->tr, key))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		process_crash(c, path, key, engine);
+		if (stat(path, &st))
+			continue;
+		age = (double)(now.tv_sec - st.st_mtim.tv_sec) +
+		      (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+		if (!c->engines_gone && (!st.st_size || age < CRASH_SETTLE))
+			continue;
+		age = age < 0 ? 0 : age > elapsed(c) ? elapsed(c) : age;
+		process_crash(c, path, key, engine, elapsed(c) - age);
 		if (c->o.hunt && c->hunt_found)
 			break;
 	}
@@ -575,7 +1081,7 @@ static void scan_inputs(struct campaign *c, const char *dir, const char *engine)
 		mmt_exec_result_free(&r);
 		mmt_program_free(&p);
 		if (fails)
-			process_crash(c, path, key, engine);
+			process_crash(c, path, key, engine, elapsed(c));
 		if (c->o.hunt && c->hunt_found)
 			break;
 	}
@@ -618,7 +1124,7 @@ static void write_summary(struct campaign *c, int exit_code)
 	char path[PATH_MAX + 32], *buf;
 	size_t cap = 8192 + (size_t)tr->nfound * (PATH_MAX + 256), n = 0;
 	double t = elapsed(c);
-	unsigned long long execs = c->lf_execs + c->afl_execs;
+	unsigned long long execs = total_execs(c);
 
 	buf = malloc(cap);
 	if (!buf)
@@ -631,7 +1137,7 @@ static void write_summary(struct campaign *c, int exit_code)
 	J("  \"inject\": \"%s\",\n  \"seed\": %" PRIu64 ",\n  \"custom_mutator\": %s,\n",
 	  o->inject_name ? o->inject_name : "", o->seed, o->custom_mutator ? "true" : "false");
 	J("  \"execs\": %llu,\n  \"execs_per_s\": %.0f,\n", execs, t > 0 ? execs / t : 0.0);
-	J("  \"libfuzzer\": {\"execs\": %llu, \"cov\": %u},\n", c->lf_execs, c->lf_cov);
+	J("  \"libfuzzer\": {\"execs\": %llu, \"cov\": %u},\n", execs - c->afl_execs, c->lf_cov);
 	J("  \"afl\": {\"execs\": %llu, \"execs_per_s\": %.0f, \"edges\": %u},\n", c->afl_execs,
 	  c->afl_eps, c->afl_edges);
 	J("  \"crash_inputs\": %u,\n  \"duplicates\": %u,\n  \"unreproducible\": %u,\n",
@@ -680,7 +1186,7 @@ static void fill_result(struct campaign *c, struct mmt_campaign_result *res)
 	const struct mmt_triage *tr = &c->tr;
 
 	res->elapsed = elapsed(c);
-	res->execs = c->lf_execs + c->afl_execs;
+	res->execs = total_execs(c);
 	res->crashes = tr->crashes;
 	res->duplicates = tr->dups;
 	res->unreproducible = tr->unrepro;
@@ -697,7 +1203,7 @@ static void print_summary(struct campaign *c)
 {
 	const struct mmt_triage *tr = &c->tr;
 	double t = elapsed(c);
-	unsigned long long execs = c->lf_execs + c->afl_execs;
+	unsigned long long execs = total_execs(c);
 
 	say(c, "fuzz: summary: %.1fs, %llu execs (%.0f/s), coverage %u%s, "
 	    "%u crash input%s, %d new finding%s, %u duplicate%s, %u unreproducible\n",
@@ -718,6 +1224,52 @@ static void print_summary(struct campaign *c)
 	say(c, "fuzz: summary in %s/summary.json\n", c->dir);
 }
 
+/* remove the files in @dir whose name has ".tmp." in it */
+static void remove_tmp_files(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strstr(de->d_name, ".tmp."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+/*
+ * Put right what a campaign killed at any moment may have left half done,
+ * before anything reads DIR: the temporary files of atomic writes that
+ * never reached their rename (findings, the summary), a last line of
+ * DIR/processed without its newline (the next key appended would be glued
+ * to it), and libFuzzer's fork-mode scratch space in DIR/tmp.
+ */
+static void tidy_dir(struct campaign *c)
+{
+	char path[PATH_MAX + 32], last;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/findings", c->dir);
+	remove_tmp_files(path);
+	remove_tmp_files(c->dir);
+	snprintf(path, sizeof(path), "%s/processed", c->dir);
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (fd >= 0) {
+		if (!fstat(fd, &st) && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+		    last != '\n' && write(fd, "\n", 1) == 1)
+			fsync(fd);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/tmp", c->dir);
+	mmt_remove_tree(path);
+}
+
 /* run @c until the budget is spent, the engines stop, or a signal */
 static int run(struct campaign *c)
 {
@@ -728,12 +1280,14 @@ static int run(struct campaign *c)
 	};
 	int exit_code, lf_jobs = o->jobs, afl_jobs = o->jobs;
 	bool engines = o->libfuzzer || o->afl;
+	char tmp[PATH_MAX + 8];
 
 	c->tty = o->log && isatty(fileno(o->log));
 	if (mmt_mkdirs(c->dir)) {
 		say(c, "mmtorture: fuzz: %s: %s\n", c->dir, strerror(errno));
 		return 2;
 	}
+	tidy_dir(c);
 	if (mmt_triage_open(&c->tr, &to))
 		return 1;
 	if (o->libfuzzer && o->afl) {
@@ -760,6 +1314,10 @@ static int run(struct campaign *c)
 		write_summary(c, 1);
 		return 1;
 	}
+	if (o->libfuzzer) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp", c->dir);
+		mmt_mkdirs(tmp);
+	}
 	if (o->libfuzzer && start_libfuzzer(c, lf_jobs))
 		say(c, "mmtorture: fuzz: cannot start libFuzzer\n");
 	if (o->afl && start_afl(c, afl_jobs))
@@ -769,8 +1327,11 @@ static int run(struct campaign *c)
 	while (engines && !stop_requested) {
 		read_pipes(c, o->hunt ? 20 : 100);
 		reap(c);
+		if (o->libfuzzer)
+			read_lf_jobs(c);
 		if (o->afl)
 			read_afl_stats(c);
+		c->engines_gone = all_exited(c);
 		scan_crashes(c);
 		if (o->hunt && c->hunt_found)
 			break;
@@ -786,6 +1347,11 @@ static int run(struct campaign *c)
 		    strsignal(stop_requested));
 	}
 	stop_engines(c);
+	c->engines_gone = true;
+	if (o->libfuzzer) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp", c->dir);
+		mmt_remove_tree(tmp);
+	}
 	if (o->afl)
 		read_afl_stats(c);
 	if (!(o->hunt && c->hunt_found))
@@ -825,9 +1391,16 @@ int mmt_campaign_run(const struct mmt_campaign_opts *o, struct mmt_campaign_resu
 
 	ret = run(c);
 
-	for (int i = 0; i < c->nprocs; i++)
-		if (c->procs[i].log)
-			fclose(c->procs[i].log);
+	for (int i = 0; i < c->nprocs; i++) {
+		struct eproc *e = &c->procs[i];
+
+		if (e->log)
+			fclose(e->log);
+		if (e->statsd >= 0)
+			close(e->statsd);
+		if (e->life >= 0)
+			close(e->life);
+	}
 	fill_result(c, res);
 	mmt_triage_close(&c->tr);
 	sigaction(SIGINT, &old_int, NULL);

@@ -17,6 +17,39 @@
  * (handled for the duration of mmt_campaign_run) stop the engines, and then
  * every crash input left is still triaged before the summary, so no finding
  * is lost.  At the end DIR/summary.json holds the totals.
+ *
+ * Engines die with the campaign, however it dies.  Each engine runs under
+ * a guard: a forked copy of the campaign that leads the engine's process
+ * group, is a child subreaper (PR_SET_CHILD_SUBREAPER) and the engine's
+ * parent, and holds the read end of a lifeline pipe whose write end only
+ * the campaign holds (close-on-exec for the engines, closed by hand in the
+ * other guards).  When the campaign exits or is killed, SIGKILL included,
+ * the kernel closes that end, the guard reads EOF and SIGKILLs every
+ * process below it, found through /proc, until none is left; an orphan
+ * anywhere in the tree is reparented to the guard, so a descendant that
+ * left the group or the session (afl-fuzz's fork server calls setsid) is
+ * still found.  The engine also has PR_SET_PDEATHSIG(SIGKILL) in case the
+ * guard itself is killed.  No single mechanism would do: PDEATHSIG covers
+ * a direct child only, and libFuzzer's -fork workers are its grandchildren
+ * (through sh -c); killing the process group misses what setsid() left; a
+ * subreaper alone dies with the campaign.  When the campaign stops the
+ * engines itself, it sends SIGTERM to each group (the guards ignore it) so
+ * that they end cleanly, and after 10 s closes the lifelines.
+ *
+ * Killed at any moment and resumed from DIR, a campaign has lost no finding
+ * it reported: a finding is printed only after triage has written it
+ * (atomically, then fsynced with its directory), and a crash input is
+ * marked in DIR/processed only after its finding is written, so an input
+ * half triaged is triaged again (a finding already written comes back as
+ * a duplicate of itself, not a second file).  At start the campaign clears
+ * what a kill leaves half done: temporary files of atomic writes, a last
+ * line of DIR/processed without its newline, libFuzzer's scratch space.
+ *
+ * Executions are counted as the engines run: libFuzzer's fork mode reports
+ * them only as each job ends (jobs run up to 300 s), so the running jobs'
+ * logs are read too (fork mode works in DIR/tmp, through TMPDIR); AFL++
+ * rewrites fuzzer_stats once a minute, so each instance also sends its
+ * statsd metrics (AFL_STATSD) to a UDP socket of the campaign on 127.0.0.1.
  */
 #ifndef MMT_CAMPAIGN_H
 #define MMT_CAMPAIGN_H
@@ -83,7 +116,7 @@ struct mmt_campaign_opts {
 
 struct mmt_campaign_result {
 	double elapsed;			/* seconds */
-	unsigned long long execs;	/* as the engines report them */
+	unsigned long long execs;	/* done by the engines (campaign.h says how counted) */
 	unsigned crashes, duplicates, unreproducible, unattributed;
 	int new_findings;
 	bool interrupted;		/* SIGINT or SIGTERM */
