@@ -20,6 +20,10 @@
 #define EXIT_USAGE	2
 
 int usage_error(const char *fmt, const char *arg);
+/* is --help or -h among @argv (before a "--")? */
+bool wants_help(int argc, char **argv);
+/* @text on stdout: the answer to --help; returns EXIT_HELD */
+int print_help(const char *text);
 int parse_inject(const char *list, uint64_t *mask);
 int parse_u64(const char *s, uint64_t *v);
 int parse_seconds(const char *s, double *v);

@@ -122,11 +122,28 @@ static int to_text(const char *in, const char *out, int tasks, uint64_t inject)
 	return ret;
 }
 
+static const char convert_help[] =
+	"usage: mmtorture convert IN OUT [--to mmt|bytes] [--tasks N] [--inject NAME]\n"
+	"\n"
+	"  .mmt -> bytes   the program as fuzzer input (refused, exit 2, if it does not\n"
+	"                  fit the fuzzing world)\n"
+	"  bytes -> .mmt   a fuzzer input (a crash-* or id:* file) decoded with up to N\n"
+	"                  tasks (default $MMT_FUZZ_TASKS or 1) and run once, so that the\n"
+	"                  text has the schedule it took and replays exactly\n"
+	"\n"
+	"The direction is --to, else OUT's extension (.mmt: text), else IN's.  OUT - is\n"
+	"stdout.  --inject NAME: the bugs on for that run.\n"
+	"\n"
+	"exit status: 0 converted, 1 it cannot be written, 2 usage error or malformed IN\n";
+
 int cmd_convert(int argc, char **argv)
 {
 	const char *files[2] = { NULL, NULL }, *to = NULL;
 	uint64_t inject = 0, v;
 	int tasks = env_tasks(1), nf = 0;
+
+	if (wants_help(argc, argv))
+		return print_help(convert_help);
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;

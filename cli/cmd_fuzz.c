@@ -29,6 +29,44 @@
 #include "mmt/fsutil.h"
 #include "mmt/hunt.h"
 
+static const char fuzz_help[] =
+	"usage: mmtorture fuzz [--engine libfuzzer|afl|both|naive|auto] [--budget SECONDS]\n"
+	"                      [--jobs N] [--out DIR] [--tasks N] [--inject NAME] [--seed N]\n"
+	"                      [--no-custom-mutator] [--runs N] [--corpus DIR] [--quiet]\n"
+	"\n"
+	"A fuzzing campaign.  Every crash input an engine saves is replayed, deduplicated\n"
+	"by signature, minimized and written to DIR/findings/SIGNATURE.mmt; DIR/summary.json\n"
+	"holds the totals.  Run it again on the same DIR to resume (also after kill -9).\n"
+	"\n"
+	"  --engine E      libfuzzer (-fork=N), afl (one -M and N-1 -S instances), both,\n"
+	"                  naive (the random hunt), auto (default: the first one built)\n"
+	"  --budget S      seconds (default 60)\n"
+	"  --jobs N        libFuzzer jobs or AFL++ instances, split for both (default: cores)\n"
+	"  --out DIR       where everything goes (default fuzz-out)\n"
+	"  --tasks N       tasks per input (default 2 for the zoo's races, else 1)\n"
+	"  --inject NAME   bug-zoo entries to switch on (mmtorture inject --list)\n"
+	"  --seed N        the engines' seed (default: from the clock)\n"
+	"  --no-custom-mutator  the engines' stock mutators only\n"
+	"  --runs N        libFuzzer alone, no fork mode, exactly N inputs (tests)\n"
+	"  --corpus DIR    another input directory\n"
+	"  --quiet         only warnings and errors\n"
+	"\n"
+	"exit status: 0 nothing found, 1 a finding written, 2 usage error or no such engine\n";
+
+/* the options that take a value */
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"--engine", "--budget", "--jobs", "--out", "--tasks", "--inject", "--seed",
+		"--runs", "--corpus",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
 /* no fuzzer built here: uniform random programs (the hunt's baseline) */
 static int naive_hunt(const struct mmt_campaign_opts *c, const char *out)
 {
@@ -62,6 +100,8 @@ int cmd_fuzz(int argc, char **argv)
 	uint64_t v;
 	long n;
 
+	if (wants_help(argc, argv))
+		return print_help(fuzz_help);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	c.jobs = n > 0 ? (int)n : 1;
 	for (int i = 0; i < argc; i++) {
@@ -75,6 +115,8 @@ int cmd_fuzz(int argc, char **argv)
 			c.quiet = true;
 			continue;
 		}
+		if (!takes_value(a))
+			return usage_error("fuzz: unknown option '%s'", a);
 		if (!val)
 			return usage_error("fuzz: %s needs a value", a);
 		if (!strcmp(a, "--engine")) {

@@ -36,6 +36,54 @@
 #include "cli.h"
 #include "mmt/hunt.h"
 
+static const char hunt_help[] =
+	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
+	"                      libfuzzer|afl] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
+	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix]\n"
+	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
+	"                      [--quiet]\n"
+	"\n"
+	"With --inject: run until the named zoo bug is found, print the time to detect it\n"
+	"and write its minimized reproducer to DIR.  A finding counts only if the same\n"
+	"program, with the schedule it took, passes without the bug.  Without --inject:\n"
+	"random programs for the whole budget, every violation written to DIR, and the\n"
+	"time of the first one reported.  The last line, \"hunt-result: {json}\" on stdout,\n"
+	"is for scripts.  The whole hunt is a function of --seed.\n"
+	"\n"
+	"  --engine E      naive (default; uniform programs, one task), sched-random, pct\n"
+	"                  (two tasks, race templates mixed in), random-bytes (the fuzzers'\n"
+	"                  input space without feedback), libfuzzer, afl (need --inject)\n"
+	"  --budget S      seconds (default 10)\n"
+	"  --seed N        default: from the clock\n"
+	"  --ops N         ops per generated program\n"
+	"  --tasks N       tasks (default: 2 for sched-random and pct, for the fuzzers and\n"
+	"                  random-bytes 2 for the zoo's races, else 1)\n"
+	"  --jobs N        fuzzer jobs (default 1)\n"
+	"  --out DIR       where reproducers go (default findings)\n"
+	"  --depth D       PCT depth (default 2 + program seed % 3)\n"
+	"  --gen G         random, race or mix (sched-random and pct default: mix)\n"
+	"  --check C       incremental (default) or full, after every op\n"
+	"  --runs N        stop after N programs (in-process engines)\n"
+	"  --no-custom-mutator  the fuzzers' stock mutators\n"
+	"  --quiet         only the end and errors\n"
+	"\n"
+	"exit status: with --inject 0 found, 1 not found; without, 0 nothing found,\n"
+	"1 a violation; 2 usage error or the engine cannot run here\n";
+
+/* the options that take a value */
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"--budget", "--seed", "--inject", "--engine", "--ops", "--tasks", "--jobs",
+		"--depth", "--gen", "--check", "--runs", "--out",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
 	struct mmt_hunt_opts o;
@@ -43,6 +91,8 @@ int cmd_hunt(int argc, char **argv)
 	bool seed_given = false;
 	uint64_t v;
 
+	if (wants_help(argc, argv))
+		return print_help(hunt_help);
 	mmt_hunt_opts_default(&o);
 	o.log = stderr;
 	for (int i = 0; i < argc; i++) {
@@ -56,6 +106,8 @@ int cmd_hunt(int argc, char **argv)
 			o.quiet = true;
 			continue;
 		}
+		if (!takes_value(a))
+			return usage_error("hunt: unknown option '%s'", a);
 		if (!val)
 			return usage_error("hunt: %s needs a value", a);
 		if (!strcmp(a, "--budget")) {

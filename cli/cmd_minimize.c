@@ -44,6 +44,21 @@ static int put(const char *path, const char *header, const struct mmt_program *p
 	return ret;
 }
 
+static const char minimize_help[] =
+	"usage: mmtorture minimize FILE [--inject NAME] [-o OUT] [--tasks N] [--max-runs N] [-v]\n"
+	"\n"
+	"Shrink a failing program, keeping its signature: delta debugging over the ops and\n"
+	"the schedule's switches down to 1-minimal, then the arguments and the world.\n"
+	"FILE is a .mmt program, or fuzzer bytes (anything else, decoded with --tasks N,\n"
+	"default $MMT_FUZZ_TASKS or 1).\n"
+	"\n"
+	"  --inject NAME   the bug-zoo entries it fails with (default $MMT_INJECT)\n"
+	"  -o, --out OUT   where the result goes (default FILE.min.mmt; - for stdout)\n"
+	"  --max-runs N    give up after N runs\n"
+	"  -v              log every step on stderr\n"
+	"\n"
+	"exit status: 0 minimized, 1 FILE does not fail, 2 usage error or a malformed FILE\n";
+
 int cmd_minimize(int argc, char **argv)
 {
 	const char *file = NULL, *out = NULL, *inject_name = NULL;
@@ -54,6 +69,8 @@ int cmd_minimize(int argc, char **argv)
 	uint64_t v;
 	int tasks = env_tasks(1), ret;
 
+	if (wants_help(argc, argv))
+		return print_help(minimize_help);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 

@@ -9,6 +9,10 @@
  *   mmtorture fuzz ...       (cmd_fuzz.c)
  *   mmtorture minimize ...   (cmd_minimize.c)
  *   mmtorture convert ...    (cmd_convert.c)
+ *   mmtorture stress ...     (stress/, through cmd_stress.c)
+ *   mmtorture gen ...
+ *
+ * Every command answers --help (or -h) with its usage on stdout, exit 0.
  *
  * Exit status everywhere: 0 all held, 1 a violation or failed assertion
  * (or, for hunt --inject, the bug was not found), 2 malformed input or
@@ -55,18 +59,37 @@ static const char usage_text[] =
 	"                  shrink a failing program (or fuzzer input), keeping its signature\n"
 	"  convert IN OUT [--to mmt|bytes] [--tasks N] [--inject NAME]\n"
 	"                  .mmt -> fuzzer bytes, or fuzzer bytes (a crash) -> .mmt\n"
+	"  stress [--threads N] [--time S] [--seed N] [--inject NAME] ...\n"
+	"                  the model on real threads with kswapd and kcompactd\n"
 	"  gen [--seed N] [--ops N] [--tasks N]\n"
 	"                  print the random program hunt runs for a seed\n"
 	"\n"
+	"mmtorture COMMAND --help tells more about each.\n"
 	"exit status: 0 all held, 1 a violation or failed assertion, 2 bad input or usage\n";
 
 /* ------------------------------------------------------------- replay */
+
+static const char replay_help[] =
+	"usage: mmtorture replay [--inject NAME[,NAME]] [--trace] [--no-check-each-op] FILE...\n"
+	"\n"
+	"Run each .mmt program against the model, every invariant checked after every op,\n"
+	"and print \"FILE: ok\" or the report (on stderr).\n"
+	"\n"
+	"  --inject NAME[,NAME]  switch bug-zoo entries on (mmtorture inject --list);\n"
+	"                        $MMT_INJECT adds to them\n"
+	"  --trace               every op as it runs, with its outcome, on stdout\n"
+	"  --no-check-each-op    check the invariants only at the end\n"
+	"\n"
+	"exit status: 0 every invariant and assertion held, 1 a violation or a failed\n"
+	"assertion, 2 a malformed file or command line\n";
 
 static int cmd_replay(int argc, char **argv)
 {
 	struct mmt_exec_opts opts;
 	int i, status = EXIT_HELD, nfiles = 0;
 
+	if (wants_help(argc, argv))
+		return print_help(replay_help);
 	mmt_exec_opts_default(&opts);
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -125,11 +148,20 @@ static int cmd_replay(int argc, char **argv)
 
 /* -------------------------------------------------------------- print */
 
+static const char print_help_text[] =
+	"usage: mmtorture print FILE\n"
+	"\n"
+	"Parse a .mmt program and print it in canonical form on stdout.\n"
+	"\n"
+	"exit status: 0 printed, 1 it has no text form, 2 a malformed file or command line\n";
+
 static int cmd_print(int argc, char **argv)
 {
 	struct mmt_program p;
 	int ret;
 
+	if (wants_help(argc, argv))
+		return print_help(print_help_text);
 	if (argc != 1)
 		return usage_error("%s: takes exactly one FILE", "print");
 	if (load(argv[0], &p))
@@ -143,10 +175,18 @@ static int cmd_print(int argc, char **argv)
 
 /* ------------------------------------------------------------- inject */
 
+static const char inject_help[] =
+	"usage: mmtorture inject --list\n"
+	"\n"
+	"List the bug-zoo entries: historical kernel bugs put back into the model, each\n"
+	"switched on by name with --inject NAME or $MMT_INJECT.\n";
+
 static int cmd_inject(int argc, char **argv)
 {
 	int i;
 
+	if (wants_help(argc, argv))
+		return print_help(inject_help);
 	if (argc != 1 || strcmp(argv[0], "--list"))
 		return usage_error("%s: the only form is 'mmtorture inject --list'", "inject");
 	for (i = 0; i < NR_MMT_BUGS; i++)
@@ -156,6 +196,12 @@ static int cmd_inject(int argc, char **argv)
 
 /* ---------------------------------------------------------------- gen */
 
+static const char gen_help[] =
+	"usage: mmtorture gen [--seed N] [--ops N] [--tasks N]\n"
+	"\n"
+	"Print the uniform random program of a program seed (the \"program seed\" a hunt's\n"
+	"finding names; debugging the generator).\n";
+
 /* print the program hunt would run for a seed (debugging the generator) */
 static int cmd_gen(int argc, char **argv)
 {
@@ -164,6 +210,8 @@ static int cmd_gen(int argc, char **argv)
 	uint64_t seed = 0, v;
 	int i, ret;
 
+	if (wants_help(argc, argv))
+		return print_help(gen_help);
 	mmt_gen_opts_default(&gopts);
 	for (i = 0; i + 1 < argc; i += 2) {
 		if (parse_u64(argv[i + 1], &v))

@@ -19,6 +19,20 @@ int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+bool wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+int print_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_HELD;
+}
+
 int parse_inject(const char *list, uint64_t *mask)
 {
 	char bad[64];

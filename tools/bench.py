@@ -18,9 +18,10 @@
    at two exec counts; the world's bytes per frame and per process slot
    (tools/footprint.c).
 2. time-to-detect: for every zoo bug (mmtorture inject --list) and engine,
-   TRIALS hunts with seeds i * 1000003, i = 1..TRIALS (spaced: the in-process
-   engines run program seeds S, S+1, ..., so seeds 1, 2, 3 would share most
-   programs) and a budget of BUDGET seconds (libFuzzer and AFL++:
+   TRIALS hunts with seeds i * 1000003, i = 1..TRIALS (spaced out of habit:
+   the in-process engines hash every program seed from the hunt's seed, so
+   nearby seeds share no programs any more) and a budget of BUDGET seconds
+   (libFuzzer and AFL++:
    --fuzzer-trials/--fuzzer-budget if given, and random-bytes too, being
    their baseline), JOBS hunts at a time (mmtorture hunt --inject BUG
    --engine E --seed S); median seconds (a miss counts as infinite), success

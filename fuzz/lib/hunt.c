@@ -206,8 +206,9 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 	struct mmt_exec_opts opts;
 	bool tty = ho->log && isatty(fileno(ho->log)) && !quiet, detected = false;
 	unsigned nr_found = 0, nr_saved = 0;
-	char *path = res->finding, *sig = res->sig;
-	double ttd = 0;
+	/* each reproducer as it is written; the result names the first */
+	char path[sizeof(res->finding)], sig[sizeof(res->sig)];
+	double ttd = 0, t_first = 0;
 	int gen;
 	/* random-bytes: one stream for the whole run, so seeds do not overlap */
 	uint64_t stream = seed;
@@ -215,6 +216,7 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 	size_t input_len = 0;
 	const int pct_runs = mmt_fuzz_pct_runs();
 
+	path[0] = sig[0] = 0;
 	mmt_gen_opts_default(&gopts);
 	gopts.nr_tasks = engine_tasks(ho);
 	if (ho->nr_ops)
@@ -232,8 +234,14 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 	gen = ho->gen >= 0 ? (int)ho->gen : eng == MMT_HUNT_NAIVE ? MMT_HUNT_GEN_RANDOM :
 								      MMT_HUNT_GEN_MIX;
 	for (uint64_t k = 0;; k++) {
-		/* a program seed, or for random-bytes the input's number */
-		uint64_t s = eng == MMT_HUNT_RANDOM_BYTES ? k : seed + k;
+		/*
+		 * A program seed, hashed from the hunt's seed and k so that
+		 * hunts with nearby seeds share no programs (seed + k made
+		 * --seed 3 the programs of --seed 1 shifted by two); for
+		 * random-bytes, the input's number.
+		 */
+		uint64_t st = seed + k * 0x9e3779b97f4a7c15ull;
+		uint64_t s = eng == MMT_HUNT_RANDOM_BYTES ? k : mmt_splitmix64(&st);
 		bool race = (gen == MMT_HUNT_GEN_RACE || (gen == MMT_HUNT_GEN_MIX && (k & 1))) &&
 			    gopts.nr_tasks > 1;
 		struct mmt_decider_random dr;
@@ -298,7 +306,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			char how[256];
 			int saved;
 
-			nr_found++;
+			if (!nr_found++)
+				t_first = mmt_now() - t0;
 			if (mask && !passes_without(&p, &r, &opts)) {
 				if (!quiet)
 					say(ho, "%shunt: %s %" PRIu64 " fails without the bug "
@@ -322,8 +331,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				say(ho, "\n");
 			saved = nr_saved < 20 ?
 				save_minimized(ho->out_dir, inject ? inject : "hunt", &p, &r, mask,
-					       inject, how, path, sizeof(res->finding), sig,
-					       sizeof(res->sig)) : -1;
+					       inject, how, path, sizeof(path), sig,
+					       sizeof(sig)) : -1;
 			if (saved == 1) {
 				if (!quiet)
 					say(ho, "hunt: %s %" PRIu64 " fails without the bug "
@@ -332,8 +341,10 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 					    inject);
 				goto next;
 			}
-			if (!saved)
-				nr_saved++;
+			if (!saved && !nr_saved++) {
+				snprintf(res->finding, sizeof(res->finding), "%s", path);
+				snprintf(res->sig, sizeof(res->sig), "%s", sig);
+			}
 			if (!quiet)
 				say(ho, "hunt: %s %" PRIu64 ": %s: %s %s -> %s\n",
 				    eng == MMT_HUNT_RANDOM_BYTES ? "input" : "seed", s,
@@ -354,24 +365,26 @@ next:
 	if (tty)
 		say(ho, "\n");
 	say(ho, "hunt: %s, %.1fs, %" PRIu64 " programs, %" PRIu64 " ops, %.0f ops/s, "
-	    "%u finding%s\n", engine_names[eng], t, programs, ops_total,
+	    "%u finding%s", engine_names[eng], t, programs, ops_total,
 	    t > 0 ? ops_total / t : 0.0, nr_found, nr_found == 1 ? "" : "s");
+	if (nr_found && !mask)
+		say(ho, ", the first after %.3fs", t_first);
+	say(ho, "\n");
 	res->execs = programs;
 	res->ops = ops_total;
 	if (mask) {
 		if (detected)
 			say(ho, "hunt: %s found after %.3fs (%" PRIu64 " programs): %s\n",
-			    inject, ttd, programs, path);
+			    inject, ttd, programs, res->finding);
 		else
 			say(ho, "hunt: %s not found within %.1fs\n", inject, ho->budget);
 		res->found = detected;
 		res->seconds = detected ? ttd : t;
 		return 0;
 	}
+	/* the time to the first finding, as with a bug to find; else the whole hunt */
 	res->found = nr_found > 0;
-	res->seconds = t;
-	if (!nr_saved)
-		path[0] = sig[0] = 0;
+	res->seconds = nr_found ? t_first : t;
 	return 0;
 }
 

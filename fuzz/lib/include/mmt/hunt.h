@@ -85,7 +85,13 @@ enum mmt_hunt_gen {
 struct mmt_hunt_opts {
 	enum mmt_hunt_engine engine;
 	double budget;			/* seconds */
-	uint64_t seed;			/* the whole hunt is a function of it */
+	/*
+	 * The whole hunt is a function of it.  The in-process engines run
+	 * program k from the program seed splitmix64(seed + (k+1) * gamma),
+	 * the k-th output of the splitmix64 stream seeded with it (prng.h):
+	 * hunts with nearby seeds run unrelated programs.
+	 */
+	uint64_t seed;
 	uint64_t inject;		/* the bug to find; 0: none (in-process engines only) */
 	const char *inject_name;	/* its name: file names, headers, messages */
 	unsigned nr_tasks;		/* 0: 2 for sched-random and pct, 1 for naive,
@@ -113,10 +119,11 @@ void mmt_hunt_opts_default(struct mmt_hunt_opts *o);
 struct mmt_hunt_result {
 	/* with a bug: found within the budget; without: any violation met */
 	bool found;
-	double seconds;			/* to detection, else the whole hunt */
+	/* to detection (without a bug: to the first violation), else the whole hunt */
+	double seconds;
 	unsigned long long execs;	/* programs run (in process), or fuzzer execs */
 	unsigned long long ops;		/* ops run (in process) */
-	char finding[PATH_MAX];		/* the reproducer written, or "" */
+	char finding[PATH_MAX];		/* the (first) reproducer written, or "" */
 	char sig[MMT_SIG_MAX];		/* its signature, or "" */
 };
 
