@@ -28,6 +28,23 @@
  * block behind it; the main thread therefore waits for parking with a
  * timeout and never joins after a violation.  The reproduction runs in a
  * fresh world of the executor's; the stress world is left as it is.
+ *
+ * Lock-order reports are held back, because they are often secondary: a
+ * broken state (a folio AnonExclusive but mapped twice, say) is only seen
+ * at the next stop-the-world check, while an op that met it may already
+ * have left a lock held, or had one released under it by another thread
+ * (kprim then keeps the lock in the taker's record), and the next lock that
+ * thread takes is a LOCKORDER report.  First come, first recorded, that
+ * report would stand in for the violation that caused it, and the search
+ * for a reproducer would look for LOCKORDER, which the executor's
+ * after-every-op checks never reach: they stop at the cause.  So a
+ * LOCKORDER report (or an op returning with a lock held, which lockdep
+ * calls "lock held when returning to user space") stops the run like any
+ * violation, but the world is first stopped and checked: a state
+ * violation found then is the cause and is reported, the lock-order report
+ * second.  Only a world that checks clean, or cannot be stopped, leaves
+ * LOCKORDER first; and then the reproduction also takes a state violation
+ * as the cause it was after.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -36,6 +53,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -103,6 +122,11 @@ static struct {
 	atomic_int stop_req;
 	atomic_int quit;
 	int parked, dead;		/* under park_m */
+
+	/* the first lock-order report, held back (see the top); ready: 2 */
+	atomic_int lockorder;		/* 0 none, 1 being written, 2 ready */
+	atomic_ulong nlockorder;
+	char lo_msg[256];
 } S;
 
 /* ----------------------------------------------------------------- prng */
@@ -148,17 +172,41 @@ static void stress_abort_hook(void)
 
 static struct mmt_program names;	/* p0..p3, for printing ops */
 
+/* hold back a lock-order report (the first one in full; see the top) */
+static void lockorder_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void lockorder_note(const char *fmt, ...)
+{
+	int none = 0;
+	va_list ap;
+
+	if (atomic_compare_exchange_strong(&S.lockorder, &none, 1)) {
+		va_start(ap, fmt);
+		vsnprintf(S.lo_msg, sizeof(S.lo_msg), fmt, ap);
+		va_end(ap);
+		atomic_store_explicit(&S.lockorder, 2, memory_order_release);
+	}
+	/* release: whoever sees the count sees the report ready, or being written */
+	atomic_fetch_add_explicit(&S.nlockorder, 1, memory_order_release);
+}
+
 static void lockorder_cb(enum kp_lock_class held, enum kp_lock_class taken)
 {
 	const char *first = kp_lockorder_first(taken, held);
 	char now[160];
 
 	kp_context(now, sizeof(now));
-	mmt_violation(INV_LOCKORDER, "stress thread", "took %s while holding %s in '%s'; the "
-		      "order %s -> %s was %s%s%s", kp_lock_class_name(taken),
-		      kp_lock_class_name(held), now[0] ? now : "?", kp_lock_class_name(taken),
-		      kp_lock_class_name(held), first ? "first seen in '" : "never seen before",
-		      first ? first : "", first ? "'" : "");
+	lockorder_note("took %s while holding %s in '%s'; the order %s -> %s was %s%s%s",
+		       kp_lock_class_name(taken), kp_lock_class_name(held), now[0] ? now : "?",
+		       kp_lock_class_name(taken), kp_lock_class_name(held),
+		       first ? "first seen in '" : "never seen before", first ? first : "",
+		       first ? "'" : "");
+}
+
+/* is there anything to stop for: a violation, or a lock-order report held back? */
+static bool stop_reported(void)
+{
+	return __atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE) ||
+	       atomic_load_explicit(&S.nlockorder, memory_order_acquire);
 }
 
 /* lock-order context: "thread N: op" */
@@ -474,6 +522,14 @@ static void *thread_fn(void *arg)
 		e = log_begin(t, &op);
 		kp_set_context(op_context, e);
 		e->out = run_op(t, &op);
+		if (kp_nr_held()) {
+			char what[160];
+
+			/* caught here, not at the next lock this thread takes */
+			op_context(what, sizeof(what), e);
+			lockorder_note("'%s' returned holding %d lock%s", what, kp_nr_held(),
+				       kp_nr_held() == 1 ? "" : "s");
+		}
 		kp_set_context(NULL, NULL);
 		atomic_fetch_add_explicit(&t->ops, 1, memory_order_relaxed);
 		if (t->kind != T_WORKER) {
@@ -637,11 +693,23 @@ static int save_text(const char *path, const char *header, const char *text)
 }
 
 /*
- * Run the log program under PCT until @inv fires.  Returns true with @path
- * written (program + schedule) if it did.
+ * Does a run that found @got reproduce what stress found, @want?  The same
+ * invariant; or, for a lock-order report, whose cause the world's check
+ * may have missed (see the top), the state violation the executor's
+ * after-every-op checks stop at first.
+ */
+static bool reproduces(enum mmt_invariant want, enum mmt_invariant got)
+{
+	return got == want || (want == INV_LOCKORDER && got != INV_DEADLOCK);
+}
+
+/*
+ * Run the log program under PCT until @inv fires (reproduces()).  Returns
+ * true with @path written (program + schedule) if it did, and in @got what
+ * fired.
  */
 static bool reproduce(const struct stress_opts *o, enum mmt_invariant inv, char *path,
-		      size_t pathlen, unsigned *runs)
+		      size_t pathlen, unsigned *runs, enum mmt_invariant *got)
 {
 	static const unsigned windows[] = { 4, 8, 16, 32 };
 	unsigned budget = o->trials, used = 0;
@@ -684,7 +752,7 @@ static bool reproduce(const struct stress_opts *o, enum mmt_invariant inv, char 
 				mmt_exec(&p, &eo, &r);
 				used++;
 			}
-			if (r.status == EXEC_VIOLATION && r.violation.inv == inv) {
+			if (r.status == EXEC_VIOLATION && reproduces(inv, r.violation.inv)) {
 				struct mmt_program q;
 				char hdr[512];
 
@@ -700,8 +768,9 @@ static bool reproduce(const struct stress_opts *o, enum mmt_invariant inv, char 
 					}
 				}
 				text = mmt_print_string(&q);
+				*got = r.violation.inv;
 				snprintf(path, pathlen, "%s/stress-%s-%" PRIu64 ".mmt", o->out_dir,
-					 mmt_invariant_name(inv), o->seed);
+					 mmt_invariant_name(*got), o->seed);
 				snprintf(hdr, sizeof(hdr), "# mmtorture stress --seed %" PRIu64
 					 " --threads %d: reproduced under the sched backend (last %u "
 					 "ops per thread, %u runs)\n# %s\n", o->seed, o->threads,
@@ -795,13 +864,37 @@ static void teardown_world(void)
 		check_world_empty();
 }
 
+/*
+ * A lock-order report held back (see the top) goes into the report now,
+ * after the world has been checked: first if nothing else was found, as a
+ * consequence otherwise (returns true then).
+ */
+static const char *lockorder_text;
+
+static bool settle_lockorder(void)
+{
+	double deadline = now() + 1.0;
+
+	if (!atomic_load_explicit(&S.nlockorder, memory_order_acquire))
+		return false;
+	/* the thread that won the slot may still be writing it (it takes no lock) */
+	while (atomic_load_explicit(&S.lockorder, memory_order_acquire) != 2 && now() < deadline)
+		sched_yield();
+	lockorder_text = atomic_load_explicit(&S.lockorder, memory_order_acquire) == 2 ?
+			 S.lo_msg : "(its text was never finished)";
+	if (__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE))
+		return true;
+	mmt_violation(INV_LOCKORDER, "stress thread", "%s", lockorder_text);
+	return false;
+}
+
 int stress_run(const struct stress_opts *o, struct stress_result *r)
 {
 	struct world_config cfg;
 	struct world *w;
 	double t0, last = 0, next_check, period, t;
 	bool tty = o->out && isatty(fileno(o->out));
-	bool clean;
+	bool clean, secondary;
 	int nworkers = o->threads;
 
 	memset(r, 0, sizeof(*r));
@@ -873,7 +966,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 
 		nanosleep(&ts, NULL);
 		t = now() - t0;
-		if (__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE))
+		if (stop_reported())
 			break;
 		if (o->progress && t - last >= 1.0) {
 			unsigned long long n = total_ops();
@@ -892,7 +985,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 				check_world();
 				r->checks++;
 			}
-			if (!__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE))
+			if (!stop_reported())
 				start_world();
 			next_check += period;
 		}
@@ -900,12 +993,17 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	if (tty && o->progress)
 		fputc('\n', o->out);
 
-	/* the final check, at a last quiescent point */
-	clean = !__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE);
-	if (clean && stop_world(10.0, true)) {
+	/*
+	 * The final check, at a last quiescent point; and with a lock-order
+	 * report held back, the check that says whether it is secondary.
+	 */
+	clean = !stop_reported();
+	if ((clean || !__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE)) &&
+	    stop_world(clean ? 10.0 : 2.0, clean)) {
 		check_world();
 		r->checks++;
 	}
+	secondary = settle_lockorder();
 	r->seconds = now() - t0;
 	clean = !__atomic_load_n(&mmt_report.count, __ATOMIC_ACQUIRE);
 	if (clean) {
@@ -915,6 +1013,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 			pthread_join(S.t[i].th, NULL);
 		teardown_world();
 		r->checks++;
+		settle_lockorder();
 		clean = !mmt_report.count;
 	} else {
 		/* park whoever can be parked; the others are stuck behind a dead thread */
@@ -948,18 +1047,25 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 
 	fprintf(o->out, "stress: VIOLATION %s: %s: %s\n", mmt_invariant_name(r->first.inv),
 		r->first.object, r->first.msg);
+	if (secondary)
+		fprintf(o->out, "stress: and a lock-order report, secondary: %s\n", lockorder_text);
 	if (mkdir(o->out_dir, 0777) && errno != EEXIST)
 		fprintf(o->out, "stress: cannot create %s: %s\n", o->out_dir, strerror(errno));
 	write_logs(o, r->log_path, sizeof(r->log_path));
 	if (r->log_path[0])
 		fprintf(o->out, "stress: every thread's recent ops: %s\n", r->log_path);
 	{
+		enum mmt_invariant got = r->first.inv;
 		unsigned runs = 0;
 
 		/* the executor builds its own world from here on; the threads stay parked */
 		r->reproduced = reproduce(o, r->first.inv, r->repro_path, sizeof(r->repro_path),
-					  &runs);
-		if (r->reproduced)
+					  &runs, &got);
+		if (r->reproduced && got != r->first.inv)
+			fprintf(o->out, "stress: reproduced under the deterministic scheduler in %u "
+				"runs as %s, the state violation behind the lock-order report: %s\n",
+				runs, mmt_invariant_name(got), r->repro_path);
+		else if (r->reproduced)
 			fprintf(o->out, "stress: reproduced under the deterministic scheduler in %u "
 				"runs: %s\n", runs, r->repro_path);
 		else
@@ -971,13 +1077,36 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 
 /* ----------------------------------------------------------- command */
 
+static const char stress_usage[] =
+	"usage: mmtorture stress [--threads N] [--time SECONDS] [--seed N] [--inject NAME[,NAME]]\n"
+	"                        [--no-daemons] [--check-every SECONDS] [--trials N] [--out DIR]\n"
+	"                        [--quiet]\n";
+
+static const char stress_help[] =
+	"\n"
+	"The model on real threads: N workers run random ops on 4 shared processes, with\n"
+	"kswapd and kcompactd threads; the world is stopped and checked every check period,\n"
+	"and lock order is checked on every acquisition.  On a violation every thread's\n"
+	"recent ops go to DIR, and a .mmt reproducer is searched for under the\n"
+	"deterministic scheduler.\n"
+	"\n"
+	"  --threads N          workers, 1..6 (default 2)\n"
+	"  --time S             seconds (default 10)\n"
+	"  --seed N             default: from the clock\n"
+	"  --inject NAME        bug-zoo entries to switch on (mmtorture inject --list)\n"
+	"  --no-daemons         no kswapd and kcompactd threads\n"
+	"  --check-every S      seconds between stop-the-world checks (default --time / 10)\n"
+	"  --trials N           runs spent on finding a reproducer (default 3000)\n"
+	"  --out DIR            logs and reproducers (default findings)\n"
+	"  --quiet              no progress line\n"
+	"\n"
+	"exit status: 0 clean, 1 a violation, 2 usage error\n";
+
 static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "mmtorture stress: ");
 	fprintf(stderr, msg, arg);
-	fprintf(stderr, "\nusage: mmtorture stress [--threads N] [--time SECONDS] [--seed N] "
-		"[--inject NAME[,NAME]] [--no-daemons] [--check-every SECONDS] [--trials N] "
-		"[--out DIR] [--quiet]\n");
+	fprintf(stderr, "\n%s", stress_usage);
 	return 2;
 }
 
@@ -1022,9 +1151,11 @@ int stress_main(int argc, char **argv)
 			o.progress = false;
 			continue;
 		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage("%s", "threaded stress with kernel daemons; exit 0 clean, 1 "
-				     "violation, 2 usage"), 0;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(stress_usage, stdout);
+			fputs(stress_help, stdout);
+			return 0;
+		}
 		if (!val)
 			return usage("'%s' needs a value (or is unknown)", a);
 		i++;
