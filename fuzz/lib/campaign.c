@@ -369,7 +369,7 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], char 
 {
 	struct eproc *e;
 	int pfd[2] = { -1, -1 }, lfd[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid, self;
 
 	if (c->nprocs >= MAX_PROCS || c->arena_full)
 		return -1;
@@ -387,6 +387,7 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], char 
 		goto fail;
 	if (pipe_err && pipe2(pfd, O_CLOEXEC))
 		goto fail;
+	self = getpid();
 	pid = fork();
 	if (pid < 0)
 		goto fail;
@@ -398,6 +399,9 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], char 
 		 * not exec'd, so close-on-exec does not help them.
 		 */
 		close(lfd[1]);
+		/* the campaign died before that close: nobody would close the lifeline */
+		if (getppid() != self)
+			_exit(127);
 		for (int i = 0; i < c->nprocs; i++) {
 			if (c->procs[i].life >= 0)
 				close(c->procs[i].life);
