@@ -346,6 +346,9 @@ def soak_one(build, eng, seconds, seed, work):
                                 "--seed", str(seed + res["runs"]), "--quiet", "--out", d],
                                env=env, capture_output=True, text=True, timeout=left + 600)
             res["runs"] += 1
+            m = re.search(r"stress: [\d.]+s, (\d+) ops", r.stdout + r.stderr)
+            if m:
+                res["execs"] = res.get("execs", 0) + int(m.group(1))   # ops, for stress
             if r.returncode == 1:
                 res["findings"].append((r.stdout + r.stderr).strip().splitlines()[-1:] or ["?"])
             elif r.returncode != 0:
