@@ -122,33 +122,48 @@ START_TEST(zoo_replays_exactly)
 }
 END_TEST
 
+/*
+ * A generated 3- or 4-task program (by @seed's parity) and @o set to record
+ * it under PCT or a random walk (by @seed's second bit).
+ */
+union recorder {
+	struct mmt_decider_pct pct;
+	struct mmt_decider_random rw;
+};
+
+static void generated_under_decider(uint64_t seed, uint64_t gen_seed, struct mmt_program *p,
+				    struct mmt_exec_opts *o, union recorder *d)
+{
+	struct mmt_gen_opts g;
+
+	mmt_gen_opts_default(&g);
+	g.nr_tasks = 3 + (unsigned)(seed & 1);
+	g.nr_ops = 32;
+	mmt_program_init(p);
+	ck_assert_int_eq(mmt_gen_random(p, gen_seed, &g), 0);
+	mmt_exec_opts_default(o);
+	if (seed & 2) {
+		mmt_decider_pct_init(&d->pct, seed, (int)g.nr_tasks, 3, 800);
+		o->decider = &d->pct.d;
+	} else {
+		mmt_decider_random_init(&d->rw, seed);
+		o->decider = &d->rw.d;
+	}
+}
+
 /* generated programs: record under a seeded decider, then replay the line */
 START_TEST(generated_replays_exactly)
 {
 	int nreplayed = 0;
 
 	for (uint64_t seed = 1; seed <= 6; seed++) {
-		struct mmt_gen_opts g;
 		struct mmt_program p, q;
 		struct mmt_exec_opts o;
 		struct mmt_exec_result r;
-		struct mmt_decider_pct pct;
-		struct mmt_decider_random rw;
+		union recorder d;
 		char *text;
 
-		mmt_gen_opts_default(&g);
-		g.nr_tasks = 3 + (unsigned)(seed & 1);
-		g.nr_ops = 32;
-		mmt_program_init(&p);
-		ck_assert_int_eq(mmt_gen_random(&p, seed * 7919, &g), 0);
-		mmt_exec_opts_default(&o);
-		if (seed & 2) {
-			mmt_decider_pct_init(&pct, seed, (int)g.nr_tasks, 3, 800);
-			o.decider = &pct.d;
-		} else {
-			mmt_decider_random_init(&rw, seed);
-			o.decider = &rw.d;
-		}
+		generated_under_decider(seed, seed * 7919, &p, &o, &d);
 		mmt_exec(&p, &o, &r);
 		ck_assert_uint_gt(r.nr_schedule, 0);
 		with_schedule(&q, &p, &r);
@@ -271,25 +286,11 @@ START_TEST(switches_replay_exactly)
 		mmt_program_free(&p);
 	}
 	for (uint64_t seed = 1; seed <= 8; seed++) {
-		struct mmt_gen_opts g;
 		struct mmt_program p;
 		struct mmt_exec_opts o;
-		struct mmt_decider_pct pct;
-		struct mmt_decider_random rw;
+		union recorder d;
 
-		mmt_gen_opts_default(&g);
-		g.nr_tasks = 3 + (unsigned)(seed & 1);
-		g.nr_ops = 32;
-		mmt_program_init(&p);
-		ck_assert_int_eq(mmt_gen_random(&p, seed * 104729, &g), 0);
-		mmt_exec_opts_default(&o);
-		if (seed & 2) {
-			mmt_decider_pct_init(&pct, seed, (int)g.nr_tasks, 3, 800);
-			o.decider = &pct.d;
-		} else {
-			mmt_decider_random_init(&rw, seed);
-			o.decider = &rw.d;
-		}
+		generated_under_decider(seed, seed * 104729, &p, &o, &d);
 		assert_switches_replay(&p, &o, "generated");
 		mmt_program_free(&p);
 	}
