@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fuzz_test.h"
 #include "mmt/campaign.h"
 #include "mmt/decode.h"
 #include "mmt/exec.h"
@@ -114,24 +115,7 @@ static struct mmt_triage_opts triage_opts(const char *d)
 /* the finding at @path fails with the bug, with signature @sig, and passes without */
 static void assert_replays(const char *path, const char *sig)
 {
-	struct mmt_exec_opts o;
-	struct mmt_exec_result r;
-	struct mmt_parse_error err;
-	struct mmt_program p;
-	char got[MMT_SIG_MAX];
-
-	ck_assert_msg(mmt_parse_file(path, &p, &err) == 0, "%s:%u:%u: %s", path, err.line,
-		      err.col, err.msg);
-	mmt_exec_opts_default(&o);
-	o.inject = BUG_MASK;
-	ck_assert_int_eq(mmt_exec(&p, &o, &r), EXEC_VIOLATION);
-	mmt_signature(&p, &r, got, sizeof(got));
-	ck_assert_str_eq(got, sig);
-	mmt_exec_result_free(&r);
-	o.inject = 0;
-	ck_assert_int_eq(mmt_exec(&p, &o, &r), EXEC_PASS);
-	mmt_exec_result_free(&r);
-	mmt_program_free(&p);
+	assert_finding_replays(path, BUG_MASK, 0, true, sig);
 }
 
 START_TEST(write_atomic_replaces_whole)

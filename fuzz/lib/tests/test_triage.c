@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_test.h"
 #include "mmt/campaign.h"
 #include "mmt/decode.h"
 #include "mmt/exec.h"
@@ -194,32 +195,6 @@ static int count_examples(const char *findings)
 	return n;
 }
 
-/* the finding at @path, as written: fails with @on (signature @sig), passes with @off */
-static void assert_replays(const char *path, uint64_t on, uint64_t off, bool passes_off,
-			   const char *sig)
-{
-	struct mmt_exec_opts o;
-	struct mmt_exec_result r;
-	struct mmt_parse_error err;
-	struct mmt_program p;
-	char got[MMT_SIG_MAX];
-
-	ck_assert_msg(mmt_parse_file(path, &p, &err) == 0, "%s:%u:%u: %s", path, err.line,
-		      err.col, err.msg);
-	mmt_exec_opts_default(&o);
-	o.inject = on;
-	ck_assert_int_eq(mmt_exec(&p, &o, &r), EXEC_VIOLATION);
-	mmt_signature(&p, &r, got, sizeof(got));
-	ck_assert_str_eq(got, sig);
-	mmt_exec_result_free(&r);
-	if (passes_off) {
-		o.inject = off;
-		ck_assert_msg(mmt_exec(&p, &o, &r) == EXEC_PASS, "%s fails without the bugs", path);
-		mmt_exec_result_free(&r);
-	}
-	mmt_program_free(&p);
-}
-
 static int distinct(char (*s)[MMT_SIG_MAX], int n)
 {
 	int d = 0;
@@ -277,7 +252,7 @@ START_TEST(two_bugs_two_findings)
 			ck_assert_str_eq(rep.sig, mkw_sig);
 		}
 		if (vd == MMT_TRIAGE_NEW)
-			assert_replays(rep.path, FMW_MASK | MKW_MASK, 0, true, rep.sig);
+			assert_finding_replays(rep.path, FMW_MASK | MKW_MASK, 0, true, rep.sig);
 	}
 	/* seen by the op that was running, they would have been more findings than two */
 	ck_assert_msg(distinct(observed, NR_INPUTS) >= 4, "observations: %d distinct",
@@ -422,7 +397,7 @@ START_TEST(clean_model_finding)
 	ck_assert_str_eq(sig, rep.sig);
 	ck_assert_int_eq(mmt_check_finding(rep.path, FMW_MASK, MMT_FINDING_INJECTED, sig,
 					   sizeof(sig), why, sizeof(why)), -1);
-	assert_replays(rep.path, 0, 0, false, rep.sig);
+	assert_finding_replays(rep.path, 0, 0, false, rep.sig);
 
 	/* another observation of it: an example of the clean-model finding */
 	ck_assert_int_eq(mmt_triage_crash(t, mkw2, "libfuzzer/mkw2", "libfuzzer", 2, &rep2),
