@@ -60,7 +60,7 @@ static const char *const outcome_names[NR_MMT_OUTCOMES] = {
 	[OUT_ENOMEM] = "ENOMEM", [OUT_EFAULT] = "EFAULT", [OUT_EBUSY] = "EBUSY",
 	[OUT_EEXIST] = "EEXIST", [OUT_ENOENT] = "ENOENT", [OUT_EAGAIN] = "EAGAIN",
 	[OUT_EPERM] = "EPERM",	[OUT_ENODEV] = "ENODEV", [OUT_EACCES] = "EACCES",
-	[OUT_EINTR] = "EINTR",
+	[OUT_EINTR] = "EINTR",	[OUT_BUS] = "BUS",
 };
 
 static const char *const prot_names[NR_MPROT] = {
@@ -660,7 +660,7 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 		if (o < 0)
 			return fail(ps, c->at_arrow[1].col,
 				    "unknown outcome '%s' (one of ok SEGV EINVAL ENOMEM EFAULT "
-				    "EBUSY EEXIST ENOENT EAGAIN EPERM ENODEV EACCES EINTR)",
+				    "EBUSY EEXIST ENOENT EAGAIN EPERM ENODEV EACCES EINTR BUS)",
 				    Q(q, &c->at_arrow[1]));
 		op.expect = (int8_t)o;
 		end = c->arrow;
@@ -1417,6 +1417,7 @@ int mmt_errno_outcome(long err, bool access)
 	case ENODEV:	return OUT_ENODEV;
 	case EACCES:	return OUT_EACCES;
 	case EINTR:	return OUT_EINTR;
+	case EIO:	return access ? OUT_BUS : -1;
 	default:	return -1;
 	}
 }

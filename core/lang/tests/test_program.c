@@ -173,6 +173,7 @@ static const char every_op[] =
 	"write p0 0x0 0x1 -> ENODEV\n"
 	"write p0 0x0 0x2 -> EACCES\n"
 	"write p0 0x0 0x3 -> EINTR\n"
+	"write p0 0x0 0x4 -> BUS\n"
 	"schedule 0 1 7*2 0\n";
 
 START_TEST(test_every_op_fields)
@@ -181,7 +182,7 @@ START_TEST(test_every_op_fields)
 	const struct mmt_op *o;
 
 	parse_ok(every_op, &p);
-	ck_assert_uint_eq(p.nr_ops, 27);
+	ck_assert_uint_eq(p.nr_ops, 28);
 	ck_assert(p.world.present);
 	ck_assert_int_eq(p.world.nodes, 4);
 	ck_assert_uint_eq(p.world.frames, 1024);
@@ -270,6 +271,8 @@ START_TEST(test_every_op_fields)
 	ck_assert_int_eq(p.ops[24].expect, OUT_ENODEV);
 	ck_assert_int_eq(p.ops[25].expect, OUT_EACCES);
 	ck_assert_uint_eq(p.ops[25].line, 28);
+	ck_assert_int_eq(p.ops[26].expect, OUT_EINTR);
+	ck_assert_int_eq(p.ops[27].expect, OUT_BUS);	/* added last: older numbers stay */
 	ck_assert(p.has_schedule);
 	ck_assert_uint_eq(p.nr_schedule, 5);
 	ck_assert_int_eq(p.schedule[2], 7);
@@ -635,6 +638,7 @@ static const struct err_case {
 	{ P "read p 0 -> bogus\n", 3, 13, "unknown outcome 'bogus'" },
 	{ P "read p 0 -> ESRCH\n", 3, 13, "unknown outcome 'ESRCH'" },
 	{ P "read p 0 -> segv\n", 3, 13, "unknown outcome 'segv'" },
+	{ P "read p 0 -> bus\n", 3, 13, "unknown outcome 'bus'" },
 	{ P "-> ok\n", 3, 1, "missing operation before '->'" },
 	{ P "  -> ok\n", 3, 3, "missing operation before '->'" },
 	{ P "write p 0 = 5\n", 3, 11, "'= VALUE' is only allowed on read" },
@@ -899,6 +903,13 @@ START_TEST(test_names_and_lookups)
 	ck_assert_str_eq(mmt_opcode_name(OP_CHECK), "check");
 	ck_assert_str_eq(mmt_outcome_name(OUT_SEGV), "SEGV");
 	ck_assert_str_eq(mmt_outcome_name(OUT_EACCES), "EACCES");
+	ck_assert_str_eq(mmt_outcome_name(OUT_BUS), "BUS");
+	ck_assert_int_eq(OUT_EINTR, 12);	/* numbering of the outcomes before BUS is kept */
+	ck_assert_int_eq(OUT_BUS, 13);
+	ck_assert_int_eq(mmt_errno_outcome(-EIO, true), OUT_BUS);
+	ck_assert_int_eq(mmt_errno_outcome(-EIO, false), -1);
+	ck_assert_int_eq(mmt_errno_outcome(-EFAULT, true), OUT_SEGV);
+	ck_assert_int_eq(mmt_errno_outcome(-EFAULT, false), OUT_EFAULT);
 	ck_assert_str_eq(mmt_prot_name(MPROT_W), "w");
 	ck_assert_str_eq(mmt_prot_name(MPROT_RW), "rw");
 	ck_assert_str_eq(mmt_advice_name(ADV_KEEPONFORK), "keeponfork");

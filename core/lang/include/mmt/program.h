@@ -61,6 +61,7 @@ enum mmt_outcome {
 	OUT_ENODEV,
 	OUT_EACCES,
 	OUT_EINTR,
+	OUT_BUS,	/* SIGBUS on an access: past the end of its object */
 	NR_MMT_OUTCOMES
 };
 
@@ -125,8 +126,8 @@ const char *mmt_opcode_name(enum mmt_opcode c);
 const char *mmt_outcome_name(enum mmt_outcome o);
 int mmt_outcome_lookup(const char *s);		/* -1 if unknown; also "OK", "EWOULDBLOCK" */
 /*
- * A model call's 0 / -errno as an outcome; -EFAULT from a user access
- * (@access) is SEGV.  -1 for an errno the language has no word for.
+ * A model call's 0 / -errno as an outcome; from a user access (@access)
+ * -EFAULT is SEGV and -EIO is BUS (the model's mmt_access() says so).  -1 for an errno the language has no word for.
  */
 int mmt_errno_outcome(long err, bool access);
 const char *mmt_prot_name(enum mmt_prot p);
