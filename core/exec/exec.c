@@ -819,6 +819,8 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	}
 	if (ex->opts->trace)
 		trace_op(ex, t->id, op, out, val, skipped);
+	if (ex->opts->on_op && !skipped)
+		ex->opts->on_op(ex->opts->op_arg, idx, out, op->code == OP_READ ? val : 0);
 	check_asserts(ex, idx, op, out, val);
 	if (ex->opts->check_each_op && !others_in_op(ex, t->id)) {
 		if (ex->opts->check_mode == MMT_CHECK_FULL)

@@ -87,6 +87,15 @@ struct mmt_exec_opts {
 	 */
 	void (*on_switch)(void *arg, uint32_t where);
 	void *switch_arg;
+	/*
+	 * Called after every op that ran (not one skipped for want of its
+	 * process), with its index in the program, its outcome (enum
+	 * mmt_outcome, or -1 for an errno the language has no word for) and,
+	 * for a read, the value it returned: what a differential run compares
+	 * with another implementation of the same ops (fuzz/lib difftest.h).
+	 */
+	void (*on_op)(void *arg, long idx, int outcome, uint64_t value);
+	void *op_arg;
 };
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o);
