@@ -369,9 +369,9 @@ enum oracle_verdict oracle_access(const struct oracle *o, int proc, uint64_t add
 	if (v->obj != OBJ_ANON && !priv_written) {
 		const struct oobj *ob = &o->obj[v->obj];
 
-		/* past EOF Linux raises SIGBUS, which the language has no word for */
+		/* past EOF: SIGBUS, even for a private mapping, but after the protection check */
 		if (v_index(v, addr) >= ob->size)
-			return ORC_UNKNOWN;
+			return ORC_BUS;
 		if (ob->uncertain && !write)
 			return ORC_UNKNOWN;
 	}
@@ -404,11 +404,12 @@ const char *oracle_describe(const struct oracle *o, int proc, uint64_t addr)
 		snprintf(buf, sizeof(buf), "VMA [0x%llx, 0x%llx) %s private|anon",
 			 (unsigned long long)v->start, (unsigned long long)v->end, prot);
 	else
-		snprintf(buf, sizeof(buf), "VMA [0x%llx, 0x%llx) %s %s %s index 0x%llx",
+		snprintf(buf, sizeof(buf), "VMA [0x%llx, 0x%llx) %s %s %s index 0x%llx, size 0x%llx",
 			 (unsigned long long)v->start, (unsigned long long)v->end, prot,
 			 v->shared ? "shared" : "private",
 			 v->obj == OBJ_MEMFD ? "memfd" : "shmem",
-			 (unsigned long long)v_index(v, addr));
+			 (unsigned long long)v_index(v, addr),
+			 (unsigned long long)o->obj[v->obj].size);
 	return buf;
 }
 
@@ -673,11 +674,8 @@ static void apply_mmap(struct oracle *o, struct oproc *p, const struct mmt_op *o
 			nv.pgoff = op->addr;
 		}
 	} else {
-		/* realkernel.py grows the memfd to cover every mapping of it */
 		nv.obj = OBJ_MEMFD;
 		nv.pgoff = op->addr;
-		if (o->obj[OBJ_MEMFD].size < nv.end)
-			o->obj[OBJ_MEMFD].size = nv.end;
 	}
 	v_remove(p, nv.start, nv.end);
 	v_insert(p, &nv);
@@ -821,6 +819,13 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 		}
 		break;
 	case OP_MMAP:
+		/*
+		 * The language's rule: realkernel.py ftruncates the memfd up to
+		 * cover the range before it calls mmap, so even a failed file
+		 * mmap (EINVAL for N = 0) grows it.
+		 */
+		if (!(op->mflags & MFL_ANON) && o->obj[OBJ_MEMFD].size < op->addr + op->len)
+			o->obj[OBJ_MEMFD].size = op->addr + op->len;
 		if (!p->live)
 			break;
 		if (out == OUT_OK)

@@ -112,7 +112,7 @@ struct exec {
 };
 
 static struct exec the_exec;
-/* ex->mm[] of a process whose spawn or fork is under way */
+/* ex->mm[] of a process whose spawn, fork or exit is under way */
 static struct mm_struct creating_marker;
 #define MM_CREATING (&creating_marker)
 static struct oracle *the_oracle;
@@ -457,8 +457,14 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		break;
 	}
 	case OP_EXIT:
-		ex->mm[op->proc] = NULL;
+		/*
+		 * The name stays taken until the teardown is done: a fork to
+		 * it that ran meanwhile would end first, and the oracle, told
+		 * of the exit last, would think the child gone.
+		 */
+		ex->mm[op->proc] = MM_CREATING;
 		mmput(mm);
+		ex->mm[op->proc] = NULL;
 		break;
 	case OP_MMAP:
 		err = do_mmap(mm, op->addr, op->len, mmap_prot(op->prot), mmap_flags(op->mflags));
@@ -690,6 +696,14 @@ static void judge(struct exec *ex, const struct mmt_op *op, int out, uint64_t va
 			data_violation(ex, op, "read succeeded (0x%" PRIx64 ") but the reference "
 				       "model says it faults (%s)", val,
 				       oracle_describe(orc, op->proc, op->addr));
+		else if ((v == ORC_SEGV && out == OUT_BUS) || (v == ORC_BUS && out == OUT_SEGV))
+			data_violation(ex, op, "read gave %s but the reference model says %s (%s)",
+				       outcome_str(out), v == ORC_SEGV ? "SEGV" : "BUS",
+				       oracle_describe(orc, op->proc, op->addr));
+		else if (v == ORC_BUS && out == OUT_OK)
+			data_violation(ex, op, "read succeeded (0x%" PRIx64 ") but the reference "
+				       "model says SIGBUS (%s)", val,
+				       oracle_describe(orc, op->proc, op->addr));
 		return;
 	case OP_WRITE:
 		if (out == OUT_ENOMEM)
@@ -702,6 +716,13 @@ static void judge(struct exec *ex, const struct mmt_op *op, int out, uint64_t va
 		else if (v == ORC_SEGV && out == OUT_OK)
 			data_violation(ex, op, "write succeeded but the reference model says it "
 				       "faults (%s)", oracle_describe(orc, op->proc, op->addr));
+		else if ((v == ORC_SEGV && out == OUT_BUS) || (v == ORC_BUS && out == OUT_SEGV))
+			data_violation(ex, op, "write gave %s but the reference model says %s (%s)",
+				       outcome_str(out), v == ORC_SEGV ? "SEGV" : "BUS",
+				       oracle_describe(orc, op->proc, op->addr));
+		else if (v == ORC_BUS && out == OUT_OK)
+			data_violation(ex, op, "write succeeded but the reference model says "
+				       "SIGBUS (%s)", oracle_describe(orc, op->proc, op->addr));
 		return;
 	default: {
 		uint32_t mask;

@@ -7,6 +7,10 @@
  * number it was mapped at, as realkernel.py maps its memfd) and shmem
  * objects (one per MAP_SHARED|MAP_ANONYMOUS mmap, shared across fork).  Both
  * are tmpfs-like: a page exists once touched and stays until truncated.
+ * Both have a size (i_size): a shmem object is born with its mmap's length
+ * and keeps it; the memfd starts empty and each file mmap extends it to
+ * cover the range it maps, as realkernel.py ftruncates its memfd before
+ * each mmap (the language's rule).  A fault past i_size is SIGBUS.
  *
  * All page caches share one hash table (linear probing, deletion by
  * backward shift) sized for every frame of the world.
@@ -99,8 +103,23 @@ struct address_space *mapping_alloc(bool shmem)
 	init_rwsem(&m->i_mmap_rwsem, LC_I_MMAP);
 	INIT_LIST_HEAD(&m->i_mmap);
 	atomic_store(&m->refcount, 1);
+	atomic_store(&m->i_size, 0);	/* the pool hands back used objects */
 	m->shmem = shmem;
 	return m;
+}
+
+uint64_t i_size_read(const struct address_space *m)
+{
+	return atomic_load(&m->i_size);
+}
+
+void i_size_extend(struct address_space *m, uint64_t size)
+{
+	uint64_t old = atomic_load(&m->i_size);
+
+	/* two tasks may map the memfd at once: never let the smaller size win */
+	while (old < size && !atomic_compare_exchange_weak(&m->i_size, &old, size))
+		;
 }
 
 void mapping_get(struct address_space *m)

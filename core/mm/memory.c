@@ -104,19 +104,31 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	return 0;
 }
 
-/* Find or create the page-cache folio of a file/shmem page; locked, with a ref. */
-static struct folio *filemap_fault_folio(struct vm_area_struct *vma, uint64_t addr)
+/*
+ * shmem_fault - find or create the page-cache folio of a file/shmem page, in
+ * *@foliop locked and with a reference.  Both objects are tmpfs, so this is
+ * shmem_get_folio_gfp(SGP_CACHE): an index at or past i_size is -EINVAL,
+ * which vmf_error() makes VM_FAULT_SIGBUS, before the cache is even looked
+ * at.  A mapping grown or duplicated by mremap past its object's end gets
+ * there.
+ */
+static unsigned shmem_fault(struct vm_area_struct *vma, uint64_t addr,
+			    struct folio **foliop)
 {
 	struct address_space *m = vma->vm_file;
 	uint64_t index = linear_page_index(vma, addr);
 	struct folio *folio;
 
+	if (index >= i_size_read(m))
+		return VM_FAULT_SIGBUS;
 	for (;;) {
 		folio = filemap_get_folio(m, index);
 		if (folio) {
 			folio_lock(folio);
-			if (folio_mapping(folio) == m && folio->index == index)
-				return folio;
+			if (folio_mapping(folio) == m && folio->index == index) {
+				*foliop = folio;
+				return 0;
+			}
 			/* truncated or migrated away while we slept */
 			folio_unlock(folio);
 			folio_put(folio);
@@ -124,11 +136,12 @@ static struct folio *filemap_fault_folio(struct vm_area_struct *vma, uint64_t ad
 		}
 		folio = alloc_fault_folio(vma->vm_mm);
 		if (!folio)
-			return NULL;
+			return VM_FAULT_OOM;
 		folio_lock(folio);
 		if (filemap_add_folio(m, folio, index) == 0) {
 			folio_add_lru(folio);
-			return folio;
+			*foliop = folio;
+			return 0;
 		}
 		folio_unlock(folio);
 		folio_put(folio);
@@ -145,16 +158,18 @@ static unsigned do_cow_fault(struct vm_area_struct *vma, uint64_t addr)
 	struct folio *src, *folio;
 	spinlock_t *ptl;
 	pte_t *ptep;
+	unsigned ret;
 
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
 	folio = alloc_fault_folio(mm);
 	if (!folio)
 		return VM_FAULT_OOM;
-	src = filemap_fault_folio(vma, addr);
-	if (!src) {
+	/* __do_fault: past EOF a private mapping is SIGBUS too */
+	ret = shmem_fault(vma, addr, &src);
+	if (ret) {
 		folio_put(folio);
-		return VM_FAULT_OOM;
+		return ret;
 	}
 	atomic_store(&folio->value, atomic_load(&src->value));
 	folio_set_uptodate(folio);
@@ -183,14 +198,15 @@ static unsigned do_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 	struct folio *folio;
 	spinlock_t *ptl;
 	pte_t *ptep;
+	unsigned ret;
 	bool write;
 
 	if ((flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED))
 		return do_cow_fault(vma, addr);
 
-	folio = filemap_fault_folio(vma, addr);
-	if (!folio)
-		return VM_FAULT_OOM;
+	ret = shmem_fault(vma, addr, &folio);
+	if (ret)
+		return ret;
 	/* tmpfs needs no write notification: a shared writable mapping maps writable */
 	write = (vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE);
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
@@ -516,7 +532,9 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 		up_read(&mm->mmap_lock);
 		if (ret & VM_FAULT_OOM)
 			return -ENOMEM;
-		if (ret & (VM_FAULT_SIGSEGV | VM_FAULT_SIGBUS))
+		if (ret & VM_FAULT_SIGBUS)
+			return -EIO;
+		if (ret & VM_FAULT_SIGSEGV)
 			return -EFAULT;
 	}
 	mmt_bug(INV_BUG, __FILE__, __LINE__, "fault retried forever", "mm %u addr %#llx",

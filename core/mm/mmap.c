@@ -415,6 +415,13 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
 	int err;
 
+	/*
+	 * The language's rule, not mmap's: the memfd grows to cover every
+	 * range mapped from it, whatever this mmap then returns, because
+	 * realkernel.py ftruncates its memfd up to ADDR + N before the call.
+	 */
+	if (!(flags & MAP_ANONYMOUS) && addr <= MMT_TASK_SIZE && len <= MMT_TASK_SIZE - addr)
+		i_size_extend(world_memfd(), addr + len);
 	if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
 		return -EINVAL;
 	if (addr >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - addr)
@@ -443,6 +450,8 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
 				err = -ENOMEM;
 				goto out;
 			}
+			/* of the mmap's length for good: mremap never resizes it */
+			i_size_extend(file, len);
 			vma->vm_pgoff = 0;
 		} else {
 			vma->vm_pgoff = addr;

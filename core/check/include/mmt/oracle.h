@@ -10,7 +10,10 @@
  *
  * Processes are the program's name indexes (program.h names[]).  The memfd
  * every non-anonymous mapping views is object 0, at file offset = page
- * number; each "mmap ... shared|anon" creates a new shmem object.
+ * number; each "mmap ... shared|anon" creates a new shmem object.  Objects
+ * have sizes, by the language's rule: a shmem object has its mmap's length,
+ * and every file mmap (whatever it returns) grows the memfd to cover its
+ * range; an access at or past the size is SIGBUS (BUS).
  *
  * The executor asks before an op what outcomes are acceptable
  * (oracle_expect / oracle_access), runs the op on the model, then tells the
@@ -38,7 +41,8 @@ struct oracle;
 
 enum oracle_verdict {
 	ORC_OK,		/* the access must succeed (*val: a read's value) */
-	ORC_SEGV,	/* it must fault */
+	ORC_SEGV,	/* it must fault with SIGSEGV */
+	ORC_BUS,	/* it must fault with SIGBUS: past the end of its object */
 	ORC_UNKNOWN,	/* no opinion */
 };
 

@@ -223,7 +223,8 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 /*
  * A user load or store of the 64-bit word in page @addr, done the way the
  * CPU would: walk the page table, fault if the pte does not allow it, retry.
- * Returns 0, -EFAULT for SIGSEGV (no VMA, or protection), -ENOMEM for OOM.
+ * Returns 0, -EFAULT for SIGSEGV (no VMA, or protection), -EIO for SIGBUS
+ * (past the end of the page's file or shmem object), -ENOMEM for OOM.
  * Takes mmap_lock for read around each fault.
  */
 int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val);

@@ -59,6 +59,12 @@ struct address_space {
 	struct list_head i_mmap;		/* vma->shared, insertion order */
 	uint32_t nrpages;			/* folios in the page cache */
 	atomic_int refcount;			/* VMAs mapping it (+1 for the memfd) */
+	/*
+	 * The inode's i_size, in pages: a fault at an index at or past it is
+	 * SIGBUS (shmem_get_folio_gfp).  It only grows (no truncate), and is
+	 * read without a lock, as i_size_read() is.
+	 */
+	_Atomic uint64_t i_size;
 	bool shmem;
 	uint32_t id;
 };
@@ -161,6 +167,9 @@ void try_to_migrate(struct folio *folio, unsigned flags);
 struct address_space *mapping_alloc(bool shmem);
 void mapping_get(struct address_space *m);
 void mapping_put(struct address_space *m);	/* last put truncates and frees */
+uint64_t i_size_read(const struct address_space *m);
+/* i_size = max(i_size, @size): an ftruncate() that only extends */
+void i_size_extend(struct address_space *m, uint64_t size);
 struct folio *filemap_get_folio(struct address_space *m, uint64_t index);
 int filemap_add_folio(struct address_space *m, struct folio *f, uint64_t index);
 void filemap_remove_folio(struct folio *f);
