@@ -11,6 +11,7 @@
  *   mmtorture convert ...    (cmd_convert.c)
  *   mmtorture stress ...     (stress/, through cmd_stress.c)
  *   mmtorture gen ...
+ *   mmtorture export ...     (cmd_export.c)
  *
  * Every command answers --help (or -h) with its usage on stdout, exit 0.
  *
@@ -63,6 +64,8 @@ static const char usage_text[] =
 	"                  the model on real threads with kswapd and kcompactd\n"
 	"  gen [--seed N] [--ops N] [--tasks N]\n"
 	"                  print the random program hunt runs for a seed\n"
+	"  export FILE [-o OUT.c]\n"
+	"                  the program as a standalone C program of real system calls\n"
 	"\n"
 	"mmtorture COMMAND --help tells more about each.\n"
 	"exit status: 0 all held, 1 a violation or failed assertion, 2 bad input or usage\n";
@@ -266,5 +269,7 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 2, argv + 2);
 	if (!strcmp(cmd, "gen"))
 		return cmd_gen(argc - 2, argv + 2);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(argc - 2, argv + 2);
 	return usage_error("unknown command '%s'", cmd);
 }
