@@ -37,6 +37,56 @@ for f in "$corpus"/seeds/*.mmt; do
 done
 ((n >= 20)) || fail "only $n seeds ran"
 
+# every opcode and every advice (test_export.c checks the text of the same
+# program): it compiles, and what it asserts holds here
+cat >"$work/all.mmt" <<'MMT'
+mmt 1
+world nodes=2 frames=64 swap=16
+swapon 1 32
+spawn p0
+mmap p0 0x10 4 rw private|anon
+mmap p0 0x20 2 r shared
+mmap p0 0x30 2 w shared|anon
+mmap p0 0x40 1 none private
+write p0 0x10 0xdead
+read p0 0x10 = 0xdead -> ok
+read p0 0x50 -> SEGV
+mprotect p0 0x10 4 r
+munmap p0 0x10 0 -> EINVAL
+mremap p0 0x10 2 0x60 3
+madvise p0 0x60 1 normal
+madvise p0 0x60 1 willneed
+madvise p0 0x60 1 dontneed
+madvise p0 0x60 1 pageout
+madvise p0 0x60 1 cold
+madvise p0 0x60 1 mergeable
+madvise p0 0x60 1 unmergeable
+madvise p0 0x60 1 dontfork
+madvise p0 0x60 1 dofork
+madvise p0 0x60 1 hugepage
+madvise p0 0x60 1 nohugepage
+madvise p0 0x60 1 wipeonfork
+madvise p0 0x60 1 keeponfork
+fork p0 p1
+read p1 0x62 = 0
+@1 migrate p0 0x60 2 1
+@2 migrate p1 0x60 2 0 all
+reclaim 8
+kswapd 16
+kcompactd 0 16 -> ok
+check
+swapoff 1 -> ok
+@1 exit p1
+exit p0
+MMT
+"$mmt" export "$work/all.mmt" -o "$work/all.c" || fail "all.mmt: export exited $?"
+"$cc" -O0 -std=gnu11 -Wall -Wextra -Werror "$work/all.c" -o "$work/all" -lpthread \
+  || fail "all.mmt: the export does not compile"
+timeout 30 "$work/all" >"$work/all.out" 2>&1
+rc=$?
+[[ $rc == 0 ]] || { cat "$work/all.out"; fail "all.mmt: exit $rc"; }
+echo "ok all-ops: $(tail -1 "$work/all.out")"
+
 # malformed input: exit 2 with the location, as replay
 printf 'mmt 1\nspawn p0\nmmap p0 0x10 zz rw private\n' >"$work/bad.mmt"
 "$mmt" export "$work/bad.mmt" -o "$work/bad.c" 2>"$work/bad.err"
