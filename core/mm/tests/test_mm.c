@@ -256,6 +256,82 @@ START_TEST(file_and_shmem)
 }
 END_TEST
 
+START_TEST(shmem_size_sigbus)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+	struct address_space *m;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 2, RW, MAP_SHARED | MAP_ANONYMOUS), 0);
+	m = find_vma(p, 0x10)->vm_file;
+	ck_assert_uint_eq(i_size_read(m), 2);	/* shmem_zero_setup: the mmap length */
+	wr(p, 0x11, 7);
+	/* grown by mremap: the object is not, and past its end is SIGBUS */
+	ck_assert_int_eq(do_mremap(p, 0x10, 2, 0x40, 4), 0);
+	ck_assert_uint_eq(i_size_read(m), 2);
+	ck_assert_uint_eq(rd(p, 0x41), 7);
+	ck_assert_int_eq(access_err(p, 0x42, false), -EIO);
+	ck_assert_int_eq(access_err(p, 0x43, true), -EIO);
+	ck_assert_uint_eq(m->nrpages, 1);	/* nothing was added past the end */
+	/* a duplicate (old_len 0) and a fork's copy end at the same place */
+	ck_assert_int_eq(do_mremap(p, 0x40, 0, 0x80, 4), 0);
+	ck_assert_int_eq(access_err(p, 0x82, false), -EIO);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_int_eq(access_err(c, 0x43, true), -EIO);
+	ck_assert_uint_eq(rd(c, 0x81), 7);
+	/* the protection check comes first: SIGSEGV, not SIGBUS */
+	ck_assert_int_eq(do_mprotect(p, 0x40, 4, PROT_READ), 0);
+	ck_assert_int_eq(access_err(p, 0x42, true), -EFAULT);
+	ck_assert_int_eq(access_err(p, 0x42, false), -EIO);
+	ck_assert_int_eq(get_mm_counter(p, MM_SHMEMPAGES) + get_mm_counter(c, MM_SHMEMPAGES), 2);
+	assert_clean();
+	mmput(p);
+	mmput(c);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(memfd_size_grows_at_mmap)
+{
+	struct mm_struct *a = mm_alloc(), *b = mm_alloc();
+	struct address_space *m = world_memfd();
+
+	ck_assert_uint_eq(i_size_read(m), 0);
+	ck_assert_int_eq(do_mmap(a, 0x10, 2, RW, MAP_SHARED), 0);
+	ck_assert_uint_eq(i_size_read(m), 0x12);
+	/* a lower mmap never shrinks it */
+	ck_assert_int_eq(do_mmap(b, 0x4, 1, RW, MAP_PRIVATE), 0);
+	ck_assert_uint_eq(i_size_read(m), 0x12);
+	/* grown even when the mmap then fails, as realkernel.py's ftruncate is */
+	ck_assert_int_eq(do_mmap(b, 0x14, 0, RW, MAP_SHARED), -EINVAL);
+	ck_assert_uint_eq(i_size_read(m), 0x14);
+	/* anonymous mmaps leave it alone */
+	ck_assert_int_eq(do_mmap(b, 0x100, 1, RW, MAP_SHARED | MAP_ANONYMOUS), 0);
+	ck_assert_int_eq(do_mmap(b, 0x200, 1, RW, PRIV_ANON), 0);
+	ck_assert_uint_eq(i_size_read(m), 0x14);
+	/* file pages 0x10..0x17 at 0x40: 0x14 on is past the end */
+	ck_assert_int_eq(do_mremap(a, 0x10, 2, 0x40, 8), 0);
+	ck_assert_uint_eq(rd(a, 0x43), 0);
+	ck_assert_int_eq(access_err(a, 0x44, false), -EIO);
+	ck_assert_int_eq(access_err(a, 0x45, true), -EIO);
+	/* private: the read fault and the COW fault both stop there */
+	ck_assert_int_eq(do_mremap(b, 0x4, 1, 0x60, 0x20), 0);
+	ck_assert_uint_eq(rd(b, 0x6f), 0);	/* file page 0x13 */
+	ck_assert_int_eq(access_err(b, 0x70, false), -EIO);
+	ck_assert_int_eq(access_err(b, 0x71, true), -EIO);
+	ck_assert_int_eq(get_mm_counter(b, MM_ANONPAGES), 0);
+	/* another mmap of the file moves the end for every mapping */
+	ck_assert_int_eq(do_mmap(b, 0x20, 1, PROT_READ, MAP_SHARED), 0);
+	wr(a, 0x45, 5);
+	ck_assert_uint_eq(rd(b, 0x71), 5);	/* file page 0x15 */
+	wr(b, 0x71, 6);				/* COW: a keeps the file's 5 */
+	ck_assert_uint_eq(rd(a, 0x45), 5);
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	assert_empty();
+}
+END_TEST
+
 START_TEST(swap_roundtrip_and_swapoff)
 {
 	struct mm_struct *p = mm_alloc(), *c;
@@ -328,6 +404,8 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, mremap_moves_pages);
 	tcase_add_test(tc, madvise_dontneed);
 	tcase_add_test(tc, file_and_shmem);
+	tcase_add_test(tc, shmem_size_sigbus);
+	tcase_add_test(tc, memfd_size_grows_at_mmap);
 	tcase_add_test(tc, swap_roundtrip_and_swapoff);
 	tcase_add_test(tc, oom_reclaims_then_fails);
 	suite_add_tcase(s, tc);

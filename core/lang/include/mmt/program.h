@@ -127,7 +127,8 @@ const char *mmt_outcome_name(enum mmt_outcome o);
 int mmt_outcome_lookup(const char *s);		/* -1 if unknown; also "OK", "EWOULDBLOCK" */
 /*
  * A model call's 0 / -errno as an outcome; from a user access (@access)
- * -EFAULT is SEGV and -EIO is BUS (the model's mmt_access() says so).  -1 for an errno the language has no word for.
+ * -EFAULT is SEGV and -EIO is BUS (the model's mmt_access() says so).
+ * -1 for an errno the language has no word for.
  */
 int mmt_errno_outcome(long err, bool access);
 const char *mmt_prot_name(enum mmt_prot p);
