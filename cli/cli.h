@@ -47,6 +47,8 @@ int cmd_minimize(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_stress(int argc, char **argv);	/* stress/, via cmd_stress.c */
 int cmd_hunt(int argc, char **argv);
+int cmd_difftest(int argc, char **argv);	/* and host-replay: cmd_difftest.c */
+int cmd_host_replay(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 #endif /* MMT_CLI_H */

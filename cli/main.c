@@ -11,6 +11,8 @@
  *   mmtorture convert ...    (cmd_convert.c)
  *   mmtorture stress ...     (stress/, through cmd_stress.c)
  *   mmtorture gen ...
+ *   mmtorture difftest ...       (cmd_difftest.c)
+ *   mmtorture host-replay ...    (cmd_difftest.c)
  *   mmtorture export ...     (cmd_export.c)
  *
  * Every command answers --help (or -h) with its usage on stdout, exit 0.
@@ -64,6 +66,11 @@ static const char usage_text[] =
 	"                  the model on real threads with kswapd and kcompactd\n"
 	"  gen [--seed N] [--ops N] [--tasks N]\n"
 	"                  print the random program hunt runs for a seed\n"
+	"  difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR] [--quiet]\n"
+	"                  the model against this machine's kernel, op by op: every\n"
+	"                  disagreement minimized to DIR/disagreements with the kernel's outcomes\n"
+	"  host-replay [--quiet] FILE...\n"
+	"                  run .mmt programs on this machine's kernel and check their assertions\n"
 	"  export FILE [-o OUT.c]\n"
 	"                  the program as a standalone C program of real system calls\n"
 	"\n"
@@ -269,6 +276,10 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 2, argv + 2);
 	if (!strcmp(cmd, "gen"))
 		return cmd_gen(argc - 2, argv + 2);
+	if (!strcmp(cmd, "difftest"))
+		return cmd_difftest(argc - 2, argv + 2);
+	if (!strcmp(cmd, "host-replay"))
+		return cmd_host_replay(argc - 2, argv + 2);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(argc - 2, argv + 2);
 	return usage_error("unknown command '%s'", cmd);

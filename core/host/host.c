@@ -763,7 +763,7 @@ static int run_op(struct host *h, long i)
 	q.len = op->len;
 	q.addr2 = op->addr2;
 	q.len2 = op->len2;
-	q.value = op->value;
+	q.value = op->value + (op->code == OP_WRITE && h->o.corrupt_writes);
 
 	switch (op->code) {
 	case OP_SPAWN:

@@ -54,6 +54,11 @@
 struct mmt_host_opts {
 	uint64_t base;		/* address of page 0 (0: MMT_HOST_BASE) */
 	double timeout;		/* seconds per op (0: 10) */
+	/*
+	 * For tests of what sits on top: every write stores its value plus
+	 * one, so every later read of the page disagrees with the model.
+	 */
+	bool corrupt_writes;
 };
 
 void mmt_host_opts_default(struct mmt_host_opts *o);
