@@ -24,6 +24,7 @@
 static const char *const rt_a[] = {
 	"#define _GNU_SOURCE",
 	"#include <errno.h>",
+	"#include <fcntl.h>",
 	"#include <inttypes.h>",
 	"#include <pthread.h>",
 	"#include <setjmp.h>",
@@ -36,6 +37,7 @@ static const char *const rt_a[] = {
 	"#include <sys/mman.h>",
 	"#include <sys/socket.h>",
 	"#include <sys/stat.h>",
+	"#include <sys/swap.h>",
 	"#include <sys/syscall.h>",
 	"#include <sys/time.h>",
 	"#include <sys/types.h>",
@@ -327,6 +329,9 @@ static const char *const rt_b[] = {
 	"	K_EXIT,		/* the process calls _exit() */",
 	"	K_PAGEOUT,	/* every live process pages out its window */",
 	"	K_NOTE,		/* not reproduced: only said so */",
+	"	K_SWAPON,	/* with --system: a swap file; else a note */",
+	"	K_SWAPOFF,",
+	"	K_COMPACT,	/* with --system: compaction of a node; else a note */",
 	"};",
 	"",
 	"struct step {",
@@ -338,7 +343,9 @@ static const char *const rt_b[] = {
 	"	int has_value;		/* a read's = VALUE */",
 	"	uint64_t value;",
 	"	const char *text;	/* the op without its assertions */",
-	"	const char *why;	/* K_NOTE: why it is not reproduced */",
+	"	const char *why;	/* why it is not reproduced (without --system) */",
+	"	int id;			/* swapon, swapoff: the device; kcompactd: the node */",
+	"	uint64_t slots;		/* swapon */",
 	"};",
 	NULL
 };
@@ -441,6 +448,138 @@ static const char *const rt_c[] = {
 	"static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;",
 	"static int nr_held, nr_failed, nr_skipped;",
 	"",
+	"/* ---- --system: what needs root and touches the whole machine ---- */",
+	"",
+	"#define MAX_SWAP_SLOTS	(1 << 16)	/* 256 MiB of 4 KiB pages: bigger is skipped */",
+	"",
+	"static int use_system;			/* --system, and root */",
+	"static const char *swap_dir = \"/var/tmp\";",
+	"static int swap_on[256];",
+	"static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;",
+	"",
+	"static void swap_path(char *buf, size_t len, int id)",
+	"{",
+	"	snprintf(buf, len, \"%s/mmt-export-%d.swap%d\", swap_dir, (int)getpid(), id);",
+	"}",
+	"",
+	"/* a swap area of @slots pages, slot 0 its header, as mkswap writes it */",
+	"static int make_swap_file(const char *path, uint64_t slots)",
+	"{",
+	"	char *page = calloc(1, page_size);",
+	"	uint32_t hdr[3] = { 1, (uint32_t)(slots - 1), 0 };	/* version, last_page, bad */",
+	"	int fd, ret = 0;",
+	"",
+	"	if (!page)",
+	"		return -1;",
+	"	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);",
+	"	if (fd < 0) {",
+	"		free(page);",
+	"		return -1;",
+	"	}",
+	"	memcpy(page + 1024, hdr, sizeof(hdr));",
+	"	memcpy(page + page_size - 10, \"SWAPSPACE2\", 10);",
+	"	for (uint64_t i = 0; i < slots && !ret; i++) {",
+	"		if (write(fd, page, page_size) != page_size)",
+	"			ret = -1;",
+	"		if (!i)",
+	"			memset(page, 0, page_size);",
+	"	}",
+	"	if (fsync(fd))",
+	"		ret = -1;",
+	"	close(fd);",
+	"	free(page);",
+	"	return ret;",
+	"}",
+	"",
+	"static void do_swapon(struct reply *r, int id, uint64_t slots)",
+	"{",
+	"	char path[512];",
+	"",
+	"	swap_path(path, sizeof(path), id);",
+	"	pthread_mutex_lock(&swap_lock);",
+	"	if (slots > MAX_SWAP_SLOTS) {",
+	"		r->kind = RES_SKIPPED;",
+	"		note(r, \"%llu slots: too big a swap file\",",
+	"			 (unsigned long long)slots);",
+	"	} else if (swap_on[id]) {",
+	"		/* the same file again: the kernel says EBUSY, as the model does */",
+	"		sys_result(r, swapon(path, 0));",
+	"	} else if (make_swap_file(path, slots ? slots : 1)) {",
+	"		r->kind = RES_SKIPPED;",
+	"		note(r, \"cannot write %s: %s\", path, strerror(errno));",
+	"		unlink(path);",
+	"	} else if (swapon(path, 0)) {",
+	"		sys_result(r, -1);",
+	"		unlink(path);",
+	"	} else {",
+	"		swap_on[id] = 1;",
+	"		note(r, \"%s\", path);",
+	"	}",
+	"	pthread_mutex_unlock(&swap_lock);",
+	"}",
+	"",
+	"static void do_swapoff(struct reply *r, int id)",
+	"{",
+	"	char path[512];",
+	"",
+	"	swap_path(path, sizeof(path), id);",
+	"	pthread_mutex_lock(&swap_lock);",
+	"	if (!swap_on[id]) {",
+	"		/* no file to name: the model's EINVAL for a device that is off */",
+	"		r->kind = RES_ERRNO;",
+	"		r->num = EINVAL;",
+	"		note(r, \"device %d is not on\", id);",
+	"	} else if (swapoff(path)) {",
+	"		sys_result(r, -1);",
+	"	} else {",
+	"		swap_on[id] = 0;",
+	"		unlink(path);",
+	"	}",
+	"	pthread_mutex_unlock(&swap_lock);",
+	"}",
+	"",
+	"/* every swap file off and gone: at the end, and when the harness breaks */",
+	"static void swap_cleanup(void)",
+	"{",
+	"	char path[512];",
+	"",
+	"	for (int id = 0; id < 256; id++) {",
+	"		if (!swap_on[id])",
+	"			continue;",
+	"		swap_path(path, sizeof(path), id);",
+	"		if (!swapoff(path))",
+	"			unlink(path);",
+	"		else",
+	"			printf(\"# could not swapoff %s: %s\\n\", path, strerror(errno));",
+	"		swap_on[id] = 0;",
+	"	}",
+	"}",
+	"",
+	"static void do_compact(struct reply *r, int node)",
+	"{",
+	"	char path[80];",
+	"	int fd;",
+	"",
+	"	if (node_here(node) != (node < WORLD_NODES)) {",
+	"		r->kind = RES_SKIPPED;",
+	"		note(r, \"node %d exists on one side only\", node);",
+	"		return;",
+	"	}",
+	"	if (!node_here(node)) {",
+	"		r->kind = RES_ERRNO;",
+	"		r->num = ENODEV;",
+	"		return;",
+	"	}",
+	"	snprintf(path, sizeof(path), \"/sys/devices/system/node/node%d/compact\", node);",
+	"	fd = open(path, O_WRONLY);",
+	"	if (fd < 0 || write(fd, \"1\", 1) != 1) {",
+	"		r->kind = RES_SKIPPED;",
+	"		note(r, \"%s: %s\", path, strerror(errno));",
+	"	}",
+	"	if (fd >= 0)",
+	"		close(fd);",
+	"}",
+	"",
 	"static void harness_error(const char *what, const char *name)",
 	"{",
 	"	pthread_mutex_lock(&out_lock);",
@@ -451,6 +590,7 @@ static const char *const rt_c[] = {
 	"			kill(procs[i].pid, SIGKILL);",
 	"	if (zygote.pid > 0)",
 	"		kill(zygote.pid, SIGKILL);",
+	"	swap_cleanup();",
 	"	_exit(2);",
 	"}",
 	"",
@@ -501,7 +641,7 @@ static const char *const rt_c[] = {
 	"	if (fd < 0)",
 	"		harness_error(\"no socket came with the fork of\", pname);",
 	"	adopt(&procs[child], fd, r->pid);",
-	"	snprintf(r->note, sizeof(r->note), \"pid %d\", r->pid);",
+	"	note(r, \"pid %d\", r->pid);",
 	"}",
 	"",
 	"static void lock2(int a, int b)",
@@ -584,13 +724,26 @@ static const char *const rt_c[] = {
 	"			pthread_mutex_unlock(&procs[i].lock);",
 	"		}",
 	"		r->kind = RES_NOT_RUN;",
-	"		snprintf(r->note, sizeof(r->note),",
-	"			 \"approximated: MADV_PAGEOUT of the window in %d processes\", n);",
+	"		note(r, \"approximated: MADV_PAGEOUT of the window in %d process%s\", n,",
+	"		     n == 1 ? \"\" : \"es\");",
 	"		break;",
 	"	}",
+	"	case K_SWAPON:",
+	"	case K_SWAPOFF:",
+	"	case K_COMPACT:",
+	"		if (use_system) {",
+	"			if (s->kind == K_SWAPON)",
+	"				do_swapon(r, s->id, s->slots);",
+	"			else if (s->kind == K_SWAPOFF)",
+	"				do_swapoff(r, s->id);",
+	"			else",
+	"				do_compact(r, s->id);",
+	"			break;",
+	"		}",
+	"		/* fall through */",
 	"	default:",
 	"		r->kind = RES_NOT_RUN;",
-	"		snprintf(r->note, sizeof(r->note), \"%s\", s->why);",
+	"		note(r, \"%s\", s->why);",
 	"	}",
 	"}",
 	"",
@@ -710,13 +863,34 @@ static const char *const rt_d[] = {
 	"	return NULL;",
 	"}",
 	"",
-	"int main(void)",
+	"static const char usage[] =",
+	"	\"usage: %s [--system] [--swap-dir DIR]\\n\"",
+	"	\"  --system        (root) the model's swap devices as swap files in DIR (default\\n\"",
+	"	\"                  /var/tmp, a file system that takes swap files), kcompactd as\\n\"",
+	"	\"                  /sys/devices/system/node/nodeN/compact; both touch the whole machine\\n\"",
+	"	\"exit status: 0 every asserted outcome held, 1 one failed, 2 the harness broke\\n\";",
+	"",
+	"int main(int argc, char **argv)",
 	"{",
 	"	struct sigaction sa;",
 	"	int sv[2];",
 	"	pid_t pid;",
 	"",
 	"	setvbuf(stdout, NULL, _IOLBF, 0);",
+	"	for (int i = 1; i < argc; i++) {",
+	"		if (!strcmp(argv[i], \"--system\")) {",
+	"			use_system = 1;",
+	"		} else if (!strcmp(argv[i], \"--swap-dir\") && i + 1 < argc) {",
+	"			swap_dir = argv[++i];",
+	"		} else {",
+	"			fprintf(stderr, usage, argv[0]);",
+	"			return strcmp(argv[i], \"--help\") ? 2 : 0;",
+	"		}",
+	"	}",
+	"	if (use_system && geteuid()) {",
+	"		puts(\"# note: --system needs root: swap and compaction stay notes\");",
+	"		use_system = 0;",
+	"	}",
 	"	page_size = sysconf(_SC_PAGESIZE);",
 	"	for (int i = 0; i < NR_PROCS; i++)",
 	"		pthread_mutex_init(&procs[i].lock, NULL);",
@@ -757,6 +931,13 @@ static const char *const rt_d[] = {
 	"	}",
 	"	close(sv[0]);",
 	"	adopt(&zygote, sv[1], pid);",
+	"	if (WORLD_SWAP > 0 && use_system) {",
+	"		struct reply r = { 0 };",
+	"",
+	"		/* the world's swap device 0, on before the first op as in the model */",
+	"		do_swapon(&r, 0, WORLD_SWAP);",
+	"		printf(\"world swap=%d -> %s (%s)\\n\", WORLD_SWAP, r.kind ? \"failed\" : \"ok\", r.note);",
+	"	}",
 	"	/* the setup: the ops before the tasks part, alone and in order */",
 	"	for (int i = 0; i < PROLOGUE; i++) {",
 	"		struct reply r;",
@@ -781,6 +962,7 @@ static const char *const rt_d[] = {
 	"		if (procs[i].live)",
 	"			close(procs[i].sock);",
 	"	close(zygote.sock);",
+	"	swap_cleanup();",
 	"	printf(\"%s: %d assertions held, %d failed, %d skipped\\n\", nr_failed ? \"FAIL\" : \"PASS\",",
 	"	       nr_held, nr_failed, nr_skipped);",
 	"	return nr_failed ? 1 : 0;",
@@ -814,8 +996,9 @@ static const char *const advice_c[NR_MMT_ADVICE] = {
 /* where a step runs: the K_* of the runtime, by name */
 static const char *const kind_c[] = {
 	"K_CALL", "K_SPAWN", "K_FORK", "K_EXIT", "K_PAGEOUT", "K_NOTE",
+	"K_SWAPON", "K_SWAPOFF", "K_COMPACT",
 };
-enum { K_CALL, K_SPAWN, K_FORK, K_EXIT, K_PAGEOUT, K_NOTE };
+enum { K_CALL, K_SPAWN, K_FORK, K_EXIT, K_PAGEOUT, K_NOTE, K_SWAPON, K_SWAPOFF, K_COMPACT };
 
 void mmt_export_opts_default(struct mmt_export_opts *o)
 {
@@ -836,24 +1019,30 @@ static int kind_of(const struct mmt_op *op)
 		return K_CALL;
 	case OP_RECLAIM: case OP_KSWAPD:
 		return K_PAGEOUT;
-	case OP_SWAPON: case OP_SWAPOFF: case OP_CHECK: case OP_KCOMPACTD:
+	case OP_SWAPON:
+		return K_SWAPON;
+	case OP_SWAPOFF:
+		return K_SWAPOFF;
+	case OP_KCOMPACTD:
+		return K_COMPACT;
+	case OP_CHECK:
 		return K_NOTE;
 	}
 	return -1;
 }
 
-/* why a K_NOTE op is not reproduced, said at run time */
+/* why an op is not reproduced (without --system), said at run time */
 static const char *why_not(const struct mmt_op *op)
 {
 	switch (op->code) {
 	case OP_SWAPON:
-		return "the model's swap device; a real one needs a swap file and root";
+		return "the model's swap device; a swap file with --system (root)";
 	case OP_SWAPOFF:
-		return "the model's swap device is not reproduced";
+		return "the model's swap device; a swap file with --system (root)";
 	case OP_CHECK:
 		return "the model's invariant check; the kernel has nothing to run";
 	case OP_KCOMPACTD:
-		return "compaction of one node is not reproduced";
+		return "compaction of a node only with --system (root)";
 	}
 	return "";
 }
@@ -1028,13 +1217,14 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 			 p->world.nodes, p->world.frames, (unsigned long long)p->world.swap);
 	if (p->world.swap || has_op(p, OP_SWAPON) || has_op(p, OP_SWAPOFF))
 		snprintf(notes[n++], NOTE_LEN, "swapon and swapoff are the model's swap devices:"
-			 " not reproduced (a real one needs a swap file and root); swapped-out"
-			 " data is exercised only if this machine has swap");
+			 " swap files only with --system (root), otherwise not reproduced, and"
+			 " swapped-out data is exercised only if this machine has swap");
 	if (has_op(p, OP_RECLAIM) || has_op(p, OP_KSWAPD))
 		snprintf(notes[n++], NOTE_LEN, "reclaim and kswapd are approximated by"
 			 " MADV_PAGEOUT of every live process's mappings in the window");
 	if (has_op(p, OP_KCOMPACTD))
-		snprintf(notes[n++], NOTE_LEN, "kcompactd is not reproduced");
+		snprintf(notes[n++], NOTE_LEN, "kcompactd is compaction of the whole node, only"
+			 " with --system (root)");
 	if (has_op(p, OP_CHECK))
 		snprintf(notes[n++], NOTE_LEN, "check (the model's invariants) has no kernel"
 			 " counterpart");
@@ -1206,7 +1396,7 @@ static void put_steps(FILE *out, const struct mmt_program *p)
 	for (size_t i = 0; i < p->nr_ops; i++) {
 		const struct mmt_op *op = &p->ops[i];
 		int kind = kind_of(op);
-		bool named = kind != K_PAGEOUT && kind != K_NOTE;
+		bool named = kind <= K_EXIT;
 
 		op_text(text, sizeof(text), p, op);
 		fprintf(out, "\t{ .line = %u, .task = %u, .kind = %s, .proc = %d, .proc2 = %d,\n",
@@ -1219,10 +1409,17 @@ static void put_steps(FILE *out, const struct mmt_program *p)
 		if (op->has_expect_value)
 			fprintf(out, ", .has_value = 1, .value = %#llxULL",
 				(unsigned long long)op->value);
-		if (kind == K_NOTE) {
+		if (kind >= K_NOTE) {
 			fputs(",\n\t  .why = ", out);
 			put_cstr(out, why_not(op));
 		}
+		if (kind == K_SWAPON)
+			fprintf(out, ", .id = %u, .slots = %lluULL", (unsigned)op->addr,
+				(unsigned long long)op->len);
+		else if (kind == K_SWAPOFF)
+			fprintf(out, ", .id = %u", (unsigned)op->addr);
+		else if (kind == K_COMPACT)
+			fprintf(out, ", .id = %d", (int)op->node);
 		fputs(" },\n", out);
 	}
 	fputs("};\n", out);
@@ -1270,10 +1467,11 @@ int mmt_export_c(const struct mmt_program *p, FILE *out, const struct mmt_export
 		"#define NR_TASKS\t%d\t/* @0 .. @%d */\n"
 		"#define PROLOGUE\t%zu\t/* the ops run alone before the tasks start */\n"
 		"#define WORLD_NODES\t%d\t/* the nodes of the program's world */\n"
+		"#define WORLD_SWAP\t%llu\t/* slots of its swap device 0 at start */\n"
 		"#define BUS_IS_OUTCOME\t%d\t/* can an op assert BUS (else SEGV means both)? */\n\n"
 		"static const char *const proc_names[NR_PROCS + 1] = {",
 		p->nr_names, p->nr_ops, nr_tasks(p), nr_tasks(p) - 1, prologue_len(p, o),
-		p->world.nodes,
+		p->world.nodes, (unsigned long long)p->world.swap,
 		mmt_outcome_lookup("BUS") >= 0);
 	for (int i = 0; i < p->nr_names; i++) {
 		fputs(i % 8 ? " " : "\n\t", out);

@@ -6,6 +6,9 @@
 #    run, migration to a node it lacks, the model's swap devices, is skipped
 #    by the program itself, not failed)
 #  - a malformed file: exit 2 and FILE:LINE:COL, nothing written
+# With MMT_EXPORT_SYSTEM=1 (and root) the programs run with --system: real
+# swap files for the model's swap devices, and node compaction; off by
+# default, since both touch the whole machine.
 # A seed whose assertions fail on the real kernel is a disagreement between
 # the model and Linux; it would be listed in SKIP with the reason, never
 # dropped silently.  None does on Linux 6.18.
@@ -15,6 +18,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-export.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 declare -A SKIP=()
+run_opts=()
+[[ ${MMT_EXPORT_SYSTEM:-0} == 1 ]] && run_opts=(--system --swap-dir "$work")
 n=0
 for f in "$corpus"/seeds/*.mmt; do
   name=$(basename "$f" .mmt)
@@ -25,7 +30,7 @@ for f in "$corpus"/seeds/*.mmt; do
   "$mmt" export "$f" -o "$work/$name.c" || fail "$name: export exited $?"
   "$cc" -O0 -std=gnu11 -Wall -Wextra -Werror "$work/$name.c" -o "$work/$name" -lpthread \
     >"$work/$name.cc" 2>&1 || { cat "$work/$name.cc"; fail "$name: the export does not compile"; }
-  timeout 30 "$work/$name" >"$work/$name.out" 2>&1
+  timeout 30 "$work/$name" "${run_opts[@]}" >"$work/$name.out" 2>&1
   rc=$?
   if [[ $rc != 0 ]]; then
     cat "$work/$name.out"
@@ -82,7 +87,7 @@ MMT
 "$mmt" export "$work/all.mmt" -o "$work/all.c" || fail "all.mmt: export exited $?"
 "$cc" -O0 -std=gnu11 -Wall -Wextra -Werror "$work/all.c" -o "$work/all" -lpthread \
   || fail "all.mmt: the export does not compile"
-timeout 30 "$work/all" >"$work/all.out" 2>&1
+timeout 30 "$work/all" "${run_opts[@]}" >"$work/all.out" 2>&1
 rc=$?
 [[ $rc == 0 ]] || { cat "$work/all.out"; fail "all.mmt: exit $rc"; }
 echo "ok all-ops: $(tail -1 "$work/all.out")"

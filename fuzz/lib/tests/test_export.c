@@ -147,9 +147,17 @@ START_TEST(every_opcode_exports)
 	has(out, ".text = \"swapon 1 32\",\n\t  .why = \"the model's swap device;");
 	has(out, ".text = \"check\",\n\t  .why = ");
 	has(out, ".text = \"kcompactd 0 16\", .expect = \"ok\",\n\t  .why = ");
-	has(out, "swapon and swapoff are the model's swap devices: not reproduced");
+	has(out, "swapon and swapoff are the model's swap devices: swap files only with --system");
+	has(out, ".kind = K_SWAPON, .proc = -1");
+	has(out, ", .id = 1, .slots = 32ULL }");
+	has(out, ".text = \"swapoff 1\", .expect = \"ok\",\n\t  .why = ");
+	has(out, "swapon(path, 0)");
+	has(out, "swapoff(path)");
+	has(out, "#define WORLD_SWAP\t16");
 	has(out, "reclaim and kswapd are approximated by MADV_PAGEOUT");
-	has(out, "kcompactd is not reproduced");
+	has(out, "kcompactd is compaction of the whole node, only with --system (root)");
+	has(out, ".kind = K_COMPACT");
+	has(out, "/sys/devices/system/node/node%d/compact");
 	has(out, "check (the model's invariants) has no kernel counterpart");
 	/* assertions */
 	has(out, ".text = \"read p0 0x10\", .expect = \"ok\", .has_value = 1, .value = 0xdeadULL");
