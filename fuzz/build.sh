@@ -17,7 +17,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/mmt-ossfuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT" "$WORK/obj" "$WORK/seeds"
 # the layers, bottom up (CMakeLists.txt): each DIR/*.c, headers in DIR/include
-LAYERS=(core/kprim core/lang core/mm core/check core/exec fuzz/lib)
+LAYERS=(core/kprim core/lang core/mm core/check core/exec core/host fuzz/lib)
 COMMON=(-std=c11 -D_GNU_SOURCE)
 STACK=()
 for l in "${LAYERS[@]}"; do

@@ -67,6 +67,7 @@ const char *mmt_host_skip_name(enum mmt_host_skip s)
 		[HOST_SKIP_MODEL_ONLY] = "model-only op (swap, reclaim, check, daemons)",
 		[HOST_SKIP_NO_NODE] = "migrate to a node that exists on only one side",
 		[HOST_SKIP_NO_CAP] = "migrate all needs CAP_SYS_NICE",
+		[HOST_SKIP_NO_MOVE_PAGES] = "move_pages(2) does not work here",
 		[HOST_SKIP_NO_PROC] = "its process was never created on the host",
 		[HOST_SKIP_NOT_RUN] = "not run (the host run stopped before it)",
 	};
@@ -145,6 +146,8 @@ void mmt_host_info(struct mmt_host_info *info)
 
 		info->swap = nl && nl[1];
 	}
+	/* nothing to move: 0 wherever the call itself works */
+	info->move_pages = syscall(SYS_move_pages, 0, 0ul, NULL, NULL, NULL, 0) == 0;
 	if (read_small("/proc/self/status", buf, sizeof(buf)) &&
 	    (cap = strstr(buf, "CapEff:")))
 		info->cap_sys_nice = (strtoull(cap + 7, NULL, 16) >> CAP_SYS_NICE_) & 1;
@@ -730,6 +733,8 @@ static enum mmt_host_skip why_skip(const struct host *h, const struct mmt_op *op
 			    (h->info.node_mask >> op->node) & 1;
 		bool there = op->node >= 0 && op->node < h->p->world.nodes;
 
+		if (!h->info.move_pages)
+			return HOST_SKIP_NO_MOVE_PAGES;
 		/* a node on neither side is ENODEV on both: that compares */
 		if (here != there)
 			return HOST_SKIP_NO_NODE;

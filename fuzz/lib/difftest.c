@@ -773,6 +773,9 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 		    t.info.nr_nodes, t.info.nr_nodes == 1 ? "" : "s", t.info.swap ? "on" : "off",
 		    t.info.cap_sys_nice ? "" : ", no CAP_SYS_NICE (migrate all is skipped)",
 		    o->seed, o->count, o->budget > 0 ? " or the budget" : "", t.dir);
+		if (!t.info.move_pages)
+			say(&t, "difftest: move_pages(2) does not work here: every migrate runs on "
+			    "the model only\n");
 		if (t.info.nr_nodes < 2)
 			say(&t, "difftest: one node here: migrations to node 1 run on the model only "
 			    "(the data must survive them on both sides)\n");

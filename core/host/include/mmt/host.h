@@ -30,7 +30,9 @@
  *
  * What cannot run here is skipped, with the reason, never guessed: a
  * migrate to a node this machine does not have, a `migrate ... all`
- * without CAP_SYS_NICE, an op of a process whose creation failed.
+ * without CAP_SYS_NICE, any migrate where move_pages(2) itself fails (a
+ * kernel without NUMA, a seccomp filter), an op of a process whose
+ * creation failed.
  *
  * Programs with several tasks are refused: their interleaving cannot be
  * reproduced on a real kernel op for op.
@@ -69,6 +71,7 @@ enum mmt_host_skip {
 	HOST_SKIP_MODEL_ONLY,	/* swapon, swapoff, reclaim, check, kswapd, kcompactd */
 	HOST_SKIP_NO_NODE,	/* migrate to a node this machine does not have */
 	HOST_SKIP_NO_CAP,	/* migrate all without CAP_SYS_NICE */
+	HOST_SKIP_NO_MOVE_PAGES,	/* move_pages(2) fails here (no NUMA, seccomp) */
 	HOST_SKIP_NO_PROC,	/* its process was never created (a spawn or fork failed) */
 	HOST_SKIP_NOT_RUN,	/* the run stopped before it (harness error) */
 	NR_HOST_SKIP
@@ -124,6 +127,7 @@ struct mmt_host_info {
 	uint64_t node_mask;	/* which of nodes 0..63 have memory */
 	bool swap;		/* a swap device is on */
 	bool cap_sys_nice;	/* move_pages MPOL_MF_MOVE_ALL allowed */
+	bool move_pages;	/* move_pages(2) works at all (CONFIG_NUMA, no seccomp) */
 	bool supported;		/* this runner works here (Linux, 64-bit) */
 };
 
