@@ -863,6 +863,25 @@ static const char *const rt_d[] = {
 	"	return NULL;",
 	"}",
 	"",
+	"/* MAP_FIXED would silently replace whatever this process has in the window */",
+	"static int window_is_empty(void)",
+	"{",
+	"	uintptr_t lo, hi, wlo = page_addr(0), whi = page_addr(WINDOW_PAGES);",
+	"	char line[512];",
+	"	int empty = 1;",
+	"	FILE *f = fopen(\"/proc/self/maps\", \"r\");",
+	"",
+	"	if (!f)",
+	"		return 1;	/* cannot tell: go on */",
+	"	while (fgets(line, sizeof(line), f))",
+	"		if (sscanf(line, \"%\" SCNxPTR \"-%\" SCNxPTR, &lo, &hi) == 2 && lo < whi && hi > wlo) {",
+	"			printf(\"harness error: the test window is not empty: %s\", line);",
+	"			empty = 0;",
+	"		}",
+	"	fclose(f);",
+	"	return empty;",
+	"}",
+	"",
 	"static const char usage[] =",
 	"	\"usage: %s [--system] [--swap-dir DIR]\\n\"",
 	"	\"  --system        (root) the model's swap devices as swap files in DIR (default\\n\"",
@@ -910,6 +929,8 @@ static const char *const rt_d[] = {
 	"		return 2;",
 	"	}",
 	"	print_notes();",
+	"	if (!window_is_empty())",
+	"		return 2;",
 	"	/*",
 	"	 * The zygote forks every spawned process, so each starts from the same",
 	"	 * state, before the coordinator has threads; it ignores SIGCHLD, and so",
@@ -1272,6 +1293,7 @@ static void put_header(FILE *out, const struct mmt_program *p, const struct mmt_
 	      out);
 	fputs(" *\n"
 	      " *   cc -O0 -std=gnu11 prog.c -o prog -lpthread && ./prog\n"
+	      " *   ./prog --system [--swap-dir DIR]     (root: swap files, compaction)\n"
 	      " *\n"
 	      " * Every process pN of the program is a real process: a zygote forked at\n"
 	      " * start forks one for each `spawn pN`, and `fork pX pY` is pX calling\n"

@@ -15,12 +15,14 @@
  * reads and writes as loads and stores under a SIGSEGV/SIGBUS handler.  A
  * coordinator runs the ops one at a time in program order; the tasks of a
  * program with several are threads of the coordinator, whose interleaving
- * the kernel chooses (the schedule line is not reproduced).  What only the
- * model has (swap devices, check, kcompactd) is a comment and a note at run
- * time, and reclaim and kswapd are MADV_PAGEOUT of every process's window;
- * their assertions are skipped.  The program prints one line per op and
- * PASS or FAIL: exit 0 every assertion held, 1 one failed, 2 the harness
- * broke.  The header comment of the file says all this for the program.
+ * the kernel chooses after a setup run alone (the schedule line is not
+ * reproduced).  The model's swap devices and kcompactd are notes, unless
+ * the program runs as root with --system: then swap files and compaction
+ * of the node; check is a note, and reclaim and kswapd are MADV_PAGEOUT of
+ * every process's window.  The assertions of what is not reproduced are
+ * skipped.  The program prints one line per op and PASS or FAIL: exit 0
+ * every assertion held, 1 one failed, 2 the harness broke.  The header
+ * comment of the file says all this for the program.
  */
 #ifndef MMT_EXPORT_H
 #define MMT_EXPORT_H
