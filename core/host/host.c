@@ -75,6 +75,18 @@ const char *mmt_host_skip_name(enum mmt_host_skip s)
 	return s < NR_HOST_SKIP ? names[s] : "?";
 }
 
+const char *mmt_host_skip_key(enum mmt_host_skip s)
+{
+	static const char *const keys[NR_HOST_SKIP] = {
+		[HOST_RAN] = "ran", [HOST_SKIP_MODEL_ONLY] = "model_only",
+		[HOST_SKIP_NO_NODE] = "no_node", [HOST_SKIP_NO_CAP] = "no_cap_sys_nice",
+		[HOST_SKIP_NO_MOVE_PAGES] = "no_move_pages", [HOST_SKIP_NO_PROC] = "no_process",
+		[HOST_SKIP_NOT_RUN] = "not_run",
+	};
+
+	return s < NR_HOST_SKIP ? keys[s] : "?";
+}
+
 void mmt_host_opts_default(struct mmt_host_opts *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -670,7 +670,11 @@ static void write_summary(struct dt *t, int exit_code)
 	  r->compared, r->reads_compared, r->ok_both);
 	J("  \"skipped\": {");
 	for (i = 1; i < NR_HOST_SKIP; i++)
-		J("%s\"%s\": %lu", i > 1 ? ", " : "", mmt_host_skip_name(i), r->skipped[i]);
+		J("%s\"%s\": %lu", i > 1 ? ", " : "", mmt_host_skip_key(i), r->skipped[i]);
+	J("},\n  \"skipped_why\": {");
+	for (i = 1; i < NR_HOST_SKIP; i++)
+		J("%s\"%s\": \"%s\"", i > 1 ? ", " : "", mmt_host_skip_key(i),
+		  mmt_host_skip_name(i));
 	J("},\n  \"disagreeing_programs\": %lu,\n  \"model_violations\": %lu,\n",
 	  r->disagreeing, r->violations);
 	J("  \"host_errors\": %lu,\n  \"first_host_error\": \"", r->host_errors);

@@ -77,7 +77,9 @@ enum mmt_host_skip {
 	NR_HOST_SKIP
 };
 
+/* the reason in words, and as a short key ("model_only", "no_node", ...) */
 const char *mmt_host_skip_name(enum mmt_host_skip s);
+const char *mmt_host_skip_key(enum mmt_host_skip s);
 
 struct mmt_host_op {
 	uint8_t skip;		/* enum mmt_host_skip */
