@@ -85,8 +85,8 @@ struct mmt_host_op {
 	uint8_t skip;		/* enum mmt_host_skip */
 	/*
 	 * enum mmt_outcome, or -1 when the kernel said something the language
-	 * has no word for (then @err says what).  A SIGBUS is the language's
-	 * BUS if it has that word, else SEGV (@sig tells them apart).
+	 * has no word for (then @err says what).  SIGSEGV is SEGV, SIGBUS is
+	 * BUS (@si_code says more).
 	 */
 	int8_t outcome;
 	int err;		/* errno of a failed call, 0 otherwise */

@@ -18,10 +18,11 @@
  * atomically as DIR/disagreements/SIGNATURE.mmt with the kernel's outcomes
  * asserted (`->`, `= V`), so that `mmtorture replay` on it fails where the
  * model is wrong and `mmtorture host-replay` (or tools/realkernel.py)
- * passes.  The signature is the disagreeing op, the two outcomes and the
- * op kinds of the minimized program ("read:value" with mmap, mremap and write is
- * written "read-value@mmap+mremap+write"): one gap, one file; later
- * programs that disagree the same way are counted against it.
+ * passes.  The signature is the disagreeing op, the two outcomes (model
+ * first) or "value", and the op kinds of the minimized program:
+ * "read-SEGV-vs-ok@fork+mmap+mremap+read", "read-value@mmap+write".  One
+ * signature, one file; later programs that disagree the same way are
+ * counted against it.
  *
  * A model violation (an invariant) on the way is a finding of its own:
  * the program is written to DIR/violations/N.mmt.
