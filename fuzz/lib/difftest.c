@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,15 @@
 #define WIN_PAGES	32
 #define MIN_RUNS	3000		/* runs one minimization may take */
 #define FRAMES		1024		/* per node: the model must not run out where Linux does not */
+
+/* SIGINT/SIGTERM: finish the program in hand, write the summary, stop */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 void mmt_difftest_opts_default(struct mmt_difftest_opts *o)
 {
@@ -325,7 +335,7 @@ static bool still_disagrees(struct dmin *d, const struct mmt_program *p)
 	struct cmp c;
 	bool yes = false;
 
-	if (d->runs >= MIN_RUNS || !valid(p))
+	if (d->runs >= MIN_RUNS || stop_requested || !valid(p))
 		return false;
 	d->runs++;
 	if (!run_both(p, d->ho, &c) && c.status == CMP_DISAGREE) {
@@ -677,6 +687,7 @@ static void write_summary(struct dt *t, int exit_code)
 		  mmt_host_skip_name(i));
 	J("},\n  \"disagreeing_programs\": %lu,\n  \"model_violations\": %lu,\n",
 	  r->disagreeing, r->violations);
+	J("  \"interrupted\": %s,\n", r->interrupted ? "true" : "false");
 	J("  \"host_errors\": %lu,\n  \"first_host_error\": \"", r->host_errors);
 	for (const char *s = r->host_error; *s; s++)
 		J(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
@@ -698,9 +709,10 @@ static void print_summary(struct dt *t, int exit_code)
 	const struct mmt_difftest_result *r = t->res;
 
 	progress_clear(t);
-	say(t, "difftest: summary: %.1fs, %lu programs, %lu ops compared (%lu reads with "
+	say(t, "difftest: summary: %.1fs%s, %lu programs, %lu ops compared (%lu reads with "
 	    "their values, %lu ok on both), %lu disagreeing program%s (%u distinct), "
-	    "%lu model violation%s, %lu host error%s\n", r->elapsed, r->programs, r->compared,
+	    "%lu model violation%s, %lu host error%s\n", r->elapsed,
+	    r->interrupted ? " (interrupted)" : "", r->programs, r->compared,
 	    r->reads_compared, r->ok_both, r->disagreeing, r->disagreeing == 1 ? "" : "s",
 	    r->nr_sigs, r->violations, r->violations == 1 ? "" : "s", r->host_errors,
 	    r->host_errors == 1 ? "" : "s");
@@ -746,9 +758,10 @@ static void tally(struct dt *t, const struct mmt_program *p, const struct cmp *c
 
 int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *res)
 {
+	struct sigaction sa, old_int, old_term;
 	struct dt t;
 	uint64_t st;
-	int exit_code;
+	int exit_code, ret;
 
 	memset(res, 0, sizeof(*res));
 	memset(&t, 0, sizeof(t));
@@ -785,6 +798,11 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 			    "(the data must survive them on both sides)\n");
 	}
 
+	stop_requested = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	t.t0 = mmt_now();
 	st = o->seed;
 	for (unsigned long k = 0; !o->count || k < o->count; k++) {
@@ -792,14 +810,17 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 		struct mmt_program p;
 		struct cmp c;
 
-		if (o->budget > 0 && mmt_now() - t.t0 >= o->budget)
+		if (stop_requested || (o->budget > 0 && mmt_now() - t.t0 >= o->budget))
 			break;
-		if (make_program(&p, seed, o, t.nodes))
-			return -ENOMEM;
+		if (make_program(&p, seed, o, t.nodes)) {
+			ret = -ENOMEM;
+			goto out;
+		}
 		if (run_both(&p, &t.ho, &c)) {
 			cmp_free(&c);
 			mmt_program_free(&p);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto out;
 		}
 		res->programs++;
 		switch (c.status) {
@@ -811,7 +832,8 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 				say(&t, "difftest: the host cannot run programs: %s\n", c.hr.msg);
 				cmp_free(&c);
 				mmt_program_free(&p);
-				return -1;
+				ret = -1;
+				goto out;
 			}
 			break;
 		case CMP_VIOLATION:
@@ -831,10 +853,15 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 		progress(&t, false);
 	}
 	res->elapsed = mmt_now() - t.t0;
+	res->interrupted = stop_requested;
 	exit_code = res->disagreeing || res->violations || res->host_errors ? 1 : 0;
 	write_summary(&t, exit_code);
 	print_summary(&t, exit_code);
-	return 0;
+	ret = 0;
+out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return ret;
 }
 
 /* -------------------------------------------------------- host-replay */

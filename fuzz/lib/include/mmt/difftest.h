@@ -79,13 +79,16 @@ struct mmt_difftest_result {
 	unsigned long disagreeing;	/* programs with a disagreement */
 	unsigned long violations;	/* programs the model itself failed */
 	unsigned long host_errors;	/* programs the host harness could not finish */
+	bool interrupted;		/* SIGINT or SIGTERM stopped it (summary still written) */
 	char host_error[256];		/* the first one */
 	unsigned nr_sigs;
 	struct mmt_difftest_sig sigs[MMT_DIFFTEST_MAX_SIGS];
 };
 
 /*
- * Run the campaign; DIR/summary.json at the end.  0: ran (the result says
+ * Run the campaign; DIR/summary.json at the end, also after SIGINT or
+ * SIGTERM (caught while it runs: the program in hand is finished, a
+ * minimization in progress stops where it is).  0: ran (the result says
  * what it found); -1: could not start (the host cannot run programs, the
  * directory cannot be made: the message is on o->log).
  */
