@@ -13,6 +13,10 @@
  *   private file, unwritten  the object's current value (PRIVFILE)
  *   private anon, unwritten  0
  *
+ * except that a page of a file or shmem object at or past the object's size
+ * (a mapping mremap grew or duplicated past its end) is SIGBUS unless a
+ * private mapping holds its own written copy there.
+ *
  * Pieces are never merged: whether Linux merges two neighbours depends on
  * anon_vma identity, which a reference model should not have to know, so
  * the one place merging shows (mremap across a VMA boundary) accepts both
