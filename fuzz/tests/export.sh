@@ -32,6 +32,14 @@ for f in "$corpus"/seeds/*.mmt; do
     >"$work/$name.cc" 2>&1 || { cat "$work/$name.cc"; fail "$name: the export does not compile"; }
   timeout 30 "$work/$name" "${run_opts[@]}" >"$work/$name.out" 2>&1
   rc=$?
+  if [[ $rc == 2 ]]; then
+    # the harness broke (a process of it died or hung): not a verdict on
+    # the kernel; say so and try once more, a FAIL (exit 1) never is
+    grep '^harness error' "$work/$name.out"
+    echo "retry $name: its harness broke"
+    timeout 30 "$work/$name" "${run_opts[@]}" >"$work/$name.out" 2>&1
+    rc=$?
+  fi
   if [[ $rc != 0 ]]; then
     cat "$work/$name.out"
     fail "$name: exit $rc on $(uname -r) (a FAIL line above is the model disagreeing with this kernel)"
