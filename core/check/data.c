@@ -46,6 +46,12 @@
 #define OV_HUGEPAGE	0x4
 #define OV_NOHUGEPAGE	0x8
 #define OV_MERGEABLE	0x10
+/*
+ * Charged to the commit limit: a private mapping that is or was writable
+ * (Linux's VM_ACCOUNT; mprotect adds it, never takes it away).  Two
+ * neighbours that differ in it never merge.
+ */
+#define OV_ACCOUNT	0x20
 
 #define OBJ_ANON	(-1)	/* anonymous private memory: no object */
 #define OBJ_MEMFD	0
@@ -548,11 +554,22 @@ static int madvise_walk(struct oracle *o, struct oproc *p, uint64_t s, uint64_t 
 }
 
 /* could Linux have merged @a and the piece @b that follows it? */
+/*
+ * Whether Linux may have merged @a and @b.  For private anonymous pieces two
+ * things depend on whether the VMA ever faulted (has an anon_vma), which is
+ * the model's business, not the reference's: mremap restarts an unfaulted
+ * VMA's offsets at its new address (copy_vma), and mprotect uncharges one
+ * that loses write (VM_ACCOUNT goes).  So there neither offsets nor
+ * OV_ACCOUNT rule a merge out.
+ */
 static bool mergeable(const struct ovma *a, const struct ovma *b)
 {
+	bool anon = a->obj == OBJ_ANON && !a->shared;
+	unsigned mask = anon ? ~(unsigned)OV_ACCOUNT : ~0u;
+
 	return a->end == b->start && a->prot == b->prot && a->shared == b->shared &&
-	       a->obj == b->obj && a->flags == b->flags &&
-	       a->pgoff + (a->end - a->start) == b->pgoff;
+	       a->obj == b->obj && (a->flags & mask) == (b->flags & mask) &&
+	       (anon || a->pgoff + (a->end - a->start) == b->pgoff);
 }
 
 /* old_len 0 duplicates a shared mapping; a destination covering the source unmaps it first */
@@ -681,6 +698,8 @@ static void apply_mmap(struct oracle *o, struct oproc *p, const struct mmt_op *o
 		nv.obj = OBJ_MEMFD;
 		nv.pgoff = op->addr;
 	}
+	if (!nv.shared && (nv.prot & O_WR))
+		nv.flags |= OV_ACCOUNT;
 	v_remove(p, nv.start, nv.end);
 	v_insert(p, &nv);
 }
@@ -694,8 +713,11 @@ static void apply_mprotect(struct oproc *p, const struct mmt_op *op)
 		return;
 	v_split(p, op->addr);
 	v_split(p, m);
-	for (k = v_after(p, op->addr); k < p->nr && p->v[k].end <= m; k++)
+	for (k = v_after(p, op->addr); k < p->nr && p->v[k].end <= m; k++) {
 		p->v[k].prot = prot_bits(op->prot);
+		if (!p->v[k].shared && (p->v[k].prot & O_WR))
+			p->v[k].flags |= OV_ACCOUNT;
+	}
 }
 
 static void apply_mremap(struct oproc *p, const struct mmt_op *op)
@@ -719,7 +741,13 @@ static void apply_mremap(struct oproc *p, const struct mmt_op *op)
 		v_insert(p, &nv);
 		return;
 	}
-	v_remove(p, na, na + new_len);
+	/*
+	 * A resize clears the whole destination first.  A same-length move
+	 * clears only where a source piece lands (below): what faces a hole in
+	 * the source stays mapped, as Linux since 6.17 has it.
+	 */
+	if (old_len != new_len)
+		v_remove(p, na, na + new_len);
 	if (old_len > new_len) {
 		v_remove(p, addr + new_len, addr + old_len);
 		old_len = new_len;
@@ -745,8 +773,11 @@ static void apply_mremap(struct oproc *p, const struct mmt_op *op)
 		memcpy(moved, &p->priv.a[lo], nr_moved * sizeof(*moved));
 	}
 	v_remove(p, addr, addr + old_len);
-	for (i = 0; i < nr_pieces; i++)
+	for (i = 0; i < nr_pieces; i++) {
+		if (op->len == new_len)
+			v_remove(p, pieces[i].start, pieces[i].end);
 		v_insert(p, &pieces[i]);
+	}
 	for (i = 0; i < nr_moved; i++)
 		kv_set(&p->priv, moved[i].k - addr + na, moved[i].v);
 	free(pieces);

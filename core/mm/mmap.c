@@ -442,6 +442,8 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
 	vma->vm_flags = calc_vm_flags(prot);
 	if (type == MAP_SHARED)
 		vma->vm_flags |= VM_SHARED | VM_MAYSHARE;
+	else if (vma->vm_flags & VM_WRITE)
+		vma->vm_flags |= VM_ACCOUNT;	/* accountable_mapping() */
 	if (flags & MAP_ANONYMOUS) {
 		if (type == MAP_SHARED) {
 			file = mapping_alloc(true);	/* shmem_zero_setup */
@@ -535,6 +537,17 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot)
 			err = -EACCES;
 			goto out;
 		}
+		/*
+		 * Write on a private mapping charges it (mprotect_fixup); taking
+		 * write away does not uncharge it, so VM_ACCOUNT stays and keeps
+		 * it from merging with a never-writable neighbour ...
+		 */
+		if ((newflags & VM_WRITE) && !(vma->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED)))
+			newflags |= VM_ACCOUNT;
+		/* ... except an anonymous one that never faulted: nothing to keep */
+		else if (!(newflags & VM_WRITE) && (vma->vm_flags & VM_ACCOUNT) &&
+			 vma_is_anonymous(vma) && !vma->anon_vma)
+			newflags &= ~VM_ACCOUNT;
 		s = vma->vm_start > start ? vma->vm_start : start;
 		e = vma->vm_end < end ? vma->vm_end : end;
 		tmp = e;
@@ -571,6 +584,14 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
 	new_vma->vm_start = new_addr;
 	new_vma->vm_end = new_addr + new_len;
 	new_vma->vm_pgoff = vma->vm_pgoff + (addr - vma->vm_start);
+	/*
+	 * An anonymous VMA that never faulted has no anon_vma and no folio
+	 * whose index must stay valid: like copy_vma(), start its offsets
+	 * afresh at the new address, so that it can merge with neighbours
+	 * there (a later resize over both then succeeds, as on Linux).
+	 */
+	if (vma_is_anonymous(vma) && !vma->anon_vma)
+		new_vma->vm_pgoff = new_addr;
 	err = anon_vma_clone(new_vma, vma);
 	if (err) {
 		pool_free(&the_world->vma_pool, new_vma);
@@ -596,8 +617,10 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
  * a VMA.  When the length does not change, the range may span several VMAs
  * and holes, and each VMA's part moves by the same offset (the 6.17 change
  * permitting moves of multiple VMAs); otherwise the part kept must lie in
- * one VMA.  Then the destination is unmapped, a shrinking source loses its
- * tail, and the rest moves.
+ * one VMA.  A resize unmaps the whole destination, cuts a shrinking source's
+ * tail and moves the rest.  A same-length move unmaps, piece by piece, only
+ * the part of the destination a source VMA lands on, as remap_move() does:
+ * a destination page facing a hole in the source keeps its mapping.
  */
 int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 	      uint64_t new_addr, uint64_t new_len)
@@ -631,10 +654,10 @@ int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 		err = -EFAULT;
 		goto out;
 	}
-	err = do_vmi_munmap(mm, new_addr, new_addr + new_len);
-	if (err)
-		goto out;
 	if (!multi) {
+		err = do_vmi_munmap(mm, new_addr, new_addr + new_len);
+		if (err)
+			goto out;
 		if (old_len > new_len) {
 			err = do_vmi_munmap(mm, addr + new_len, addr + old_len);
 			if (err)
@@ -658,6 +681,14 @@ int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 			break;
 		s = vma->vm_start > cur ? vma->vm_start : cur;
 		e = vma->vm_end < addr + old_len ? vma->vm_end : addr + old_len;
+		err = do_vmi_munmap(mm, new_addr + (s - addr), new_addr + (e - addr));
+		if (err)
+			break;
+		/*
+		 * The unmap may have split this VMA, at the destination's edges:
+		 * outside [s, e), so the VMA holding s still holds all of it.
+		 */
+		vma = find_vma(mm, s);
 		err = move_vma(mm, vma, s, e - s, new_addr + (s - addr), e - s);
 		cur = e;
 	}

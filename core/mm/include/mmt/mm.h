@@ -44,6 +44,7 @@
 #define VM_MAYEXEC	0x00000040ul
 #define VM_MAYSHARE	0x00000080ul
 #define VM_DONTCOPY	0x00020000ul
+#define VM_ACCOUNT	0x00100000ul	/* private writable: charged; only merges with its kind */
 #define VM_WIPEONFORK	0x02000000ul
 #define VM_HUGEPAGE	0x20000000ul
 #define VM_NOHUGEPAGE	0x40000000ul
