@@ -42,6 +42,10 @@ runs SECONDS on the clean model, --jobs engines at a time; in-process engines
 and stress start over with the next seed after a finding.  Findings per
 engine go to OUT/soak.json, their reproducers to OUT/soak-findings/.  The bar
 is zero: exit 1 if anything was found.
+
+Fidelity (--difftest N): N generated programs run on the model and on this
+machine's kernel (mmtorture difftest --seed --difftest-seed), every outcome and
+read value compared; OUT/difftest.json.  The bar is zero disagreements.
 """
 import argparse, json, math, os, random, re, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -393,6 +397,27 @@ def soak(a):
     return 1 if out["total_findings"] else 0
 
 
+def difftest(a):
+    """the model against this machine's kernel: N generated programs"""
+    mmt = os.path.join(a.build, "mmtorture")
+    d = tempfile.mkdtemp(prefix="mmt-difftest.")
+    r = run([mmt, "difftest", "--seed", str(a.difftest_seed), "--count", str(a.difftest),
+             "--quiet", "--out", d])
+    try:
+        sm = json.load(open(os.path.join(d, "summary.json")))
+    except (OSError, ValueError):
+        print("difftest: no summary:", r.stderr[-500:])
+        return 2
+    sm["command"] = "mmtorture difftest --seed %d --count %d" % (a.difftest_seed, a.difftest)
+    sm["commit"] = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+    path = os.path.join(a.out, "difftest.json")
+    json.dump(sm, open(path + ".tmp", "w"), indent=1)
+    os.replace(path + ".tmp", path)
+    print("difftest: %d programs, %d ops compared (%d read values), %d disagreeing; wrote %s" %
+          (sm["programs"], sm["ops_compared"], sm["reads_compared"], sm["disagreeing_programs"], path))
+    return 1 if sm["disagreeing_programs"] else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build/default")
@@ -410,7 +435,14 @@ def main():
                     help="soak mode: every --soak-engines engine this many seconds on the clean model "
                          "(--jobs at a time); writes OUT/soak.json, exit 1 on any finding")
     ap.add_argument("--soak-engines", default=SOAK_ENGINES)
+    ap.add_argument("--difftest", type=int, default=0,
+                    help="fidelity: this many generated programs on the model and on this machine's "
+                         "kernel (mmtorture difftest); writes OUT/difftest.json, exit 1 on a disagreement")
+    ap.add_argument("--difftest-seed", type=int, default=7)
     a = ap.parse_args()
+    if a.difftest:
+        os.makedirs(a.out, exist_ok=True)
+        sys.exit(difftest(a))
     if a.soak:
         os.makedirs(a.out, exist_ok=True)
         sys.exit(soak(a))
