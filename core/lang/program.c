@@ -232,6 +232,30 @@ nomem:
 	return -ENOMEM;
 }
 
+int mmt_program_nr_tasks(const struct mmt_program *p)
+{
+	int n = 1;
+
+	for (size_t i = 0; i < p->nr_ops; i++)
+		if (p->ops[i].task + 1 > n)
+			n = p->ops[i].task + 1;
+	return n;
+}
+
+bool mmt_program_reparses(const struct mmt_program *p)
+{
+	struct mmt_program q;
+	char *text = mmt_print_string(p);
+	bool ok;
+
+	if (!text)
+		return false;
+	ok = mmt_parse(text, strlen(text), &q, NULL) == 0;
+	mmt_program_free(&q);
+	free(text);
+	return ok;
+}
+
 /* ------------------------------------------------------------------------ */
 /* lexer                                                                    */
 /* ------------------------------------------------------------------------ */

@@ -314,28 +314,13 @@ struct dmin {
 	unsigned runs;
 };
 
-/* the reader's static rules: a candidate that would not parse is no program */
-static bool valid(const struct mmt_program *p)
-{
-	struct mmt_program q;
-	char *text = mmt_print_string(p);
-	bool ok;
-
-	if (!text)
-		return false;
-	ok = mmt_parse(text, strlen(text), &q, NULL) == 0;
-	mmt_program_free(&q);
-	free(text);
-	return ok;
-}
-
 static bool still_disagrees(struct dmin *d, const struct mmt_program *p)
 {
 	char sig[64];
 	struct cmp c;
 	bool yes = false;
 
-	if (d->runs >= MIN_RUNS || stop_requested || !valid(p))
+	if (d->runs >= MIN_RUNS || stop_requested || !mmt_program_reparses(p))
 		return false;
 	d->runs++;
 	if (!run_both(p, d->ho, &c) && c.status == CMP_DISAGREE) {

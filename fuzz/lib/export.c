@@ -1164,16 +1164,6 @@ static void put_word(FILE *out, const char *s)
 	}
 }
 
-static int nr_tasks(const struct mmt_program *p)
-{
-	int n = 1;
-
-	for (size_t i = 0; i < p->nr_ops; i++)
-		if (p->ops[i].task + 1 > n)
-			n = p->ops[i].task + 1;
-	return n;
-}
-
 /* does line @line of @text start with a task prefix (an explicit @0 too)? */
 static bool written_with_task(const char *text, size_t len, unsigned line)
 {
@@ -1210,7 +1200,7 @@ static size_t prologue_len(const struct mmt_program *p, const struct mmt_export_
 		    written_with_task(o->source, o->source_len, p->ops[i].line))
 			break;
 	}
-	return nr_tasks(p) > 1 ? i : p->nr_ops;
+	return mmt_program_nr_tasks(p) > 1 ? i : p->nr_ops;
 }
 
 static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
@@ -1228,7 +1218,7 @@ static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
 static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 		  char notes[MAX_NOTES][NOTE_LEN])
 {
-	int tasks = nr_tasks(p), n = 0;
+	int tasks = mmt_program_nr_tasks(p), n = 0;
 
 	if (tasks > 1)
 		snprintf(notes[n++], NOTE_LEN, "the first %zu ops (the setup) run alone, then the"
@@ -1498,7 +1488,8 @@ int mmt_export_c(const struct mmt_program *p, FILE *out, const struct mmt_export
 		"#define WORLD_SWAP\t%llu\t/* slots of its swap device 0 at start */\n"
 		"#define BUS_IS_OUTCOME\t%d\t/* can an op assert BUS (else SEGV means both)? */\n\n"
 		"static const char *const proc_names[NR_PROCS + 1] = {",
-		p->nr_names, p->nr_ops, nr_tasks(p), nr_tasks(p) - 1, prologue_len(p, o),
+		p->nr_names, p->nr_ops, mmt_program_nr_tasks(p), mmt_program_nr_tasks(p) - 1,
+		prologue_len(p, o),
 		p->world.nodes, (unsigned long long)p->world.swap,
 		mmt_outcome_lookup("BUS") >= 0);
 	for (int i = 0; i < p->nr_names; i++) {

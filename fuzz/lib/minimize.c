@@ -266,30 +266,6 @@ static void take(struct cand *cur, struct cand *c)
 	cand_init(c);
 }
 
-static bool valid(const struct mmt_program *p)
-{
-	struct mmt_program q;
-	char *text = mmt_print_string(p);
-	bool ok;
-
-	if (!text)
-		return false;
-	ok = mmt_parse(text, strlen(text), &q, NULL) == 0;
-	mmt_program_free(&q);
-	free(text);
-	return ok;
-}
-
-static int nr_tasks(const struct mmt_program *p)
-{
-	int n = 1;
-
-	for (size_t i = 0; i < p->nr_ops; i++)
-		if (p->ops[i].task + 1 > n)
-			n = p->ops[i].task + 1;
-	return n;
-}
-
 /*
  * With o->attribute: does @c pass with the bugs off, under the same
  * switches?  Shrinking must not wander off the injected bug into a bug of
@@ -322,7 +298,7 @@ static bool fails(struct ctx *x, struct cand *c)
 	char sig[MMT_SIG_MAX];
 	bool same = false;
 
-	if (x->runs >= x->max_runs || x->err || !valid(&c->p))
+	if (x->runs >= x->max_runs || x->err || !mmt_program_reparses(&c->p))
 		return false;
 	x->runs++;
 	/* the candidate has no schedule line: no switch means the default */
@@ -806,7 +782,7 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
 		}
 	}
 	mmt_signature_clause(&r, x.sig, sizeof(x.sig));
-	x.multi = nr_tasks(&cur.p) > 1;
+	x.multi = mmt_program_nr_tasks(&cur.p) > 1;
 	/* from here on the interleaving is the run's switches, not a schedule */
 	if (set_switches(&cur, r.switches, r.nr_switches) ||
 	    mmt_set_schedule(&cur.p, NULL, 0)) {

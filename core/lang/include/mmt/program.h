@@ -144,6 +144,14 @@ int mmt_program_name(struct mmt_program *p, const char *name);
 /* deep copy; @dst is (re)initialized, not freed first; 0 or -ENOMEM (then
  * @dst is left empty) */
 int mmt_program_copy(struct mmt_program *dst, const struct mmt_program *src);
+/* tasks the program runs: one more than its highest @N (1 with no prefix) */
+int mmt_program_nr_tasks(const struct mmt_program *p);
+/*
+ * Would @p, printed, be read back?  The reader's static rules (a process
+ * used before it exists, ...) hold for every program a tool writes out, so
+ * shrinking and generating tools keep only candidates that pass this.
+ */
+bool mmt_program_reparses(const struct mmt_program *p);
 
 /*
  * Parse @len bytes of .mmt text.  0 on success; -1 with @err filled on
