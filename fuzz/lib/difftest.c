@@ -21,6 +21,7 @@
 #include "mmt/exec.h"
 #include "mmt/fsutil.h"
 #include "mmt/gen.h"
+#include "mmt/minimize.h"
 #include "mmt/prng.h"
 
 #define NOT_RUN		(-2)		/* model outcome of an op the model never reached */
@@ -314,13 +315,15 @@ struct dmin {
 	unsigned runs;
 };
 
-static bool still_disagrees(struct dmin *d, const struct mmt_program *p)
+/* the minimizer's test (mmt_ddmin_ops has checked that @p reparses) */
+static bool still_disagrees(void *arg, const struct mmt_program *p)
 {
+	struct dmin *d = arg;
 	char sig[64];
 	struct cmp c;
 	bool yes = false;
 
-	if (d->runs >= MIN_RUNS || stop_requested || !mmt_program_reparses(p))
+	if (d->runs >= MIN_RUNS || stop_requested)
 		return false;
 	d->runs++;
 	if (!run_both(p, d->ho, &c) && c.status == CMP_DISAGREE) {
@@ -331,70 +334,10 @@ static bool still_disagrees(struct dmin *d, const struct mmt_program *p)
 	return yes;
 }
 
-/* @p's ops with keep[i]; -ENOMEM or 0 */
-static int subset(const struct mmt_program *p, const bool *keep, struct mmt_program *out)
-{
-	mmt_program_init(out);
-	out->world = p->world;
-	out->nr_names = p->nr_names;
-	memcpy(out->names, p->names, sizeof(out->names));
-	for (size_t i = 0; i < p->nr_ops; i++)
-		if (keep[i] && mmt_program_add(out, &p->ops[i]))
-			return -ENOMEM;
-	return 0;
-}
-
-/* try @cur without the ops in [lo, hi); true (and @cur replaced) if it still disagrees */
-static bool try_without(struct dmin *d, struct mmt_program *cur, size_t lo, size_t hi)
-{
-	struct mmt_program cand;
-	bool *keep = malloc(cur->nr_ops ? cur->nr_ops : 1);
-	bool yes = false;
-
-	if (!keep)
-		return false;
-	for (size_t i = 0; i < cur->nr_ops; i++)
-		keep[i] = i < lo || i >= hi;
-	if (!subset(cur, keep, &cand) && still_disagrees(d, &cand)) {
-		mmt_program_free(cur);
-		*cur = cand;
-		yes = true;
-	} else {
-		mmt_program_free(&cand);
-	}
-	free(keep);
-	return yes;
-}
-
-/* ddmin over the ops (complements), then single ops to a fixpoint: 1-minimal */
+/* ddmin over the ops (minimize.c's), to 1-minimal; then what realkernel.py refuses */
 static void minimize(struct dmin *d, struct mmt_program *cur)
 {
-	size_t n = 2;
-	bool changed;
-
-	while (cur->nr_ops >= 2 && d->runs < MIN_RUNS) {
-		size_t len = cur->nr_ops, chunk = (len + n - 1) / n, i;
-		bool reduced = false;
-
-		for (i = 0; i * chunk < len; i++) {
-			if (try_without(d, cur, i * chunk, (i + 1) * chunk)) {
-				reduced = true;
-				n = n > 2 ? n - 1 : 2;
-				break;
-			}
-		}
-		if (!reduced) {
-			if (n >= len)
-				break;
-			n = n * 2 < len ? n * 2 : len;
-		}
-	}
-	do {
-		changed = false;
-		for (size_t i = cur->nr_ops; i-- > 0;)
-			if (try_without(d, cur, i, i + 1))
-				changed = true;
-	} while (changed && d->runs < MIN_RUNS);
+	mmt_ddmin_ops(cur, still_disagrees, d, MIN_RUNS);
 	/* `migrate ... all` needs CAP_SYS_NICE and tools/realkernel.py rejects it */
 	for (size_t i = 0; i < cur->nr_ops; i++) {
 		if (cur->ops[i].code == OP_MIGRATE && cur->ops[i].all) {

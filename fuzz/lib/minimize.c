@@ -216,6 +216,9 @@ struct ctx {
 	unsigned runs, max_runs;
 	bool multi;
 	int err;
+	/* mmt_ddmin_ops: the caller's test instead of "fails the same way" */
+	bool (*still)(void *arg, const struct mmt_program *cand);
+	void *still_arg;
 };
 
 static void cand_init(struct cand *c)
@@ -301,6 +304,8 @@ static bool fails(struct ctx *x, struct cand *c)
 	if (x->runs >= x->max_runs || x->err || !mmt_program_reparses(&c->p))
 		return false;
 	x->runs++;
+	if (x->still)
+		return x->still(x->still_arg, &c->p);
 	/* the candidate has no schedule line: no switch means the default */
 	eo.switches = c->sw;
 	eo.nr_switches = c->nsw;
@@ -446,6 +451,19 @@ static bool ddmin(struct ctx *x, struct cand *cur, size_t (*count)(const struct 
 
 static size_t count_ops(const struct cand *c) { return c->p.nr_ops; }
 static size_t count_switches(const struct cand *c) { return c->nsw; }
+
+int mmt_ddmin_ops(struct mmt_program *p, bool (*still)(void *arg, const struct mmt_program *cand),
+		  void *arg, unsigned max_runs)
+{
+	struct ctx x = { .max_runs = max_runs ? max_runs : 20000, .still = still,
+			 .still_arg = arg };
+	struct cand cur = { .p = *p };
+
+	ddmin(&x, &cur, count_ops, subset);
+	*p = cur.p;
+	free(cur.sw);
+	return x.err;
+}
 
 /* every op that names process @proc (as its own or as fork's child) goes */
 static bool drop_process(struct ctx *x, struct cand *cur, int proc)

@@ -107,6 +107,15 @@ int mmt_minimize(const struct mmt_program *in, const struct mmt_min_opts *o,
  */
 int mmt_append_teardown(struct mmt_program *p);
 
+/*
+ * Delta debugging over @p's ops alone, for a property other than failing
+ * the same way (difftest keeps "still disagrees with the kernel"): ddmin,
+ * then one op at a time until none can go, at most @max_runs calls of
+ * @still (0: 20000).  @p is replaced by the result.  0 or -ENOMEM.
+ */
+int mmt_ddmin_ops(struct mmt_program *p, bool (*still)(void *arg, const struct mmt_program *cand),
+		  void *arg, unsigned max_runs);
+
 /* context switches in @p's schedule line (runs - 1) */
 unsigned mmt_schedule_switches(const struct mmt_program *p);
 
