@@ -50,5 +50,6 @@ int cmd_hunt(int argc, char **argv);
 int cmd_difftest(int argc, char **argv);	/* and host-replay: cmd_difftest.c */
 int cmd_host_replay(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_workshare(int argc, char **argv);
 
 #endif /* MMT_CLI_H */

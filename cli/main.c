@@ -14,6 +14,7 @@
  *   mmtorture difftest ...       (cmd_difftest.c)
  *   mmtorture host-replay ...    (cmd_difftest.c)
  *   mmtorture export ...     (cmd_export.c)
+ *   mmtorture workshare ...  (cmd_workshare.c)
  *
  * Every command answers --help (or -h) with its usage on stdout, exit 0.
  *
@@ -73,6 +74,8 @@ static const char usage_text[] =
 	"                  run .mmt programs on this machine's kernel and check their assertions\n"
 	"  export FILE [-o OUT.c]\n"
 	"                  the program as a standalone C program of real system calls\n"
+	"  workshare [--from gen|bytes] [--count N] [--seed S] [--json]\n"
+	"                  the share of generated ops that return data or change state\n"
 	"\n"
 	"mmtorture COMMAND --help tells more about each.\n"
 	"exit status: 0 all held, 1 a violation or failed assertion, 2 bad input or usage\n";
@@ -282,5 +285,7 @@ int main(int argc, char **argv)
 		return cmd_host_replay(argc - 2, argv + 2);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(argc - 2, argv + 2);
+	if (!strcmp(cmd, "workshare"))
+		return cmd_workshare(argc - 2, argv + 2);
 	return usage_error("unknown command '%s'", cmd);
 }

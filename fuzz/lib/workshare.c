@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * workshare.c - the share of ops that do something (workshare.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmt/exec.h"
+#include "mmt/folio.h"
+#include "mmt/list.h"
+#include "mmt/mm.h"
+#include "mmt/prng.h"
+#include "mmt/workshare.h"
+#include "mmt/world.h"
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	uint64_t s = h ^ v;
+
+	return mmt_splitmix64(&s);
+}
+
+static void pte_digest(struct mm_struct *mm, uint64_t addr, pte_t *ptep, void *arg)
+{
+	uint64_t *h = arg;
+	pte_t pte = *ptep;
+
+	(void)mm;
+	*h = mix(mix(*h, addr), pte_val(pte));
+	if (pte_present(pte)) {
+		struct folio *folio = pfn_folio(pte_pfn(pte));
+
+		if (folio)
+			*h = mix(*h, folio->value);
+	}
+}
+
+/* one mm's VMAs, page tables and mapped contents */
+static void mm_digest(struct mm_struct *mm, void *arg)
+{
+	struct vm_area_struct *vma;
+	uint64_t *sum = arg, h = mix(0, (uint64_t)(uintptr_t)mm);
+
+	list_for_each_entry(vma, &mm->mmap, vm_list) {
+		h = mix(h, vma->vm_start);
+		h = mix(h, vma->vm_end);
+		h = mix(h, vma->vm_pgoff);
+		h = mix(h, vma->vm_flags);
+		h = mix(h, (uint64_t)(uintptr_t)vma->vm_file);
+	}
+	mmt_for_each_pte(mm, pte_digest, &h);
+	*sum += h;	/* the pool's order is not the processes' order */
+}
+
+struct meter {
+	const struct mmt_program *p;
+	struct mmt_work_stats *st;
+	uint64_t before;
+};
+
+static uint64_t world_digest(void)
+{
+	uint64_t sum = 0;
+
+	world_for_each_mm(mm_digest, &sum);
+	return sum;
+}
+
+/* after each op, in the op's own task: single-task, so nothing else runs */
+static void on_op(void *arg, long idx, int outcome, uint64_t value)
+{
+	struct meter *m = arg;
+	const struct mmt_op *op = &m->p->ops[idx];
+	uint64_t after = world_digest();
+	bool worked;
+
+	(void)value;
+	switch (op->code) {
+	case OP_READ:
+	case OP_WRITE:
+	case OP_SPAWN:
+	case OP_FORK:
+	case OP_EXIT:
+	case OP_SWAPON:
+	case OP_SWAPOFF:
+		worked = outcome == OUT_OK;
+		break;
+	default:
+		worked = after != m->before;
+		break;
+	}
+	if (op->code != OP_CHECK)
+		m->st->worked[op->code] += worked;
+	m->before = after;
+}
+
+int mmt_work_measure(const struct mmt_program *p, struct mmt_work_stats *st)
+{
+	struct mmt_program one;
+	struct mmt_exec_opts eo;
+	struct mmt_exec_result r;
+	struct meter m;
+	size_t i;
+
+	if (mmt_program_copy(&one, p))
+		return -ENOMEM;
+	for (i = 0; i < one.nr_ops; i++) {
+		one.ops[i].task = 0;
+		if (one.ops[i].code != OP_CHECK)
+			st->ops[one.ops[i].code]++;
+	}
+	free(one.schedule);
+	one.schedule = NULL;
+	one.nr_schedule = 0;
+	one.has_schedule = false;
+
+	m.p = &one;
+	m.st = st;
+	m.before = 0;	/* no process yet: the sum over no mm */
+	mmt_exec_opts_default(&eo);
+	eo.check_each_op = false;
+	eo.check_inflight = false;
+	eo.on_op = on_op;
+	eo.op_arg = &m;
+	mmt_exec(&one, &eo, &r);
+	mmt_exec_result_free(&r);
+	mmt_program_free(&one);
+	st->programs++;
+	return 0;
+}
