@@ -397,6 +397,24 @@ def soak(a):
     return 1 if out["total_findings"] else 0
 
 
+def workshare(a):
+    """the share of generated ops that work, from gen and from random bytes"""
+    mmt = os.path.join(a.build, "mmtorture")
+    out = {"command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "commit": run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()}
+    for src in ("gen", "bytes"):
+        r = run([mmt, "workshare", "--from", src, "--count", str(a.workshare), "--json"])
+        if r.returncode:
+            print(r.stderr, file=sys.stderr)
+            return 1
+        out[src] = json.loads(r.stdout)
+        print(src, "share", out[src]["share"], "access share", out[src]["access_share"], flush=True)
+    path = os.path.join(a.out, "workshare.json")
+    json.dump(out, open(path, "w"), indent=1)
+    print("wrote", path)
+    return 0
+
+
 def difftest(a):
     """the model against this machine's kernel: N generated programs"""
     mmt = os.path.join(a.build, "mmtorture")
@@ -439,6 +457,12 @@ def main():
                     help="fidelity: this many generated programs on the model and on this machine's "
                          "kernel (mmtorture difftest); writes OUT/difftest.json, exit 1 on a disagreement")
     ap.add_argument("--difftest-seed", type=int, default=7)
+    ap.add_argument("--versus", default="",
+                    help="a second build (an older commit's build/default): every time-to-detect trial "
+                         "also runs there, alternating with --build, into ttd_versus")
+    ap.add_argument("--workshare", type=int, default=0,
+                    help="N programs from gen and from random bytes (mmtorture workshare): the share "
+                         "of ops that return data or change state; writes OUT/workshare.json")
     a = ap.parse_args()
     if a.difftest:
         os.makedirs(a.out, exist_ok=True)
@@ -446,6 +470,9 @@ def main():
     if a.soak:
         os.makedirs(a.out, exist_ok=True)
         sys.exit(soak(a))
+    if a.workshare:
+        os.makedirs(a.out, exist_ok=True)
+        sys.exit(workshare(a))
     mmt = os.path.join(a.build, "mmtorture")
     bugs = a.bugs.split(",") if a.bugs else [l.split()[0] for l in run([mmt, "inject", "--list"]).stdout.splitlines() if l.strip()]
     engines = a.engines.split(",")
@@ -470,8 +497,29 @@ def main():
     shape = lambda e: ((a.fuzzer_trials or a.trials), (a.fuzzer_budget or a.budget)) if isfz(e) else (a.trials, a.budget)
     results["per_engine"] = {e: {"trials": shape(e)[0], "budget_s": shape(e)[1]} for e in engines}
     pool = ThreadPoolExecutor(max_workers=max(1, a.jobs))
-    futs = {(bug, eng): [pool.submit(hunt, a.build, bug, eng, i * 1000003, shape(eng)[1], work)
-                         for i in range(1, shape(eng)[0] + 1)] for bug in bugs for eng in engines}
+    builds = [a.build] + ([a.versus] if a.versus else [])
+    futs = {}
+    for bug in bugs:
+        for eng in engines:
+            for i in range(1, shape(eng)[0] + 1):
+                for b in builds:   # alternating: both builds see the same machine load
+                    futs.setdefault((b, bug, eng), []).append(
+                        pool.submit(hunt, b, bug, eng, i * 1000003, shape(eng)[1], work))
+    if a.versus:
+        results["versus"] = a.versus
+        results["ttd_versus"] = {}
+        for bug in bugs:
+            results["ttd_versus"][bug] = {}
+            for eng in engines:
+                trials = [f.result() for f in futs[(a.versus, bug, eng)]]
+                times = [t["seconds"] for t in trials]
+                med = median(times)
+                results["ttd_versus"][bug][eng] = {
+                    "trials": len(trials), "budget_s": shape(eng)[1], "found": sum(t["found"] for t in trials),
+                    "median_s": None if med == math.inf else round(med, 3), "seconds": times}
+                print("versus", bug, eng, results["ttd_versus"][bug][eng]["found"], "/", len(trials),
+                      "median", results["ttd_versus"][bug][eng]["median_s"], flush=True)
+    futs = {(bug, eng): v for (b, bug, eng), v in futs.items() if b == a.build}
     for bug in bugs:
         results["ttd"][bug] = {}
         for eng in engines:

@@ -12,6 +12,13 @@
 
 #include "mmt/decode.h"
 #include "mmt/program.h"
+#include "shadow.h"
+
+_Static_assert(MMT_DECODE_BASE == SHADOW_BASE && MMT_DECODE_WINDOW == SHADOW_PAGES &&
+	       MMT_DECODE_PROCS <= SHADOW_PROCS, "the decoder's window is the shadow's");
+
+/* mode bits: all three set = the address as written; anything else = aimed (7 in 8) */
+#define ABS_BITS	0xe0
 
 /* op kinds, indexed by the low 5 bits of a record's first byte */
 enum { K_SWAP = NR_MMT_OPCODES };	/* swapon or swapoff, by a flag bit */
@@ -50,6 +57,8 @@ static const uint64_t swapon_slots[2] = { 16, 64 };
 struct decoder {
 	bool live[MMT_DECODE_PROCS];
 	bool swap_live[MMT_DECODE_SWAP_IDS];	/* swap ids believed on */
+	int nodes;
+	struct shadow sh;			/* what each process has mapped (shadow.h) */
 };
 
 /* the nearest id at or after @want (cyclically) that is (not) on, or -1 */
@@ -87,10 +96,33 @@ static int free_proc(const struct decoder *d, int want)
 	return -1;
 }
 
-static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
+/* @len clipped to the run of @set that starts at @addr (left alone outside one) */
+static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len)
+{
+	uint64_t run = shadow_run(set, addr, 8);
+
+	return run ? 1 + (len - 1) % run : len;
+}
+
+/*
+ * Aim @op at @set: its address becomes the (@v mod |set|)-th page of @set,
+ * and (@len given) its length stays inside that page's run.  An empty @set
+ * leaves the address as written, a hole or a fault, as it should be.
+ */
+static void aim(struct mmt_op *op, uint32_t set, unsigned v, uint64_t *len)
+{
+	if (!set)
+		return;
+	op->addr = shadow_pick(set, v);
+	if (len)
+		*len = clip(set, op->addr, *len);
+}
+
+static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
 {
 	int kind = kind_table[r[0] & 31];
 	int want = r[1] & 3, proc;
+	struct shadow_proc *sp;
 
 	memset(op, 0, sizeof(*op));
 	op->expect = -1;
@@ -138,27 +170,54 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 	}
 	op->proc = (uint8_t)proc;
 	op->code = (uint8_t)kind;
+	sp = &d->sh.p[proc];
+	if (!sp->mapped && kind != OP_MMAP && kind >= OP_MUNMAP && kind <= OP_MIGRATE &&
+	    (r[3] & ABS_BITS) != ABS_BITS && (r[2] & ABS_BITS) != ABS_BITS) {
+		/* an aimed op of a process with nothing mapped: map something first */
+		op->code = OP_MMAP;
+		op->prot = MPROT_RW;
+		op->mflags = flags_table[r[3] & 7];
+		return;
+	}
 	switch (kind) {
 	case OP_READ:
+		if ((r[2] & ABS_BITS) != ABS_BITS)
+			aim(op, sp->readable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
 		break;
 	case OP_WRITE:
 		op->value = r[3];
+		if ((r[2] & ABS_BITS) != ABS_BITS)
+			aim(op, sp->writable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
 		break;
 	case OP_MMAP:
 		op->prot = prot_table[(r[2] >> 3) & 3];
 		op->mflags = flags_table[(r[2] >> 5) & 7];
+		if ((r[3] & ABS_BITS) != ABS_BITS)
+			aim(op, ~sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
 		break;
 	case OP_MUNMAP:
-		break;
 	case OP_MPROTECT:
-		op->prot = prot_table[(r[2] >> 3) & 3];
+		if (kind == OP_MPROTECT)
+			op->prot = prot_table[(r[2] >> 3) & 3];
+		if ((r[3] & ABS_BITS) != ABS_BITS)
+			aim(op, sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
 		break;
 	case OP_MREMAP:
 		op->addr2 = MMT_DECODE_BASE + (r[3] & 31);
 		op->len2 = 1 + ((r[2] >> 3) & 7);
+		if ((r[3] & ABS_BITS) != ABS_BITS)
+			aim(op, sp->mapped, r[1] >> 2, &op->len);
 		break;
 	case OP_MADVISE:
 		op->advice = advice_table[r[3] & 15];
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			bool pages = op->advice == ADV_DONTNEED || op->advice == ADV_PAGEOUT ||
+				     op->advice == ADV_COLD;
+
+			aim(op, pages && sp->populated ? sp->populated : sp->mapped,
+			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
+		}
 		break;
 	case OP_FORK: {
 		int child = free_proc(d, r[3] & 3);
@@ -178,8 +237,24 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			aim(op, sp->populated ? sp->populated : sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1e) << 4, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
+			/* to the node the page is not on (home node 0 unless moved) */
+			if (d->nodes > 1 && !(r[3] & 0x10))
+				op->node = (sp->node1 >> (op->addr - MMT_DECODE_BASE)) & 1 ? 0 : 1;
+		}
 		break;
 	}
+}
+
+/* one record, and what it does to the decoder's beliefs */
+static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
+{
+	decode_one(d, r, ntasks, op);
+	shadow_apply(&d->sh, op, op->code == OP_SWAPON || op->code == OP_SWAPOFF ||
+				 op->code == OP_RECLAIM ? -1 : op->proc,
+		     op->code == OP_FORK ? op->proc2 : -1);
 }
 
 /* clear the fields an op's text does not carry, as the reader leaves them */
@@ -304,13 +379,14 @@ static int decode_schedule(const uint8_t *t, size_t size, int ntasks, struct mmt
 int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	       const struct mmt_decode_opts *o)
 {
-	struct decoder d = { { false }, { false } };
+	struct decoder d;
 	uint8_t w = size > 0 ? data[0] : 0;
 	size_t nops = size > 1 ? data[1] : 0, pos = 2;
 	int ntasks = 1 + ((w >> 5) & 7);
 	int max_tasks = o && o->max_tasks > 0 ? o->max_tasks : 1;
 	char name[8];
 
+	memset(&d, 0, sizeof(d));
 	mmt_program_init(p);
 	if (max_tasks > MMT_MAX_TASKS)
 		max_tasks = MMT_MAX_TASKS;
@@ -318,6 +394,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 		ntasks = max_tasks;
 	p->world.present = true;
 	p->world.nodes = 1 + (w & 1);
+	d.nodes = p->world.nodes;
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
@@ -373,13 +450,14 @@ static int kind_byte(int code)
 int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 	       char *why, size_t whylen)
 {
-	struct decoder d = { { false }, { false } };
+	struct decoder d;
 	int slot[MMT_MAX_PROCS];
 	int ntasks = 1, fi, si;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	char dummy[1];
 
+	memset(&d, 0, sizeof(d));
 	if (!why) {
 		why = dummy;
 		whylen = sizeof(dummy);
@@ -424,6 +502,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		if (!buf)
 			FAIL("out of memory");
 		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5));
+		d.nodes = nodes;
 		d.swap_live[0] = swap > 0;
 		buf[n++] = (uint8_t)p->nr_ops;
 	}
@@ -486,6 +565,11 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 					FAIL("op %zu: length %llu, 1..8 only", i, (unsigned long long)op->len);
 				r[2] = (uint8_t)(op->len - 1);
 			}
+			/* the address as written, not aimed: the mode bits all set */
+			if (op->code == OP_READ || op->code == OP_WRITE)
+				r[2] |= ABS_BITS;
+			else
+				r[3] |= ABS_BITS;
 			switch (op->code) {
 			case OP_WRITE:
 				if (op->value > 255)
@@ -508,16 +592,16 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				    op->addr2 >= MMT_DECODE_BASE + MMT_DECODE_WINDOW ||
 				    op->len2 < 1 || op->len2 > 8)
 					FAIL("op %zu: mremap target outside the fuzzing window", i);
-				r[3] = (uint8_t)(op->addr2 - MMT_DECODE_BASE);
+				r[3] |= (uint8_t)(op->addr2 - MMT_DECODE_BASE);
 				r[2] |= (uint8_t)((op->len2 - 1) << 3);
 				break;
 			case OP_MADVISE:
-				r[3] = (uint8_t)index_of8(advice_table, 16, op->advice);
+				r[3] |= (uint8_t)index_of8(advice_table, 16, op->advice);
 				break;
 			case OP_MIGRATE:
 				if (op->node > 1)
 					FAIL("op %zu: node %d, 0 or 1 only", i, op->node);
-				r[3] = (uint8_t)op->node;
+				r[3] |= (uint8_t)op->node;
 				if (op->all)
 					r[1] |= 0x80;
 				break;
@@ -526,9 +610,12 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		r[0] = (uint8_t)(k | (op->task << 5));
 		/* decoding this record must give the op back, liveness included */
 		decode_record(&d, r, ntasks, &back);
+		normalize(&back);
 		if (back.code != op->code || (proc >= 0 && back.proc != proc) ||
 		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]) ||
-		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr))
+		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr) ||
+		    ((op->code >= OP_MMAP && op->code <= OP_MIGRATE) &&
+		     (back.addr != op->addr || back.len != op->len || back.node != op->node)))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
 			     mmt_opcode_name(op->code));
 		memcpy(buf + n, r, 4);

@@ -2,10 +2,17 @@
 /*
  * gen.c - random programs (see gen.h).
  *
- * Uniform-ish random ops with no feedback: the baseline every smarter
- * engine is measured against.  The window is small (32 pages, 64 frames,
- * 4 processes) so that mappings overlap, COW chains form, memory runs out
+ * Random ops with no feedback: the baseline every smarter engine is
+ * measured against.  The window is small (32 pages, 64 frames, 4
+ * processes) so that mappings overlap, COW chains form, memory runs out
  * and reclaim and migration find something to do.
+ *
+ * Resource-aware, as syzkaller's generator is: a shadow of each process's
+ * window (shadow.h) says which pages are mapped, writable and written, so
+ * most accesses land on mapped pages, most VMA ops start on a mapping, and
+ * most migrations and pageouts start on a page that exists and move it to
+ * the node it is not on.  A fixed share (AIM_PCT's complement) still picks
+ * uniformly, so holes, SEGVs and ENOMEMs keep their place in the mix.
  *
  * The PRNG is splitmix64 (prng.h), not the C library's: the programs must
  * not change with it.
@@ -16,10 +23,15 @@
 
 #include "mmt/gen.h"
 #include "mmt/prng.h"
+#include "shadow.h"
 
 #define WIN_START	0x10
 #define WIN_PAGES	32
 #define GEN_MAX_PROCS	4
+#define AIM_PCT		85	/* ops aimed at what the shadow says exists */
+
+_Static_assert(WIN_START == SHADOW_BASE && WIN_PAGES == SHADOW_PAGES &&
+	       GEN_MAX_PROCS <= SHADOW_PROCS, "gen's window is the shadow's");
 
 struct gen {
 	uint64_t s;
@@ -28,6 +40,8 @@ struct gen {
 	bool live[GEN_MAX_PROCS];
 	int nr_live;
 	bool swap1;
+	int nodes;
+	struct shadow sh;
 	int err;
 	int16_t pidx[16];	/* name index of p0..p15 + 1 (0: not interned yet) */
 };
@@ -119,6 +133,37 @@ static uint64_t win_len(struct gen *g, uint64_t addr)
 	return n < room ? n : room;
 }
 
+/*
+ * An address aimed at @set (a shadow mask of process @pr), or a uniform
+ * one when the dice say so or @set is empty.
+ */
+static uint64_t aim_addr(struct gen *g, uint32_t set)
+{
+	if (set && chance(g, AIM_PCT))
+		return shadow_pick(set, rnd(g, SHADOW_PAGES));
+	return win_addr(g);
+}
+
+/* a length for a range starting at @addr: inside @set's run when aiming */
+static uint64_t aim_len(struct gen *g, uint32_t set, uint64_t addr)
+{
+	uint64_t run = shadow_run(set, addr, 8);
+
+	if (run && chance(g, AIM_PCT))
+		return 1 + rnd(g, (unsigned)run);
+	return win_len(g, addr);
+}
+
+/* the node a page is believed to be on: home node 0, or where migrate sent it */
+static int32_t other_node(struct gen *g, int pr, uint64_t addr)
+{
+	uint32_t bit = 1u << (addr - WIN_START);
+
+	if (g->nodes < 2 || !chance(g, AIM_PCT))
+		return (int32_t)rnd(g, 2);
+	return (g->sh.p[pr].node1 & bit) ? 0 : 1;
+}
+
 static uint64_t value(struct gen *g)
 {
 	/* small values read well in reports; now and then a wide one */
@@ -156,7 +201,12 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 {
 	unsigned max = g->o->max_procs;
 	struct mmt_op op;
-	int pr = g->nr_live ? pick_live(g) : -1;
+	int pr = g->nr_live ? pick_live(g) : -1, child = -1;
+	const struct shadow_proc *sp = pr >= 0 ? &g->sh.p[pr] : NULL;
+
+	/* a process with nothing mapped has nothing to touch: map first, mostly */
+	if (sp && !sp->mapped && k != G_MMAP && k <= G_MIGRATE && chance(g, AIM_PCT))
+		k = G_MMAP;
 
 	switch (k) {
 	case G_SPAWN: {
@@ -168,6 +218,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		op.proc = (uint8_t)proc_index(g, q);
 		g->live[q] = true;
 		g->nr_live++;
+		pr = q;
 		break;
 	}
 	case G_FORK: {
@@ -180,6 +231,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		op.proc2 = (uint8_t)proc_index(g, q);
 		g->live[q] = true;
 		g->nr_live++;
+		child = q;
 		break;
 	}
 	case G_EXIT:
@@ -196,19 +248,22 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 			return false;
 		op_init(&op, k == G_READ ? OP_READ : OP_WRITE);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
+		op.addr = aim_addr(g, k == G_READ ? sp->readable : sp->writable);
 		if (k == G_WRITE)
 			op.value = value(g);
 		break;
 	case G_MMAP: {
 		unsigned f = rnd(g, 100);
+		uint32_t holes;
 
 		if (pr < 0)
 			return false;
 		op_init(&op, OP_MMAP);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = win_len(g, op.addr);
+		/* into a hole mostly; now and then over a mapping (MAP_FIXED replaces it) */
+		holes = ~sp->mapped;
+		op.addr = aim_addr(g, holes);
+		op.len = aim_len(g, holes, op.addr);
 		op.prot = (uint8_t)prot_rand(g, true);
 		op.mflags = f < 60 ? MFL_PRIVATE | MFL_ANON :
 			    f < 75 ? MFL_SHARED | MFL_ANON :
@@ -220,41 +275,59 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 			return false;
 		op_init(&op, OP_MUNMAP);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = chance(g, 5) ? 0 : win_len(g, op.addr);
+		op.addr = aim_addr(g, sp->mapped);
+		op.len = chance(g, 5) ? 0 : aim_len(g, sp->mapped, op.addr);
 		break;
 	case G_MPROTECT:
 		if (pr < 0)
 			return false;
 		op_init(&op, OP_MPROTECT);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = win_len(g, op.addr);
+		op.addr = aim_addr(g, sp->mapped);
+		op.len = aim_len(g, sp->mapped, op.addr);
 		op.prot = (uint8_t)prot_rand(g, false);
+		if (chance(g, AIM_PCT)) {
+			/* a protection the page does not have yet: one that changes something */
+			uint32_t bit = 1u << (op.addr - WIN_START);
+
+			if (sp->writable & bit)
+				op.prot = chance(g, 70) ? MPROT_R : MPROT_NONE;
+			else if (sp->readable & bit)
+				op.prot = chance(g, 80) ? MPROT_RW : MPROT_NONE;
+			else
+				op.prot = chance(g, 50) ? MPROT_R : MPROT_RW;
+		}
 		break;
 	case G_MREMAP:
 		if (pr < 0)
 			return false;
 		op_init(&op, OP_MREMAP);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = chance(g, 5) ? 0 : win_len(g, op.addr);
-		op.addr2 = win_addr(g);
-		op.len2 = win_len(g, op.addr2);
+		op.addr = aim_addr(g, sp->mapped);
+		op.len = chance(g, 5) ? 0 : aim_len(g, sp->mapped, op.addr);
+		/* the target: a hole mostly (it replaces whatever is there) */
+		op.addr2 = aim_addr(g, ~sp->mapped);
+		op.len2 = chance(g, 50) && op.len ? op.len : win_len(g, op.addr2);
+		if (op.addr2 + op.len2 > WIN_START + WIN_PAGES)
+			op.len2 = WIN_START + WIN_PAGES - op.addr2;
 		break;
 	case G_MADVISE: {
 		static const uint8_t adv[] = {
 			ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
 			ADV_DONTFORK, ADV_DOFORK,
 		};
+		uint32_t set;
 
 		if (pr < 0)
 			return false;
 		op_init(&op, OP_MADVISE);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = win_len(g, op.addr);
 		op.advice = adv[rnd(g, sizeof(adv))];
+		/* what drops or pages out pages wants pages; the fork flags want a VMA */
+		set = op.advice == ADV_DONTFORK || op.advice == ADV_DOFORK || !sp->populated ?
+		      sp->mapped : sp->populated;
+		op.addr = aim_addr(g, set);
+		op.len = aim_len(g, sp->mapped, op.addr);
 		break;
 	}
 	case G_MIGRATE:
@@ -262,9 +335,9 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 			return false;
 		op_init(&op, OP_MIGRATE);
 		op.proc = (uint8_t)proc_index(g, pr);
-		op.addr = win_addr(g);
-		op.len = win_len(g, op.addr);
-		op.node = (int32_t)rnd(g, 2);
+		op.addr = aim_addr(g, sp->populated ? sp->populated : sp->mapped);
+		op.len = aim_len(g, sp->mapped, op.addr);
+		op.node = other_node(g, pr, op.addr);
 		op.all = chance(g, 25);
 		break;
 	case G_RECLAIM:
@@ -286,6 +359,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 	default:
 		return false;
 	}
+	shadow_apply(&g->sh, &op, pr, child);
 	emit(g, &op, task);
 	return true;
 }
@@ -319,6 +393,7 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
 	p->world.nodes = 2;
 	p->world.frames = 64;
 	p->world.swap = 128;
+	g.nodes = p->world.nodes;
 
 	op_init(&op, OP_SPAWN);
 	op.proc = (uint8_t)proc_index(&g, 0);

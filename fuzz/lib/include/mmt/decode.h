@@ -6,7 +6,8 @@
  * a deliberately small world so that operations collide: four processes
  * p0..p3, a 32-page window 0x10..0x2f, a few dozen frames.  Ops are
  * fixed-size records, so a mutated byte changes one op (or one argument of
- * it), not the whole program.  Layout:
+ * it), not the whole program; later aimed ops may land on other pages when
+ * the changed op mapped or unmapped some.  Layout:
  *
  *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
@@ -20,6 +21,21 @@
  *             byte 3 bits 0-4 the wanted id (0..31; swapon takes the first
  *             id from there that is not on, swapoff the first that is),
  *             bit 5 the slots (16 or 64).
+ *             Aiming (resource-aware, as syzkaller's arguments are): a
+ *             record's address is the page it names only when its mode
+ *             bits are all set (byte 2 bits 5-7 for read and write, byte 3
+ *             bits 5-7 for mmap, munmap, mprotect, mremap, madvise and
+ *             migrate): the encoder writes that form.  Otherwise (7 records
+ *             in 8 of random bytes) the address bits pick among the pages
+ *             the decoder believes the process has (fuzz/lib/shadow.h):
+ *             readable pages for a read, writable for a write, holes for
+ *             an mmap, mapped pages for the VMA ops, written pages for
+ *             migrate and for the madvise advice that drop or page out,
+ *             with the length clipped to the run it starts; migrate goes to
+ *             the node the page is not on unless byte 3 bit 4 is set.  An
+ *             aimed op of a process with nothing mapped becomes an mmap of
+ *             its page (rw, flags from byte 3).  With nothing to aim at, the
+ *             address stays as written.
  *   the rest  the schedule (only with more than one task): 2-byte switch
  *             records [task|at] [at].  Task = bits 0-2 of byte 0 (mod
  *             tasks).  Byte 0 bit 3 clear: the record is at decision point
