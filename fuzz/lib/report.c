@@ -579,7 +579,9 @@ static void findings_table(struct sbuf *b, const struct mmt_report_finding *f, i
 		  "<th>first found</th><th>engine</th><th>reproducer</th><th>examples</th>"
 		  "<th>violation</th></tr>\n");
 	for (int i = 0; i < n; i++) {
-		if (f[i].found_at > 0 && wall0 > 0)
+		if (f[i].found_at > 0 && wall0 > 0 && f[i].found_at < wall0)
+			snprintf(t, sizeof(t), "before this campaign (merged)");
+		else if (f[i].found_at > 0 && wall0 > 0)
 			fmt_duration(t, sizeof(t), f[i].found_at - wall0);
 		else if (f[i].after >= 0)
 			snprintf(t, sizeof(t), "%.1fs into its run", f[i].after);
