@@ -51,5 +51,8 @@ int cmd_difftest(int argc, char **argv);	/* and host-replay: cmd_difftest.c */
 int cmd_host_replay(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_workshare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);	/* corpus minimize|check: cmd_corpus.c */
+int cmd_merge(int argc, char **argv);	/* cmd_corpus.c */
 
 #endif /* MMT_CLI_H */

@@ -4,7 +4,7 @@
  *
  *   fuzz [--engine libfuzzer|afl|both|naive|auto] [--budget SECONDS] [--jobs N]
  *        [--out DIR] [--tasks N] [--inject NAME] [--seed N] [--no-custom-mutator]
- *        [--runs N] [--corpus DIR] [--quiet]
+ *        [--runs N] [--corpus DIR] [--afl-sync DIR] [--afl-name NAME] [--quiet]
  *
  * The campaign is fuzz/lib's (campaign.h: the engines, the triage of their
  * crash inputs into DIR/findings, resuming from DIR, the progress line and
@@ -33,6 +33,7 @@ static const char fuzz_help[] =
 	"usage: mmtorture fuzz [--engine libfuzzer|afl|both|naive|auto] [--budget SECONDS]\n"
 	"                      [--jobs N] [--out DIR] [--tasks N] [--inject NAME] [--seed N]\n"
 	"                      [--no-custom-mutator] [--runs N] [--corpus DIR] [--quiet]\n"
+	"                      [--afl-sync DIR] [--afl-name NAME]\n"
 	"\n"
 	"A fuzzing campaign.  Every crash input an engine saves is replayed, deduplicated\n"
 	"by signature, minimized and written to DIR/findings/SIGNATURE.mmt; DIR/summary.json\n"
@@ -49,6 +50,10 @@ static const char fuzz_help[] =
 	"  --no-custom-mutator  the engines' stock mutators only\n"
 	"  --runs N        libFuzzer alone, no fork mode, exactly N inputs (tests)\n"
 	"  --corpus DIR    another input directory\n"
+	"  --afl-sync DIR  the AFL++ sync dir, shared with other machines (default DIR/afl)\n"
+	"  --afl-name NAME this machine's AFL++ instances are all secondaries, -S NAME,\n"
+	"                  -S NAME-s1, ... (another machine runs -M main); only they are\n"
+	"                  triaged here (mmtorture merge gathers the machines' findings)\n"
 	"  --quiet         only warnings and errors\n"
 	"\n"
 	"exit status: 0 nothing found, 1 a finding written, 2 usage error or no such engine\n";
@@ -58,7 +63,7 @@ static bool takes_value(const char *a)
 {
 	static const char *const opts[] = {
 		"--engine", "--budget", "--jobs", "--out", "--tasks", "--inject", "--seed",
-		"--runs", "--corpus",
+		"--runs", "--corpus", "--afl-sync", "--afl-name",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -155,6 +160,15 @@ int cmd_fuzz(int argc, char **argv)
 			c.runs = (long)v;
 		} else if (!strcmp(a, "--corpus")) {
 			c.extra_corpus = val;
+		} else if (!strcmp(a, "--afl-sync")) {
+			c.afl_sync = val;
+		} else if (!strcmp(a, "--afl-name")) {
+			if (!*val || strlen(val) > 10 || strspn(val, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(val) ||
+			    !strcmp(val, "main"))
+				return usage_error("--afl-name: '%s': 1..10 letters, digits or _, "
+						   "not main", val);
+			c.afl_name = val;
 		} else {
 			return usage_error("fuzz: unknown option '%s'", a);
 		}

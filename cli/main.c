@@ -15,6 +15,9 @@
  *   mmtorture host-replay ...    (cmd_difftest.c)
  *   mmtorture export ...     (cmd_export.c)
  *   mmtorture workshare ...  (cmd_workshare.c)
+ *   mmtorture report ...     (cmd_report.c)
+ *   mmtorture corpus ...     (cmd_corpus.c)
+ *   mmtorture merge ...      (cmd_corpus.c)
  *
  * Every command answers --help (or -h) with its usage on stdout, exit 0.
  *
@@ -76,6 +79,11 @@ static const char usage_text[] =
 	"                  the program as a standalone C program of real system calls\n"
 	"  workshare [--from gen|bytes] [--count N] [--seed S] [--json]\n"
 	"                  the share of generated ops that return data or change state\n"
+	"  report DIR      a campaign as an HTML page with plots (DIR/report.html)\n"
+	"  corpus minimize|check DIR\n"
+	"                  shrink a campaign's corpus; replay corpus and findings (CI)\n"
+	"  merge DIR OTHER...\n"
+	"                  add other campaigns' new findings (by signature) and corpus to DIR\n"
 	"\n"
 	"mmtorture COMMAND --help tells more about each.\n"
 	"exit status: 0 all held, 1 a violation or failed assertion, 2 bad input or usage\n";
@@ -287,5 +295,11 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 2, argv + 2);
 	if (!strcmp(cmd, "workshare"))
 		return cmd_workshare(argc - 2, argv + 2);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 2, argv + 2);
+	if (!strcmp(cmd, "corpus"))
+		return cmd_corpus(argc - 2, argv + 2);
+	if (!strcmp(cmd, "merge"))
+		return cmd_merge(argc - 2, argv + 2);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -10,7 +10,11 @@
  * O(used).
  *
  * Environment:
- *   MMT_FUZZ_TASKS=N     decode up to N tasks (default 1).  With N > 1 the
+ *   MMT_FUZZ_TASKS=N     decode up to N tasks (default 1, or
+ *                        MMT_FUZZ_DEFAULT_TASKS when built with it: a
+ *                        fuzzer run by ClusterFuzzLite gets no environment
+ *                        of ours, so fuzz/build.sh builds mmt_fuzz_race
+ *                        with 2).  With N > 1 the
  *                        bytes after the op records are scheduling decisions
  *                        (interleaving mode): the races of the bug zoo need it.
  *   MMT_INJECT=NAME,...  bug-zoo switches (inject.h).
@@ -60,7 +64,10 @@
 #include "mmt/mutate.h"
 #endif
 
-static struct mmt_decode_opts dopts = { .max_tasks = 1 };
+#ifndef MMT_FUZZ_DEFAULT_TASKS
+#define MMT_FUZZ_DEFAULT_TASKS	1
+#endif
+static struct mmt_decode_opts dopts = { .max_tasks = MMT_FUZZ_DEFAULT_TASKS };
 static void note_decisions(uint64_t hash, size_t decisions);
 static struct mmt_exec_opts eopts;
 static bool attribute;

@@ -67,6 +67,14 @@ struct lf_job {
 struct campaign {
 	struct mmt_campaign_opts o;
 	char dir[PATH_MAX];
+	char afl_dir[PATH_MAX];		/* the AFL++ sync dir */
+	char afl_name[16];		/* our secondaries' name; "": -M main, -S sN */
+
+	/* DIR/timeseries.csv (campaign.h) */
+	int ts_fd;
+	double ts_last;
+	unsigned long long ts_execs[2];	/* libFuzzer's, AFL++'s at the last tick */
+	double ts_t[2];
 
 	struct eproc procs[MAX_PROCS];
 	int nprocs;
@@ -541,16 +549,21 @@ static int start_afl(struct campaign *c, int instances)
 
 		if (!e)
 			return -1;
-		snprintf(e->afl_id, sizeof(e->afl_id), i ? "s%d" : "main", i);
+		if (c->afl_name[0] && i)
+			snprintf(e->afl_id, sizeof(e->afl_id), "%s-s%d", c->afl_name, i);
+		else if (c->afl_name[0])
+			snprintf(e->afl_id, sizeof(e->afl_id), "%s", c->afl_name);
+		else
+			snprintf(e->afl_id, sizeof(e->afl_id), i ? "s%d" : "main", i);
 		snprintf(name, sizeof(name), "afl-%s", e->afl_id);
 		argv[a++] = "/usr/bin/env";	/* afl-fuzz from PATH */
 		argv[a++] = "afl-fuzz";
-		argv[a++] = i ? fmt(c, "-S") : fmt(c, "-M");
-		argv[a++] = i ? fmt(c, "s%d", i) : fmt(c, "main");
+		argv[a++] = i || c->afl_name[0] ? fmt(c, "-S") : fmt(c, "-M");
+		argv[a++] = fmt(c, "%s", e->afl_id);
 		argv[a++] = fmt(c, "-i");
 		argv[a++] = o->extra_corpus ? (char *)o->extra_corpus : c->o.fe.seeds;
 		argv[a++] = fmt(c, "-o");
-		argv[a++] = fmt(c, "%s/afl", c->dir);
+		argv[a++] = c->afl_dir;
 		argv[a++] = fmt(c, "-s");
 		/* hashed: campaigns with nearby seeds share no instance's seed */
 		argv[a++] = fmt(c, "%" PRIu64, mmt_splitmix64(&seed) % 4000000000u + 1);
@@ -572,6 +585,9 @@ static int start_afl(struct campaign *c, int instances)
 		env[n++] = fmt(c, "AFL_SKIP_CRASHES=1");
 		if (o->hunt)
 			env[n++] = fmt(c, "AFL_BENCH_UNTIL_CRASH=1");
+		/* joining a shared sync dir: start from what the others have found */
+		if (c->afl_name[0])
+			env[n++] = fmt(c, "AFL_IMPORT_FIRST=1");
 		if (o->custom_mutator && o->fe.afl_mutator[0])
 			env[n++] = fmt(c, "AFL_CUSTOM_MUTATOR_LIBRARY=%s", o->fe.afl_mutator);
 		port = open_statsd(e);
@@ -803,9 +819,33 @@ static void read_pipes(struct campaign *c, int timeout_ms)
 }
 
 /*
- * The AFL++ instances' fuzzer_stats in DIR/afl (ours and any another
- * machine syncs there), each overtaken by its statsd metrics when those
- * are newer: fuzzer_stats is rewritten once a minute and at exit.
+ * Is @name, an instance dir in the sync dir, one of this campaign's?  With
+ * a shared sync dir the other machines' instances are theirs to count and
+ * triage (a merge brings their findings here, without duplicates).
+ */
+static bool own_instance(const struct campaign *c, const char *name)
+{
+	size_t n = strlen(c->afl_name);
+
+	if (name[0] == '.')
+		return false;
+	if (n)
+		return !strncmp(name, c->afl_name, n) &&
+		       (!name[n] || !strncmp(name + n, "-s", 2));
+	if (!strcmp(name, "main"))
+		return true;
+	if (name[0] != 's' || !name[1])
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Our AFL++ instances' fuzzer_stats in the sync dir, each overtaken by its
+ * statsd metrics when those are newer: fuzzer_stats is rewritten once a
+ * minute and at exit.
  */
 static void read_afl_stats(struct campaign *c)
 {
@@ -818,8 +858,7 @@ static void read_afl_stats(struct campaign *c)
 
 	for (int i = 0; i < c->nprocs; i++)
 		read_statsd(&c->procs[i]);
-	snprintf(path, sizeof(path), "%s/afl", c->dir);
-	d = opendir(path);
+	d = opendir(c->afl_dir);
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
@@ -829,9 +868,9 @@ static void read_afl_stats(struct campaign *c)
 		char line[256];
 		FILE *f;
 
-		if (de->d_name[0] == '.')
+		if (!own_instance(c, de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/afl/%s/fuzzer_stats", c->dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/fuzzer_stats", c->afl_dir, de->d_name);
 		f = fopen(path, "r");
 		if (f) {
 			while (fgets(line, sizeof(line), f)) {
@@ -975,6 +1014,71 @@ static void progress(struct campaign *c, bool force)
 	c->line_shown = c->tty;
 }
 
+/* -------------------------------------------------------- time series */
+
+/* the findings of this run made by @engine ("libfuzzer", or "afl" for every instance) */
+static int engine_findings(const struct campaign *c, const char *engine)
+{
+	const struct mmt_triage *tr = &c->tr;
+	size_t n = strlen(engine);
+	int k = 0;
+
+	for (int i = 0; i < tr->nfound; i++)
+		if (tr->found[i].t >= 0 && !strncmp(tr->found[i].engine, engine, n))
+			k++;
+	return k;
+}
+
+static void ts_row(struct campaign *c, int which, const char *engine,
+		   unsigned long long execs, unsigned cov, double wall, double t)
+{
+	char line[256];
+	double dt = t - c->ts_t[which], eps;
+	int n;
+
+	eps = dt > 0 && execs >= c->ts_execs[which] ? (execs - c->ts_execs[which]) / dt : 0;
+	c->ts_execs[which] = execs;
+	c->ts_t[which] = t;
+	n = snprintf(line, sizeof(line), "%.3f,%.3f,%s,%llu,%.1f,%u,%d,%d,%u\n", wall, t, engine,
+		     execs, eps, cov, engine_findings(c, engine), c->tr.nfound, c->tr.crashes);
+	/* one write: a kill leaves whole lines, or a last one tidy_dir removes */
+	if (n > 0 && (size_t)n < sizeof(line) && write(c->ts_fd, line, (size_t)n) != n)
+		c->ts_fd = -1;	/* the disk is full: the campaign goes on without */
+}
+
+/* a tick of the time series (campaign.h): every 1 s, after a minute every 5 s */
+static void timeseries(struct campaign *c, bool force)
+{
+	double t = elapsed(c), wall;
+	struct timespec ts;
+
+	if (c->ts_fd < 0 || (!force && t - c->ts_last < (t < 60 ? 1.0 : 5.0)))
+		return;
+	c->ts_last = t;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if (c->o.libfuzzer)
+		ts_row(c, 0, "libfuzzer", total_execs(c) - c->afl_execs, c->lf_cov, wall, t);
+	if (c->o.afl)
+		ts_row(c, 1, "afl", c->afl_execs, c->afl_edges, wall, t);
+}
+
+static void timeseries_open(struct campaign *c)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/timeseries.csv", c->dir);
+	c->ts_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (c->ts_fd < 0)
+		return;
+	if (!fstat(c->ts_fd, &st) && st.st_size == 0 &&
+	    write(c->ts_fd, MMT_TIMESERIES_HEADER "\n", sizeof(MMT_TIMESERIES_HEADER)) < 0) {
+		close(c->ts_fd);
+		c->ts_fd = -1;
+	}
+}
+
 /* ----------------------------------------------------------- findings */
 
 /* triage crash input @path, which its engine saved @t seconds into the campaign */
@@ -1104,16 +1208,15 @@ static void scan_crashes(struct campaign *c)
 		struct dirent *de;
 		DIR *d;
 
-		snprintf(path, sizeof(path), "%s/afl", c->dir);
-		d = opendir(path);
+		d = opendir(c->afl_dir);
 		if (!d)
 			return;
 		while ((de = readdir(d))) {
 			char eng[64];
 
-			if (de->d_name[0] == '.')
+			if (!own_instance(c, de->d_name))
 				continue;
-			snprintf(path, sizeof(path), "%s/afl/%s/crashes", c->dir, de->d_name);
+			snprintf(path, sizeof(path), "%s/%s/crashes", c->afl_dir, de->d_name);
 			snprintf(eng, sizeof(eng), "afl-%s", de->d_name);
 			scan_dir(c, path, "id:", eng);
 		}
@@ -1272,6 +1375,19 @@ static void tidy_dir(struct campaign *c)
 	}
 	snprintf(path, sizeof(path), "%s/tmp", c->dir);
 	mmt_remove_tree(path);
+	/* a time series line cut short: dropped, so that the next one starts a line */
+	snprintf(path, sizeof(path), "%s/timeseries.csv", c->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && !fstat(fd, &st)) {
+		off_t end = st.st_size;
+
+		while (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n')
+			end--;
+		if (end != st.st_size && !ftruncate(fd, end))
+			fsync(fd);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 /* run @c until the budget is spent, the engines stop, or a signal */
@@ -1294,6 +1410,7 @@ static int run(struct campaign *c)
 	tidy_dir(c);
 	if (mmt_triage_open(&c->tr, &to))
 		return 1;
+	timeseries_open(c);
 	if (o->libfuzzer && o->afl) {
 		lf_jobs = o->jobs / 2 > 0 ? o->jobs / 2 : 1;
 		afl_jobs = o->jobs - o->jobs / 2 > 0 ? o->jobs - o->jobs / 2 : 1;
@@ -1306,6 +1423,13 @@ static int run(struct campaign *c)
 		    o->inject_name ? ", inject " : "", o->inject_name ? o->inject_name : "",
 		    c->dir, c->tr.nseen ? " (resuming)" : "");
 	c->t0 = mmt_now();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c->tr.wall0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	}
+	timeseries(c, true);
 	/*
 	 * Inputs that crash already: libFuzzer's fork mode drops them from its
 	 * corpus silently, so they are processed here first.
@@ -1314,6 +1438,7 @@ static int run(struct campaign *c)
 		scan_inputs(c, o->fe.seeds, "seed");
 	if (o->extra_corpus)
 		scan_inputs(c, o->extra_corpus, "corpus");
+	timeseries(c, true);
 	if (o->hunt && c->hunt_found) {
 		write_summary(c, 1);
 		return 1;
@@ -1340,6 +1465,7 @@ static int run(struct campaign *c)
 		if (o->hunt && c->hunt_found)
 			break;
 		progress(c, false);
+		timeseries(c, false);
 		if (all_exited(c))
 			break;
 		if (o->runs <= 0 && elapsed(c) > o->budget + 15)
@@ -1361,6 +1487,7 @@ static int run(struct campaign *c)
 	if (!(o->hunt && c->hunt_found))
 		scan_crashes(c);
 	progress(c, true);
+	timeseries(c, true);
 	progress_clear(c);
 	if (!o->quiet && !c->tty)
 		say(c, "\n");
@@ -1384,6 +1511,12 @@ int mmt_campaign_run(const struct mmt_campaign_opts *o, struct mmt_campaign_resu
 	c->o = *o;
 	snprintf(c->dir, sizeof(c->dir), "%s", o->dir);
 	c->o.dir = c->dir;
+	if (o->afl_sync)
+		snprintf(c->afl_dir, sizeof(c->afl_dir), "%s", o->afl_sync);
+	else
+		snprintf(c->afl_dir, sizeof(c->afl_dir), "%s/afl", c->dir);
+	snprintf(c->afl_name, sizeof(c->afl_name), "%s", o->afl_name ? o->afl_name : "");
+	c->ts_fd = -1;
 	c->t0 = mmt_now();
 	stop_requested = 0;
 	memset(&sa, 0, sizeof(sa));
@@ -1405,6 +1538,8 @@ int mmt_campaign_run(const struct mmt_campaign_opts *o, struct mmt_campaign_resu
 		if (e->life >= 0)
 			close(e->life);
 	}
+	if (c->ts_fd >= 0)
+		close(c->ts_fd);
 	fill_result(c, res);
 	mmt_triage_close(&c->tr);
 	sigaction(SIGINT, &old_int, NULL);

@@ -633,6 +633,9 @@ enum mmt_triage_verdict mmt_triage_crash(struct mmt_triage *t, const char *path,
 			 mmt_invariant_name(a.violation.inv), a.violation.object, a.violation.msg,
 			 a.sig, mmt_finding_kind_name(a.kind), rep->observed);
 
+		if (t->wall0 > 0)
+			n += snprintf(header + n, sizeof(header) - n,
+				      "# campaign found-at %.3f\n", t->wall0 + t_found);
 		if (a.kind == MMT_FINDING_CLEAN && o->inject)
 			n += snprintf(header + n, sizeof(header) - n,
 				      "# fails without any bug injected: a bug of the model "

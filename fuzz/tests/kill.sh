@@ -12,6 +12,8 @@
 #  4. resumed from the same directory for a few seconds: those findings are
 #     still there, none is reported again, no two files share a signature,
 #     nothing half written is left
+#  5. DIR/timeseries.csv, written by both runs, is whole: every line has
+#     its nine fields, the header once, and mmtorture report reads it
 set -u
 mmt=$1 src=$2
 bug=fork-migration-write-flag
@@ -126,3 +128,14 @@ ls "$dir"/findings 2>/dev/null | grep -q '\.tmp\.' && fail "4: a half-written fi
 [[ -f $dir/summary.json ]] || fail "4: no summary.json"
 [[ -z $(procs_of) ]] || fail "4: an engine outlived the resumed campaign"
 echo "ok: 4 resumed: $(wc -l <"$work/reported2") new finding(s), nothing lost or duplicated"
+
+# 5. the time series survived the kill
+ts=$dir/timeseries.csv
+[[ -f $ts ]] || fail "5: no $ts"
+[[ $(grep -c '^wall,' "$ts") == 1 ]] || fail "5: the header is not there exactly once"
+bad=$(awk -F, 'NR > 1 && (NF != 9 || $4 !~ /^[0-9]+$/) {print NR": "$0}' "$ts")
+[[ -z $bad ]] || fail "5: lines of $ts cut short: $bad"
+[[ $(tail -c 1 "$ts" | od -An -c | tr -d ' ') == '\n' ]] || fail "5: $ts does not end a line"
+"$mmt" report "$dir" 2>"$work/report.log" || { cat "$work/report.log"; fail "5: report"; }
+grep -q 'skipped' "$work/report.log" && fail "5: report skipped lines: $(cat "$work/report.log")"
+echo "ok: 5 $(($(wc -l <"$ts") - 1)) time series lines over both runs, all whole"

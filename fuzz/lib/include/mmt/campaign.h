@@ -45,6 +45,18 @@
  * what a kill leaves half done: temporary files of atomic writes, a last
  * line of DIR/processed without its newline, libFuzzer's scratch space.
  *
+ * The time series.  At each tick (every second for the first minute, then
+ * every 5 s, and once at the end) one line per engine is appended to
+ * DIR/timeseries.csv (MMT_TIMESERIES_HEADER): the wall-clock time, the
+ * seconds into this run, the engine, its executions, executions per
+ * second over the last tick, coverage (libFuzzer's cov, AFL++'s edges),
+ * the findings it made in this run, all findings known, crash inputs.
+ * Each line goes out in one write(2) on an O_APPEND descriptor; a line cut
+ * short by a crash is removed when the campaign resumes, and readers skip
+ * a last line without its newline.  A resumed campaign appends, so the
+ * wall clock, not the seconds column, orders a campaign's whole history
+ * (report.h).
+ *
  * Executions are counted as the engines run: libFuzzer's fork mode reports
  * them only as each job ends (jobs run up to 300 s), so the running jobs'
  * logs are read too (fork mode works in DIR/tmp, through TMPDIR); AFL++
@@ -68,6 +80,9 @@
  * from the same space.
  */
 #define MMT_CAMPAIGN_MAX_LEN	(2 + MMT_DECODE_RECORD * MMT_DECODE_MAX_OPS + 256)
+
+#define MMT_TIMESERIES_HEADER \
+	"wall,elapsed,engine,execs,execs_per_s,coverage,findings,all_findings,crashes"
 
 /* what the build puts next to mmtorture; "" for what is not there */
 struct mmt_campaign_frontends {
@@ -104,6 +119,15 @@ struct mmt_campaign_opts {
 	const char *inject_name;	/* their names; NULL: none */
 	const char *dir;		/* everything goes here */
 	const char *extra_corpus;	/* another input dir; NULL: none */
+	/*
+	 * Several machines, one AFL++ campaign: @afl_sync is the sync dir
+	 * (NULL: DIR/afl), shared with the other machines (NFS, or rsync in
+	 * both directions); with @afl_name every instance of this campaign is
+	 * a secondary, -S NAME, -S NAME-s1, ..., and only they are triaged
+	 * here.  Without it this campaign runs -M main and -S sN.
+	 */
+	const char *afl_sync;
+	const char *afl_name;
 	/*
 	 * Where the campaign's lines go: the start line, the progress line
 	 * (updated in place if @log is a TTY, else a line every 10 s), each

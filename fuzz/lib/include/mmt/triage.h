@@ -31,8 +31,8 @@
  * The state lives in DIR so that a campaign can stop at any point and
  * resume: DIR/processed lists the crash inputs handled (one key a line,
  * appended and fsynced as each is done); every finding carries "# campaign
- * signature SIG", "# campaign kind injected|clean-model" and "# campaign
- * observed OBS" header lines, and every example "# campaign example of
+ * signature SIG", "# campaign kind injected|clean-model", "# campaign
+ * observed OBS" (and "# campaign found-at WALL") header lines, and every example "# campaign example of
  * SIG" and "# campaign observed OBS", read back by mmt_triage_open.
  */
 #ifndef MMT_TRIAGE_H
@@ -109,6 +109,13 @@ struct mmt_triage {
 	 * or as written), whether dropped (attribute) or clean-model findings.
 	 */
 	unsigned crashes, dups, unrepro, unattributed;
+	/*
+	 * The wall-clock time (s since the epoch) of t = 0, set by the
+	 * campaign: a finding then carries "# campaign found-at WALL", when
+	 * its engine saved its input, which orders findings across resumed
+	 * runs and merged campaigns (report.h).  0: no such line.
+	 */
+	double wall0;
 };
 
 /*
