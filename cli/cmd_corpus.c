@@ -97,7 +97,7 @@ int cmd_corpus(int argc, char **argv)
 
 		mmt_campaign_settings_read(dirs[i], &s);
 		if (tasks)
-			s.tasks = tasks;
+			s.tasks = s.afl_tasks = tasks;
 		if (inject) {
 			snprintf(s.inject, sizeof(s.inject), "%s", inject);
 			parse_inject(inject, &s.inject_mask);

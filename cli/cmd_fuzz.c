@@ -3,14 +3,16 @@
  * cmd_fuzz.c - mmtorture fuzz: a fuzzing campaign.
  *
  *   fuzz [--engine libfuzzer|afl|both|naive|auto] [--budget SECONDS] [--jobs N]
- *        [--out DIR] [--tasks N] [--inject NAME] [--seed N] [--no-custom-mutator]
+ *        [--out DIR] [--tasks N] [--afl-tasks N] [--inject NAME] [--seed N] [--no-custom-mutator]
  *        [--runs N] [--corpus DIR] [--afl-sync DIR] [--afl-name NAME] [--quiet]
  *
  * The campaign is fuzz/lib's (campaign.h: the engines, the triage of their
  * crash inputs into DIR/findings, resuming from DIR, the progress line and
- * DIR/summary.json).  auto is libFuzzer if it was built, else AFL++ if it
- * was built and afl-fuzz is in PATH, else naive: the naive random hunt
- * (hunt.h) for the budget, its findings in DIR/findings.  --runs N (tests)
+ * DIR/summary.json).  auto, with two jobs or more, no --tasks and both
+ * engines built, is both: libFuzzer with two tasks and AFL++ with one;
+ * else libFuzzer if it was built, else AFL++ if it was built and afl-fuzz
+ * is in PATH, else naive: the naive random hunt (hunt.h) for the budget,
+ * its findings in DIR/findings.  --runs N (tests)
  * runs libFuzzer without fork mode for exactly N inputs.  --corpus DIR adds
  * an input dir.  --tasks defaults to 2 for the zoo's races and 1 otherwise.
  *
@@ -31,8 +33,8 @@
 
 static const char fuzz_help[] =
 	"usage: mmtorture fuzz [--engine libfuzzer|afl|both|naive|auto] [--budget SECONDS]\n"
-	"                      [--jobs N] [--out DIR] [--tasks N] [--inject NAME] [--seed N]\n"
-	"                      [--no-custom-mutator] [--runs N] [--corpus DIR] [--quiet]\n"
+	"                      [--jobs N] [--out DIR] [--tasks N] [--afl-tasks N] [--inject NAME]\n"
+	"                      [--seed N] [--no-custom-mutator] [--runs N] [--corpus DIR] [--quiet]\n"
 	"                      [--afl-sync DIR] [--afl-name NAME]\n"
 	"\n"
 	"A fuzzing campaign.  Every crash input an engine saves is replayed, deduplicated\n"
@@ -40,11 +42,15 @@ static const char fuzz_help[] =
 	"holds the totals.  Run it again on the same DIR to resume (also after kill -9).\n"
 	"\n"
 	"  --engine E      libfuzzer (-fork=N), afl (one -M and N-1 -S instances), both,\n"
-	"                  naive (the random hunt), auto (default: the first one built)\n"
+	"                  naive (the random hunt), auto (default): with 2 jobs or more and\n"
+	"                  no --tasks, both, libFuzzer on 2 tasks (races) and AFL++ on 1;\n"
+	"                  else the first one built\n"
 	"  --budget S      seconds (default 60)\n"
 	"  --jobs N        libFuzzer jobs or AFL++ instances, split for both (default: cores)\n"
 	"  --out DIR       where everything goes (default fuzz-out)\n"
-	"  --tasks N       tasks per input (default 2 for the zoo's races, else 1)\n"
+	"  --tasks N       tasks per input, every engine (default 2 for the zoo's races,\n"
+	"                  else 1; auto spreads them as above)\n"
+	"  --afl-tasks N   AFL++'s tasks per input when they differ from --tasks\n"
 	"  --inject NAME   bug-zoo entries to switch on (mmtorture inject --list)\n"
 	"  --seed N        the engines' seed (default: from the clock)\n"
 	"  --no-custom-mutator  the engines' stock mutators only\n"
@@ -62,7 +68,7 @@ static const char fuzz_help[] =
 static bool takes_value(const char *a)
 {
 	static const char *const opts[] = {
-		"--engine", "--budget", "--jobs", "--out", "--tasks", "--inject", "--seed",
+		"--engine", "--budget", "--jobs", "--out", "--tasks", "--afl-tasks", "--inject", "--seed",
 		"--runs", "--corpus", "--afl-sync", "--afl-name",
 	};
 
@@ -146,6 +152,10 @@ int cmd_fuzz(int argc, char **argv)
 				return usage_error("--tasks: bad count '%s' (1..8)", val);
 			c.tasks = (int)v;
 			tasks_given = true;
+		} else if (!strcmp(a, "--afl-tasks")) {
+			if (parse_u64(val, &v) || !v || v > MMT_MAX_TASKS)
+				return usage_error("--afl-tasks: bad count '%s' (1..8)", val);
+			c.afl_tasks = (int)v;
 		} else if (!strcmp(a, "--inject")) {
 			if (parse_inject(val, &c.inject))
 				return EXIT_USAGE;
@@ -184,6 +194,19 @@ int cmd_fuzz(int argc, char **argv)
 	}
 	c.dir = out;
 	mmt_campaign_locate(&c.fe);
+	if (!strcmp(engine, "auto") && !tasks_given && !c.afl_tasks && c.jobs >= 2 && !c.runs &&
+	    !c.afl_sync &&
+	    c.fe.libfuzzer[0] && c.fe.afl[0] && mmt_campaign_have_afl_fuzz()) {
+		/*
+		 * Spread over task counts and engines: libFuzzer with two tasks
+		 * finds the races, AFL++ with one the bugs that need no
+		 * interleaving, which a two-task harness finds far later
+		 * (README Benchmarks, "The default campaign").
+		 */
+		engine = "both";
+		c.tasks = 2;
+		c.afl_tasks = 1;
+	}
 	if (!strcmp(engine, "auto"))
 		engine = c.fe.libfuzzer[0] ? "libfuzzer" :
 			 c.fe.afl[0] && mmt_campaign_have_afl_fuzz() ? "afl" : "naive";

@@ -397,6 +397,39 @@ def soak(a):
     return 1 if out["total_findings"] else 0
 
 
+def default_campaign(a):
+    """time to the first injected finding of `fuzz` as the README runs it, spread and one-task"""
+    mmt = os.path.join(a.build, "mmtorture")
+    bugs = a.bugs.split(",") if a.bugs else [l.split()[0] for l in run([mmt, "inject", "--list"]).stdout.splitlines() if l.strip()]
+    work = tempfile.mkdtemp(prefix="mmt-dc.")
+    configs = {"spread": [], "libfuzzer-1task": ["--engine", "libfuzzer", "--tasks", "1"]}
+    out = {"command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "commit": run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip(),
+           "budget_s": a.budget, "trials": a.default_campaign, "results": {}}
+    for bug in bugs:
+        out["results"][bug] = {k: [] for k in configs}
+        for i in range(1, a.default_campaign + 1):
+            for name, extra in configs.items():
+                d = os.path.join(work, "%s-%s-%d" % (bug, name, i))
+                run([mmt, "fuzz", "--inject", bug, "--budget", str(a.budget), "--seed", str(i * 1000003),
+                     "--quiet", "--out", d] + extra, timeout=a.budget + 300)
+                try:
+                    sm = json.load(open(os.path.join(d, "summary.json")))
+                    ts = [f["seconds"] for f in sm.get("findings", []) if f.get("kind") != "clean-model"]
+                    res = {"found": bool(ts), "seconds": min(ts) if ts else None,
+                           "engine": min(sm["findings"], key=lambda f: f["seconds"])["engine"] if ts else None}
+                except (OSError, ValueError, KeyError) as e:
+                    res = {"found": False, "seconds": None, "error": str(e)}
+                out["results"][bug][name].append(res)
+                print(bug, name, i, res, flush=True)
+                shutil.rmtree(d, ignore_errors=True)
+        path = os.path.join(a.out, "default-campaign.json")
+        json.dump(out, open(path + ".tmp", "w"), indent=1)
+        os.replace(path + ".tmp", path)
+    print("wrote", os.path.join(a.out, "default-campaign.json"))
+    return 0
+
+
 def workshare(a):
     """the share of generated ops that work, from gen and from random bytes"""
     mmt = os.path.join(a.build, "mmtorture")
@@ -460,6 +493,10 @@ def main():
     ap.add_argument("--versus", default="",
                     help="a second build (an older commit's build/default): every time-to-detect trial "
                          "also runs there, alternating with --build, into ttd_versus")
+    ap.add_argument("--default-campaign", type=int, default=0, metavar="TRIALS",
+                    help="the README's first command against each zoo bug: `fuzz --inject BUG` as it "
+                         "spreads now (libFuzzer 2 tasks + AFL++ 1 task) against a one-task libFuzzer "
+                         "campaign, TRIALS each, --budget seconds; writes OUT/default-campaign.json")
     ap.add_argument("--workshare", type=int, default=0,
                     help="N programs from gen and from random bytes (mmtorture workshare): the share "
                          "of ops that return data or change state; writes OUT/workshare.json")
@@ -473,6 +510,9 @@ def main():
     if a.workshare:
         os.makedirs(a.out, exist_ok=True)
         sys.exit(workshare(a))
+    if a.default_campaign:
+        os.makedirs(a.out, exist_ok=True)
+        sys.exit(default_campaign(a))
     mmt = os.path.join(a.build, "mmtorture")
     bugs = a.bugs.split(",") if a.bugs else [l.split()[0] for l in run([mmt, "inject", "--list"]).stdout.splitlines() if l.strip()]
     engines = a.engines.split(",")

@@ -447,9 +447,20 @@ fail:
 	return -1;
 }
 
-static void common_env(struct campaign *c, char **env, int *n)
+/* the tasks each engine's inputs decode with */
+static int lf_tasks(const struct campaign *c)
 {
-	env[(*n)++] = fmt(c, "MMT_FUZZ_TASKS=%d", c->o.tasks);
+	return c->o.tasks;
+}
+
+static int afl_tasks(const struct campaign *c)
+{
+	return c->o.afl_tasks > 0 ? c->o.afl_tasks : c->o.tasks;
+}
+
+static void common_env(struct campaign *c, char **env, int *n, int tasks)
+{
+	env[(*n)++] = fmt(c, "MMT_FUZZ_TASKS=%d", tasks);
 	if (c->o.inject_name)
 		env[(*n)++] = fmt(c, "MMT_INJECT=%s", c->o.inject_name);
 	else
@@ -490,7 +501,7 @@ static int start_libfuzzer(struct campaign *c, int jobs)
 	 * this way against 3/10, the other two races 10/10 against 10/10
 	 * and 9/10.
 	 */
-	if (o->tasks > 1)
+	if (lf_tasks(c) > 1)
 		argv[a++] = fmt(c, "-use_counters=0");
 	argv[a++] = fmt(c, "-print_final_stats=1");
 	if (o->fe.dict[0])
@@ -501,7 +512,7 @@ static int start_libfuzzer(struct campaign *c, int jobs)
 	if (o->extra_corpus)
 		argv[a++] = (char *)o->extra_corpus;
 	argv[a] = NULL;
-	common_env(c, env, &n);
+	common_env(c, env, &n, lf_tasks(c));
 	/*
 	 * Fork mode keeps its jobs' corpora and logs in TMPDIR: in DIR, they
 	 * are cleared with the campaign even when SIGKILL left them, and the
@@ -576,7 +587,7 @@ static int start_afl(struct campaign *c, int instances)
 		argv[a++] = fmt(c, "--");
 		argv[a++] = c->o.fe.afl;
 		argv[a] = NULL;
-		common_env(c, env, &n);
+		common_env(c, env, &n, afl_tasks(c));
 		env[n++] = fmt(c, "AFL_NO_UI=1");
 		env[n++] = fmt(c, "AFL_SKIP_CPUFREQ=1");
 		env[n++] = fmt(c, "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
@@ -1200,14 +1211,17 @@ static void scan_crashes(struct campaign *c)
 {
 	char path[PATH_MAX + 300];
 
+	/* each engine's crash inputs decode as its harness decoded them */
 	if (c->o.libfuzzer) {
 		snprintf(path, sizeof(path), "%s/crashes/libfuzzer", c->dir);
+		c->tr.o.tasks = lf_tasks(c);
 		scan_dir(c, path, "crash-", "libfuzzer");
 	}
 	if (c->o.afl) {
 		struct dirent *de;
 		DIR *d;
 
+		c->tr.o.tasks = afl_tasks(c);
 		d = opendir(c->afl_dir);
 		if (!d)
 			return;
@@ -1239,8 +1253,8 @@ static void write_summary(struct campaign *c, int exit_code)
 #define J(...) (n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__))
 	J("{\n  \"engines\": [%s%s%s],\n", o->libfuzzer ? "\"libfuzzer\"" : "",
 	  o->libfuzzer && o->afl ? ", " : "", o->afl ? "\"afl\"" : "");
-	J("  \"budget_s\": %.1f,\n  \"elapsed_s\": %.1f,\n  \"jobs\": %d,\n  \"tasks\": %d,\n",
-	  o->budget, t, o->jobs, o->tasks);
+	J("  \"budget_s\": %.1f,\n  \"elapsed_s\": %.1f,\n  \"jobs\": %d,\n  \"tasks\": %d,\n"
+	  "  \"afl_tasks\": %d,\n", o->budget, t, o->jobs, o->tasks, afl_tasks(c));
 	J("  \"inject\": \"%s\",\n  \"seed\": %" PRIu64 ",\n  \"custom_mutator\": %s,\n",
 	  o->inject_name ? o->inject_name : "", o->seed, o->custom_mutator ? "true" : "false");
 	J("  \"execs\": %llu,\n  \"execs_per_s\": %.0f,\n", execs, t > 0 ? execs / t : 0.0);
@@ -1415,7 +1429,13 @@ static int run(struct campaign *c)
 		lf_jobs = o->jobs / 2 > 0 ? o->jobs / 2 : 1;
 		afl_jobs = o->jobs - o->jobs / 2 > 0 ? o->jobs - o->jobs / 2 : 1;
 	}
-	if (!o->quiet)
+	if (!o->quiet && o->libfuzzer && o->afl && afl_tasks(c) != lf_tasks(c))
+		say(c, "fuzz: libFuzzer (%d task%s) + AFL++ (%d task%s), budget %.0fs, %d job%s%s%s, "
+		    "out %s%s\n", lf_tasks(c), lf_tasks(c) == 1 ? "" : "s", afl_tasks(c),
+		    afl_tasks(c) == 1 ? "" : "s", o->budget, o->jobs, o->jobs == 1 ? "" : "s",
+		    o->inject_name ? ", inject " : "", o->inject_name ? o->inject_name : "",
+		    c->dir, c->tr.nseen ? " (resuming)" : "");
+	else if (!o->quiet)
 		say(c, "fuzz: %s%s%s%s, budget %.0fs, %d job%s, %d task%s%s%s, out %s%s\n",
 		    o->libfuzzer ? "libFuzzer" : "", o->libfuzzer && o->afl ? " + " : "",
 		    o->afl ? "AFL++" : "", engines ? "" : "no engine (triage only)", o->budget,

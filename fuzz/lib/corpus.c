@@ -36,6 +36,7 @@ void mmt_campaign_settings_read(const char *dir, struct mmt_campaign_settings *s
 
 	memset(s, 0, sizeof(*s));
 	s->tasks = 1;
+	s->afl_tasks = 1;
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if (mmt_read_file(path, &data, &len))
 		return;
@@ -47,11 +48,19 @@ void mmt_campaign_settings_read(const char *dir, struct mmt_campaign_settings *s
 	p[len] = 0;
 	{
 		char *t = strstr(p, "\"tasks\": "), *i = strstr(p, "\"inject\": \"");
+		char *at = strstr(p, "\"afl_tasks\": ");
 
 		if (t) {
 			int n = atoi(t + 9);
 
 			s->tasks = n >= 1 && n <= MMT_MAX_TASKS ? n : 1;
+		}
+		s->afl_tasks = s->tasks;
+		if (at) {
+			int n = atoi(at + 13);
+
+			if (n >= 1 && n <= MMT_MAX_TASKS)
+				s->afl_tasks = n;
 		}
 		if (i)
 			snprintf(s->inject, sizeof(s->inject), "%.*s", (int)strcspn(i + 11, "\""),
@@ -253,6 +262,7 @@ static int minimize_afl(const char *dir, const char *afl, const struct mmt_campa
 			const char *logpath, FILE *log, struct mmt_corpus_min_result *res)
 {
 	char cur[PATH_MAX + 32], min[PATH_MAX + 48], old[PATH_MAX + 48], in[PATH_MAX + 48];
+	struct mmt_campaign_settings afl_s;
 	char *argv[10];
 	int rc;
 
@@ -277,7 +287,9 @@ static int minimize_afl(const char *dir, const char *afl, const struct mmt_campa
 	argv[5] = "--";
 	argv[6] = (char *)afl;
 	argv[7] = NULL;
-	rc = run_tool(argv, s, logpath);
+	afl_s = *s;
+	afl_s.tasks = s->afl_tasks;	/* the queues decode as AFL++'s harness ran them */
+	rc = run_tool(argv, &afl_s, logpath);
 	mmt_remove_tree(in);
 	if (rc || !exists(min)) {
 		say(log, "corpus: afl-cmin exited %d (see %s)\n", rc, logpath);
@@ -437,6 +449,7 @@ static void check_findings(const char *dir, FILE *log, struct mmt_corpus_check_r
 int mmt_corpus_check(const char *dir, const struct mmt_campaign_settings *s, FILE *log,
 		     struct mmt_corpus_check_result *res)
 {
+	struct mmt_campaign_settings afl_s;
 	char path[PATH_MAX + 300];
 	struct dirent *de;
 	DIR *d;
@@ -445,6 +458,8 @@ int mmt_corpus_check(const char *dir, const struct mmt_campaign_settings *s, FIL
 	if (!exists(dir))
 		return -1;
 	/* DIR/corpus/ * and the AFL++ queues */
+	afl_s = *s;
+	afl_s.tasks = s->afl_tasks;
 	snprintf(path, sizeof(path), "%s/corpus", dir);
 	d = opendir(path);
 	if (d) {
@@ -454,7 +469,8 @@ int mmt_corpus_check(const char *dir, const struct mmt_campaign_settings *s, FIL
 			if (!plain_name(de->d_name))
 				continue;
 			snprintf(sub, sizeof(sub), "%s/corpus/%s", dir, de->d_name);
-			check_inputs(sub, s, log, res);
+			/* corpus/afl is afl-cmin's: AFL++'s inputs */
+			check_inputs(sub, strcmp(de->d_name, "afl") ? s : &afl_s, log, res);
 		}
 		closedir(d);
 	}
@@ -467,7 +483,7 @@ int mmt_corpus_check(const char *dir, const struct mmt_campaign_settings *s, FIL
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(q, sizeof(q), "%s/afl/%s/queue", dir, de->d_name);
-			check_inputs(q, s, log, res);
+			check_inputs(q, &afl_s, log, res);
 		}
 		closedir(d);
 	}

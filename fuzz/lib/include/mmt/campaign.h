@@ -112,6 +112,13 @@ struct mmt_campaign_opts {
 	bool hunt;
 	int jobs;			/* libFuzzer -fork=N, or AFL++ instances; split for both */
 	int tasks;			/* MMT_FUZZ_TASKS for the harness, and triage's */
+	/*
+	 * AFL++'s tasks when they differ from libFuzzer's (0: @tasks).  A
+	 * campaign of both engines can so spread over task counts: races need
+	 * two tasks, while one-task bugs are found much sooner by inputs that
+	 * never carry a schedule (README Benchmarks, "The default campaign").
+	 */
+	int afl_tasks;
 	double budget;			/* seconds */
 	long runs;			/* > 0: libFuzzer alone, no fork mode, exactly this many inputs */
 	uint64_t seed;

@@ -47,6 +47,7 @@
 /* how a campaign's inputs run, from DIR/summary.json (tasks 1, no bugs if absent) */
 struct mmt_campaign_settings {
 	int tasks;
+	int afl_tasks;		/* AFL++'s inputs ("afl_tasks"; tasks if absent) */
 	char inject[256];	/* "": none */
 	uint64_t inject_mask;
 };
