@@ -31,10 +31,12 @@
  * ("MAPCOUNT: folio pfn 3: ..."), then the program as .mmt text with the
  * schedule it actually took, then abort() so that the engine saves the input.
  *
- * Interleaving coverage (libFuzzer, two tasks or more): every switch from
- * one task to another is hashed with where both tasks stand (exec.h
- * on_switch: their ops, the lock classes they hold and wait for) into
- * libFuzzer's extra counters.  Edge coverage cannot tell a run that
+ * Interleaving coverage (two tasks or more): every switch from one task to
+ * another is hashed with where both tasks stand (exec.h on_switch: their
+ * ops, the lock classes they hold and wait for), and every conflict (exec.h
+ * on_conflict: a lock instance taken by one task's op after another's, one
+ * of them exclusively) with both ops and the lock's class, into libFuzzer's
+ * extra counters, or AFL++'s edge map.  Edge coverage cannot tell a run that
  * preempted the migration inside its rmap walk from one that preempted it
  * before; these counters can, so an input that gets one switch further
  * into a race is kept, and the next switch is searched from there.
@@ -47,6 +49,7 @@
  * persistent mode with shared-memory test cases and deferred start-up.
  * With file arguments instead, it runs each file once (replaying a crash).
  */
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,8 +80,11 @@ static int pct_runs;
 #ifndef __AFL_COMPILER
 /* libFuzzer reads this section as counters and clears it before each run */
 #define SWITCH_COUNTERS 4096
+#define CONFLICT_COUNTERS 4096
 __attribute__((used, section("__libfuzzer_extra_counters")))
 static uint8_t switch_counters[SWITCH_COUNTERS];
+__attribute__((used, section("__libfuzzer_extra_counters")))
+static uint8_t conflict_counters[CONFLICT_COUNTERS];
 
 static void count_switch(void *arg, uint32_t where)
 {
@@ -88,6 +94,49 @@ static void count_switch(void *arg, uint32_t where)
 	if (*c != UINT8_MAX)
 		++*c;
 }
+
+static void count_conflict(void *arg, uint32_t what)
+{
+	uint8_t *c = &conflict_counters[what % CONFLICT_COUNTERS];
+
+	(void)arg;
+	if (*c != UINT8_MAX)
+		++*c;
+}
+#else
+/*
+ * AFL++ has no extra counters: interleaving and conflict feedback go into
+ * its edge map, hashed over the whole of it (afl-compiler-rt sizes it to the
+ * edges it instrumented), where they collide with edges as edges do with
+ * each other.  Without this AFL++ saw no interleaving at all.
+ */
+/*
+ * Found at start-up (the AFL++ build links with --export-dynamic): a module
+ * that declares __afl_area_ptr itself makes afl-clang-fast's instrumentation
+ * pass rename its own declaration into a symbol nothing defines.
+ */
+static uint8_t **afl_area;
+static uint32_t *afl_map_size;
+
+static void afl_map_find(void)
+{
+	afl_area = dlsym(RTLD_DEFAULT, "__afl_area_ptr");
+	afl_map_size = dlsym(RTLD_DEFAULT, "__afl_map_size");
+}
+
+static void count_afl(void *arg, uint32_t h)
+{
+	uint8_t *c;
+
+	(void)arg;
+	if (!afl_area || !*afl_area || !afl_map_size || !*afl_map_size)
+		return;
+	c = &(*afl_area)[h % *afl_map_size];
+	if (*c != UINT8_MAX)
+		++*c;
+}
+#define count_switch count_afl
+#define count_conflict count_afl
 #endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -119,11 +168,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 		dopts.max_tasks = n;
 	}
-#ifndef __AFL_COMPILER
+#ifdef __AFL_COMPILER
+	afl_map_find();
+#endif
+	/* MMT_FUZZ_SWITCHES=0, MMT_FUZZ_CONFLICTS=0: without them (measuring) */
 	s = getenv("MMT_FUZZ_SWITCHES");
 	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0")))
 		eopts.on_switch = count_switch;
-#endif
+	s = getenv("MMT_FUZZ_CONFLICTS");
+	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0")))
+		eopts.on_conflict = count_conflict;
 	pct_runs = mmt_fuzz_pct_runs();
 	s = getenv("MMT_INJECT");
 	if (s && *s && mmt_inject_parse(s, &eopts.inject, bad, sizeof(bad))) {
@@ -150,6 +204,7 @@ static bool passes_without_bugs(struct mmt_program *p)
 
 	clean.inject = 0;
 	clean.on_switch = NULL;
+	clean.on_conflict = NULL;
 	ok = mmt_exec(p, &clean, &r) == EXEC_PASS;
 	mmt_exec_result_free(&r);
 	return ok;

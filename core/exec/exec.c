@@ -80,6 +80,8 @@ struct exec_task {
 	size_t cap_status;
 };
 
+#define CONFLICT_SLOTS	512	/* a power of two */
+
 struct exec {
 	const struct mmt_program *p;
 	const struct mmt_exec_opts *opts;
@@ -109,6 +111,16 @@ struct exec {
 	bool diverged;
 	long fail_op;		/* first op during or after which a violation showed */
 	unsigned long ops_done;
+
+	/*
+	 * on_conflict: who took each lock instance last (open addressing on
+	 * the lockinfo's address, cleared for every run; a full table forgets
+	 * the oldest slot it probes, which only loses feedback)
+	 */
+	struct last_taker {
+		const struct kp_lockinfo *li;
+		uint8_t task, op, write;
+	} taker[CONFLICT_SLOTS];
 };
 
 static struct exec the_exec;
@@ -326,6 +338,46 @@ static uint32_t switch_point(struct exec *ex, int from, int to)
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	return (uint32_t)h;
+}
+
+/*
+ * kp_acquire_hook while the tasks run: pair this acquisition with the last
+ * one of the same lock instance by another task (exec.h on_conflict)
+ */
+static void exec_acquired(const struct kp_lockinfo *li, bool write)
+{
+	struct exec *ex = &the_exec;
+	int id = kp_current_id();
+	const struct exec_task *t;
+	struct last_taker *e = NULL;
+	uint32_t slot, op;
+	uint64_t h;
+
+	if (!ex->in_program || id < 0 || id >= ex->nr_tasks)
+		return;
+	t = &ex->task[id];
+	op = t->in_op && t->cur_op >= 0 ? ex->p->ops[t->cur_op].code + 1u : 0;
+	slot = (uint32_t)(((uintptr_t)li >> 3) * 0x9e3779b1u) & (CONFLICT_SLOTS - 1);
+	for (int probe = 0; probe < 8; probe++) {
+		struct last_taker *x = &ex->taker[(slot + (uint32_t)probe) & (CONFLICT_SLOTS - 1)];
+
+		if (x->li == li || !x->li) {
+			e = x;
+			break;
+		}
+	}
+	if (!e)
+		e = &ex->taker[slot];
+	if (e->li == li && e->task != id && (e->write || write)) {
+		h = (uint64_t)li->cls << 40 | (uint64_t)e->op << 24 | (uint64_t)op << 8 |
+		    (uint64_t)e->write << 1 | (uint64_t)write;
+		h ^= h >> 33;
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 33;
+		ex->opts->on_conflict(ex->opts->conflict_arg, (uint32_t)h);
+	}
+	*e = (struct last_taker){ .li = li, .task = (uint8_t)id, .op = (uint8_t)op,
+				  .write = write };
 }
 
 /* the anchored switch for this decision point, or -1 */
@@ -1147,8 +1199,13 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 		check_inflight_reset();
 		kp_set_inflight_hook(check_inflight);
 	}
+	if (o->on_conflict && nr_tasks > 1) {
+		memset(ex->taker, 0, sizeof(ex->taker));
+		kp_set_acquire_hook(exec_acquired);
+	}
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);
 	kp_set_inflight_hook(NULL);
+	kp_set_acquire_hook(NULL);
 	ex->in_program = false;
 	r->ops_done = ex->ops_done;
 	r->nr_schedule = nr_tasks > 1 ? r->nr_schedule : 0;

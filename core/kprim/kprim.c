@@ -321,8 +321,18 @@ static void lockdep_check(const struct kp_task *t, int cls, enum kp_how how)
 	}
 }
 
+static _Atomic kp_acquire_hook kp_acquire_fn;
+
+void kp_set_acquire_hook(kp_acquire_hook fn)
+{
+	atomic_store(&kp_acquire_fn, fn);
+}
+
+/* every acquisition ends here, the lock taken: its owner is set if exclusive */
 static void held_push(struct kp_task *t, const struct kp_lockinfo *li, enum kp_how how)
 {
+	kp_acquire_hook fn;
+
 	if (t->nheld == KP_MAX_HELD) {
 		fprintf(stderr, "kprim: task %d holds more than %d locks\n",
 			kp_current_id(), KP_MAX_HELD);
@@ -331,6 +341,8 @@ static void held_push(struct kp_task *t, const struct kp_lockinfo *li, enum kp_h
 	t->held[t->nheld++] = (struct kp_held){
 		.li = li, .cls = li->cls, .nested = how == H_NESTED,
 	};
+	if (is_fiber(t) && (fn = atomic_load_explicit(&kp_acquire_fn, memory_order_relaxed)))
+		fn(li, atomic_load_explicit(&li->owner, memory_order_relaxed) == (void *)t);
 }
 
 static void held_pop(struct kp_task *t, const struct kp_lockinfo *li)

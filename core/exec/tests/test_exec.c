@@ -303,6 +303,88 @@ START_TEST(switch_feedback)
 }
 END_TEST
 
+/*
+ * on_conflict: two tasks' ops over the same page table and folios are
+ * ordered by their locks, so a two-task run reports conflicts, the same
+ * ones on a replay; schedules that order the ops differently report
+ * different ones; a one-task run reports none.
+ */
+START_TEST(conflict_feedback)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"fork p0 p1\n"
+		"@0 migrate p0 0x10 4 1\n"
+		"@0 write p0 0x11 2\n"
+		"@1 fork p0 p2\n"
+		"@1 mprotect p0 0x10 4 r\n"
+		"@1 read p2 0x10\n";
+	static struct switches a, b, c;
+	struct mmt_decider_random dr;
+	struct mmt_exec_opts opts;
+	struct mmt_exec_result r;
+	struct mmt_program p, one;
+	uint64_t seed, first = 0;
+	bool differ = false;
+
+	parse_or_fail(prog, &p);
+	mmt_exec_opts_default(&opts);
+	opts.teardown = true;
+	opts.decider = &dr.d;
+	opts.on_conflict = note_switch;
+	/*
+	 * a schedule that runs task 1 before task 0 has made p0 skips task 1's
+	 * ops: no conflict; look for the first one that interleaves them
+	 */
+	for (seed = 1; seed < 64 && !first; seed++) {
+		memset(&a, 0, sizeof(a));
+		opts.conflict_arg = &a;
+		mmt_decider_random_init(&dr, seed);
+		ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+		if (a.n)
+			first = seed;
+		mmt_exec_result_free(&r);
+	}
+	ck_assert_msg(first, "no schedule of 63 reported a conflict");
+
+	/* the same schedule, the same conflicts */
+	memset(&b, 0, sizeof(b));
+	opts.conflict_arg = &b;
+	mmt_decider_random_init(&dr, first);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert(!memcmp(a.where, b.where, a.n * sizeof(a.where[0])));
+	mmt_exec_result_free(&r);
+
+	/* another order of the same ops, other conflicts */
+	for (seed = first + 1; seed < first + 64 && !differ; seed++) {
+		memset(&c, 0, sizeof(c));
+		opts.conflict_arg = &c;
+		mmt_decider_random_init(&dr, seed);
+		ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+		differ = c.n && (c.n != a.n || memcmp(a.where, c.where, a.n * sizeof(a.where[0])));
+		mmt_exec_result_free(&r);
+	}
+	ck_assert_msg(differ, "no schedule ordered the ops differently");
+
+	/* the same ops on one task: nothing to pair */
+	ck_assert_int_eq(mmt_program_copy(&one, &p), 0);
+	for (size_t i = 0; i < one.nr_ops; i++)
+		one.ops[i].task = 0;
+	memset(&c, 0, sizeof(c));
+	opts.conflict_arg = &c;
+	opts.decider = NULL;
+	ck_assert_int_eq(mmt_exec(&one, &opts, &r), EXEC_PASS);
+	ck_assert_uint_eq(c.n, 0);
+	mmt_exec_result_free(&r);
+	mmt_program_free(&one);
+	mmt_program_free(&p);
+}
+END_TEST
+
 /* print -> parse -> print is the identity for generated programs */
 static char *round_trip(const struct mmt_program *p, struct mmt_program *q)
 {
@@ -440,6 +522,7 @@ static Suite *exec_suite(void)
 	tcase_add_test(tc, empty_world_passes_leak);
 	tcase_add_test(tc, multi_task_schedule);
 	tcase_add_test(tc, switch_feedback);
+	tcase_add_test(tc, conflict_feedback);
 	tcase_add_test(tc, overlapping_reads_judged);
 	suite_add_tcase(s, tc);
 

@@ -88,6 +88,19 @@ struct mmt_exec_opts {
 	void (*on_switch)(void *arg, uint32_t where);
 	void *switch_arg;
 	/*
+	 * Conflict feedback: called whenever a task takes a lock instance that
+	 * another task took last, one of the two exclusively (an rwsem's
+	 * readers do not conflict), with a hash of the lock's class, the ops
+	 * both tasks were in and how each took it.  That is an ordering of two
+	 * ops over one object (a page table, a folio, an anon_vma, a swap
+	 * device): the reads-from and alias coverage of RFF and Krace at the
+	 * granularity of the model's locks.  A new value means the run ordered
+	 * two operations on an object in a way no earlier run did.  The fuzz
+	 * harnesses feed it to libFuzzer's extra counters and AFL++'s map.
+	 */
+	void (*on_conflict)(void *arg, uint32_t what);
+	void *conflict_arg;
+	/*
 	 * Called after every op that ran (not one skipped for want of its
 	 * process), with its index in the program, its outcome (enum
 	 * mmt_outcome, or -1 for an errno the language has no word for) and,

@@ -194,6 +194,17 @@ void kp_set_abort_hook(kp_abort_hook fn);
 typedef void (*kp_inflight_hook)(const struct kp_lockinfo *li);
 void kp_set_inflight_hook(kp_inflight_hook fn);
 
+/*
+ * Conflict feedback (KP_SCHED only): the hook runs on the task right after
+ * it takes @li (@write: as its only owner, not as one of an rwsem's
+ * readers).  The executor pairs each acquisition with the task that took
+ * the same lock instance before it: two ops of different tasks ordered over
+ * one object, one of them writing (exec.h on_conflict).  It must take no
+ * lock.  NULL (the default) turns it off; real threads never call it.
+ */
+typedef void (*kp_acquire_hook)(const struct kp_lockinfo *li, bool write);
+void kp_set_acquire_hook(kp_acquire_hook fn);
+
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
 	const struct kp_lockinfo *li;
