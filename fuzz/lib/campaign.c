@@ -89,7 +89,16 @@ struct campaign {
 	 * a job runs for up to 300 s; the jobs' own logs say how far the
 	 * running ones are.
 	 */
-	unsigned long long lf_reported;	/* the parent's last "#N:" */
+	unsigned long long lf_reported;	/* the parent's last "#N:" (plus lf_base) */
+	/*
+	 * One libFuzzer job (the default campaign on two cores): no fork mode,
+	 * which finds the zoo's bugs far later (README Benchmarks, "The
+	 * default campaign"), but a libFuzzer that stops at its first crash,
+	 * so it is started again, on its corpus, for the time that is left.
+	 */
+	bool lf_restart;
+	unsigned lf_restarts;
+	unsigned long long lf_base;	/* executions of the libFuzzers that ended */
 	unsigned lf_merged[LF_JOBS];	/* jobs the parent has counted in it */
 	unsigned nlf_merged;
 	struct lf_job lf_jobs[LF_JOBS];
@@ -468,7 +477,7 @@ static void common_env(struct campaign *c, char **env, int *n, int tasks)
 	env[(*n)++] = fmt(c, "MMT_FUZZ_ATTRIBUTE=%d", c->o.hunt ? 1 : 0);
 }
 
-static int start_libfuzzer(struct campaign *c, int jobs)
+static int start_libfuzzer(struct campaign *c, int jobs, double seconds)
 {
 	const struct mmt_campaign_opts *o = &c->o;
 	char *argv[32], *env[8];
@@ -480,15 +489,16 @@ static int start_libfuzzer(struct campaign *c, int jobs)
 	if (o->runs > 0) {
 		argv[a++] = fmt(c, "-runs=%ld", o->runs);
 	} else {
-		argv[a++] = fmt(c, "-max_total_time=%d", (int)(o->budget + 0.999));
-		if (!o->hunt || jobs > 1) {
+		argv[a++] = fmt(c, "-max_total_time=%d", (int)(seconds + 0.999));
+		c->lf_restart = jobs == 1 && !o->hunt;
+		if (jobs > 1) {
 			argv[a++] = fmt(c, "-fork=%d", jobs);
 			argv[a++] = fmt(c, "-ignore_crashes=1");
 			argv[a++] = fmt(c, "-ignore_ooms=1");
 			argv[a++] = fmt(c, "-ignore_timeouts=1");
 		}
 	}
-	argv[a++] = fmt(c, "-seed=%" PRIu64, (o->seed % 4000000000u) + 1);
+	argv[a++] = fmt(c, "-seed=%" PRIu64, ((o->seed + 7919u * c->lf_restarts) % 4000000000u) + 1);
 	argv[a++] = fmt(c, "-artifact_prefix=%s/crashes/libfuzzer/", c->dir);
 	argv[a++] = fmt(c, "-max_len=%d", MMT_CAMPAIGN_MAX_LEN);
 	argv[a++] = fmt(c, "-timeout=10");
@@ -623,12 +633,12 @@ static void parse_lf_line(struct campaign *c, const char *l)
 	const char *p;
 
 	if (!strncmp(l, "stat::number_of_executed_units:", 31)) {
-		c->lf_reported = strtoull(l + 31, NULL, 10);
+		c->lf_reported = c->lf_base + strtoull(l + 31, NULL, 10);
 		return;
 	}
 	if (l[0] != '#' || l[1] < '0' || l[1] > '9')
 		return;
-	c->lf_reported = strtoull(l + 1, NULL, 10);
+	c->lf_reported = c->lf_base + strtoull(l + 1, NULL, 10);
 	p = strstr(l, "cov: ");
 	if (p)
 		c->lf_cov = (unsigned)strtoul(p + 5, NULL, 10);
@@ -1404,6 +1414,30 @@ static void tidy_dir(struct campaign *c)
 		close(fd);
 }
 
+/*
+ * Restart mode: the libFuzzer that stopped at a crash (its output read to
+ * the end) starts again on its corpus, with its own seed moved on so that
+ * it does not walk the same path, for the rest of the budget.
+ */
+static void lf_maybe_restart(struct campaign *c)
+{
+	struct eproc *e = NULL;
+	double left = c->o.budget - elapsed(c);
+
+	for (int i = c->nprocs - 1; i >= 0 && !e; i--)
+		if (!strcmp(c->procs[i].name, "libfuzzer"))
+			e = &c->procs[i];
+	if (!e || !e->exited || e->fd >= 0 || stop_requested || left < 2 ||
+	    c->nprocs >= MAX_PROCS || c->arena_full)
+		return;
+	if (!WIFEXITED(e->status) || WEXITSTATUS(e->status) == 0)
+		return;	/* killed, or done: its time was up */
+	c->lf_base = c->lf_reported;
+	c->lf_restarts++;
+	if (start_libfuzzer(c, 1, left))
+		say(c, "mmtorture: fuzz: cannot restart libFuzzer\n");
+}
+
 /* run @c until the budget is spent, the engines stop, or a signal */
 static int run(struct campaign *c)
 {
@@ -1467,7 +1501,7 @@ static int run(struct campaign *c)
 		snprintf(tmp, sizeof(tmp), "%s/tmp", c->dir);
 		mmt_mkdirs(tmp);
 	}
-	if (o->libfuzzer && start_libfuzzer(c, lf_jobs))
+	if (o->libfuzzer && start_libfuzzer(c, lf_jobs, o->budget))
 		say(c, "mmtorture: fuzz: cannot start libFuzzer\n");
 	if (o->afl && start_afl(c, afl_jobs))
 		say(c, "mmtorture: fuzz: cannot start afl-fuzz\n");
@@ -1476,6 +1510,10 @@ static int run(struct campaign *c)
 	while (engines && !stop_requested) {
 		read_pipes(c, o->hunt ? 20 : 100);
 		reap(c);
+		if (c->lf_restart) {
+			scan_crashes(c);	/* what it saved before it stopped */
+			lf_maybe_restart(c);
+		}
 		if (o->libfuzzer)
 			read_lf_jobs(c);
 		if (o->afl)
