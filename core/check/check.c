@@ -242,6 +242,7 @@ static int world_check(void)
 
 	v = chk_census_build(true, true);
 	v += chk_frames(c);
+	v += chk_device_frames(c);
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT) && (!c->bounded || t < w->nr_swapfiles); t++)
 		if (w->swap_info[t].flags & SWP_USED)	/* else nothing to check */
 			v += chk_swap(&w->swap_info[t], c);

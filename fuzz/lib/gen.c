@@ -50,6 +50,7 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o)
 	o->nr_tasks = 1;
 	o->max_procs = GEN_MAX_PROCS;
 	o->swap_ops = true;
+	o->uffd_ops = true;
 }
 
 /* name index of "p<i>", interned once per program: formatting it per op was a tenth of the engine */
@@ -129,13 +130,16 @@ static uint64_t value(struct gen *g)
 
 enum gkind {
 	G_READ, G_WRITE, G_MMAP, G_MUNMAP, G_MPROTECT, G_MREMAP, G_MADVISE, G_MIGRATE,
-	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK, NR_GKIND
+	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK,
+	G_DEVICE, G_UFFD,	/* migrate_vma to the device and back; uffd registration */
+	NR_GKIND
 };
 
 static const unsigned gweight[NR_GKIND] = {
 	[G_READ] = 22, [G_WRITE] = 22, [G_MMAP] = 10, [G_MUNMAP] = 3, [G_MPROTECT] = 5,
 	[G_MREMAP] = 3, [G_MADVISE] = 6, [G_MIGRATE] = 8, [G_FORK] = 4, [G_EXIT] = 2,
 	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1,
+	[G_DEVICE] = 5, [G_UFFD] = 1,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -282,6 +286,16 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		break;
 	case G_CHECK:
 		op_init(&op, OP_CHECK);
+		break;
+	case G_DEVICE:
+	case G_UFFD:
+		if (pr < 0 || (k == G_UFFD && !g->o->uffd_ops))
+			return false;
+		op_init(&op, k == G_UFFD ? OP_UFFD_REGISTER :
+			     chance(g, 60) ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE);
+		op.proc = (uint8_t)proc_index(g, pr);
+		op.addr = win_addr(g);
+		op.len = win_len(g, op.addr);
 		break;
 	default:
 		return false;
@@ -487,6 +501,10 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 			} else if (r < 94 && nmine) {
 				/* a child's exit (it stays in mine[]: later ops just skip) */
 				emit_simple(&g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else if (r == 97 || r == 98) {
+				/* migrate_vma meets the migration: to the device, or back */
+				emit_simple(&g, r == 97 ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE, t, 0,
+					    WIN_START, npages);
 			} else {
 				emit_simple(&g, OP_MUNMAP, t, 0, addr, 1);
 			}

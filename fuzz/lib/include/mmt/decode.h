@@ -11,15 +11,18 @@
  *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
  *             by the caller's max_tasks; 1 in single-task mode)
- *   byte 1    number of op records (capped by MMT_DECODE_MAX_OPS and by
- *             the bytes present)
+ *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
+ *             and by the bytes present); bit 7 the device's frames: clear
+ *             16 (the default), set a quarter of the world's frames
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
  *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
  *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
  *             of byte 2).  Swap records: byte 2 bit 7 swapoff, else swapon;
  *             byte 3 bits 0-4 the wanted id (0..31; swapon takes the first
  *             id from there that is not on, swapoff the first that is),
- *             bit 5 the slots (16 or 64).
+ *             bit 5 the slots (16 or 64).  Device records (one kind):
+ *             byte 3 bits 0-1 pick device_migrate (0, 1), device_release
+ *             (2) or uffd_register (3).
  *   the rest  the schedule (only with more than one task): 2-byte switch
  *             records [task|at] [at].  Task = bits 0-2 of byte 0 (mod
  *             tasks).  Byte 0 bit 3 clear: the record is at decision point

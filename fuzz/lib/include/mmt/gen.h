@@ -22,6 +22,12 @@ struct mmt_gen_opts {
 	unsigned nr_tasks;	/* 1..MMT_MAX_TASKS (default 1) */
 	unsigned max_procs;	/* 1..4 live processes, named p0..p3 (default 4) */
 	bool swap_ops;		/* swapon/swapoff of device 1 mid-program (default on) */
+	/*
+	 * uffd_register (default on).  Off for difftest: the host runs no
+	 * userfaultfd, so the VMA split a registration makes would show in
+	 * a later mremap's errno on one side only.
+	 */
+	bool uffd_ops;
 };
 
 void mmt_gen_opts_default(struct mmt_gen_opts *o);
