@@ -13,7 +13,7 @@
  *             by the caller's max_tasks; 1 in single-task mode)
  *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
  *             and by the bytes present); bit 7 the device's frames: clear
- *             16 (the default), set a quarter of the world's frames
+ *             16 (the default), set none (every migration to it fails)
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
  *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
  *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
