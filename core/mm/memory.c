@@ -379,13 +379,14 @@ static unsigned do_device_private_fault(struct vm_area_struct *vma, uint64_t add
 	if (!folio_trylock(folio)) {
 		/*
 		 * Someone is migrating it (migrate_vma holds it locked from
-		 * setup to finalize): wait for them, then retry, as for a
-		 * migration entry, rather than spin on the trylock.
+		 * setup to finalize): wait for them, then retry, rather than
+		 * spin on the trylock.  Without a reference, as
+		 * migration_entry_wait waits: a reference held while waiting
+		 * would fail the very migration we wait for (its refcount
+		 * check), and the frame itself never goes away.
 		 */
-		folio_get(folio);
 		pte_unmap_unlock(ptl);
 		folio_wait_locked(folio);
-		folio_put(folio);
 		return 0;
 	}
 	folio_get(folio);

@@ -512,3 +512,127 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	}
 	return g.err;
 }
+
+/* ------------------------------------------------ device race template */
+
+/*
+ * The shape in which migrate_vma races live: task 0 takes p0's pages to the
+ * device and back (each round three steps with yield points between them),
+ * while the other tasks fault on them (migration entries, device-private
+ * entries and migrate_to_ram), fork, zap them (MADV_DONTNEED runs under
+ * mmap_lock read, inside migrate_vma's window), unmap them, reclaim and
+ * move_pages.
+ */
+int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 2)
+		nr_tasks = 2;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1)
+		nr_ops = 1;
+	if (nr_ops > 16)
+		nr_ops = 16;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x686d6du;	/* "hmm" */
+	g.p = p;
+	g.o = &o;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 16;
+
+	/* task 0: the process, some pages written, some holes, maybe a COW child */
+	npages = 2 + rnd(&g, 3);
+	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(&g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(&g, &op, 0);
+	for (i = 0; i < npages; i++) {
+		if (chance(&g, 25))
+			continue;	/* a hole for migrate_vma to populate */
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.addr = WIN_START + i;
+		op.value = 1 + i;
+		emit(&g, &op, 0);
+	}
+	if (chance(&g, 40)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.proc2 = (uint8_t)proc_index(&g, 1);
+		emit(&g, &op, 0);
+	}
+	if (chance(&g, 20))
+		emit_simple(&g, OP_UFFD_REGISTER, 0, 0, WIN_START + rnd(&g, npages), 1);
+	/* task 0 goes on: to the device and back */
+	for (i = 0, t = 1 + rnd(&g, 3); i < t; i++)
+		emit_simple(&g, i & 1 ? OP_DEVICE_RELEASE : OP_DEVICE_MIGRATE, 0, 0, WIN_START,
+			    npages);
+
+	/* the racers: what meets a collect, a copy or a finalize */
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(&g, 100);
+			uint64_t addr = WIN_START + rnd(&g, npages);
+
+			if (r < 25) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.value = 0x100 * t + i;
+				emit(&g, &op, t);
+			} else if (r < 45) {
+				emit_simple(&g, OP_READ, t, 0, addr, 0);
+			} else if (r < 57 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.proc2 = (uint8_t)proc_index(&g, next_child++);
+				emit(&g, &op, t);
+			} else if (r < 67) {
+				op_init(&op, OP_MADVISE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.advice = chance(&g, 50) ? ADV_DONTNEED : ADV_PAGEOUT;
+				emit(&g, &op, t);
+			} else if (r < 75) {
+				op_init(&op, OP_MIGRATE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.node = (int32_t)rnd(&g, 2);
+				op.all = true;
+				emit(&g, &op, t);
+			} else if (r < 83) {
+				op_init(&op, OP_RECLAIM);
+				op.addr = 1 + rnd(&g, 8);
+				emit(&g, &op, t);
+			} else if (r < 90) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = WIN_START;
+				op.len = npages;
+				op.prot = chance(&g, 60) ? MPROT_R : MPROT_RW;
+				emit(&g, &op, t);
+			} else if (r < 95) {
+				emit_simple(&g, OP_DEVICE_RELEASE, t, 0, addr, 1);
+			} else {
+				emit_simple(&g, OP_MUNMAP, t, 0, addr, 1);
+			}
+		}
+	}
+	return g.err;
+}

@@ -52,4 +52,15 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
  */
 int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
 
+/*
+ * The device race template: task 0 migrates p0's pages (some written, some
+ * holes, maybe COW-shared with a child) to the device and back with
+ * migrate_vma, while the other tasks read and write them (migration and
+ * device-private entries, migrate_to_ram), fork, MADV_DONTNEED or PAGEOUT
+ * them, move_pages, reclaim, mprotect, unmap.  Same conventions as
+ * mmt_gen_race.
+ */
+int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
+			unsigned nr_ops);
+
 #endif /* MMT_GEN_H */
