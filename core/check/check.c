@@ -136,6 +136,9 @@
  *         or in a page cache ............................ check_folio (device.c)
  *    11.4 a mapped device folio is anonymous (its anon_vma live, 6.6)
  *                                                      check_folio (device.c)
+ *    11.5 in flight: when a pte table's lock is dropped, each device-private
+ *         entry in it names an allocated device folio with a mapcount
+ *                                                 check_inflight (inflight.c)
  *    Device frames also answer 1.1, 2.1-2.3 (against the pagemap's free
  *    list), 3.2, 7.2/7.3, 8.2 and 13.4, in device.c; DATA through a
  *    migration to the device and back is the executor's, as for any read.

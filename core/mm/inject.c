@@ -33,7 +33,7 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"migration entries",
 	},
 	[BUG_MIGRATE_VMA_SKIP_AS_HOLE] = {
-		"migrate-vma-skip-as-hole", "002", "MAPCOUNT, DATA",
+		"migrate-vma-skip-as-hole", "002", "MAPCOUNT, RSS, DATA",
 		"migrate_vma_collect reports an entry it could not collect as an empty "
 		"one (the patch before it told skips from holes), and "
 		"migrate_vma_insert_page populates it over what is there",

@@ -26,7 +26,7 @@ enum mmt_bug {
 
 struct mmt_bug_info {
 	const char *name;	/* --inject NAME */
-	const char *seed;	/* ../shared/seeds file it comes from */
+	const char *seed;	/* ../shared/seeds file it comes from, or the fixing commit */
 	const char *caught_by;	/* the invariants expected to fire */
 	const char *what;	/* one line */
 };
