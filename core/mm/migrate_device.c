@@ -177,7 +177,7 @@ next:
 	pte_unmap_unlock(ptl);
 }
 
-/* walk [start, end) one pte table at a time, yielding between tables */
+/* walk [start, end) one pte table at a time, yielding between tables; mmap_lock read */
 static void migrate_vma_collect(struct migrate_vma *migrate)
 {
 	uint64_t addr = migrate->start;
@@ -213,7 +213,8 @@ static bool migrate_vma_check_folio(struct folio *folio, struct folio *fault_fol
  * migrate_vma_unmap - isolate every collected system folio from the LRU,
  * unmap the folio from every other mm (try_to_migrate), and give back the
  * ones that cannot migrate: their migration entries are restored at once
- * and their src entry cleared.
+ * and their src entry cleared.  Caller's mmap_lock read; every collected
+ * folio locked (takes the LRU lock, and the rmap locks in the walks).
  */
 static void migrate_vma_unmap(struct migrate_vma *migrate)
 {
@@ -372,6 +373,12 @@ static int migrate_vma_move_mapping(struct folio *dst, struct folio *src, int ex
 	return 0;
 }
 
+/*
+ * migrate_vma_pages - move each collected folio's state to the driver's
+ * destination, or populate an empty entry; entries that cannot migrate
+ * lose MIGRATE_PFN_MIGRATE.  Caller's mmap_lock read; collected folios and
+ * destinations locked (takes ptls to populate).
+ */
 void migrate_vma_pages(struct migrate_vma *migrate)
 {
 	for (uint64_t i = 0, addr = migrate->start; i < migrate->npages; i++, addr++) {
@@ -410,6 +417,11 @@ void migrate_vma_pages(struct migrate_vma *migrate)
 
 /* --------------------------------------------------------- finalize */
 
+/*
+ * migrate_vma_finalize - every migration entry becomes the new page's pte
+ * (or the old one's where migration failed), then unlock and release both
+ * sides.  Caller's mmap_lock read; takes the rmap locks, ptls, LRU lock.
+ */
 void migrate_vma_finalize(struct migrate_vma *migrate)
 {
 	struct folio *fault_folio = migrate->fault_page;

@@ -13,6 +13,7 @@
 #include "mmt/check.h"
 #include "mmt/folio.h"
 #include "mmt/hmm.h"
+#include "mmt/kprim.h"
 #include "mmt/memremap.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
@@ -203,6 +204,48 @@ START_TEST(device_leak)
 }
 END_TEST
 
+/* 11.5 in flight: dropping the ptl over a device entry to a free folio */
+static int pick_first(struct kp_decider *d, const int *ids, int nr, int cur)
+{
+	(void)d; (void)nr; (void)cur;
+	return ids[0];
+}
+
+static void lock_and_drop(void *arg)
+{
+	struct mm_struct *mm = arg;
+	spinlock_t *ptl;
+
+	ck_assert_ptr_nonnull(pte_offset_map_lock(mm, 0x10, &ptl));
+	pte_unmap_unlock(ptl);
+}
+
+START_TEST(inflight_device_entry)
+{
+	struct mm_struct *mm = on_device();
+	struct folio *f = dev_at(mm, 0x10);
+	struct kp_decider d = { pick_first };
+	kp_task_fn fn = lock_and_drop;
+	void *arg = mm;
+	unsigned long n;
+
+	kp_set_inflight_hook(check_inflight);
+	mmt_report_reset();
+	ck_assert_int_eq(kp_sched_run(1, &fn, &arg, &d, &n), KP_SCHED_DONE);
+	ck_assert_uint_eq(mmt_report.count, 0);		/* clean: silent */
+	atomic_store(&f->_refcount, 0);			/* as if freed under the entry */
+	ck_assert_int_eq(kp_sched_run(1, &fn, &arg, &d, &n), KP_SCHED_DONE);
+	ck_assert_msg(mmt_report.inv_mask & (1ull << INV_DEVICE), "expected DEVICE in flight, "
+		      "got mask %#llx", (unsigned long long)mmt_report.inv_mask);
+	atomic_store(&f->_refcount, 1);
+	kp_set_inflight_hook(NULL);
+	mmt_report_reset();
+	assert_world_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("device");
@@ -215,6 +258,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mapped_device_folio_is_anon);
 	tcase_add_test(tc, device_counts);
 	tcase_add_test(tc, device_leak);
+	tcase_add_test(tc, inflight_device_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
