@@ -59,11 +59,10 @@ static const uint8_t device_table[4] = {
  * all, so that every migration to the device fails and migrate_vma's
  * restore paths run.
  */
-#define DECODE_SMALL_DEVICE	0x80
+#define DECODE_SMALL_DEVICE	0x80	/* "small": no memory at all */
 
-static uint32_t decode_device_frames(uint32_t frames, bool small)
+static uint32_t decode_device_frames(bool small)
 {
-	(void)frames;
 	return small ? 0 : 16;
 }
 
@@ -346,7 +345,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.nodes = 1 + (w & 1);
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
-	p->world.device = decode_device_frames(p->world.frames, small_device);
+	p->world.device = decode_device_frames(small_device);
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
@@ -445,9 +444,9 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		si = index_of(swap_table, 4, swap);
 		uint32_t device = p->world.present ? p->world.device : 16;
 
-		small = device != decode_device_frames(frames, false);
+		small = device != decode_device_frames(false);
 		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
-		    device != decode_device_frames(frames, small))
+		    device != decode_device_frames(small))
 			FAIL("world nodes=%d frames=%u swap=%llu device=%u is not one the decoder "
 			     "can make", nodes, frames, (unsigned long long)swap, device);
 		if (p->nr_ops > MMT_DECODE_MAX_OPS)
