@@ -67,7 +67,7 @@ static const char usage_text[] =
 	"  convert IN OUT [--to mmt|bytes] [--tasks N] [--inject NAME]\n"
 	"                  .mmt -> fuzzer bytes, or fuzzer bytes (a crash) -> .mmt\n"
 	"  stress [--threads N] [--time S] [--seed N] [--inject NAME] ...\n"
-	"                  the model on real threads with kswapd and kcompactd\n"
+	"                  the model on real threads with kswapd, kcompactd and the device driver\n"
 	"  gen [--seed N] [--ops N] [--tasks N]\n"
 	"                  print the random program hunt runs for a seed\n"
 	"  difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR] [--quiet]\n"

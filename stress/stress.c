@@ -66,6 +66,7 @@
 #include "mmt/check.h"
 #include "mmt/daemon.h"
 #include "mmt/exec.h"
+#include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
 #include "mmt/migrate.h"
@@ -80,12 +81,17 @@
 #define WIN_START	0x10
 #define WIN_PAGES	32
 #define RING		32	/* ops kept per thread */
-#define MAX_THREADS	(STRESS_MAX_WORKERS + 2)
+#define MAX_THREADS	(STRESS_MAX_WORKERS + 3)
 #define WORLD_FRAMES	128
 #define WORLD_SWAP	256
 #define DAEMON_BATCH	16
 
-enum { T_WORKER, T_KSWAPD, T_KCOMPACTD };
+enum { T_WORKER, T_KSWAPD, T_KCOMPACTD, T_DEVICE };
+
+static const char *const kind_name[] = {
+	[T_WORKER] = "worker", [T_KSWAPD] = "kswapd", [T_KCOMPACTD] = "kcompactd",
+	[T_DEVICE] = "device",
+};
 
 struct logent {
 	struct mmt_op op;	/* proc/proc2 are slot numbers = name indexes p0..p3 */
@@ -476,6 +482,12 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 		if (err > 0)
 			err = 0;
 		break;
+	case OP_DEVICE_MIGRATE:
+		err = dmirror_migrate_to_device(s->mm, op->addr, op->len);
+		break;
+	case OP_DEVICE_RELEASE:
+		err = dmirror_migrate_to_system(s->mm, op->addr, op->len);
+		break;
 	default:
 		break;
 	}
@@ -510,6 +522,18 @@ static void *thread_fn(void *arg)
 			break;
 		if (t->kind == T_WORKER) {
 			pick_op(t, &op);
+		} else if (t->kind == T_DEVICE) {
+			/*
+			 * The driver: a random range of a random process goes to
+			 * the device (two passes in three) or comes back.
+			 */
+			memset(&op, 0, sizeof(op));
+			op.expect = -1;
+			op.task = (uint8_t)t->id;
+			op.code = rnd(t, 3) ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE;
+			op.proc = (uint8_t)rnd(t, NSLOTS);
+			op.addr = WIN_START + rnd(t, WIN_PAGES);
+			op.len = win_len(t, op.addr);
 		} else {
 			memset(&op, 0, sizeof(op));
 			op.expect = -1;
@@ -811,8 +835,7 @@ static void write_logs(const struct stress_opts *o, char *path, size_t len)
 			mmt_program_name(&names, name);
 		}
 		fprintf(f, "# thread %d (%s), %lu ops, last %lu:\n", i,
-			t->kind == T_WORKER ? "worker" : t->kind == T_KSWAPD ? "kswapd" : "kcompactd",
-			t->nlog, have);
+			kind_name[t->kind], t->nlog, have);
 		for (unsigned long k = t->nlog - have; k < t->nlog; k++) {
 			const struct logent *e = &t->ring[k % RING];
 			char buf[256];
@@ -904,7 +927,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		nworkers = 1;
 	if (nworkers > STRESS_MAX_WORKERS)
 		nworkers = STRESS_MAX_WORKERS;
-	S.nr_threads = nworkers + (o->daemons ? 2 : 0);
+	S.nr_threads = nworkers + (o->daemons ? 3 : 0);
 	period = o->check_every > 0 ? o->check_every : o->seconds / 10;
 	if (period < 0.01)
 		period = 0.01;
@@ -948,7 +971,8 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		struct sthread *th = &S.t[i];
 
 		th->id = i;
-		th->kind = i < nworkers ? T_WORKER : i == nworkers ? T_KSWAPD : T_KCOMPACTD;
+		th->kind = i < nworkers ? T_WORKER : i == nworkers ? T_KSWAPD :
+			   i == nworkers + 1 ? T_KCOMPACTD : T_DEVICE;
 		th->rng = o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0x632be59bd9b4e019ull + 1;
 		if (pthread_create(&th->th, NULL, thread_fn, th)) {
 			fprintf(o->out, "stress: pthread_create failed\n");
@@ -956,7 +980,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		}
 	}
 	fprintf(o->out, "stress: seed %" PRIu64 ", %d worker%s%s, %.1fs, check every %.2fs%s\n",
-		o->seed, nworkers, nworkers == 1 ? "" : "s", o->daemons ? " + kswapd + kcompactd" : "",
+		o->seed, nworkers, nworkers == 1 ? "" : "s", o->daemons ? " + kswapd + kcompactd + device driver" : "",
 		o->seconds, period, o->inject ? " (bugs injected)" : "");
 
 	t0 = now();
@@ -1034,8 +1058,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		r->violations == 1 ? "" : "s");
 	for (int i = 0; i < S.nr_threads; i++)
 		fprintf(o->out, "  thread %d %-9s %10llu ops  %9.0f ops/s\n", i,
-			S.t[i].kind == T_WORKER ? "worker" : S.t[i].kind == T_KSWAPD ? "kswapd" :
-			"kcompactd", r->ops[i], r->ops[i] / r->seconds);
+			kind_name[S.t[i].kind], r->ops[i], r->ops[i] / r->seconds);
 
 	if (clean) {
 		kp_set_abort_hook(NULL);
@@ -1085,7 +1108,8 @@ static const char stress_usage[] =
 static const char stress_help[] =
 	"\n"
 	"The model on real threads: N workers run random ops on 4 shared processes, with\n"
-	"kswapd and kcompactd threads; the world is stopped and checked every check period,\n"
+	"kswapd, kcompactd and device-driver threads; the world is stopped and checked\n"
+	"every check period,\n"
 	"and lock order is checked on every acquisition.  On a violation every thread's\n"
 	"recent ops go to DIR, and a .mmt reproducer is searched for under the\n"
 	"deterministic scheduler.\n"
@@ -1094,7 +1118,7 @@ static const char stress_help[] =
 	"  --time S             seconds (default 10)\n"
 	"  --seed N             default: from the clock\n"
 	"  --inject NAME        bug-zoo entries to switch on (mmtorture inject --list)\n"
-	"  --no-daemons         no kswapd and kcompactd threads\n"
+	"  --no-daemons         no kswapd, kcompactd and device driver threads\n"
 	"  --check-every S      seconds between stop-the-world checks (default --time / 10)\n"
 	"  --trials N           runs spent on finding a reproducer (default 3000)\n"
 	"  --out DIR            logs and reproducers (default findings)\n"

@@ -362,13 +362,16 @@ int chk_census_build(bool walk_mms, bool defer)
 
 	c->nr_frames = w->nr_frames;
 	c->zero_pfn = w->nr_frames;
-	c->fc = scratch_keep(SB_FRAMES, c->nr_frames, sizeof(*c->fc));
+	c->dev_first = w->nr_frames + 1;
+	c->nr_device = w->nr_device;
+	c->nr_pfns = w->nr_frames + 1 + w->nr_device;
+	c->fc = scratch_keep(SB_FRAMES, c->nr_pfns, sizeof(*c->fc));
 	if (++c->gen == 0) {
 		/* wrapped: an entry stamped 2^32 censuses ago must not look current */
-		memset(c->fc, 0, (size_t)c->nr_frames * sizeof(*c->fc));
+		memset(c->fc, 0, (size_t)c->nr_pfns * sizeof(*c->fc));
 		c->gen = 1;
 	}
-	c->stray = scratch_keep(SB_STRAY, c->nr_frames, sizeof(*c->stray));
+	c->stray = scratch_keep(SB_STRAY, c->nr_pfns, sizeof(*c->stray));
 	c->nr_stray = 0;
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 		const struct swap_info_struct *si = &w->swap_info[t];
@@ -411,6 +414,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	c->bounded = the_checker.bounded;
 
 	v += census_free_lists(c);
+	v += chk_device_free_list(c);
 	v += census_mappings(c);
 	v += census_page_cache(c);
 	v += census_anon_vmas(c);

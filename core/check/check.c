@@ -125,6 +125,23 @@
  *        entries; MM_FILEPAGES / MM_SHMEMPAGES likewise for file / shmem
  *        folios; MM_SWAPENTS == swap ptes of real types; zero-page ptes
  *        count nowhere ..................................... check_mm (pgtable.c)
+ * 11 DEVICE
+ *    11.1 a device-private entry names a frame of the device's pagemap
+ *         whose folio is allocated .................... check_mm (device.c)
+ *    11.2 migrate_vma populates only anonymous VMAs without uffd missing
+ *         mode: a populated folio (folio->populated_seq) lies in no file
+ *         or shmem VMA and in no uffd-missing VMA registered before it was
+ *         populated (vm_uffd_seq) ......................... check_mm (device.c)
+ *    11.3 a device folio is never on an LRU, isolated, in the swap cache
+ *         or in a page cache ............................ check_folio (device.c)
+ *    11.4 a mapped device folio is anonymous (its anon_vma live, 6.6)
+ *                                                      check_folio (device.c)
+ *    11.5 in flight: when a pte table's lock is dropped, each device-private
+ *         entry in it names an allocated device folio with a mapcount
+ *                                                 check_inflight (inflight.c)
+ *    Device frames also answer 1.1, 2.1-2.3 (against the pagemap's free
+ *    list), 3.2, 7.2/7.3, 8.2 and 13.4, in device.c; DATA through a
+ *    migration to the device and back is the executor's, as for any read.
  * 13 LEAK
  *    13.1 every pool's nr_used == objects handed out - free list == its
  *         used map, the free list stays inside the pool  check_world (census.c)
@@ -138,7 +155,8 @@
  *                                                       check_mapping (mapping.c)
  *    13.4 with no process left and swap off: pools empty but for the memfd,
  *         every frame free but the memfd's page cache (refcount 1, unmapped)
- *         and the zero page, mmlist empty ............ check_world_empty (leak.c)
+ *         and the zero page, mmlist empty, every device frame back with
+ *         its driver ............................ check_world_empty (leak.c, device.c)
  * 14 LOCKORDER
  *    14.1 no lock is held at quiescence (mm, anon_vma, mapping, swap,
  *         node, world locks) ........... check_mm, check_anon_vma, check_mapping,
@@ -149,7 +167,7 @@
  *         and overlap, map_count, vm_mm, page-table levels and sharing
  *                  check_mm, check_vma (pgtable.c), check_world (census.c, leak.c)
  *
- * KSM (10) and DEVICE (11) have no clauses yet.  DATA (12) is the
+ * KSM (10) has no clauses yet.  DATA (12) is the
  * executor's: it checks every read against the reference model in data.c.
  *
  * How check_world works: one census pass (census.c) builds per-frame,
@@ -242,6 +260,7 @@ static int world_check(void)
 
 	v = chk_census_build(true, true);
 	v += chk_frames(c);
+	v += chk_device_frames(c);
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT) && (!c->bounded || t < w->nr_swapfiles); t++)
 		if (w->swap_info[t].flags & SWP_USED)	/* else nothing to check */
 			v += chk_swap(&w->swap_info[t], c);

@@ -52,6 +52,12 @@
  * neighbours that differ in it never merge.
  */
 #define OV_ACCOUNT	0x20
+/*
+ * Registered with userfaultfd in missing mode: splits like any flag, is not
+ * inherited by a fork child nor kept by an mremap'd copy.  The model's
+ * missing faults read zeroes (userfaultfd.h), so it changes no value.
+ */
+#define OV_UFFD_MISSING	0x40
 
 #define OBJ_ANON	(-1)	/* anonymous private memory: no object */
 #define OBJ_MEMFD	0
@@ -669,12 +675,24 @@ static void apply_fork(struct oracle *o, int parent, int child)
 		if (v->flags & OV_DONTFORK)
 			continue;
 		v_insert_at(c, c->nr, v);
+		c->v[c->nr - 1].flags &= ~OV_UFFD_MISSING;
 		if (v->shared || (v->obj == OBJ_ANON && (v->flags & OV_WIPEONFORK)))
 			continue;
 		for (k = kv_lower(&pp->priv, v->start);
 		     k < pp->priv.n && pp->priv.a[k].k < v->end; k++)
 			kv_set(&c->priv, pp->priv.a[k].k, pp->priv.a[k].v);
 	}
+}
+
+/* UFFDIO_REGISTER (missing): every mapped piece of the range gets the flag */
+static void apply_uffd_register(struct oproc *p, uint64_t s, uint64_t len)
+{
+	uint64_t e = s + len;
+
+	v_split(p, s);
+	v_split(p, e);
+	for (size_t k = v_after(p, s); k < p->nr && p->v[k].end <= e; k++)
+		p->v[k].flags |= OV_UFFD_MISSING;
 }
 
 static void apply_mmap(struct oracle *o, struct oproc *p, const struct mmt_op *op)
@@ -735,6 +753,7 @@ static void apply_mremap(struct oproc *p, const struct mmt_op *op)
 		struct ovma nv = *v;
 
 		nv.pgoff = v_index(v, addr);
+		nv.flags &= ~OV_UFFD_MISSING;
 		nv.start = na;
 		nv.end = na + new_len;
 		v_remove(p, na, na + new_len);
@@ -908,6 +927,10 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 		if (p->live && out == OUT_OK)
 			apply_write(o, p, op->addr, op->value);
 		break;
+	case OP_UFFD_REGISTER:
+		if (p->live && out == OUT_OK)
+			apply_uffd_register(p, op->addr, op->len);
+		break;
 	case OP_SWAPON:
 		if (out == OUT_OK)
 			swap_on(o, op->addr);
@@ -917,7 +940,7 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 			swap_off(o, op->addr);
 		break;
 	default:
-		break;	/* read, migrate, reclaim, check: nobody's data changes */
+		break;	/* read, migrate, reclaim, check, device_*: nobody's data changes */
 	}
 }
 

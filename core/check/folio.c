@@ -29,6 +29,8 @@ static int folio_check(struct folio *f, struct census *c)
 			return chk_viol(INV_REFCOUNT, "zero page", "PG_reserved is clear");
 		return 0;
 	}
+	if (f > the_world->folios + c->zero_pfn && f < the_world->folios + c->nr_pfns)
+		return chk_device_folio(f, c);
 	if (!folio_in_range(c, f, &pfn))
 		return chk_viol(INV_BUG, "folio", "%p is not a frame of the world", (void *)f);
 	fc = fc_get(c, pfn);

@@ -18,7 +18,8 @@
  *  2.6 a present pte in that table maps a frame with a reference and a
  *      mapping (never a free frame);
  *  4.7 a swap pte of a real type names a live device and a slot in use;
- *  7.5 a writable pte of an anon folio is AnonExclusive.
+ *  7.5 a writable pte of an anon folio is AnonExclusive;
+ * 11.5 a device-private entry names an allocated, mapped device folio.
  *
  * At a yield point (cond_resched) the same clauses run again over the last
  * few tables and folios the yielding task released, since other tasks run
@@ -102,6 +103,20 @@ static void inflight_pgtable(const struct pgtable *t)
 						      "clause 3.4)", t->id, i,
 						      !folio_test_locked(f) ? "not locked" :
 						      "not under migration");
+					return;
+				}
+			} else if (is_device_private_entry(e)) {
+				f = pfn_folio(swp_offset_pfn(e));
+				if (!f || !folio_is_device_private(f) || folio_ref_count(f) < 1 ||
+				    folio_mapcount(f) < 1) {
+					char obj[64];
+
+					snprintf(obj, sizeof(obj), "pte table %u", t->id);
+					mmt_violation(INV_DEVICE, obj, "slot %u: device-private entry "
+						      "to pfn %llu, %s (in flight, clause 11.5)", i,
+						      (unsigned long long)swp_offset_pfn(e),
+						      !f || !folio_is_device_private(f) ?
+						      "not a device frame" : "a free or unmapped folio");
 					return;
 				}
 			} else if (!non_swap_entry(e)) {

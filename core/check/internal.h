@@ -85,7 +85,13 @@ struct pool_map {
 };
 
 struct census {
-	uint32_t nr_frames;
+	uint32_t nr_frames;	/* frames on nodes: [0, nr_frames) */
+	/*
+	 * Every pfn with a census entry: the frames, the zero page, then the
+	 * device-private frames (dev_first, dev_first + nr_device).
+	 */
+	uint32_t nr_pfns;
+	uint32_t dev_first, nr_device;
 	uint64_t zero_pfn;
 	/*
 	 * Per frame, valid only where fc[pfn].gen == gen: a census does not
@@ -122,6 +128,11 @@ struct census {
 
 extern struct census the_census;
 
+/* a device-private frame of the world's pagemap (memremap.h) */
+static inline bool chk_device_pfn(const struct census *c, uint64_t pfn)
+{
+	return pfn >= c->dev_first && pfn < (uint64_t)c->dev_first + c->nr_device;
+}
 /* census.c */
 int chk_census_build(bool walk_mms, bool defer);
 struct census *chk_census_quiet(bool walk_mms);
@@ -305,6 +316,12 @@ static inline void note_writer(struct frame_census *fc, const struct mm_ctx *x, 
 /* pgtable.c */
 int chk_mm(struct mm_struct *mm, struct census *c, bool defer);
 const char *chk_vma_name(const struct census *c, const struct vm_area_struct *vma);
+/* device.c: DEVICE 11.x, and the device frames' share of 1.1, 2.x, 3.2, 13.4 */
+int chk_device_free_list(struct census *c);
+void chk_device_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr, swp_entry_t e);
+int chk_device_frames(struct census *c);
+int chk_device_folio(struct folio *f, struct census *c);
+int chk_device_leaks(struct census *c);
 void chk_rmap(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr, struct folio *f,
 	      const char *what);
 

@@ -113,6 +113,7 @@ int check_world_empty(void)
 			      ref, folio_mapcount(f), (unsigned long)atomic_load(&f->flags),
 			      (unsigned long)f->mapping);
 	}
+	v += chk_device_leaks(c);
 	chk_end();
 	return v;
 }

@@ -34,7 +34,8 @@ void chk_migration_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t ad
 	struct folio *f;
 	struct frame_census *fc;
 
-	if (off >= c->nr_frames) {
+	/* a device-private folio under migrate_vma is named by one too */
+	if ((off >= c->nr_frames && !chk_device_pfn(c, off)) || off == c->zero_pfn) {
 		PTE_VIOL(x, addr, INV_MIGRATION,
 			 "%s migration entry for pfn %" PRIu64 ", beyond the %u frames",
 			 migration_type_name(t), off, c->nr_frames);

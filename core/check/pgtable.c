@@ -182,13 +182,11 @@ static void present_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t a
 
 /*
  * Not present: a swap entry (swap.c), a migration entry (migration.c), a
- * device-private entry or a pte marker.
+ * device-private entry (device.c) or a pte marker.
  */
 static void nonpresent_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 {
-	struct census *c = x->c;
 	swp_entry_t e = pte_to_swp_entry(pte);
-	uint64_t off = swp_offset(e);
 
 	if (chk_swap_pte(x, vma, addr, pte))
 		return;
@@ -197,20 +195,7 @@ static void nonpresent_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_
 		return;
 	}
 	if (is_device_private_entry(e)) {
-		x->rss[MM_ANONPAGES]++;
-		if (off < c->nr_frames) {
-			struct frame_census *fc = fc_at(c, (uint32_t)off);
-
-			fc->dev++;
-			if (is_writable_device_private_entry(e))
-				note_writer(fc, x, addr);
-		}
-		if (!vma)
-			PTE_VIOL(x, addr, INV_RMAP, "device-private entry outside any VMA");
-		else if (is_writable_device_private_entry(e) && !(vma->vm_flags & VM_WRITE))
-			PTE_VIOL(x, addr, INV_PROT,
-				 "writable device-private entry in VMA [%#" PRIx64 ",%#" PRIx64
-				 ") without VM_WRITE", vma->vm_start, vma->vm_end);
+		chk_device_pte(x, vma, addr, e);
 		return;
 	}
 	/* a pte marker: no page behind it, nothing to count */

@@ -35,12 +35,14 @@
 #include "mmt/check.h"
 #include "mmt/daemon.h"
 #include "mmt/exec.h"
+#include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/program.h"
 #include "mmt/swap.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 
 #include "mmt/oracle.h"
@@ -226,6 +228,8 @@ static bool op_neutral(const struct mmt_op *op)
 	case OP_SPAWN:
 	case OP_KSWAPD:
 	case OP_KCOMPACTD:
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
 		return true;
 	case OP_MADVISE:
 		switch (op->advice) {
@@ -575,6 +579,15 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		err = kcompactd_run(op->node, op->addr);
 		if (err > 0)
 			err = 0;	/* folios migrated: not an error */
+		break;
+	case OP_DEVICE_MIGRATE:
+		err = dmirror_migrate_to_device(mm, op->addr, op->len);
+		break;
+	case OP_DEVICE_RELEASE:
+		err = dmirror_migrate_to_system(mm, op->addr, op->len);
+		break;
+	case OP_UFFD_REGISTER:
+		err = userfaultfd_register(mm, op->addr, op->len);
 		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */
@@ -998,7 +1011,7 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 {
 	return a->nodes == b->nodes && a->frames == b->frames && a->swap == b->swap &&
 	       a->max_mms == b->max_mms && a->max_vmas == b->max_vmas &&
-	       a->max_pgtables == b->max_pgtables;
+	       a->max_pgtables == b->max_pgtables && a->device == b->device;
 }
 
 /*
@@ -1035,6 +1048,7 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 		if (p->world.frames)
 			cfg.frames = p->world.frames;
 		cfg.swap = p->world.swap;
+		cfg.device = p->world.device;
 	}
 	if (the_world && world_dirty) {
 		/* the last run left locks held or a task half way: throw it away */

@@ -64,7 +64,7 @@ const char *mmt_host_skip_name(enum mmt_host_skip s)
 {
 	static const char *const names[NR_HOST_SKIP] = {
 		[HOST_RAN] = "ran",
-		[HOST_SKIP_MODEL_ONLY] = "model-only op (swap, reclaim, check, daemons)",
+		[HOST_SKIP_MODEL_ONLY] = "model-only op (swap, reclaim, check, daemons, device, uffd)",
 		[HOST_SKIP_NO_NODE] = "migrate to a node that exists on only one side",
 		[HOST_SKIP_NO_CAP] = "migrate all needs CAP_SYS_NICE",
 		[HOST_SKIP_NO_MOVE_PAGES] = "move_pages(2) does not work here",
@@ -707,6 +707,8 @@ static bool model_only(const struct mmt_op *op)
 	switch (op->code) {
 	case OP_SWAPON: case OP_SWAPOFF: case OP_RECLAIM: case OP_CHECK:
 	case OP_KSWAPD: case OP_KCOMPACTD:
+	/* the HMM device needs test_hmm.ko and root; uffd a handler thread */
+	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
 		return true;
 	default:
 		return false;

@@ -41,6 +41,8 @@
 #define DEFAULT_NODES	2
 #define DEFAULT_FRAMES	256
 #define DEFAULT_SWAP	0
+#define DEFAULT_DEVICE	16
+#define MAX_DEVICE	(UINT64_C(1) << 20)
 
 /* ------------------------------------------------------------------------ */
 /* names                                                                    */
@@ -53,6 +55,8 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_WRITE] = "write",	[OP_MIGRATE] = "migrate", [OP_SWAPON] = "swapon",
 	[OP_SWAPOFF] = "swapoff", [OP_RECLAIM] = "reclaim", [OP_CHECK] = "check",
 	[OP_KSWAPD] = "kswapd",	[OP_KCOMPACTD] = "kcompactd",
+	[OP_DEVICE_MIGRATE] = "device_migrate", [OP_DEVICE_RELEASE] = "device_release",
+	[OP_UFFD_REGISTER] = "uffd_register",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -143,6 +147,7 @@ void mmt_program_init(struct mmt_program *p)
 	p->world.nodes = DEFAULT_NODES;
 	p->world.frames = DEFAULT_FRAMES;
 	p->world.swap = DEFAULT_SWAP;
+	p->world.device = DEFAULT_DEVICE;
 }
 
 void mmt_program_free(struct mmt_program *p)
@@ -545,6 +550,9 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_CHECK] =	{ 0, 0, { A_NONE }, "" },
 	[OP_KSWAPD] =	{ 1, 1, { A_FOLIOS }, "count" },
 	[OP_KCOMPACTD] = { 2, 2, { A_NODE, A_FOLIOS }, "node count" },
+	[OP_DEVICE_MIGRATE] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_DEVICE_RELEASE] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_UFFD_REGISTER] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -874,7 +882,8 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 static int parse_world_line(struct parser *ps, struct lexer *lx, const struct tok *w)
 {
 	struct mmt_world_cfg cfg = { .present = true, .nodes = DEFAULT_NODES,
-				     .frames = DEFAULT_FRAMES, .swap = DEFAULT_SWAP };
+				     .frames = DEFAULT_FRAMES, .swap = DEFAULT_SWAP,
+				     .device = DEFAULT_DEVICE };
 	unsigned seen = 0;
 	struct tok t;
 	char q[QBUF];
@@ -885,18 +894,18 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[3] = { "nodes", "frames", "swap" };
+		static const char *const keys[4] = { "nodes", "frames", "swap", "device" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
 		int k;
 
 		if (!eq)
-			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap), got '%s'",
+			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device), got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 3, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 4, t.s, (size_t)(eq - t.s));
 		if (k < 0)
-			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap)",
+			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -916,10 +925,15 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 				return -1;
 			cfg.frames = (uint32_t)val;
 			break;
-		default:
+		case 2:
 			if (number(ps, &v, "swap", 0, MAX_WORLD_SWAP, &val))
 				return -1;
 			cfg.swap = val;
+			break;
+		default:
+			if (number(ps, &v, "device", 0, MAX_DEVICE, &val))
+				return -1;
+			cfg.device = (uint32_t)val;
 			break;
 		}
 	}
@@ -1298,6 +1312,9 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 			  op->mflags & MFL_ANON ? "|anon" : "");
 		break;
 	case OP_MUNMAP:
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+	case OP_UFFD_REGISTER:
 		sb_printf(sb, " %s 0x%" PRIx64 " %" PRIu64, nm, op->addr, op->len);
 		break;
 	case OP_MPROTECT:
@@ -1359,10 +1376,15 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 	sb_printf(sb, "mmt 1\n");
 	if (p->world.present) {
 		if (p->world.nodes < 1 || p->world.nodes > MAX_NODES || p->world.frames < 1 ||
-		    p->world.frames > MAX_FRAMES || p->world.swap > MAX_WORLD_SWAP)
+		    p->world.frames > MAX_FRAMES || p->world.swap > MAX_WORLD_SWAP ||
+		    p->world.device > MAX_DEVICE)
 			return -1;
-		sb_printf(sb, "world nodes=%d frames=%" PRIu32 " swap=%" PRIu64 "\n",
+		sb_printf(sb, "world nodes=%d frames=%" PRIu32 " swap=%" PRIu64,
 			  p->world.nodes, p->world.frames, p->world.swap);
+		/* the default is left out, so files older than the key stay canonical */
+		if (p->world.device != DEFAULT_DEVICE)
+			sb_printf(sb, " device=%" PRIu32, p->world.device);
+		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {
 		if (!op_printable(p, &p->ops[i]))

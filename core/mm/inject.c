@@ -32,6 +32,24 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"swapon's range check lets a swap device take a type reserved for "
 		"migration entries",
 	},
+	[BUG_MIGRATE_VMA_SKIP_AS_HOLE] = {
+		"migrate-vma-skip-as-hole", "002", "MAPCOUNT, RSS, DATA",
+		"migrate_vma_collect reports an entry it could not collect as an empty "
+		"one (the patch before it told skips from holes), and "
+		"migrate_vma_insert_page populates it over what is there",
+	},
+	[BUG_MIGRATE_VMA_POPULATE_FILE] = {
+		"migrate-vma-populate-file", "002", "DEVICE",
+		"migrate_vma_insert_page populates an empty entry of a file-backed or "
+		"shared VMA, or of one with userfaultfd missing mode armed",
+	},
+	[BUG_MIGRATE_DEVICE_COPY_PTE_DIRTY] = {
+		"migrate-device-copy-pte-dirty", "fd35ca3d12cc", "DATA",
+		"migrate_vma_collect_pmd drops a dirty pte without marking the folio "
+		"dirty; if the migration then fails, reclaim discards the swap-cache "
+		"folio unwritten (fixed by fd35ca3d12cc, mm/migrate_device.c: copy pte "
+		"dirty bit to page)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

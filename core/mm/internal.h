@@ -15,6 +15,11 @@ int mapping_pcache_init(struct world *w);
 void mapping_pcache_reset(struct world *w);
 void mapping_pcache_free(struct world *w);
 
+/* memremap.c: the device-private frames, built and reset with the world */
+void devmem_init(struct world *w);
+void devmem_reset(struct world *w);
+/* world.c: a fresh folio's fields, for any allocator of frames */
+void folio_init_fresh(struct folio *f);
 /* rmap.c: i_mmap linkage (walk cursors are kept right) */
 void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after);
 void vma_unlink_file(struct vm_area_struct *vma);
@@ -24,6 +29,9 @@ void get_anon_vma(struct anon_vma *av);
 /* put @mm on the mmlist that swapoff walks, once it has a swap pte */
 void mm_add_to_mmlist(struct mm_struct *mm);
 
+/* mmap.c: give [start, end) of @vma @newflags (split, change, merge); mmap_lock write */
+int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		     unsigned long newflags, bool change_ptes);
 /* pgtable.c */
 void free_pgtables(struct mm_struct *mm);
 

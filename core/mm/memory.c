@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
 #include "mmt/swap.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 #include "internal.h"
 
@@ -68,6 +70,9 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	spinlock_t *ptl;
 	pte_t *ptep;
 
+	/* no page here yet: with uffd missing mode armed, its handler decides */
+	if (userfaultfd_missing(vma))
+		return handle_userfault_missing(vma, addr);
 	if (!(flags & FAULT_FLAG_WRITE)) {
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (!ptep)
@@ -345,6 +350,54 @@ static bool should_try_to_free_swap(struct swap_info_struct *si, struct folio *f
 }
 
 /*
+ * do_device_private_fault - the CPU touched a page that lives in device
+ * memory: take a reference and the folio lock while the pte still names it
+ * (so it cannot be freed or migrated under us), then let its driver migrate
+ * it back (pgmap->ops->migrate_to_ram) and retry.  A folio someone else has
+ * locked is being migrated already: retry.  mmap_lock read held.
+ */
+static unsigned do_device_private_fault(struct vm_area_struct *vma, uint64_t addr,
+					pte_t orig_pte)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	unsigned ret;
+
+	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	if (!ptep)
+		return 0;
+	if (pte_val(ptep_get(ptep)) != pte_val(orig_pte)) {
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
+	folio = pfn_swap_entry_folio(pte_to_swp_entry(orig_pte));
+	VM_BUG_ON(!folio_is_device_private(folio), INV_DEVICE,
+		  "mm %u addr %#llx: device-private entry names pfn %u, not a device folio",
+		  mm->id, (unsigned long long)addr, folio->pfn);
+	if (!folio_trylock(folio)) {
+		/*
+		 * Someone is migrating it (migrate_vma holds it locked from
+		 * setup to finalize): wait for them, then retry, rather than
+		 * spin on the trylock.  Without a reference, as
+		 * migration_entry_wait waits: a reference held while waiting
+		 * would fail the very migration we wait for (its refcount
+		 * check), and the frame itself never goes away.
+		 */
+		pte_unmap_unlock(ptl);
+		folio_wait_locked(folio);
+		return 0;
+	}
+	folio_get(folio);
+	pte_unmap_unlock(ptl);
+	ret = dmirror_devmem_fault(vma, addr, folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return ret;
+}
+
+/*
  * do_swap_page - a pte holds a swap entry.  Migration entries wait and
  * retry.  Real swap entries are read in through the swap cache: the folio is
  * found there or allocated, added and filled from the slot, locked, and then
@@ -369,6 +422,8 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 			migration_entry_wait(mm, addr);
 			return 0;
 		}
+		if (is_device_private_entry(entry))
+			return do_device_private_fault(vma, addr, orig_pte);
 		VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: unexpected swap type %u", mm->id,
 			  (unsigned long long)addr, swp_type(entry));
 	}
@@ -570,6 +625,13 @@ static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
 			struct folio *folio = pfn_swap_entry_folio(entry);
 
 			dec_mm_counter(mm, mm_counter(folio));
+		} else if (is_device_private_entry(entry)) {
+			/* a device page is mapped like any page: rmap and reference */
+			struct folio *folio = pfn_swap_entry_folio(entry);
+
+			dec_mm_counter(mm, mm_counter(folio));
+			folio_remove_rmap_pte(folio, folio_page(folio, 0), vma);
+			folio_put(folio);
 		} else {
 			VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: zap of swap type %u", mm->id,
 				  (unsigned long long)addr, swp_type(entry));
@@ -645,6 +707,24 @@ static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_m
 		} else if (!(swp_type(entry) == SWP_MIGRATION_READ) &&
 			   is_cow_mapping(src_vma->vm_flags)) {
 			entry = make_readable_migration_entry(swp_offset(entry));
+			pte = swp_entry_to_pte(entry);
+			set_pte_at(src_mm, addr, src_pte, pte);
+		}
+	} else if (is_device_private_entry(entry)) {
+		/*
+		 * Counted and mapped like a present page: the child gets a
+		 * reference and a mapcount, the page stops being exclusive,
+		 * and in a COW mapping both sides lose write, so the first
+		 * write on either migrates it back and breaks COW.
+		 */
+		struct folio *folio = pfn_swap_entry_folio(entry);
+
+		folio_get(folio);
+		inc_mm_counter(dst_mm, mm_counter(folio));
+		folio_try_dup_anon_rmap_pte(folio, folio_page(folio, 0), src_vma);
+		if (is_writable_device_private_entry(entry) &&
+		    is_cow_mapping(src_vma->vm_flags)) {
+			entry = make_readable_device_private_entry(swp_offset(entry));
 			pte = swp_entry_to_pte(entry);
 			set_pte_at(src_mm, addr, src_pte, pte);
 		}
@@ -792,6 +872,10 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 							swp_offset(entry));
 					else
 						entry = make_readable_migration_entry(swp_offset(entry));
+					set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
+				} else if (is_writable_device_private_entry(entry)) {
+					/* like a write migration entry: re-earned by a fault */
+					entry = make_readable_device_private_entry(swp_offset(entry));
 					set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
 				}
 			}

@@ -101,9 +101,27 @@ static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma
 		goto out;
 
 	folio_get(folio);
-	pte = pte_mkold(pfn_pte(folio->pfn, false));
-	if (is_writable_migration_entry(entry))
-		pte = pte_mkdirty(pte_mkwrite(pte));
+	if (folio_is_device_private(folio)) {
+		/* the CPU cannot map it: a device-private entry takes its place */
+		if (is_writable_migration_entry(entry))
+			pte = swp_entry_to_pte(make_writable_device_private_entry(folio->pfn));
+		else
+			pte = swp_entry_to_pte(make_readable_device_private_entry(folio->pfn));
+	} else {
+		pte = pte_mkold(pfn_pte(folio->pfn, false));
+		/*
+		 * Dirty only if the folio is: the kernel (since 6.1) restores
+		 * the dirty bit where the entry recorded one and the folio is
+		 * dirty.  The model's entries record no dirty bit, a writable
+		 * one stands for it; whoever replaced a dirty pte by the entry
+		 * must have moved the bit to the folio (fd35ca3d12cc).
+		 */
+		if (is_writable_migration_entry(entry)) {
+			pte = pte_mkwrite(pte);
+			if (folio_test_dirty(folio))
+				pte = pte_mkdirty(pte);
+		}
+	}
 	if (folio_test_anon(folio)) {
 		if (is_writable_migration_entry(entry) ||
 		    is_readable_exclusive_migration_entry(entry))

@@ -82,6 +82,7 @@ static struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	vma->vm_end = orig->vm_end;
 	vma->vm_pgoff = orig->vm_pgoff;
 	vma->vm_flags = orig->vm_flags;
+	vma->vm_uffd_seq = orig->vm_uffd_seq;
 	vma->anon_vma = orig->anon_vma;
 	vma->vm_file = orig->vm_file;
 	return vma;
@@ -206,6 +207,8 @@ static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 	if (a->anon_vma)
 		anon_vma_lock_write(a->anon_vma);
 	a->vm_end = b->vm_end;
+	if (b->vm_uffd_seq > a->vm_uffd_seq)
+		a->vm_uffd_seq = b->vm_uffd_seq;
 	b->vm_start = b->vm_end;	/* empty: no walker can find a page in it */
 	if (a->anon_vma)
 		anon_vma_unlock_write(a->anon_vma);
@@ -312,6 +315,9 @@ int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm)
 		}
 		tmp->vm_mm = mm;
 		tmp->anon_vma = NULL;
+		/* dup_userfaultfd without UFFD_FEATURE_EVENT_FORK: not inherited */
+		tmp->vm_flags &= ~VM_UFFD_MISSING;
+		tmp->vm_uffd_seq = 0;
 		if (!(tmp->vm_flags & VM_WIPEONFORK)) {
 			err = anon_vma_fork(tmp, mpnt);
 			if (err) {
@@ -479,7 +485,7 @@ out:
  * Give [start, end) of @vma the flags @newflags: split off the parts outside
  * the range, change the ptes, merge back with neighbours.
  */
-static int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 			    unsigned long newflags, bool change_ptes)
 {
 	int err;
@@ -592,6 +598,9 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
 	 */
 	if (vma_is_anonymous(vma) && !vma->anon_vma)
 		new_vma->vm_pgoff = new_addr;
+	/* mremap_userfaultfd_prep without UFFD_FEATURE_EVENT_REMAP: unregistered */
+	new_vma->vm_flags &= ~VM_UFFD_MISSING;
+	new_vma->vm_uffd_seq = 0;
 	err = anon_vma_clone(new_vma, vma);
 	if (err) {
 		pool_free(&the_world->vma_pool, new_vma);

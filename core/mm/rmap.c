@@ -16,7 +16,7 @@
  *                 mapping->i_pages lock	(page cache)
  *                 mmlist_lock		(swap_duplicate's mm list)
  *                 lruvec->lru_lock		(isolation, putback)
- *                   node free-list lock
+ *                   node free-list lock, device free list (memremap.c)
  *                     object pools
  *
  * Two locks of one class nest only where the kernel nests them, marked
@@ -553,6 +553,11 @@ static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_
 	pte = ptep_get(ptep);
 	if (pte_present(pte) && !pte_special(pte) && pte_pfn(pte) == folio->pfn)
 		return ptep;
+	/* a device-private folio is mapped by its device-private entries */
+	if (folio_is_device_private(folio) && is_swap_pte(pte) &&
+	    is_device_private_entry(pte_to_swp_entry(pte)) &&
+	    swp_offset_pfn(pte_to_swp_entry(pte)) == folio->pfn)
+		return ptep;
 	pte_unmap_unlock(*ptlp);
 	return NULL;
 }
@@ -653,7 +658,8 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	ptep_get_and_clear(mm, addr, ptep);
 	if (pte_dirty(pteval))
 		folio_set(folio, PG_dirty);
-	if (pte_write(pteval))
+	if (pte_write(pteval) || (!pte_present(pteval) &&
+				  is_writable_device_private_entry(pte_to_swp_entry(pteval))))
 		entry = make_writable_migration_entry(folio->pfn);
 	else if (anon_exclusive)
 		entry = make_readable_exclusive_migration_entry(folio->pfn);

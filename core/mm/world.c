@@ -32,6 +32,7 @@ void world_config_default(struct world_config *cfg)
 	cfg->max_mms = 64;
 	cfg->max_vmas = 1024;
 	cfg->max_pgtables = 1024;
+	cfg->device = WORLD_DEFAULT_DEVICE;
 }
 
 /* ------------------------------------------------------------ pools */
@@ -142,7 +143,7 @@ struct folio *pfn_folio(uint64_t pfn)
 {
 	struct world *w = the_world;
 
-	if (pfn > w->nr_frames)
+	if (pfn > (uint64_t)w->nr_frames + w->nr_device)
 		return NULL;
 	return &w->folios[pfn];
 }
@@ -152,7 +153,7 @@ uint32_t nr_frames_total(void) { return the_world->nr_frames; }
 struct folio *zero_folio(void) { return &the_world->folios[the_world->nr_frames]; }
 uint64_t zero_pfn(void) { return the_world->nr_frames; }
 
-static void folio_init_fresh(struct folio *f)
+void folio_init_fresh(struct folio *f)
 {
 	atomic_store(&f->flags, 0);
 	atomic_store(&f->_refcount, 1);
@@ -166,6 +167,7 @@ static void folio_init_fresh(struct folio *f)
 	atomic_store(&f->value, 0);
 	f->lru_seq = 0;
 	f->migrate_dst = 0;
+	f->populated_seq = 0;
 	INIT_LIST_HEAD(&f->lru);
 	atomic_store(&f->lockinfo.owner, NULL);
 	atomic_store(&f->lockinfo.readers, 0);
@@ -255,8 +257,12 @@ void folio_put_refs(struct folio *f, int nr)
 	old = atomic_fetch_sub(&f->_refcount, nr);
 	VM_BUG_ON(old < nr, INV_REFCOUNT, "folio pfn %u: refcount underflow (%d - %d)",
 		  f->pfn, old, nr);
-	if (old == nr)
-		free_frame(f);
+	if (old == nr) {
+		if (folio_is_zone_device(f))
+			free_zone_device_folio(f);
+		else
+			free_frame(f);
+	}
 }
 
 void folio_put(struct folio *f) { folio_put_refs(f, 1); }
@@ -410,7 +416,7 @@ struct world *world_create(const struct world_config *cfg_in)
 	else
 		world_config_default(&cfg);
 	if (cfg.nodes < 1 || cfg.nodes > MMT_MAX_NODES || cfg.frames < (uint32_t)cfg.nodes ||
-	    cfg.frames > (1u << 24) || !cfg.max_mms || !cfg.max_vmas || !cfg.max_pgtables)
+	    cfg.frames > (1u << 24) || cfg.device > (1u << 20) || !cfg.max_mms || !cfg.max_vmas || !cfg.max_pgtables)
 		return NULL;
 
 	w = calloc(1, sizeof(*w));
@@ -419,7 +425,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	w->cfg = cfg;
 	w->nr_nodes = cfg.nodes;
 	w->nr_frames = cfg.frames;
-	w->folios = calloc(cfg.frames + 1, sizeof(struct folio));
+	w->nr_device = cfg.device;
+	w->folios = calloc((size_t)cfg.frames + 1 + cfg.device, sizeof(struct folio));
 	if (!w->folios)
 		goto fail;
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
@@ -428,6 +435,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	}
 	init_frames(w);
 	init_zero_folio(w);
+	spin_lock_init(&w->devmem.lock, LC_ZONE);
+	devmem_init(w);
 
 	if (pool_init(&w->mm_pool, "mm", sizeof(struct mm_struct), cfg.max_mms) ||
 	    pool_init(&w->vma_pool, "vma", sizeof(struct vm_area_struct), cfg.max_vmas) ||
@@ -496,6 +505,7 @@ static void reinit_locks(struct world *w)
 	}
 	atomic_store(&w->swap_lock.li.owner, NULL);
 	atomic_store(&w->mmlist_lock.li.owner, NULL);
+	atomic_store(&w->devmem.lock.li.owner, NULL);
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
 		atomic_store(&w->node[n].lock.li.owner, NULL);
 		atomic_store(&w->node[n].lru_lock.li.owner, NULL);
@@ -526,7 +536,9 @@ void world_reset(struct world *w)
 		INIT_LIST_HEAD(&pgdat->lru);
 	}
 	init_zero_folio(w);
+	devmem_reset(w);
 	atomic_store(&w->lru_clock, 0);
+	atomic_store(&w->uffd_clock, 0);
 	swap_forget_all(w);
 	INIT_LIST_HEAD(&w->mmlist);
 	mapping_pcache_reset(w);

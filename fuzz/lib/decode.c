@@ -21,10 +21,13 @@ _Static_assert(MMT_DECODE_BASE == SHADOW_BASE && MMT_DECODE_WINDOW == SHADOW_PAG
 #define ABS_BITS	0xe0
 
 /* op kinds, indexed by the low 5 bits of a record's first byte */
-enum { K_SWAP = NR_MMT_OPCODES };	/* swapon or swapoff, by a flag bit */
+enum {
+	K_SWAP = NR_MMT_OPCODES,	/* swapon or swapoff, by a flag bit */
+	K_DEVICE,	/* device_migrate, device_release or uffd_register, by byte 3 */
+};
 
 static const uint8_t kind_table[32] = {
-	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, OP_READ,
+	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, K_DEVICE,
 	OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE,
 	OP_MMAP, OP_MMAP, OP_MMAP, OP_MMAP,
 	OP_MUNMAP,
@@ -53,6 +56,22 @@ static const uint8_t advice_table[16] = {
 	ADV_HUGEPAGE, ADV_NOHUGEPAGE, ADV_DONTNEED, ADV_PAGEOUT, ADV_COLD,
 };
 static const uint64_t swapon_slots[2] = { 16, 64 };
+/* byte 3 bits 0-1 of a device record: migrate twice as often as the others */
+static const uint8_t device_table[4] = {
+	OP_DEVICE_MIGRATE, OP_DEVICE_MIGRATE, OP_DEVICE_RELEASE, OP_UFFD_REGISTER,
+};
+
+/*
+ * The device's frames: the default (16), or with bit 7 of byte 1 none at
+ * all, so that every migration to the device fails and migrate_vma's
+ * restore paths run.
+ */
+#define DECODE_SMALL_DEVICE	0x80	/* "small": no memory at all */
+
+static uint32_t decode_device_frames(bool small)
+{
+	return small ? 0 : 16;
+}
 
 struct decoder {
 	bool live[MMT_DECODE_PROCS];
@@ -169,6 +188,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		return;
 	}
 	op->proc = (uint8_t)proc;
+	if (kind == K_DEVICE)
+		kind = device_table[r[3] & 3];
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
 	if (!sp->mapped && kind != OP_MMAP && kind >= OP_MUNMAP && kind <= OP_MIGRATE &&
@@ -234,6 +255,15 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	case OP_EXIT:
 		d->live[proc] = false;
 		break;
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+	case OP_UFFD_REGISTER:
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			aim(op, kind == OP_DEVICE_MIGRATE && sp->populated ? sp->populated : sp->mapped,
+			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
+		}
+		break;
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
@@ -289,6 +319,9 @@ static void normalize(struct mmt_op *op)
 		op->prot = o.prot;
 		/* fall through */
 	case OP_MUNMAP:
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+	case OP_UFFD_REGISTER:
 		op->proc = o.proc;
 		op->addr = o.addr;
 		op->len = o.len;
@@ -381,7 +414,8 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 {
 	struct decoder d;
 	uint8_t w = size > 0 ? data[0] : 0;
-	size_t nops = size > 1 ? data[1] : 0, pos = 2;
+	size_t nops = size > 1 ? data[1] & ~DECODE_SMALL_DEVICE : 0, pos = 2;
+	bool small_device = size > 1 && (data[1] & DECODE_SMALL_DEVICE);
 	int ntasks = 1 + ((w >> 5) & 7);
 	int max_tasks = o && o->max_tasks > 0 ? o->max_tasks : 1;
 	char name[8];
@@ -397,6 +431,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	d.nodes = p->world.nodes;
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
+	p->world.device = decode_device_frames(small_device);
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
@@ -453,6 +488,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 	struct decoder d;
 	int slot[MMT_MAX_PROCS];
 	int ntasks = 1, fi, si;
+	bool small = false;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	char dummy[1];
@@ -493,9 +529,13 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 
 		fi = index_of(ft, 4, frames);
 		si = index_of(swap_table, 4, swap);
-		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2)
-			FAIL("world nodes=%d frames=%u swap=%llu is not one the decoder can make",
-			     nodes, frames, (unsigned long long)swap);
+		uint32_t device = p->world.present ? p->world.device : 16;
+
+		small = device != decode_device_frames(false);
+		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
+		    device != decode_device_frames(small))
+			FAIL("world nodes=%d frames=%u swap=%llu device=%u is not one the decoder "
+			     "can make", nodes, frames, (unsigned long long)swap, device);
 		if (p->nr_ops > MMT_DECODE_MAX_OPS)
 			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS);
 		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);
@@ -546,6 +586,11 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			break;
 		default:
 			k = kind_byte(op->code);
+			if (op->code == OP_DEVICE_MIGRATE || op->code == OP_DEVICE_RELEASE ||
+			    op->code == OP_UFFD_REGISTER) {
+				k = kind_byte(K_DEVICE);
+				r[3] = (uint8_t)index_of8(device_table, 4, op->code);
+			}
 			r[1] = (uint8_t)proc;
 			if (op->code == OP_SPAWN)
 				break;
@@ -614,14 +659,16 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		if (back.code != op->code || (proc >= 0 && back.proc != proc) ||
 		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]) ||
 		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr) ||
-		    ((op->code >= OP_MMAP && op->code <= OP_MIGRATE) &&
+		    (((op->code >= OP_MMAP && op->code <= OP_MIGRATE) ||
+		      op->code == OP_DEVICE_MIGRATE || op->code == OP_DEVICE_RELEASE ||
+		      op->code == OP_UFFD_REGISTER) &&
 		     (back.addr != op->addr || back.len != op->len || back.node != op->node)))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
 			     mmt_opcode_name(op->code));
 		memcpy(buf + n, r, 4);
 		n += 4;
 	}
-	buf[1] = (uint8_t)((n - 2) / 4);
+	buf[1] = (uint8_t)((n - 2) / 4) | (small ? DECODE_SMALL_DEVICE : 0);
 	/*
 	 * A switch record where each run starts (task 0 before the first one is
 	 * the decoder's default), and one more at the last entry when the last

@@ -1053,6 +1053,7 @@ static int kind_of(const struct mmt_op *op)
 	case OP_KCOMPACTD:
 		return K_COMPACT;
 	case OP_CHECK:
+	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
 		return K_NOTE;
 	}
 	return -1;
@@ -1070,6 +1071,11 @@ static const char *why_not(const struct mmt_op *op)
 		return "the model's invariant check; the kernel has nothing to run";
 	case OP_KCOMPACTD:
 		return "compaction of a node only with --system (root)";
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+		return "the model's HMM device; the kernel needs the test_hmm module and root";
+	case OP_UFFD_REGISTER:
+		return "the model answers missing faults with the zero page; no handler here";
 	}
 	return "";
 }
@@ -1211,7 +1217,7 @@ static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
 	return false;
 }
 
-#define MAX_NOTES	8
+#define MAX_NOTES	10
 #define NOTE_LEN	320
 
 /* what this program's export does not reproduce: the notes, and their number */
@@ -1245,6 +1251,12 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 	if (has_op(p, OP_CHECK))
 		snprintf(notes[n++], NOTE_LEN, "check (the model's invariants) has no kernel"
 			 " counterpart");
+	if (has_op(p, OP_DEVICE_MIGRATE) || has_op(p, OP_DEVICE_RELEASE) ||
+	    has_op(p, OP_UFFD_REGISTER))
+		snprintf(notes[n++], NOTE_LEN, "device_migrate, device_release and uffd_register"
+			 " are not reproduced (the HMM device needs lib/test_hmm.c and root; the"
+			 " model's uffd handler only maps zero pages): the data every read sees"
+			 " is the same without them");
 	if (has_op(p, OP_MIGRATE))
 		snprintf(notes[n++], NOTE_LEN, "migrate is move_pages(2), skipped when the node"
 			 " exists on one side only (this machine, or the program's world of %d"

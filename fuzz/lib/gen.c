@@ -64,6 +64,7 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o)
 	o->nr_tasks = 1;
 	o->max_procs = GEN_MAX_PROCS;
 	o->swap_ops = true;
+	o->uffd_ops = true;
 }
 
 /* name index of "p<i>", interned once per program: formatting it per op was a tenth of the engine */
@@ -174,13 +175,16 @@ static uint64_t value(struct gen *g)
 
 enum gkind {
 	G_READ, G_WRITE, G_MMAP, G_MUNMAP, G_MPROTECT, G_MREMAP, G_MADVISE, G_MIGRATE,
-	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK, NR_GKIND
+	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK,
+	G_DEVICE, G_UFFD,	/* migrate_vma to the device and back; uffd registration */
+	NR_GKIND
 };
 
 static const unsigned gweight[NR_GKIND] = {
 	[G_READ] = 22, [G_WRITE] = 22, [G_MMAP] = 10, [G_MUNMAP] = 3, [G_MPROTECT] = 5,
 	[G_MREMAP] = 3, [G_MADVISE] = 6, [G_MIGRATE] = 8, [G_FORK] = 4, [G_EXIT] = 2,
 	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1,
+	[G_DEVICE] = 5, [G_UFFD] = 1,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -355,6 +359,18 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		break;
 	case G_CHECK:
 		op_init(&op, OP_CHECK);
+		break;
+	case G_DEVICE:
+	case G_UFFD:
+		if (pr < 0 || (k == G_UFFD && !g->o->uffd_ops))
+			return false;
+		op_init(&op, k == G_UFFD ? OP_UFFD_REGISTER :
+			     chance(g, 60) ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE);
+		op.proc = (uint8_t)proc_index(g, pr);
+		/* what moves to the device is written anon memory; the rest, mappings */
+		op.addr = aim_addr(g, op.code == OP_DEVICE_MIGRATE && sp->populated ?
+				      sp->populated : sp->mapped);
+		op.len = aim_len(g, sp->mapped, op.addr);
 		break;
 	default:
 		return false;
@@ -562,6 +578,134 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 			} else if (r < 94 && nmine) {
 				/* a child's exit (it stays in mine[]: later ops just skip) */
 				emit_simple(&g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else if (r == 97 || r == 98) {
+				/* migrate_vma meets the migration: to the device, or back */
+				emit_simple(&g, r == 97 ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE, t, 0,
+					    WIN_START, npages);
+			} else {
+				emit_simple(&g, OP_MUNMAP, t, 0, addr, 1);
+			}
+		}
+	}
+	return g.err;
+}
+
+/* ------------------------------------------------ device race template */
+
+/*
+ * The shape in which migrate_vma races live: task 0 takes p0's pages to the
+ * device and back (each round three steps with yield points between them),
+ * while the other tasks fault on them (migration entries, device-private
+ * entries and migrate_to_ram), fork, zap them (MADV_DONTNEED runs under
+ * mmap_lock read, inside migrate_vma's window), unmap them, reclaim and
+ * move_pages.
+ */
+int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 2)
+		nr_tasks = 2;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1)
+		nr_ops = 1;
+	if (nr_ops > 16)
+		nr_ops = 16;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x686d6du;	/* "hmm" */
+	g.p = p;
+	g.o = &o;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 16;
+
+	/* task 0: the process, some pages written, some holes, maybe a COW child */
+	npages = 2 + rnd(&g, 3);
+	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(&g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(&g, &op, 0);
+	for (i = 0; i < npages; i++) {
+		if (chance(&g, 25))
+			continue;	/* a hole for migrate_vma to populate */
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.addr = WIN_START + i;
+		op.value = 1 + i;
+		emit(&g, &op, 0);
+	}
+	if (chance(&g, 40)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(&g, 0);
+		op.proc2 = (uint8_t)proc_index(&g, 1);
+		emit(&g, &op, 0);
+	}
+	if (chance(&g, 20))
+		emit_simple(&g, OP_UFFD_REGISTER, 0, 0, WIN_START + rnd(&g, npages), 1);
+	/* task 0 goes on: to the device and back */
+	for (i = 0, t = 1 + rnd(&g, 3); i < t; i++)
+		emit_simple(&g, i & 1 ? OP_DEVICE_RELEASE : OP_DEVICE_MIGRATE, 0, 0, WIN_START,
+			    npages);
+
+	/* the racers: what meets a collect, a copy or a finalize */
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(&g, 100);
+			uint64_t addr = WIN_START + rnd(&g, npages);
+
+			if (r < 25) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.value = 0x100 * t + i;
+				emit(&g, &op, t);
+			} else if (r < 45) {
+				emit_simple(&g, OP_READ, t, 0, addr, 0);
+			} else if (r < 57 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.proc2 = (uint8_t)proc_index(&g, next_child++);
+				emit(&g, &op, t);
+			} else if (r < 67) {
+				op_init(&op, OP_MADVISE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.advice = chance(&g, 50) ? ADV_DONTNEED : ADV_PAGEOUT;
+				emit(&g, &op, t);
+			} else if (r < 75) {
+				op_init(&op, OP_MIGRATE);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.node = (int32_t)rnd(&g, 2);
+				op.all = true;
+				emit(&g, &op, t);
+			} else if (r < 83) {
+				op_init(&op, OP_RECLAIM);
+				op.addr = 1 + rnd(&g, 8);
+				emit(&g, &op, t);
+			} else if (r < 90) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(&g, 0);
+				op.addr = WIN_START;
+				op.len = npages;
+				op.prot = chance(&g, 60) ? MPROT_R : MPROT_RW;
+				emit(&g, &op, t);
+			} else if (r < 95) {
+				emit_simple(&g, OP_DEVICE_RELEASE, t, 0, addr, 1);
 			} else {
 				emit_simple(&g, OP_MUNMAP, t, 0, addr, 1);
 			}

@@ -244,6 +244,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 		uint64_t s = eng == MMT_HUNT_RANDOM_BYTES ? k : mmt_splitmix64(&st);
 		bool race = (gen == MMT_HUNT_GEN_RACE || (gen == MMT_HUNT_GEN_MIX && (k & 1))) &&
 			    gopts.nr_tasks > 1;
+		bool device = (gen == MMT_HUNT_GEN_DEVICE || (gen == MMT_HUNT_GEN_MIX && k % 8 == 7)) &&
+			      gopts.nr_tasks > 1;
 		struct mmt_decider_random dr;
 		struct mmt_decider_pct dp;
 		struct mmt_exec_result r;
@@ -272,7 +274,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			ran = !err;
 		} else {
 			mmt_program_init(&p);
-			err = race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
+			err = device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
+			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
 		}
 		if (err) {
@@ -326,7 +329,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %"
 					 PRIu64 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
 					 engine_names[eng], seed, s,
-					 race ? "race template" : "uniform", gopts.nr_tasks, ttd);
+					 device ? "device race template" : race ? "race template" :
+					 "uniform", gopts.nr_tasks, ttd);
 			if (tty)
 				say(ho, "\n");
 			saved = nr_saved < 20 ?

@@ -533,6 +533,9 @@ static bool has_range(const struct mmt_op *op)
 	case OP_MREMAP:
 	case OP_MADVISE:
 	case OP_MIGRATE:
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+	case OP_UFFD_REGISTER:
 		return true;
 	default:
 		return false;

@@ -16,6 +16,7 @@
 
 struct input {
 	uint8_t world;
+	uint8_t small_device;	/* bit 7 of byte 1 (decode.h) */
 	int nrec;
 	uint8_t rec[MMT_DECODE_MAX_OPS][MMT_DECODE_RECORD];
 	size_t ntail;
@@ -52,7 +53,8 @@ static void split(const uint8_t *data, size_t size, struct input *in)
 	size_t pos = 2, nops;
 
 	in->world = size > 0 ? data[0] : 0;
-	nops = size > 1 ? data[1] : 0;
+	nops = size > 1 ? data[1] & 0x7f : 0;
+	in->small_device = size > 1 ? data[1] & 0x80 : 0;
 	in->nrec = 0;
 	while ((size_t)in->nrec < nops && in->nrec < MMT_DECODE_MAX_OPS &&
 	       pos + MMT_DECODE_RECORD <= size) {
@@ -80,7 +82,7 @@ static size_t join(const struct input *in, uint8_t *out, size_t max)
 		ntail -= ntail % MMT_DECODE_SWITCH;	/* no half switch record */
 	}
 	out[n++] = in->world;
-	out[n++] = (uint8_t)nrec;
+	out[n++] = (uint8_t)nrec | in->small_device;
 	memcpy(out + n, in->rec, (size_t)nrec * MMT_DECODE_RECORD);
 	n += (size_t)nrec * MMT_DECODE_RECORD;
 	memcpy(out + n, in->tail, ntail);
@@ -398,8 +400,11 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 			break;
 		}
 		/* fall through */
-	default:		/* the world */
-		in.world ^= (uint8_t)(1u << rnd(m, 8));
+	default:		/* the world, and the device's size */
+		if (rnd(m, 9) == 8)
+			in.small_device ^= 0x80;
+		else
+			in.world ^= (uint8_t)(1u << rnd(m, 8));
 		break;
 	}
 	return join(&in, data, max_size);
@@ -414,6 +419,7 @@ size_t mmt_crossover(struct mmt_mutator *m, const uint8_t *a, size_t na, const u
 	split(a, na, &x);
 	split(b, nb, &y);
 	z.world = rnd(m, 2) ? x.world : y.world;
+	z.small_device = rnd(m, 2) ? x.small_device : y.small_device;
 	z.nrec = 0;
 	/* a merge of the two op sequences, each in its own order */
 	while ((i < x.nrec || j < y.nrec) && z.nrec < MMT_DECODE_MAX_OPS) {

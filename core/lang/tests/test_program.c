@@ -676,7 +676,7 @@ static const struct err_case {
 	{ "mmt 1\n@1 world nodes=1\n", 2, 1, "a task prefix is not allowed on a 'world' line" },
 	{ "mmt 1\nworld nodes\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld nodes = 2\n", 2, 7, "expected KEY=VALUE" },
-	{ "mmt 1\nworld cpus=2\n", 2, 7, "unknown world key 'cpus' (nodes, frames, swap)" },
+	{ "mmt 1\nworld cpus=2\n", 2, 7, "unknown world key 'cpus' (nodes, frames, swap, device)" },
 	{ "mmt 1\nworld nodes=1 nodes=2\n", 2, 15, "duplicate world key 'nodes'" },
 	{ "mmt 1\nworld nodes=9\n", 2, 13, "nodes 9 out of range [1, 8]" },
 	{ "mmt 1\nworld nodes=0\n", 2, 13, "nodes 0 out of range" },

@@ -26,7 +26,10 @@
  *     offset N * page size, grown at each such mmap to cover the mapped
  *     range, so the same page number is the same file page everywhere;
  *   - swapon, swapoff, reclaim, check, kswapd and kcompactd do nothing
- *     here (the model's own business: the data must simply survive them).
+ *     here (the model's own business: the data must simply survive them);
+ *     so do device_migrate and device_release (the HMM device needs the
+ *     test_hmm module and root) and uffd_register (the model's missing
+ *     faults read zeroes, as a fault without uffd does here).
  *
  * What cannot run here is skipped, with the reason, never guessed: a
  * migrate to a node this machine does not have, a `migrate ... all`
@@ -68,7 +71,8 @@ void mmt_host_opts_default(struct mmt_host_opts *o);
 /* why an op did not run on the host */
 enum mmt_host_skip {
 	HOST_RAN = 0,
-	HOST_SKIP_MODEL_ONLY,	/* swapon, swapoff, reclaim, check, kswapd, kcompactd */
+	HOST_SKIP_MODEL_ONLY,	/* swapon, swapoff, reclaim, check, kswapd, kcompactd,
+				 * device_migrate, device_release, uffd_register */
 	HOST_SKIP_NO_NODE,	/* migrate to a node this machine does not have */
 	HOST_SKIP_NO_CAP,	/* migrate all without CAP_SYS_NICE */
 	HOST_SKIP_NO_MOVE_PAGES,	/* move_pages(2) fails here (no NUMA, seccomp) */

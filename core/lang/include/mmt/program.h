@@ -43,6 +43,10 @@ enum mmt_opcode {
 	OP_CHECK,	/* check */
 	OP_KSWAPD,	/* kswapd N: background reclaim (a kernel daemon's pass) */
 	OP_KCOMPACTD,	/* kcompactd NODE N: compaction of NODE's LRU */
+	/* migrate_vma and device-private memory (issue 15) */
+	OP_DEVICE_MIGRATE,	/* device_migrate P ADDR N: the driver takes the range */
+	OP_DEVICE_RELEASE,	/* device_release P ADDR N: the device hands it back */
+	OP_UFFD_REGISTER,	/* uffd_register P ADDR N: missing mode */
 	NR_MMT_OPCODES
 };
 
@@ -98,12 +102,13 @@ struct mmt_op {
 	uint32_t line;		/* source line (0 when built in memory) */
 };
 
-/* mmt_program_init() and a world line fill in the defaults: 2, 256, 0 */
+/* mmt_program_init() and a world line fill in the defaults: 2, 256, 0, 16 */
 struct mmt_world_cfg {
 	bool present;		/* a world line was given */
 	int nodes;
 	uint32_t frames;
 	uint64_t swap;
+	uint32_t device;	/* device-private frames (default 16) */
 };
 
 struct mmt_program {

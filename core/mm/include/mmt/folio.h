@@ -69,6 +69,13 @@ struct folio {
 	atomic_int _entire_mapcount;	/* PMD mappings, -1 based (unused at order 0) */
 	uint8_t order;
 	uint8_t nid;
+	/*
+	 * A ZONE_DEVICE frame of the device-private pagemap (memremap.h):
+	 * set when the world is built, never changed.  Its folio is never on
+	 * an LRU or in the swap cache and is mapped only through
+	 * device-private swap entries.
+	 */
+	bool zone_device;
 	uint32_t pfn;
 	/*
 	 * anon_vma | PAGE_MAPPING_ANON, or address_space *.  Written under the
@@ -89,6 +96,14 @@ struct folio {
 	 * Never reset while the world lives, so it stays exact across reuse.
 	 */
 	atomic_int nr_migration_entries;
+	/*
+	 * Model-only, for the DEVICE invariant: the value of the world's
+	 * uffd/populate clock when migrate_vma_insert_page() installed this
+	 * folio in an empty entry (0: it was never populated that way).  The
+	 * kernel keeps nothing like it; the checker compares it with the
+	 * registration time of a uffd-missing VMA mapping it.
+	 */
+	uint64_t populated_seq;
 	struct kp_lockinfo lockinfo;	/* for PG_locked */
 };
 
@@ -175,6 +190,8 @@ static inline swp_entry_t folio_swap_entry(const struct folio *f)
 	return (swp_entry_t){ f->private };
 }
 static inline bool is_zero_folio(const struct folio *f) { return folio_test_reserved(f); }
+static inline bool folio_is_device_private(const struct folio *f) { return f->zone_device; }
+static inline bool folio_is_zone_device(const struct folio *f) { return f->zone_device; }
 
 /* physical memory ----------------------------------------------------- */
 

@@ -17,12 +17,16 @@ enum mmt_bug {
 	BUG_FORK_MIGRATION_WRITE_FLAG,
 	BUG_MPROTECT_KEEPS_WRITE_MIGRATION,
 	BUG_SWAPON_TYPE_OVERLAP,
+	/* migrate_vma and device-private memory (seed 002, issue 15) */
+	BUG_MIGRATE_VMA_SKIP_AS_HOLE,
+	BUG_MIGRATE_VMA_POPULATE_FILE,
+	BUG_MIGRATE_DEVICE_COPY_PTE_DIRTY,
 	NR_MMT_BUGS
 };
 
 struct mmt_bug_info {
 	const char *name;	/* --inject NAME */
-	const char *seed;	/* ../shared/seeds file it comes from */
+	const char *seed;	/* ../shared/seeds file it comes from, or the fixing commit */
 	const char *caught_by;	/* the invariants expected to fire */
 	const char *what;	/* one line */
 };

@@ -116,6 +116,11 @@ struct vm_area_struct {
 	struct anon_vma *_Atomic anon_vma;
 	struct list_head anon_vma_chain;/* avc.same_vma, oldest anon_vma last */
 	struct address_space *vm_file;	/* file or shmem object; NULL for anon */
+	/*
+	 * Model-only: the world's uffd/populate clock when VM_UFFD_MISSING was
+	 * set on this range (userfaultfd.c), for the DEVICE invariant.
+	 */
+	uint64_t vm_uffd_seq;
 	struct list_head shared;	/* mapping->i_mmap, insertion order */
 	uint32_t id;
 };

@@ -184,6 +184,14 @@ static inline bool is_writable_device_private_entry(swp_entry_t e)
 {
 	return swp_type(e) == SWP_DEVICE_WRITE;
 }
+static inline swp_entry_t make_readable_device_private_entry(uint64_t pfn)
+{
+	return swp_entry(SWP_DEVICE_READ, pfn);
+}
+static inline swp_entry_t make_writable_device_private_entry(uint64_t pfn)
+{
+	return swp_entry(SWP_DEVICE_WRITE, pfn);
+}
 static inline bool is_pte_marker_entry(swp_entry_t e) { return swp_type(e) == SWP_PTE_MARKER; }
 
 /* Entries whose offset is a pfn rather than a swap slot. */

@@ -20,6 +20,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/kprim.h"
+#include "mmt/memremap.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
 #include "mmt/rmap.h"
@@ -32,11 +33,13 @@ struct world_config {
 	uint32_t max_mms;	/* processes alive at once (default 64) */
 	uint32_t max_vmas;	/* default 1024 */
 	uint32_t max_pgtables;	/* default 1024 */
+	uint32_t device;	/* device-private frames of the HMM device (default 16) */
 };
 
 #define WORLD_DEFAULT_NODES	2
 #define WORLD_DEFAULT_FRAMES	256
 #define WORLD_DEFAULT_SWAP	0
+#define WORLD_DEFAULT_DEVICE	16
 
 void world_config_default(struct world_config *cfg);
 
@@ -64,8 +67,20 @@ struct world {
 	struct world_config cfg;
 	struct pglist_data node[MMT_MAX_NODES];
 	int nr_nodes;
-	struct folio *folios;		/* [0, nr_frames) frames, [nr_frames] zero page */
+	/*
+	 * [0, nr_frames) frames on nodes, [nr_frames] the zero page,
+	 * (nr_frames, nr_frames + nr_device] the device-private frames.
+	 */
+	struct folio *folios;
 	uint32_t nr_frames;
+	uint32_t nr_device;
+	struct dev_pagemap devmem;	/* the device-private frames (memremap.h) */
+	/*
+	 * Model-only clock for the DEVICE invariant: ticks at every uffd
+	 * registration and every migrate_vma population (vm_uffd_seq,
+	 * folio->populated_seq).
+	 */
+	_Atomic uint64_t uffd_clock;
 	_Atomic uint64_t lru_clock;
 
 	struct pool mm_pool, vma_pool, anon_vma_pool, avc_pool, pgtable_pool,

@@ -12,25 +12,29 @@
  *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
  *             by the caller's max_tasks; 1 in single-task mode)
- *   byte 1    number of op records (capped by MMT_DECODE_MAX_OPS and by
- *             the bytes present)
+ *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
+ *             and by the bytes present); bit 7 the device's frames: clear
+ *             16 (the default), set none (every migration to it fails)
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
  *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
  *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
  *             of byte 2).  Swap records: byte 2 bit 7 swapoff, else swapon;
  *             byte 3 bits 0-4 the wanted id (0..31; swapon takes the first
  *             id from there that is not on, swapoff the first that is),
- *             bit 5 the slots (16 or 64).
+ *             bit 5 the slots (16 or 64).  Device records (one kind):
+ *             byte 3 bits 0-1 pick device_migrate (0, 1), device_release
+ *             (2) or uffd_register (3).
  *             Aiming (resource-aware, as syzkaller's arguments are): a
  *             record's address is the page it names only when its mode
  *             bits are all set (byte 2 bits 5-7 for read and write, byte 3
- *             bits 5-7 for mmap, munmap, mprotect, mremap, madvise and
- *             migrate): the encoder writes that form.  Otherwise (7 records
+ *             bits 5-7 for mmap, munmap, mprotect, mremap, madvise,
+ *             migrate and the device records): the encoder writes that form.  Otherwise (7 records
  *             in 8 of random bytes) the address bits pick among the pages
  *             the decoder believes the process has (fuzz/lib/shadow.h):
  *             readable pages for a read, writable for a write, holes for
  *             an mmap, mapped pages for the VMA ops, written pages for
- *             migrate and for the madvise advice that drop or page out,
+ *             migrate, device_migrate and the madvise advice that drop or
+ *             page out,
  *             with the length clipped to the run it starts; migrate goes to
  *             the node the page is not on unless byte 3 bit 4 is set.  An
  *             aimed op of a process with nothing mapped becomes an mmap of

@@ -22,6 +22,12 @@ struct mmt_gen_opts {
 	unsigned nr_tasks;	/* 1..MMT_MAX_TASKS (default 1) */
 	unsigned max_procs;	/* 1..4 live processes, named p0..p3 (default 4) */
 	bool swap_ops;		/* swapon/swapoff of device 1 mid-program (default on) */
+	/*
+	 * uffd_register (default on).  Off for difftest: the host runs no
+	 * userfaultfd, so the VMA split a registration makes would show in
+	 * a later mremap's errno on one side only.
+	 */
+	bool uffd_ops;
 };
 
 void mmt_gen_opts_default(struct mmt_gen_opts *o);
@@ -45,5 +51,16 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
  * @nr_tasks is clamped to 2..MMT_MAX_TASKS; @nr_ops (per racing task) to 1..16.
  */
 int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
+/*
+ * The device race template: task 0 migrates p0's pages (some written, some
+ * holes, maybe COW-shared with a child) to the device and back with
+ * migrate_vma, while the other tasks read and write them (migration and
+ * device-private entries, migrate_to_ram), fork, MADV_DONTNEED or PAGEOUT
+ * them, move_pages, reclaim, mprotect, unmap.  Same conventions as
+ * mmt_gen_race.
+ */
+int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
+			unsigned nr_ops);
 
 #endif /* MMT_GEN_H */

@@ -42,7 +42,10 @@
  * pct (with 2 or more tasks) default to MMT_HUNT_GEN_MIX, every other
  * program a race template (mmt_gen_race: one process migrating its pages
  * while the other tasks fork, mprotect, write, unmap, exit; 3 ops per racing
- * task), the rest uniform.  The choice never depends on the bug.
+ * task), one in eight of those the device race template instead
+ * (mmt_gen_race_device: migrate_vma to the device and back against faults,
+ * fork, zap, reclaim), the rest uniform.  The choice never depends on the
+ * bug.
  * random-bytes ignores the ops, the generator and the depth: the bytes
  * decide the program and its schedule.
  */
@@ -80,6 +83,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_RANDOM,
 	MMT_HUNT_GEN_RACE,
 	MMT_HUNT_GEN_MIX,
+	MMT_HUNT_GEN_DEVICE,	/* the device race template (mmt_gen_race_device) */
 };
 
 struct mmt_hunt_opts {
