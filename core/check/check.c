@@ -249,6 +249,7 @@ static int world_check(void)
 		v += chk_anon_vma(pm_obj(&c->av, i), c);
 	pm_for_each_live(&c->map, i)
 		v += chk_mapping(pm_obj(&c->map, i), c);
+	v += chk_ksm(c);
 	v += chk_leaks(c);
 	v += chk_world_locks();
 	return v;

@@ -707,6 +707,8 @@ static bool model_only(const struct mmt_op *op)
 	switch (op->code) {
 	case OP_SWAPON: case OP_SWAPOFF: case OP_RECLAIM: case OP_CHECK:
 	case OP_KSWAPD: case OP_KCOMPACTD:
+	/* ksmd cannot be made to scan, nor its knobs set, without root */
+	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 		return true;
 	default:
 		return false;

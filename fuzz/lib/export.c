@@ -1053,6 +1053,7 @@ static int kind_of(const struct mmt_op *op)
 	case OP_KCOMPACTD:
 		return K_COMPACT;
 	case OP_CHECK:
+	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 		return K_NOTE;
 	}
 	return -1;
@@ -1070,6 +1071,11 @@ static const char *why_not(const struct mmt_op *op)
 		return "the model's invariant check; the kernel has nothing to run";
 	case OP_KCOMPACTD:
 		return "compaction of a node only with --system (root)";
+	case OP_KSMD:
+		return "ksmd scans on its own schedule; forcing a pass needs root";
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
+		return "a /sys/kernel/mm/ksm knob; setting it needs root";
 	}
 	return "";
 }
@@ -1245,6 +1251,10 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 	if (has_op(p, OP_CHECK))
 		snprintf(notes[n++], NOTE_LEN, "check (the model's invariants) has no kernel"
 			 " counterpart");
+	if (has_op(p, OP_KSMD) || has_op(p, OP_KSM_RUN) || has_op(p, OP_KSM_MERGE_ACROSS_NODES))
+		snprintf(notes[n++], NOTE_LEN, "ksmd, ksm_run and ksm_merge_across_nodes are the"
+			 " model's: the kernel's ksmd merges (or not) when it likes, which must"
+			 " not change any value read");
 	if (has_op(p, OP_MIGRATE))
 		snprintf(notes[n++], NOTE_LEN, "migrate is move_pages(2), skipped when the node"
 			 " exists on one side only (this machine, or the program's world of %d"
