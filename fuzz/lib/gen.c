@@ -121,21 +121,26 @@ static uint64_t win_len(struct gen *g, uint64_t addr)
 
 static uint64_t value(struct gen *g)
 {
-	/* small values read well in reports; now and then a wide one */
+	/*
+	 * small values read well in reports; now and then a wide one, and
+	 * often one of a few, so that KSM finds equal pages to merge
+	 */
 	if (chance(g, 10))
 		return mmt_splitmix64(&g->s);
+	if (chance(g, 20))
+		return 1 + rnd(g, 4);
 	return 1 + rnd(g, 0xffff);
 }
 
 enum gkind {
 	G_READ, G_WRITE, G_MMAP, G_MUNMAP, G_MPROTECT, G_MREMAP, G_MADVISE, G_MIGRATE,
-	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK, NR_GKIND
+	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK, G_KSM, NR_GKIND
 };
 
 static const unsigned gweight[NR_GKIND] = {
 	[G_READ] = 22, [G_WRITE] = 22, [G_MMAP] = 10, [G_MUNMAP] = 3, [G_MPROTECT] = 5,
 	[G_MREMAP] = 3, [G_MADVISE] = 6, [G_MIGRATE] = 8, [G_FORK] = 4, [G_EXIT] = 2,
-	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1,
+	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1, [G_KSM] = 5,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -245,7 +250,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 	case G_MADVISE: {
 		static const uint8_t adv[] = {
 			ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
-			ADV_DONTFORK, ADV_DOFORK,
+			ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_UNMERGEABLE,
 		};
 
 		if (pr < 0)
@@ -283,6 +288,22 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 	case G_CHECK:
 		op_init(&op, OP_CHECK);
 		break;
+	case G_KSM: {
+		/* mostly ksmd passes (a merge takes two); the knobs now and then */
+		unsigned r = rnd(g, 100);
+
+		if (r < 80) {
+			op_init(&op, OP_KSMD);
+			op.addr = 1 + rnd(g, 64);
+		} else if (r < 90) {
+			op_init(&op, OP_KSM_RUN);
+			op.addr = rnd(g, 3);
+		} else {
+			op_init(&op, OP_KSM_MERGE_ACROSS_NODES);
+			op.addr = rnd(g, 2);
+		}
+		break;
+	}
 	default:
 		return false;
 	}
