@@ -87,13 +87,14 @@ void chk_rmap(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr,
 		 * (a COW-shared page merged from the child's side is missed
 		 * in the parent until ksmd scans the parent's item), and
 		 * migration and reclaim only trust folio_mapped() after it:
-		 * what must hold is that the VMA is private anonymous memory
-		 * with an anon_vma (KSM 10.2 checks the node).
+		 * what must hold is that the VMA is private (anonymous, or a
+		 * file's COWed anon pages) with an anon_vma (KSM 10.2 checks
+		 * the node).
 		 */
-		if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED) || !vma->anon_vma)
+		if ((vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) || !vma->anon_vma)
 			PTE_VIOL(x, addr, INV_KSM,
-				 "%s maps KSM pfn %u in a VMA that is not private anonymous "
-				 "memory with an anon_vma", what, f->pfn);
+				 "%s maps KSM pfn %u in a VMA that is shared or has no "
+				 "anon_vma", what, f->pfn);
 	} else if (folio_test_anon(f)) {
 		struct anon_vma *av = folio_anon_vma(f);
 
