@@ -126,14 +126,16 @@ int chk_ksm_folio(struct folio *f, const struct frame_census *fc, struct census 
 		v += chk_viol(INV_KSM, OBJ, "AnonExclusive: a KSM page is shared by definition");
 	if (folio_ref_count(f) == 0)
 		return v;
-	/* 10.2 */
-	if (!node) {
-		/* remove_stable_node unhooks only an unmapped page */
-		if (fc->ptes || fc->migr)
-			v += chk_viol(INV_KSM, OBJ, "mapped %u times but has no stable node",
-				      fc->ptes + fc->migr);
+	/*
+	 * 10.2.  A KSM page with no stable node is legal, mapped or not:
+	 * remove_stable_node leaves an unmapped one so, and a fork (or a
+	 * forked COW sharer) can keep one that try_to_merge_two_pages made
+	 * and then had to break again in its own mm only, exactly as in the
+	 * kernel.  Nothing can merge onto it, rmap cannot reach it (so it is
+	 * never migrated or reclaimed), and a write copies it.
+	 */
+	if (!node)
 		return v;
-	}
 	if (!pm_live(&c->ksm_node, node, &ni))
 		return v + chk_viol(INV_KSM, OBJ, "names stable node %p, which is freed",
 				    (void *)node);

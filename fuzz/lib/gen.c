@@ -398,6 +398,134 @@ static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64
 	emit(g, &op, task);
 }
 
+/*
+ * The KSM race template (seed 001): p0's pages hold one value, ksmd merges
+ * them (with p1's, forked first, now and then, and with merge_across_nodes
+ * 0 now and then), then task 0 migrates the KSM pages back and forth while
+ * the racers run ksmd passes, write (copy on write of a KSM page), read,
+ * fork, unmerge, munmap and exit children.
+ */
+static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_program *p = g->p;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 0;
+
+	npages = 2 + rnd(g, 3);
+	if (chance(g, 40)) {
+		op_init(&op, OP_KSM_MERGE_ACROSS_NODES);
+		emit(g, &op, 0);
+	}
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(g, &op, 0);
+	for (i = 0; i < npages; i++) {
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + i;
+		op.value = 7;
+		emit(g, &op, 0);
+	}
+	if (chance(g, 50)) {
+		/* some pages to a node of their own: per-node trees have work */
+		op_init(&op, OP_MIGRATE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + npages / 2;
+		op.len = npages - npages / 2;
+		op.node = 1;
+		emit(g, &op, 0);
+	}
+	op_init(&op, OP_MADVISE);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.advice = ADV_MERGEABLE;
+	emit(g, &op, 0);
+	if (chance(g, 50)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		op_init(&op, OP_KSMD);
+		op.addr = 64;
+		emit(g, &op, 0);
+	}
+	for (i = 0, t = 1 + rnd(g, 2); i < t; i++) {
+		op_init(&op, OP_MIGRATE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + rnd(g, npages);
+		op.len = 1;
+		op.node = (int32_t)((i + 1) % 2);
+		op.all = chance(g, 80);
+		emit(g, &op, 0);
+	}
+
+	for (t = 1; t < nr_tasks; t++) {
+		int mine[4], nmine = 0;
+
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			uint64_t addr = WIN_START + rnd(g, npages);
+			int who = nmine && chance(g, 50) ? mine[rnd(g, (unsigned)nmine)] : 0;
+
+			if (r < 30) {
+				op_init(&op, OP_KSMD);
+				op.addr = 1 + rnd(g, 8);
+				emit(g, &op, t);
+			} else if (r < 45 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.proc2 = (uint8_t)proc_index(g, next_child);
+				emit(g, &op, t);
+				if (nmine < 4)
+					mine[nmine++] = next_child;
+				next_child++;
+			} else if (r < 60) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.value = chance(g, 50) ? 7 : 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 72) {
+				emit_simple(g, OP_READ, t, who, addr, 0);
+			} else if (r < 80) {
+				op_init(&op, OP_MADVISE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.advice = chance(g, 50) ? ADV_UNMERGEABLE : ADV_MERGEABLE;
+				emit(g, &op, t);
+			} else if (r < 88) {
+				op_init(&op, OP_MIGRATE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.node = (int32_t)rnd(g, 2);
+				op.all = true;
+				emit(g, &op, t);
+			} else if (r < 94 && nmine) {
+				emit_simple(g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else {
+				emit_simple(g, OP_MUNMAP, t, 0, addr, 1);
+			}
+		}
+	}
+	return g->err;
+}
+
 int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
 {
 	struct mmt_gen_opts o;
@@ -419,7 +547,11 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	g.s = seed ^ 0x72616365u;	/* "race" */
 	g.p = p;
 	g.o = &o;
-
+	/* a quarter of the seeds, by a hash of the seed: the others are as before */
+	if ((seed * 0x9e3779b97f4a7c15ull) >> 62 == 3) {
+		g.s ^= 0x6b736du;	/* "ksm" */
+		return gen_race_ksm(&g, nr_tasks, nr_ops);
+	}
 	p->world.present = true;
 	p->world.nodes = 2;
 	p->world.frames = 32;

@@ -102,13 +102,14 @@ START_TEST(test_ksm_kpfn_stale)
 }
 END_TEST
 
-START_TEST(test_ksm_mapped_without_node)
+START_TEST(test_ksm_node_freed)
 {
 	struct folio *k = merged();
 	uintptr_t m = k->mapping;
 
-	k->mapping = PAGE_MAPPING_KSM;
-	assert_any(INV_KSM, "has no stable node");
+	/* a stable node that is not one (freed, or never allocated) */
+	k->mapping = (uintptr_t)&w->ksm.migrate_nodes | PAGE_MAPPING_KSM;
+	assert_any(INV_KSM, "which is freed");
 	k->mapping = m;
 	assert_clean_again();
 }
@@ -276,7 +277,7 @@ static Suite *ksm_check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ksm_writable);
 	tcase_add_test(tc, test_ksm_kpfn_stale);
-	tcase_add_test(tc, test_ksm_mapped_without_node);
+	tcase_add_test(tc, test_ksm_node_freed);
 	tcase_add_test(tc, test_ksm_node_wrong_tree);
 	tcase_add_test(tc, test_ksm_node_unreachable);
 	tcase_add_test(tc, test_ksm_item_not_stable);
