@@ -110,7 +110,7 @@ struct ksm_state {
 	struct ksm_tree_root root_stable_tree[MMT_MAX_NODES];
 	struct ksm_tree_root root_unstable_tree[MMT_MAX_NODES];
 	struct list_head migrate_nodes;
-	int run;				/* KSM_RUN_* */
+	_Atomic int run;			/* KSM_RUN_*; read locklessly by faults and madvise */
 	bool merge_across_nodes;
 	long pages_shared, pages_sharing, pages_unshared;
 	/*

@@ -137,7 +137,7 @@ struct mm_struct {
 	 */
 	atomic_int mm_count;
 	struct ksm_mm_slot *ksm_slot;	/* under ksm_mmlist_lock (the kernel's hash) */
-	bool ksm_mergeable;		/* MMF_VM_MERGEABLE */
+	atomic_bool ksm_mergeable;	/* MMF_VM_MERGEABLE, a bit op in the kernel */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
 };
