@@ -31,11 +31,12 @@ static bool node_is_live(const struct census *c, const struct ksm_stable_node *n
 static int census_tree(struct census *c, struct ksm_tree_node *n, struct ksm_tree_node *parent,
 		       int nid, uint32_t depth)
 {
-	struct ksm_stable_node *node = container_of(n, struct ksm_stable_node, node);
+	struct ksm_stable_node *node;
 	uint32_t ni;
 
 	if (!n)
 		return 0;
+	node = container_of(n, struct ksm_stable_node, node);
 	if (!pm_live(&c->ksm_node, node, &ni))
 		return chk_viol(INV_KSM, chk_objname("stable tree %d", nid),
 				"holds %p, not a live stable node", (void *)node);

@@ -886,6 +886,21 @@ static struct ksm_rmap_item *get_next_rmap_item(struct ksm_mm_slot *slot,
 	return item;
 }
 
+/*
+ * Is the mm_slot list empty?  ksmd_should_run() peeks at it unlocked; here
+ * the peek takes ksm_mmlist_lock, which __ksm_enter and ksm_exit change the
+ * list under, so that the threaded stress is not a data race.
+ */
+static bool ksm_mm_list_empty(void)
+{
+	bool empty;
+
+	spin_lock(&ksm.ksm_mmlist_lock);
+	empty = list_empty(&ksm.mm_head.mm_list);
+	spin_unlock(&ksm.ksm_mmlist_lock);
+	return empty;
+}
+
 /* free an mm_slot whose mm has no mergeable VMA left; ksm_mmlist_lock dropped */
 static void free_mm_slot(struct ksm_mm_slot *slot)
 {
@@ -927,7 +942,7 @@ static struct ksm_rmap_item *scan_get_next_rmap_item(struct folio **foliop)
 	struct vm_area_struct *vma;
 	struct ksm_rmap_item *item;
 
-	if (list_empty(&ksm.mm_head.mm_list))
+	if (ksm_mm_list_empty())
 		return NULL;
 
 	slot = ksm.scan.mm_slot;
@@ -1050,7 +1065,7 @@ unsigned long ksmd_run(unsigned long pages)
 	unsigned long done = 0;
 
 	mutex_lock(&ksm.ksm_thread_mutex);
-	if ((ksm.run & KSM_RUN_MERGE) && !list_empty(&ksm.mm_head.mm_list))
+	if ((ksm.run & KSM_RUN_MERGE) && !ksm_mm_list_empty())
 		done = ksm_do_scan(pages);
 	mutex_unlock(&ksm.ksm_thread_mutex);
 	return done;
@@ -1059,7 +1074,7 @@ unsigned long ksmd_run(unsigned long pages)
 void ksmd_reap(void)
 {
 	mutex_lock(&ksm.ksm_thread_mutex);
-	for (int pass = 0; pass < 4 && !list_empty(&ksm.mm_head.mm_list); pass++) {
+	for (int pass = 0; pass < 4 && !ksm_mm_list_empty(); pass++) {
 		struct folio *folio = NULL;
 		struct ksm_rmap_item *item;
 
