@@ -716,11 +716,13 @@ out:
  * migration entry is waited out first, so that a KSM page under migration
  * is not missed (FOLL_MIGRATION).  mmap_lock held.
  */
+#define BREAK_KSM_TRIES	10000
+
 static int break_ksm(struct vm_area_struct *vma, uint64_t addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 
-	for (;;) {
+	for (int tries = 0;; tries++) {
 		struct folio *folio;
 		spinlock_t *ptl;
 		pte_t *ptep, pte;
@@ -742,6 +744,14 @@ static int break_ksm(struct vm_area_struct *vma, uint64_t addr)
 		pte_unmap_unlock(ptl);
 		if (!is_ksm)
 			return 0;
+		/*
+		 * Each unshare fault copies the page unless the pte changed
+		 * under it; one that never goes is a KSM page mapped writable
+		 * (10.1), which no fault would copy: report it, do not spin.
+		 */
+		VM_BUG_ON(tries >= BREAK_KSM_TRIES, INV_KSM,
+			  "mm %u addr %#llx: KSM page pfn %u never unshared", mm->id,
+			  (unsigned long long)addr, folio->pfn);
 		ret = handle_mm_fault(vma, addr, FAULT_FLAG_UNSHARE);
 		if (ret & VM_FAULT_OOM)
 			return -ENOMEM;

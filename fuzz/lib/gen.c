@@ -547,11 +547,6 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	g.s = seed ^ 0x72616365u;	/* "race" */
 	g.p = p;
 	g.o = &o;
-	/* a quarter of the seeds, by a hash of the seed: the others are as before */
-	if ((seed * 0x9e3779b97f4a7c15ull) >> 62 == 3) {
-		g.s ^= 0x6b736du;	/* "ksm" */
-		return gen_race_ksm(&g, nr_tasks, nr_ops);
-	}
 	p->world.present = true;
 	p->world.nodes = 2;
 	p->world.frames = 32;
@@ -646,4 +641,25 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 		}
 	}
 	return g.err;
+}
+
+int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 2)
+		nr_tasks = 2;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1)
+		nr_ops = 1;
+	if (nr_ops > 16)
+		nr_ops = 16;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x6b736du;	/* "ksm" */
+	g.p = p;
+	g.o = &o;
+	return gen_race_ksm(&g, nr_tasks, nr_ops);
 }

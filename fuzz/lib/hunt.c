@@ -272,7 +272,9 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			ran = !err;
 		} else {
 			mmt_program_init(&p);
-			err = race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
+			err = gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
+			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
 		}
 		if (err) {

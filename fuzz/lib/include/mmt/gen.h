@@ -40,13 +40,18 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
  * migrates them back and forth between the nodes.  The other tasks run short
  * random mixes of what meets a migration entry in the same processes: fork,
  * mprotect, writes and reads, munmap, a child's exit.  No schedule: the
- * search (PCT, random walk) has to find the interleaving.  A quarter of the
- * seeds (a hash of the seed picks them) give the KSM template instead: p0's
- * equal pages merged by ksmd, then migrated while the other tasks run ksmd,
- * copy-on-write, unmerge, fork, munmap and exits (seed 001).
+ * search (PCT, random walk) has to find the interleaving.
  *
  * @nr_tasks is clamped to 2..MMT_MAX_TASKS; @nr_ops (per racing task) to 1..16.
  */
 int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
+/*
+ * The KSM race template (seed 001): p0's equal pages (some moved to node 1,
+ * merge_across_nodes 0 now and then) merged by ksmd, then migrated by task 0
+ * while the other tasks run ksmd passes, copy on write, unmerge, fork, munmap
+ * and exits.  Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
 
 #endif /* MMT_GEN_H */
