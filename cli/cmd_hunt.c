@@ -4,7 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device] [--check incremental|full] [--runs N]
+ *        [--depth D] [--gen random|race|mix|device|ksm] [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
  * With --inject: run until the named zoo bug is found, print the time to
@@ -39,7 +39,7 @@
 static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
-	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix|device]\n"
+	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix|device|ksm]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -61,8 +61,9 @@ static const char hunt_help[] =
 	"  --jobs N        fuzzer jobs (default 1)\n"
 	"  --out DIR       where reproducers go (default findings)\n"
 	"  --depth D       PCT depth (default 2 + program seed % 3)\n"
-	"  --gen G         random, race, mix or device (the device race template;\n"
-	"                  sched-random and pct default: mix)\n"
+	"  --gen G         random, race, mix, device (the device race template) or\n"
+	"                  ksm (the KSM race template); sched-random and pct\n"
+	"                  default: mix\n"
 	"  --check C       incremental (default) or full, after every op\n"
 	"  --runs N        stop after N programs (in-process engines)\n"
 	"  --no-custom-mutator  the fuzzers' stock mutators\n"
@@ -151,9 +152,10 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_MIX;
 			else if (!strcmp(val, "device"))
 				o.gen = MMT_HUNT_GEN_DEVICE;
+			else if (!strcmp(val, "ksm"))
+				o.gen = MMT_HUNT_GEN_KSM;
 			else
-				return usage_error("--gen takes random, race, mix or device, not '%s'",
-						   val);
+				return usage_error("--gen takes random, race, mix, device or ksm, not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))
 				o.check = MMT_CHECK_FULL;

@@ -59,7 +59,7 @@ static const char usage_text[] =
 	"                  minimized and written to DIR/findings (default DIR: fuzz-out)\n"
 	"  hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]\n"
 	"       [--budget S] [--seed N] [--ops N] [--tasks N] [--depth D]\n"
-	"       [--check incremental|full] [--gen random|race|mix] [--runs N] [--out DIR]\n"
+	"       [--check incremental|full] [--gen random|race|mix|ksm] [--runs N] [--out DIR]\n"
 	"                  run until the named zoo bug is found (time-to-detect and a minimized\n"
 	"                  reproducer); without --inject, random programs for the budget\n"
 	"  minimize FILE [--inject NAME] [-o OUT] [--tasks N]\n"

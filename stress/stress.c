@@ -5,7 +5,9 @@
  * Threads.  Workers 0..N-1 pick random ops (the generator's mix, over a
  * window of 32 pages and 4 process slots so that they collide) and run them
  * straight through the model's API.  Thread N is kswapd (kswapd_run()
- * passes), thread N+1 is kcompactd (kcompactd_run() on each node in turn).
+ * passes), thread N+1 is kcompactd (kcompactd_run() on each node in turn),
+ * thread N+2 is ksmd (ksmd_run() scans, merging what the workers made
+ * mergeable).
  * Nothing else: no scheduler, no fibers; the model's own locks are real
  * pthread locks here, and TSan sees every access.
  *
@@ -69,6 +71,7 @@
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/program.h"
@@ -81,16 +84,17 @@
 #define WIN_START	0x10
 #define WIN_PAGES	32
 #define RING		32	/* ops kept per thread */
-#define MAX_THREADS	(STRESS_MAX_WORKERS + 3)
+#define MAX_THREADS	(STRESS_MAX_WORKERS + 4)
 #define WORLD_FRAMES	128
 #define WORLD_SWAP	256
 #define DAEMON_BATCH	16
+#define KSMD_BATCH	(NSLOTS * WIN_PAGES)
 
-enum { T_WORKER, T_KSWAPD, T_KCOMPACTD, T_DEVICE };
+enum { T_WORKER, T_KSWAPD, T_KCOMPACTD, T_DEVICE, T_KSMD };
 
 static const char *const kind_name[] = {
 	[T_WORKER] = "worker", [T_KSWAPD] = "kswapd", [T_KCOMPACTD] = "kcompactd",
-	[T_DEVICE] = "device",
+	[T_DEVICE] = "device", [T_KSMD] = "ksmd",
 };
 
 struct logent {
@@ -269,11 +273,13 @@ static void start_world(void)
 
 static const int advice_pick[] = {
 	MADV_DONTNEED, MADV_DONTNEED, MADV_PAGEOUT, MADV_PAGEOUT, MADV_COLD,
-	MADV_DONTFORK, MADV_DOFORK,
+	MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_MERGEABLE, MADV_MERGEABLE,
+	MADV_MERGEABLE, MADV_UNMERGEABLE,
 };
 static const uint8_t advice_mmt[] = {
 	ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
-	ADV_DONTFORK, ADV_DOFORK,
+	ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_MERGEABLE,
+	ADV_MERGEABLE, ADV_UNMERGEABLE,
 };
 
 
@@ -299,7 +305,7 @@ static uint64_t win_len(struct sthread *t, uint64_t addr)
 /* a random op for a worker (the generator's weights) */
 static void pick_op(struct sthread *t, struct mmt_op *op)
 {
-	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 6, 8, 3, 2, 2, 2 };
+	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 9, 8, 3, 2, 2, 2 };
 	enum { K_READ, K_WRITE, K_MMAP, K_MUNMAP, K_MPROTECT, K_MREMAP, K_MADVISE,
 	       K_MIGRATE, K_FORK, K_EXIT, K_SPAWN, K_RECLAIM, NK };
 	unsigned total = 0, r, k;
@@ -320,7 +326,8 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 		break;
 	case K_WRITE:
 		op->code = OP_WRITE;
-		op->value = 1 + rnd(t, 0xffff);
+		/* a quarter of one of four values: equal pages for ksmd to merge */
+		op->value = rnd(t, 100) < 25 ? 1 + rnd(t, 4) : 1 + rnd(t, 0xffff);
 		break;
 	case K_MMAP: {
 		unsigned f = rnd(t, 100);
@@ -437,6 +444,9 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 	case OP_KCOMPACTD:
 		err = kcompactd_run(op->node, op->addr);
 		return mmt_errno_outcome(err > 0 ? 0 : err, false);
+	case OP_KSMD:
+		ksmd_run(op->addr);
+		return OUT_OK;
 	default:
 		break;
 	}
@@ -538,8 +548,15 @@ static void *thread_fn(void *arg)
 			memset(&op, 0, sizeof(op));
 			op.expect = -1;
 			op.task = (uint8_t)t->id;
-			op.addr = DAEMON_BATCH;
-			op.code = t->kind == T_KSWAPD ? OP_KSWAPD : OP_KCOMPACTD;
+			/*
+			 * ksmd scans a whole pass at a time (it ends a call at
+			 * the end of a pass): the workers rewrite their pages
+			 * far faster than a kernel's, and a page is merged only
+			 * if it held still for one pass
+			 */
+			op.addr = t->kind == T_KSMD ? KSMD_BATCH : DAEMON_BATCH;
+			op.code = t->kind == T_KSWAPD ? OP_KSWAPD :
+				  t->kind == T_KCOMPACTD ? OP_KCOMPACTD : OP_KSMD;
 			op.node = node;
 			node = (node + 1) % 2;
 		}
@@ -622,7 +639,8 @@ static int build_program(struct mmt_program *p, unsigned per)
 	for (size_t i = 0; i < n; i++) {
 		const struct mmt_op *o = &v[i]->op;
 
-		if (o->code == OP_RECLAIM || o->code == OP_KSWAPD || o->code == OP_KCOMPACTD)
+		if (o->code == OP_RECLAIM || o->code == OP_KSWAPD || o->code == OP_KCOMPACTD ||
+		    o->code == OP_KSMD)
 			continue;
 		if (!used[o->proc] && o->code != OP_SPAWN)
 			born[o->proc] = true;	/* it existed already */
@@ -668,6 +686,7 @@ static int build_program(struct mmt_program *p, unsigned per)
 		case OP_RECLAIM:
 		case OP_KSWAPD:
 		case OP_KCOMPACTD:
+		case OP_KSMD:
 			break;
 		case OP_SPAWN:
 			if (live[op.proc])
@@ -881,6 +900,8 @@ static void teardown_world(void)
 			S.slot[s].mm = NULL;
 		}
 	}
+	/* ksmd lets go of the exited mms, as it would on its next passes */
+	ksmd_reap();
 	if (sys_swapoff(0))
 		mmt_violation(INV_SWAPMAP, "stress teardown", "swapoff of device 0 failed");
 	if (!mmt_report.count)
@@ -927,7 +948,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		nworkers = 1;
 	if (nworkers > STRESS_MAX_WORKERS)
 		nworkers = STRESS_MAX_WORKERS;
-	S.nr_threads = nworkers + (o->daemons ? 3 : 0);
+	S.nr_threads = nworkers + (o->daemons ? 4 : 0);
 	period = o->check_every > 0 ? o->check_every : o->seconds / 10;
 	if (period < 0.01)
 		period = 0.01;
@@ -972,7 +993,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 
 		th->id = i;
 		th->kind = i < nworkers ? T_WORKER : i == nworkers ? T_KSWAPD :
-			   i == nworkers + 1 ? T_KCOMPACTD : T_DEVICE;
+			   i == nworkers + 1 ? T_KCOMPACTD : i == nworkers + 2 ? T_DEVICE : T_KSMD;
 		th->rng = o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0x632be59bd9b4e019ull + 1;
 		if (pthread_create(&th->th, NULL, thread_fn, th)) {
 			fprintf(o->out, "stress: pthread_create failed\n");
@@ -980,7 +1001,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		}
 	}
 	fprintf(o->out, "stress: seed %" PRIu64 ", %d worker%s%s, %.1fs, check every %.2fs%s\n",
-		o->seed, nworkers, nworkers == 1 ? "" : "s", o->daemons ? " + kswapd + kcompactd + device driver" : "",
+		o->seed, nworkers, nworkers == 1 ? "" : "s", o->daemons ? " + kswapd + kcompactd + device driver + ksmd" : "",
 		o->seconds, period, o->inject ? " (bugs injected)" : "");
 
 	t0 = now();
@@ -1108,8 +1129,8 @@ static const char stress_usage[] =
 static const char stress_help[] =
 	"\n"
 	"The model on real threads: N workers run random ops on 4 shared processes, with\n"
-	"kswapd, kcompactd and device-driver threads; the world is stopped and checked\n"
-	"every check period,\n"
+	"kswapd, kcompactd, device-driver and ksmd threads; the world is stopped and\n"
+	"checked every check period,\n"
 	"and lock order is checked on every acquisition.  On a violation every thread's\n"
 	"recent ops go to DIR, and a .mmt reproducer is searched for under the\n"
 	"deterministic scheduler.\n"
@@ -1118,7 +1139,7 @@ static const char stress_help[] =
 	"  --time S             seconds (default 10)\n"
 	"  --seed N             default: from the clock\n"
 	"  --inject NAME        bug-zoo entries to switch on (mmtorture inject --list)\n"
-	"  --no-daemons         no kswapd, kcompactd and device driver threads\n"
+	"  --no-daemons         no kswapd, kcompactd, device driver and ksmd threads\n"
 	"  --check-every S      seconds between stop-the-world checks (default --time / 10)\n"
 	"  --trials N           runs spent on finding a reproducer (default 3000)\n"
 	"  --out DIR            logs and reproducers (default findings)\n"

@@ -225,6 +225,9 @@ def hunt(build, bug, engine, seed, budget, work):
         cmd += ["--engine", "libfuzzer", "--no-custom-mutator"]
     elif engine == "afl-stock":
         cmd += ["--engine", "afl", "--no-custom-mutator"]
+    elif engine.endswith("-ksm"):
+        # the KSM race template (hunt --gen ksm) under that engine
+        cmd += ["--engine", engine[:-len("-ksm")], "--gen", "ksm"]
     else:
         cmd += ["--engine", engine]
     try:

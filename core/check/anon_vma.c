@@ -127,16 +127,20 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 		v += chk_viol(INV_ANONVMA, OBJ,
 			      "num_children %lu but %u live anon_vmas with VMAs have it "
 			      "as parent", av->num_children, want_children);
-	/* its own reference while on a VMA, one per live anon_vma rooted at it */
-	want_ref = (list_empty(&av->head) ? 0 : 1) + (int)c->av_desc[ai];
+	/*
+	 * its own reference while on a VMA, one per live anon_vma rooted at
+	 * it, one per stable KSM rmap_item that may walk it
+	 */
+	want_ref = (list_empty(&av->head) ? 0 : 1) + (int)c->av_desc[ai] + (int)c->av_ksm[ai];
 	if (c->mms_walked && atomic_load(&av->refcount) != want_ref)
 		v += chk_viol(INV_ANONVMA, OBJ,
 			      "refcount %d but %d expected (%s + %u anon_vmas rooted "
-			      "here)", atomic_load(&av->refcount), want_ref,
-			      list_empty(&av->head) ? "no VMA" : "1 for its VMAs", c->av_desc[ai]);
+			      "here + %u KSM rmap_items)", atomic_load(&av->refcount), want_ref,
+			      list_empty(&av->head) ? "no VMA" : "1 for its VMAs", c->av_desc[ai],
+			      c->av_ksm[ai]);
 
 	/* 13.2: unlink_anon_vmas frees an anon_vma whose list empties */
-	if (list_empty(&av->head) && c->av_desc[ai] == 0)
+	if (list_empty(&av->head) && c->av_desc[ai] == 0 && c->av_ksm[ai] == 0)
 		v += chk_viol(INV_LEAK, OBJ,
 			      "on no VMA and the root of no live anon_vma: should have "
 			      "been freed");

@@ -27,6 +27,8 @@ enum {
 	SB_AV_ACTIVE, SB_AV_CHILDREN, SB_AV_DESC,
 	SB_VMA_SEEN, SB_VMA_IMMAP, SB_AVC_VMA, SB_AVC_HEAD, SB_MAP_VMAS, SB_MAP_PAGES,
 	SB_PGT_SEEN,
+	SB_LIVE_KSM_ITEM, SB_LIVE_KSM_NODE, SB_LIVE_KSM_SLOT,
+	SB_AV_KSM, SB_ITEM_SLOT, SB_NODE_SEEN, SB_NODE_TREE, SB_SLOT_SEEN,
 	SB_SWAP0,
 	SB_NR = SB_SWAP0 + (1 << MAX_SWAPFILES_SHIFT)
 };
@@ -398,6 +400,14 @@ int chk_census_build(bool walk_mms, bool defer)
 	v += census_pool(&c->avc, &w->avc_pool, "anon_vma_chain", SB_LIVE_AVC);
 	v += census_pool(&c->map, &w->mapping_pool, "mapping", SB_LIVE_MAP);
 	v += census_pool(&c->pgt, &w->pgtable_pool, "pgtable", SB_LIVE_PGT);
+	v += census_pool(&c->ksm_item, &w->rmap_item_pool, "ksm_rmap_item", SB_LIVE_KSM_ITEM);
+	v += census_pool(&c->ksm_node, &w->stable_node_pool, "ksm_stable_node", SB_LIVE_KSM_NODE);
+	v += census_pool(&c->ksm_slot, &w->mm_slot_pool, "ksm_mm_slot", SB_LIVE_KSM_SLOT);
+	c->av_ksm = scratch(SB_AV_KSM, pool_fresh(&w->anon_vma_pool), sizeof(uint32_t));
+	c->item_slot = scratch(SB_ITEM_SLOT, pool_fresh(&w->rmap_item_pool), sizeof(*c->item_slot));
+	c->node_seen = scratch(SB_NODE_SEEN, pool_fresh(&w->stable_node_pool), 1);
+	c->node_tree = scratch(SB_NODE_TREE, pool_fresh(&w->stable_node_pool), 1);
+	c->slot_seen = scratch(SB_SLOT_SEEN, pool_fresh(&w->mm_slot_pool), 1);
 	/* indexed by pool index of a live object: [0, pool_fresh) suffices */
 	c->av_active = scratch(SB_AV_ACTIVE, pool_fresh(&w->anon_vma_pool), sizeof(uint32_t));
 	c->av_children = scratch(SB_AV_CHILDREN, pool_fresh(&w->anon_vma_pool), sizeof(uint32_t));
@@ -418,6 +428,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	v += census_mappings(c);
 	v += census_page_cache(c);
 	v += census_anon_vmas(c);
+	v += chk_ksm_census(c);
 	if (walk_mms) {
 		struct { struct census *c; bool defer; int v; } a = { c, defer, 0 };
 

@@ -125,6 +125,31 @@
  *        entries; MM_FILEPAGES / MM_SHMEMPAGES likewise for file / shmem
  *        folios; MM_SWAPENTS == swap ptes of real types; zero-page ptes
  *        count nowhere ..................................... check_mm (pgtable.c)
+ * 10 KSM
+ *    10.1 a KSM folio is never mapped writable, never AnonExclusive
+ *                                                  chk_ksm_folio (ksm.c)
+ *    10.2 a KSM folio's stable node is live, reachable, and its kpfn is the
+ *         folio's pfn (a node whose kpfn's folio no longer names it is
+ *         stale, which get_ksm_page detects; a KSM folio with no node is
+ *         legal, see docs/model.md) ........... chk_ksm_folio (ksm.c)
+ *    10.3 a stable node in stable tree n has nid n and no head; with
+ *         merge_across_nodes 1 only tree 0 is used; one on migrate_nodes
+ *         has head == &migrate_nodes; trees are well linked, no node is
+ *         reached twice ................ chk_ksm_census, chk_ksm (ksm.c)
+ *    10.4 every rmap_item on a node's hlist is stable on that node and
+ *         holds a live anon_vma; stable items == items on hlists; every
+ *         item is on its mm_slot's rmap_list and names its mm; an item is
+ *         never both stable and unstable ............. chk_ksm (ksm.c)
+ *    10.5 with merge_across_nodes 0, a page was merged only onto a KSM
+ *         page of its own node ......................... chk_ksm (ksm.c)
+ *    10.6 a stale node on migrate_nodes does not outlive the prune at the
+ *         start of the next full scan (its page's free is stamped, and so
+ *         is each prune) ............................... chk_ksm (ksm.c)
+ *    10.7 pages_shared == nodes with rmap_items, pages_sharing == the
+ *         other items on them; an mm_slot is on the list, holds a live mm
+ *         that points back ............................. chk_ksm (ksm.c)
+ *    (5.2 for a KSM folio: its VMA is private with an anon_vma, pgtable.c;
+ *     6.5's refcount counts the stable rmap_items holding an anon_vma.)
  * 11 DEVICE
  *    11.1 a device-private entry names a frame of the device's pagemap
  *         whose folio is allocated .................... check_mm (device.c)
@@ -157,6 +182,11 @@
  *         every frame free but the memfd's page cache (refcount 1, unmapped)
  *         and the zero page, mmlist empty, every device frame back with
  *         its driver ............................ check_world_empty (leak.c, device.c)
+ *         and, once ksmd has let go of the exited mms, no rmap_item or
+ *         mm_slot left, every stable node left stale .. chk_ksm_empty (ksm.c)
+ *    (13.2 for KSM: every live rmap_item on an mm_slot, every mm_slot on
+ *     the list, every stable node in a tree or on migrate_nodes, chk_ksm;
+ *     an exited mm is allocated only while its mm_slot holds it, pgtable.c)
  * 14 LOCKORDER
  *    14.1 no lock is held at quiescence (mm, anon_vma, mapping, swap,
  *         node, world locks) ........... check_mm, check_anon_vma, check_mapping,
@@ -167,7 +197,7 @@
  *         and overlap, map_count, vm_mm, page-table levels and sharing
  *                  check_mm, check_vma (pgtable.c), check_world (census.c, leak.c)
  *
- * KSM (10) has no clauses yet.  DATA (12) is the
+ * DATA (12) is the
  * executor's: it checks every read against the reference model in data.c.
  *
  * How check_world works: one census pass (census.c) builds per-frame,
@@ -268,6 +298,7 @@ static int world_check(void)
 		v += chk_anon_vma(pm_obj(&c->av, i), c);
 	pm_for_each_live(&c->map, i)
 		v += chk_mapping(pm_obj(&c->map, i), c);
+	v += chk_ksm(c);
 	v += chk_leaks(c);
 	v += chk_world_locks();
 	return v;

@@ -120,8 +120,16 @@ static int folio_check(struct folio *f, struct census *c)
 				      (void *)si->cache[off]);
 	}
 
+	/* 10.x: the KSM folio's stable node */
+	if (folio_test_ksm(f))
+		v += chk_ksm_folio(f, fc, c);
+
 	/* 5.7, 6.6 */
-	if (anon) {
+	if (anon && folio_test_ksm(f)) {
+		if (fc->pc_slots)
+			v += chk_viol(INV_RMAP, OBJ,
+				      "KSM folio sits in the page cache of mapping %u", fc->pc->id);
+	} else if (anon) {
 		struct anon_vma *av = folio_anon_vma(f);
 
 		/*

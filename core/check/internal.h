@@ -117,6 +117,13 @@ struct census {
 	uint32_t *map_pages;		/* its entries in the page cache */
 	uint8_t *pgt_seen;
 	uint64_t pgt_reached;
+	/* KSM (ksm.c): pools, and what the census found reaching each object */
+	struct pool_map ksm_item, ksm_node, ksm_slot;
+	uint32_t *av_ksm;		/* stable rmap_items holding the anon_vma */
+	struct ksm_mm_slot **item_slot;	/* whose rmap_list holds the item */
+	uint8_t *node_seen;		/* times reached from a tree or migrate_nodes */
+	int8_t *node_tree;		/* the tree it was found in, -1 migrate_nodes */
+	uint8_t *slot_seen;		/* on the mm_slot list */
 	bool mms_walked;
 	/*
 	 * Trust each page table's nr_used to stop scanning it early
@@ -348,6 +355,11 @@ int chk_mapping(struct address_space *m, struct census *c);
 
 /* leak.c */
 int chk_leaks(struct census *c);
+/* ksm.c: KSM 10.x and its LEAK clauses; chk_ksm_census fills the census */
+int chk_ksm_census(struct census *c);
+int chk_ksm(struct census *c);
+int chk_ksm_folio(struct folio *f, const struct frame_census *fc, struct census *c);
+int chk_ksm_empty(struct census *c);
 
 /* lockorder.c */
 static inline bool lock_held(const struct kp_lockinfo *li)

@@ -61,6 +61,8 @@ int check_world_empty(void)
 		{ &w->avc_pool,		"anon_vma_chain",	0 },
 		{ &w->pgtable_pool,	"pgtable",		0 },
 		{ &w->mapping_pool,	"mapping",		w->memfd ? 1 : 0 },
+		/* stale stable nodes stay until a search or a teardown finds them */
+		{ &w->stable_node_pool,	"ksm_stable_node",	w->stable_node_pool.nr_used },
 	};
 	char obj[48];
 	int v = 0;
@@ -71,6 +73,7 @@ int check_world_empty(void)
 	c = chk_census_quiet(false);
 
 	/* 13.4 */
+	v += chk_ksm_empty(c);
 	for (unsigned i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
 		if (pools[i].p->nr_used == pools[i].allowed)
 			continue;

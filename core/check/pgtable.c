@@ -79,7 +79,23 @@ void chk_rmap(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr,
 	uint64_t idx = linear_page_index(vma, addr);
 	uint32_t ai, mi;
 
-	if (folio_test_anon(f)) {
+	if (folio_test_ksm(f)) {
+		/*
+		 * A KSM folio is found through its stable node's rmap_items,
+		 * whose anon_vmas reach this VMA when it is the item's or was
+		 * forked from it.  The kernel's walk is knowingly not exact
+		 * (a COW-shared page merged from the child's side is missed
+		 * in the parent until ksmd scans the parent's item), and
+		 * migration and reclaim only trust folio_mapped() after it:
+		 * what must hold is that the VMA is private (anonymous, or a
+		 * file's COWed anon pages) with an anon_vma (KSM 10.2 checks
+		 * the node).
+		 */
+		if ((vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) || !vma->anon_vma)
+			PTE_VIOL(x, addr, INV_KSM,
+				 "%s maps KSM pfn %u in a VMA that is shared or has no "
+				 "anon_vma", what, f->pfn);
+	} else if (folio_test_anon(f)) {
 		struct anon_vma *av = folio_anon_vma(f);
 
 		if (!pm_live(&c->av, av, &ai))
@@ -414,13 +430,21 @@ int chk_mm(struct mm_struct *mm, struct census *c, bool defer)
 		x.v += chk_viol(INV_SWAPMAP, OBJ, "%ld swap ptes but the mm is not on the mmlist",
 				x.rss[MM_SWAPENTS]);
 
-	/* 13.2: the process is the only user between operations */
-	if (atomic_load(&mm->mm_users) != 1)
+	/*
+	 * 13.2: the process is the only user between operations; an exited
+	 * mm lives on only while a KSM mm_slot holds it (mm_count) for ksmd
+	 * to let go of
+	 */
+	if (mm->dead) {
+		if (!mm->ksm_slot || atomic_load(&mm->mm_users) != 0)
+			x.v += chk_viol(INV_LEAK, OBJ, "exit_mmap has run but the mm is still "
+					"allocated (mm_users %d, %s KSM mm_slot)",
+					atomic_load(&mm->mm_users), mm->ksm_slot ? "a" : "no");
+	} else if (atomic_load(&mm->mm_users) != 1) {
 		x.v += chk_viol(INV_LEAK, OBJ,
 				"mm_users %d at a quiescent point (the process is the "
 				"only user)", atomic_load(&mm->mm_users));
-	if (mm->dead)
-		x.v += chk_viol(INV_LEAK, OBJ, "exit_mmap has run but the mm is still allocated");
+	}
 
 	x.v += check_lock(&mm->mmap_lock.li, OBJ, "mmap_lock");
 	x.v += check_lock(&mm->page_table_lock.li, OBJ, "page_table_lock");

@@ -38,6 +38,7 @@
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/program.h"
@@ -230,6 +231,9 @@ static bool op_neutral(const struct mmt_op *op)
 	case OP_KCOMPACTD:
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
+	case OP_KSMD:
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
 		return true;
 	case OP_MADVISE:
 		switch (op->advice) {
@@ -256,6 +260,9 @@ static bool op_has_proc(const struct mmt_op *op)
 	case OP_CHECK:
 	case OP_KSWAPD:
 	case OP_KCOMPACTD:
+	case OP_KSMD:
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
 		return false;
 	default:
 		return true;
@@ -588,6 +595,15 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		break;
 	case OP_UFFD_REGISTER:
 		err = userfaultfd_register(mm, op->addr, op->len);
+		break;
+	case OP_KSMD:
+		ksmd_run(op->addr);
+		break;
+	case OP_KSM_RUN:
+		err = ksm_set_run((int)op->addr);
+		break;
+	case OP_KSM_MERGE_ACROSS_NODES:
+		err = ksm_set_merge_across_nodes((int)op->addr);
 		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */
@@ -989,6 +1005,8 @@ static void final_fn(void *arg)
 				ex->mm[i] = NULL;
 			}
 		}
+		/* ksmd lets go of the exited mms, as it would on its next passes */
+		ksmd_reap();
 		for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 			struct swap_info_struct *si = swap_type_to_info(t);
 
@@ -1001,8 +1019,10 @@ static void final_fn(void *arg)
 		check_world_empty();
 		return;
 	}
-	if (empty && oracle_ended_empty(ex->orc))
+	if (empty && oracle_ended_empty(ex->orc)) {
+		ksmd_reap();
 		check_world_empty();
+	}
 }
 
 /* ---------------------------------------------------------- the run */

@@ -709,6 +709,8 @@ static bool model_only(const struct mmt_op *op)
 	case OP_KSWAPD: case OP_KCOMPACTD:
 	/* the HMM device needs test_hmm.ko and root; uffd a handler thread */
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
+	/* ksmd cannot be made to scan, nor its knobs set, without root */
+	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 		return true;
 	default:
 		return false;

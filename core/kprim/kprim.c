@@ -152,6 +152,7 @@ static atomic_uint kp_report_seq;
 
 static const char *const kp_class_names[LC_NR] = {
 	[LC_NONE] = "none",
+	[LC_KSM_THREAD] = "ksm_thread_mutex",
 	[LC_MMAP_LOCK] = "mmap_lock",
 	[LC_FOLIO_LOCK] = "folio_lock",
 	[LC_I_MMAP] = "i_mmap_rwsem",
@@ -162,6 +163,7 @@ static const char *const kp_class_names[LC_NR] = {
 	[LC_SWAP_INFO] = "swap_info_lock",
 	[LC_SWAP_CACHE] = "swap_cache_lock",
 	[LC_MMLIST] = "mmlist_lock",
+	[LC_KSM_MMLIST] = "ksm_mmlist_lock",
 	[LC_LRU] = "lru_lock",
 	[LC_ZONE] = "zone_lock",
 	[LC_POOL] = "pool_lock",

@@ -57,6 +57,8 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_KSWAPD] = "kswapd",	[OP_KCOMPACTD] = "kcompactd",
 	[OP_DEVICE_MIGRATE] = "device_migrate", [OP_DEVICE_RELEASE] = "device_release",
 	[OP_UFFD_REGISTER] = "uffd_register",
+	[OP_KSMD] = "ksmd",	[OP_KSM_RUN] = "ksm_run",
+	[OP_KSM_MERGE_ACROSS_NODES] = "ksm_merge_across_nodes",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -521,6 +523,7 @@ static int number(struct parser *ps, const struct tok *t, const char *what,
 enum argkind {
 	A_NONE, A_PROC, A_PAGE, A_COUNT, A_PROT, A_FLAGS, A_ADVICE, A_NODE,
 	A_VALUE, A_SWAPID, A_SLOTS, A_RECLAIM, A_ALL, A_FOLIOS,
+	A_KSMRUN, A_BOOL,
 };
 
 struct opdesc {
@@ -553,6 +556,9 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_DEVICE_MIGRATE] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
 	[OP_DEVICE_RELEASE] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
 	[OP_UFFD_REGISTER] = { 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_KSMD] =	{ 1, 1, { A_FOLIOS }, "count" },
+	[OP_KSM_RUN] =	{ 1, 1, { A_KSMRUN }, "0|1|2" },
+	[OP_KSM_MERGE_ACROSS_NODES] = { 1, 1, { A_BOOL }, "0|1" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -816,6 +822,14 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 			break;
 		case A_FOLIOS:
 			if (number(ps, t, "folio count", 1, MAX_RECLAIM, &op.addr))
+				return -1;
+			break;
+		case A_KSMRUN:
+			if (number(ps, t, "ksm run mode", 0, 2, &op.addr))
+				return -1;
+			break;
+		case A_BOOL:
+			if (number(ps, t, "0 or 1", 0, 1, &op.addr))
 				return -1;
 			break;
 		case A_ALL:
@@ -1284,6 +1298,14 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 			if (op->addr < 1 || op->addr > MAX_RECLAIM)
 				return false;
 			break;
+		case A_KSMRUN:
+			if (op->addr > 2)
+				return false;
+			break;
+		case A_BOOL:
+			if (op->addr > 1)
+				return false;
+			break;
 		default:
 			break;
 		}
@@ -1347,6 +1369,9 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
 	case OP_KSWAPD:
+	case OP_KSMD:
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
 		sb_printf(sb, " %" PRIu64, op->addr);
 		break;
 	case OP_KCOMPACTD:

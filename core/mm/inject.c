@@ -50,6 +50,22 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"folio unwritten (fixed by fd35ca3d12cc, mm/migrate_device.c: copy pte "
 		"dirty bit to page)",
 	},
+	[BUG_KSM_MIGRATE_STALE_KPFN] = {
+		"ksm-migrate-stale-kpfn", "001", "KSM, DATA",
+		"KSM page migration does not update stable_node->kpfn: the node looks "
+		"stale, is freed, and the migrated KSM page is left naming it",
+	},
+	[BUG_KSM_MERGE_MISPLACED] = {
+		"ksm-merge-misplaced", "001", "KSM",
+		"with merge_across_nodes 0, stable_tree_search merges onto a KSM page "
+		"that migration moved to another node, instead of moving its node to "
+		"migrate_nodes",
+	},
+	[BUG_KSM_MIGRATE_NODES_UNPRUNED] = {
+		"ksm-migrate-nodes-unpruned", "001", "KSM, LEAK",
+		"stale stable nodes on migrate_nodes are never pruned: nothing searches "
+		"that list, so they pile up",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

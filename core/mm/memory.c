@@ -17,6 +17,7 @@
 #include "mmt/folio.h"
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -238,6 +239,9 @@ static unsigned do_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
  */
 static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *vma)
 {
+	/* a KSM page is never reused: others may be merged onto it at any time */
+	if (folio_test_ksm(folio))
+		return false;
 	if (folio_ref_count(folio) > 1 + (int)folio_test_swapcache(folio))
 		return false;
 	if (!folio_trylock(folio))
@@ -254,12 +258,14 @@ static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *
 }
 
 /*
- * wp_page_copy - break COW: copy into a new exclusive folio.  Entered with
- * ptl held and a reference on @old (may be NULL for the zero page); drops
- * the ptl to allocate and retries if the pte changed meanwhile.
+ * wp_page_copy - break COW: copy into a new exclusive folio, mapped
+ * writable unless this is an unshare fault (KSM's break_ksm), which only
+ * makes the page private.  Entered with ptl held and a reference on @old
+ * (may be NULL for the zero page); drops the ptl to allocate and retries if
+ * the pte changed meanwhile.
  */
 static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t orig,
-			     struct folio *old)
+			     struct folio *old, unsigned flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *new;
@@ -295,7 +301,7 @@ static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t or
 	ptep_get_and_clear(mm, addr, ptep);
 	folio_add_new_anon_rmap(new, vma, addr, RMAP_EXCLUSIVE);
 	folio_add_lru(new);
-	set_pte_at(mm, addr, ptep, mk_pte(new, vma, true));
+	set_pte_at(mm, addr, ptep, mk_pte(new, vma, !(flags & FAULT_FLAG_UNSHARE)));
 	if (old) {
 		folio_remove_rmap_pte(old, folio_page(old, 0), vma);
 		folio_put(old);		/* the old pte's reference */
@@ -308,15 +314,20 @@ out:
 }
 
 /*
- * do_wp_page - write to a present read-only pte in a writable VMA.
+ * do_wp_page - write to a present read-only pte in a writable VMA, or an
+ * unshare fault (FAULT_FLAG_UNSHARE), which only has KSM pages to copy.
  * Entered with ptl held; returns with it released.
  */
 static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep,
-			   spinlock_t *ptl, pte_t orig)
+			   spinlock_t *ptl, pte_t orig, unsigned flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *folio = vm_normal_folio(vma, addr, orig);
 
+	if ((flags & FAULT_FLAG_UNSHARE) && !(folio && folio_test_ksm(folio))) {
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
 	if (vma->vm_flags & VM_SHARED) {
 		/* shared mapping: no COW, just allow the write */
 		set_pte_at(mm, addr, ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
@@ -334,7 +345,7 @@ static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 	if (folio)
 		folio_get(folio);
 	pte_unmap_unlock(ptl);
-	return wp_page_copy(vma, addr, orig, folio);
+	return wp_page_copy(vma, addr, orig, folio, flags);
 }
 
 /* VM_WRITE and a writable pte can only be upgraded for exclusive anon pages */
@@ -409,7 +420,7 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 	struct mm_struct *mm = vma->vm_mm;
 	swp_entry_t entry = pte_to_swp_entry(orig_pte);
 	struct swap_info_struct *si;
-	struct folio *folio;
+	struct folio *folio, *swapcache;
 	struct page *page;
 	spinlock_t *ptl;
 	pte_t *ptep, pte;
@@ -457,50 +468,78 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 		folio_lock(folio);
 	}
 
+	/*
+	 * A KSM page may have to be copied: while run = 2 unmerges, when its
+	 * stable node was torn down, or when it (having lost KSM-ness when it
+	 * was swapped out and freed) came back in another anon_vma or at
+	 * another index than ours.
+	 */
+	swapcache = folio;
+	if (folio_test_swapcache(swapcache) && swapcache->private == entry.val) {
+		folio = ksm_might_need_to_copy(swapcache, vma, addr);
+		if (!folio) {
+			ret = VM_FAULT_OOM;
+			folio = swapcache;
+			ptep = NULL;
+			goto out_nomap;
+		}
+	}
+
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
 	if (!ptep || pte_val(ptep_get(ptep)) != pte_val(orig_pte))
 		goto out_nomap;
-	if (!folio_test_swapcache(folio) || folio->private != entry.val)
+	if (!folio_test_swapcache(swapcache) || swapcache->private != entry.val)
 		goto out_nomap;
 
 	page = folio_page(folio, 0);
-	exclusive = pte_swp_exclusive(orig_pte);
+	exclusive = pte_swp_exclusive(orig_pte) || folio != swapcache;
 	/*
 	 * The slot's count drops by our pte; if the folio is now only ours,
 	 * it can leave the swap cache and count as exclusive.
 	 */
 	swap_free(entry);
-	if (should_try_to_free_swap(si, folio, flags))
+	if (folio == swapcache && should_try_to_free_swap(si, folio, flags))
 		folio_free_swap(folio);
 	inc_mm_counter(mm, MM_ANONPAGES);
 	dec_mm_counter(mm, MM_SWAPENTS);
-
 	pte = mk_pte(folio, vma, false);
-	if (exclusive || folio_ref_count(folio) == 1) {
+	/* a KSM page is never exclusive, never writable */
+	if (!folio_test_ksm(folio) && (exclusive || folio_ref_count(folio) == 1)) {
 		if ((vma->vm_flags & VM_WRITE) && (flags & FAULT_FLAG_WRITE)) {
 			pte = pte_mkdirty(pte_mkwrite(pte));
 			flags &= ~FAULT_FLAG_WRITE;
 		}
 		rmap_flags |= RMAP_EXCLUSIVE;
 	}
-	if (!folio_test_anon(folio))
+	if (folio != swapcache) {
+		folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+		folio_add_lru(folio);
+	} else if (!folio_test_anon(folio)) {
 		folio_add_new_anon_rmap(folio, vma, addr, rmap_flags);
-	else
+	} else {
 		folio_add_anon_rmap_pte(folio, page, vma, addr, rmap_flags);
+	}
 	set_pte_at(mm, addr, ptep, pte);
 	folio_unlock(folio);	/* the pte keeps our reference */
-
+	if (folio != swapcache) {
+		folio_unlock(swapcache);
+		folio_put(swapcache);
+	}
 	put_swap_device(si);
 	if (flags & FAULT_FLAG_WRITE) {
 		/* still shared with someone: break COW now, ptl held */
-		return do_wp_page(vma, addr, ptep, ptl, pte);
+		return do_wp_page(vma, addr, ptep, ptl, pte, flags);
 	}
 	pte_unmap_unlock(ptl);
 	return ret;
-
 out_nomap:
 	if (ptep)
 		pte_unmap_unlock(ptl);
+	if (folio != swapcache) {
+		folio_unlock(folio);
+		folio_put(folio);
+		folio = swapcache;
+	}
 	folio_unlock(folio);
 	folio_put(folio);
 out:
@@ -532,9 +571,15 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 		pte_unmap_unlock(ptl);
 		return do_swap_page(vma, addr, pte, flags);
 	}
+	if (flags & FAULT_FLAG_UNSHARE) {
+		if (!pte_write(pte))
+			return do_wp_page(vma, addr, ptep, ptl, pte, flags);
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
 	if (flags & FAULT_FLAG_WRITE) {
 		if (!pte_write(pte))
-			return do_wp_page(vma, addr, ptep, ptl, pte);
+			return do_wp_page(vma, addr, ptep, ptl, pte, flags);
 		pte = pte_mkdirty(pte);
 	}
 	set_pte_at(mm, addr, ptep, pte_mkyoung(pte));

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -180,6 +181,9 @@ static int folio_migrate_mapping(struct folio *dst, struct folio *src)
 	} else if (src->mapping) {
 		filemap_replace_folio(src, dst);
 	}
+	/* folio_migrate_flags: a KSM page's stable node follows it */
+	if (folio_test_ksm(dst))
+		ksm_migrate_page(dst, src);
 	return 0;
 }
 
@@ -200,10 +204,14 @@ static int migrate_one(struct folio *src, struct folio *dst)
 	 * kernel's page_was_mapped).  While locked and unmapped nobody can map
 	 * it, so this cannot change under us.
 	 */
-	if (folio_test_anon(src)) {
+	if (folio_test_anon(src) && !folio_test_ksm(src)) {
 		anon_vma = folio_get_anon_vma(src);
 		was_mapped = anon_vma != NULL;
 	} else {
+		/*
+		 * A file folio, or a KSM one: its stable node (kept by the
+		 * folio lock) is what the walks below go through.
+		 */
 		was_mapped = folio_mapped(src);
 	}
 	if (!folio_trylock(dst))

@@ -125,7 +125,13 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 				goto next;
 			}
 			folio = vm_normal_folio(vma, addr, pte);
-			if (!folio) {
+			/*
+			 * A KSM folio stays in system memory: the model's device
+			 * folios are plain anon (the DEVICE invariant, 11.4) and no
+			 * stable node may name a device pfn.  A model choice where
+			 * two mechanisms meet, docs/model.md "KSM meets the device".
+			 */
+			if (!folio || folio_test_ksm(folio)) {
 				mpfn = collect_skip_one(migrate);
 				goto next;
 			}

@@ -17,6 +17,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/inject.h"
+#include "mmt/ksm.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
@@ -244,6 +245,7 @@ struct mm_struct *mm_alloc(void)
 	INIT_LIST_HEAD(&mm->mmap);
 	INIT_LIST_HEAD(&mm->mmlist);
 	atomic_store(&mm->mm_users, 1);
+	atomic_store(&mm->mm_count, 1);
 	mm->home_node = 0;
 	return mm;
 }
@@ -274,16 +276,36 @@ bool mmget_not_zero(struct mm_struct *mm)
 	return false;
 }
 
+void mmgrab(struct mm_struct *mm)
+{
+	atomic_fetch_add(&mm->mm_count, 1);
+}
+
+void mmdrop(struct mm_struct *mm)
+{
+	int old = atomic_fetch_sub(&mm->mm_count, 1);
+
+	VM_BUG_ON(old <= 0, INV_LEAK, "mm %u: mm_count underflow", mm->id);
+	if (old != 1)
+		return;
+	destroy_rwsem(&mm->mmap_lock);
+	spin_lock_destroy(&mm->page_table_lock);
+	pool_free(&the_world->mm_pool, mm);
+}
+
+/*
+ * The last user: KSM lets go of the address space first (ksmd may still
+ * hold the struct through its mm_slot, hence mmdrop), then it is torn down.
+ */
 void mmput(struct mm_struct *mm)
 {
 	if (atomic_fetch_sub(&mm->mm_users, 1) != 1)
 		return;
+	ksm_exit(mm);
 	down_write(&mm->mmap_lock);
 	exit_mmap(mm);
 	up_write(&mm->mmap_lock);
-	destroy_rwsem(&mm->mmap_lock);
-	spin_lock_destroy(&mm->page_table_lock);
-	pool_free(&the_world->mm_pool, mm);
+	mmdrop(mm);
 }
 
 /*
@@ -303,7 +325,10 @@ int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm)
 	mm->home_node = oldmm->home_node;
 	down_write(&oldmm->mmap_lock);
 	down_write_nested(&mm->mmap_lock);
+	err = ksm_fork(mm, oldmm);
 	list_for_each_entry(mpnt, &oldmm->mmap, vm_list) {
+		if (err)
+			break;
 		struct vm_area_struct *tmp;
 
 		if (mpnt->vm_flags & VM_DONTCOPY)
@@ -582,9 +607,20 @@ out:
 static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 		    uint64_t old_len, uint64_t new_addr, uint64_t new_len)
 {
-	struct vm_area_struct *new_vma = vm_area_dup(vma);
+	struct vm_area_struct *new_vma;
 	int err;
 
+	/*
+	 * KSM pages are found through their rmap_items' addresses, which a
+	 * move would leave behind: unmerge them first, the heavy hammer
+	 * Linux's move_vma uses too.
+	 */
+	if (vma->vm_flags & VM_MERGEABLE) {
+		err = unmerge_ksm_pages(vma, addr, addr + old_len);
+		if (err)
+			return err;
+	}
+	new_vma = vm_area_dup(vma);
 	if (!new_vma)
 		return -ENOMEM;
 	new_vma->vm_start = new_addr;
@@ -761,14 +797,13 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		newflags &= ~VM_WIPEONFORK;
 		break;
 	case MADV_MERGEABLE:
-		/* ksm_madvise: shared mappings are silently left alone */
-		if (vma->vm_flags & (VM_SHARED | VM_MAYSHARE))
-			return 0;
-		newflags |= VM_MERGEABLE;
+	case MADV_UNMERGEABLE: {
+		int err = ksm_madvise(vma, start, end, advice, &newflags);
+
+		if (err)
+			return err;
 		break;
-	case MADV_UNMERGEABLE:
-		newflags &= ~VM_MERGEABLE;
-		break;
+	}
 	case MADV_HUGEPAGE:
 		newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
 		break;

@@ -5,19 +5,21 @@
  * Lock ordering in the model (enforced at run time by kprim's lock-order
  * checker; the enum kp_lock_class ranks are this tree flattened):
  *
- * mm->mmap_lock
- *   folio_lock
- *     mapping->i_mmap_rwsem
- *       anon_vma->rwsem			(the root's)
- *         mm->page_table_lock
- *           pte table lock (ptl)
- *             swap_lock			(swapon/swapoff type table)
- *               si->lock			(swap_map, swap cache slots)
- *                 mapping->i_pages lock	(page cache)
- *                 mmlist_lock		(swap_duplicate's mm list)
- *                 lruvec->lru_lock		(isolation, putback)
- *                   node free-list lock, device free list (memremap.c)
- *                     object pools
+ * ksm_thread_mutex			(ksmd, the run and merge_across_nodes knobs)
+ *   mm->mmap_lock
+ *     folio_lock
+ *       mapping->i_mmap_rwsem
+ *         anon_vma->rwsem			(the root's; rmap_walk_ksm: each item's)
+ *           mm->page_table_lock
+ *             pte table lock (ptl)
+ *               swap_lock			(swapon/swapoff type table)
+ *                 si->lock			(swap_map, swap cache slots)
+ *                   mapping->i_pages lock	(page cache)
+ *                   mmlist_lock		(swap_duplicate's mm list)
+ *                   ksm_mmlist_lock		(KSM's mm_slot list)
+ *                   lruvec->lru_lock		(isolation, putback)
+ *                     node free-list lock, device free list (memremap.c)
+ *                       object pools
  *
  * Two locks of one class nest only where the kernel nests them, marked
  * _nested: fork takes the child's mmap_lock inside the parent's and the
@@ -38,6 +40,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/inject.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -93,7 +96,9 @@ struct anon_vma *folio_get_anon_vma(struct folio *folio)
 	kp_raw_lock(&anon_vma_free_lock);
 	if (!folio_test_anon(folio) || !folio_mapped(folio))
 		goto out;
-	av = folio_anon_vma(folio);
+	av = folio_anon_vma(folio);	/* NULL for KSM: its rmap is rmap_walk_ksm's */
+	if (!av)
+		goto out;
 	ref = atomic_load(&av->refcount);
 	do {
 		if (ref <= 0) {
@@ -362,7 +367,8 @@ void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma, uint64_t addr, int flags)
 {
 	VM_BUG_ON(!folio_test_anon(folio), INV_RMAP, "folio pfn %u is not anon", folio->pfn);
-	VM_BUG_ON(folio->index != linear_page_index(vma, addr), INV_RMAP,
+	/* a KSM folio is found through its rmap_items, not by index */
+	VM_BUG_ON(!folio_test_ksm(folio) && folio->index != linear_page_index(vma, addr), INV_RMAP,
 		  "folio pfn %u index %#llx mapped at %#llx (expects %#llx)", folio->pfn,
 		  (unsigned long long)folio->index, (unsigned long long)addr,
 		  (unsigned long long)linear_page_index(vma, addr));
@@ -493,7 +499,9 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	if (rwc->done && rwc->done(folio))
 		return;
-	if (folio_test_anon(folio))
+	if (folio_test_ksm(folio))
+		rmap_walk_ksm(folio, rwc);
+	else if (folio_test_anon(folio))
 		rmap_walk_anon(folio, rwc);
 	else
 		rmap_walk_file(folio, rwc);

@@ -218,6 +218,8 @@ static void free_frame(struct folio *f)
 	VM_BUG_ON(folio_test_locked(f), INV_REFCOUNT, "folio pfn %u freed while locked", f->pfn);
 	if (folio_test_lru(f))
 		folio_del_lru(f);
+	if (folio_test_ksm(f))
+		ksm_note_folio_freed(f);
 	atomic_store(&f->flags, 0);
 	atomic_store(&f->page.flags, 0);
 	f->mapping = 0;
@@ -445,8 +447,14 @@ struct world *world_create(const struct world_config *cfg_in)
 		      cfg.max_vmas * 4) ||
 	    pool_init(&w->pgtable_pool, "pgtable", sizeof(struct pgtable), cfg.max_pgtables) ||
 	    pool_init(&w->mapping_pool, "address_space", sizeof(struct address_space),
-		      cfg.max_mms + 1))
+		      cfg.max_mms + 1) ||
+	    pool_init(&w->rmap_item_pool, "ksm_rmap_item", sizeof(struct ksm_rmap_item),
+		      cfg.frames * 2) ||
+	    pool_init(&w->stable_node_pool, "ksm_stable_node", sizeof(struct ksm_stable_node),
+		      cfg.frames) ||
+	    pool_init(&w->mm_slot_pool, "ksm_mm_slot", sizeof(struct ksm_mm_slot), cfg.max_mms))
 		goto fail;
+	ksm_init(&w->ksm);
 
 	spin_lock_init(&w->swap_lock, LC_SWAP_LOCK);
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
@@ -548,6 +556,10 @@ void world_reset(struct world *w)
 	pool_reset(&w->avc_pool);
 	pool_reset(&w->pgtable_pool);
 	pool_reset(&w->mapping_pool);
+	pool_reset(&w->rmap_item_pool);
+	pool_reset(&w->stable_node_pool);
+	pool_reset(&w->mm_slot_pool);
+	ksm_reset(&w->ksm);
 	atomic_store(&w->next_id, 0);
 	w->memfd = mapping_alloc(false);
 	VM_BUG_ON(!w->memfd, INV_BUG, "world reset: memfd");
@@ -567,6 +579,11 @@ void world_destroy(struct world *w)
 	pool_destroy(&w->avc_pool);
 	pool_destroy(&w->pgtable_pool);
 	pool_destroy(&w->mapping_pool);
+	pool_destroy(&w->rmap_item_pool);
+	pool_destroy(&w->stable_node_pool);
+	pool_destroy(&w->mm_slot_pool);
+	if (w->ksm.mm_head.mm_list.next)
+		ksm_destroy(&w->ksm);
 	free(w->folios);
 	free(w);
 	if (the_world == w)

@@ -24,11 +24,12 @@ _Static_assert(MMT_DECODE_BASE == SHADOW_BASE && MMT_DECODE_WINDOW == SHADOW_PAG
 enum {
 	K_SWAP = NR_MMT_OPCODES,	/* swapon or swapoff, by a flag bit */
 	K_DEVICE,	/* device_migrate, device_release or uffd_register, by byte 3 */
+	K_KSM,				/* ksmd, ksm_run or ksm_merge_across_nodes */
 };
 
 static const uint8_t kind_table[32] = {
-	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, K_DEVICE,
-	OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE,
+	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, K_DEVICE, K_KSM,
+	OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE,
 	OP_MMAP, OP_MMAP, OP_MMAP, OP_MMAP,
 	OP_MUNMAP,
 	OP_MPROTECT, OP_MPROTECT,
@@ -168,6 +169,26 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	if (kind == OP_RECLAIM) {
 		op->code = OP_RECLAIM;
 		op->addr = 1 + (r[3] & 31);
+		op->len = 0;
+		return;
+	}
+	if (kind == K_KSM) {
+		/* mostly ksmd passes: merging takes two, unmerging and knobs one */
+		switch (r[2] & 3) {
+		case 0:
+		case 1:
+			op->code = OP_KSMD;
+			op->addr = 1 + (r[3] & 63);
+			break;
+		case 2:
+			op->code = OP_KSM_RUN;
+			op->addr = (r[3] & 3) == 3 ? 1 : r[3] & 3;
+			break;
+		default:
+			op->code = OP_KSM_MERGE_ACROSS_NODES;
+			op->addr = r[3] & 1;
+			break;
+		}
 		op->len = 0;
 		return;
 	}
@@ -351,6 +372,9 @@ static void normalize(struct mmt_op *op)
 		/* fall through */
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
+	case OP_KSMD:
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
 		op->addr = o.addr;
 		break;
 	default:
@@ -553,7 +577,8 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		int k = -1, proc = -1;
 
 		if (op->code != OP_SWAPON && op->code != OP_SWAPOFF && op->code != OP_RECLAIM &&
-		    op->code != OP_CHECK) {
+		    op->code != OP_CHECK && op->code != OP_KSMD && op->code != OP_KSM_RUN &&
+		    op->code != OP_KSM_MERGE_ACROSS_NODES) {
 			proc = slot[op->proc];
 			if (proc < 0)
 				FAIL("op %zu: process '%s' is not p0..p3", i, p->names[op->proc]);
@@ -583,6 +608,22 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			if (op->addr < 1 || op->addr > 32)
 				FAIL("op %zu: reclaim %llu, 1..32 only", i, (unsigned long long)op->addr);
 			r[3] = (uint8_t)(op->addr - 1);
+			break;
+		case OP_KSMD:
+			k = kind_byte(K_KSM);
+			if (op->addr < 1 || op->addr > 64)
+				FAIL("op %zu: ksmd %llu, 1..64 only", i, (unsigned long long)op->addr);
+			r[3] = (uint8_t)(op->addr - 1);
+			break;
+		case OP_KSM_RUN:
+			k = kind_byte(K_KSM);
+			r[2] = 2;
+			r[3] = (uint8_t)op->addr;
+			break;
+		case OP_KSM_MERGE_ACROSS_NODES:
+			k = kind_byte(K_KSM);
+			r[2] = 3;
+			r[3] = (uint8_t)op->addr;
 			break;
 		default:
 			k = kind_byte(op->code);

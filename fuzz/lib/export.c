@@ -1054,6 +1054,7 @@ static int kind_of(const struct mmt_op *op)
 		return K_COMPACT;
 	case OP_CHECK:
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
+	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 		return K_NOTE;
 	}
 	return -1;
@@ -1076,6 +1077,11 @@ static const char *why_not(const struct mmt_op *op)
 		return "the model's HMM device; the kernel needs the test_hmm module and root";
 	case OP_UFFD_REGISTER:
 		return "the model answers missing faults with the zero page; no handler here";
+	case OP_KSMD:
+		return "ksmd scans on its own schedule; forcing a pass needs root";
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
+		return "a /sys/kernel/mm/ksm knob; setting it needs root";
 	}
 	return "";
 }
@@ -1217,7 +1223,7 @@ static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
 	return false;
 }
 
-#define MAX_NOTES	10
+#define MAX_NOTES	12
 #define NOTE_LEN	320
 
 /* what this program's export does not reproduce: the notes, and their number */
@@ -1257,6 +1263,10 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 			 " are not reproduced (the HMM device needs lib/test_hmm.c and root; the"
 			 " model's uffd handler only maps zero pages): the data every read sees"
 			 " is the same without them");
+	if (has_op(p, OP_KSMD) || has_op(p, OP_KSM_RUN) || has_op(p, OP_KSM_MERGE_ACROSS_NODES))
+		snprintf(notes[n++], NOTE_LEN, "ksmd, ksm_run and ksm_merge_across_nodes are the"
+			 " model's: the kernel's ksmd merges (or not) when it likes, which must"
+			 " not change any value read");
 	if (has_op(p, OP_MIGRATE))
 		snprintf(notes[n++], NOTE_LEN, "migrate is move_pages(2), skipped when the node"
 			 " exists on one side only (this machine, or the program's world of %d"

@@ -167,9 +167,14 @@ static int32_t other_node(struct gen *g, int pr, uint64_t addr)
 
 static uint64_t value(struct gen *g)
 {
-	/* small values read well in reports; now and then a wide one */
+	/*
+	 * small values read well in reports; now and then a wide one, and
+	 * often one of a few, so that KSM finds equal pages to merge
+	 */
 	if (chance(g, 10))
 		return mmt_splitmix64(&g->s);
+	if (chance(g, 20))
+		return 1 + rnd(g, 4);
 	return 1 + rnd(g, 0xffff);
 }
 
@@ -177,6 +182,7 @@ enum gkind {
 	G_READ, G_WRITE, G_MMAP, G_MUNMAP, G_MPROTECT, G_MREMAP, G_MADVISE, G_MIGRATE,
 	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK,
 	G_DEVICE, G_UFFD,	/* migrate_vma to the device and back; uffd registration */
+	G_KSM,
 	NR_GKIND
 };
 
@@ -185,6 +191,7 @@ static const unsigned gweight[NR_GKIND] = {
 	[G_MREMAP] = 3, [G_MADVISE] = 6, [G_MIGRATE] = 8, [G_FORK] = 4, [G_EXIT] = 2,
 	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1,
 	[G_DEVICE] = 5, [G_UFFD] = 1,
+	[G_KSM] = 5,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -318,7 +325,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 	case G_MADVISE: {
 		static const uint8_t adv[] = {
 			ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
-			ADV_DONTFORK, ADV_DOFORK,
+			ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_UNMERGEABLE,
 		};
 		uint32_t set;
 
@@ -372,6 +379,22 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 				      sp->populated : sp->mapped);
 		op.len = aim_len(g, sp->mapped, op.addr);
 		break;
+	case G_KSM: {
+		/* mostly ksmd passes (a merge takes two); the knobs now and then */
+		unsigned r = rnd(g, 100);
+
+		if (r < 80) {
+			op_init(&op, OP_KSMD);
+			op.addr = 1 + rnd(g, 64);
+		} else if (r < 90) {
+			op_init(&op, OP_KSM_RUN);
+			op.addr = rnd(g, 3);
+		} else {
+			op_init(&op, OP_KSM_MERGE_ACROSS_NODES);
+			op.addr = rnd(g, 2);
+		}
+		break;
+	}
 	default:
 		return false;
 	}
@@ -468,6 +491,134 @@ static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64
 	emit(g, &op, task);
 }
 
+/*
+ * The KSM race template (seed 001): p0's pages hold one value, ksmd merges
+ * them (with p1's, forked first, now and then, and with merge_across_nodes
+ * 0 now and then), then task 0 migrates the KSM pages back and forth while
+ * the racers run ksmd passes, write (copy on write of a KSM page), read,
+ * fork, unmerge, munmap and exit children.
+ */
+static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_program *p = g->p;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 0;
+
+	npages = 2 + rnd(g, 3);
+	if (chance(g, 40)) {
+		op_init(&op, OP_KSM_MERGE_ACROSS_NODES);
+		emit(g, &op, 0);
+	}
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(g, &op, 0);
+	for (i = 0; i < npages; i++) {
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + i;
+		op.value = 7;
+		emit(g, &op, 0);
+	}
+	if (chance(g, 50)) {
+		/* some pages to a node of their own: per-node trees have work */
+		op_init(&op, OP_MIGRATE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + npages / 2;
+		op.len = npages - npages / 2;
+		op.node = 1;
+		emit(g, &op, 0);
+	}
+	op_init(&op, OP_MADVISE);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.advice = ADV_MERGEABLE;
+	emit(g, &op, 0);
+	if (chance(g, 50)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		op_init(&op, OP_KSMD);
+		op.addr = 64;
+		emit(g, &op, 0);
+	}
+	for (i = 0, t = 1 + rnd(g, 2); i < t; i++) {
+		op_init(&op, OP_MIGRATE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + rnd(g, npages);
+		op.len = 1;
+		op.node = (int32_t)((i + 1) % 2);
+		op.all = chance(g, 80);
+		emit(g, &op, 0);
+	}
+
+	for (t = 1; t < nr_tasks; t++) {
+		int mine[4], nmine = 0;
+
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			uint64_t addr = WIN_START + rnd(g, npages);
+			int who = nmine && chance(g, 50) ? mine[rnd(g, (unsigned)nmine)] : 0;
+
+			if (r < 30) {
+				op_init(&op, OP_KSMD);
+				op.addr = 1 + rnd(g, 8);
+				emit(g, &op, t);
+			} else if (r < 45 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.proc2 = (uint8_t)proc_index(g, next_child);
+				emit(g, &op, t);
+				if (nmine < 4)
+					mine[nmine++] = next_child;
+				next_child++;
+			} else if (r < 60) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.value = chance(g, 50) ? 7 : 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 72) {
+				emit_simple(g, OP_READ, t, who, addr, 0);
+			} else if (r < 80) {
+				op_init(&op, OP_MADVISE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.advice = chance(g, 50) ? ADV_UNMERGEABLE : ADV_MERGEABLE;
+				emit(g, &op, t);
+			} else if (r < 88) {
+				op_init(&op, OP_MIGRATE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.node = (int32_t)rnd(g, 2);
+				op.all = true;
+				emit(g, &op, t);
+			} else if (r < 94 && nmine) {
+				emit_simple(g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else {
+				emit_simple(g, OP_MUNMAP, t, 0, addr, 1);
+			}
+		}
+	}
+	return g->err;
+}
+
 int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
 {
 	struct mmt_gen_opts o;
@@ -489,7 +640,6 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	g.s = seed ^ 0x72616365u;	/* "race" */
 	g.p = p;
 	g.o = &o;
-
 	p->world.present = true;
 	p->world.nodes = 2;
 	p->world.frames = 32;
@@ -712,4 +862,25 @@ int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 		}
 	}
 	return g.err;
+}
+
+int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 2)
+		nr_tasks = 2;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1)
+		nr_ops = 1;
+	if (nr_ops > 16)
+		nr_ops = 16;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x6b736du;	/* "ksm" */
+	g.p = p;
+	g.o = &o;
+	return gen_race_ksm(&g, nr_tasks, nr_ops);
 }

@@ -274,7 +274,9 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			ran = !err;
 		} else {
 			mmt_program_init(&p);
-			err = device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
+			err = gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
+			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
 			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
 		}
@@ -329,6 +331,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %"
 					 PRIu64 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
 					 engine_names[eng], seed, s,
+					 gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
+					 "KSM race template" :
 					 device ? "device race template" : race ? "race template" :
 					 "uniform", gopts.nr_tasks, ttd);
 			if (tty)

@@ -135,7 +135,9 @@ int mmt_set_schedule(struct mmt_program *p, const uint8_t *s, size_t n)
 static bool op_has_proc(const struct mmt_op *op)
 {
 	return op->code != OP_SWAPON && op->code != OP_SWAPOFF && op->code != OP_RECLAIM &&
-	       op->code != OP_CHECK;
+	       op->code != OP_CHECK && op->code != OP_KSWAPD && op->code != OP_KCOMPACTD &&
+	       op->code != OP_KSMD && op->code != OP_KSM_RUN &&
+	       op->code != OP_KSM_MERGE_ACROSS_NODES;
 }
 
 int mmt_append_teardown(struct mmt_program *p)
@@ -589,6 +591,7 @@ static bool shrink_op(struct ctx *x, struct cand *cur, size_t k)
 			TRY(len, 4);
 		break;
 	case OP_RECLAIM:
+	case OP_KSMD:
 		if (cur->p.ops[k].addr > 1)
 			TRY(addr, 1);
 		if (cur->p.ops[k].addr > 2)

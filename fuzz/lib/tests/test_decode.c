@@ -84,7 +84,8 @@ static bool ops_equal(const struct mmt_op *a, const struct mmt_op *b)
 	bool procs = true;
 
 	if (a->code != OP_SWAPON && a->code != OP_SWAPOFF && a->code != OP_RECLAIM &&
-	    a->code != OP_CHECK)
+	    a->code != OP_CHECK && a->code != OP_KSMD && a->code != OP_KSM_RUN &&
+	    a->code != OP_KSM_MERGE_ACROSS_NODES)
 		procs = same_name(a->proc, b->proc) &&
 			(a->code != OP_FORK || same_name(a->proc2, b->proc2));
 	return a->code == b->code && a->task == b->task && procs && a->prot == b->prot && a->mflags == b->mflags &&

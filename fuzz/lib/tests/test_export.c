@@ -53,6 +53,9 @@ static const char all_ops[] =
 	"reclaim 8\n"
 	"kswapd 16\n"
 	"kcompactd 0 16 -> ok\n"
+	"ksm_merge_across_nodes 0 -> ok\n"
+	"ksmd 16\n"
+	"ksm_run 2 -> ok\n"
 	"check\n"
 	"device_migrate p0 0x60 2\n"
 	"device_release p0 0x60 2\n"
@@ -163,14 +166,15 @@ START_TEST(every_opcode_exports)
 	has(out, "/sys/devices/system/node/node%d/compact");
 	has(out, "check (the model's invariants) has no kernel counterpart");
 	has(out, "device_migrate, device_release and uffd_register are not reproduced");
+	has(out, "ksmd, ksm_run and ksm_merge_across_nodes are the model's:");
 	/* assertions */
 	has(out, ".text = \"read p0 0x10\", .expect = \"ok\", .has_value = 1, .value = 0xdeadULL");
 	has(out, ".text = \"read p0 0x50\", .expect = \"SEGV\"");
 	has(out, ".text = \"munmap p0 0x10 0\", .expect = \"EINVAL\"");
 	has(out, "#define WORLD_NODES\t2");
 	has(out, "#define NR_TASKS\t1");
-	has(out, "#define NR_OPS\t\t38");
-	has(out, "#define PROLOGUE\t38");	/* one task: all of it */
+	has(out, "#define NR_OPS\t\t41");
+	has(out, "#define PROLOGUE\t41");	/* one task: all of it */
 	free(out);
 }
 END_TEST

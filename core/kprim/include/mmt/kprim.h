@@ -33,6 +33,7 @@
 /* Ranked: a lock may only be taken while every held lock has a lower rank. */
 enum kp_lock_class {
 	LC_NONE = 0,
+	LC_KSM_THREAD,		/* ksm_thread_mutex			*/
 	LC_MMAP_LOCK,		/* mm->mmap_lock			*/
 	LC_FOLIO_LOCK,		/* PG_locked				*/
 	LC_I_MMAP,		/* mapping->i_mmap_rwsem		*/
@@ -43,6 +44,7 @@ enum kp_lock_class {
 	LC_SWAP_INFO,		/* si->lock (swap_map)			*/
 	LC_SWAP_CACHE,		/* swap cache (address_space) lock	*/
 	LC_MMLIST,		/* mmlist_lock				*/
+	LC_KSM_MMLIST,		/* ksm_mmlist_lock			*/
 	LC_LRU,			/* lruvec lru_lock			*/
 	LC_ZONE,		/* node free-list lock			*/
 	LC_POOL,		/* object-pool lock (leaf)		*/

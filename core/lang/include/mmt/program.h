@@ -47,6 +47,10 @@ enum mmt_opcode {
 	OP_DEVICE_MIGRATE,	/* device_migrate P ADDR N: the driver takes the range */
 	OP_DEVICE_RELEASE,	/* device_release P ADDR N: the device hands it back */
 	OP_UFFD_REGISTER,	/* uffd_register P ADDR N: missing mode */
+	/* KSM (seed 001) */
+	OP_KSMD,	/* ksmd N: one ksmd wakeup scanning N pages */
+	OP_KSM_RUN,	/* ksm_run 0|1|2: /sys/kernel/mm/ksm/run (2 unmerges all) */
+	OP_KSM_MERGE_ACROSS_NODES,	/* ksm_merge_across_nodes 0|1 */
 	NR_MMT_OPCODES
 };
 
@@ -95,7 +99,8 @@ struct mmt_op {
 	bool has_expect_value;	/* read ... = V */
 	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
 	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;
-				 * reclaim, kswapd, kcompactd: addr=N (len unused) */
+				 * reclaim, kswapd, kcompactd, ksmd: addr=N (len unused);
+				 * ksm_run, ksm_merge_across_nodes: addr=the value */
 	uint64_t addr2, len2;	/* mremap's new range */
 	uint64_t value;		/* write's value, read's expected value */
 	int32_t node;		/* migrate, kcompactd */

@@ -51,8 +51,14 @@ enum page_pageflags {
 	PG_anon_exclusive = 0,
 };
 
-/* folio->mapping low bit: the rest is a struct anon_vma * */
+/*
+ * folio->mapping low bits: ANON alone, the rest is a struct anon_vma *;
+ * ANON|MOVABLE (= KSM), the rest is a struct ksm_stable_node * (or NULL).
+ */
 #define PAGE_MAPPING_ANON	0x1ul
+#define PAGE_MAPPING_MOVABLE	0x2ul
+#define PAGE_MAPPING_KSM	(PAGE_MAPPING_ANON | PAGE_MAPPING_MOVABLE)
+#define PAGE_MAPPING_FLAGS	(PAGE_MAPPING_ANON | PAGE_MAPPING_MOVABLE)
 
 struct page {
 	atomic_int _mapcount;		/* -1 when unmapped */
@@ -104,6 +110,11 @@ struct folio {
 	 * registration time of a uffd-missing VMA mapping it.
 	 */
 	uint64_t populated_seq;
+	/*
+	 * Model-only, for the KSM checker: when this frame, as a KSM folio,
+	 * was last freed (ksm.stamp); 0 never.  Kept across reuse.
+	 */
+	uint64_t ksm_freed_stamp;
 	struct kp_lockinfo lockinfo;	/* for PG_locked */
 };
 
@@ -161,9 +172,10 @@ static inline bool folio_test_anon(const struct folio *f)
 {
 	return (f->mapping & PAGE_MAPPING_ANON) != 0;
 }
+/* NULL for a KSM folio: its mapping is a stable node (ksm.h) */
 static inline struct anon_vma *folio_anon_vma(const struct folio *f)
 {
-	if (!folio_test_anon(f))
+	if ((f->mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
 		return 0;
 	return (struct anon_vma *)(f->mapping - PAGE_MAPPING_ANON);
 }

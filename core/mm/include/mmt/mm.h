@@ -85,6 +85,7 @@ enum mm_counter {
 
 struct anon_vma;
 struct address_space;
+struct ksm_mm_slot;
 
 struct pgtable {
 	union {
@@ -135,6 +136,13 @@ struct mm_struct {
 	struct list_head mmlist;	/* on the world's mmlist once it has swap ptes */
 	atomic_int mm_users;		/* the process, plus swapoff while it visits */
 	int home_node;			/* faults allocate here first */
+	/*
+	 * mm_count: the struct itself, as distinct from mm_users, the
+	 * address space; a KSM mm_slot holds one until ksmd lets go.
+	 */
+	atomic_int mm_count;
+	struct ksm_mm_slot *ksm_slot;	/* under ksm_mmlist_lock (the kernel's hash) */
+	atomic_bool ksm_mergeable;	/* MMF_VM_MERGEABLE, a bit op in the kernel */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
 };
@@ -216,6 +224,7 @@ struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t p
 /* ---------------------------------------------------------- faults */
 
 #define FAULT_FLAG_WRITE	0x01
+#define FAULT_FLAG_UNSHARE	0x02	/* break COW without making it writable (KSM unmerge) */
 
 #define VM_FAULT_OOM		0x0001
 #define VM_FAULT_SIGBUS		0x0002
@@ -241,6 +250,8 @@ struct mm_struct *mm_alloc(void);			/* spawn: new empty mm */
 int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm);	/* fork */
 void mmput(struct mm_struct *mm);			/* exit: last user tears it down */
 bool mmget_not_zero(struct mm_struct *mm);
+void mmgrab(struct mm_struct *mm);
+void mmdrop(struct mm_struct *mm);			/* the last one frees the struct */
 
 int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags);
 int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);

@@ -21,6 +21,7 @@
 #include "mmt/folio.h"
 #include "mmt/kprim.h"
 #include "mmt/memremap.h"
+#include "mmt/ksm.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
 #include "mmt/rmap.h"
@@ -85,6 +86,9 @@ struct world {
 
 	struct pool mm_pool, vma_pool, anon_vma_pool, avc_pool, pgtable_pool,
 		    mapping_pool;
+	/* KSM: rmap_items, stable nodes, mm_slots, and the trees and scan state */
+	struct pool rmap_item_pool, stable_node_pool, mm_slot_pool;
+	struct ksm_state ksm;
 
 	spinlock_t swap_lock;		/* LC_SWAP_LOCK */
 	struct swap_info_struct swap_info[1 << MAX_SWAPFILES_SHIFT];

@@ -63,4 +63,12 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 			unsigned nr_ops);
 
+/*
+ * The KSM race template (seed 001): p0's equal pages (some moved to node 1,
+ * merge_across_nodes 0 now and then) merged by ksmd, then migrated by task 0
+ * while the other tasks run ksmd passes, copy on write, unmerge, fork, munmap
+ * and exits.  Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
 #endif /* MMT_GEN_H */

@@ -84,6 +84,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_RACE,
 	MMT_HUNT_GEN_MIX,
 	MMT_HUNT_GEN_DEVICE,	/* the device race template (mmt_gen_race_device) */
+	MMT_HUNT_GEN_KSM,		/* the KSM race template only (mmt_gen_race_ksm) */
 };
 
 struct mmt_hunt_opts {

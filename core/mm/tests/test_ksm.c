@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_ksm.c - KSM as seed 001 left it: merging through the unstable and
+ * stable trees, copy on write of KSM pages, migration of KSM pages in both
+ * merge_across_nodes modes (kpfn follows, misplaced nodes go to
+ * migrate_nodes and come back), the knobs, unmerging, swap, exit.
+ */
+#include <check.h>
+#include <errno.h>
+
+#include "mmt/check.h"
+#include "mmt/ksm.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/pte.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+
+#include "mmt_test.h"
+
+static struct mm_struct *proc_with(uint64_t addr, uint64_t n)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_ptr_nonnull(mm);
+	ck_assert_int_eq(do_mmap(mm, addr, n, RW, PRIV_ANON), 0);
+	return mm;
+}
+
+static struct folio *at(struct mm_struct *mm, uint64_t addr)
+{
+	pte_t *p = mmt_pte_peek(mm, addr);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert(pte_present(*p));
+	return pfn_folio(pte_pfn(*p));
+}
+
+static bool writable(struct mm_struct *mm, uint64_t addr)
+{
+	pte_t *p = mmt_pte_peek(mm, addr);
+
+	return p && pte_present(*p) && pte_write(*p);
+}
+
+/* two full ksmd passes: checksums, then the unstable tree */
+static void two_passes(void)
+{
+	ksmd_run(1000);
+	ksmd_run(1000);
+}
+
+/* p0 and p1 each hold 0x7 at 0x10, merged into one KSM page */
+static void merged_pair(struct mm_struct **a, struct mm_struct **b)
+{
+	*a = proc_with(0x10, 4);
+	*b = proc_with(0x10, 4);
+	wr(*a, 0x10, 7);
+	wr(*b, 0x10, 7);
+	ck_assert_int_eq(do_madvise(*a, 0x10, 4, MADV_MERGEABLE), 0);
+	ck_assert_int_eq(do_madvise(*b, 0x10, 4, MADV_MERGEABLE), 0);
+	two_passes();
+	ck_assert_ptr_eq(at(*a, 0x10), at(*b, 0x10));
+	ck_assert(folio_test_ksm(at(*a, 0x10)));
+}
+
+START_TEST(test_merge_and_cow)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	ck_assert_ptr_nonnull(folio_stable_node(k));
+	ck_assert_uint_eq(atomic_load(&folio_stable_node(k)->kpfn), k->pfn);
+	ck_assert_int_eq(folio_mapcount(k), 2);
+	ck_assert(!writable(a, 0x10) && !writable(b, 0x10));
+	ck_assert_int_eq(w->ksm.pages_shared, 1);
+	ck_assert_int_eq(w->ksm.pages_sharing, 1);
+	assert_clean();
+	/* a write after the merge is private */
+	wr(a, 0x10, 8);
+	ck_assert_ptr_ne(at(a, 0x10), k);
+	ck_assert_uint_eq(rd(b, 0x10), 7);
+	ck_assert_uint_eq(rd(a, 0x10), 8);
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
+START_TEST(test_changing_page_not_merged)
+{
+	struct mm_struct *a = proc_with(0x10, 2), *b = proc_with(0x10, 2);
+
+	wr(a, 0x10, 7);
+	wr(b, 0x10, 7);
+	do_madvise(a, 0x10, 2, MADV_MERGEABLE);
+	do_madvise(b, 0x10, 2, MADV_MERGEABLE);
+	ksmd_run(1000);
+	wr(a, 0x10, 3);		/* the checksum moved: not in the tree this pass */
+	wr(b, 0x10, 3);
+	ksmd_run(1000);
+	ck_assert_ptr_ne(at(a, 0x10), at(b, 0x10));
+	ksmd_run(1000);
+	ck_assert_ptr_eq(at(a, 0x10), at(b, 0x10));
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_fork_shares_ksm_page)
+{
+	struct mm_struct *a, *b, *c = NULL;
+	struct folio *k;
+
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	ck_assert_int_eq(dup_mm(a, &c), 0);
+	ck_assert_ptr_eq(at(c, 0x10), k);
+	ck_assert_ptr_nonnull(c->ksm_slot);	/* ksm_fork registered the child */
+	assert_clean();
+	/* the child's mapping is found by rmap_walk_ksm's search_new_forks */
+	ck_assert_int_eq(do_move_pages(a, 0x10, 1, 1, true, NULL), 0);
+	k = at(a, 0x10);
+	ck_assert_int_eq(k->nid, 1);
+	ck_assert_ptr_eq(at(c, 0x10), k);
+	ck_assert_ptr_eq(at(b, 0x10), k);
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_migrate_moves_kpfn)
+{
+	struct mm_struct *a, *b;
+	struct folio *old, *new;
+	int status = -1;
+
+	merged_pair(&a, &b);
+	old = at(a, 0x10);
+	ck_assert_int_eq(do_move_pages(a, 0x10, 1, 1, true, &status), 0);
+	ck_assert_int_eq(status, 1);
+	new = at(a, 0x10);
+	ck_assert_ptr_ne(new, old);
+	ck_assert_ptr_eq(at(b, 0x10), new);
+	ck_assert(folio_test_ksm(new));
+	ck_assert_uint_eq(atomic_load(&folio_stable_node(new)->kpfn), new->pfn);
+	assert_clean();
+	/* and ksmd still merges onto it */
+	wr(a, 0x11, 7);
+	two_passes();
+	ck_assert_ptr_eq(at(a, 0x11), new);
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_migrate_without_all_refused)
+{
+	struct mm_struct *a, *b;
+	int status = 0;
+
+	merged_pair(&a, &b);
+	ck_assert_int_eq(do_move_pages(a, 0x10, 1, 1, false, &status), 0);
+	ck_assert_int_eq(status, -EACCES);	/* mapped twice: MPOL_MF_MOVE_ALL only */
+}
+END_TEST
+
+START_TEST(test_per_node_trees)
+{
+	struct mm_struct *a = proc_with(0x10, 4);
+	struct ksm_stable_node *n0, *n1;
+
+	ck_assert_int_eq(ksm_set_merge_across_nodes(0), 0);
+	for (uint64_t x = 0x10; x < 0x14; x++)
+		wr(a, x, 7);
+	ck_assert_int_eq(do_move_pages(a, 0x12, 2, 1, false, NULL), 0);
+	do_madvise(a, 0x10, 4, MADV_MERGEABLE);
+	two_passes();
+	/* equal pages, but two KSM pages: one per node, each in its node's tree */
+	ck_assert_ptr_eq(at(a, 0x10), at(a, 0x11));
+	ck_assert_ptr_eq(at(a, 0x12), at(a, 0x13));
+	ck_assert_ptr_ne(at(a, 0x10), at(a, 0x12));
+	n0 = folio_stable_node(at(a, 0x10));
+	n1 = folio_stable_node(at(a, 0x12));
+	ck_assert_int_eq(n0->nid, 0);
+	ck_assert_int_eq(n1->nid, 1);
+	ck_assert_ptr_eq(w->ksm.root_stable_tree[0].node, &n0->node);
+	ck_assert_ptr_eq(w->ksm.root_stable_tree[1].node, &n1->node);
+	assert_clean();
+	/* the knob stays while anything is shared */
+	ck_assert_int_eq(ksm_set_merge_across_nodes(1), -EBUSY);
+	ck_assert_int_eq(ksm_set_run(KSM_RUN_UNMERGE), 0);
+	ck_assert(!folio_test_ksm(at(a, 0x10)) && !folio_test_ksm(at(a, 0x12)));
+	ck_assert_int_eq(ksm_set_merge_across_nodes(1), 0);
+	ck_assert_ptr_null(w->ksm.root_stable_tree[0].node);
+	ck_assert_ptr_null(w->ksm.root_stable_tree[1].node);
+	assert_clean();
+	ck_assert_int_eq(ksm_set_run(KSM_RUN_MERGE), 0);
+	two_passes();
+	ck_assert_ptr_eq(at(a, 0x10), at(a, 0x13));	/* one tree now */
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_misplaced_node_moves_to_its_tree)
+{
+	struct mm_struct *a = proc_with(0x10, 4);
+	struct ksm_stable_node *node;
+	struct folio *k;
+
+	ck_assert_int_eq(ksm_set_merge_across_nodes(0), 0);
+	wr(a, 0x10, 7);
+	wr(a, 0x11, 7);
+	do_madvise(a, 0x10, 4, MADV_MERGEABLE);
+	two_passes();
+	k = at(a, 0x10);
+	node = folio_stable_node(k);
+	ck_assert_int_eq(node->nid, 0);
+	ck_assert_int_eq(do_move_pages(a, 0x10, 1, 1, true, NULL), 0);
+	/* misplaced: still in tree 0, its page on node 1; legal until ksmd comes */
+	ck_assert_int_eq(node->nid, 0);
+	ck_assert_int_eq(at(a, 0x10)->nid, 1);
+	assert_clean();
+	ksmd_run(1);	/* its first rmap_item: off to migrate_nodes, then into tree 1 */
+	ck_assert_int_eq(node->nid, 1);
+	ck_assert_ptr_null(node->head);
+	ck_assert_ptr_eq(w->ksm.root_stable_tree[1].node, &node->node);
+	ck_assert_ptr_null(w->ksm.root_stable_tree[0].node);
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_misplaced_merges_onto_colliding_node)
+{
+	struct mm_struct *a = proc_with(0x10, 4);
+	struct folio *ka, *kb;
+
+	ck_assert_int_eq(ksm_set_merge_across_nodes(0), 0);
+	for (uint64_t x = 0x10; x < 0x14; x++)
+		wr(a, x, 7);
+	ck_assert_int_eq(do_move_pages(a, 0x12, 2, 1, false, NULL), 0);
+	do_madvise(a, 0x10, 4, MADV_MERGEABLE);
+	two_passes();
+	ka = at(a, 0x10);
+	kb = at(a, 0x12);
+	ck_assert_int_eq(do_move_pages(a, 0x10, 1, 1, true, NULL), 0);
+	ksmd_run(1000);
+	/* A's mappings went one by one onto B's page, the colliding node */
+	ck_assert_ptr_eq(at(a, 0x10), kb);
+	ck_assert_ptr_eq(at(a, 0x11), kb);
+	ck_assert_int_eq(w->ksm.pages_shared, 1);
+	ck_assert_int_eq(w->ksm.pages_sharing, 3);
+	assert_clean();
+	/* A's node is stale on migrate_nodes: the next full scan prunes it */
+	ck_assert(!list_empty(&w->ksm.migrate_nodes));
+	ksmd_run(1000);
+	ck_assert(list_empty(&w->ksm.migrate_nodes));
+	(void)ka;
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_unmergeable_unshares)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	ck_assert_int_eq(do_madvise(a, 0x10, 4, MADV_UNMERGEABLE), 0);
+	ck_assert_ptr_ne(at(a, 0x10), k);
+	ck_assert(!folio_test_ksm(at(a, 0x10)));
+	ck_assert(!writable(a, 0x10));		/* unshared, not written */
+	ck_assert_uint_eq(rd(a, 0x10), 7);
+	assert_clean();
+	ksmd_run(1000);		/* the node loses a's rmap_item */
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_mremap_unmerges)
+{
+	struct mm_struct *a, *b;
+
+	merged_pair(&a, &b);
+	ck_assert_int_eq(do_mremap(a, 0x10, 4, 0x20, 4), 0);
+	ck_assert(!folio_test_ksm(at(a, 0x20)));
+	ck_assert_uint_eq(rd(a, 0x20), 7);
+	assert_clean();
+	two_passes();
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_swap_out_and_in)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	ck_assert_int_eq(sys_swapon(1, 32), 0);
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	/* reclaim unmaps it through rmap_walk_ksm, swaps it and frees it */
+	reclaim_pages_global(64);
+	ck_assert_int_eq(folio_ref_count(k), 0);
+	ck_assert(!pte_present(*mmt_pte_peek(a, 0x10)));
+	ck_assert(!pte_present(*mmt_pte_peek(b, 0x10)));
+	assert_clean();
+	/* the page came back as a plain anon page in a's anon_vma; b's copy */
+	ck_assert_uint_eq(rd(a, 0x10), 7);
+	ck_assert_uint_eq(rd(b, 0x10), 7);
+	ck_assert_ptr_ne(at(a, 0x10), at(b, 0x10));
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_swapcache_ksm_page_back)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	ck_assert_int_eq(sys_swapon(1, 32), 0);
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	/* in the swap cache, unmapped, still KSM: swap-in maps it back shared */
+	folio_lock(k);
+	ck_assert_int_eq(add_to_swap(k), 0);
+	try_to_unmap(k, 0);
+	folio_unlock(k);
+	ck_assert(!folio_mapped(k));
+	assert_clean();
+	ck_assert_uint_eq(rd(a, 0x10), 7);
+	ck_assert_ptr_eq(at(a, 0x10), k);
+	ck_assert(folio_test_ksm(k));
+	/* while run 2 unmerges, a fault copies instead */
+	ck_assert_int_eq(ksm_set_run(KSM_RUN_UNMERGE), 0);
+	ck_assert_uint_eq(rd(b, 0x10), 7);
+	ck_assert_ptr_ne(at(b, 0x10), k);
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_exit_reaped)
+{
+	struct mm_struct *a, *b;
+
+	merged_pair(&a, &b);
+	mmput(a);
+	assert_clean();		/* a's mm lives on in its mm_slot until ksmd comes */
+	ksmd_run(1000);
+	ksmd_run(1000);
+	assert_clean();
+	mmput(b);
+	ksmd_reap();
+	ck_assert_uint_eq(w->rmap_item_pool.nr_used, 0);
+	ck_assert_uint_eq(w->mm_slot_pool.nr_used, 0);
+	ck_assert_uint_eq(w->mm_pool.nr_used, 0);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(test_stopped_ksmd_does_nothing)
+{
+	struct mm_struct *a = proc_with(0x10, 2), *b = proc_with(0x10, 2);
+
+	ck_assert_int_eq(ksm_set_run(KSM_RUN_STOP), 0);
+	wr(a, 0x10, 7);
+	wr(b, 0x10, 7);
+	do_madvise(a, 0x10, 2, MADV_MERGEABLE);
+	do_madvise(b, 0x10, 2, MADV_MERGEABLE);
+	ck_assert_uint_eq(ksmd_run(1000), 0);
+	ck_assert_int_eq(ksm_set_run(3), -EINVAL);
+	ck_assert_int_eq(ksm_set_merge_across_nodes(2), -EINVAL);
+}
+END_TEST
+
+static Suite *ksm_suite(void)
+{
+	Suite *s = suite_create("ksm");
+	TCase *tc = tcase_create("ksm");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_merge_and_cow);
+	tcase_add_test(tc, test_changing_page_not_merged);
+	tcase_add_test(tc, test_fork_shares_ksm_page);
+	tcase_add_test(tc, test_migrate_moves_kpfn);
+	tcase_add_test(tc, test_migrate_without_all_refused);
+	tcase_add_test(tc, test_per_node_trees);
+	tcase_add_test(tc, test_misplaced_node_moves_to_its_tree);
+	tcase_add_test(tc, test_misplaced_merges_onto_colliding_node);
+	tcase_add_test(tc, test_unmergeable_unshares);
+	tcase_add_test(tc, test_mremap_unmerges);
+	tcase_add_test(tc, test_swap_out_and_in);
+	tcase_add_test(tc, test_swapcache_ksm_page_back);
+	tcase_add_test(tc, test_exit_reaped);
+	tcase_add_test(tc, test_stopped_ksmd_does_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ksm_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
