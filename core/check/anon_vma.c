@@ -91,6 +91,15 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 	else if (root->root != root)
 		v += chk_viol(INV_ANONVMA, OBJ, "root anon_vma %u is not its own root (root %p)",
 			      root->id, (void *)root->root);
+	/*
+	 * The parent holds no reference: it lives as long as a VMA of this
+	 * anon_vma does, since that VMA's chain reaches the parent too.  Once
+	 * the last chain is gone (unlink_anon_vmas has dropped the parent's
+	 * num_children), a reference that keeps this anon_vma alive (a KSM
+	 * rmap_item, a migration) may outlive the parent, as in the kernel.
+	 */
+	if (list_empty(&av->head))
+		parent = NULL;
 	if (parent && !pm_live(&c->av, parent, NULL))
 		v += chk_viol(INV_ANONVMA, OBJ, "parent %p is freed", (void *)parent);
 	else if (parent && parent->root != root)

@@ -86,7 +86,8 @@
  *    5.7 a file folio is in the page cache of its mapping; an anon folio
  *        is in none; a folio's mapping is live ............ check_folio (folio.c)
  *  6 ANONVMA
- *    6.1 root->root == root; parent is live and in the same tree
+ *    6.1 root->root == root; while on a VMA, parent is live and in the
+ *        same tree (an anon_vma with no chain left may outlive its parent)
  *                                                     check_anon_vma (anon_vma.c)
  *    6.2 every avc on av->head points at av and at a VMA whose chain holds
  *        it ................. check_anon_vma (anon_vma.c), check_world (census.c)

@@ -685,6 +685,39 @@ START_TEST(test_anonvma_freed_reachable)
 }
 END_TEST
 
+/*
+ * 6.1: while an anon_vma is on a VMA its parent must be live (the VMA's
+ * chain reaches the parent); corrupt the child's parent pointer to a free
+ * slot and the clause fires.  (With no chain left it may outlive its
+ * parent: corpus/regress/ksm-anon-vma-outlives-parent.mmt.)
+ */
+START_TEST(test_anonvma_parent_freed)
+{
+	struct mm_struct *p = anon_proc(), *c = fork_mm(p);
+	struct anon_vma *av = vma_lookup(c, 0x10)->anon_vma, *parent = av->parent;
+	char *dead = w->anon_vma_pool.base;
+
+	assert_world_clean();
+	ck_assert_ptr_ne(parent, av);
+	for (uint32_t i = 0; i < w->anon_vma_pool.cap; i++) {
+		void *o = dead + (size_t)i * w->anon_vma_pool.objsize;
+
+		if (!pool_owns(&w->anon_vma_pool, o)) {
+			av->parent = o;
+			break;
+		}
+	}
+	ck_assert_ptr_ne(av->parent, parent);
+	mmt_report_reset();
+	ck_assert_int_gt(check_anon_vma(av), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_ANONVMA);
+	av->parent = parent;
+	mmt_report_reset();
+	ck_assert_int_eq(check_anon_vma(av), 0);
+	assert_world_clean();
+}
+END_TEST
+
 /* ---------------------------------------------------------- EXCLUSIVE */
 
 START_TEST(test_exclusive_cleared)
@@ -968,6 +1001,7 @@ static Suite *check_suite(void)
 	tcase_add_test(tc, test_anonvma_avc_unlinked);
 	tcase_add_test(tc, test_anonvma_degrees);
 	tcase_add_test(tc, test_anonvma_freed_reachable);
+	tcase_add_test(tc, test_anonvma_parent_freed);
 
 	tc = tcase(s, "EXCLUSIVE");
 	tcase_add_test(tc, test_exclusive_cleared);
