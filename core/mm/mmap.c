@@ -634,9 +634,6 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
 	 */
 	if (vma_is_anonymous(vma) && !vma->anon_vma)
 		new_vma->vm_pgoff = new_addr;
-	/* mremap_userfaultfd_prep without UFFD_FEATURE_EVENT_REMAP: unregistered */
-	new_vma->vm_flags &= ~VM_UFFD_MISSING;
-	new_vma->vm_uffd_seq = 0;
 	err = anon_vma_clone(new_vma, vma);
 	if (err) {
 		pool_free(&the_world->vma_pool, new_vma);
@@ -651,7 +648,20 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
 		move_page_tables(vma, addr, new_vma, new_addr, old_len);
 		err = do_vmi_munmap(mm, addr, addr + old_len);
 	}
-	vma_try_merge(new_vma);
+	/*
+	 * copy_vma() tries the merge while the new VMA is still registered,
+	 * and only then does mremap_userfaultfd_prep (without
+	 * UFFD_FEATURE_EVENT_REMAP) unregister it, with no second merge: a
+	 * moved registered piece stays a VMA of its own, and a later resize
+	 * across it fails as on Linux.  (A registered neighbour it could
+	 * merge with is not modelled: the model has one uffd context.)
+	 */
+	if (new_vma->vm_flags & VM_UFFD_MISSING) {
+		new_vma->vm_flags &= ~VM_UFFD_MISSING;
+		new_vma->vm_uffd_seq = 0;
+	} else {
+		vma_try_merge(new_vma);
+	}
 	return err;
 }
 
