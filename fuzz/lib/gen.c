@@ -492,6 +492,29 @@ static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64
 }
 
 /*
+ * What every race template starts with: default options, a fresh generator
+ * on @p seeded with @seed (the template's salt mixed in), and its task and
+ * op counts clamped to 2..MMT_MAX_TASKS and 1..16.
+ */
+static void race_begin(struct gen *g, struct mmt_gen_opts *o, struct mmt_program *p,
+		       uint64_t seed, unsigned *nr_tasks, unsigned *nr_ops)
+{
+	mmt_gen_opts_default(o);
+	if (*nr_tasks < 2)
+		*nr_tasks = 2;
+	if (*nr_tasks > MMT_MAX_TASKS)
+		*nr_tasks = MMT_MAX_TASKS;
+	if (*nr_ops < 1)
+		*nr_ops = 1;
+	if (*nr_ops > 16)
+		*nr_ops = 16;
+	memset(g, 0, sizeof(*g));
+	g->s = seed;
+	g->p = p;
+	g->o = o;
+}
+
+/*
  * The KSM race template (seed 001): p0's pages hold one value, ksmd merges
  * them (with p1's, forked first, now and then, and with merge_across_nodes
  * 0 now and then), then task 0 migrates the KSM pages back and forth while
@@ -627,19 +650,7 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	unsigned npages, i, t;
 	int next_child = 2;
 
-	mmt_gen_opts_default(&o);
-	if (nr_tasks < 2)
-		nr_tasks = 2;
-	if (nr_tasks > MMT_MAX_TASKS)
-		nr_tasks = MMT_MAX_TASKS;
-	if (nr_ops < 1)
-		nr_ops = 1;
-	if (nr_ops > 16)
-		nr_ops = 16;
-	memset(&g, 0, sizeof(g));
-	g.s = seed ^ 0x72616365u;	/* "race" */
-	g.p = p;
-	g.o = &o;
+	race_begin(&g, &o, p, seed ^ 0x72616365u, &nr_tasks, &nr_ops);	/* "race" */
 	p->world.present = true;
 	p->world.nodes = 2;
 	p->world.frames = 32;
@@ -758,19 +769,7 @@ int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 	unsigned npages, i, t;
 	int next_child = 2;
 
-	mmt_gen_opts_default(&o);
-	if (nr_tasks < 2)
-		nr_tasks = 2;
-	if (nr_tasks > MMT_MAX_TASKS)
-		nr_tasks = MMT_MAX_TASKS;
-	if (nr_ops < 1)
-		nr_ops = 1;
-	if (nr_ops > 16)
-		nr_ops = 16;
-	memset(&g, 0, sizeof(g));
-	g.s = seed ^ 0x686d6du;	/* "hmm" */
-	g.p = p;
-	g.o = &o;
+	race_begin(&g, &o, p, seed ^ 0x686d6du, &nr_tasks, &nr_ops);	/* "hmm" */
 
 	p->world.present = true;
 	p->world.nodes = 2;
@@ -869,18 +868,6 @@ int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, un
 	struct mmt_gen_opts o;
 	struct gen g;
 
-	mmt_gen_opts_default(&o);
-	if (nr_tasks < 2)
-		nr_tasks = 2;
-	if (nr_tasks > MMT_MAX_TASKS)
-		nr_tasks = MMT_MAX_TASKS;
-	if (nr_ops < 1)
-		nr_ops = 1;
-	if (nr_ops > 16)
-		nr_ops = 16;
-	memset(&g, 0, sizeof(g));
-	g.s = seed ^ 0x6b736du;	/* "ksm" */
-	g.p = p;
-	g.o = &o;
+	race_begin(&g, &o, p, seed ^ 0x6b736du, &nr_tasks, &nr_ops);	/* "ksm" */
 	return gen_race_ksm(&g, nr_tasks, nr_ops);
 }
