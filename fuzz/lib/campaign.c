@@ -99,6 +99,13 @@ struct campaign {
 	bool lf_restart;
 	unsigned lf_restarts;
 	unsigned long long lf_base;	/* executions of the libFuzzers that ended */
+	/*
+	 * Restart mode: the seed and --corpus inputs that do not fail, copied
+	 * to DIR/lf-seeds.  Without fork mode libFuzzer stops on a failing
+	 * input while loading its corpus, and restarted it would stop there
+	 * again every time; those inputs were triaged before it started.
+	 */
+	char lf_seeds[PATH_MAX + 16];
 	unsigned lf_merged[LF_JOBS];	/* jobs the parent has counted in it */
 	unsigned nlf_merged;
 	struct lf_job lf_jobs[LF_JOBS];
@@ -517,10 +524,14 @@ static int start_libfuzzer(struct campaign *c, int jobs, double seconds)
 	if (o->fe.dict[0])
 		argv[a++] = fmt(c, "-dict=%s", o->fe.dict);
 	argv[a++] = fmt(c, "%s/corpus/libfuzzer", c->dir);
-	if (o->fe.seeds[0])
-		argv[a++] = c->o.fe.seeds;
-	if (o->extra_corpus)
-		argv[a++] = (char *)o->extra_corpus;
+	if (c->lf_seeds[0]) {
+		argv[a++] = c->lf_seeds;
+	} else {
+		if (o->fe.seeds[0])
+			argv[a++] = c->o.fe.seeds;
+		if (o->extra_corpus)
+			argv[a++] = (char *)o->extra_corpus;
+	}
 	argv[a] = NULL;
 	common_env(c, env, &n, lf_tasks(c));
 	/*
@@ -1217,6 +1228,39 @@ static void scan_inputs(struct campaign *c, const char *dir, const char *engine)
 	closedir(d);
 }
 
+/* copy the inputs of @dir that pass (with the campaign's bugs) into @to */
+static void keep_passing(struct campaign *c, const char *dir, const char *to)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX + 300], dst[PATH_MAX + 300];
+		struct mmt_exec_result r;
+		struct mmt_program p;
+		uint8_t *data;
+		size_t size;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (mmt_read_file(path, &data, &size))
+			continue;
+		if (!mmt_fuzz_reproduce(data, size, lf_tasks(c), c->o.inject, &p, &r)) {
+			if (r.status != EXEC_VIOLATION) {
+				snprintf(dst, sizeof(dst), "%s/%s", to, de->d_name);
+				mmt_write_atomic(dst, data, size);
+			}
+			mmt_exec_result_free(&r);
+			mmt_program_free(&p);
+		}
+		free(data);
+	}
+	closedir(d);
+}
+
 static void scan_crashes(struct campaign *c)
 {
 	char path[PATH_MAX + 300];
@@ -1501,6 +1545,15 @@ static int run(struct campaign *c)
 		snprintf(tmp, sizeof(tmp), "%s/tmp", c->dir);
 		mmt_mkdirs(tmp);
 	}
+	if (o->libfuzzer && lf_jobs == 1 && !o->hunt && o->runs <= 0) {
+		snprintf(c->lf_seeds, sizeof(c->lf_seeds), "%s/lf-seeds", c->dir);
+		mmt_remove_tree(c->lf_seeds);
+		mmt_mkdirs(c->lf_seeds);
+		if (o->fe.seeds[0])
+			keep_passing(c, o->fe.seeds, c->lf_seeds);
+		if (o->extra_corpus)
+			keep_passing(c, o->extra_corpus, c->lf_seeds);
+	}
 	if (o->libfuzzer && start_libfuzzer(c, lf_jobs, o->budget))
 		say(c, "mmtorture: fuzz: cannot start libFuzzer\n");
 	if (o->afl && start_afl(c, afl_jobs))
@@ -1510,10 +1563,6 @@ static int run(struct campaign *c)
 	while (engines && !stop_requested) {
 		read_pipes(c, o->hunt ? 20 : 100);
 		reap(c);
-		if (c->lf_restart) {
-			scan_crashes(c);	/* what it saved before it stopped */
-			lf_maybe_restart(c);
-		}
 		if (o->libfuzzer)
 			read_lf_jobs(c);
 		if (o->afl)
@@ -1522,6 +1571,9 @@ static int run(struct campaign *c)
 		scan_crashes(c);
 		if (o->hunt && c->hunt_found)
 			break;
+		/* after the scan: what a stopped libFuzzer saved is triaged first */
+		if (c->lf_restart)
+			lf_maybe_restart(c);
 		progress(c, false);
 		timeseries(c, false);
 		if (all_exited(c))

@@ -7,6 +7,9 @@
 #     bytes of a two-task race reproduce from libFuzzer's crash dir (two
 #     tasks) and not from AFL++'s (one task: no schedule, no race)
 #  3. --tasks keeps the old single-engine default
+#  4. one libFuzzer job runs without fork mode and is restarted after each
+#     crash; an input that fails already is left out of what it loads
+#     (else it would stop there at every start)
 set -u
 mmt=$1 src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-spread.XXXXXX")
@@ -51,3 +54,14 @@ echo "ok: 2 each engine's crash inputs decode with its own task count"
 "$mmt" fuzz --tasks 1 --budget 2 --jobs 2 --seed 3 --out "$work/c3" 2>"$work/c3.log"
 grep -q 'fuzz: libFuzzer, budget 2s, 2 jobs, 1 task' "$work/c3.log" || { cat "$work/c3.log"; fail "3: --tasks 1 start line"; }
 echo "ok: 3 --tasks keeps one engine"
+
+mkdir -p "$work/extra4"
+cp "$work/race.bin" "$work/extra4/zoo.bin"
+"$mmt" fuzz --engine libfuzzer --jobs 1 --tasks 2 --inject $bug --budget 6 --seed 4 \
+  --corpus "$work/extra4" --out "$work/c4" 2>"$work/c4.log"
+grep -q -- '-fork=' "$work/c4/logs/libfuzzer.log" && fail "4: one job ran in fork mode"
+[[ -d $work/c4/lf-seeds && ! -e $work/c4/lf-seeds/zoo.bin ]] || fail "4: the failing input was not left out"
+ls "$work"/c4/lf-seeds/* >/dev/null 2>&1 || fail "4: no seed kept"
+execs=$(sed -n 's/.*"libfuzzer": {"execs": \([0-9]*\).*/\1/p' "$work/c4/summary.json")
+[[ ${execs:-0} -gt 1000 ]] || { cat "$work/c4.log"; fail "4: libFuzzer ran only ${execs:-0} inputs"; }
+echo "ok: 4 one libFuzzer job, restarted, failing inputs left out ($execs execs)"
