@@ -237,8 +237,8 @@ void chk_end(void)
 	the_checker.depth--;
 }
 
-int chk_viol_at(const char *file, int line, enum mmt_invariant inv, const char *obj,
-		const char *fmt, ...)
+int chk_viol_at(const char *file, const char *func, int line, enum mmt_invariant inv,
+		const char *obj, const char *fmt, ...)
 {
 	char msg[sizeof(mmt_report.first.msg)];
 	va_list ap;
@@ -250,7 +250,7 @@ int chk_viol_at(const char *file, int line, enum mmt_invariant inv, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	mmt_violation_at(file, line, inv, obj, "%s", msg);
+	mmt_violation_at(file, func, line, fmt, inv, obj, "%s", msg);
 	return 1;
 }
 

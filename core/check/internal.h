@@ -48,10 +48,11 @@ void chk_end(void);
  * Report one violation; returns how many it counts for (0 while quiet).
  * The caller's line is the clause's site (mmdebug.h struct mmt_violation).
  */
-#define chk_viol(inv, obj, ...) chk_viol_at(__FILE__, __LINE__, inv, obj, __VA_ARGS__)
-__attribute__((format(printf, 5, 6)))
-int chk_viol_at(const char *file, int line, enum mmt_invariant inv, const char *obj,
-		const char *fmt, ...);
+#define chk_viol(inv, obj, fmt, ...) \
+	chk_viol_at(__FILE__, __func__, __LINE__, inv, obj, fmt, ##__VA_ARGS__)
+__attribute__((format(printf, 6, 7)))
+int chk_viol_at(const char *file, const char *func, int line, enum mmt_invariant inv,
+		const char *obj, const char *fmt, ...);
 /* an object's name for a report, in one of a few rotating buffers */
 __attribute__((format(printf, 1, 2)))
 const char *chk_objname(const char *fmt, ...);

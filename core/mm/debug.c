@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -99,8 +100,18 @@ static void site_name(char *buf, size_t len, const char *file, int line)
 	snprintf(buf, len, "%.*s%s:%d", (int)n, s, inc ? inc + 12 : "", line);
 }
 
-static void record(enum mmt_invariant inv, const char *file, int line, const char *object,
-		   const char *msg)
+/* FNV-1a, folded to 16 bits: enough to tell apart the reports of one function */
+static unsigned key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ (h >> 16)) & 0xffff;
+}
+
+static void record(enum mmt_invariant inv, const char *file, const char *func, int line,
+		   const char *key, const char *object, const char *msg)
 {
 	if ((unsigned)inv >= NR_INVARIANTS || inv == INV_NONE)
 		inv = INV_BUG;
@@ -111,14 +122,23 @@ static void record(enum mmt_invariant inv, const char *file, int line, const cha
 		snprintf(v->object, sizeof(v->object), "%s", object ? object : "");
 		snprintf(v->msg, sizeof(v->msg), "%s", msg ? msg : "");
 		site_name(v->site, sizeof(v->site), file ? file : "?", line);
+		site_name(v->key, sizeof(v->key), file ? file : "?", 0);
+		/* site_name wrote "...:0": the function and hash replace the line */
+		{
+			char *colon = strrchr(v->key, ':');
+			size_t at = colon ? (size_t)(colon - v->key) : strlen(v->key);
+
+			snprintf(v->key + at, sizeof(v->key) - at, ":%.40s#%04x",
+				 func ? func : "?", key_hash(key));
+		}
 	}
 	__atomic_fetch_or(&mmt_report.inv_mask, (uint64_t)1 << inv, __ATOMIC_RELAXED);
 	/* release: whoever sees the count sees the first violation filled in */
 	__atomic_fetch_add(&mmt_report.count, 1, __ATOMIC_RELEASE);
 }
 
-void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const char *object,
-		      const char *fmt, ...)
+void mmt_violation_at(const char *file, const char *func, int line, const char *key,
+		      enum mmt_invariant inv, const char *object, const char *fmt, ...)
 {
 	char msg[sizeof(mmt_report.first.msg)];
 	va_list ap;
@@ -126,7 +146,7 @@ void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	record(inv, file, line, object, msg);
+	record(inv, file, func, line, key, object, msg);
 }
 
 /* "core/mm/rmap.c" -> "rmap.c": the message has room for the condition */
@@ -137,7 +157,7 @@ static const char *file_base(const char *file)
 	return s ? s + 1 : file;
 }
 
-static void record_bug(enum mmt_invariant inv, const char *file, int line,
+static void record_bug(enum mmt_invariant inv, const char *file, const char *func, int line,
 		       const char *cond, const char *objfmt, va_list ap,
 		       char *obj, size_t objlen)
 {
@@ -145,17 +165,17 @@ static void record_bug(enum mmt_invariant inv, const char *file, int line,
 
 	vsnprintf(obj, objlen, objfmt, ap);
 	snprintf(msg, sizeof(msg), "%s:%d: %s", file_base(file), line, cond);
-	record(inv, file, line, obj, msg);
+	record(inv, file, func, line, cond, obj, msg);
 }
 
-_Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,
-		       const char *cond, const char *objfmt, ...)
+_Noreturn void mmt_bug_at(enum mmt_invariant inv, const char *file, const char *func, int line,
+			  const char *cond, const char *objfmt, ...)
 {
 	char obj[sizeof(mmt_report.first.object)];
 	va_list ap;
 
 	va_start(ap, objfmt);
-	record_bug(inv, file, line, cond, objfmt, ap, obj, sizeof(obj));
+	record_bug(inv, file, func, line, cond, objfmt, ap, obj, sizeof(obj));
 	va_end(ap);
 	/*
 	 * Outside the scheduler kp_abort() kills the process: say why first,
@@ -167,13 +187,13 @@ _Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,
 	kp_abort();
 }
 
-void mmt_warn(enum mmt_invariant inv, const char *file, int line,
-	      const char *cond, const char *objfmt, ...)
+void mmt_warn_at(enum mmt_invariant inv, const char *file, const char *func, int line,
+		 const char *cond, const char *objfmt, ...)
 {
 	char obj[sizeof(mmt_report.first.object)];
 	va_list ap;
 
 	va_start(ap, objfmt);
-	record_bug(inv, file, line, cond, objfmt, ap, obj, sizeof(obj));
+	record_bug(inv, file, func, line, cond, objfmt, ap, obj, sizeof(obj));
 	va_end(ap);
 }

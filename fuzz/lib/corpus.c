@@ -340,7 +340,7 @@ static bool read_meta(const char *path, struct finding_meta *m)
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f) && (line[0] == '#' || !strncmp(line, "mmt ", 4))) {
-		if (sscanf(line, "# campaign signature %95s", m->sig) == 1)
+		if (sscanf(line, "# campaign signature %127s", m->sig) == 1)
 			continue;
 		if (sscanf(line, "# campaign kind %31s", kind) == 1)
 			m->clean = !strcmp(kind, "clean-model");

@@ -14,22 +14,24 @@
 #include "mmt/program.h"
 
 /*
- * The place a violation names: the checker clause or the VM_BUG_ON site.
- * DATA is judged in one place (the executor, against the reference model)
- * whether a read or the final dump saw it, so its place says nothing and
- * the op that broke the data tells DATA findings apart.
+ * The place a violation names: the checker clause or the VM_BUG_ON site,
+ * by its key (function and condition, mmdebug.h) rather than its line, so
+ * that a signature means the same thing in every build.  DATA is judged in
+ * one place (the executor, against the reference model) whether a read or
+ * the final dump saw it, so its place says nothing and the op that broke
+ * the data tells DATA findings apart.
  */
 static const char *place(const struct mmt_violation *v)
 {
 	if (v->inv == INV_DATA || !v->site[0])
 		return "-";
-	return v->site;
+	return v->key[0] ? v->key : v->site;
 }
 
 /* a VM_BUG_ON or VM_WARN_ON of the model: the place is where it broke */
 static bool model_site(const struct mmt_violation *v)
 {
-	return v->inv != INV_DATA && !strncmp(v->site, "mm/", 3);
+	return v->inv != INV_DATA && !strncmp(place(v), "mm/", 3);
 }
 
 static const char *op_name(const struct mmt_program *p, long i)

@@ -422,7 +422,7 @@ static void read_finding(const char *dir, const char *name, struct mmt_report_fi
 			double t;
 
 			line[strcspn(line, "\n")] = 0;
-			if (sscanf(line, "# campaign signature %95s", f->sig) == 1 ||
+			if (sscanf(line, "# campaign signature %127s", f->sig) == 1 ||
 			    sscanf(line, "# campaign kind %15s", f->kind) == 1 ||
 			    sscanf(line, "# campaign found-at %lf", &f->found_at) == 1)
 				continue;

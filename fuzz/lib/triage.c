@@ -156,11 +156,11 @@ static bool read_header(const char *path, struct header_info *h)
 		return false;
 	/* the header is the comment block at the top */
 	while (fgets(line, sizeof(line), f) && (line[0] == '#' || !strncmp(line, "mmt ", 4))) {
-		if (sscanf(line, "# campaign signature %95s", h->sig) == 1)
+		if (sscanf(line, "# campaign signature %127s", h->sig) == 1)
 			continue;
-		if (sscanf(line, "# campaign observed %95s", h->obs) == 1)
+		if (sscanf(line, "# campaign observed %127s", h->obs) == 1)
 			continue;
-		if (sscanf(line, "# campaign example of %95s", h->example_of) == 1)
+		if (sscanf(line, "# campaign example of %127s", h->example_of) == 1)
 			continue;
 		if (sscanf(line, "# campaign kind %31s", kind) == 1)
 			h->kind = strcmp(kind, "clean-model") ? MMT_FINDING_INJECTED :

@@ -186,6 +186,36 @@ START_TEST(test_warn_names_site)
 }
 END_TEST
 
+/* two conditions of one function: one key each, and no line number in either */
+static void warn_twice(int which)
+{
+	if (which == 0)
+		VM_WARN_ON(which == 0, INV_ANONVMA, "anon_vma %d", which);
+	else
+		VM_WARN_ON(which != 0, INV_ANONVMA, "anon_vma %d", which);
+}
+
+START_TEST(test_key_survives_edits)
+{
+	char first[sizeof(mmt_report.first.key)], again[sizeof(first)];
+
+	warn_twice(0);
+	snprintf(first, sizeof(first), "%s", mmt_report.first.key);
+	ck_assert_msg(strstr(first, "test_check.c:warn_twice#"), "key: %s", first);
+	ck_assert_msg(!strchr(strchr(first, '#'), ':'), "key: %s", first);
+	mmt_report_reset();
+	warn_twice(1);
+	ck_assert_str_ne(mmt_report.first.key, first);
+	mmt_report_reset();
+	warn_twice(0);
+	snprintf(again, sizeof(again), "%s", mmt_report.first.key);
+	ck_assert_str_eq(again, first);
+	/* and the line-based site stays for people */
+	ck_assert_msg(strstr(mmt_report.first.site, "test_check.c:"), "site: %s",
+		      mmt_report.first.site);
+}
+END_TEST
+
 /* outside kp_sched_run a VM_BUG_ON kills the process, having said why */
 START_TEST(test_bug_aborts)
 {
@@ -960,6 +990,7 @@ static Suite *check_suite(void)
 	tcase_add_test(tc, test_names_round_trip);
 	tcase_add_test(tc, test_report_keeps_first);
 	tcase_add_test(tc, test_warn_names_site);
+	tcase_add_test(tc, test_key_survives_edits);
 	tcase_add_test_raise_signal(tc, test_bug_aborts, SIGABRT);
 	tcase_add_test(tc, test_report_threads);
 

@@ -49,6 +49,14 @@ struct mmt_violation {
 	 * what stays the same, so findings are told apart by it (minimize.h).
 	 */
 	char site[40];
+	/*
+	 * The site under a name that survives edits elsewhere in the file:
+	 * "mm/rmap.c:try_to_migrate_one#3f0a", the function and a hash of the
+	 * condition (VM_BUG_ON) or message format (a checker clause).  A line
+	 * number moves whenever code above it changes, so findings of two
+	 * builds (mmtorture merge) are matched by this, not by @site.
+	 */
+	char key[64];
 };
 
 struct mmt_report {
@@ -65,11 +73,12 @@ void mmt_report_reset(void);
  * Record a violation.  Thread-safe.  Never returns early, never aborts.
  * A macro, so that every caller's file and line become the site.
  */
-#define mmt_violation(inv, object, ...) \
-	mmt_violation_at(__FILE__, __LINE__, inv, object, __VA_ARGS__)
-void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const char *object,
-		      const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+#define mmt_violation(inv, object, fmt, ...) \
+	mmt_violation_at(__FILE__, __func__, __LINE__, fmt, inv, object, fmt, ##__VA_ARGS__)
+/* @key tells reports of one function apart: the condition or message format */
+void mmt_violation_at(const char *file, const char *func, int line, const char *key,
+		      enum mmt_invariant inv, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
 /*
  * VM_BUG_ON: always compiled in.  Records the violation (naming the object)
@@ -89,11 +98,16 @@ void mmt_violation_at(const char *file, int line, enum mmt_invariant inv, const 
 #define VM_BUG_ON_FOLIO(cond, inv, folio) \
 	VM_BUG_ON(cond, inv, "folio pfn %u", (unsigned)(folio)->pfn)
 
-_Noreturn void mmt_bug(enum mmt_invariant inv, const char *file, int line,
-		       const char *cond, const char *objfmt, ...)
-	__attribute__((format(printf, 5, 6)));
-void mmt_warn(enum mmt_invariant inv, const char *file, int line,
-	      const char *cond, const char *objfmt, ...)
-	__attribute__((format(printf, 5, 6)));
+/* macros, so that the caller's function names the site too (struct mmt_violation) */
+#define mmt_bug(inv, file, line, cond, ...) \
+	mmt_bug_at(inv, file, __func__, line, cond, __VA_ARGS__)
+#define mmt_warn(inv, file, line, cond, ...) \
+	mmt_warn_at(inv, file, __func__, line, cond, __VA_ARGS__)
+_Noreturn void mmt_bug_at(enum mmt_invariant inv, const char *file, const char *func, int line,
+			  const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void mmt_warn_at(enum mmt_invariant inv, const char *file, const char *func, int line,
+		 const char *cond, const char *objfmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 #endif /* MMT_MMDEBUG_H */

@@ -60,14 +60,17 @@
 #include "mmt/exec.h"
 #include "mmt/program.h"
 
-#define MMT_SIG_MAX 96
+#define MMT_SIG_MAX 128
 
-/* "EXCLUSIVE/check/folio.c:112/fork+migrate"; @r must be a violation of @p */
+/*
+ * "EXCLUSIVE/check/folio.c:check_anon_exclusive#1c2d/fork+migrate"; @r must be
+ * a violation of @p.  The place is the violation's key (mmdebug.h).
+ */
 void mmt_signature(const struct mmt_program *p, const struct mmt_exec_result *r,
 		   char *buf, size_t len);
-/* "EXCLUSIVE/check/folio.c:112": what every step of the minimizer keeps */
+/* "EXCLUSIVE/check/folio.c:check_anon_exclusive#1c2d": what minimizing keeps */
 void mmt_signature_clause(const struct mmt_exec_result *r, char *buf, size_t len);
-/* "EXCLUSIVE/check/folio.c:112/write": the place and the op it showed in */
+/* "EXCLUSIVE/check/folio.c:check_anon_exclusive#1c2d/write": place, op seen in */
 void mmt_signature_observed(const struct mmt_program *p, const struct mmt_exec_result *r,
 			    char *buf, size_t len);
 
