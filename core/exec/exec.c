@@ -1250,7 +1250,7 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 		memset(ex->taker, 0, sizeof(ex->taker));
 		kp_set_acquire_hook(exec_acquired);
 	}
-	if (o->on_touch && nr_tasks > 1)
+	if (o->on_touch)
 		kp_set_touch_hook(exec_touched);
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);
 	kp_set_inflight_hook(NULL);

@@ -55,6 +55,7 @@ struct explorer {
 	bool blocked;			/* every task the bound allows sleeps: no new nodes */
 	bool diverged;
 	bool oom;
+	size_t setup_left;		/* setup ops still to end */
 	struct footprint step;		/* what the step under way has touched */
 	/* the run's digest (on_op) */
 	uint64_t *op_digest;
@@ -144,6 +145,8 @@ static int explore_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 		enabled |= 1u << ids[i];
 	end_step(x);
 	dflt = cur >= 0 && (enabled >> cur & 1) ? cur : ids[0];
+	if (x->setup_left)
+		return enabled & 1 ? 0 : dflt;	/* not a node: the setup runs alone */
 	if (x->blocked || x->diverged || x->oom)
 		goto out;
 	if (x->j < x->replay) {
@@ -288,6 +291,8 @@ static void on_op(void *arg, long idx, int outcome, uint64_t value)
 {
 	struct explorer *x = arg;
 
+	if ((size_t)idx < x->o->setup_ops && x->setup_left)
+		x->setup_left--;
 	if ((size_t)idx < x->nr_ops)
 		x->op_digest[idx] = mix(mix((uint64_t)idx + 1, (uint64_t)(int64_t)outcome), value);
 }
@@ -346,6 +351,7 @@ int mmt_explore(const struct mmt_program *p, const struct mmt_explore_opts *o,
 			goto out;	/* not complete */
 		x.j = 0;
 		x.blocked = x.diverged = x.oom = false;
+		x.setup_left = o->setup_ops;
 		memset(&x.step, 0, offsetof(struct footprint, obj));
 		memset(x.op_digest, 0, x.nr_ops * sizeof(*x.op_digest));
 		mmt_exec(p, &eo, &run);

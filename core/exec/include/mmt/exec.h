@@ -101,10 +101,10 @@ struct mmt_exec_opts {
 	void (*on_conflict)(void *arg, uint32_t what);
 	void *conflict_arg;
 	/*
-	 * Step footprints (multi-task runs): called, in the program phase,
-	 * at every touch of a lock between two decision points (kprim.h
-	 * kp_touch_hook: the lock, and whether the touch writes it), and with
-	 * the executor's own op log as a written object whenever a task
+	 * Step footprints: called, in the program phase, at every touch of
+	 * a lock between two decision points (kprim.h kp_touch_hook: the
+	 * lock, and whether the touch writes it), and, with several tasks,
+	 * with the executor's own op log as a written object whenever a task
 	 * begins or ends an op (the order of op boundaries is what the
 	 * oracle's overlap judgement reads).  What the systematic explorer
 	 * (fuzz/lib explore.h) derives its conflict relation from.

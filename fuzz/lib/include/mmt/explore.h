@@ -53,6 +53,13 @@ struct mmt_explore_opts {
 	uint64_t inject;		/* bug switches (inject.h) */
 	bool stop_on_violation;		/* default on: the first violation ends it */
 	/*
+	 * The program's first setup_ops ops, all task 0's, run alone before
+	 * any decision is explored (the other tasks wait for them): the setup
+	 * of a generated race (pairs.h), where a preemption would only start
+	 * a racer before its process exists.  0: every decision is explored.
+	 */
+	size_t setup_ops;
+	/*
 	 * Called after every run that was not pruned, with a digest of where
 	 * it ended: every op's outcome and value read, the verdict, and each
 	 * process's VMAs, ptes (kind and protection, not frame numbers) and
