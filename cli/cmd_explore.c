@@ -19,7 +19,7 @@
 
 static const char explore_help[] =
 	"usage: mmtorture explore FILE [--bound K] [--max-schedules N] [--budget S]\n"
-	"                         [--inject NAME[,NAME]] [--no-prune] [-o OUT]\n"
+	"                         [--inject NAME[,NAME]] [--setup N] [--no-prune] [-o OUT]\n"
 	"\n"
 	"Run every schedule of FILE's tasks with at most K preemptions (a switch away\n"
 	"from a task that could go on; default 2, -1 for no bound), pruning interleavings\n"
@@ -31,6 +31,7 @@ static const char explore_help[] =
 	"  --max-schedules N    stop after N runs (then the bound is not covered)\n"
 	"  --budget S           stop after S seconds (likewise)\n"
 	"  --inject NAME        switch bug-zoo entries on (mmtorture inject --list)\n"
+	"  --setup N            the first N ops (task 0's) run alone, uninterleaved\n"
 	"  --no-prune           no sleep sets: every schedule within the bound\n"
 	"  -o OUT               write the failing program with its schedule to OUT\n"
 	"\n"
@@ -76,6 +77,11 @@ int cmd_explore(int argc, char **argv)
 			if (parse_inject(val, &o.inject))
 				return EXIT_USAGE;
 			i++;
+		} else if (!strcmp(a, "--setup")) {
+			if (parse_u64(val, &v))
+				return usage_error("explore: bad op count '%s'", val ? val : "");
+			o.setup_ops = (size_t)v;
+			i++;
 		} else if (!strcmp(a, "--no-prune")) {
 			o.prune = false;
 		} else if (!strcmp(a, "-o")) {
@@ -95,6 +101,12 @@ int cmd_explore(int argc, char **argv)
 		return usage_error("%s: no FILE to explore", "explore");
 	if (load(file, &p))
 		return EXIT_USAGE;
+	for (size_t k = 0; k < o.setup_ops; k++) {
+		if (k >= p.nr_ops || p.ops[k].task) {
+			mmt_program_free(&p);
+			return usage_error("explore: --setup: the first N ops must all be task 0's%s", "");
+		}
+	}
 	ret = mmt_explore(&p, &o, &r);
 	if (ret) {
 		fprintf(stderr, "mmtorture: explore: %s: %s\n", file,

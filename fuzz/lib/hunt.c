@@ -53,7 +53,9 @@ int mmt_hunt_engine_parse(const char *name, enum mmt_hunt_engine *e)
 static bool bug_is_race(uint64_t mask)
 {
 	return mask & ((1ull << BUG_ANON_VMA_HEAD_INSERT) | (1ull << BUG_FORK_MIGRATION_WRITE_FLAG) |
-		       (1ull << BUG_MPROTECT_KEEPS_WRITE_MIGRATION));
+		       (1ull << BUG_MPROTECT_KEEPS_WRITE_MIGRATION) |
+		       (1ull << BUG_REMOVE_MIGRATION_PTE_NO_RECHECK) |
+		       (1ull << BUG_SWAP_FAULT_NO_PTE_RECHECK));
 }
 
 int mmt_hunt_default_tasks(uint64_t inject)
