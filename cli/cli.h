@@ -54,5 +54,6 @@ int cmd_workshare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);	/* corpus minimize|check: cmd_corpus.c */
 int cmd_merge(int argc, char **argv);	/* cmd_corpus.c */
+int cmd_explore(int argc, char **argv);
 
 #endif /* MMT_CLI_H */

@@ -2,9 +2,10 @@
 /*
  * cmd_hunt.c - mmtorture hunt
  *
- *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]
+ *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl|explore]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm] [--check incremental|full] [--runs N]
+ *        [--depth D] [--gen random|race|mix|device|ksm|pairs] [--check incremental|full]
+ *        [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
  * With --inject: run until the named zoo bug is found, print the time to
@@ -38,8 +39,9 @@
 
 static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
-	"                      libfuzzer|afl] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
-	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix|device|ksm]\n"
+	"                      libfuzzer|afl|explore] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
+	"                      [--jobs N] [--out DIR] [--depth D]\n"
+	"                      [--gen random|race|mix|device|ksm|pairs]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -52,7 +54,9 @@ static const char hunt_help[] =
 	"\n"
 	"  --engine E      naive (default; uniform programs, one task), sched-random, pct\n"
 	"                  (two tasks, race templates mixed in), random-bytes (the fuzzers'\n"
-	"                  input space without feedback), libfuzzer, afl (need --inject)\n"
+	"                  input space without feedback), libfuzzer, afl (need --inject),\n"
+	"                  explore (generic pair races, every schedule up to --depth\n"
+	"                  preemptions, default 2; at most 2000 schedules a program)\n"
 	"  --budget S      seconds (default 10)\n"
 	"  --seed N        default: from the clock\n"
 	"  --ops N         ops per generated program\n"
@@ -60,10 +64,11 @@ static const char hunt_help[] =
 	"                  random-bytes 2 for the zoo's races, else 1)\n"
 	"  --jobs N        fuzzer jobs (default 1)\n"
 	"  --out DIR       where reproducers go (default findings)\n"
-	"  --depth D       PCT depth (default 2 + program seed % 3)\n"
-	"  --gen G         random, race, mix, device (the device race template) or\n"
-	"                  ksm (the KSM race template); sched-random and pct\n"
-	"                  default: mix\n"
+	"  --depth D       PCT depth (default 2 + program seed % 3); explore: the bound\n"
+	"  --gen G         random, race, mix, device (the device race template),\n"
+	"                  ksm (the KSM race template) or pairs (generic races around\n"
+	"                  ops that touch the same locks in a sequential run); sched-random\n"
+	"                  and pct default: mix; explore: pairs\n"
 	"  --check C       incremental (default) or full, after every op\n"
 	"  --runs N        stop after N programs (in-process engines)\n"
 	"  --no-custom-mutator  the fuzzers' stock mutators\n"
@@ -126,7 +131,7 @@ int cmd_hunt(int argc, char **argv)
 		} else if (!strcmp(a, "--engine")) {
 			if (mmt_hunt_engine_parse(val, &o.engine))
 				return usage_error("hunt: --engine takes naive, sched-random, pct, "
-						   "random-bytes, libfuzzer or afl, not '%s'", val);
+						   "random-bytes, libfuzzer, afl or explore, not '%s'", val);
 		} else if (!strcmp(a, "--ops")) {
 			if (parse_u64(val, &v) || !v || v > 100000)
 				return usage_error("--ops: bad count '%s' (1..100000)", val);
@@ -154,8 +159,11 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_DEVICE;
 			else if (!strcmp(val, "ksm"))
 				o.gen = MMT_HUNT_GEN_KSM;
+			else if (!strcmp(val, "pairs"))
+				o.gen = MMT_HUNT_GEN_PAIRS;
 			else
-				return usage_error("--gen takes random, race, mix, device or ksm, not '%s'", val);
+				return usage_error("--gen takes random, race, mix, device, ksm or pairs, "
+						   "not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))
 				o.check = MMT_CHECK_FULL;

@@ -18,6 +18,7 @@
  *   mmtorture report ...     (cmd_report.c)
  *   mmtorture corpus ...     (cmd_corpus.c)
  *   mmtorture merge ...      (cmd_corpus.c)
+ *   mmtorture explore ...    (cmd_explore.c)
  *
  * Every command answers --help (or -h) with its usage on stdout, exit 0.
  *
@@ -84,6 +85,8 @@ static const char usage_text[] =
 	"                  shrink a campaign's corpus; replay corpus and findings (CI)\n"
 	"  merge DIR OTHER...\n"
 	"                  add other campaigns' new findings (by signature) and corpus to DIR\n"
+	"  explore FILE [--bound K] [--max-schedules N] [--inject NAME] [--no-prune] [-o OUT]\n"
+	"                  every schedule of a multi-task program up to K preemptions\n"
 	"\n"
 	"mmtorture COMMAND --help tells more about each.\n"
 	"exit status: 0 all held, 1 a violation or failed assertion, 2 bad input or usage\n";
@@ -277,6 +280,8 @@ int main(int argc, char **argv)
 		return cmd_inject(argc - 2, argv + 2);
 	if (!strcmp(cmd, "hunt"))
 		return cmd_hunt(argc - 2, argv + 2);
+	if (!strcmp(cmd, "explore"))
+		return cmd_explore(argc - 2, argv + 2);
 	if (!strcmp(cmd, "fuzz"))
 		return cmd_fuzz(argc - 2, argv + 2);
 	if (!strcmp(cmd, "stress"))

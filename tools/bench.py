@@ -225,6 +225,9 @@ def hunt(build, bug, engine, seed, budget, work):
         cmd += ["--engine", "libfuzzer", "--no-custom-mutator"]
     elif engine == "afl-stock":
         cmd += ["--engine", "afl", "--no-custom-mutator"]
+    elif engine.endswith("-pairs"):
+        # generic pair races (hunt --gen pairs, issue 12) under that engine
+        cmd += ["--engine", engine[:-len("-pairs")], "--gen", "pairs"]
     elif engine.endswith("-ksm"):
         # the KSM race template (hunt --gen ksm) under that engine
         cmd += ["--engine", engine[:-len("-ksm")], "--gen", "ksm"]
@@ -238,7 +241,9 @@ def hunt(build, bug, engine, seed, budget, work):
     if not m:
         return {"found": False, "seconds": None, "error": r.stderr[-300:]}
     j = json.loads(m.group(1))
-    return {"found": j["found"], "seconds": j["seconds"] if j["found"] else None}
+    # execs: programs run (in process; explore: schedules), or fuzzer execs
+    return {"found": j["found"], "seconds": j["seconds"] if j["found"] else None,
+            "execs": j.get("execs")}
 
 
 BASELINE = "random-bytes"
@@ -569,15 +574,23 @@ def main():
             trials = [f.result() for f in futs[(bug, eng)]]
             times = [t["seconds"] for t in trials]
             med = median(times)
+            execs = [t.get("execs") for t in trials]
+            found = sum(t["found"] for t in trials)
+            total = sum(x or 0 for x in execs)
             results["ttd"][bug][eng] = {
-                "trials": len(trials), "budget_s": shape(eng)[1], "found": sum(t["found"] for t in trials),
+                "trials": len(trials), "budget_s": shape(eng)[1], "found": found,
                 "median_s": None if med == math.inf else round(med, 3),
-                "seconds": times}
+                "seconds": times, "execs": execs,
+                # detections per schedule (program, input) executed over all trials
+                "found_per_exec": (found / total) if total else None,
+                "median_execs": None if med == math.inf else statistics.median(
+                    sorted((x if t["found"] else math.inf) for x, t in zip(execs, trials)))}
             errs = [t["error"] for t in trials if t.get("error")]
             if errs:
                 results["ttd"][bug][eng]["errors"] = errs[:3]
             print(bug, eng, results["ttd"][bug][eng]["found"], "/", len(trials),
-                  "median", results["ttd"][bug][eng]["median_s"], flush=True)
+                  "median", results["ttd"][bug][eng]["median_s"],
+                  "median execs", results["ttd"][bug][eng]["median_execs"], flush=True)
             json.dump(results, open(jpath + ".tmp", "w"), indent=1)
             os.replace(jpath + ".tmp", jpath)
         for eng, r in results["ttd"][bug].items():

@@ -391,6 +391,15 @@ static void exec_acquired(const struct kp_lockinfo *li, bool write)
 				  .write = write };
 }
 
+/* kp_touch_hook while the tasks run (exec.h on_touch) */
+static void exec_touched(const void *obj, bool write)
+{
+	struct exec *ex = &the_exec;
+
+	if (ex->in_program)
+		ex->opts->on_touch(ex->opts->touch_arg, obj, write);
+}
+
 /* the anchored switch for this decision point, or -1 */
 static int anchored_want(const struct exec *ex, const struct exec_task *t)
 {
@@ -890,6 +899,8 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	t->op_k = 0;
 	t->in_op = true;
 	ex->running = t->id;
+	if (multi && ex->opts->on_touch)
+		ex->opts->on_touch(ex->opts->touch_arg, &ex->seq, true);
 	if (multi) {
 		ex->log = grow(ex->log, &ex->cap_log, ex->nr_log + 1, sizeof(*ex->log));
 		t->log = ex->nr_log++;
@@ -905,6 +916,8 @@ static void run_one(struct exec *ex, struct exec_task *t, long idx)
 	out = model_op(ex, t, op, &val, &skipped);
 	kp_set_context(NULL, NULL);
 
+	if (multi && ex->opts->on_touch)
+		ex->opts->on_touch(ex->opts->touch_arg, &ex->seq, true);
 	if (multi) {
 		ex->log[t->log].end = ++ex->seq;
 		if (!skipped)
@@ -1237,9 +1250,12 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 		memset(ex->taker, 0, sizeof(ex->taker));
 		kp_set_acquire_hook(exec_acquired);
 	}
+	if (o->on_touch)
+		kp_set_touch_hook(exec_touched);
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);
 	kp_set_inflight_hook(NULL);
 	kp_set_acquire_hook(NULL);
+	kp_set_touch_hook(NULL);
 	ex->in_program = false;
 	r->ops_done = ex->ops_done;
 	r->nr_schedule = nr_tasks > 1 ? r->nr_schedule : 0;

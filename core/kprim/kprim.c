@@ -324,6 +324,20 @@ static void lockdep_check(const struct kp_task *t, int cls, enum kp_how how)
 }
 
 static _Atomic kp_acquire_hook kp_acquire_fn;
+static _Atomic kp_touch_hook kp_touch_fn;
+
+void kp_set_touch_hook(kp_touch_hook fn)
+{
+	atomic_store(&kp_touch_fn, fn);
+}
+
+static inline void touch(const struct kp_task *t, const void *obj, bool write)
+{
+	kp_touch_hook fn;
+
+	if (is_fiber(t) && (fn = atomic_load_explicit(&kp_touch_fn, memory_order_relaxed)))
+		fn(obj, write);
+}
 
 void kp_set_acquire_hook(kp_acquire_hook fn)
 {
@@ -701,6 +715,7 @@ static void excl_lock(struct kp_lockinfo *li, pthread_mutex_t *pm, enum kp_how h
 		pthread_mutex_lock(pm);
 	atomic_store(&li->owner, t);
 	held_push(t, li, how);
+	touch(t, li, true);
 }
 
 static bool excl_trylock(struct kp_lockinfo *li, pthread_mutex_t *pm)
@@ -709,13 +724,16 @@ static bool excl_trylock(struct kp_lockinfo *li, pthread_mutex_t *pm)
 
 	if (is_fiber(t)) {
 		sched_point(t);
-		if (atomic_load(&li->owner))
+		if (atomic_load(&li->owner)) {
+			touch(t, li, false);
 			return false;
+		}
 	} else if (pthread_mutex_trylock(pm)) {
 		return false;
 	}
 	atomic_store(&li->owner, t);
 	held_push(t, li, H_TRY);
+	touch(t, li, true);
 	return true;
 }
 
@@ -727,6 +745,7 @@ static void excl_unlock(struct kp_lockinfo *li, pthread_mutex_t *pm)
 	atomic_store(&li->owner, NULL);
 	if (!is_fiber(t))
 		pthread_mutex_unlock(pm);
+	touch(t, li, true);
 	inflight(t, li);
 }
 
@@ -784,6 +803,7 @@ static void read_lock(struct rw_semaphore *s, enum kp_how how)
 		pthread_rwlock_rdlock(&s->prw);
 	atomic_fetch_add(&s->li.readers, 1);
 	held_push(t, &s->li, how);
+	touch(t, &s->li, false);
 }
 
 void down_read(struct rw_semaphore *s) { read_lock(s, H_PLAIN); }
@@ -795,13 +815,16 @@ bool down_read_trylock(struct rw_semaphore *s)
 
 	if (is_fiber(t)) {
 		sched_point(t);
-		if (atomic_load(&s->li.owner))
+		if (atomic_load(&s->li.owner)) {
+			touch(t, &s->li, false);
 			return false;
+		}
 	} else if (pthread_rwlock_tryrdlock(&s->prw)) {
 		return false;
 	}
 	atomic_fetch_add(&s->li.readers, 1);
 	held_push(t, &s->li, H_TRY);
+	touch(t, &s->li, false);
 	return true;
 }
 
@@ -813,6 +836,8 @@ void up_read(struct rw_semaphore *s)
 	atomic_fetch_sub(&s->li.readers, 1);
 	if (!is_fiber(t))
 		pthread_rwlock_unlock(&s->prw);
+	/* a reader leaving commutes with readers; no writer can be waiting to run */
+	touch(t, &s->li, false);
 	inflight(t, &s->li);
 }
 
@@ -827,6 +852,7 @@ static void write_lock(struct rw_semaphore *s, enum kp_how how)
 		pthread_rwlock_wrlock(&s->prw);
 	atomic_store(&s->li.owner, t);
 	held_push(t, &s->li, how);
+	touch(t, &s->li, true);
 }
 
 void down_write(struct rw_semaphore *s) { write_lock(s, H_PLAIN); }
@@ -840,6 +866,7 @@ void up_write(struct rw_semaphore *s)
 	atomic_store(&s->li.owner, NULL);
 	if (!is_fiber(t))
 		pthread_rwlock_unlock(&s->prw);
+	touch(t, &s->li, true);
 	inflight(t, &s->li);
 }
 
@@ -934,6 +961,7 @@ void kp_bit_lock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li)
 			bit_wait_thread(word, bit, mask);
 	}
 	bit_taken(t, li, H_PLAIN);
+	touch(t, (const void *)word, true);
 }
 
 bool kp_bit_trylock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li)
@@ -943,9 +971,12 @@ bool kp_bit_trylock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li
 
 	if (is_fiber(t))
 		sched_point(t);
-	if (atomic_fetch_or(word, mask) & mask)
+	if (atomic_fetch_or(word, mask) & mask) {
+		touch(t, (const void *)word, false);
 		return false;
+	}
 	bit_taken(t, li, H_TRY);
+	touch(t, (const void *)word, true);
 	return true;
 }
 
@@ -960,6 +991,7 @@ void kp_bit_unlock(_Atomic unsigned long *word, int bit, struct kp_lockinfo *li)
 	atomic_fetch_and(word, ~(1ul << bit));
 	if (!is_fiber(t))
 		bit_wake_thread(word, bit);
+	touch(t, (const void *)word, true);
 	if (li)
 		inflight(t, li);
 }
@@ -973,4 +1005,5 @@ void kp_bit_wait(_Atomic unsigned long *word, int bit)
 		sched_wait(t, W_BIT, (void *)word, mask);
 	else if (atomic_load(word) & mask)
 		bit_wait_thread(word, bit, mask);
+	touch(t, (const void *)word, false);
 }

@@ -66,6 +66,20 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"stale stable nodes on migrate_nodes are never pruned: nothing searches "
 		"that list, so they pile up",
 	},
+	[BUG_REMOVE_MIGRATION_PTE_NO_RECHECK] = {
+		"remove-migration-pte-no-recheck", "000", "RSS, DATA",
+		"remove_migration_pte restores a mapping of the new folio at an address "
+		"whose pte no longer holds this migration entry: one that "
+		"madvise(DONTNEED) zapped while the migration ran is refilled with the "
+		"old contents",
+	},
+	[BUG_SWAP_FAULT_NO_PTE_RECHECK] = {
+		"swap-fault-no-pte-recheck", "000", "MAPCOUNT, SWAPMAP, RSS",
+		"do_swap_page does not recheck under the ptl that the pte still holds "
+		"the swap entry it read unlocked: a fault racing swapoff's unuse (or "
+		"another fault, or a zap) maps the folio a second time and frees the "
+		"slot twice",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -486,7 +486,8 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 	}
 
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
-	if (!ptep || pte_val(ptep_get(ptep)) != pte_val(orig_pte))
+	if (!ptep || (pte_val(ptep_get(ptep)) != pte_val(orig_pte) &&
+		      !mmt_injected(BUG_SWAP_FAULT_NO_PTE_RECHECK)))
 		goto out_nomap;
 	if (!folio_test_swapcache(swapcache) || swapcache->private != entry.val)
 		goto out_nomap;

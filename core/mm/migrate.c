@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
@@ -95,11 +96,16 @@ static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma
 	if (!ptep)
 		return true;
 	pte = ptep_get(ptep);
-	if (!is_swap_pte(pte))
-		goto out;
-	entry = pte_to_swp_entry(pte);
-	if (!is_migration_entry(entry) || swp_offset_pfn(entry) != old->pfn)
-		goto out;
+	if (!is_swap_pte(pte)) {
+		/* a zapped pte: nothing to restore, unless the recheck is gone */
+		if (!pte_none(pte) || !mmt_injected(BUG_REMOVE_MIGRATION_PTE_NO_RECHECK))
+			goto out;
+		entry = make_writable_migration_entry(old->pfn);
+	} else {
+		entry = pte_to_swp_entry(pte);
+		if (!is_migration_entry(entry) || swp_offset_pfn(entry) != old->pfn)
+			goto out;
+	}
 
 	folio_get(folio);
 	if (folio_is_device_private(folio)) {

@@ -14,12 +14,14 @@
 #include "mmt/campaign.h"
 #include "mmt/check.h"
 #include "mmt/exec.h"
+#include "mmt/explore.h"
 #include "mmt/fsutil.h"
 #include "mmt/fuzzrun.h"
 #include "mmt/gen.h"
 #include "mmt/hunt.h"
 #include "mmt/inject.h"
 #include "mmt/minimize.h"
+#include "mmt/pairs.h"
 #include "mmt/prng.h"
 #include "mmt/sched.h"
 #include "mmt/triage.h"
@@ -28,6 +30,7 @@ static const char *const engine_names[NR_MMT_HUNT_ENGINES] = {
 	[MMT_HUNT_NAIVE] = "naive", [MMT_HUNT_SCHED_RANDOM] = "sched-random",
 	[MMT_HUNT_PCT] = "pct", [MMT_HUNT_RANDOM_BYTES] = "random-bytes",
 	[MMT_HUNT_LIBFUZZER] = "libfuzzer", [MMT_HUNT_AFL] = "afl",
+	[MMT_HUNT_EXPLORE] = "explore",
 };
 
 const char *mmt_hunt_engine_name(enum mmt_hunt_engine e)
@@ -50,7 +53,9 @@ int mmt_hunt_engine_parse(const char *name, enum mmt_hunt_engine *e)
 static bool bug_is_race(uint64_t mask)
 {
 	return mask & ((1ull << BUG_ANON_VMA_HEAD_INSERT) | (1ull << BUG_FORK_MIGRATION_WRITE_FLAG) |
-		       (1ull << BUG_MPROTECT_KEEPS_WRITE_MIGRATION));
+		       (1ull << BUG_MPROTECT_KEEPS_WRITE_MIGRATION) |
+		       (1ull << BUG_REMOVE_MIGRATION_PTE_NO_RECHECK) |
+		       (1ull << BUG_SWAP_FAULT_NO_PTE_RECHECK));
 }
 
 int mmt_hunt_default_tasks(uint64_t inject)
@@ -92,7 +97,8 @@ static unsigned engine_tasks(const struct mmt_hunt_opts *o)
 {
 	if (o->nr_tasks)
 		return o->nr_tasks;
-	if (o->engine == MMT_HUNT_SCHED_RANDOM || o->engine == MMT_HUNT_PCT)
+	if (o->engine == MMT_HUNT_SCHED_RANDOM || o->engine == MMT_HUNT_PCT ||
+	    o->engine == MMT_HUNT_EXPLORE)
 		return 2;
 	if (o->engine == MMT_HUNT_RANDOM_BYTES || is_fuzzer(o->engine))
 		return (unsigned)mmt_hunt_default_tasks(o->inject);
@@ -232,6 +238,7 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 		opts.teardown = true;
 	}
 	gen = ho->gen >= 0 ? (int)ho->gen : eng == MMT_HUNT_NAIVE ? MMT_HUNT_GEN_RANDOM :
+					    eng == MMT_HUNT_EXPLORE ? MMT_HUNT_GEN_PAIRS :
 								      MMT_HUNT_GEN_MIX;
 	for (uint64_t k = 0;; k++) {
 		/*
@@ -246,6 +253,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			    gopts.nr_tasks > 1;
 		bool device = (gen == MMT_HUNT_GEN_DEVICE || (gen == MMT_HUNT_GEN_MIX && k % 8 == 7)) &&
 			      gopts.nr_tasks > 1;
+		bool pairs = gen == MMT_HUNT_GEN_PAIRS && gopts.nr_tasks > 1;
+		struct mmt_pair_info pinfo = { 0 };
 		struct mmt_decider_random dr;
 		struct mmt_decider_pct dp;
 		struct mmt_exec_result r;
@@ -274,11 +283,17 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			ran = !err;
 		} else {
 			mmt_program_init(&p);
-			err = gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
+			err = pairs ? mmt_gen_pair_race(&p, s, gopts.nr_tasks, &pinfo) :
+			      gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
 			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
 			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
+		}
+		if (err == -EAGAIN) {
+			/* no pair in this seed's sequential programs */
+			mmt_program_free(&p);
+			continue;
 		}
 		if (err) {
 			say(ho, "\nhunt: out of memory\n");
@@ -303,10 +318,41 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 					     depth, steps);
 			opts.decider = &dp.d;
 		}
+		if (eng == MMT_HUNT_EXPLORE && gopts.nr_tasks > 1) {
+			/* every schedule within the bound, up to a cap */
+			struct mmt_explore_opts xo;
+			struct mmt_explore_result xr;
+
+			mmt_explore_opts_default(&xo);
+			xo.bound = ho->depth ? ho->depth : 2;
+			xo.max_schedules = MMT_HUNT_EXPLORE_MAX;
+			xo.inject = mask;
+			xo.setup_ops = pinfo.setup_ops;
+			if (ho->budget > t)
+				xo.budget = ho->budget - t;
+			err = mmt_explore(&p, &xo, &xr);
+			if (err == -ENOMEM) {
+				say(ho, "\nhunt: out of memory\n");
+				mmt_program_free(&p);
+				return -ENOMEM;
+			}
+			programs += xr.runs;
+			ops_total += xr.runs * p.nr_ops;
+			if (xr.violation) {
+				mmt_program_free(&p);
+				p = xr.prog;	/* with the schedule that failed */
+				r = xr.run;
+			} else {
+				memset(&r, 0, sizeof(r));
+				mmt_explore_result_free(&xr);
+			}
+			goto judge;
+		}
 		if (!ran)
 			mmt_exec(&p, &opts, &r);
 		programs++;
 		ops_total += r.ops_done;
+judge:
 		if (r.status == EXEC_VIOLATION) {
 			char how[256];
 			int saved;
@@ -331,6 +377,7 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				snprintf(how, sizeof(how), "found by mmtorture hunt --engine %s --seed %"
 					 PRIu64 " (program seed %" PRIu64 ", %s, %u tasks) after %.3fs",
 					 engine_names[eng], seed, s,
+					 pairs ? "generic pair race" :
 					 gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
 					 "KSM race template" :
 					 device ? "device race template" : race ? "race template" :

@@ -6,7 +6,8 @@
 # no more context switches. It fails with the bug, passes without it, and
 # replays strictly. The races go to the pct engine; bugs that one task shows go
 # to libFuzzer (one job, fixed seed), since no in-process generator writes 27
-# swapons in a row.
+# swapons in a row. A zoo file may name another engine in a line
+# "# zoo-minimal-engine: E".
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
@@ -24,6 +25,8 @@ while read -r bug; do
   z=$src/corpus/zoo/$bug.mmt
   [[ -f $z ]] || fail "$bug has no corpus/zoo reproducer"
   if grep -q '^@' "$z"; then eng=pct; else eng=$single; fi
+  e=$(sed -n 's/^# zoo-minimal-engine: //p' "$z")
+  [[ -n $e ]] && eng=$e
   out=$work/$bug
   "$mmt" hunt --inject "$bug" --engine "$eng" --seed 1 --budget 120 --jobs 1 --quiet \
     --out "$out" >"$work/$bug.log" 2>&1

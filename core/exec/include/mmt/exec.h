@@ -101,6 +101,17 @@ struct mmt_exec_opts {
 	void (*on_conflict)(void *arg, uint32_t what);
 	void *conflict_arg;
 	/*
+	 * Step footprints: called, in the program phase, at every touch of
+	 * a lock between two decision points (kprim.h kp_touch_hook: the
+	 * lock, and whether the touch writes it), and, with several tasks,
+	 * with the executor's own op log as a written object whenever a task
+	 * begins or ends an op (the order of op boundaries is what the
+	 * oracle's overlap judgement reads).  What the systematic explorer
+	 * (fuzz/lib explore.h) derives its conflict relation from.
+	 */
+	void (*on_touch)(void *arg, const void *obj, bool write);
+	void *touch_arg;
+	/*
 	 * Called after every op that ran (not one skipped for want of its
 	 * process), with its index in the program, its outcome (enum
 	 * mmt_outcome, or -1 for an errno the language has no word for) and,

@@ -207,6 +207,19 @@ void kp_set_inflight_hook(kp_inflight_hook fn);
 typedef void (*kp_acquire_hook)(const struct kp_lockinfo *li, bool write);
 void kp_set_acquire_hook(kp_acquire_hook fn);
 
+/*
+ * Step footprints (KP_SCHED only), for systematic exploration: the hook runs
+ * on the task at every touch of a lock between two decision points, with
+ * the lock (its kp_lockinfo, or for a bit lock the word) and whether the
+ * touch writes it: an exclusive acquisition or any release writes, a shared
+ * acquisition, a failed trylock and a kp_bit_wait read.  Two steps of
+ * different tasks that touch one lock, one of them writing, do not commute
+ * (fuzz/lib explore.h).  It must take no lock.  NULL (the default) turns it
+ * off; real threads never call it.
+ */
+typedef void (*kp_touch_hook)(const void *obj, bool write);
+void kp_set_touch_hook(kp_touch_hook fn);
+
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
 	const struct kp_lockinfo *li;

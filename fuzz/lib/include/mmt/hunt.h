@@ -38,6 +38,11 @@
  *                 (mmt_fuzz-custom or mmt_fuzz-stock next to this binary,
  *                 else mmt_fuzz), ended by its first finding
  *   afl           the same with the AFL++ harness (mmt_fuzz_afl)
+ *   explore       every program (by default a generic race around a pair of
+ *                 ops, --gen pairs: pairs.h) searched systematically
+ *                 (explore.h) up to .depth preemptions (default 2), at most
+ *                 MMT_HUNT_EXPLORE_MAX schedules each; execs counts
+ *                 schedules, not programs
  * Programs: naive runs mmt_gen_random's uniform programs; sched-random and
  * pct (with 2 or more tasks) default to MMT_HUNT_GEN_MIX, every other
  * program a race template (mmt_gen_race: one process migrating its pages
@@ -45,7 +50,9 @@
  * task), one in eight of those the device race template instead
  * (mmt_gen_race_device: migrate_vma to the device and back against faults,
  * fork, zap, reclaim), the rest uniform.  The choice never depends on the
- * bug.
+ * bug.  --gen pairs (the explore engine's default, and open to sched-random
+ * and pct) makes generic races instead: the ops of a sequential run paired
+ * by the locks they touch, the long one with yield points as task 0.
  * random-bytes ignores the ops, the generator and the depth: the bytes
  * decide the program and its schedule.
  */
@@ -67,10 +74,11 @@ enum mmt_hunt_engine {
 	MMT_HUNT_RANDOM_BYTES,
 	MMT_HUNT_LIBFUZZER,
 	MMT_HUNT_AFL,
+	MMT_HUNT_EXPLORE,
 	NR_MMT_HUNT_ENGINES
 };
 
-/* "naive", "sched-random", "pct", "random-bytes", "libfuzzer", "afl" */
+/* "naive", "sched-random", "pct", "random-bytes", "libfuzzer", "afl", "explore" */
 const char *mmt_hunt_engine_name(enum mmt_hunt_engine e);
 /* the engine called @name; 0, or -1 if there is none */
 int mmt_hunt_engine_parse(const char *name, enum mmt_hunt_engine *e);
@@ -85,6 +93,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_MIX,
 	MMT_HUNT_GEN_DEVICE,	/* the device race template (mmt_gen_race_device) */
 	MMT_HUNT_GEN_KSM,		/* the KSM race template only (mmt_gen_race_ksm) */
+	MMT_HUNT_GEN_PAIRS,		/* generic races around op pairs (pairs.h) */
 };
 
 struct mmt_hunt_opts {
@@ -104,7 +113,8 @@ struct mmt_hunt_opts {
 	unsigned nr_ops;		/* generated programs; 0: gen.h's default */
 	const char *out_dir;		/* reproducers go here */
 	/* in-process engines */
-	int depth;			/* PCT depth; 0: 2 + seed % 3 */
+	int depth;			/* PCT depth; 0: 2 + seed % 3; explore: the
+					   preemption bound (0: 2) */
 	enum mmt_hunt_gen gen;
 	enum mmt_check_mode check;	/* after every op (full: for measuring the checker) */
 	uint64_t runs;			/* stop after this many programs; 0: the budget */
@@ -120,6 +130,9 @@ struct mmt_hunt_opts {
 };
 
 void mmt_hunt_opts_default(struct mmt_hunt_opts *o);
+
+/* schedules the explore engine runs per program at most */
+#define MMT_HUNT_EXPLORE_MAX 2000
 
 struct mmt_hunt_result {
 	/* with a bug: found within the budget; without: any violation met */
