@@ -66,6 +66,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"stale stable nodes on migrate_nodes are never pruned: nothing searches "
 		"that list, so they pile up",
 	},
+	[BUG_KSM_REMOVE_ALL_STABLE_NODES] = {
+		"ksm-remove-all-stable-nodes", "001", "KSM",
+		"run = 2 and switching merge_across_nodes leave the old stable trees "
+		"as they are (no remove_all_stable_nodes pass): a stale node of a "
+		"per-node tree lingers there after merge_across_nodes goes back to 1",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -25,6 +25,8 @@ enum mmt_bug {
 	BUG_KSM_MIGRATE_STALE_KPFN,
 	BUG_KSM_MERGE_MISPLACED,
 	BUG_KSM_MIGRATE_NODES_UNPRUNED,
+	/* KSM: "ksm: remove old stable nodes more thoroughly" (seed 001) */
+	BUG_KSM_REMOVE_ALL_STABLE_NODES,
 	NR_MMT_BUGS
 };
 
