@@ -72,6 +72,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"as they are (no remove_all_stable_nodes pass): a stale node of a "
 		"per-node tree lingers there after merge_across_nodes goes back to 1",
 	},
+	[BUG_KSM_UNMERGE_SWAPIN_COPY] = {
+		"ksm-unmerge-swapin-copy", "001", "KSM",
+		"ksm_might_need_to_copy does not copy a KSM page faulted back from "
+		"the swap cache while run = 2 unmerges: one faulted in behind the "
+		"unmerge cursor stays a mapped KSM page after everything was unmerged",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

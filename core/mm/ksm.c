@@ -1222,6 +1222,7 @@ static int unmerge_and_remove_all_rmap_items(void)
 	/* what is still busy is left for later */
 	remove_all_stable_nodes();
 	atomic_store(&ksm.scan.seqnr, 0);
+	atomic_store(&ksm.unmerged_all, true);
 	return 0;
 
 error:
@@ -1241,6 +1242,7 @@ int ksm_set_run(int run)
 	mutex_lock(&ksm.ksm_thread_mutex);
 	if (ksm.run != run) {
 		ksm.run = run;
+		atomic_store(&ksm.unmerged_all, false);
 		if (run & KSM_RUN_UNMERGE) {
 			err = unmerge_and_remove_all_rmap_items();
 			if (err)
@@ -1450,7 +1452,14 @@ struct folio *ksm_might_need_to_copy(struct folio *folio, struct vm_area_struct 
 	struct folio *new;
 
 	if (folio_test_ksm(folio)) {
-		if (page_stable_node(folio) && !(ksm.run & KSM_RUN_UNMERGE))
+		/*
+		 * While run = 2 unmerges, a KSM page faulted back from the
+		 * swap cache behind the unmerge cursor would stay merged:
+		 * copy it.  (Seed 001 moved this test in here from the
+		 * caller, which could not see ksm_run.)
+		 */
+		if (page_stable_node(folio) &&
+		    (!(ksm.run & KSM_RUN_UNMERGE) || mmt_injected(BUG_KSM_UNMERGE_SWAPIN_COPY)))
 			return folio;
 	} else if (!av) {
 		return folio;
@@ -1511,6 +1520,7 @@ void ksm_reset(struct ksm_state *k)
 	k->pages_shared = k->pages_sharing = k->pages_unshared = 0;
 	atomic_store(&k->stamp, 0);
 	k->pruned_stamp = 0;
+	atomic_store(&k->unmerged_all, false);
 }
 
 void ksm_destroy(struct ksm_state *k)

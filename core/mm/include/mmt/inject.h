@@ -27,6 +27,7 @@ enum mmt_bug {
 	BUG_KSM_MIGRATE_NODES_UNPRUNED,
 	/* KSM: "ksm: remove old stable nodes more thoroughly" (seed 001) */
 	BUG_KSM_REMOVE_ALL_STABLE_NODES,
+	BUG_KSM_UNMERGE_SWAPIN_COPY,
 	NR_MMT_BUGS
 };
 

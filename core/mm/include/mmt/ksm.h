@@ -122,6 +122,11 @@ struct ksm_state {
 	 */
 	_Atomic uint64_t stamp;
 	uint64_t pruned_stamp;
+	/*
+	 * Model-only, for the checker: run = 2 finished unmerging and run has
+	 * not changed since, so no live registered mm maps a KSM page.
+	 */
+	_Atomic bool unmerged_all;
 };
 
 /* PAGE_MAPPING_KSM folios */
