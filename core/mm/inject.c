@@ -78,6 +78,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"the swap cache while run = 2 unmerges: one faulted in behind the "
 		"unmerge cursor stays a mapped KSM page after everything was unmerged",
 	},
+	[BUG_KSM_ENTER_UNMERGE_TAIL] = {
+		"ksm-enter-unmerge-tail", "001", "KSM",
+		"__ksm_enter puts a new mm just behind the cursor even while run = 2 "
+		"unmerges: a child forked then lands behind the unmerge cursor and "
+		"keeps the KSM pages it inherited",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

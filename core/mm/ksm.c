@@ -1289,7 +1289,7 @@ static int __ksm_enter(struct mm_struct *mm)
 	slot->rmap_list = NULL;
 	spin_lock(&ksm.ksm_mmlist_lock);
 	mm->ksm_slot = slot;
-	if (ksm.run & KSM_RUN_UNMERGE)
+	if ((ksm.run & KSM_RUN_UNMERGE) && !mmt_injected(BUG_KSM_ENTER_UNMERGE_TAIL))
 		list_add_tail(&slot->mm_list, &ksm.mm_head.mm_list);
 	else
 		list_add_tail(&slot->mm_list, &ksm.scan.mm_slot->mm_list);

@@ -471,6 +471,45 @@ START_TEST(test_unmerge_swapin_copy_bug)
 }
 END_TEST
 
+/*
+ * seed 001, cause 2: while run = 2 unmerges, with its cursor at a's slot,
+ * a child of a registers at the end of the list, where the cursor will get
+ * to it; the bug puts it just behind the cursor, which has passed there.
+ */
+static void fork_during_unmerge(bool bug)
+{
+	struct mm_struct *a, *b, *c = NULL;
+	struct list_head *head = &w->ksm.mm_head.mm_list;
+
+	merged_pair(&a, &b);
+	atomic_store(&w->ksm.run, KSM_RUN_UNMERGE);
+	w->ksm.scan.mm_slot = a->ksm_slot;	/* the unmerge is at a */
+	if (bug)
+		mmt_injected_mask |= 1ull << BUG_KSM_ENTER_UNMERGE_TAIL;
+	ck_assert_int_eq(dup_mm(a, &c), 0);
+	mmt_injected_mask = 0;
+	ck_assert_ptr_nonnull(c->ksm_slot);
+	if (bug)
+		ck_assert_ptr_eq(c->ksm_slot->mm_list.next, &a->ksm_slot->mm_list);
+	else
+		ck_assert_ptr_eq(head->prev, &c->ksm_slot->mm_list);
+	w->ksm.scan.mm_slot = &w->ksm.mm_head;
+	atomic_store(&w->ksm.run, KSM_RUN_MERGE);
+	assert_clean();
+}
+
+START_TEST(test_fork_during_unmerge_goes_last)
+{
+	fork_during_unmerge(false);
+}
+END_TEST
+
+START_TEST(test_fork_during_unmerge_bug)
+{
+	fork_during_unmerge(true);
+}
+END_TEST
+
 static Suite *ksm_suite(void)
 {
 	Suite *s = suite_create("ksm");
@@ -495,6 +534,8 @@ static Suite *ksm_suite(void)
 	tcase_add_test(tc, test_unmerge_stale_nodes_bug);
 	tcase_add_test(tc, test_unmerge_swapin_copies);
 	tcase_add_test(tc, test_unmerge_swapin_copy_bug);
+	tcase_add_test(tc, test_fork_during_unmerge_goes_last);
+	tcase_add_test(tc, test_fork_during_unmerge_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,6 +28,7 @@ enum mmt_bug {
 	/* KSM: "ksm: remove old stable nodes more thoroughly" (seed 001) */
 	BUG_KSM_REMOVE_ALL_STABLE_NODES,
 	BUG_KSM_UNMERGE_SWAPIN_COPY,
+	BUG_KSM_ENTER_UNMERGE_TAIL,
 	NR_MMT_BUGS
 };
 
