@@ -225,9 +225,10 @@ def hunt(build, bug, engine, seed, budget, work):
         cmd += ["--engine", "libfuzzer", "--no-custom-mutator"]
     elif engine == "afl-stock":
         cmd += ["--engine", "afl", "--no-custom-mutator"]
-    elif engine.endswith("-ksm"):
-        # the KSM race template (hunt --gen ksm) under that engine
-        cmd += ["--engine", engine[:-len("-ksm")], "--gen", "ksm"]
+    elif re.match(r".*-ksm\d?$", engine):
+        # the KSM race template (hunt --gen ksm) under that engine; -ksm3: 3 tasks
+        base, tasks = re.match(r"(.*)-ksm(\d?)$", engine).groups()
+        cmd += ["--engine", base, "--gen", "ksm"] + (["--tasks", tasks] if tasks else [])
     else:
         cmd += ["--engine", engine]
     try:

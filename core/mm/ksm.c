@@ -483,6 +483,7 @@ static void stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_nod
 	item->head = node;
 	item->flags |= KSM_STABLE_FLAG;
 	list_add(&item->hlist, &node->hlist);
+	atomic_fetch_add_explicit(&ksm.stat_merged, 1, memory_order_relaxed);
 	if (item->hlist.next != &node->hlist)
 		ksm.pages_sharing++;
 	else
@@ -835,6 +836,7 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 			folio_lock(kfolio);
 			stable_tree_append(item, page_stable_node(kfolio));
 			folio_unlock(kfolio);
+			atomic_fetch_add_explicit(&ksm.stat_stable_hits, 1, memory_order_relaxed);
 		}
 		folio_put(kfolio);
 		return;
@@ -1521,6 +1523,8 @@ void ksm_reset(struct ksm_state *k)
 	atomic_store(&k->stamp, 0);
 	k->pruned_stamp = 0;
 	atomic_store(&k->unmerged_all, false);
+	atomic_store(&k->stat_merged, 0);
+	atomic_store(&k->stat_stable_hits, 0);
 }
 
 void ksm_destroy(struct ksm_state *k)
