@@ -7,7 +7,13 @@
  * straight through the model's API.  Thread N is kswapd (kswapd_run()
  * passes), thread N+1 is kcompactd (kcompactd_run() on each node in turn),
  * thread N+2 is ksmd (ksmd_run() scans, merging what the workers made
- * mergeable).
+ * mergeable).  The workers rewrite the window far faster than ksmd passes
+ * over it, and a page merges only if it held still for a pass, so ksmd
+ * merges mostly in a zone of its own past the window (pick_ksm_op): few ops
+ * go there, and those that write write one of two values.  And a process
+ * lives for some 100 us between a spawn and an exit, less than a ksmd pass,
+ * so slot KSM_SLOT takes only one exit in KSM_SLOT_LIFE of those aimed at
+ * it (forks into it fail while it lives), and most zone ops go to it.
  * Nothing else: no scheduler, no fibers; the model's own locks are real
  * pthread locks here, and TSan sees every access.
  *
@@ -88,7 +94,12 @@
 #define WORLD_FRAMES	128
 #define WORLD_SWAP	256
 #define DAEMON_BATCH	16
-#define KSMD_BATCH	(NSLOTS * WIN_PAGES)
+/* ksmd's zone, past the window: see pick_ksm_op */
+#define KSM_START	(WIN_START + WIN_PAGES)
+#define KSM_PAGES	8
+#define KSM_SLOT	(NSLOTS - 1)	/* exits rarely: its zone lives long enough to merge */
+#define KSM_SLOT_LIFE	64		/* ... 1 in KSM_SLOT_LIFE of the exits aimed at it */
+#define KSMD_BATCH	(NSLOTS * (WIN_PAGES + KSM_PAGES))
 
 enum { T_WORKER, T_KSWAPD, T_KCOMPACTD, T_DEVICE, T_KSMD };
 
@@ -302,12 +313,64 @@ static uint64_t win_len(struct sthread *t, uint64_t addr)
 	return n < room ? n : room;
 }
 
-/* a random op for a worker (the generator's weights) */
+static uint8_t advice_index(int advice)
+{
+	uint8_t i = 0;
+
+	while (advice_pick[i] != advice)
+		i++;
+	return i;
+}
+
+/*
+ * An op in ksmd's zone: KSM_PAGES private anonymous pages that hold one of
+ * two values and are mostly left alone, so that they stay put for the two
+ * passes a merge takes.  Mapped and made mergeable now and then (a process
+ * is born without the zone; a fork inherits it), written with 1 or 2 (a
+ * write to a KSM page breaks COW), read, migrated (a KSM page moves with
+ * its stable node), and unmerged.  Reclaim and kcompactd come by on their
+ * own.  All plain ops, so a finding's log replays them.
+ */
+static void pick_ksm_op(struct sthread *t, struct mmt_op *op)
+{
+	unsigned r = rnd(t, 100);
+
+	if (rnd(t, 100) < 60)
+		op->proc = KSM_SLOT;
+	op->addr = KSM_START + rnd(t, KSM_PAGES);
+	op->len = 1;
+	if (r < 8) {
+		op->code = OP_MMAP;
+		op->addr = KSM_START;
+		op->len = KSM_PAGES;
+		op->prot = MPROT_RW;
+		op->mflags = MFL_PRIVATE | MFL_ANON;
+	} else if (r < 28) {
+		op->code = OP_MADVISE;
+		op->addr = KSM_START;
+		op->len = KSM_PAGES;
+		op->advice = advice_index(MADV_MERGEABLE);
+	} else if (r < 68) {
+		op->code = OP_WRITE;
+		op->value = 1 + rnd(t, 2);
+	} else if (r < 83) {
+		op->code = OP_READ;
+	} else if (r < 96) {
+		op->code = OP_MIGRATE;
+		op->node = (int32_t)rnd(t, 2);
+		op->all = rnd(t, 100) < 70;
+	} else {
+		op->code = OP_MADVISE;
+		op->advice = advice_index(MADV_UNMERGEABLE);
+	}
+}
+
+/* a random op for a worker (the generator's weights, and ksmd's zone) */
 static void pick_op(struct sthread *t, struct mmt_op *op)
 {
-	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 9, 8, 3, 2, 2, 2 };
+	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 9, 8, 3, 2, 2, 2, 2 };
 	enum { K_READ, K_WRITE, K_MMAP, K_MUNMAP, K_MPROTECT, K_MREMAP, K_MADVISE,
-	       K_MIGRATE, K_FORK, K_EXIT, K_SPAWN, K_RECLAIM, NK };
+	       K_MIGRATE, K_FORK, K_EXIT, K_SPAWN, K_RECLAIM, K_KSM, NK };
 	unsigned total = 0, r, k;
 
 	for (k = 0; k < NK; k++)
@@ -373,9 +436,14 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 		break;
 	case K_EXIT:
 		op->code = OP_EXIT;
+		if (op->proc == KSM_SLOT && rnd(t, KSM_SLOT_LIFE))
+			op->proc = (uint8_t)rnd(t, KSM_SLOT);
 		break;
 	case K_SPAWN:
 		op->code = OP_SPAWN;
+		break;
+	case K_KSM:
+		pick_ksm_op(t, op);
 		break;
 	default:
 		op->code = OP_RECLAIM;
@@ -1073,6 +1141,8 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	r->violations = mmt_report.count;
 	if (r->violations)
 		r->first = mmt_report.first;
+	r->ksm_merged = atomic_load(&w->ksm.stat_merged);
+	r->ksm_stable_hits = atomic_load(&w->ksm.stat_stable_hits);
 
 	fprintf(o->out, "stress: %.1fs, %llu ops (%.0f/s), %lu checks, %lu violation%s\n",
 		r->seconds, r->ops_total, r->ops_total / r->seconds, r->checks, r->violations,
@@ -1080,6 +1150,8 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	for (int i = 0; i < S.nr_threads; i++)
 		fprintf(o->out, "  thread %d %-9s %10llu ops  %9.0f ops/s\n", i,
 			kind_name[S.t[i].kind], r->ops[i], r->ops[i] / r->seconds);
+	fprintf(o->out, "  ksmd merged %lu pages, %lu of them onto stable-tree pages\n",
+		r->ksm_merged, r->ksm_stable_hits);
 
 	if (clean) {
 		kp_set_abort_hook(NULL);

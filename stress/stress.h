@@ -53,6 +53,8 @@ struct stress_result {
 	int nr_threads;
 	unsigned long checks;
 	unsigned long violations;
+	/* ksmd's work: pages merged, and of those onto pages in a stable tree */
+	unsigned long ksm_merged, ksm_stable_hits;
 	struct mmt_violation first;
 	bool reproduced;
 	char log_path[4096];

@@ -228,9 +228,10 @@ def hunt(build, bug, engine, seed, budget, work):
     elif engine.endswith("-pairs"):
         # generic pair races (hunt --gen pairs, issue 12) under that engine
         cmd += ["--engine", engine[:-len("-pairs")], "--gen", "pairs"]
-    elif engine.endswith("-ksm"):
-        # the KSM race template (hunt --gen ksm) under that engine
-        cmd += ["--engine", engine[:-len("-ksm")], "--gen", "ksm"]
+    elif re.match(r".*-ksm\d?$", engine):
+        # the KSM race template (hunt --gen ksm) under that engine; -ksm3: 3 tasks
+        base, tasks = re.match(r"(.*)-ksm(\d?)$", engine).groups()
+        cmd += ["--engine", base, "--gen", "ksm"] + (["--tasks", tasks] if tasks else [])
     else:
         cmd += ["--engine", engine]
     try:

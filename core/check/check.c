@@ -149,6 +149,9 @@
  *    10.7 pages_shared == nodes with rmap_items, pages_sharing == the
  *         other items on them; an mm_slot is on the list, holds a live mm
  *         that points back ............................. chk_ksm (ksm.c)
+ *    10.8 once run = 2 finished unmerging (run unchanged since), no
+ *         mergeable VMA of a live registered mm maps a KSM page
+ *                                                         chk_ksm (ksm.c)
  *    (5.2 for a KSM folio: its VMA is private with an anon_vma, pgtable.c;
  *     6.5's refcount counts the stable rmap_items holding an anon_vma.)
  * 11 DEVICE

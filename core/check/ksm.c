@@ -152,7 +152,44 @@ int chk_ksm_folio(struct folio *f, const struct frame_census *fc, struct census 
 }
 #undef OBJ
 
-/* 10.3-10.7 and the KSM LEAK clauses */
+/*
+ * 10.8: once run = 2 has unmerged everything (and run has not changed
+ * since), no mergeable VMA of a live registered mm maps a KSM page: the
+ * unmerge broke each one, and a fault from the swap cache copies one while
+ * run is 2.  An exited mm is left to exit_mmap, as the unmerge leaves it.
+ */
+static int chk_ksm_unmerged(struct mm_struct *mm, struct census *c)
+{
+	struct list_head *e;
+	int v = 0;
+
+	if (mm->dead || atomic_load(&mm->mm_users) == 0)
+		return 0;
+	for (e = mm->mmap.next; e != &mm->mmap; e = e->next) {
+		struct vm_area_struct *vma = entry_or_null(e, struct vm_area_struct, vm_list);
+
+		if (!pm_live(&c->vma, vma, NULL))
+			break;		/* chk_mm reports the list */
+		if (!(vma->vm_flags & VM_MERGEABLE))
+			continue;
+		for (uint64_t addr = vma->vm_start; addr < vma->vm_end; addr++) {
+			pte_t *ptep = mmt_pte_peek(mm, addr);
+			uint32_t pfn;
+
+			if (!ptep || !pte_present(*ptep) || pte_special(*ptep))
+				continue;
+			pfn = (uint32_t)pte_pfn(*ptep);
+			if (pfn >= c->nr_frames || !folio_test_ksm(&the_world->folios[pfn]))
+				continue;
+			v += chk_viol(INV_KSM, chk_objname("mm %u addr %#" PRIx64, mm->id, addr),
+				      "maps KSM page pfn %u after run = 2 unmerged everything",
+				      pfn);
+		}
+	}
+	return v;
+}
+
+/* 10.3-10.8 and the KSM LEAK clauses */
 int chk_ksm(struct census *c)
 {
 	long shared = 0, sharing = 0, stable_items = 0, hlist_items = 0;
@@ -269,6 +306,8 @@ int chk_ksm(struct census *c)
 		else if (slot->mm->ksm_slot != slot)
 			v += chk_viol(INV_KSM, obj, "its mm %u does not point back at it",
 				      slot->mm->id);
+		else if (atomic_load(&K.unmerged_all))
+			v += chk_ksm_unmerged(slot->mm, c);
 	}
 	return v;
 }

@@ -80,6 +80,24 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"another fault, or a zap) maps the folio a second time and frees the "
 		"slot twice",
 	},
+	[BUG_KSM_REMOVE_ALL_STABLE_NODES] = {
+		"ksm-remove-all-stable-nodes", "001", "KSM",
+		"run = 2 and switching merge_across_nodes leave the old stable trees "
+		"as they are (no remove_all_stable_nodes pass): a stale node of a "
+		"per-node tree lingers there after merge_across_nodes goes back to 1",
+	},
+	[BUG_KSM_UNMERGE_SWAPIN_COPY] = {
+		"ksm-unmerge-swapin-copy", "001", "KSM",
+		"ksm_might_need_to_copy does not copy a KSM page faulted back from "
+		"the swap cache while run = 2 unmerges: one faulted in behind the "
+		"unmerge cursor stays a mapped KSM page after everything was unmerged",
+	},
+	[BUG_KSM_ENTER_UNMERGE_TAIL] = {
+		"ksm-enter-unmerge-tail", "001", "KSM",
+		"__ksm_enter puts a new mm just behind the cursor even while run = 2 "
+		"unmerges: a child forked then lands behind the unmerge cursor and "
+		"keeps the KSM pages it inherited",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

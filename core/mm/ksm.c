@@ -483,6 +483,7 @@ static void stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_nod
 	item->head = node;
 	item->flags |= KSM_STABLE_FLAG;
 	list_add(&item->hlist, &node->hlist);
+	atomic_fetch_add_explicit(&ksm.stat_merged, 1, memory_order_relaxed);
 	if (item->hlist.next != &node->hlist)
 		ksm.pages_sharing++;
 	else
@@ -835,6 +836,7 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 			folio_lock(kfolio);
 			stable_tree_append(item, page_stable_node(kfolio));
 			folio_unlock(kfolio);
+			atomic_fetch_add_explicit(&ksm.stat_stable_hits, 1, memory_order_relaxed);
 		}
 		folio_put(kfolio);
 		return;
@@ -1141,12 +1143,20 @@ static int remove_stable_node(struct ksm_stable_node *node)
 	return err;
 }
 
-/* every node of every stable tree and of migrate_nodes; ksm_thread_mutex held */
+/*
+ * remove_all_stable_nodes - every node of every stable tree and of
+ * migrate_nodes.  A stale node would otherwise wait for a search to brush
+ * past it, and after merge_across_nodes switches no search looks in the
+ * tree it sits in again.  ksm_thread_mutex held.
+ */
 static int remove_all_stable_nodes(void)
 {
 	struct ksm_stable_node *node, *next;
 	int err = 0;
 
+	/* before seed 001's fix, neither run = 2 nor the switch made this pass */
+	if (mmt_injected(BUG_KSM_REMOVE_ALL_STABLE_NODES))
+		return 0;
 	for (int nid = 0; nid < MMT_MAX_NODES; nid++) {
 		while (ksm.root_stable_tree[nid].node) {
 			node = stable_of(ksm.root_stable_tree[nid].node);
@@ -1214,6 +1224,7 @@ static int unmerge_and_remove_all_rmap_items(void)
 	/* what is still busy is left for later */
 	remove_all_stable_nodes();
 	atomic_store(&ksm.scan.seqnr, 0);
+	atomic_store(&ksm.unmerged_all, true);
 	return 0;
 
 error:
@@ -1233,6 +1244,7 @@ int ksm_set_run(int run)
 	mutex_lock(&ksm.ksm_thread_mutex);
 	if (ksm.run != run) {
 		ksm.run = run;
+		atomic_store(&ksm.unmerged_all, false);
 		if (run & KSM_RUN_UNMERGE) {
 			err = unmerge_and_remove_all_rmap_items();
 			if (err)
@@ -1279,7 +1291,7 @@ static int __ksm_enter(struct mm_struct *mm)
 	slot->rmap_list = NULL;
 	spin_lock(&ksm.ksm_mmlist_lock);
 	mm->ksm_slot = slot;
-	if (ksm.run & KSM_RUN_UNMERGE)
+	if ((ksm.run & KSM_RUN_UNMERGE) && !mmt_injected(BUG_KSM_ENTER_UNMERGE_TAIL))
 		list_add_tail(&slot->mm_list, &ksm.mm_head.mm_list);
 	else
 		list_add_tail(&slot->mm_list, &ksm.scan.mm_slot->mm_list);
@@ -1442,7 +1454,14 @@ struct folio *ksm_might_need_to_copy(struct folio *folio, struct vm_area_struct 
 	struct folio *new;
 
 	if (folio_test_ksm(folio)) {
-		if (page_stable_node(folio) && !(ksm.run & KSM_RUN_UNMERGE))
+		/*
+		 * While run = 2 unmerges, a KSM page faulted back from the
+		 * swap cache behind the unmerge cursor would stay merged:
+		 * copy it.  (Seed 001 moved this test in here from the
+		 * caller, which could not see ksm_run.)
+		 */
+		if (page_stable_node(folio) &&
+		    (!(ksm.run & KSM_RUN_UNMERGE) || mmt_injected(BUG_KSM_UNMERGE_SWAPIN_COPY)))
 			return folio;
 	} else if (!av) {
 		return folio;
@@ -1503,6 +1522,9 @@ void ksm_reset(struct ksm_state *k)
 	k->pages_shared = k->pages_sharing = k->pages_unshared = 0;
 	atomic_store(&k->stamp, 0);
 	k->pruned_stamp = 0;
+	atomic_store(&k->unmerged_all, false);
+	atomic_store(&k->stat_merged, 0);
+	atomic_store(&k->stat_stable_hits, 0);
 }
 
 void ksm_destroy(struct ksm_state *k)

@@ -519,7 +519,10 @@ static void race_begin(struct gen *g, struct mmt_gen_opts *o, struct mmt_program
  * them (with p1's, forked first, now and then, and with merge_across_nodes
  * 0 now and then), then task 0 migrates the KSM pages back and forth while
  * the racers run ksmd passes, write (copy on write of a KSM page), read,
- * fork, unmerge, munmap and exit children.
+ * fork, unmerge, munmap and exit children.  Now and then the world has swap,
+ * and the racers also reclaim (KSM pages through rmap_walk_ksm into the
+ * swap cache) and set run = 2, which unmerges everything while the others
+ * fault pages back in.
  */
 static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 {
@@ -527,11 +530,12 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	struct mmt_op op;
 	unsigned npages, i, t;
 	int next_child = 2;
+	bool swap = chance(g, 35);
 
 	p->world.present = true;
 	p->world.nodes = 2;
 	p->world.frames = 32;
-	p->world.swap = 0;
+	p->world.swap = swap ? 16 : 0;
 
 	npages = 2 + rnd(g, 3);
 	if (chance(g, 40)) {
@@ -597,7 +601,16 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 			uint64_t addr = WIN_START + rnd(g, npages);
 			int who = nmine && chance(g, 50) ? mine[rnd(g, (unsigned)nmine)] : 0;
 
-			if (r < 30) {
+			if (swap && chance(g, 30)) {
+				if (chance(g, 50)) {
+					op_init(&op, OP_RECLAIM);
+					op.addr = 8;
+				} else {
+					op_init(&op, OP_KSM_RUN);
+					op.addr = 2;	/* unmerge everything */
+				}
+				emit(g, &op, t);
+			} else if (r < 30) {
 				op_init(&op, OP_KSMD);
 				op.addr = 1 + rnd(g, 8);
 				emit(g, &op, t);

@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "mmt/check.h"
+#include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
@@ -375,6 +376,140 @@ START_TEST(test_stopped_ksmd_does_nothing)
 }
 END_TEST
 
+/*
+ * seed 001, cause 1: p0's equal pages on node 1 merge in stable tree 1, p0
+ * forks (the child maps the KSM page, with no rmap_item), run = 2: the
+ * page is freed only when the child is unmerged, after p0's items went, so
+ * no get_ksm_page notices its node going stale.  remove_all_stable_nodes
+ * must take it, or it stays in tree 1 after merge_across_nodes goes to 1.
+ */
+static void stale_node_after_unmerge(bool bug)
+{
+	struct mm_struct *a = proc_with(0x10, 2), *c = NULL;
+
+	ck_assert_int_eq(ksm_set_merge_across_nodes(0), 0);
+	wr(a, 0x10, 7);
+	wr(a, 0x11, 7);
+	ck_assert_int_eq(do_move_pages(a, 0x10, 2, 1, false, NULL), 0);
+	ck_assert_int_eq(do_madvise(a, 0x10, 2, MADV_MERGEABLE), 0);
+	two_passes();
+	ck_assert(folio_test_ksm(at(a, 0x10)));
+	ck_assert_ptr_nonnull(w->ksm.root_stable_tree[1].node);
+	ck_assert_int_eq(dup_mm(a, &c), 0);
+	if (bug)
+		mmt_injected_mask |= 1ull << BUG_KSM_REMOVE_ALL_STABLE_NODES;
+	ck_assert_int_eq(ksm_set_run(KSM_RUN_UNMERGE), 0);
+	ck_assert(!folio_test_ksm(at(a, 0x10)) && !folio_test_ksm(at(c, 0x10)));
+	ck_assert_int_eq(ksm_set_merge_across_nodes(1), 0);
+	mmt_injected_mask = 0;
+	ck_assert_uint_eq(w->stable_node_pool.nr_used, bug ? 1 : 0);
+	ck_assert(!w->ksm.root_stable_tree[1].node == !bug);
+}
+
+START_TEST(test_unmerge_removes_stale_nodes)
+{
+	stale_node_after_unmerge(false);
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_unmerge_stale_nodes_bug)
+{
+	stale_node_after_unmerge(true);
+	ck_assert_int_gt(check_world(), 0);	/* 10.3: tree 1 with merge_across_nodes 1 */
+	mmt_report_reset();
+}
+END_TEST
+
+/*
+ * seed 001, cause 3: a KSM page in the swap cache, its ptes swap entries,
+ * faulted in while run = 2 unmerges (here the run is set by hand, standing
+ * for an unmerge that already walked past these swap ptes): the fault must
+ * copy it, or the mm maps a KSM page the unmerge will not come back for.
+ */
+static struct folio *swapin_during_unmerge(bool bug, struct mm_struct **ap)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	ck_assert_int_eq(sys_swapon(1, 32), 0);
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	folio_lock(k);
+	ck_assert_int_eq(add_to_swap(k), 0);
+	try_to_unmap(k, 0);
+	folio_unlock(k);
+	ck_assert(!folio_mapped(k) && folio_test_ksm(k));
+	atomic_store(&w->ksm.run, KSM_RUN_UNMERGE);
+	if (bug)
+		mmt_injected_mask |= 1ull << BUG_KSM_UNMERGE_SWAPIN_COPY;
+	ck_assert_uint_eq(rd(a, 0x10), 7);
+	mmt_injected_mask = 0;
+	atomic_store(&w->ksm.run, KSM_RUN_MERGE);
+	*ap = a;
+	return k;
+}
+
+START_TEST(test_unmerge_swapin_copies)
+{
+	struct mm_struct *a;
+	struct folio *k = swapin_during_unmerge(false, &a);
+
+	ck_assert_ptr_ne(at(a, 0x10), k);
+	ck_assert(!folio_test_ksm(at(a, 0x10)));
+	assert_clean();
+}
+END_TEST
+
+START_TEST(test_unmerge_swapin_copy_bug)
+{
+	struct mm_struct *a;
+	struct folio *k = swapin_during_unmerge(true, &a);
+
+	ck_assert_ptr_eq(at(a, 0x10), k);
+	assert_clean();		/* legal while run is 1 again */
+}
+END_TEST
+
+/*
+ * seed 001, cause 2: while run = 2 unmerges, with its cursor at a's slot,
+ * a child of a registers at the end of the list, where the cursor will get
+ * to it; the bug puts it just behind the cursor, which has passed there.
+ */
+static void fork_during_unmerge(bool bug)
+{
+	struct mm_struct *a, *b, *c = NULL;
+	struct list_head *head = &w->ksm.mm_head.mm_list;
+
+	merged_pair(&a, &b);
+	atomic_store(&w->ksm.run, KSM_RUN_UNMERGE);
+	w->ksm.scan.mm_slot = a->ksm_slot;	/* the unmerge is at a */
+	if (bug)
+		mmt_injected_mask |= 1ull << BUG_KSM_ENTER_UNMERGE_TAIL;
+	ck_assert_int_eq(dup_mm(a, &c), 0);
+	mmt_injected_mask = 0;
+	ck_assert_ptr_nonnull(c->ksm_slot);
+	if (bug)
+		ck_assert_ptr_eq(c->ksm_slot->mm_list.next, &a->ksm_slot->mm_list);
+	else
+		ck_assert_ptr_eq(head->prev, &c->ksm_slot->mm_list);
+	w->ksm.scan.mm_slot = &w->ksm.mm_head;
+	atomic_store(&w->ksm.run, KSM_RUN_MERGE);
+	assert_clean();
+}
+
+START_TEST(test_fork_during_unmerge_goes_last)
+{
+	fork_during_unmerge(false);
+}
+END_TEST
+
+START_TEST(test_fork_during_unmerge_bug)
+{
+	fork_during_unmerge(true);
+}
+END_TEST
+
 static Suite *ksm_suite(void)
 {
 	Suite *s = suite_create("ksm");
@@ -395,6 +530,12 @@ static Suite *ksm_suite(void)
 	tcase_add_test(tc, test_swapcache_ksm_page_back);
 	tcase_add_test(tc, test_exit_reaped);
 	tcase_add_test(tc, test_stopped_ksmd_does_nothing);
+	tcase_add_test(tc, test_unmerge_removes_stale_nodes);
+	tcase_add_test(tc, test_unmerge_stale_nodes_bug);
+	tcase_add_test(tc, test_unmerge_swapin_copies);
+	tcase_add_test(tc, test_unmerge_swapin_copy_bug);
+	tcase_add_test(tc, test_fork_during_unmerge_goes_last);
+	tcase_add_test(tc, test_fork_during_unmerge_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,6 +28,10 @@ enum mmt_bug {
 	/* races no template pairs (issue 12 item 5) */
 	BUG_REMOVE_MIGRATION_PTE_NO_RECHECK,
 	BUG_SWAP_FAULT_NO_PTE_RECHECK,
+	/* KSM: "ksm: remove old stable nodes more thoroughly" (seed 001) */
+	BUG_KSM_REMOVE_ALL_STABLE_NODES,
+	BUG_KSM_UNMERGE_SWAPIN_COPY,
+	BUG_KSM_ENTER_UNMERGE_TAIL,
 	NR_MMT_BUGS
 };
 

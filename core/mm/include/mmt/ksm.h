@@ -122,6 +122,17 @@ struct ksm_state {
 	 */
 	_Atomic uint64_t stamp;
 	uint64_t pruned_stamp;
+	/*
+	 * Model-only, for the checker: run = 2 finished unmerging and run has
+	 * not changed since, so no live registered mm maps a KSM page.
+	 */
+	_Atomic bool unmerged_all;
+	/*
+	 * Statistics (stress and bench report them): rmap_items made stable,
+	 * i.e. pages merged, and of those the ones merged onto a page that
+	 * stable_tree_search found already in a stable tree.
+	 */
+	_Atomic unsigned long stat_merged, stat_stable_hits;
 };
 
 /* PAGE_MAPPING_KSM folios */
