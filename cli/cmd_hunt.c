@@ -4,7 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm] [--check incremental|full] [--runs N]
+ *        [--depth D] [--gen random|race|mix|device|ksm|uffd] [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
  * With --inject: run until the named zoo bug is found, print the time to
@@ -39,7 +39,7 @@
 static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
-	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix|device|ksm]\n"
+	"                      [--jobs N] [--out DIR] [--depth D] [--gen random|race|mix|device|ksm|uffd]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -62,7 +62,8 @@ static const char hunt_help[] =
 	"  --out DIR       where reproducers go (default findings)\n"
 	"  --depth D       PCT depth (default 2 + program seed % 3)\n"
 	"  --gen G         random, race, mix, device (the device race template) or\n"
-	"                  ksm (the KSM race template); sched-random and pct\n"
+	"                  ksm (the KSM race template), uffd (the UFFDIO_MOVE race\n"
+	"                  template); sched-random and pct\n"
 	"                  default: mix\n"
 	"  --check C       incremental (default) or full, after every op\n"
 	"  --runs N        stop after N programs (in-process engines)\n"
@@ -154,8 +155,11 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_DEVICE;
 			else if (!strcmp(val, "ksm"))
 				o.gen = MMT_HUNT_GEN_KSM;
+			else if (!strcmp(val, "uffd"))
+				o.gen = MMT_HUNT_GEN_UFFD;
 			else
-				return usage_error("--gen takes random, race, mix, device or ksm, not '%s'", val);
+				return usage_error("--gen takes random, race, mix, device, ksm or uffd, "
+						   "not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))
 				o.check = MMT_CHECK_FULL;

@@ -228,6 +228,9 @@ def hunt(build, bug, engine, seed, budget, work):
     elif engine.endswith("-ksm"):
         # the KSM race template (hunt --gen ksm) under that engine
         cmd += ["--engine", engine[:-len("-ksm")], "--gen", "ksm"]
+    elif engine.endswith("-uffd"):
+        # the UFFDIO_MOVE race template (hunt --gen uffd) under that engine
+        cmd += ["--engine", engine[:-len("-uffd")], "--gen", "uffd"]
     else:
         cmd += ["--engine", engine]
     try:

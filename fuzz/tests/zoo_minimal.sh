@@ -6,7 +6,7 @@
 # no more context switches. It fails with the bug, passes without it, and
 # replays strictly. The races go to the pct engine; bugs that one task shows go
 # to libFuzzer (one job, fixed seed), since no in-process generator writes 27
-# swapons in a row.
+# swapons in a row; races with uffd_move to pct on the UFFDIO_MOVE template.
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
@@ -24,8 +24,11 @@ while read -r bug; do
   z=$src/corpus/zoo/$bug.mmt
   [[ -f $z ]] || fail "$bug has no corpus/zoo reproducer"
   if grep -q '^@' "$z"; then eng=pct; else eng=$single; fi
+  # UFFDIO_MOVE races: the UFFDIO_MOVE race template (hunt --gen uffd)
+  gen=()
+  grep -q '^@\?[0-9]* \?uffd_move\|^uffd_move' "$z" && gen=(--gen uffd)
   out=$work/$bug
-  "$mmt" hunt --inject "$bug" --engine "$eng" --seed 1 --budget 120 --jobs 1 --quiet \
+  "$mmt" hunt --inject "$bug" --engine "$eng" "${gen[@]}" --seed 1 --budget 120 --jobs 1 --quiet \
     --out "$out" >"$work/$bug.log" 2>&1
   f=$(sed -n 's/.*"finding": "\([^"]*\)".*/\1/p' "$work/$bug.log")
   [[ -n $f && -f $f ]] || { cat "$work/$bug.log"; fail "$bug: hunt --engine $eng found nothing"; }
