@@ -4,8 +4,8 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl|explore]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm|pairs] [--check incremental|full]
- *        [--runs N]
+ *        [--depth D] [--gen random|race|mix|device|ksm|uffd|pairs]
+ *        [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
  * With --inject: run until the named zoo bug is found, print the time to
@@ -41,7 +41,7 @@ static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl|explore] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
 	"                      [--jobs N] [--out DIR] [--depth D]\n"
-	"                      [--gen random|race|mix|device|ksm|pairs]\n"
+	"                      [--gen random|race|mix|device|ksm|uffd|pairs]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -66,9 +66,10 @@ static const char hunt_help[] =
 	"  --out DIR       where reproducers go (default findings)\n"
 	"  --depth D       PCT depth (default 2 + program seed % 3); explore: the bound\n"
 	"  --gen G         random, race, mix, device (the device race template),\n"
-	"                  ksm (the KSM race template) or pairs (generic races around\n"
-	"                  ops that touch the same locks in a sequential run); sched-random\n"
-	"                  and pct default: mix; explore: pairs\n"
+	"                  ksm (the KSM race template), uffd (the UFFDIO_MOVE race\n"
+	"                  template) or pairs (generic races around ops that touch\n"
+	"                  the same locks in a sequential run); sched-random and pct\n"
+	"                  default: mix; explore: pairs\n"
 	"  --check C       incremental (default) or full, after every op\n"
 	"  --runs N        stop after N programs (in-process engines)\n"
 	"  --no-custom-mutator  the fuzzers' stock mutators\n"
@@ -161,8 +162,10 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_KSM;
 			else if (!strcmp(val, "pairs"))
 				o.gen = MMT_HUNT_GEN_PAIRS;
+			else if (!strcmp(val, "uffd"))
+				o.gen = MMT_HUNT_GEN_UFFD;
 			else
-				return usage_error("--gen takes random, race, mix, device, ksm or pairs, "
+				return usage_error("--gen takes random, race, mix, device, ksm, uffd or pairs, "
 						   "not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))

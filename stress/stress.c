@@ -83,6 +83,7 @@
 #include "mmt/program.h"
 #include "mmt/sched.h"
 #include "mmt/swap.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 #include "mmt/prng.h"
 
@@ -368,9 +369,9 @@ static void pick_ksm_op(struct sthread *t, struct mmt_op *op)
 /* a random op for a worker (the generator's weights, and ksmd's zone) */
 static void pick_op(struct sthread *t, struct mmt_op *op)
 {
-	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 9, 8, 3, 2, 2, 2, 2 };
+	static const unsigned w[] = { 22, 22, 10, 3, 5, 3, 9, 8, 3, 2, 2, 2, 2, 3 };
 	enum { K_READ, K_WRITE, K_MMAP, K_MUNMAP, K_MPROTECT, K_MREMAP, K_MADVISE,
-	       K_MIGRATE, K_FORK, K_EXIT, K_SPAWN, K_RECLAIM, K_KSM, NK };
+	       K_MIGRATE, K_FORK, K_EXIT, K_SPAWN, K_RECLAIM, K_KSM, K_UFFD, NK };
 	unsigned total = 0, r, k;
 
 	for (k = 0; k < NK; k++)
@@ -445,6 +446,16 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 	case K_KSM:
 		pick_ksm_op(t, op);
 		break;
+	case K_UFFD:
+		/* UFFDIO_MOVE mostly, into what an earlier registration armed */
+		op->code = rnd(t, 100) < 25 ? OP_UFFD_REGISTER : OP_UFFD_MOVE;
+		op->len = 1 + rnd(t, 2);
+		if (op->code == OP_UFFD_MOVE) {
+			op->addr2 = WIN_START + rnd(t, WIN_PAGES - 2);
+			op->all = rnd(t, 100) < 25;
+		}
+		break;
+	case K_RECLAIM:
 	default:
 		op->code = OP_RECLAIM;
 		op->addr = 1 + rnd(t, 16);
@@ -566,6 +577,16 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 	case OP_DEVICE_RELEASE:
 		err = dmirror_migrate_to_system(s->mm, op->addr, op->len);
 		break;
+	case OP_UFFD_REGISTER:
+		err = userfaultfd_register(s->mm, op->addr, op->len);
+		break;
+	case OP_UFFD_MOVE: {
+		uint64_t moved;
+
+		err = userfaultfd_move(s->mm, op->addr, op->addr2, op->len,
+				       op->all ? UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES : 0, &moved);
+		break;
+	}
 	default:
 		break;
 	}

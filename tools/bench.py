@@ -232,6 +232,9 @@ def hunt(build, bug, engine, seed, budget, work):
         # the KSM race template (hunt --gen ksm) under that engine; -ksm3: 3 tasks
         base, tasks = re.match(r"(.*)-ksm(\d?)$", engine).groups()
         cmd += ["--engine", base, "--gen", "ksm"] + (["--tasks", tasks] if tasks else [])
+    elif engine.endswith("-uffd"):
+        # the UFFDIO_MOVE race template (hunt --gen uffd) under that engine
+        cmd += ["--engine", engine[:-len("-uffd")], "--gen", "uffd"]
     else:
         cmd += ["--engine", engine]
     try:

@@ -123,7 +123,7 @@ static int census_pool(struct pool_map *m, struct pool *p, const char *label, in
 	}
 	m->live = scratch(sb, fresh, 1);
 	memset(m->live, 1, fresh);
-	for (o = p->free_list; o; o = *(void **)o) {
+	for (o = p->free_list; o; o = *(void **)((char *)o + p->link_off)) {
 		if (!pool_idx(p, o, &i)) {
 			v += chk_viol(INV_LEAK, OBJ,
 				      "free list holds %p, not an object handed out", o);

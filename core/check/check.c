@@ -85,6 +85,10 @@
  *        agrees; i_mmap holds VMAs of this mapping .. check_mapping (mapping.c)
  *    5.7 a file folio is in the page cache of its mapping; an anon folio
  *        is in none; a folio's mapping is live ............ check_folio (folio.c)
+ *    5.8 in flight: an exclusive swap pte whose slot still has an anon
+ *        folio in the swap cache lies where that folio's anon_vma and index
+ *        place it (do_swap_page will map the folio there; c50f8e6053b0)
+ *                                                check_inflight (inflight.c)
  *  6 ANONVMA
  *    6.1 root->root == root; while on a VMA, parent is live and in the
  *        same tree (an anon_vma with no chain left may outlive its parent)

@@ -585,6 +585,39 @@ static bool dup_eats_source(const struct mmt_op *op)
 }
 
 /*
+ * Where a same-length move of several VMAs stops (Linux's remap_move with
+ * vma_multi_allowed): at the first userfaultfd-registered piece after
+ * others, or at once if the range starts in one and goes on past the
+ * registered run.  addr + len if it does not stop.  *@whole: the range is
+ * one registered run of several pieces, which Linux may or may not have
+ * merged into one VMA (then either answer is right).
+ */
+static uint64_t multi_stop(const struct oproc *p, const struct mmt_op *op, bool *whole)
+{
+	uint64_t addr = op->addr, end = op->addr + op->len;
+	size_t i = v_after(p, addr), k;
+
+	*whole = false;
+	if (i >= p->nr || p->v[i].start >= end)
+		return end;
+	if (p->v[i].flags & OV_UFFD_MISSING) {
+		/* the registered run the range starts in */
+		for (k = i; k + 1 < p->nr && p->v[k + 1].start == p->v[k].end &&
+			    (p->v[k + 1].flags & OV_UFFD_MISSING) && p->v[k].end < end; k++)
+			;
+		if (p->v[k].end >= end) {
+			*whole = k > i;
+			return end;
+		}
+		return addr;
+	}
+	for (k = i + 1; k < p->nr && p->v[k].start < end; k++)
+		if (p->v[k].flags & OV_UFFD_MISSING)
+			return p->v[k].start;
+	return end;
+}
+
+/*
  * Linux 6.18, checked on the real kernel with realkernel.py:
  *  - new_len 0, or source and destination overlap: EINVAL;
  *  - nothing mapped at addr: EFAULT, the destination is left alone;
@@ -615,8 +648,14 @@ static uint32_t expect_mremap(const struct oproc *p, const struct mmt_op *op)
 			return OUT(OUT_EINVAL);
 		return dup_eats_source(op) ? OUT(OUT_EFAULT) : OUT(OUT_OK);
 	}
-	if (old_len == new_len)
-		return OUT(OUT_OK);
+	if (old_len == new_len) {
+		bool whole;
+
+		/* vma_multi_allowed: a registered VMA moves only alone */
+		if (multi_stop(p, op, &whole) != addr + old_len)
+			return OUT(OUT_EFAULT);
+		return whole ? OUT(OUT_OK) | OUT(OUT_EFAULT) : OUT(OUT_OK);
+	}
 	end = addr + (old_len < new_len ? old_len : new_len);
 	while (p->v[i].end < end) {
 		if (i + 1 >= p->nr || !mergeable(&p->v[i], &p->v[i + 1]))
@@ -821,6 +860,26 @@ static void apply_write(struct oracle *o, struct oproc *p, uint64_t addr, uint64
 	}
 }
 
+/*
+ * UFFDIO_MOVE of @n pages (what uffdio_move.move reported): each source
+ * page's contents now sit at the destination, and the source reads as a
+ * never-touched anonymous page.  Both sides are private anonymous memory
+ * (the move refuses anything else).
+ */
+static void apply_uffd_move(struct oproc *p, uint64_t dst, uint64_t src, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		if (kv_get(&p->priv, src + i, &v)) {
+			kv_del_range(&p->priv, src + i, src + i + 1);
+			kv_set(&p->priv, dst + i, v);
+		} else {
+			kv_del_range(&p->priv, dst + i, dst + i + 1);
+		}
+	}
+}
+
 static void swap_on(struct oracle *o, uint64_t id)
 {
 	int i;
@@ -850,7 +909,6 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 {
 	struct oproc *p = &o->proc[op->proc];
 
-	(void)val;
 	switch (op->code) {
 	case OP_SPAWN:
 		if (out == OUT_OK) {
@@ -908,6 +966,15 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 			break;
 		if (out == OUT_OK) {
 			apply_mremap(p, op);
+		} else if (out == OUT_EFAULT && op->len && op->len == op->len2) {
+			bool whole;
+			uint64_t stop = multi_stop(p, op, &whole);
+			struct mmt_op part = *op;
+
+			/* what came before the registered VMA it stopped at moved */
+			part.len = part.len2 = stop - op->addr;
+			if (v_find(p, op->addr) && stop > op->addr && stop < op->addr + op->len)
+				apply_mremap(p, &part);
 		} else if (out == OUT_EFAULT && dup_eats_source(op)) {
 			const struct ovma *v = v_find(p, op->addr);
 
@@ -930,6 +997,11 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 	case OP_UFFD_REGISTER:
 		if (p->live && out == OUT_OK)
 			apply_uffd_register(p, op->addr, op->len);
+		break;
+	case OP_UFFD_MOVE:
+		/* a short move (EAGAIN) moved the first @val pages */
+		if (p->live && (out == OUT_OK || out == OUT_EAGAIN))
+			apply_uffd_move(p, op->addr, op->addr2, out == OUT_OK ? op->len : val);
 		break;
 	case OP_SWAPON:
 		if (out == OUT_OK)

@@ -19,6 +19,10 @@
  *      mapping (never a free frame);
  *  4.7 a swap pte of a real type names a live device and a slot in use;
  *  7.5 a writable pte of an anon folio is AnonExclusive;
+ *  5.8 an exclusive swap pte whose slot still has an anon folio in the swap cache lies
+ *      where that folio's anon_vma and index place it, as do_swap_page
+ *      will assume when it maps the folio there (checked while some task
+ *      holds the mm's mmap_lock for read, so that no VMA is mid-change);
  * 11.5 a device-private entry names an allocated, mapped device folio.
  *
  * At a yield point (cond_resched) the same clauses run again over the last
@@ -40,7 +44,56 @@ static struct {
 	unsigned next;
 } recent[KP_MAX_TASKS];
 
-/* 3.4, 2.6, 4.7, 7.5 over one pte table */
+/* does @vma's chain (bounded: it may be anything) reach @av? */
+static bool inflight_chain_has(const struct vm_area_struct *vma, const struct anon_vma *av)
+{
+	const struct list_head *e = vma->anon_vma_chain.next;
+
+	for (unsigned n = 0; e && e != &vma->anon_vma_chain && n < 4096; e = e->next, n++)
+		if (container_of(e, struct anon_vma_chain, same_vma)->anon_vma == av)
+			return true;
+	return false;
+}
+
+/* 5.8 for the swap pte in slot @i of @t whose slot's cache holds @f */
+static void inflight_swapcache_rmap(const struct pgtable *t, unsigned i, const struct folio *f)
+{
+	struct mm_struct *mm = t->pt_mm;
+	uint64_t addr = t->pt_base + i;
+	const struct vm_area_struct *vma = NULL;
+	const struct list_head *e;
+	struct anon_vma *av;
+	unsigned n = 0;
+	char obj[64];
+
+	if (!f || !folio_test_anon(f) || folio_test_ksm(f) || !pool_owns(&the_world->mm_pool, mm) ||
+	    atomic_load(&mm->mmap_lock.li.owner) || atomic_load(&mm->mmap_lock.li.readers) <= 0)
+		return;
+	av = folio_anon_vma(f);
+	for (e = mm->mmap.next; e && e != &mm->mmap && n < 4096; e = e->next, n++) {
+		const struct vm_area_struct *v = container_of(e, struct vm_area_struct, vm_list);
+
+		if (v->vm_start <= addr && addr < v->vm_end) {
+			vma = v;
+			break;
+		}
+	}
+	if (!vma || !av)
+		return;
+	if (inflight_chain_has(vma, av) && linear_page_index(vma, addr) == f->index)
+		return;
+	snprintf(obj, sizeof(obj), "folio pfn %u", f->pfn);
+	mmt_violation(INV_RMAP, obj, "in the swap cache for the swap pte at mm %u addr %#llx "
+		      "(table %u slot %u), but its rmap says anon_vma %u index %#llx while that "
+		      "pte's VMA [%#llx,%#llx) %s at index %#llx: a swap-in there maps it where "
+		      "the rmap cannot find it (in flight, clause 5.8)", mm->id,
+		      (unsigned long long)addr, t->id, i, av->id, (unsigned long long)f->index,
+		      (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end,
+		      inflight_chain_has(vma, av) ? "is linked to it" : "is not linked to it",
+		      (unsigned long long)linear_page_index(vma, addr));
+}
+
+/* 3.4, 2.6, 4.7, 7.5, 5.8 over one pte table */
 static void inflight_pgtable(const struct pgtable *t)
 {
 	unsigned seen = 0;
@@ -136,6 +189,9 @@ static void inflight_pgtable(const struct pgtable *t)
 						      "the slot is free");
 					return;
 				}
+				/* a shared slot may be KSM's, whose copy do_swap_page makes */
+				if (si->cache && pte_swp_exclusive(pte))
+					inflight_swapcache_rmap(t, i, si->cache[off]);
 			}
 		}
 	}

@@ -614,6 +614,11 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 	case OP_KSM_MERGE_ACROSS_NODES:
 		err = ksm_set_merge_across_nodes((int)op->addr);
 		break;
+	case OP_UFFD_MOVE:
+		/* *val: uffdio_move.move, which the reference model needs */
+		err = userfaultfd_move(mm, op->addr, op->addr2, op->len,
+				       op->all ? UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES : 0, val);
+		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */
 		if (!others_in_op(ex, t->id))

@@ -17,12 +17,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -40,6 +43,19 @@
 #define CAP_SYS_NICE_		23
 #define REQ_PING		0xff
 #define MIGRATE_MAX		(1u << 24)	/* the model's limit: ENOMEM beyond */
+/* UFFDIO_MOVE (Linux 6.8), for headers older than the kernel */
+#ifndef UFFD_FEATURE_MOVE
+#define UFFD_FEATURE_MOVE	(1ULL << 16)
+struct uffdio_move {
+	__u64 dst, src, len, mode;
+	__s64 move;
+};
+#define UFFDIO_MOVE		_IOWR(UFFDIO, 0x05, struct uffdio_move)
+#define UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES	((__u64)1 << 1)
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY	1
+#endif
 /* the test window: page numbers are 32-bit */
 #define WINDOW_PAGES		(1ull << 32)
 
@@ -64,7 +80,7 @@ const char *mmt_host_skip_name(enum mmt_host_skip s)
 {
 	static const char *const names[NR_HOST_SKIP] = {
 		[HOST_RAN] = "ran",
-		[HOST_SKIP_MODEL_ONLY] = "model-only op (swap, reclaim, check, daemons, device, uffd)",
+		[HOST_SKIP_MODEL_ONLY] = "model-only op (swap, reclaim, check, daemons, device)",
 		[HOST_SKIP_NO_NODE] = "migrate to a node that exists on only one side",
 		[HOST_SKIP_NO_CAP] = "migrate all needs CAP_SYS_NICE",
 		[HOST_SKIP_NO_MOVE_PAGES] = "move_pages(2) does not work here",
@@ -243,6 +259,105 @@ static void set_errno_rep(struct rep *rep, long r)
 	}
 }
 
+/*
+ * userfaultfd: one per process, made by its first uffd_register (a fork
+ * child's inherited one belongs to its parent's mm, so it makes its own).
+ * UFFD_USER_MODE_ONLY needs no privilege whatever vm.unprivileged_userfaultfd
+ * says, and only user-mode faults (our loads and stores) are what it
+ * handles.  A thread answers every missing fault with UFFDIO_ZEROPAGE, as
+ * the model's handle_userfault_missing does, so a read never blocks.
+ */
+static int uffd = -1;
+static pid_t uffd_pid;
+
+static void *uffd_handler(void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = (int)(intptr_t)arg;
+
+	for (;;) {
+		struct uffd_msg msg;
+		struct uffdio_zeropage z;
+
+		if (read(fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return NULL;
+		}
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		memset(&z, 0, sizeof(z));
+		z.range.start = msg.arg.pagefault.address & ~(uint64_t)(page - 1);
+		z.range.len = (uint64_t)page;
+		/* raced with another fault of the same page: just wake it */
+		if (ioctl(fd, UFFDIO_ZEROPAGE, &z) && errno == EEXIST)
+			ioctl(fd, UFFDIO_WAKE, &z.range);
+	}
+}
+
+static int uffd_get(void)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MOVE };
+	pthread_attr_t attr;
+	pthread_t th;
+	int fd;
+
+	if (uffd >= 0 && uffd_pid == getpid())
+		return uffd;
+	if (uffd >= 0)
+		close(uffd);
+	uffd = -1;
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		/* a kernel without UFFDIO_MOVE: registration still works */
+		api.features = 0;
+		if (ioctl(fd, UFFDIO_API, &api)) {
+			close(fd);
+			return -1;
+		}
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, uffd_handler, (void *)(intptr_t)fd)) {
+		pthread_attr_destroy(&attr);
+		close(fd);
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+	uffd = fd;
+	uffd_pid = getpid();
+	return fd;
+}
+
+static void do_uffd(const struct server *s, const struct req *q, struct rep *rep)
+{
+	int fd = uffd_get();
+
+	if (fd < 0) {
+		set_errno_rep(rep, -1);
+		return;
+	}
+	if (q->op == OP_UFFD_REGISTER) {
+		struct uffdio_register r = {
+			.range = { s->base + q->addr * s->page, q->len * s->page },
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+
+		set_errno_rep(rep, ioctl(fd, UFFDIO_REGISTER, &r));
+	} else {
+		struct uffdio_move m = {
+			.dst = s->base + q->addr * s->page, .src = s->base + q->addr2 * s->page,
+			.len = q->len * s->page,
+			.mode = q->all ? UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES : 0,
+		};
+
+		set_errno_rep(rep, ioctl(fd, UFFDIO_MOVE, &m));
+		rep->value = m.move > 0 ? (uint64_t)m.move / (uint64_t)s->page : 0;
+	}
+}
+
 static void do_mmap(struct server *s, const struct req *q, struct rep *rep)
 {
 	int flags = MAP_FIXED | (q->mflags & MFL_SHARED ? MAP_SHARED : MAP_PRIVATE);
@@ -409,6 +524,10 @@ static void serve(struct server *s)
 			break;
 		case OP_MIGRATE:
 			do_migrate(s, &q, &rep);
+			break;
+		case OP_UFFD_REGISTER:
+		case OP_UFFD_MOVE:
+			do_uffd(s, &q, &rep);
 			break;
 		case OP_READ:
 		case OP_WRITE:
@@ -707,8 +826,8 @@ static bool model_only(const struct mmt_op *op)
 	switch (op->code) {
 	case OP_SWAPON: case OP_SWAPOFF: case OP_RECLAIM: case OP_CHECK:
 	case OP_KSWAPD: case OP_KCOMPACTD:
-	/* the HMM device needs test_hmm.ko and root; uffd a handler thread */
-	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
+	/* the HMM device needs test_hmm.ko and root */
+	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE:
 	/* ksmd cannot be made to scan, nor its knobs set, without root */
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 		return true;

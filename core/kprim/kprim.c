@@ -858,6 +858,22 @@ static void write_lock(struct rw_semaphore *s, enum kp_how how)
 void down_write(struct rw_semaphore *s) { write_lock(s, H_PLAIN); }
 void down_write_nested(struct rw_semaphore *s) { write_lock(s, H_NESTED); }
 
+bool down_write_trylock(struct rw_semaphore *s)
+{
+	struct kp_task *t = cur_task();
+
+	if (is_fiber(t)) {
+		sched_point(t);
+		if (atomic_load(&s->li.owner) || atomic_load(&s->li.readers) > 0)
+			return false;
+	} else if (pthread_rwlock_trywrlock(&s->prw)) {
+		return false;
+	}
+	atomic_store(&s->li.owner, t);
+	held_push(t, &s->li, H_TRY);
+	return true;
+}
+
 void up_write(struct rw_semaphore *s)
 {
 	struct kp_task *t = cur_task();

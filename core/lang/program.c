@@ -59,6 +59,7 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_UFFD_REGISTER] = "uffd_register",
 	[OP_KSMD] = "ksmd",	[OP_KSM_RUN] = "ksm_run",
 	[OP_KSM_MERGE_ACROSS_NODES] = "ksm_merge_across_nodes",
+	[OP_UFFD_MOVE] = "uffd_move",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -524,6 +525,7 @@ enum argkind {
 	A_NONE, A_PROC, A_PAGE, A_COUNT, A_PROT, A_FLAGS, A_ADVICE, A_NODE,
 	A_VALUE, A_SWAPID, A_SLOTS, A_RECLAIM, A_ALL, A_FOLIOS,
 	A_KSMRUN, A_BOOL,
+	A_HOLES,
 };
 
 struct opdesc {
@@ -559,6 +561,8 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_KSMD] =	{ 1, 1, { A_FOLIOS }, "count" },
 	[OP_KSM_RUN] =	{ 1, 1, { A_KSMRUN }, "0|1|2" },
 	[OP_KSM_MERGE_ACROSS_NODES] = { 1, 1, { A_BOOL }, "0|1" },
+	[OP_UFFD_MOVE] = { 4, 5, { A_PROC, A_PAGE, A_PAGE, A_COUNT, A_HOLES },
+			   "proc dst src count [holes]" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -838,11 +842,23 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 					    "expected 'all' or nothing after the node, got '%s'", Q(q, t));
 			op.all = true;
 			break;
+		case A_HOLES:
+			if (!tok_is(t, "holes"))
+				return fail(ps, t->col,
+					    "expected 'holes' or nothing after the count, got '%s'",
+					    Q(q, t));
+			op.all = true;
+			break;
 		default:
 			return fail(ps, t->col, "internal error: bad argument kind");
 		}
 	}
 
+	/* uffd_move's one count goes with both pages: the source's range too */
+	if (code == OP_UFFD_MOVE && op.addr2 + op.len > MAX_PAGENO)
+		return fail(ps, counttok[0]->col,
+			    "range runs past page %#" PRIx64 " (page 0x%" PRIx64 " + %" PRIu64
+			    " pages)", MAX_PAGENO, op.addr2, op.len);
 	/* page + count must stay below page 2^32 */
 	for (int i = 0; i < npage && i < ncount; i++) {
 		uint64_t a = i ? op.addr2 : op.addr, n = i ? op.len2 : op.len;
@@ -1250,7 +1266,9 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 		return false;
 	if (op->has_expect_value && op->code != OP_READ)
 		return false;
-	if (op->all && op->code != OP_MIGRATE)
+	if (op->all && op->code != OP_MIGRATE && op->code != OP_UFFD_MOVE)
+		return false;
+	if (op->code == OP_UFFD_MOVE && (op->len2 || !range_ok(op->addr2, op->len)))
 		return false;
 	d = &opdesc[op->code];
 	for (int i = 0; i < d->maxargs; i++) {
@@ -1376,6 +1394,10 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 		break;
 	case OP_KCOMPACTD:
 		sb_printf(sb, " %" PRId32 " %" PRIu64, op->node, op->addr);
+		break;
+	case OP_UFFD_MOVE:
+		sb_printf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "%s", nm, op->addr,
+			  op->addr2, op->len, op->all ? " holes" : "");
 		break;
 	default:
 		break;

@@ -60,14 +60,16 @@ unsigned long kswapd_run(unsigned long nr)
 			/* shrink_folio_list */
 			for (int i = 0; i < n; i++) {
 				struct folio *f = batch[i];
+				enum shrink_result r;
 
-				if (shrink_folio(f)) {
-					folio_clear_isolated(f);
-					folio_put(f);	/* the isolation ref: frees it */
-					freed++;
-				} else {
-					folio_putback_lru(f);
+				if (folio_test_active(f)) {
+					shrink_active_folio(f);	/* shrink_active_list */
+					cond_resched();
+					continue;
 				}
+				r = shrink_folio(f, false);
+				freed += r == SHRINK_FREED;
+				shrink_folio_finish(f, r);
 				cond_resched();
 			}
 			cond_resched();

@@ -98,6 +98,19 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"unmerges: a child forked then lands behind the unmerge cursor and "
 		"keeps the KSM pages it inherited",
 	},
+	[BUG_ANON_VMA_READ_NO_RECHECK] = {
+		"anon-vma-read-no-recheck", "003", "RMAP",
+		"folio_lock_anon_vma_read does not recheck folio->mapping after taking "
+		"the anon_vma lock: a UFFDIO_MOVE that moved the folio to another "
+		"anon_vma tree meanwhile leaves folio_referenced walking the old one",
+	},
+	[BUG_UFFD_MOVE_SWAPCACHE_INDEX] = {
+		"uffd-move-swapcache-index", "c50f8e6053b0", "RMAP",
+		"UFFDIO_MOVE moves a swap pte without looking in the swap cache: a "
+		"folio still there (reclaim between try_to_unmap and the cache's "
+		"release) keeps the source anon_vma and index (fixed by c50f8e6053b0, "
+		"mm: fix kernel BUG when userfaultfd_move encounters swapcache)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

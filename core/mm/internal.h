@@ -53,7 +53,11 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 			  bool pageout);
 /* reclaim one isolated folio; true if freed.  Caller holds the isolation ref. */
-bool shrink_folio(struct folio *folio);
+enum shrink_result { SHRINK_KEEP, SHRINK_ACTIVATE, SHRINK_FREED };
+/* vmscan.c: one isolated folio of shrink_folio_list / shrink_active_list */
+enum shrink_result shrink_folio(struct folio *folio, bool ignore_references);
+void shrink_folio_finish(struct folio *folio, enum shrink_result r);
+void shrink_active_folio(struct folio *folio);
 
 /* swapfile.c */
 /*

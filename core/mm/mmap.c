@@ -675,7 +675,8 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
  * one VMA.  A resize unmaps the whole destination, cuts a shrinking source's
  * tail and moves the rest.  A same-length move unmaps, piece by piece, only
  * the part of the destination a source VMA lands on, as remap_move() does:
- * a destination page facing a hole in the source keeps its mapping.
+ * a destination page facing a hole in the source keeps its mapping.  A
+ * uffd-armed VMA may only be moved alone (vma_multi_allowed).
  */
 int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 	      uint64_t new_addr, uint64_t new_len)
@@ -734,6 +735,18 @@ int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 		vma = find_vma(mm, cur);
 		if (!vma || vma->vm_start >= addr + old_len)
 			break;
+		/*
+		 * vma_multi_allowed: a uffd-armed VMA moves only alone, since
+		 * its notification would drop mmap_lock mid-batch.  One met
+		 * after others moved ends the move there (EFAULT, the others
+		 * stay moved); met first, with more of the range to go, it
+		 * ends it before anything moved.
+		 */
+		if ((vma->vm_flags & VM_UFFD_MISSING) &&
+		    (cur != addr || vma->vm_end < addr + old_len)) {
+			err = -EFAULT;
+			break;
+		}
 		s = vma->vm_start > cur ? vma->vm_start : cur;
 		e = vma->vm_end < addr + old_len ? vma->vm_end : addr + old_len;
 		err = do_vmi_munmap(mm, new_addr + (s - addr), new_addr + (e - addr));

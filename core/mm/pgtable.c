@@ -65,6 +65,10 @@ static struct pgtable *pte_table(struct mm_struct *mm, uint64_t addr, bool alloc
 			n = pgtable_alloc(level);
 			if (!n)
 				return NULL;
+			if (level == 1) {
+				n->pt_mm = mm;
+				n->pt_base = addr & ~(uint64_t)(PTRS_PER_PTE - 1);
+			}
 			spin_lock(&mm->page_table_lock);
 			t = *slot;
 			if (!t) {

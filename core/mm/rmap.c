@@ -51,63 +51,75 @@
 
 /* --------------------------------------------------- anon_vma lifetime */
 
+/*
+ * anon_vma_alloc - a new anon_vma that is its own root.  The pool is
+ * SLAB_TYPESAFE_BY_RCU as anon_vma_cachep is: the rwsem is initialised
+ * once, when the object is first handed out (anon_vma_ctor), and survives
+ * every free and reuse, because a reader that followed a stale
+ * folio->mapping may be taking it (folio_lock_anon_vma_read).
+ */
 static struct anon_vma *anon_vma_alloc(void)
 {
-	struct anon_vma *av = pool_alloc(&the_world->anon_vma_pool);
+	bool fresh;
+	struct anon_vma *av = pool_alloc_typesafe(&the_world->anon_vma_pool, &fresh);
 
 	if (!av)
 		return NULL;
+	if (fresh)
+		init_rwsem(&av->rwsem, LC_ANON_VMA);
 	av->id = pool_index(&the_world->anon_vma_pool, av);
-	init_rwsem(&av->rwsem, LC_ANON_VMA);
-	atomic_store(&av->refcount, 1);
-	av->root = av;
+	av->num_children = 0;
+	av->num_active_vmas = 0;
+	/* a stale reader may be reading root right now (folio_lock_anon_vma_read) */
+	__atomic_store_n(&av->root, av, __ATOMIC_RELAXED);
 	av->parent = av;
 	INIT_LIST_HEAD(&av->head);
+	atomic_store(&av->refcount, 1);
 	return av;
 }
 
 /*
- * The kernel keeps anon_vmas in a SLAB_TYPESAFE_BY_RCU cache so that a
- * folio's stale folio->mapping can be followed under rcu_read_lock() and
- * tested with atomic_inc_not_zero().  The model frees into a pool that
- * reuses (and poisons) memory at once, so it gives the same guarantee with
- * a raw lock instead: folio_get_anon_vma() checks that the folio is mapped
- * and takes its reference inside it, and a free passes through it first.
- * A mapped folio's anon_vma still has the chain of the VMA that maps it, so
- * it cannot be on its way to the free; one seen unmapped is left alone.
+ * anon_vma_free - the last reference is gone.  A folio_lock_anon_vma_read()
+ * that found the folio still mapped holds the root's rwsem for read and no
+ * reference, trusting that an anon_vma of a mapped folio is not freed under
+ * the lock: wait for it, as the kernel does, before the object is reused.
  */
-static kp_raw_lock_t anon_vma_free_lock;
-
 static void anon_vma_free(struct anon_vma *av)
 {
 	VM_BUG_ON(!list_empty(&av->head), INV_ANONVMA, "anon_vma %u freed with chains", av->id);
-	/* wait out any folio_get_anon_vma() that might have read our address */
-	kp_raw_lock(&anon_vma_free_lock);
-	kp_raw_unlock(&anon_vma_free_lock);
-	destroy_rwsem(&av->rwsem);
+	if (rwsem_is_locked(&av->root->rwsem)) {
+		anon_vma_lock_write(av);
+		anon_vma_unlock_write(av);
+	}
 	pool_free(&the_world->anon_vma_pool, av);
 }
 
+/*
+ * folio_get_anon_vma - a reference on the anon_vma of a mapped folio, or
+ * NULL.  folio->mapping may be stale: the typesafe pool makes the object an
+ * anon_vma still, atomic_inc_not_zero refuses a freed one, and a folio
+ * still mapped after we hold the reference proves it was not freed and
+ * reused under us.  Callers that must know the folio stays in that
+ * anon_vma hold the folio lock.
+ */
 struct anon_vma *folio_get_anon_vma(struct folio *folio)
 {
-	struct anon_vma *av = NULL;
+	uintptr_t m = atomic_load(&folio->mapping);
+	struct anon_vma *av;
 	int ref;
 
-	kp_raw_lock(&anon_vma_free_lock);
-	if (!folio_test_anon(folio) || !folio_mapped(folio))
-		goto out;
-	av = folio_anon_vma(folio);	/* NULL for KSM: its rmap is rmap_walk_ksm's */
-	if (!av)
-		goto out;
+	if ((m & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON || !folio_mapped(folio))
+		return NULL;
+	av = (struct anon_vma *)(m - PAGE_MAPPING_ANON);
 	ref = atomic_load(&av->refcount);
 	do {
-		if (ref <= 0) {
-			av = NULL;
-			goto out;
-		}
+		if (ref <= 0)
+			return NULL;
 	} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
-out:
-	kp_raw_unlock(&anon_vma_free_lock);
+	if (!folio_mapped(folio)) {
+		put_anon_vma(av);
+		return NULL;
+	}
 	return av;
 }
 
@@ -133,6 +145,7 @@ void put_anon_vma(struct anon_vma *av)
 void anon_vma_lock_write(struct anon_vma *av) { down_write(&av->root->rwsem); }
 void anon_vma_unlock_write(struct anon_vma *av) { up_write(&av->root->rwsem); }
 void anon_vma_lock_read(struct anon_vma *av) { down_read(&av->root->rwsem); }
+bool anon_vma_trylock_write(struct anon_vma *av) { return down_write_trylock(&av->root->rwsem); }
 void anon_vma_unlock_read(struct anon_vma *av) { up_read(&av->root->rwsem); }
 
 static struct anon_vma_chain *avc_alloc(void)
@@ -264,7 +277,7 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 		goto out_error;
 	}
 	av->num_active_vmas = 1;
-	av->root = pvma->anon_vma->root;
+	__atomic_store_n(&av->root, pvma->anon_vma->root, __ATOMIC_RELAXED);
 	av->parent = pvma->anon_vma;
 	get_anon_vma(av->root);
 	vma->anon_vma = av;
@@ -308,26 +321,75 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 }
 
 /*
- * folio_lock_anon_vma_read - lock the anon_vma of an unlocked, mapped folio
- * for an rmap walk.  folio->mapping may change under us (the folio can be
- * unmapped and its anon_vma freed, or UFFDIO_MOVE can move it to another
- * anon_vma), so: take a reference first, then the lock, then check that the
- * folio still points where we locked.
+ * folio_lock_anon_vma_read - lock the anon_vma of a mapped folio for an rmap
+ * walk that may not hold the folio lock (folio_referenced from reclaim).
+ * folio->mapping may change under us: the folio can be unmapped and its
+ * anon_vma freed (the typesafe pool keeps the object an anon_vma), or
+ * UFFDIO_MOVE can move it into another anon_vma tree, holding the folio
+ * lock and the old root's rwsem for write.  So once the root is locked,
+ * folio->mapping is read again and the lookup retried if it changed: only
+ * the lock of the tree the folio is in keeps its mappings still.
+ *
+ * Fast path: a trylock, and no reference (a mapped folio's anon_vma cannot
+ * be freed while its root is held, see anon_vma_free).  Slow path (not for
+ * rwc->try_lock walks, which give up and say so): pin, sleep on the lock,
+ * unpin under it.
  */
-struct anon_vma *folio_lock_anon_vma_read(struct folio *folio)
+struct anon_vma *folio_lock_anon_vma_read(struct folio *folio, struct rmap_walk_control *rwc)
 {
-	struct anon_vma *av;
+	struct anon_vma *av, *root;
+	uintptr_t m;
+	int ref;
 
-	for (;;) {
-		av = folio_get_anon_vma(folio);
-		if (!av)
+retry:
+	m = atomic_load(&folio->mapping);
+	if ((m & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON || !folio_mapped(folio))
+		return NULL;
+	av = (struct anon_vma *)(m - PAGE_MAPPING_ANON);
+	root = __atomic_load_n(&av->root, __ATOMIC_RELAXED);	/* READ_ONCE: maybe freed, reused */
+	if (down_read_trylock(&root->rwsem)) {
+		if (!mmt_injected(BUG_ANON_VMA_READ_NO_RECHECK) &&
+		    atomic_load(&folio->mapping) != m) {
+			up_read(&root->rwsem);
+			goto retry;
+		}
+		if (!folio_mapped(folio)) {
+			up_read(&root->rwsem);
 			return NULL;
-		anon_vma_lock_read(av);
-		if (folio_anon_vma(folio) == av && folio_mapped(folio))
-			return av;
+		}
+		return av;
+	}
+	if (rwc && rwc->try_lock) {
+		rwc->contended = true;
+		return NULL;
+	}
+
+	/* atomic_inc_not_zero: a freed anon_vma has no count to take */
+	ref = atomic_load(&av->refcount);
+	do {
+		if (ref <= 0)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
+	if (!folio_mapped(folio)) {
+		put_anon_vma(av);
+		return NULL;
+	}
+	anon_vma_lock_read(av);
+	if (!mmt_injected(BUG_ANON_VMA_READ_NO_RECHECK) && atomic_load(&folio->mapping) != m) {
 		anon_vma_unlock_read(av);
 		put_anon_vma(av);
+		goto retry;
 	}
+	if (atomic_fetch_sub(&av->refcount, 1) == 1) {
+		/* we held the last reference: put_anon_vma would take the lock we hold */
+		root = av->root;
+		anon_vma_unlock_read(av);
+		anon_vma_free(av);
+		if (root != av)
+			put_anon_vma(root);
+		return NULL;
+	}
+	return av;
 }
 
 /* ------------------------------------------------------ rmap accounting */
@@ -416,11 +478,29 @@ void folio_dup_file_rmap_pte(struct folio *folio, struct page *page)
 	atomic_fetch_add(&page->_mapcount, 1);
 }
 
-/* COW reuse of the last reference: the folio now belongs to @vma alone. */
+/*
+ * folio_move_anon_rmap - an exclusive folio now belongs to @vma's anon_vma
+ * (COW reuse of the last reference, UFFDIO_MOVE).  Folio locked.  Moving a
+ * mapped folio into another anon_vma tree also needs the old root's rwsem
+ * for write: folio_referenced walks without the folio lock, holding only
+ * that rwsem for read, and must not see the folio leave the tree it is
+ * walking.  (An unmapped one, a swap-cache folio behind a swap pte, meets
+ * no such walk: folio_referenced leaves unmapped folios alone.)  The
+ * mapping is written in one store, so that no reader sees the anon_vma
+ * without PAGE_MAPPING_ANON.
+ */
 void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
 {
+	struct anon_vma *old = folio_anon_vma(folio);
+
 	VM_BUG_ON(!folio_test_locked(folio), INV_RMAP, "folio pfn %u not locked", folio->pfn);
-	folio->mapping = (uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON;
+	VM_BUG_ON(!vma->anon_vma, INV_RMAP, "vma [%#llx,%#llx) has no anon_vma",
+		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+	VM_BUG_ON(old && folio_mapped(folio) && old->root != vma->anon_vma->root &&
+		  !rwsem_is_write_locked(&old->root->rwsem),
+		  INV_RMAP, "folio pfn %u moved from anon_vma tree %u to %u without the old root "
+		  "locked for write", folio->pfn, old->root->id, vma->anon_vma->root->id);
+	atomic_store(&folio->mapping, (uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON);
 }
 
 /* ---------------------------------------------------------------- walks */
@@ -439,8 +519,13 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	struct anon_vma *av;
 	struct anon_vma_chain *avc;
+	bool pinned = true;
 
-	if (rwc->anon_vma_pinned) {
+	if (rwc->anon_lock) {
+		/* locked by anon_lock, no reference: the walk's lock keeps it */
+		av = rwc->anon_lock(folio, rwc);
+		pinned = false;
+	} else if (rwc->anon_vma_pinned) {
 		av = folio_anon_vma(folio);
 		get_anon_vma(av);
 	} else {
@@ -448,12 +533,25 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 	}
 	if (!av)
 		return;
-	if (!rwc->locked)
+	if (!rwc->locked && pinned)
 		anon_vma_lock_read(av);
 	list_for_each_entry(avc, &av->head, same_anon_vma) {
 		struct vm_area_struct *vma = avc->vma;
-		uint64_t addr = vma_address(vma, folio->index);
+		struct anon_vma *now = folio_anon_vma(folio);
+		uint64_t addr;
 
+		/*
+		 * The tree we hold must stay the folio's: folio_move_anon_rmap
+		 * into another tree needs our root for write.  (KSM may make
+		 * the folio a stable node's meanwhile; the walk then just
+		 * finds less.)
+		 */
+		VM_BUG_ON(now && __atomic_load_n(&now->root, __ATOMIC_RELAXED) != av->root, INV_RMAP,
+			  "rmap walk of folio pfn %u holds anon_vma tree %u, but the folio "
+			  "moved to tree %u under it (folio->mapping changed before the lock "
+			  "was taken, and nobody looked again)", folio->pfn, av->root->id,
+			  now->root->id);
+		addr = vma_address(vma, folio->index);
 		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
 		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
 			break;
@@ -463,7 +561,8 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 	}
 	if (!rwc->locked)
 		anon_vma_unlock_read(av);
-	put_anon_vma(av);
+	if (pinned)
+		put_anon_vma(av);
 }
 
 /*
@@ -479,8 +578,14 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 
 	if (!m)
 		return;
-	if (!rwc->locked)
+	if (!rwc->locked && rwc->try_lock) {
+		if (!down_read_trylock(&m->i_mmap_rwsem)) {
+			rwc->contended = true;
+			return;
+		}
+	} else if (!rwc->locked) {
 		down_read(&m->i_mmap_rwsem);
+	}
 	list_for_each_entry(vma, &m->i_mmap, shared) {
 		uint64_t addr = vma_address(vma, folio->index);
 
@@ -637,6 +742,67 @@ void try_to_unmap(struct folio *folio, unsigned flags)
 	(void)flags;
 	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
 	rmap_walk(folio, &rwc);
+}
+
+/* ------------------------------------------------- folio_referenced */
+
+struct folio_referenced_arg {
+	int mapcount;		/* mappings not yet found */
+	int referenced;		/* young ptes found */
+	unsigned long vm_flags;
+};
+
+/*
+ * folio_referenced_one - test and clear the young bit of the pte mapping
+ * @folio at @addr.  Takes the ptl, as page_vma_mapped_walk does.
+ */
+static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma,
+				 uint64_t addr, void *arg)
+{
+	struct folio_referenced_arg *pra = arg;
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+
+	ptep = page_vma_mapped(folio, mm, addr, &ptl);
+	if (!ptep)
+		return true;
+	pte = ptep_get(ptep);
+	pra->mapcount--;
+	if (pte_present(pte) && pte_young(pte)) {
+		set_pte_at(mm, addr, ptep, pte_mkold(pte));
+		pra->referenced++;
+		pra->vm_flags |= vma->vm_flags;
+	}
+	pte_unmap_unlock(ptl);
+	return pra->mapcount > 0;	/* every mapping seen: stop */
+}
+
+int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flags)
+{
+	struct folio_referenced_arg pra = { .mapcount = folio_mapcount(folio) };
+	struct rmap_walk_control rwc = {
+		.rmap_one = folio_referenced_one,
+		.arg = &pra,
+		.anon_lock = folio_lock_anon_vma_read,
+		.try_lock = true,
+	};
+	bool we_locked = false;
+
+	*vm_flags = 0;
+	if (!pra.mapcount || !atomic_load(&folio->mapping))
+		return 0;
+	/* an ordinary anon folio is walked unlocked: its anon_vma lock suffices */
+	if (!is_locked && (!folio_test_anon(folio) || folio_test_ksm(folio))) {
+		we_locked = folio_trylock(folio);
+		if (!we_locked)
+			return 1;
+	}
+	rmap_walk(folio, &rwc);
+	*vm_flags = pra.vm_flags;
+	if (we_locked)
+		folio_unlock(folio);
+	return rwc.contended ? -1 : pra.referenced;
 }
 
 /*

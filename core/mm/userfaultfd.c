@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * userfaultfd.c - minimal userfaultfd: missing-mode registration and the
- * model's stand-in for the handler thread (userfaultfd.h).  A later
- * UFFDIO_MOVE extends this file.
+ * userfaultfd.c - userfaultfd: missing-mode registration, the model's
+ * stand-in for the handler thread, and UFFDIO_MOVE (userfaultfd.h).
  */
 #include <errno.h>
 
+#include "mmt/folio.h"
+#include "mmt/inject.h"
+#include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
+#include "mmt/rmap.h"
+#include "mmt/swap.h"
 #include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 #include "internal.h"
@@ -60,4 +64,367 @@ unsigned handle_userfault_missing(struct vm_area_struct *vma, uint64_t addr)
 		set_pte_at(mm, addr, ptep, pte_mkspecial(pfn_pte(zero_pfn(), false)));
 	pte_unmap_unlock(ptl);
 	return 0;
+}
+
+/* ------------------------------------------------------------ UFFDIO_MOVE */
+
+/* double_pt_lock: two ptls of one mm, the second one nested */
+static void double_pt_lock(spinlock_t *a, spinlock_t *b)
+{
+	spin_lock(a);
+	if (b != a)
+		spin_lock_nested(b);
+}
+
+static void double_pt_unlock(spinlock_t *a, spinlock_t *b)
+{
+	if (b != a)
+		spin_unlock(b);
+	spin_unlock(a);
+}
+
+/*
+ * validate_move_areas - what may move: between private anonymous VMAs with
+ * the same protections, from a writable one, into one registered with this
+ * userfaultfd.  mmap_lock held.
+ */
+static int validate_move_areas(struct vm_area_struct *src_vma, struct vm_area_struct *dst_vma)
+{
+	const unsigned long access = VM_READ | VM_WRITE | VM_EXEC;
+
+	if ((src_vma->vm_flags & access) != (dst_vma->vm_flags & access))
+		return -EINVAL;
+	/* the protections being equal, a writable source is enough */
+	if (!(src_vma->vm_flags & VM_WRITE))
+		return -EINVAL;
+	if (!userfaultfd_missing(dst_vma))
+		return -EINVAL;
+	if (!vma_is_anonymous(src_vma) || !vma_is_anonymous(dst_vma))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * move_zeropage_pte - a zero-page pte moves as a zero-page pte.  Both ptls
+ * taken here; -EAGAIN if either pte changed since it was read.
+ */
+static long move_zeropage_pte(struct mm_struct *mm, uint64_t dst_addr, uint64_t src_addr,
+			      pte_t *dst_pte, pte_t *src_pte, pte_t orig_dst, pte_t orig_src,
+			      spinlock_t *dst_ptl, spinlock_t *src_ptl)
+{
+	double_pt_lock(dst_ptl, src_ptl);
+	if (pte_val(ptep_get(dst_pte)) != pte_val(orig_dst) ||
+	    pte_val(ptep_get(src_pte)) != pte_val(orig_src)) {
+		double_pt_unlock(dst_ptl, src_ptl);
+		return -EAGAIN;
+	}
+	ptep_get_and_clear(mm, src_addr, src_pte);
+	set_pte_at(mm, dst_addr, dst_pte, pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+	double_pt_unlock(dst_ptl, src_ptl);
+	return 1;
+}
+
+/*
+ * move_present_pte - move an exclusive anon folio's pte.  The folio is
+ * locked and, when it changes anon_vma tree, the old root is locked for
+ * write (folio_move_anon_rmap); the ptls are taken here.
+ */
+static long move_present_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
+			     uint64_t dst_addr, uint64_t src_addr, pte_t *dst_pte, pte_t *src_pte,
+			     pte_t orig_dst, pte_t orig_src, spinlock_t *dst_ptl,
+			     spinlock_t *src_ptl, struct folio *folio)
+{
+	long err = 1;
+	pte_t pte;
+
+	double_pt_lock(dst_ptl, src_ptl);
+	if (pte_val(ptep_get(dst_pte)) != pte_val(orig_dst) ||
+	    pte_val(ptep_get(src_pte)) != pte_val(orig_src)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	/* fork may have shared it since we looked */
+	if (!PageAnonExclusive(folio_page(folio, 0))) {
+		err = -EBUSY;
+		goto out;
+	}
+	orig_src = ptep_get_and_clear(mm, src_addr, src_pte);
+	folio_move_anon_rmap(folio, dst_vma);
+	folio->index = linear_page_index(dst_vma, dst_addr);
+	pte = pte_mkwrite(pte_mkyoung(pfn_pte(folio->pfn, false)));
+	if (pte_dirty(orig_src))
+		pte = pte_mkdirty(pte);
+	set_pte_at(mm, dst_addr, dst_pte, pte);
+out:
+	double_pt_unlock(dst_ptl, src_ptl);
+	return err;
+}
+
+/*
+ * move_swap_pte - move an exclusive swap pte.  A folio still in the swap
+ * cache for it (reclaim between try_to_unmap and the cache's release, or a
+ * swap-in not yet mapped) is locked by the caller and moves with it, or a
+ * later swap-in at the destination would map a folio whose anon_vma and
+ * index still say "source" (c50f8e6053b0).  Without one, a folio that came
+ * into the cache meanwhile sends us round again.
+ */
+static long move_swap_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
+			  uint64_t dst_addr, uint64_t src_addr, pte_t *dst_pte, pte_t *src_pte,
+			  pte_t orig_dst, pte_t orig_src, spinlock_t *dst_ptl, spinlock_t *src_ptl,
+			  struct folio *folio, struct swap_info_struct *si, swp_entry_t entry)
+{
+	double_pt_lock(dst_ptl, src_ptl);
+	if (pte_val(ptep_get(dst_pte)) != pte_val(orig_dst) ||
+	    pte_val(ptep_get(src_pte)) != pte_val(orig_src))
+		goto again;
+	if (folio) {
+		/* the slot may have been freed and reused since the lookup */
+		if (!folio_test_swapcache(folio) || folio->private != entry.val)
+			goto again;
+		folio_move_anon_rmap(folio, dst_vma);
+		folio->index = linear_page_index(dst_vma, dst_addr);
+	} else if (!mmt_injected(BUG_UFFD_MOVE_SWAPCACHE_INDEX)) {
+		bool cached;
+
+		spin_lock(&si->lock);
+		cached = si->swap_map[swp_offset(entry)] & SWAP_HAS_CACHE;
+		spin_unlock(&si->lock);
+		if (cached)
+			goto again;
+	}
+	orig_src = ptep_get_and_clear(mm, src_addr, src_pte);
+	set_pte_at(mm, dst_addr, dst_pte, orig_src);
+	double_pt_unlock(dst_ptl, src_ptl);
+	return 1;
+again:
+	double_pt_unlock(dst_ptl, src_ptl);
+	return -EAGAIN;
+}
+
+/*
+ * move_pages_pte - move the one page at @src_addr to @dst_addr, as
+ * mm/userfaultfd.c's move_pages_pte does: read both ptes under their locks
+ * and let go; a hole is ENOENT (or done, with ALLOW_SRC_HOLES), an occupied
+ * destination EEXIST; a present page must be an exclusive anon folio
+ * (EBUSY otherwise: COW-shared, KSM).  The folio lock, then the source
+ * anon_vma's root for write, are taken with no ptl held (sleeping locks):
+ * a trylock under the ptl, else drop everything, sleep on it and start
+ * over.  Returns pages moved (1), or -errno; -EAGAIN means "again".
+ * mmap_lock read held.
+ */
+static long move_pages_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
+			   struct vm_area_struct *src_vma, uint64_t dst_addr,
+			   uint64_t src_addr, unsigned mode)
+{
+	struct swap_info_struct *si = NULL;
+	struct anon_vma *src_anon_vma = NULL;
+	struct folio *src_folio = NULL;
+	pte_t src_folio_pte = __pte(0);
+	spinlock_t *dst_ptl, *src_ptl;
+	pte_t *dst_pte, *src_pte, orig_dst, orig_src;
+	long err;
+
+retry:
+	dst_pte = pte_alloc_map_lock(mm, dst_addr, &dst_ptl);
+	if (!dst_pte) {
+		err = -ENOMEM;
+		goto out;
+	}
+	orig_dst = ptep_get(dst_pte);
+	pte_unmap_unlock(dst_ptl);
+	if (!pte_none(orig_dst)) {
+		err = -EEXIST;
+		goto out;
+	}
+	src_pte = pte_offset_map_lock(mm, src_addr, &src_ptl);
+	if (!src_pte) {
+		err = mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ? 1 : -ENOENT;
+		goto out;
+	}
+	orig_src = ptep_get(src_pte);
+	pte_unmap_unlock(src_ptl);
+	if (pte_none(orig_src)) {
+		err = mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ? 1 : -ENOENT;
+		goto out;
+	}
+	/* the folio we locked is no longer what the pte maps: start over */
+	if (src_folio && pte_val(src_folio_pte) != pte_val(orig_src)) {
+		err = -EAGAIN;
+		goto out;
+	}
+
+	if (pte_present(orig_src)) {
+		if (pte_special(orig_src) && pte_pfn(orig_src) == zero_pfn()) {
+			err = move_zeropage_pte(mm, dst_addr, src_addr, dst_pte, src_pte,
+						orig_dst, orig_src, dst_ptl, src_ptl);
+			goto out;
+		}
+		if (!src_folio) {
+			struct folio *folio;
+			bool locked;
+
+			spin_lock(src_ptl);
+			if (pte_val(ptep_get(src_pte)) != pte_val(orig_src)) {
+				spin_unlock(src_ptl);
+				err = -EAGAIN;
+				goto out;
+			}
+			folio = vm_normal_folio(src_vma, src_addr, orig_src);
+			if (!folio || !PageAnonExclusive(folio_page(folio, 0))) {
+				spin_unlock(src_ptl);
+				err = -EBUSY;
+				goto out;
+			}
+			locked = folio_trylock(folio);
+			folio_get(folio);
+			src_folio = folio;
+			src_folio_pte = orig_src;
+			spin_unlock(src_ptl);
+			if (!locked) {
+				folio_lock(src_folio);	/* now we may sleep */
+				goto retry;
+			}
+			if (!folio_test_anon(src_folio)) {
+				err = -EBUSY;
+				goto out;
+			}
+		}
+		/*
+		 * folio_referenced walks the anon_vma without the folio lock:
+		 * only the anon_vma's own lock keeps it from seeing the folio
+		 * change trees under it.
+		 */
+		if (!src_anon_vma) {
+			src_anon_vma = folio_get_anon_vma(src_folio);
+			if (!src_anon_vma) {
+				err = -EAGAIN;	/* unmapped under us */
+				goto out;
+			}
+			if (!anon_vma_trylock_write(src_anon_vma)) {
+				anon_vma_lock_write(src_anon_vma);
+				goto retry;
+			}
+		}
+		err = move_present_pte(mm, dst_vma, dst_addr, src_addr, dst_pte, src_pte,
+				       orig_dst, orig_src, dst_ptl, src_ptl, src_folio);
+	} else {
+		swp_entry_t entry = pte_to_swp_entry(orig_src);
+
+		if (non_swap_entry(entry)) {
+			if (is_migration_entry(entry)) {
+				migration_entry_wait(mm, src_addr);
+				err = -EAGAIN;
+			} else {
+				err = -EFAULT;
+			}
+			goto out;
+		}
+		if (!pte_swp_exclusive(orig_src)) {
+			err = -EBUSY;
+			goto out;
+		}
+		si = get_swap_device(entry);
+		if (!si) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (!src_folio && !mmt_injected(BUG_UFFD_MOVE_SWAPCACHE_INDEX)) {
+			struct folio *folio = swap_cache_get_folio(entry);
+
+			if (folio) {
+				src_folio = folio;
+				src_folio_pte = orig_src;
+				if (!folio_trylock(folio)) {
+					put_swap_device(si);
+					si = NULL;
+					folio_lock(folio);	/* now we may sleep */
+					goto retry;
+				}
+			}
+		}
+		err = move_swap_pte(mm, dst_vma, dst_addr, src_addr, dst_pte, src_pte, orig_dst,
+				    orig_src, dst_ptl, src_ptl, src_folio, si, entry);
+	}
+out:
+	if (src_anon_vma) {
+		anon_vma_unlock_write(src_anon_vma);
+		put_anon_vma(src_anon_vma);
+	}
+	if (src_folio) {
+		folio_unlock(src_folio);
+		folio_put(src_folio);
+	}
+	if (si)
+		put_swap_device(si);
+	return err;
+}
+
+long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, uint64_t len,
+		unsigned mode)
+{
+	struct vm_area_struct *src_vma, *dst_vma;
+	uint64_t moved = 0;
+	long err;
+
+	down_read(&mm->mmap_lock);
+	/* find_vma_and_prepare_anon: the destination gets its anon_vma first */
+	dst_vma = vma_lookup(mm, dst_start);
+	if (!dst_vma) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (!(dst_vma->vm_flags & VM_SHARED) && anon_vma_prepare(dst_vma)) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	src_vma = vma_lookup(mm, src_start);
+	if (!src_vma) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	err = -EINVAL;
+	if ((src_vma->vm_flags & VM_SHARED) || src_start + len > src_vma->vm_end ||
+	    (dst_vma->vm_flags & VM_SHARED) || dst_start + len > dst_vma->vm_end)
+		goto out_unlock;
+	err = validate_move_areas(src_vma, dst_vma);
+	if (err)
+		goto out_unlock;
+
+	while (moved < len) {
+		err = move_pages_pte(mm, dst_vma, src_vma, dst_start + moved, src_start + moved,
+				     mode);
+		cond_resched();
+		if (err == -EAGAIN)
+			continue;
+		if (err < 0)
+			break;
+		moved += (uint64_t)err;
+		err = 0;
+	}
+out_unlock:
+	up_read(&mm->mmap_lock);
+	return moved ? (long)moved : err;
+}
+
+int userfaultfd_move(struct mm_struct *mm, uint64_t dst, uint64_t src, uint64_t len,
+		     unsigned mode, uint64_t *moved)
+{
+	long ret;
+
+	*moved = 0;
+	/* validate_range, for both ranges */
+	if (len == 0 || dst >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - dst ||
+	    src >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - src)
+		return -EINVAL;
+	if (mode & ~(UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES | UFFDIO_MOVE_MODE_DONTWAKE))
+		return -EINVAL;
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	ret = move_pages(mm, dst, src, len, mode);
+	mmput(mm);
+	if (ret < 0)
+		return (int)ret;
+	*moved = (uint64_t)ret;
+	/* a short move is EAGAIN; uffdio_move.move says how far it got */
+	return (uint64_t)ret == len ? 0 : -EAGAIN;
 }

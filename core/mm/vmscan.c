@@ -11,9 +11,18 @@
  * reference (__remove_mapping's refcount freeze).  Anything that fails puts
  * the folio back.
  *
- * The model reclaims by pure LRU age, without the referenced/active second
- * chance; file and shmem pages are not reclaimed (tmpfs pages would need
- * shmem's own swap path, which the model does not have yet).
+ * Aging follows the kernel's two lists, kept as one list per node in age
+ * order with PG_active telling them apart.  An inactive folio is reclaimed
+ * only if folio_check_references() finds no young pte: a first young pte
+ * marks it PG_referenced and rotates it, a second look that finds it young
+ * again (or two young ptes at once) activates it.  An active folio met by
+ * the scan is deactivated, its young bits cleared by folio_referenced()
+ * without the folio lock (shrink_active_list): the walk that locks the
+ * anon_vma with folio_lock_anon_vma_read and may race UFFDIO_MOVE.  Both
+ * walks use try-lock semantics (a contended rmap lock keeps the folio).
+ * MADV_PAGEOUT ignores references, as reclaim_pages() does.  File and shmem
+ * pages are not reclaimed (tmpfs pages would need shmem's own swap path,
+ * which the model does not have yet).
  */
 #include <errno.h>
 
@@ -25,13 +34,57 @@
 #include "mmt/world.h"
 #include "internal.h"
 
-/* Reclaim one isolated folio; true if it was freed.  Caller holds the isolation ref. */
-bool shrink_folio(struct folio *folio)
+enum folio_references {
+	FOLIOREF_RECLAIM,
+	FOLIOREF_KEEP,
+	FOLIOREF_ACTIVATE,
+};
+
+/* folio locked: the second chance of shrink_folio_list */
+static enum folio_references folio_check_references(struct folio *folio)
 {
-	bool freed = false;
+	unsigned long vm_flags;
+	int referenced_ptes = folio_referenced(folio, true, &vm_flags);
+	bool referenced_folio = (atomic_fetch_and(&folio->flags, ~(1ul << PG_referenced)) >>
+				 PG_referenced) & 1;
+
+	if (referenced_ptes == -1)
+		return FOLIOREF_KEEP;	/* rmap lock contention: rotate */
+	if (referenced_ptes) {
+		/*
+		 * Every mapped folio starts with the young pte of the fault
+		 * that made it: it takes a second look to call it used.
+		 */
+		folio_set_referenced(folio);
+		if (referenced_folio || referenced_ptes > 1)
+			return FOLIOREF_ACTIVATE;
+		return FOLIOREF_KEEP;
+	}
+	return FOLIOREF_RECLAIM;
+}
+
+/*
+ * Reclaim one isolated inactive folio.  Caller holds the isolation ref.
+ * SHRINK_KEEP (put it back), SHRINK_ACTIVATE (back, on the active list) or
+ * SHRINK_FREED.
+ */
+enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
+{
+	enum shrink_result ret = SHRINK_KEEP;
 
 	if (!folio_test_anon(folio) || !folio_trylock(folio))
-		return false;
+		return SHRINK_KEEP;
+	if (!ignore_references) {
+		switch (folio_check_references(folio)) {
+		case FOLIOREF_ACTIVATE:
+			ret = SHRINK_ACTIVATE;
+			goto out;
+		case FOLIOREF_KEEP:
+			goto out;
+		case FOLIOREF_RECLAIM:
+			break;
+		}
+	}
 	if (!folio_test_swapcache(folio) && add_to_swap(folio))
 		goto out;		/* no swap space */
 	if (folio_mapped(folio)) {
@@ -45,10 +98,38 @@ bool shrink_folio(struct folio *folio)
 	if (folio_ref_count(folio) != 2)
 		goto out;
 	delete_from_swap_cache(folio);
-	freed = true;
+	ret = SHRINK_FREED;
 out:
 	folio_unlock(folio);
-	return freed;
+	return ret;
+}
+
+/*
+ * shrink_active_folio - deactivate one isolated active folio, as
+ * shrink_active_list does: its young bits are cleared by a walk that does
+ * not take the folio lock, and an anon folio goes inactive whatever the
+ * walk found (only executable file folios get another round).
+ */
+void shrink_active_folio(struct folio *folio)
+{
+	unsigned long vm_flags;
+
+	folio_referenced(folio, false, &vm_flags);
+	folio_clear_active(folio);
+	folio_putback_lru(folio);
+}
+
+/* put back what shrink_folio kept; the isolation ref goes with it */
+void shrink_folio_finish(struct folio *folio, enum shrink_result r)
+{
+	if (r == SHRINK_FREED) {
+		folio_clear_isolated(folio);
+		folio_put(folio);	/* the isolation ref: frees it */
+		return;
+	}
+	if (r == SHRINK_ACTIVATE)
+		folio_set_active(folio);
+	folio_putback_lru(folio);
 }
 
 /* the node whose LRU head is oldest, or -1 if every LRU is empty */
@@ -77,24 +158,47 @@ static struct folio *oldest_lru_folio(void)
 	return best;
 }
 
+static unsigned long lru_size(void)
+{
+	struct world *w = the_world;
+	unsigned long n = 0;
+	struct folio *f;
+
+	for (int nid = 0; nid < w->nr_nodes; nid++) {
+		spin_lock(&w->node[nid].lru_lock);
+		list_for_each_entry(f, &w->node[nid].lru, lru)
+			n++;
+		spin_unlock(&w->node[nid].lru_lock);
+	}
+	return n;
+}
+
+/*
+ * reclaim_pages_global - free up to @nr folios, oldest first, as a
+ * memory.reclaim write does: the scan goes round the LRU at most four
+ * times (the priorities' passes), so a folio rotated for a young pte is met
+ * again within the same call and an active one is deactivated on the way.
+ */
 unsigned long reclaim_pages_global(unsigned long nr)
 {
-	unsigned long freed = 0;
+	unsigned long freed = 0, budget = nr + 4 * lru_size();
 
-	for (unsigned long scanned = 0; scanned < nr; scanned++) {
+	for (unsigned long scanned = 0; freed < nr && scanned < budget; scanned++) {
 		struct folio *folio = oldest_lru_folio();
+		enum shrink_result r;
 
 		if (!folio)
 			break;
 		if (!folio_isolate_lru(folio))
 			continue;	/* someone took it first */
-		if (shrink_folio(folio)) {
-			folio_clear_isolated(folio);
-			folio_put(folio);	/* the isolation ref: frees it */
-			freed++;
-		} else {
-			folio_putback_lru(folio);
+		if (folio_test_active(folio)) {
+			shrink_active_folio(folio);
+			cond_resched();
+			continue;
 		}
+		r = shrink_folio(folio, false);
+		freed += r == SHRINK_FREED;
+		shrink_folio_finish(folio, r);
 		cond_resched();
 	}
 	return freed;
@@ -151,12 +255,8 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 			continue;
 		}
 		pte_unmap_unlock(ptl);
-		if (shrink_folio(folio)) {
-			folio_clear_isolated(folio);
-			folio_put(folio);
-		} else {
-			folio_putback_lru(folio);
-		}
+		/* reclaim_pages(): the caller asked, references do not matter */
+		shrink_folio_finish(folio, shrink_folio(folio, true));
 		cond_resched();
 	}
 	return 0;

@@ -9,6 +9,7 @@
  * a fuzzer resets between inputs in time proportional to the last input.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,26 +59,42 @@ static int pool_init(struct pool *p, const char *name, uint32_t objsize, uint32_
 	return 0;
 }
 
-void *pool_alloc(struct pool *p)
+static void *__pool_alloc(struct pool *p, bool *fresh)
 {
 	char *obj = NULL;
 	uint8_t *used = p->used;
 
 	spin_lock(&p->lock);
+	*fresh = false;
 	if (p->free_list) {
 		obj = p->free_list;
-		p->free_list = *(void **)obj;
+		p->free_list = *(void **)(obj + p->link_off);
 	} else if (p->next_fresh < p->cap) {
 		obj = p->base + (size_t)p->next_fresh++ * p->objsize;
+		*fresh = true;
 	}
 	if (obj) {
 		p->nr_used++;
 		used[pool_index(p, obj)] = 1;
 	}
 	spin_unlock(&p->lock);
+	return obj;
+}
+
+void *pool_alloc(struct pool *p)
+{
+	bool fresh;
+	char *obj = __pool_alloc(p, &fresh);
+
 	if (obj)
 		memset(obj, 0, p->objsize);
 	return obj;
+}
+
+void *pool_alloc_typesafe(struct pool *p, bool *fresh)
+{
+	VM_BUG_ON(!p->typesafe, INV_BUG, "%s pool is not typesafe", p->name);
+	return __pool_alloc(p, fresh);
 }
 
 void pool_free(struct pool *p, void *obj)
@@ -86,10 +103,11 @@ void pool_free(struct pool *p, void *obj)
 	uint32_t idx = pool_index(p, obj);
 
 	VM_BUG_ON(!used[idx], INV_LEAK, "%s object %u", p->name, idx);
-	memset(obj, 0x6b, p->objsize);	/* POISON_FREE: use-after-free shows */
+	if (!p->typesafe)
+		memset(obj, 0x6b, p->objsize);	/* POISON_FREE: use-after-free shows */
 	spin_lock(&p->lock);
 	used[idx] = 0;
-	*(void **)obj = p->free_list;
+	*(void **)((char *)obj + p->link_off) = p->free_list;
 	p->free_list = obj;
 	p->nr_used--;
 	spin_unlock(&p->lock);
@@ -454,6 +472,9 @@ struct world *world_create(const struct world_config *cfg_in)
 		      cfg.frames) ||
 	    pool_init(&w->mm_slot_pool, "ksm_mm_slot", sizeof(struct ksm_mm_slot), cfg.max_mms))
 		goto fail;
+	/* anon_vma_cachep is SLAB_TYPESAFE_BY_RCU (rmap.c anon_vma_free) */
+	w->anon_vma_pool.typesafe = true;
+	w->anon_vma_pool.link_off = offsetof(struct anon_vma, slab_link);
 	ksm_init(&w->ksm);
 
 	spin_lock_init(&w->swap_lock, LC_SWAP_LOCK);

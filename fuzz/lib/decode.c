@@ -211,6 +211,9 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	op->proc = (uint8_t)proc;
 	if (kind == K_DEVICE)
 		kind = device_table[r[3] & 3];
+	/* the uffd slot: UFFDIO_MOVE when byte 1's top bit is set */
+	if (kind == OP_UFFD_REGISTER && (r[1] & 0x80))
+		kind = OP_UFFD_MOVE;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
 	if (!sp->mapped && kind != OP_MMAP && kind >= OP_MUNMAP && kind <= OP_MIGRATE &&
@@ -285,6 +288,19 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			op->len = clip(sp->mapped, op->addr, op->len);
 		}
 		break;
+	case OP_UFFD_MOVE:
+		/* byte 2: length (bits 0-2), source (3-7); byte 3 bit 2: holes */
+		op->addr2 = MMT_DECODE_BASE + (r[2] >> 3);
+		op->all = (r[3] & 4) != 0;
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			/* written pages into mapped, empty ones */
+			aim(op, sp->mapped & ~sp->populated, r[1] >> 2, NULL);
+			if (sp->populated) {
+				op->addr2 = shadow_pick(sp->populated, r[2] >> 3);
+				op->len = clip(sp->populated, op->addr2, op->len);
+			}
+		}
+		break;
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
@@ -353,6 +369,13 @@ static void normalize(struct mmt_op *op)
 		op->len = o.len;
 		op->addr2 = o.addr2;
 		op->len2 = o.len2;
+		break;
+	case OP_UFFD_MOVE:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->addr2 = o.addr2;
+		op->len = o.len;
+		op->all = o.all;
 		break;
 	case OP_MADVISE:
 		op->proc = o.proc;
@@ -632,6 +655,10 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				k = kind_byte(K_DEVICE);
 				r[3] = (uint8_t)index_of8(device_table, 4, op->code);
 			}
+			if (op->code == OP_UFFD_MOVE) {
+				k = kind_byte(K_DEVICE);
+				r[3] = (uint8_t)index_of8(device_table, 4, OP_UFFD_REGISTER);
+			}
 			r[1] = (uint8_t)proc;
 			if (op->code == OP_SPAWN)
 				break;
@@ -684,6 +711,15 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			case OP_MADVISE:
 				r[3] |= (uint8_t)index_of8(advice_table, 16, op->advice);
 				break;
+			case OP_UFFD_MOVE:
+				if (op->addr2 < MMT_DECODE_BASE ||
+				    op->addr2 >= MMT_DECODE_BASE + MMT_DECODE_WINDOW)
+					FAIL("op %zu: uffd_move source outside the fuzzing window", i);
+				r[1] |= 0x80;
+				r[2] |= (uint8_t)((op->addr2 - MMT_DECODE_BASE) << 3);
+				if (op->all)
+					r[3] |= 4;
+				break;
 			case OP_MIGRATE:
 				if (op->node > 1)
 					FAIL("op %zu: node %d, 0 or 1 only", i, op->node);
@@ -703,7 +739,10 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		    (((op->code >= OP_MMAP && op->code <= OP_MIGRATE) ||
 		      op->code == OP_DEVICE_MIGRATE || op->code == OP_DEVICE_RELEASE ||
 		      op->code == OP_UFFD_REGISTER) &&
-		     (back.addr != op->addr || back.len != op->len || back.node != op->node)))
+		     (back.addr != op->addr || back.len != op->len || back.node != op->node)) ||
+		    (op->code == OP_UFFD_MOVE &&
+		     (back.addr != op->addr || back.addr2 != op->addr2 || back.len != op->len ||
+		      back.all != op->all)))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
 			     mmt_opcode_name(op->code));
 		memcpy(buf + n, r, 4);

@@ -280,7 +280,7 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	mmt_gen_opts_default(&g);
 	g.nr_ops = o->nr_ops ? o->nr_ops : 32;
 	g.nr_tasks = 1;
-	g.uffd_ops = false;	/* no userfaultfd on the host: its VMA split would show */
+	g.uffd_ops = true;	/* the host registers and moves for real (host.c) */
 	mmt_program_init(&raw);
 	mmt_program_init(p);
 	err = mmt_gen_random(&raw, seed, &g);

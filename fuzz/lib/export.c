@@ -1055,6 +1055,7 @@ static int kind_of(const struct mmt_op *op)
 	case OP_CHECK:
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
+	case OP_UFFD_MOVE:
 		return K_NOTE;
 	}
 	return -1;
@@ -1077,6 +1078,8 @@ static const char *why_not(const struct mmt_op *op)
 		return "the model's HMM device; the kernel needs the test_hmm module and root";
 	case OP_UFFD_REGISTER:
 		return "the model answers missing faults with the zero page; no handler here";
+	case OP_UFFD_MOVE:
+		return "UFFDIO_MOVE needs the uffd and its handler thread (host-replay has them)";
 	case OP_KSMD:
 		return "ksmd scans on its own schedule; forcing a pass needs root";
 	case OP_KSM_RUN:
@@ -1223,7 +1226,7 @@ static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
 	return false;
 }
 
-#define MAX_NOTES	12
+#define MAX_NOTES	13
 #define NOTE_LEN	320
 
 /* what this program's export does not reproduce: the notes, and their number */
@@ -1257,6 +1260,9 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 	if (has_op(p, OP_CHECK))
 		snprintf(notes[n++], NOTE_LEN, "check (the model's invariants) has no kernel"
 			 " counterpart");
+	if (has_op(p, OP_UFFD_MOVE))
+		snprintf(notes[n++], NOTE_LEN, "uffd_move is not reproduced here (host-replay runs"
+			 " it, with a handler thread): reads of the pages it moves will differ");
 	if (has_op(p, OP_DEVICE_MIGRATE) || has_op(p, OP_DEVICE_RELEASE) ||
 	    has_op(p, OP_UFFD_REGISTER))
 		snprintf(notes[n++], NOTE_LEN, "device_migrate, device_release and uffd_register"

@@ -374,6 +374,15 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		op_init(&op, k == G_UFFD ? OP_UFFD_REGISTER :
 			     chance(g, 60) ? OP_DEVICE_MIGRATE : OP_DEVICE_RELEASE);
 		op.proc = (uint8_t)proc_index(g, pr);
+		if (k == G_UFFD && sp->populated && chance(g, 50)) {
+			/* UFFDIO_MOVE: written pages into mapped, empty ones */
+			op.code = OP_UFFD_MOVE;
+			op.addr2 = aim_addr(g, sp->populated);
+			op.addr = aim_addr(g, sp->mapped & ~sp->populated);
+			op.len = 1 + rnd(g, 2);
+			op.all = chance(g, 25);
+			break;
+		}
 		/* what moves to the device is written anon memory; the rest, mappings */
 		op.addr = aim_addr(g, op.code == OP_DEVICE_MIGRATE && sp->populated ?
 				      sp->populated : sp->mapped);
@@ -883,4 +892,126 @@ int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, un
 
 	race_begin(&g, &o, p, seed ^ 0x6b736du, &nr_tasks, &nr_ops);	/* "ksm" */
 	return gen_race_ksm(&g, nr_tasks, nr_ops);
+}
+
+/*
+ * The UFFDIO_MOVE race template (seed 003): p0 writes pages in one VMA
+ * (the source) and registers another (the destination) with userfaultfd.
+ * Now and then the pages are first made active: a forked child reads them
+ * (two young ptes), a reclaim pass activates them, the child exits and p0
+ * writes them again (exclusive once more), so that reclaim's active-list
+ * pass walks them with folio_referenced, unlocked.  Then task 0 moves the
+ * pages one by one and reads them at their new place while task 1
+ * reclaims (the referenced walk, and try_to_unmap to swap) and the other
+ * tasks fork, write, read and exit.
+ */
+static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_program *p = g->p;
+	const uint64_t src = WIN_START, dst = WIN_START + 0x10;
+	struct mmt_op op;
+	unsigned npages, i, t;
+	int next_child = 2;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = 16;
+
+	npages = 1 + rnd(g, 3);
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	for (i = 0; i < 2; i++) {
+		op_init(&op, OP_MMAP);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = i ? dst : src;
+		op.len = npages;
+		op.prot = MPROT_RW;
+		op.mflags = MFL_PRIVATE | MFL_ANON;
+		emit(g, &op, 0);
+	}
+	emit_simple(g, OP_UFFD_REGISTER, 0, 0, dst, npages);
+	for (i = 0; i < npages; i++) {
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = src + i;
+		op.value = 1 + i;
+		emit(g, &op, 0);
+	}
+	if (chance(g, 60)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+		for (i = 0; i < npages; i++)
+			emit_simple(g, OP_READ, 0, 1, src + i, 0);
+		op_init(&op, OP_RECLAIM);
+		op.addr = npages;
+		emit(g, &op, 0);
+		emit_simple(g, OP_EXIT, 0, 1, 0, 0);
+		for (i = 0; i < npages; i++) {
+			op_init(&op, OP_WRITE);
+			op.proc = (uint8_t)proc_index(g, 0);
+			op.addr = src + i;
+			op.value = 0x10 + i;
+			emit(g, &op, 0);
+		}
+	}
+	/* task 0: the moves, each page read at its new place */
+	for (i = 0; i < npages; i++) {
+		op_init(&op, OP_UFFD_MOVE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = dst + i;
+		op.addr2 = src + i;
+		op.len = 1;
+		op.all = chance(g, 20);
+		emit(g, &op, 0);
+		if (chance(g, 70))
+			emit_simple(g, OP_READ, 0, 0, dst + i, 0);
+	}
+	/* the racers */
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			uint64_t addr = src + rnd(g, npages);
+
+			if (t == 1 && r < 60) {
+				op_init(&op, OP_RECLAIM);
+				op.addr = 1 + rnd(g, 2 * npages);
+				emit(g, &op, t);
+			} else if (r < 70 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.proc2 = (uint8_t)proc_index(g, next_child);
+				emit(g, &op, t);
+				if (chance(g, 50))
+					emit_simple(g, OP_EXIT, t, next_child, 0, 0);
+				next_child++;
+			} else if (r < 80) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.addr = chance(g, 50) ? addr : addr + (dst - src);
+				op.value = 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 90) {
+				emit_simple(g, OP_READ, t, 0, chance(g, 50) ? addr : addr + (dst - src), 0);
+			} else {
+				op_init(&op, OP_MADVISE);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.advice = ADV_PAGEOUT;
+				emit(g, &op, t);
+			}
+		}
+	}
+	return g->err;
+}
+
+int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+
+	race_begin(&g, &o, p, seed ^ 0x756666u, &nr_tasks, &nr_ops);	/* "uff" */
+	return gen_race_uffd(&g, nr_tasks, nr_ops);
 }

@@ -286,6 +286,8 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			err = pairs ? mmt_gen_pair_race(&p, s, gopts.nr_tasks, &pinfo) :
 			      gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
+			      gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_uffd(&p, s, gopts.nr_tasks, 3) :
 			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
 			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
@@ -380,6 +382,8 @@ judge:
 					 pairs ? "generic pair race" :
 					 gen == MMT_HUNT_GEN_KSM && gopts.nr_tasks > 1 ?
 					 "KSM race template" :
+					 gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
+					 "UFFDIO_MOVE race template" :
 					 device ? "device race template" : race ? "race template" :
 					 "uniform", gopts.nr_tasks, ttd);
 			if (tty)

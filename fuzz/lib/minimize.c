@@ -540,6 +540,7 @@ static bool has_range(const struct mmt_op *op)
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
 	case OP_UFFD_REGISTER:
+	case OP_UFFD_MOVE:
 		return true;
 	default:
 		return false;
@@ -585,6 +586,7 @@ static bool shrink_op(struct ctx *x, struct cand *cur, size_t k)
 			TRY(len2, cur->p.ops[k].len);
 		break;
 	case OP_MIGRATE:
+	case OP_UFFD_MOVE:
 		if (cur->p.ops[k].all)
 			TRY(all, false);
 		break;
@@ -626,7 +628,7 @@ static bool shift_addresses(struct ctx *x, struct cand *cur, uint64_t delta)
 		    op->code == OP_EXIT)
 			continue;
 		op->addr -= delta;
-		if (op->code == OP_MREMAP)
+		if (op->code == OP_MREMAP || op->code == OP_UFFD_MOVE)
 			op->addr2 -= delta;
 	}
 	ok = fails(x, &c);
@@ -706,7 +708,7 @@ static bool shrink_args(struct ctx *x, struct cand *cur)
 		    op->code != OP_EXIT) {
 			if (op->addr < lo)
 				lo = op->addr;
-			if (op->code == OP_MREMAP && op->addr2 < lo)
+			if ((op->code == OP_MREMAP || op->code == OP_UFFD_MOVE) && op->addr2 < lo)
 				lo = op->addr2;
 		}
 	}

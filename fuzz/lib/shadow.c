@@ -143,6 +143,19 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 		sp->node1 &= ~(bits & ~sp->populated);	/* a fresh page: the home node */
 		sp->populated |= bits;
 		break;
+	case OP_UFFD_MOVE:
+		/* what was written at the source is now at the destination */
+		if (!sp)
+			break;
+		for (uint64_t i = 0; i < op->len && i < SHADOW_PAGES; i++) {
+			uint32_t from = range_bits(op->addr2 + i, 1), to = range_bits(op->addr + i, 1);
+
+			if (sp->populated & from) {
+				sp->populated = (sp->populated & ~from) | (to & sp->mapped);
+				sp->node1 &= ~(from | to);
+			}
+		}
+		break;
 	case OP_MIGRATE:
 		if (!sp)
 			break;

@@ -6,8 +6,8 @@
 # no more context switches. It fails with the bug, passes without it, and
 # replays strictly. The races go to the pct engine; bugs that one task shows go
 # to libFuzzer (one job, fixed seed), since no in-process generator writes 27
-# swapons in a row. A zoo file may name another engine in a line
-# "# zoo-minimal-engine: E".
+# swapons in a row; races with uffd_move to pct on the UFFDIO_MOVE template. A
+# zoo file may name another engine in a line "# zoo-minimal-engine: E".
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
@@ -27,12 +27,14 @@ while read -r bug; do
   if grep -q '^@' "$z"; then eng=pct; else eng=$single; fi
   e=$(sed -n 's/^# zoo-minimal-engine: //p' "$z")
   [[ -n $e ]] && eng=$e
-  # a KSM race needs the KSM race template, with as many tasks as the zoo file
+  # a KSM race needs the KSM race template, with as many tasks as the zoo file;
+  # UFFDIO_MOVE races the UFFDIO_MOVE race template (hunt --gen uffd)
   gen=()
   if [[ $eng == pct && $bug == ksm-* ]]; then
     t=$(sed -n 's/^@\([0-7]\) .*/\1/p' "$z" | sort -n | tail -1)
     gen=(--gen ksm --tasks $((t + 1)))
   fi
+  grep -q '^@\?[0-9]* \?uffd_move\|^uffd_move' "$z" && gen=(--gen uffd)
   out=$work/$bug
   "$mmt" hunt --inject "$bug" --engine "$eng" "${gen[@]}" --seed 1 --budget 120 --jobs 1 \
     --quiet --out "$out" >"$work/$bug.log" 2>&1

@@ -105,6 +105,9 @@ static bool ops_same_shape(const struct mmt_op *a, const struct mmt_op *b)
 
 	x.addr = y.addr = x.len = y.len = 0;
 	x.node = y.node = 0;
+	/* uffd_move's source is aimed too */
+	if (x.code == OP_UFFD_MOVE && y.code == OP_UFFD_MOVE)
+		x.addr2 = y.addr2 = 0;
 	return ops_equal(&x, &y);
 }
 

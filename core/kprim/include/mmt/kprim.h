@@ -93,6 +93,7 @@ void up_read(struct rw_semaphore *s);
 void down_write(struct rw_semaphore *s);
 void down_write_nested(struct rw_semaphore *s);
 void up_write(struct rw_semaphore *s);
+bool down_write_trylock(struct rw_semaphore *s);
 bool rwsem_is_locked(const struct rw_semaphore *s);
 bool rwsem_is_write_locked(const struct rw_semaphore *s);
 

@@ -51,6 +51,8 @@ enum mmt_opcode {
 	OP_KSMD,	/* ksmd N: one ksmd wakeup scanning N pages */
 	OP_KSM_RUN,	/* ksm_run 0|1|2: /sys/kernel/mm/ksm/run (2 unmerges all) */
 	OP_KSM_MERGE_ACROSS_NODES,	/* ksm_merge_across_nodes 0|1 */
+	/* UFFDIO_MOVE (seed 003, issue 16) */
+	OP_UFFD_MOVE,	/* uffd_move P DST SRC N [holes]: addr=DST, addr2=SRC, len=N, all=holes */
 	NR_MMT_OPCODES
 };
 
@@ -95,7 +97,7 @@ struct mmt_op {
 	uint8_t prot;		/* enum mmt_prot */
 	uint8_t mflags;		/* MFL_* */
 	uint8_t advice;		/* enum mmt_advice */
-	bool all;		/* migrate ... all (MPOL_MF_MOVE_ALL) */
+	bool all;		/* migrate ... all (MPOL_MF_MOVE_ALL); uffd_move ... holes */
 	bool has_expect_value;	/* read ... = V */
 	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
 	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;

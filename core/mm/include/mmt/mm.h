@@ -102,6 +102,13 @@ struct pgtable {
 	 */
 	uint16_t nr_used;
 	uint8_t level;		/* 3 = pud, 2 = pmd, 1 = pte table */
+	/*
+	 * Model-only, pte tables: the mm and the first page they map, so that
+	 * the checker's in-flight clauses can find a pte's VMA (the kernel's
+	 * ptdesc keeps pt_mm only for some levels of some architectures).
+	 */
+	struct mm_struct *pt_mm;
+	uint64_t pt_base;
 };
 
 struct vm_area_struct {

@@ -39,6 +39,12 @@ struct anon_vma {
 	struct anon_vma *parent;
 	struct list_head head;		/* anon_vma_chain.same_anon_vma, walk order */
 	uint32_t id;
+	/*
+	 * The pool's free-list link (the slab's freelist pointer): the pool is
+	 * SLAB_TYPESAFE_BY_RCU, so a freed anon_vma keeps its root and rwsem
+	 * for a reader that followed a stale folio->mapping.
+	 */
+	void *slab_link;
 };
 
 struct anon_vma_chain {
@@ -85,14 +91,20 @@ void anon_vma_lock_write(struct anon_vma *av);
 void anon_vma_unlock_write(struct anon_vma *av);
 void anon_vma_lock_read(struct anon_vma *av);
 void anon_vma_unlock_read(struct anon_vma *av);
+bool anon_vma_trylock_write(struct anon_vma *av);
 
+struct rmap_walk_control;
 /*
- * folio_lock_anon_vma_read - stabilise folio->mapping for an rmap walk on an
- * unlocked folio: read the anon_vma, take a reference, lock its root, then
- * recheck that the folio still points there.  NULL if the folio is no
- * longer anonymous or mapped.
+ * folio_lock_anon_vma_read - stabilise folio->mapping for an rmap walk on a
+ * folio that may be unlocked: read the anon_vma, lock its root for read (a
+ * trylock first; with @rwc->try_lock only that, setting @rwc->contended when
+ * it fails), then recheck that folio->mapping still names it, retrying when
+ * UFFDIO_MOVE moved the folio meanwhile.  Returns the anon_vma locked, with
+ * no reference (a mapped folio keeps it alive), or NULL if the folio is no
+ * longer anonymous or mapped.  rcu_read_lock is what the typesafe pool gives.
  */
-struct anon_vma *folio_lock_anon_vma_read(struct folio *folio);
+struct anon_vma *folio_lock_anon_vma_read(struct folio *folio,
+					  struct rmap_walk_control *rwc);
 /*
  * A reference on the anon_vma of a folio that is mapped right now, or NULL;
  * the way to reach an anon_vma from a folio without holding a VMA's lock.
@@ -143,6 +155,14 @@ struct rmap_walk_control {
 	 * one only if the folio is still mapped
 	 */
 	bool anon_vma_pinned;
+	/*
+	 * Walks of a folio that may be unlocked (folio_referenced): lock the
+	 * anon_vma with this (folio_lock_anon_vma_read) instead; with try_lock
+	 * a busy anon_vma or i_mmap_rwsem ends the walk with contended set.
+	 */
+	struct anon_vma *(*anon_lock)(struct folio *folio, struct rmap_walk_control *rwc);
+	bool try_lock;
+	bool contended;
 };
 
 /*
@@ -150,6 +170,16 @@ struct rmap_walk_control {
  * (except where documented otherwise).  Yields between VMAs.
  */
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+
+/*
+ * folio_referenced - test and clear the young bits of every pte mapping
+ * @folio; the number of ptes that were young, or -1 when the walk met a
+ * contended rmap lock (try-lock semantics, as reclaim asks).  @is_locked:
+ * the caller holds the folio lock; if not, an anon folio is walked without
+ * it (folio_lock_anon_vma_read), anything else is trylocked (1 if busy).
+ * *@vm_flags gets the flags of the VMAs that had a young pte.
+ */
+int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flags);
 
 /* try_to_unmap flags */
 #define TTU_IGNORE_MLOCK	0x1

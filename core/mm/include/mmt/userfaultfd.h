@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * userfaultfd.h - a minimal userfaultfd: registration of a range in
- * missing mode (UFFDIO_REGISTER_MODE_MISSING), and what a missing fault
- * in such a range does in the model.
+ * userfaultfd.h - userfaultfd: registration of a range in missing mode
+ * (UFFDIO_REGISTER_MODE_MISSING), what a missing fault in such a range
+ * does in the model, and UFFDIO_MOVE.  A process has one userfaultfd, made
+ * by its first registration; a move's destination must be registered.
  *
  * Registration sets VM_UFFD_MISSING on every VMA of the range, splitting
  * the VMAs at the range's ends as userfaultfd_register() does.  A fork
@@ -42,5 +43,30 @@ int userfaultfd_register(struct mm_struct *mm, uint64_t start, uint64_t len);
  * access).  mmap_lock read held.
  */
 unsigned handle_userfault_missing(struct vm_area_struct *vma, uint64_t addr);
+
+/* uffdio_move.mode */
+#define UFFDIO_MOVE_MODE_DONTWAKE		0x1
+#define UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES	0x2
+
+/*
+ * move_pages - UFFDIO_MOVE's work: move [src, src+len) of @mm's private
+ * anonymous memory to [dst, dst+len) of a VMA registered with @mm's
+ * userfaultfd, page by page (move_pages_pte), without copying.  Takes
+ * mmap_lock for read.  Returns the pages moved, or -errno if none was:
+ * ENOENT (no VMA at dst or src, a source hole without ALLOW_SRC_HOLES),
+ * EINVAL (a range leaves its VMA, a shared, file, unregistered or
+ * read-only VMA, access flags that differ), EEXIST (a destination pte is
+ * not none), EBUSY (a page is not exclusive to this mm: COW-shared, KSM,
+ * or a non-exclusive swap entry), EFAULT (a device-private entry).
+ */
+long move_pages(struct mm_struct *mm, uint64_t dst, uint64_t src, uint64_t len, unsigned mode);
+/*
+ * The UFFDIO_MOVE ioctl: validate_range on both ranges and the mode, then
+ * move_pages.  0 when every page moved, -EAGAIN when only some did, or
+ * move_pages' -errno; -ESRCH if the mm is gone.  *@moved gets what
+ * uffdio_move.move tells userspace: the pages moved (0 on an error).
+ */
+int userfaultfd_move(struct mm_struct *mm, uint64_t dst, uint64_t src, uint64_t len,
+		     unsigned mode, uint64_t *moved);
 
 #endif /* MMT_USERFAULTFD_H */

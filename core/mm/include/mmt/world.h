@@ -54,10 +54,21 @@ struct pool {
 	void *free_list;	/* freed objects, linked through their first word */
 	uint8_t *used;		/* a byte per object: allocated now? */
 	spinlock_t lock;	/* LC_POOL */
+	/*
+	 * SLAB_TYPESAFE_BY_RCU: a freed object stays an object of its type
+	 * (neither poisoned nor zeroed when handed out again, its lock
+	 * initialised once), so a stale pointer may still be followed and
+	 * its lock taken; the free list is linked through the word at
+	 * link_off, which no such reader follows.
+	 */
+	bool typesafe;
+	uint32_t link_off;
 };
 
 void *pool_alloc(struct pool *p);	/* zeroed object, or NULL when full */
 void pool_free(struct pool *p, void *obj);
+/* a typesafe pool's object, not zeroed; *fresh when never handed out since the reset */
+void *pool_alloc_typesafe(struct pool *p, bool *fresh);
 uint32_t pool_index(const struct pool *p, const void *obj);
 /* is @obj a currently allocated object of @p (ANONVMA: nothing freed is reachable) */
 bool pool_owns(const struct pool *p, const void *obj);

@@ -23,7 +23,10 @@
  *             id from there that is not on, swapoff the first that is),
  *             bit 5 the slots (16 or 64).  Device records (one kind):
  *             byte 3 bits 0-1 pick device_migrate (0, 1), device_release
- *             (2) or uffd_register (3).
+ *             (2) or the uffd slot (3): uffd_register, or with byte 1
+ *             bit 7 set uffd_move (source page = window + byte 2 bits
+ *             3-7, byte 3 bit 2 "holes"; aimed, the destination is a
+ *             mapped page never written and the source a written one).
  *             Aiming (resource-aware, as syzkaller's arguments are): a
  *             record's address is the page it names only when its mode
  *             bits are all set (byte 2 bits 5-7 for read and write, byte 3

@@ -71,4 +71,13 @@ int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
  */
 int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
 
+/*
+ * The UFFDIO_MOVE race template (seed 003): p0's pages (made active first
+ * now and then, through a forked child's reads and a reclaim pass) moved
+ * one by one into a registered VMA by task 0 while task 1 reclaims
+ * (folio_referenced without the folio lock, try_to_unmap to swap) and the
+ * others fork, write, read and page out.  Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
 #endif /* MMT_GEN_H */

@@ -94,6 +94,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_DEVICE,	/* the device race template (mmt_gen_race_device) */
 	MMT_HUNT_GEN_KSM,		/* the KSM race template only (mmt_gen_race_ksm) */
 	MMT_HUNT_GEN_PAIRS,		/* generic races around op pairs (pairs.h) */
+	MMT_HUNT_GEN_UFFD,	/* the UFFDIO_MOVE race template only (mmt_gen_race_uffd) */
 };
 
 struct mmt_hunt_opts {
