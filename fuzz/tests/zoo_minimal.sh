@@ -45,11 +45,6 @@ while read -r bug; do
   "$mmt" replay "$f" >/dev/null 2>&1 || fail "$bug: the finding fails without the bug"
   a=$(ops "$z") b=$(ops "$f") sa=$(switches "$z") sb=$(switches "$f")
   ((2 * b <= 3 * a)) || { cat "$f"; fail "$bug: $b ops, more than 1.5 x the zoo's $a"; }
-  # Known shortfall: for ksm-unmerge-swapin-copy pct (seed 1) finds the
-  # interleaving where run = 2 starts before reclaim, and the minimizer keeps
-  # its 5 switches; the hand-written file takes the one with 3.
-  slack=0
-  [[ $bug == ksm-unmerge-swapin-copy ]] && slack=2
-  ((sb <= sa + slack)) || { cat "$f"; fail "$bug: $sb switches, the zoo file has $sa"; }
+  ((sb <= sa)) || { cat "$f"; fail "$bug: $sb switches, the zoo file has $sa"; }
   echo "ok: $bug ($eng): $b ops (zoo $a), $sb switches (zoo $sa)"
 done <"$work/bugs"
