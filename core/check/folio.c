@@ -11,6 +11,7 @@
  */
 #include <inttypes.h>
 
+#include "mmt/gup.h"
 #include "internal.h"
 
 #define OBJ	chk_objname("folio pfn %u", pfn)
@@ -92,14 +93,15 @@ static int folio_check(struct folio *f, struct census *c)
 
 	/* 2.1 */
 	exp = maps + (folio_test_swapcache(f) ? 1 : 0) + (!anon && f->mapping ? 1 : 0) +
-	      (folio_test_isolated(f) ? 1 : 0);
+	      (folio_test_isolated(f) ? 1 : 0) + fc->pins * GUP_PIN_COUNTING_BIAS;
 	if (ref > 0 && (uint32_t)ref != exp)
 		v += chk_viol(INV_REFCOUNT, OBJ,
-			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s): %s",
+			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s, "
+			      "%u pins): %s",
 			      ref, exp, fc->ptes, fc->dev,
 			      folio_test_swapcache(f) ? ", swap cache" : "",
 			      !anon && f->mapping ? ", page cache" : "",
-			      folio_test_isolated(f) ? ", isolated" : "",
+			      folio_test_isolated(f) ? ", isolated" : "", fc->pins,
 			      (uint32_t)ref > exp ? "a reference leaked" :
 						    "a reference is missing");
 

@@ -65,6 +65,7 @@ struct frame_census {
 	uint32_t writers;	/* writable ptes, write migration/device entries */
 	uint32_t excl;		/* READ_EXCL and WRITE migration entries */
 	uint32_t pc_slots;	/* page-cache slots holding it */
+	uint32_t pins;		/* long-term GUP pins on it (gup.h) */
 	struct address_space *pc;	/* whose page cache holds it */
 	uint64_t pc_index;
 	uint32_t wr_mm;		/* the first writer, for the report */
@@ -374,5 +375,9 @@ int chk_lock_viol(const struct kp_lockinfo *li, const char *obj, const char *wha
 #define check_lock(li, obj, what)	(lock_held(li) ? chk_lock_viol(li, obj, what) : 0)
 
 int chk_world_locks(void);
+/* pin.c: PIN 15.x, the pins' census for 2.1, and their leak */
+int chk_pins_census(struct census *c);
+int chk_pins(struct census *c);
+int chk_pins_empty(void);
 
 #endif /* MMT_CHECK_INTERNAL_H */

@@ -59,6 +59,8 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_UFFD_REGISTER] = "uffd_register",
 	[OP_KSMD] = "ksmd",	[OP_KSM_RUN] = "ksm_run",
 	[OP_KSM_MERGE_ACROSS_NODES] = "ksm_merge_across_nodes",
+	[OP_PIN] = "pin",	[OP_UNPIN] = "unpin",
+	[OP_PIN_WRITE] = "pin_write", [OP_PIN_READ] = "pin_read",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -559,6 +561,10 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_KSMD] =	{ 1, 1, { A_FOLIOS }, "count" },
 	[OP_KSM_RUN] =	{ 1, 1, { A_KSMRUN }, "0|1|2" },
 	[OP_KSM_MERGE_ACROSS_NODES] = { 1, 1, { A_BOOL }, "0|1" },
+	[OP_PIN] =	{ 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_UNPIN] =	{ 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_PIN_WRITE] = { 3, 3, { A_PROC, A_PAGE, A_VALUE }, "proc page value" },
+	[OP_PIN_READ] =	{ 2, 2, { A_PROC, A_PAGE }, "proc page" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -704,8 +710,9 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 		end = c->arrow;
 	}
 	if (c->eq != NOIDX) {
-		if (!tok_is(&c->t[base], "read"))
-			return fail(ps, c->at_eq[0].col, "'= VALUE' is only allowed on read");
+		if (!tok_is(&c->t[base], "read") && !tok_is(&c->t[base], "pin_read"))
+			return fail(ps, c->at_eq[0].col,
+				    "'= VALUE' is only allowed on read and pin_read");
 		if (c->eq + 2 != end)
 			return fail(ps, c->eq + 2 < end ? c->at_eq[2].col : c->at_eq[0].col,
 				    "'=' must be followed by exactly one value");
@@ -1248,7 +1255,7 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 	if (op->code >= NR_MMT_OPCODES || op->task >= MMT_MAX_TASKS ||
 	    op->expect < -1 || op->expect >= NR_MMT_OUTCOMES)
 		return false;
-	if (op->has_expect_value && op->code != OP_READ)
+	if (op->has_expect_value && op->code != OP_READ && op->code != OP_PIN_READ)
 		return false;
 	if (op->all && op->code != OP_MIGRATE)
 		return false;
@@ -1337,6 +1344,8 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
 	case OP_UFFD_REGISTER:
+	case OP_PIN:
+	case OP_UNPIN:
 		sb_printf(sb, " %s 0x%" PRIx64 " %" PRIu64, nm, op->addr, op->len);
 		break;
 	case OP_MPROTECT:
@@ -1352,11 +1361,13 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 			  advice_names[op->advice]);
 		break;
 	case OP_READ:
+	case OP_PIN_READ:
 		sb_printf(sb, " %s 0x%" PRIx64, nm, op->addr);
 		if (op->has_expect_value)
 			sb_printf(sb, " = 0x%" PRIx64, op->value);
 		break;
 	case OP_WRITE:
+	case OP_PIN_WRITE:
 		sb_printf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64, nm, op->addr, op->value);
 		break;
 	case OP_MIGRATE:

@@ -66,6 +66,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"stale stable nodes on migrate_nodes are never pruned: nothing searches "
 		"that list, so they pile up",
 	},
+	[BUG_FORK_PINNED_EARLY_COW] = {
+		"fork-pinned-early-cow", "70e806e4e645 (CVE-2020-29374 class)", "PIN, DATA",
+		"fork shares a pinned AnonExclusive page with the child instead of copying "
+		"it (folio_try_dup_anon_rmap_pte ignores pins): the parent's next write "
+		"COWs away from its pin, and the device's writes land in the child",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -603,9 +603,11 @@ static int write_protect_page(struct vm_area_struct *vma, struct folio *folio,
 			set_pte_at(mm, addr, ptep, entry);
 			goto out_unlock;
 		}
-		/* folio_try_share_anon_rmap_pte: no pin can exist in the model */
-		if (PageAnonExclusive(page))
-			ClearPageAnonExclusive(page);
+		/* the refcount check above already refused a pinned page */
+		if (PageAnonExclusive(page) && folio_try_share_anon_rmap_pte(folio, page)) {
+			set_pte_at(mm, addr, ptep, entry);
+			goto out_unlock;
+		}
 		if (pte_dirty(entry))
 			folio_set(folio, PG_dirty);
 		set_pte_at(mm, addr, ptep, pte_mkclean(pte_wrprotect(entry)));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
@@ -657,6 +658,8 @@ static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
 			folio_set(folio, PG_dirty);
 		dec_mm_counter(mm, mm_counter(folio));
 		folio_remove_rmap_pte(folio, folio_page(folio, 0), vma);
+		if (atomic_load(&mm->has_pinned))
+			gup_pin_zapped(mm, addr, folio);
 		folio_put(folio);
 		return;
 	}
@@ -782,12 +785,38 @@ static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_m
 }
 
 /*
+ * copy_present_page - the page may be pinned by a device: sharing it would
+ * let the parent's next write move it away from the pinned page, so the
+ * child gets its own copy now and the parent's pte stays as it was,
+ * writable and exclusive.  @new was allocated with the ptls dropped
+ * (folio_prealloc).  Both ptls held.
+ */
+static void copy_present_page(struct vm_area_struct *dst_vma, pte_t *dst_pte, uint64_t addr,
+			      struct folio *src, struct folio *new)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm;
+	pte_t pte;
+
+	atomic_store(&new->value, atomic_load(&src->value));
+	folio_set_uptodate(new);
+	folio_add_new_anon_rmap(new, dst_vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru(new);
+	inc_mm_counter(dst_mm, MM_ANONPAGES);
+	pte = mk_pte(new, dst_vma, dst_vma->vm_flags & VM_WRITE);
+	set_pte_at(dst_mm, addr, dst_pte, pte);
+}
+
+/*
  * copy_present_pte - share a present page with the child.  Anon pages lose
  * AnonExclusive; in a COW mapping both ptes become read-only, so the first
- * write on either side faults and copies or reuses.
+ * write on either side faults and copies or reuses.  A possibly pinned
+ * exclusive anon page is copied instead (copy_present_page), which needs a
+ * preallocated folio: without one in *@prealloc, -EAGAIN asks the caller
+ * to drop the locks, allocate, and come back to this pte.  Both ptls held.
  */
-static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
-			     pte_t *dst_pte, pte_t *src_pte, uint64_t addr)
+static int copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			    pte_t *dst_pte, pte_t *src_pte, uint64_t addr,
+			    struct folio **prealloc)
 {
 	struct mm_struct *src_mm = src_vma->vm_mm, *dst_mm = dst_vma->vm_mm;
 	pte_t pte = ptep_get(src_pte);
@@ -795,10 +824,18 @@ static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_stru
 
 	if (folio) {
 		folio_get(folio);
-		if (folio_test_anon(folio))
-			folio_try_dup_anon_rmap_pte(folio, folio_page(folio, 0), src_vma);
-		else
+		if (folio_test_anon(folio)) {
+			if (folio_try_dup_anon_rmap_pte(folio, folio_page(folio, 0), src_vma)) {
+				folio_put(folio);
+				if (!*prealloc)
+					return -EAGAIN;
+				copy_present_page(dst_vma, dst_pte, addr, folio, *prealloc);
+				*prealloc = NULL;
+				return 0;
+			}
+		} else {
 			folio_dup_file_rmap_pte(folio, folio_page(folio, 0));
+		}
 		inc_mm_counter(dst_mm, mm_counter(folio));
 	}
 	if (is_cow_mapping(src_vma->vm_flags) && pte_write(pte)) {
@@ -808,6 +845,7 @@ static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_stru
 	if (src_vma->vm_flags & VM_SHARED)
 		pte = pte_mkclean(pte);
 	set_pte_at(dst_mm, addr, dst_pte, pte_mkold(pte));
+	return 0;
 }
 
 /*
@@ -818,6 +856,7 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 {
 	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
 	uint64_t addr = src_vma->vm_start, end = src_vma->vm_end;
+	struct folio *prealloc = NULL;
 	int err = 0;
 
 	while (addr < end) {
@@ -832,8 +871,10 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 			continue;
 		}
 		dst_pte = pte_alloc_map_lock(dst_mm, addr, &dst_ptl);
-		if (!dst_pte)
-			return -ENOMEM;
+		if (!dst_pte) {
+			err = -ENOMEM;
+			break;
+		}
 		src_pte = mmt_pte_peek(src_mm, addr);
 		src_ptl = &container_of((pte_t (*)[PTRS_PER_PTE])(src_pte - (addr & (PTRS_PER_PTE - 1))),
 					struct pgtable, pte)->ptl;
@@ -850,16 +891,30 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 					break;
 				continue;
 			}
-			copy_present_pte(dst_vma, src_vma, dst_pte, src_pte, addr);
+			err = copy_present_pte(dst_vma, src_vma, dst_pte, src_pte, addr, &prealloc);
+			if (err)
+				break;
 		}
 		spin_unlock(src_ptl);
 		pte_unmap_unlock(dst_ptl);
+		if (err == -EAGAIN) {
+			/* folio_prealloc, with no ptl held; then this pte again */
+			prealloc = alloc_fault_folio(dst_mm);
+			if (!prealloc) {
+				err = -ENOMEM;
+				break;
+			}
+			err = 0;
+			continue;
+		}
 		if (err)
-			return err;
+			break;
 		addr = next;
 		cond_resched();
 	}
-	return 0;
+	if (prealloc)
+		folio_put(prealloc);
+	return err;
 }
 
 /* ------------------------------------------------------ mprotect, mremap */
@@ -965,6 +1020,8 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 			spin_unlock(old_ptl);
 		pte_unmap_unlock(new_ptl);
 	}
+	if (atomic_load(&mm->has_pinned))
+		gup_pins_moved(mm, old_addr, new_addr, len);
 	if (vma->anon_vma)
 		anon_vma_unlock_write(vma->anon_vma);
 	if (vma->vm_file)

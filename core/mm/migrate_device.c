@@ -151,6 +151,15 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 		}
 		anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
 		pte = ptep_get_and_clear(mm, addr, ptep);
+		/* a possibly pinned page stays in system memory, mapped */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+			set_pte_at(mm, addr, ptep, pte);
+			if (folio != migrate->fault_page)
+				folio_unlock(folio);
+			folio_put(folio);
+			mpfn = 0;
+			goto next;
+		}
 		migrate->cpages++;
 		/*
 		 * The pte is gone: its dirty bit must live on in the folio, or a
@@ -166,8 +175,6 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 			entry = make_readable_exclusive_migration_entry(folio->pfn);
 		else
 			entry = make_readable_migration_entry(folio->pfn);
-		if (anon_exclusive)
-			ClearPageAnonExclusive(page);
 		if (!folio_test_migrating(folio)) {
 			folio_set_migrating(folio);
 			folio->migrate_dst = 0;

@@ -20,6 +20,7 @@
  *                   lruvec->lru_lock		(isolation, putback)
  *                     node free-list lock, device free list (memremap.c)
  *                       object pools
+ *                         gup pin table			(gup.c: the pinners' records)
  *
  * Two locks of one class nest only where the kernel nests them, marked
  * _nested: fork takes the child's mmap_lock inside the parent's and the
@@ -39,6 +40,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -397,16 +399,39 @@ void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 /*
  * folio_try_dup_anon_rmap_pte - fork is about to map @page in the child.
  * An exclusive page stops being exclusive: from now on a write in either
- * process must copy or prove it is the last user.  (The kernel copies right
- * away when the page may be pinned; the model has no pins.)
+ * process must copy or prove it is the last user.  Unless it may be pinned
+ * by a device (folio_needs_cow_for_dma): sharing it would let the parent's
+ * next write COW away from the page the device writes, so -EBUSY, and the
+ * caller gives the child a copy instead (copy_present_page).  Nothing
+ * changes on failure.  The src ptl held.
  */
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma)
 {
-	(void)src_vma;
-	if (PageAnonExclusive(page))
+	if (PageAnonExclusive(page)) {
+		if (folio_needs_cow_for_dma(src_vma, folio) &&
+		    !mmt_injected(BUG_FORK_PINNED_EARLY_COW))
+			return -EBUSY;
 		ClearPageAnonExclusive(page);
+	}
 	atomic_fetch_add(&page->_mapcount, 1);
+	return 0;
+}
+
+/*
+ * folio_try_share_anon_rmap_pte - an exclusive page is about to be
+ * unmapped into a swap or migration entry, or write-protected for KSM,
+ * after which it may be shared.  A page a device may have pinned must
+ * stay exclusive and mapped: -EBUSY, and the caller puts its pte back.
+ * The pte has been cleared (so GUP-fast cannot pin it now); ptl held.
+ */
+int folio_try_share_anon_rmap_pte(struct folio *folio, struct page *page)
+{
+	VM_BUG_ON(!folio_test_anon(folio) || !PageAnonExclusive(page), INV_EXCLUSIVE,
+		  "folio pfn %u: sharing a page that is not exclusive anon", folio->pfn);
+	if (folio_maybe_dma_pinned(folio))
+		return -EBUSY;
+	ClearPageAnonExclusive(page);
 	return 0;
 }
 
@@ -603,10 +628,15 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 			goto out;
 		}
 		ptep_get_and_clear(mm, addr, ptep);
+		/* a possibly pinned page stays mapped: reclaim gives up on it */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+			swap_free(entry);
+			set_pte_at(mm, addr, ptep, pteval);
+			ret = false;
+			goto out;
+		}
 		if (pte_dirty(pteval))
 			folio_set(folio, PG_dirty);
-		if (anon_exclusive)
-			ClearPageAnonExclusive(page);
 		mm_add_to_mmlist(mm);
 		dec_mm_counter(mm, MM_ANONPAGES);
 		inc_mm_counter(mm, MM_SWAPENTS);
@@ -664,6 +694,12 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 
 	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
 	ptep_get_and_clear(mm, addr, ptep);
+	/* a possibly pinned page stays mapped, and the migration fails */
+	if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+		set_pte_at(mm, addr, ptep, pteval);
+		pte_unmap_unlock(ptl);
+		return false;
+	}
 	if (pte_dirty(pteval))
 		folio_set(folio, PG_dirty);
 	if (pte_write(pteval) || (!pte_present(pteval) &&
@@ -673,8 +709,6 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 		entry = make_readable_exclusive_migration_entry(folio->pfn);
 	else
 		entry = make_readable_migration_entry(folio->pfn);
-	if (anon_exclusive)
-		ClearPageAnonExclusive(page);
 	set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
 	folio_remove_rmap_pte(folio, page, vma);
 	folio_put(folio);

@@ -464,6 +464,7 @@ struct world *world_create(const struct world_config *cfg_in)
 		init_rwsem(&w->swap_info[t].users, LC_NONE);
 	}
 	spin_lock_init(&w->mmlist_lock, LC_MMLIST);
+	spin_lock_init(&w->pins.lock, LC_GUP_PINS);
 	INIT_LIST_HEAD(&w->mmlist);
 
 	the_world = w;
@@ -514,6 +515,7 @@ static void reinit_locks(struct world *w)
 	atomic_store(&w->swap_lock.li.owner, NULL);
 	atomic_store(&w->mmlist_lock.li.owner, NULL);
 	atomic_store(&w->devmem.lock.li.owner, NULL);
+	atomic_store(&w->pins.lock.li.owner, NULL);
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
 		atomic_store(&w->node[n].lock.li.owner, NULL);
 		atomic_store(&w->node[n].lru_lock.li.owner, NULL);
@@ -545,6 +547,7 @@ void world_reset(struct world *w)
 	}
 	init_zero_folio(w);
 	devmem_reset(w);
+	gup_pins_reset(&w->pins);
 	atomic_store(&w->lru_clock, 0);
 	atomic_store(&w->uffd_clock, 0);
 	swap_forget_all(w);

@@ -51,6 +51,11 @@ enum mmt_opcode {
 	OP_KSMD,	/* ksmd N: one ksmd wakeup scanning N pages */
 	OP_KSM_RUN,	/* ksm_run 0|1|2: /sys/kernel/mm/ksm/run (2 unmerges all) */
 	OP_KSM_MERGE_ACROSS_NODES,	/* ksm_merge_across_nodes 0|1 */
+	/* GUP pins (issue 13) */
+	OP_PIN,		/* pin P ADDR N: pin_user_pages(FOLL_WRITE|FOLL_LONGTERM) */
+	OP_UNPIN,	/* unpin P ADDR N: unpin_user_pages_dirty_lock */
+	OP_PIN_WRITE,	/* pin_write P ADDR V: the device writes through P's pin at ADDR */
+	OP_PIN_READ,	/* pin_read P ADDR [= V]: the device reads through it */
 	NR_MMT_OPCODES
 };
 
@@ -102,7 +107,8 @@ struct mmt_op {
 				 * reclaim, kswapd, kcompactd, ksmd: addr=N (len unused);
 				 * ksm_run, ksm_merge_across_nodes: addr=the value */
 	uint64_t addr2, len2;	/* mremap's new range */
-	uint64_t value;		/* write's value, read's expected value */
+	uint64_t value;		/* write's and pin_write's value, read's and pin_read's
+				 * expected value */
 	int32_t node;		/* migrate, kcompactd */
 	uint32_t line;		/* source line (0 when built in memory) */
 };

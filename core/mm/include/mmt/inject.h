@@ -25,6 +25,8 @@ enum mmt_bug {
 	BUG_KSM_MIGRATE_STALE_KPFN,
 	BUG_KSM_MERGE_MISPLACED,
 	BUG_KSM_MIGRATE_NODES_UNPRUNED,
+	/* GUP pins and large folios (seed 003, issue 13) */
+	BUG_FORK_PINNED_EARLY_COW,
 	NR_MMT_BUGS
 };
 

@@ -143,6 +143,7 @@ struct mm_struct {
 	atomic_int mm_count;
 	struct ksm_mm_slot *ksm_slot;	/* under ksm_mmlist_lock (the kernel's hash) */
 	atomic_bool ksm_mergeable;	/* MMF_VM_MERGEABLE, a bit op in the kernel */
+	atomic_bool has_pinned;		/* MMF_HAS_PINNED: set at the first pin, sticky */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
 };

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/kprim.h"
 #include "mmt/memremap.h"
 #include "mmt/ksm.h"
@@ -112,6 +113,7 @@ struct world {
 	 */
 	uint64_t *pc_used;
 	_Atomic uint32_t next_id;	/* ids for reports */
+	struct gup_pins pins;		/* long-term GUP pins (gup.h) */
 };
 
 extern struct world *the_world;
