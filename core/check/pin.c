@@ -20,12 +20,18 @@
 static uint32_t pin_pfn(const struct gup_pin *p)
 {
 	const struct world *w = the_world;
-	uintptr_t off = (uintptr_t)p->folio - (uintptr_t)w->folios;
+	uintptr_t frame = (uintptr_t)p->page - offsetof(struct folio, page);
+	uintptr_t off = frame - (uintptr_t)w->folios;
+	uint32_t pfn;
 
-	if ((uintptr_t)p->folio < (uintptr_t)w->folios || off % sizeof(struct folio) ||
+	if (frame < (uintptr_t)w->folios || off % sizeof(struct folio) ||
 	    off / sizeof(struct folio) >= w->nr_frames)
 		return UINT32_MAX;
-	return (uint32_t)(off / sizeof(struct folio));
+	pfn = (uint32_t)(off / sizeof(struct folio));
+	/* the pin's folio is the page's */
+	if (&w->folios[pfn] - w->folios[pfn].tail_off != p->folio)
+		return UINT32_MAX;
+	return pfn;
 }
 
 /* census: each pin's frame, for 2.1 (census.c calls it before the mm walk) */
@@ -46,7 +52,8 @@ int chk_pins_census(struct census *c)
 		/* 17.1 */
 		if (pfn == UINT32_MAX) {
 			v += chk_viol(INV_PIN, chk_objname("pin %d", i),
-				      "names %p, which is no frame of the world", (void *)p->folio);
+				      "names page %p of folio %p, which is no page of the world "
+				      "in that folio", (void *)p->page, (void *)p->folio);
 			continue;
 		}
 		fc_at(c, pfn)->pins++;
@@ -83,14 +90,18 @@ int chk_pins(struct census *c)
 				      "its pinner %p is no live mm", (void *)p->mm);
 			continue;
 		}
-		f = &the_world->folios[pfn];
+		f = &the_world->folios[pfn];	/* the page's frame; p->folio its folio */
 		fc = fc_get(c, pfn);
 		if (!atomic_load(&p->mm->has_pinned))
 			v += chk_viol(INV_PIN, OBJ, "the pinner lacks MMF_HAS_PINNED: fork would "
 				      "not look for pins");
-		if (folio_ref_count(f) < (int)fc->pins * GUP_PIN_COUNTING_BIAS)
+		if (!folio_test_large(p->folio) &&
+		    folio_ref_count(f) < (int)fc->pins * GUP_PIN_COUNTING_BIAS)
 			v += chk_viol(INV_PIN, OBJ, "refcount %d below %u pins' bias",
 				      folio_ref_count(f), fc->pins);
+		if (folio_test_large(p->folio) && atomic_load(&p->folio->_pincount) <= 0)
+			v += chk_viol(INV_PIN, OBJ, "large folio pinned with _pincount %d",
+				      atomic_load(&p->folio->_pincount));
 		if (p->mm->dead || !p->mapped)
 			continue;
 		/* 17.2 */
@@ -105,11 +116,11 @@ int chk_pins(struct census *c)
 			continue;
 		}
 		/* 17.3 */
-		if (folio_test_anon(f) && !folio_test_ksm(f) &&
-		    (!PageAnonExclusive(folio_page(f, 0)) || fc->ptes + fc->dev != 1))
+		if (folio_test_anon(p->folio) && !folio_test_ksm(p->folio) &&
+		    (!PageAnonExclusive(&f->page) || fc->ptes + fc->dev != 1))
 			v += chk_viol(INV_PIN, OBJ, "pinned anon page is %s and mapped %u times: "
 				      "a COW fault can move its pinner away from it",
-				      PageAnonExclusive(folio_page(f, 0)) ? "exclusive" :
+				      PageAnonExclusive(&f->page) ? "exclusive" :
 				      "not AnonExclusive", fc->ptes + fc->dev);
 #undef OBJ
 	}

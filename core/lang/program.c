@@ -43,6 +43,8 @@
 #define DEFAULT_SWAP	0
 #define DEFAULT_DEVICE	16
 #define MAX_DEVICE	(UINT64_C(1) << 20)
+#define MAX_THP_ORDER	4		/* mTHP up to 16 pages (the scaled PMD's order) */
+#define MAX_THP_MASK	((UINT64_C(2) << MAX_THP_ORDER) - 2)
 
 /* ------------------------------------------------------------------------ */
 /* names                                                                    */
@@ -915,18 +917,19 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[4] = { "nodes", "frames", "swap", "device" };
+		static const char *const keys[5] = { "nodes", "frames", "swap", "device", "thp" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
 		int k;
 
 		if (!eq)
-			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device), got '%s'",
+			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp), "
+				    "got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 4, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 5, t.s, (size_t)(eq - t.s));
 		if (k < 0)
-			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device)",
+			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -951,10 +954,20 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 				return -1;
 			cfg.swap = val;
 			break;
-		default:
+		case 3:
 			if (number(ps, &v, "device", 0, MAX_DEVICE, &val))
 				return -1;
 			cfg.device = (uint32_t)val;
+			break;
+		default:
+			/* a mask of mTHP orders 1..MAX_THP_ORDER */
+			if (number(ps, &v, "thp", 0, MAX_THP_MASK, &val))
+				return -1;
+			if (val & 1)
+				return fail(ps, v.col, "thp=%#llx enables order 0, which is no THP "
+					    "(bit k enables order k, 1..%d)", (unsigned long long)val,
+					    MAX_THP_ORDER);
+			cfg.thp = (uint32_t)val;
 			break;
 		}
 	}
@@ -1413,13 +1426,16 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 	if (p->world.present) {
 		if (p->world.nodes < 1 || p->world.nodes > MAX_NODES || p->world.frames < 1 ||
 		    p->world.frames > MAX_FRAMES || p->world.swap > MAX_WORLD_SWAP ||
-		    p->world.device > MAX_DEVICE)
+		    p->world.device > MAX_DEVICE || p->world.thp > MAX_THP_MASK ||
+		    (p->world.thp & 1))
 			return -1;
 		sb_printf(sb, "world nodes=%d frames=%" PRIu32 " swap=%" PRIu64,
 			  p->world.nodes, p->world.frames, p->world.swap);
 		/* the default is left out, so files older than the key stay canonical */
 		if (p->world.device != DEFAULT_DEVICE)
 			sb_printf(sb, " device=%" PRIu32, p->world.device);
+		if (p->world.thp)
+			sb_printf(sb, " thp=%#" PRIx32, p->world.thp);
 		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {

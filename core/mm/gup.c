@@ -70,9 +70,26 @@ static void unpin_folio(struct folio *folio)
 {
 	if (!folio_test_anon(folio))
 		folio_set(folio, PG_dirty);
+	if (folio_test_large(folio)) {
+		VM_BUG_ON(atomic_fetch_sub(&folio->_pincount, 1) <= 0, INV_PIN,
+			  "folio pfn %u unpinned with no pin", folio->pfn);
+		folio_put(folio);
+		return;
+	}
 	VM_BUG_ON(folio_ref_count(folio) < GUP_PIN_COUNTING_BIAS, INV_PIN,
 		  "folio pfn %u unpinned with refcount %d", folio->pfn, folio_ref_count(folio));
 	folio_put_refs(folio, GUP_PIN_COUNTING_BIAS);
+}
+
+/* try_grab_folio(FOLL_PIN) */
+static void grab_folio_pin(struct folio *folio)
+{
+	if (folio_test_large(folio)) {
+		atomic_fetch_add(&folio->_refcount, 1);
+		atomic_fetch_add(&folio->_pincount, 1);
+		return;
+	}
+	atomic_fetch_add(&folio->_refcount, GUP_PIN_COUNTING_BIAS);
 }
 
 /*
@@ -98,22 +115,22 @@ static int pin_one_page(struct mm_struct *mm, uint64_t addr)
 
 			if (pte_present(pte) && pte_write(pte)) {
 				struct folio *folio = vm_normal_folio(vma, addr, pte);
+				struct page *page = pfn_to_page(pte_pfn(pte));
 				int slot;
 
 				VM_BUG_ON(!folio, INV_PIN, "mm %u addr %#llx: writable special pte",
 					  mm->id, (unsigned long long)addr);
 				/* gup_must_unshare: a writable anon pte is exclusive */
-				VM_BUG_ON(folio_test_anon(folio) &&
-					  !PageAnonExclusive(folio_page(folio, 0)), INV_EXCLUSIVE,
+				VM_BUG_ON(folio_test_anon(folio) && !PageAnonExclusive(page),
+					  INV_EXCLUSIVE,
 					  "mm %u addr %#llx: writable pte of a shared anon page pfn %u",
 					  mm->id, (unsigned long long)addr, folio->pfn);
 				spin_lock(&pins->lock);
 				slot = pin_slot_alloc(pins);
 				if (slot >= 0) {
-					/* try_grab_folio(FOLL_PIN), order 0 */
-					atomic_fetch_add(&folio->_refcount, GUP_PIN_COUNTING_BIAS);
+					grab_folio_pin(folio);
 					pins->pin[slot] = (struct gup_pin){
-						.mm = mm, .uaddr = addr, .folio = folio,
+						.mm = mm, .uaddr = addr, .folio = folio, .page = page,
 						.seq = ++pins->seq, .addr = addr, .mapped = true,
 					};
 					pins->nr++;
@@ -218,13 +235,14 @@ int gup_pin_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *va
 	slot = pin_find(pins, mm, addr);
 	if (slot >= 0) {
 		struct folio *folio = pins->pin[slot].folio;
+		_Atomic uint64_t *value = page_value(pins->pin[slot].page);
 
 		if (write) {
-			atomic_store(&folio->value, *val);
+			atomic_store(value, *val);
 			if (!folio_test_anon(folio))
 				folio_set(folio, PG_dirty);
 		} else {
-			*val = atomic_load(&folio->value);
+			*val = atomic_load(value);
 		}
 	}
 	spin_unlock(&pins->lock);

@@ -72,6 +72,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"it (folio_try_dup_anon_rmap_pte ignores pins): the parent's next write "
 		"COWs away from its pin, and the device's writes land in the child",
 	},
+	[BUG_LARGE_FOLIO_PARTIAL_UNMAP] = {
+		"large-folio-partial-unmap", "003", "MAPCOUNT, REFCOUNT (2.6 in flight)",
+		"zap_present_ptes batches the rmap removal over the rest of the folio "
+		"instead of the range: a partial munmap of a PTE-mapped large folio "
+		"drops the mapcounts of pages that stay mapped",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

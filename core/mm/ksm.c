@@ -190,6 +190,9 @@ static struct folio *follow_page(struct vm_area_struct *vma, uint64_t addr)
 	if (!ptep)
 		return NULL;
 	folio = vm_normal_folio(vma, addr, ptep_get(ptep));
+	/* ksmd would split a large folio first (not modelled): leave it */
+	if (folio && folio_test_large(folio))
+		folio = NULL;
 	if (folio)
 		folio_get(folio);
 	pte_unmap_unlock(ptl);

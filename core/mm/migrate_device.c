@@ -131,7 +131,8 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 			 * stable node may name a device pfn.  A model choice where
 			 * two mechanisms meet, docs/model.md "KSM meets the device".
 			 */
-			if (!folio || folio_test_ksm(folio)) {
+			/* nor does a large folio (the kernel splits it: not modelled) */
+			if (!folio || folio_test_ksm(folio) || folio_test_large(folio)) {
 				mpfn = collect_skip_one(migrate);
 				goto next;
 			}

@@ -30,7 +30,8 @@ bool shrink_folio(struct folio *folio)
 {
 	bool freed = false;
 
-	if (!folio_test_anon(folio) || !folio_trylock(folio))
+	/* a large folio would be split first (split_folio_to_list): not modelled yet */
+	if (!folio_test_anon(folio) || folio_test_large(folio) || !folio_trylock(folio))
 		return false;
 	if (!folio_test_swapcache(folio) && add_to_swap(folio))
 		goto out;		/* no swap space */

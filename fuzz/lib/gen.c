@@ -66,6 +66,7 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o)
 	o->swap_ops = true;
 	o->uffd_ops = true;
 	o->pin_ops = true;
+	o->thp_ops = true;
 }
 
 /* name index of "p<i>", interned once per program: formatting it per op was a tenth of the engine */
@@ -329,6 +330,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		static const uint8_t adv[] = {
 			ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
 			ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_UNMERGEABLE,
+			ADV_HUGEPAGE, ADV_HUGEPAGE,
 		};
 		uint32_t set;
 
@@ -456,6 +458,7 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
 	p->world.nodes = 2;
 	p->world.frames = 64;
 	p->world.swap = 128;
+	p->world.thp = oc.thp_ops ? 0x6 : 0;	/* mTHP orders 1 and 2 for madvised VMAs */
 	g.nodes = p->world.nodes;
 
 	op_init(&op, OP_SPAWN);

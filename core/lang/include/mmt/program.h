@@ -120,6 +120,7 @@ struct mmt_world_cfg {
 	uint32_t frames;
 	uint64_t swap;
 	uint32_t device;	/* device-private frames (default 16) */
+	uint32_t thp;		/* anon mTHP orders enabled for madvise (bit k: order k; default 0) */
 };
 
 struct mmt_program {

@@ -31,7 +31,8 @@
  * fork child and are dropped when their mm exits, as a ring's buffers are
  * when its last file reference goes.
  *
- * Order-0 folios only: a large folio would count pins in _pincount.
+ * On a large folio a pin is one reference plus one in _pincount, and
+ * folio_maybe_dma_pinned reads _pincount, as in the kernel.
  */
 #ifndef MMT_GUP_H
 #define MMT_GUP_H
@@ -50,6 +51,7 @@ struct gup_pin {
 	struct mm_struct *mm;	/* the pinner; NULL: a free slot */
 	uint64_t uaddr;		/* the address it was pinned at: its name */
 	struct folio *folio;
+	struct page *page;	/* the page of @folio pinned (its contents, its pfn) */
 	uint64_t seq;		/* pin order: the newest pin of (mm, uaddr) is used */
 	/*
 	 * Model-only, for the PIN invariant: where the pinner maps the page
@@ -75,6 +77,8 @@ struct gup_pins {
  */
 static inline bool folio_maybe_dma_pinned(const struct folio *folio)
 {
+	if (folio_test_large(folio))
+		return atomic_load(&((struct folio *)folio)->_pincount) > 0;
 	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
 }
 

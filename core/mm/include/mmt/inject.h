@@ -27,6 +27,7 @@ enum mmt_bug {
 	BUG_KSM_MIGRATE_NODES_UNPRUNED,
 	/* GUP pins and large folios (seed 003, issue 13) */
 	BUG_FORK_PINNED_EARLY_COW,
+	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
 	NR_MMT_BUGS
 };
 

@@ -221,6 +221,8 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_
  * vm_normal_folio - the folio a present pte maps, or NULL for the zero page.
  */
 struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
+/* the page it maps (of a large folio, maybe), or NULL */
+struct page *vm_normal_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
 
 /* ---------------------------------------------------------- faults */
 

@@ -36,6 +36,12 @@ struct world_config {
 	uint32_t max_vmas;	/* default 1024 */
 	uint32_t max_pgtables;	/* default 1024 */
 	uint32_t device;	/* device-private frames of the HMM device (default 16) */
+	/*
+	 * Anonymous mTHP orders enabled, bit k for order k (1..4): the
+	 * sysfs hugepages-<size>kB/enabled knobs set to "madvise".  0 (the
+	 * default) allocates order 0 only.
+	 */
+	uint32_t thp_orders;
 };
 
 #define WORLD_DEFAULT_NODES	2

@@ -33,6 +33,8 @@ struct mmt_gen_opts {
 	 * the host does not pin, and a pin_write's value is the model's alone.
 	 */
 	bool pin_ops;
+	/* a world with anon mTHP orders 1 and 2 enabled (thp=0x6) (default on) */
+	bool thp_ops;
 };
 
 void mmt_gen_opts_default(struct mmt_gen_opts *o);
