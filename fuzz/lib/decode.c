@@ -75,8 +75,11 @@ static const uint8_t pin_table[8] = {
  */
 #define DECODE_SMALL_DEVICE	0x80	/* "small": no memory at all */
 
-/* byte 0 bit 7: anon mTHP of orders 1 and 2 enabled (world thp=0x6) */
-#define DECODE_THP		0x80
+/*
+ * Every decoded world enables anon mTHP of orders 1 and 2 (thp=0x6): it
+ * changes nothing until a madvise record says hugepage.  A program with
+ * thp=0 encodes too, and decodes with the knob on.
+ */
 #define DECODE_THP_ORDERS	0x6
 
 static uint32_t decode_device_frames(bool small)
@@ -477,7 +480,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	uint8_t w = size > 0 ? data[0] : 0;
 	size_t nops = size > 1 ? data[1] & ~DECODE_SMALL_DEVICE : 0, pos = 2;
 	bool small_device = size > 1 && (data[1] & DECODE_SMALL_DEVICE);
-	int ntasks = 1 + ((w >> 5) & 3);
+	int ntasks = 1 + ((w >> 5) & 7);
 	int max_tasks = o && o->max_tasks > 0 ? o->max_tasks : 1;
 	char name[8];
 
@@ -493,7 +496,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
 	p->world.device = decode_device_frames(small_device);
-	p->world.thp = (w & DECODE_THP) ? DECODE_THP_ORDERS : 0;
+	p->world.thp = DECODE_THP_ORDERS;
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
@@ -581,8 +584,8 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			ntasks = p->schedule[i] + 1;
 	if (p->has_schedule && p->nr_schedule && ntasks < 2)
 		ntasks = 2;
-	if (ntasks > MMT_DECODE_MAX_TASKS)
-		FAIL("%d tasks, at most %d", ntasks, MMT_DECODE_MAX_TASKS);
+	if (ntasks > MMT_MAX_TASKS)
+		FAIL("%d tasks, at most %d", ntasks, MMT_MAX_TASKS);
 	{
 		uint32_t frames = p->world.present ? p->world.frames : 256;
 		uint64_t swap = p->world.present ? p->world.swap : 0;
@@ -605,8 +608,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);
 		if (!buf)
 			FAIL("out of memory");
-		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5) |
-				     (thp ? DECODE_THP : 0));
+		buf[n++] = (uint8_t)((nodes - 1) | (fi << 1) | (si << 3) | ((ntasks - 1) << 5));
 		d.nodes = nodes;
 		d.swap_live[0] = swap > 0;
 		buf[n++] = (uint8_t)p->nr_ops;

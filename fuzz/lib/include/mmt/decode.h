@@ -10,9 +10,9 @@
  * the changed op mapped or unmapped some.  Layout:
  *
  *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
- *             bits 3-4 swap slots {0,16,64,128}, bits 5-6 tasks-1 (capped
- *             by the caller's max_tasks; 1 in single-task mode), bit 7
- *             anon mTHP orders 1 and 2 enabled (world thp=0x6)
+ *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
+ *             by the caller's max_tasks; 1 in single-task mode); every
+ *             decoded world has anon mTHP orders 1 and 2 enabled (thp=0x6)
  *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
  *             and by the bytes present); bit 7 the device's frames: clear
  *             16 (the default), set none (every migration to it fails)
@@ -78,7 +78,6 @@
 #include "mmt/program.h"
 
 #define MMT_DECODE_MAX_OPS	64
-#define MMT_DECODE_MAX_TASKS	4	/* byte 0 bits 5-6 */
 #define MMT_DECODE_PROCS	4
 #define MMT_DECODE_BASE		0x10
 #define MMT_DECODE_WINDOW	32
