@@ -429,6 +429,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	v += census_page_cache(c);
 	v += census_anon_vmas(c);
 	v += chk_ksm_census(c);
+	v += chk_pins_census(c);
 	if (walk_mms) {
 		struct { struct census *c; bool defer; int v; } a = { c, defer, 0 };
 

@@ -25,7 +25,8 @@
  *        the zero page ..................................... check_mm (pgtable.c)
  *  2 REFCOUNT
  *    2.1 refcount == mappings (ptes + device entries) + swap cache (1) +
- *        page cache (1, !anon && mapping) + isolated (1); equality, since
+ *        page cache (1, !anon && mapping) + isolated (1) +
+ *        GUP_PIN_COUNTING_BIAS per long-term pin (gup.h); equality, since
  *        at quiescence no transient pin may remain ........ check_folio (folio.c)
  *        (checked against the mappings found, not against _mapcount, so a
  *        wrong _mapcount is reported once, as MAPCOUNT)
@@ -204,6 +205,18 @@
  *    16.1 structural faults no specific invariant names: VMA range, order
  *         and overlap, map_count, vm_mm, page-table levels and sharing
  *                  check_mm, check_vma (pgtable.c), check_world (census.c, leak.c)
+ * 17 PIN
+ *    17.1 every long-term GUP pin (gup.h) names a frame of the world with
+ *         refcount >= the bias of its pins, and a live pinner that has
+ *         MMF_HAS_PINNED; the table's count agrees ....... check_world (pin.c)
+ *    17.2 until its pinner unmaps it (munmap, MADV_DONTNEED, MAP_FIXED,
+ *         exit), the pinner's pte at the pinned address (which mremap
+ *         moves) is present and maps the pinned frame: never COW-replaced,
+ *         reclaimed, migrated or merged under the pin ... check_world (pin.c)
+ *    17.3 a pinned anon page its pinner maps is AnonExclusive and mapped
+ *         exactly once (fork copies it: 70e806e4e645) ... check_world (pin.c)
+ *    (REFCOUNT 2.1 counts each pin; LEAK 13.4: no pin is left when every
+ *    process has gone, check_world_empty (pin.c))
  *
  * DATA (12) is the
  * executor's: it checks every read against the reference model in data.c.
@@ -307,6 +320,7 @@ static int world_check(void)
 	pm_for_each_live(&c->map, i)
 		v += chk_mapping(pm_obj(&c->map, i), c);
 	v += chk_ksm(c);
+	v += chk_pins(c);
 	v += chk_leaks(c);
 	v += chk_world_locks();
 	return v;

@@ -94,15 +94,44 @@ struct oproc {
 };
 
 #define ORACLE_MAX_SWAP 64
+/* the language's limit on pages pinned at once (mmt-language.md, gup.h) */
+#define ORACLE_MAX_PIN_PAGES 64
+
+/*
+ * A GUP pin (pin P ADDR N): the page P saw at ADDR when it pinned it.  A
+ * shared mapping's page is its object's page for good.  A private page is
+ * P's page at addr while P keeps it mapped ("bound": mremap moves it along);
+ * once P unmaps it (munmap, MAP_FIXED over it, MADV_DONTNEED, an mremap
+ * that drops it) the pin keeps the contents it had then, and only the
+ * device's own writes change them.
+ */
+struct opin {
+	int proc;		/* the pinner */
+	uint64_t uaddr;		/* its name: the address it was pinned at */
+	uint64_t seq;		/* the newest pin of a name is the one used */
+	int obj;		/* >= 0: page idx of a shared object */
+	uint64_t idx;
+	bool bound;		/* private: still P's page at addr */
+	uint64_t addr;
+	uint64_t val;		/* private, unbound: its contents */
+};
 
 struct oracle {
 	struct oproc proc[MMT_MAX_PROCS];
+	struct opin *pins;
+	size_t nr_pins, cap_pins;
+	uint64_t pin_seq;
 	struct oobj *obj;
 	size_t nr_obj, cap_obj;
 	uint64_t swap[ORACLE_MAX_SWAP];
 	int nr_swap;
 	bool swap_overflow;	/* more devices than we track: never "empty" */
 };
+
+static void pins_unbind(struct oracle *o, int proc, uint64_t s, uint64_t e);
+static struct opin *pin_find(const struct oracle *o, int proc, uint64_t uaddr);
+static int expect_pin(const struct oracle *o, const struct oproc *p, const struct mmt_op *op,
+		      uint64_t *bad);
 
 /* The oracle cannot give a verdict without its memory; there is no sane way on. */
 static void *xrealloc(void *p, size_t n)
@@ -318,6 +347,8 @@ void oracle_reset(struct oracle *o, int64_t swap_id)
 		kv_free(&o->obj[i].vals);
 	o->nr_obj = 0;
 	obj_new(o, 0);			/* OBJ_MEMFD */
+	o->nr_pins = 0;
+	o->pin_seq = 0;
 	o->nr_swap = 0;
 	o->swap_overflow = false;
 	if (swap_id >= 0)
@@ -335,6 +366,7 @@ void oracle_destroy(struct oracle *o)
 	for (i = 0; i < o->nr_obj; i++)
 		kv_free(&o->obj[i].vals);
 	free(o->obj);
+	free(o->pins);
 	free(o);
 }
 
@@ -509,8 +541,10 @@ static int madvise_walk(struct oracle *o, struct oproc *p, uint64_t s, uint64_t 
 			switch (adv) {
 			case ADV_DONTNEED:
 				/* private copies go; a file page shows the file again */
-				if (!v->shared)
+				if (!v->shared) {
+					pins_unbind(o, (int)(p - o->proc), cur, t);
 					kv_del_range(&p->priv, cur, t);
+				}
 				break;
 			case ADV_DONTFORK:
 				set = OV_DONTFORK;
@@ -684,6 +718,25 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
 		return expect_mremap(p, op);
+	case OP_PIN: {
+		uint64_t bad;
+
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		return OUT(expect_pin(o, p, op, &bad)) | OUT(OUT_ENOMEM);
+	}
+	case OP_UNPIN:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		for (uint64_t a = op->addr; a < op->addr + op->len; a++)
+			if (!pin_find(o, op->proc, a))
+				return OUT(OUT_ENOENT);
+		return OUT(OUT_OK);
+	case OP_PIN_WRITE:
+	case OP_PIN_READ:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		return pin_find(o, op->proc, op->addr) ? OUT(OUT_OK) : OUT(OUT_ENOENT);
 	case OP_MADVISE:
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
@@ -694,6 +747,224 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 					op->advice));
 	default:
 		return ORACLE_ANY;
+	}
+}
+
+/* ------------------------------------------------------------------ pins */
+
+/* @proc's newest pin named @uaddr, or NULL */
+static struct opin *pin_find(const struct oracle *o, int proc, uint64_t uaddr)
+{
+	struct opin *best = NULL;
+
+	for (size_t i = 0; i < o->nr_pins; i++) {
+		struct opin *pn = &o->pins[i];
+
+		if (pn->proc == proc && pn->uaddr == uaddr && (!best || pn->seq > best->seq))
+			best = pn;
+	}
+	return best;
+}
+
+/* what a private page of @p at @addr holds now (its VMA is private) */
+static uint64_t priv_val(const struct oracle *o, const struct oproc *p, const struct ovma *v,
+			 uint64_t addr)
+{
+	uint64_t val = 0;
+
+	if (kv_get(&p->priv, addr, &val))
+		return val;
+	return v->obj == OBJ_ANON ? 0 : obj_val(o, v->obj, v_index(v, addr));
+}
+
+/* @proc unmaps [s, e): its bound private pins there keep what they hold */
+static void pins_unbind(struct oracle *o, int proc, uint64_t s, uint64_t e)
+{
+	const struct oproc *p = &o->proc[proc];
+
+	for (size_t i = 0; i < o->nr_pins; i++) {
+		struct opin *pn = &o->pins[i];
+		const struct ovma *v;
+
+		if (pn->proc != proc || pn->obj >= 0 || !pn->bound || pn->addr < s || pn->addr >= e)
+			continue;
+		v = v_find(p, pn->addr);
+		pn->val = v ? priv_val(o, p, v, pn->addr) : 0;
+		pn->bound = false;
+	}
+}
+
+/*
+ * pin P ADDR N: FOLL_WRITE, so every page must lie in a writable VMA and
+ * fault in (a file page past its object's end is SIGBUS: EFAULT); all or
+ * nothing.  Returns the outcome and, in *@bad, the first page that failed.
+ */
+static int expect_pin(const struct oracle *o, const struct oproc *p, const struct mmt_op *op,
+		      uint64_t *bad)
+{
+	if (!op->len)
+		return OUT_EINVAL;
+	if (op->len > ORACLE_MAX_PIN_PAGES)
+		return OUT_ENOMEM;
+	for (uint64_t a = op->addr; a < op->addr + op->len; a++) {
+		const struct ovma *v = v_find(p, a);
+
+		*bad = a;
+		if (!v || !(v->prot & O_WR))
+			return OUT_EFAULT;
+		if (v->obj != OBJ_ANON && (v->shared || !kv_get(&p->priv, a, NULL)) &&
+		    v_index(v, a) >= o->obj[v->obj].size)
+			return OUT_EFAULT;
+	}
+	return OUT_OK;
+}
+
+/* the pages a pin faulted in before @end: a private file page is now a copy */
+static void pin_cow(struct oracle *o, struct oproc *p, uint64_t s, uint64_t end)
+{
+	for (uint64_t a = s; a < end; a++) {
+		const struct ovma *v = v_find(p, a);
+
+		if (v && !v->shared && v->obj != OBJ_ANON && !kv_get(&p->priv, a, NULL))
+			kv_set(&p->priv, a, obj_val(o, v->obj, v_index(v, a)));
+	}
+}
+
+static void apply_pin(struct oracle *o, int proc, const struct mmt_op *op, int out)
+{
+	struct oproc *p = &o->proc[proc];
+	uint64_t bad = op->addr;
+
+	if (out == OUT_ENOMEM) {
+		oracle_taint(o, proc);	/* how far it got is the model's business */
+		return;
+	}
+	if (expect_pin(o, p, op, &bad) != out)
+		return;			/* judged already */
+	if (out != OUT_OK) {
+		if (out == OUT_EFAULT)
+			pin_cow(o, p, op->addr, bad);
+		return;
+	}
+	pin_cow(o, p, op->addr, op->addr + op->len);
+	for (uint64_t a = op->addr; a < op->addr + op->len; a++) {
+		const struct ovma *v = v_find(p, a);
+		struct opin *pn;
+
+		if (o->nr_pins == o->cap_pins) {
+			o->cap_pins = o->cap_pins ? 2 * o->cap_pins : 16;
+			o->pins = xrealloc(o->pins, o->cap_pins * sizeof(*o->pins));
+		}
+		pn = &o->pins[o->nr_pins++];
+		*pn = (struct opin){ .proc = proc, .uaddr = a, .seq = ++o->pin_seq, .obj = -1,
+				     .bound = true, .addr = a };
+		if (v->shared) {
+			pn->obj = v->obj;
+			pn->idx = v_index(v, a);
+		}
+	}
+}
+
+static void pin_remove(struct oracle *o, struct opin *pn)
+{
+	*pn = o->pins[--o->nr_pins];
+}
+
+static void apply_unpin(struct oracle *o, int proc, uint64_t s, uint64_t len)
+{
+	for (uint64_t a = s; a < s + len; a++) {
+		struct opin *pn = pin_find(o, proc, a);
+
+		if (pn)
+			pin_remove(o, pn);
+	}
+}
+
+static void pins_exit(struct oracle *o, int proc)
+{
+	for (size_t i = 0; i < o->nr_pins;) {
+		if (o->pins[i].proc == proc)
+			pin_remove(o, &o->pins[i]);
+		else
+			i++;
+	}
+}
+
+/* the device writes through a pin */
+static void apply_pin_write(struct oracle *o, struct opin *pn, uint64_t val)
+{
+	struct oproc *p = &o->proc[pn->proc];
+
+	if (pn->obj >= 0) {
+		kv_set(&o->obj[pn->obj].vals, pn->idx, val);
+		if (p->uncertain)
+			o->obj[pn->obj].uncertain = true;
+	} else if (pn->bound) {
+		kv_set(&p->priv, pn->addr, val);
+	} else {
+		pn->val = val;
+	}
+}
+
+enum oracle_verdict oracle_pin_read(const struct oracle *o, int proc, uint64_t uaddr,
+				    uint64_t *val)
+{
+	const struct oproc *p = &o->proc[proc];
+	const struct opin *pn;
+	const struct ovma *v;
+
+	if (!p->live || p->uncertain)
+		return ORC_UNKNOWN;
+	pn = pin_find(o, proc, uaddr);
+	if (!pn)
+		return ORC_SEGV;	/* no such pin: ENOENT */
+	if (pn->obj >= 0) {
+		if (o->obj[pn->obj].uncertain)
+			return ORC_UNKNOWN;
+		*val = obj_val(o, pn->obj, pn->idx);
+	} else if (pn->bound) {
+		v = v_find(p, pn->addr);
+		if (!v)
+			return ORC_UNKNOWN;	/* cannot be: bound means mapped */
+		*val = priv_val(o, p, v, pn->addr);
+	} else {
+		*val = pn->val;
+	}
+	return ORC_OK;
+}
+
+/*
+ * A successful mremap of @proc: what it unmaps (the destination where
+ * something lands, a shrunk tail) unbinds, what it moves takes its bound
+ * pins along.  Before apply_mremap, which it reads the old layout of.
+ */
+static void pins_mremap(struct oracle *o, int proc, const struct mmt_op *op)
+{
+	const struct oproc *p = &o->proc[proc];
+	uint64_t addr = op->addr, na = op->addr2, kept;
+
+	if (!op->len)
+		return;			/* a duplicate: nothing moves */
+	kept = op->len < op->len2 ? op->len : op->len2;
+	if (op->len != op->len2) {
+		pins_unbind(o, proc, na, na + op->len2);
+	} else {
+		for (size_t i = 0; i < o->nr_pins; i++) {
+			struct opin *pn = &o->pins[i];
+
+			if (pn->proc == proc && pn->obj < 0 && pn->bound && pn->addr >= na &&
+			    pn->addr < na + op->len && v_find(p, pn->addr - na + addr))
+				pins_unbind(o, proc, pn->addr, pn->addr + 1);
+		}
+	}
+	if (op->len > op->len2)
+		pins_unbind(o, proc, addr + op->len2, addr + op->len);
+	for (size_t i = 0; i < o->nr_pins; i++) {
+		struct opin *pn = &o->pins[i];
+
+		if (pn->proc == proc && pn->obj < 0 && pn->bound && pn->addr >= addr &&
+		    pn->addr < addr + kept)
+			pn->addr = pn->addr - addr + na;
 	}
 }
 
@@ -924,6 +1195,7 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 		break;
 	case OP_EXIT:
 		if (out == OUT_OK) {
+			pins_exit(o, op->proc);
 			p->live = false;
 			p->uncertain = false;
 			p->nr = 0;
@@ -940,17 +1212,19 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 			o->obj[OBJ_MEMFD].size = op->addr + op->len;
 		if (!p->live)
 			break;
-		if (out == OUT_OK)
+		if (out == OUT_OK) {
+			pins_unbind(o, op->proc, op->addr, op->addr + op->len);
 			apply_mmap(o, p, op);
-		else if (out != OUT_EINVAL)
+		} else if (out != OUT_EINVAL)
 			oracle_taint(o, op->proc);	/* MAP_FIXED failed half way */
 		break;
 	case OP_MUNMAP:
 		if (!p->live)
 			break;
-		if (out == OUT_OK)
+		if (out == OUT_OK) {
+			pins_unbind(o, op->proc, op->addr, op->addr + op->len);
 			v_remove(p, op->addr, op->addr + op->len);
-		else if (out != OUT_EINVAL)
+		} else if (out != OUT_EINVAL)
 			oracle_taint(o, op->proc);
 		break;
 	case OP_MPROTECT:
@@ -965,6 +1239,7 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 		if (!p->live)
 			break;
 		if (out == OUT_OK) {
+			pins_mremap(o, op->proc, op);
 			apply_mremap(p, op);
 		} else if (out == OUT_EFAULT && op->len && op->len == op->len2) {
 			bool whole;
@@ -1002,6 +1277,22 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 		/* a short move (EAGAIN) moved the first @val pages */
 		if (p->live && (out == OUT_OK || out == OUT_EAGAIN))
 			apply_uffd_move(p, op->addr, op->addr2, out == OUT_OK ? op->len : val);
+		break;
+	case OP_PIN:
+		if (p->live)
+			apply_pin(o, op->proc, op, out);
+		break;
+	case OP_UNPIN:
+		if (p->live)
+			apply_unpin(o, op->proc, op->addr, op->len);
+		break;
+	case OP_PIN_WRITE:
+		if (p->live && out == OUT_OK) {
+			struct opin *pn = pin_find(o, op->proc, op->addr);
+
+			if (pn)
+				apply_pin_write(o, pn, op->value);
+		}
 		break;
 	case OP_SWAPON:
 		if (out == OUT_OK)

@@ -11,9 +11,72 @@
  */
 #include <inttypes.h>
 
+#include "mmt/gup.h"
 #include "internal.h"
 
 #define OBJ	chk_objname("folio pfn %u", pfn)
+
+/*
+ * The per-page clauses of one page (a frame) that maps @pmaps times:
+ * 1.1 its own _mapcount, 7.3 and 8.2 per page (AnonExclusive, writable
+ * means mapped once), on an anon folio @anon.
+ */
+static int page_check(struct folio *pg, const struct frame_census *fc, uint32_t pfn, bool anon,
+		      bool large)
+{
+	uint32_t pmaps = fc->ptes + fc->dev, all = pmaps + fc->migr;
+	int mc = page_mapcount(&pg->page), v = 0;
+
+	/* 1.1, per page of a large folio (an order-0 folio's is its folio's) */
+	if (large && (mc < 0 || (uint32_t)mc != pmaps))
+		v += chk_viol(INV_MAPCOUNT, OBJ, "page mapcount %d but %u ptes map it "
+			      "(+%u device entries)", mc, fc->ptes, fc->dev);
+	/* 7.2, 7.3, 8.2 */
+	if (anon) {
+		if (PageAnonExclusive(&pg->page) && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive but mapped %u times", all);
+		else if (fc->excl && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ,
+				      "exclusive migration entry but mapped %u times", all);
+		else if (fc->writers && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ, "writable at mm %u addr %#" PRIx64
+				      " but mapped %u times", fc->wr_mm, fc->wr_addr, all);
+		if (fc->writers && all > 1)
+			v += chk_viol(INV_PROT, OBJ,
+				      "COW-shared page writable: mapped %u times, "
+				      "writable at mm %u addr %#" PRIx64, all, fc->wr_mm, fc->wr_addr);
+	} else if (PageAnonExclusive(&pg->page)) {
+		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive on a folio that is not anonymous");
+	}
+	return v;
+}
+
+/*
+ * A tail frame of a large folio: it belongs to a live large folio that
+ * covers it, holds no reference, flag or mapping of its own, and its page
+ * obeys the per-page clauses (1.1, 7.x, 8.2).
+ */
+static int tail_check(struct folio *f, struct census *c, uint32_t pfn)
+{
+	struct folio *head = chk_page_folio(c, f);
+	int v = 0;
+
+	if (head == f)
+		return chk_viol(INV_BUG, OBJ, "tail_off %u names no large folio covering it",
+				f->tail_off);
+	if (folio_ref_count(head) <= 0)
+		v += chk_viol(INV_REFCOUNT, OBJ, "tail page of folio pfn %u, which is free",
+			      head->pfn);
+	if (folio_ref_count(f) || atomic_load(&f->flags) || f->mapping)
+		v += chk_viol(INV_REFCOUNT, OBJ, "tail page keeps refcount %d, flags %#lx, "
+			      "mapping %#lx of its own", folio_ref_count(f),
+			      (unsigned long)atomic_load(&f->flags), (unsigned long)f->mapping);
+	if (fc_get(c, pfn)->state & FS_ON_FREE)
+		v += chk_viol(INV_REFCOUNT, OBJ, "tail page of folio pfn %u on a free list",
+			      head->pfn);
+	return v + page_check(f, fc_get(c, pfn), pfn, folio_test_anon(head), true);
+}
+
 static int folio_check(struct folio *f, struct census *c)
 {
 	uint32_t pfn;
@@ -21,7 +84,7 @@ static int folio_check(struct folio *f, struct census *c)
 	int ref = folio_ref_count(f), mc = folio_mapcount(f), v = 0;
 	unsigned long flags = atomic_load(&f->flags);
 	bool anon = folio_test_anon(f), on_free, fresh;
-	uint32_t maps, exp;
+	uint32_t maps, exp, pins;
 
 	if (f == &the_world->folios[the_world->nr_frames]) {
 		/* the zero page: reserved, never counted, never freed */
@@ -33,10 +96,42 @@ static int folio_check(struct folio *f, struct census *c)
 		return chk_device_folio(f, c);
 	if (!folio_in_range(c, f, &pfn))
 		return chk_viol(INV_BUG, "folio", "%p is not a frame of the world", (void *)f);
+	if (f->tail_off)
+		return tail_check(f, c, pfn);
 	fc = fc_get(c, pfn);
 	on_free = fc->state & FS_ON_FREE;
 	fresh = frame_fresh(pfn);
 	maps = fc->ptes + fc->dev;
+	pins = fc->pins * GUP_PIN_COUNTING_BIAS;
+	if (folio_test_large(f) && ref > 0) {
+		/* the folio's counts are its pages' sums; a pin is one reference */
+		uint32_t mapped = 0, nr = 1u << f->order;
+
+		maps = pins = 0;
+		for (uint32_t i = 0; i < nr && pfn + i < c->nr_frames; i++) {
+			const struct frame_census *pc = fc_get(c, pfn + i);
+
+			maps += pc->ptes + pc->dev;
+			pins += pc->pins;
+			mapped += pc->ptes + pc->dev > 0;
+		}
+		if (atomic_load(&f->_nr_pages_mapped) != (int)mapped)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "_nr_pages_mapped %d but %u of its %u "
+				      "pages are mapped", atomic_load(&f->_nr_pages_mapped),
+				      mapped, nr);
+		if (atomic_load(&f->_entire_mapcount) != -1)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "_entire_mapcount %d, but no PMD maps it",
+				      atomic_load(&f->_entire_mapcount) + 1);
+		if (atomic_load(&f->_pincount) != (int)pins)
+			v += chk_viol(INV_PIN, OBJ, "_pincount %d but %u pins",
+				      atomic_load(&f->_pincount), pins);
+		/* deferred_split_folio: queued once partly unmapped, until split */
+		if (folio_test_partially_mapped(f) ? mapped == nr : mapped && mapped < nr)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "%u of %u pages mapped but %s the "
+				      "deferred split queue", mapped, nr,
+				      folio_test_partially_mapped(f) ? "on" : "not on");
+		v += page_check(f, fc, pfn, anon, true);
+	}
 
 	/* 1.1 */
 	if (mc < 0)
@@ -92,14 +187,15 @@ static int folio_check(struct folio *f, struct census *c)
 
 	/* 2.1 */
 	exp = maps + (folio_test_swapcache(f) ? 1 : 0) + (!anon && f->mapping ? 1 : 0) +
-	      (folio_test_isolated(f) ? 1 : 0);
+	      (folio_test_isolated(f) ? 1 : 0) + pins;
 	if (ref > 0 && (uint32_t)ref != exp)
 		v += chk_viol(INV_REFCOUNT, OBJ,
-			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s): %s",
+			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s, "
+			      "%u pins): %s",
 			      ref, exp, fc->ptes, fc->dev,
 			      folio_test_swapcache(f) ? ", swap cache" : "",
 			      !anon && f->mapping ? ", page cache" : "",
-			      folio_test_isolated(f) ? ", isolated" : "",
+			      folio_test_isolated(f) ? ", isolated" : "", fc->pins,
 			      (uint32_t)ref > exp ? "a reference leaked" :
 						    "a reference is missing");
 
@@ -163,25 +259,9 @@ static int folio_check(struct folio *f, struct census *c)
 			      fc->pc->id);
 	}
 
-	/* 7.2, 7.3, 8.2 */
-	if (anon) {
-		uint32_t all = maps + fc->migr;
-
-		if (PageAnonExclusive(&f->page) && all > 1)
-			v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive but mapped %u times", all);
-		else if (fc->excl && all > 1)
-			v += chk_viol(INV_EXCLUSIVE, OBJ,
-				      "exclusive migration entry but mapped %u times", all);
-		else if (fc->writers && all > 1)
-			v += chk_viol(INV_EXCLUSIVE, OBJ, "writable at mm %u addr %#" PRIx64
-				      " but mapped %u times", fc->wr_mm, fc->wr_addr, all);
-		if (fc->writers && all > 1)
-			v += chk_viol(INV_PROT, OBJ,
-				      "COW-shared page writable: mapped %u times, "
-				      "writable at mm %u addr %#" PRIx64, all, fc->wr_mm, fc->wr_addr);
-	} else if (PageAnonExclusive(&f->page)) {
-		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive on a folio that is not anonymous");
-	}
+	/* 7.2, 7.3, 8.2 (a large folio's first page was checked above) */
+	if (!folio_test_large(f) || ref <= 0)
+		v += page_check(f, fc, pfn, anon, false);
 	return v;
 }
 #undef OBJ

@@ -100,6 +100,7 @@ static void inflight_pgtable(const struct pgtable *t)
 
 	for (unsigned i = 0; i < PTRS_PER_PTE && seen < t->nr_used; i++) {
 		pte_t pte = t->pte[i];
+		struct page *pg = NULL;
 		struct folio *f;
 
 		if (pte_none(pte))
@@ -109,6 +110,10 @@ static void inflight_pgtable(const struct pgtable *t)
 			if (pte_special(pte))
 				continue;
 			f = pfn_folio(pte_pfn(pte));
+			if (f)
+				pg = &f->page;
+			if (f)
+				f = page_folio(pg);	/* a large folio's page: its folio */
 			if (!f) {
 				mmt_violation(INV_MAPCOUNT, "pte table", "table %u slot %u: pte maps pfn "
 					      "%llu, no such frame (in flight)", t->id, i,
@@ -124,8 +129,7 @@ static void inflight_pgtable(const struct pgtable *t)
 					      i, folio_ref_count(f), folio_mapcount(f));
 				return;
 			}
-			if (pte_write(pte) && folio_test_anon(f) &&
-			    !PageAnonExclusive(folio_page(f, 0))) {
+			if (pte_write(pte) && folio_test_anon(f) && !PageAnonExclusive(pg)) {
 				char obj[64];
 
 				snprintf(obj, sizeof(obj), "folio pfn %u", f->pfn);

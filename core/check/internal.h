@@ -66,6 +66,7 @@ struct frame_census {
 	uint32_t writers;	/* writable ptes, write migration/device entries */
 	uint32_t excl;		/* READ_EXCL and WRITE migration entries */
 	uint32_t pc_slots;	/* page-cache slots holding it */
+	uint32_t pins;		/* long-term GUP pins on it (gup.h) */
 	struct address_space *pc;	/* whose page cache holds it */
 	uint64_t pc_index;
 	uint32_t wr_mm;		/* the first writer, for the report */
@@ -332,6 +333,8 @@ int chk_device_folio(struct folio *f, struct census *c);
 int chk_device_leaks(struct census *c);
 void chk_rmap(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr, struct folio *f,
 	      const char *what);
+void chk_rmap_page(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr,
+		   struct folio *f, uint32_t pg_idx, const char *what);
 
 /* swap.c */
 bool chk_swap_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr, pte_t pte);
@@ -375,5 +378,28 @@ int chk_lock_viol(const struct kp_lockinfo *li, const char *obj, const char *wha
 #define check_lock(li, obj, what)	(lock_held(li) ? chk_lock_viol(li, obj, what) : 0)
 
 int chk_world_locks(void);
+/*
+ * The folio a frame belongs to: itself, or for a tail frame of a large
+ * folio the first frame, when tail_off points inside the frames at a large
+ * enough folio; otherwise the frame itself (folio_check reports the tail).
+ */
+static inline struct folio *chk_page_folio(const struct census *c, struct folio *frame)
+{
+	struct folio *head;
+
+	if (!frame->tail_off)
+		return frame;
+	if ((uint32_t)(frame - the_world->folios) < frame->tail_off)
+		return frame;
+	head = frame - frame->tail_off;
+	if (head->tail_off || frame->tail_off >= (1u << head->order) ||
+	    (uint32_t)(head - the_world->folios) >= c->nr_frames)
+		return frame;
+	return head;
+}
+/* pin.c: PIN 15.x, the pins' census for 2.1, and their leak */
+int chk_pins_census(struct census *c);
+int chk_pins(struct census *c);
+int chk_pins_empty(void);
 
 #endif /* MMT_CHECK_INTERNAL_H */

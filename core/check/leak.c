@@ -74,6 +74,7 @@ int check_world_empty(void)
 
 	/* 13.4 */
 	v += chk_ksm_empty(c);
+	v += chk_pins_empty();
 	for (unsigned i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
 		if (pools[i].p->nr_used == pools[i].allowed)
 			continue;

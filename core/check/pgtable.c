@@ -75,8 +75,15 @@ static bool vma_chain_has(const struct census *c, const struct vm_area_struct *v
 void chk_rmap(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr,
 	      struct folio *f, const char *what)
 {
+	chk_rmap_page(x, vma, addr, f, 0, what);
+}
+
+/* the same for page @pg_idx of folio @f (a large folio's page at @addr) */
+void chk_rmap_page(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t addr,
+		   struct folio *f, uint32_t pg_idx, const char *what)
+{
 	struct census *c = x->c;
-	uint64_t idx = linear_page_index(vma, addr);
+	uint64_t idx = linear_page_index(vma, addr) - pg_idx;
 	uint32_t ai, mi;
 
 	if (folio_test_ksm(f)) {
@@ -139,7 +146,7 @@ static void present_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t a
 	uint64_t pfn = pte_pfn(pte);
 	bool w = pte_write(pte);
 	struct frame_census *fc;
-	struct folio *f;
+	struct folio *f, *pg;
 
 	if (pfn == c->zero_pfn) {
 		/* 8.3: the shared zero page is read-only for everybody */
@@ -159,7 +166,8 @@ static void present_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t a
 			 pfn, c->nr_frames);
 		return;
 	}
-	f = &the_world->folios[pfn];
+	pg = &the_world->folios[pfn];		/* the page's frame */
+	f = chk_page_folio(c, pg);		/* its folio */
 	fc = fc_at(c, (uint32_t)pfn);
 	fc->ptes++;
 	if (w)
@@ -173,21 +181,21 @@ static void present_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t a
 	if (w && !(vma->vm_flags & VM_WRITE))
 		PTE_VIOL(x, addr, INV_PROT, "writable pte (pfn %" PRIu64 ") in VMA [%#" PRIx64
 			 ",%#" PRIx64 ") without VM_WRITE", pfn, vma->vm_start, vma->vm_end);
-	chk_rmap(x, vma, addr, f, "pte");
+	chk_rmap_page(x, vma, addr, f, (uint32_t)(pg - f), "pte");
 
 	if (folio_test_anon(f) && w) {
-		if (!PageAnonExclusive(&f->page))
+		if (!PageAnonExclusive(&pg->page))
 			PTE_VIOL(x, addr, INV_EXCLUSIVE,
 				 "writable pte maps anon pfn %" PRIu64 ", not AnonExclusive",
 				 pfn);
 		/* 7.2/8.2 against the census in check_folio when there is one */
-		if (!x->defer && folio_mapcount(f) > 1) {
+		if (!x->defer && page_mapcount(&pg->page) > 1) {
 			PTE_VIOL(x, addr, INV_EXCLUSIVE,
 				 "writable pte maps anon pfn %" PRIu64 " with mapcount %d", pfn,
-				 folio_mapcount(f));
+				 page_mapcount(&pg->page));
 			PTE_VIOL(x, addr, INV_PROT,
 				 "COW-shared page writable: anon pfn %" PRIu64 " mapcount %d", pfn,
-				 folio_mapcount(f));
+				 page_mapcount(&pg->page));
 		}
 	} else if (!folio_test_anon(f) && f->mapping && w && !(vma->vm_flags & VM_SHARED)) {
 		/* 8.3: writing it would write through to the file: COW first */

@@ -35,6 +35,7 @@
 #include "mmt/check.h"
 #include "mmt/daemon.h"
 #include "mmt/exec.h"
+#include "mmt/gup.h"
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
@@ -619,6 +620,21 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		err = userfaultfd_move(mm, op->addr, op->addr2, op->len,
 				       op->all ? UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES : 0, val);
 		break;
+	case OP_PIN:
+		err = pin_user_pages_range(mm, op->addr, op->len);
+		break;
+	case OP_UNPIN:
+		err = unpin_user_pages_range(mm, op->addr, op->len);
+		break;
+	case OP_PIN_WRITE: {
+		uint64_t v = op->value;
+
+		err = gup_pin_access(mm, op->addr, true, &v);
+		break;
+	}
+	case OP_PIN_READ:
+		err = gup_pin_access(mm, op->addr, false, val);
+		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */
 		if (!others_in_op(ex, t->id))
@@ -819,6 +835,16 @@ static void judge(struct exec *ex, const struct mmt_op *op, int out, uint64_t va
 			data_violation(ex, op, "write succeeded but the reference model says "
 				       "SIGBUS (%s)", oracle_describe(orc, op->proc, op->addr));
 		return;
+	case OP_PIN_READ:
+		v = oracle_pin_read(orc, op->proc, op->addr, &want);
+		if (v == ORC_OK && out == OUT_OK && val != want)
+			data_violation(ex, op, "pin_read 0x%" PRIx64 " through the pin at 0x%"
+				       PRIx64 " but the reference model says 0x%" PRIx64, val,
+				       op->addr, want);
+		else if ((v == ORC_OK && out != OUT_OK) || (v == ORC_SEGV && out != OUT_ENOENT))
+			data_violation(ex, op, "pin_read returned %s but the reference model says %s",
+				       outcome_str(out), v == ORC_OK ? "ok" : "ENOENT (no such pin)");
+		return;
 	default: {
 		uint32_t mask;
 
@@ -861,7 +887,7 @@ static void check_asserts(struct exec *ex, long idx, const struct mmt_op *op, in
 	if (op->expect >= 0 && out != op->expect) {
 		snprintf(r->msg, sizeof(r->msg), "line %u: expected %s, got %s", op->line,
 			 mmt_outcome_name(op->expect), outcome_str(out));
-	} else if (op->code == OP_READ && op->has_expect_value &&
+	} else if ((op->code == OP_READ || op->code == OP_PIN_READ) && op->has_expect_value &&
 		   (out != OUT_OK || val != op->value)) {
 		if (out != OUT_OK)
 			snprintf(r->msg, sizeof(r->msg), "line %u: expected = 0x%" PRIx64 ", got %s",
@@ -885,7 +911,7 @@ static void trace_op(struct exec *ex, int task, const struct mmt_op *op, int out
 
 	mmt_print_op(buf, sizeof(buf), ex->p, op);
 	fprintf(ex->opts->trace, "[%d] %u: %s -> %s", task, op->line, buf, outcome_str(out));
-	if (op->code == OP_READ && out == OUT_OK)
+	if ((op->code == OP_READ || op->code == OP_PIN_READ) && out == OUT_OK)
 		fprintf(ex->opts->trace, " (0x%" PRIx64 ")", val);
 	if (skipped)
 		fprintf(ex->opts->trace, " (no such process at this point)");
@@ -1049,7 +1075,8 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 {
 	return a->nodes == b->nodes && a->frames == b->frames && a->swap == b->swap &&
 	       a->max_mms == b->max_mms && a->max_vmas == b->max_vmas &&
-	       a->max_pgtables == b->max_pgtables && a->device == b->device;
+	       a->max_pgtables == b->max_pgtables && a->device == b->device &&
+	       a->thp_orders == b->thp_orders;
 }
 
 /*
@@ -1087,6 +1114,7 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 			cfg.frames = p->world.frames;
 		cfg.swap = p->world.swap;
 		cfg.device = p->world.device;
+		cfg.thp_orders = p->world.thp;
 	}
 	if (the_world && world_dirty) {
 		/* the last run left locks held or a task half way: throw it away */

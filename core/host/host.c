@@ -830,6 +830,12 @@ static bool model_only(const struct mmt_op *op)
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE:
 	/* ksmd cannot be made to scan, nor its knobs set, without root */
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
+	/*
+	 * a long-term pin is io_uring_register(IORING_REGISTER_BUFFERS) on
+	 * Linux and the device's access a READ_FIXED/WRITE_FIXED: not done
+	 * here, so a pin_write's value is the model's alone
+	 */
+	case OP_PIN: case OP_UNPIN: case OP_PIN_WRITE: case OP_PIN_READ:
 		return true;
 	default:
 		return false;

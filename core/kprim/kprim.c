@@ -167,6 +167,7 @@ static const char *const kp_class_names[LC_NR] = {
 	[LC_LRU] = "lru_lock",
 	[LC_ZONE] = "zone_lock",
 	[LC_POOL] = "pool_lock",
+	[LC_GUP_PINS] = "gup_pin_lock",
 };
 
 const char *kp_lock_class_name(enum kp_lock_class c)

@@ -43,6 +43,8 @@
 #define DEFAULT_SWAP	0
 #define DEFAULT_DEVICE	16
 #define MAX_DEVICE	(UINT64_C(1) << 20)
+#define MAX_THP_ORDER	4		/* mTHP up to 16 pages (the scaled PMD's order) */
+#define MAX_THP_MASK	((UINT64_C(2) << MAX_THP_ORDER) - 2)
 
 /* ------------------------------------------------------------------------ */
 /* names                                                                    */
@@ -60,6 +62,8 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_KSMD] = "ksmd",	[OP_KSM_RUN] = "ksm_run",
 	[OP_KSM_MERGE_ACROSS_NODES] = "ksm_merge_across_nodes",
 	[OP_UFFD_MOVE] = "uffd_move",
+	[OP_PIN] = "pin",	[OP_UNPIN] = "unpin",
+	[OP_PIN_WRITE] = "pin_write", [OP_PIN_READ] = "pin_read",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -563,6 +567,10 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_KSM_MERGE_ACROSS_NODES] = { 1, 1, { A_BOOL }, "0|1" },
 	[OP_UFFD_MOVE] = { 4, 5, { A_PROC, A_PAGE, A_PAGE, A_COUNT, A_HOLES },
 			   "proc dst src count [holes]" },
+	[OP_PIN] =	{ 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_UNPIN] =	{ 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
+	[OP_PIN_WRITE] = { 3, 3, { A_PROC, A_PAGE, A_VALUE }, "proc page value" },
+	[OP_PIN_READ] =	{ 2, 2, { A_PROC, A_PAGE }, "proc page" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -708,8 +716,9 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 		end = c->arrow;
 	}
 	if (c->eq != NOIDX) {
-		if (!tok_is(&c->t[base], "read"))
-			return fail(ps, c->at_eq[0].col, "'= VALUE' is only allowed on read");
+		if (!tok_is(&c->t[base], "read") && !tok_is(&c->t[base], "pin_read"))
+			return fail(ps, c->at_eq[0].col,
+				    "'= VALUE' is only allowed on read and pin_read");
 		if (c->eq + 2 != end)
 			return fail(ps, c->eq + 2 < end ? c->at_eq[2].col : c->at_eq[0].col,
 				    "'=' must be followed by exactly one value");
@@ -924,18 +933,19 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[4] = { "nodes", "frames", "swap", "device" };
+		static const char *const keys[5] = { "nodes", "frames", "swap", "device", "thp" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
 		int k;
 
 		if (!eq)
-			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device), got '%s'",
+			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp), "
+				    "got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 4, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 5, t.s, (size_t)(eq - t.s));
 		if (k < 0)
-			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device)",
+			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -960,10 +970,20 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 				return -1;
 			cfg.swap = val;
 			break;
-		default:
+		case 3:
 			if (number(ps, &v, "device", 0, MAX_DEVICE, &val))
 				return -1;
 			cfg.device = (uint32_t)val;
+			break;
+		default:
+			/* a mask of mTHP orders 1..MAX_THP_ORDER */
+			if (number(ps, &v, "thp", 0, MAX_THP_MASK, &val))
+				return -1;
+			if (val & 1)
+				return fail(ps, v.col, "thp=%#llx enables order 0, which is no THP "
+					    "(bit k enables order k, 1..%d)", (unsigned long long)val,
+					    MAX_THP_ORDER);
+			cfg.thp = (uint32_t)val;
 			break;
 		}
 	}
@@ -1264,7 +1284,7 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 	if (op->code >= NR_MMT_OPCODES || op->task >= MMT_MAX_TASKS ||
 	    op->expect < -1 || op->expect >= NR_MMT_OUTCOMES)
 		return false;
-	if (op->has_expect_value && op->code != OP_READ)
+	if (op->has_expect_value && op->code != OP_READ && op->code != OP_PIN_READ)
 		return false;
 	if (op->all && op->code != OP_MIGRATE && op->code != OP_UFFD_MOVE)
 		return false;
@@ -1355,6 +1375,8 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
 	case OP_UFFD_REGISTER:
+	case OP_PIN:
+	case OP_UNPIN:
 		sb_printf(sb, " %s 0x%" PRIx64 " %" PRIu64, nm, op->addr, op->len);
 		break;
 	case OP_MPROTECT:
@@ -1370,11 +1392,13 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 			  advice_names[op->advice]);
 		break;
 	case OP_READ:
+	case OP_PIN_READ:
 		sb_printf(sb, " %s 0x%" PRIx64, nm, op->addr);
 		if (op->has_expect_value)
 			sb_printf(sb, " = 0x%" PRIx64, op->value);
 		break;
 	case OP_WRITE:
+	case OP_PIN_WRITE:
 		sb_printf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64, nm, op->addr, op->value);
 		break;
 	case OP_MIGRATE:
@@ -1424,13 +1448,16 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 	if (p->world.present) {
 		if (p->world.nodes < 1 || p->world.nodes > MAX_NODES || p->world.frames < 1 ||
 		    p->world.frames > MAX_FRAMES || p->world.swap > MAX_WORLD_SWAP ||
-		    p->world.device > MAX_DEVICE)
+		    p->world.device > MAX_DEVICE || p->world.thp > MAX_THP_MASK ||
+		    (p->world.thp & 1))
 			return -1;
 		sb_printf(sb, "world nodes=%d frames=%" PRIu32 " swap=%" PRIu64,
 			  p->world.nodes, p->world.frames, p->world.swap);
 		/* the default is left out, so files older than the key stay canonical */
 		if (p->world.device != DEFAULT_DEVICE)
 			sb_printf(sb, " device=%" PRIu32, p->world.device);
+		if (p->world.thp)
+			sb_printf(sb, " thp=%#" PRIx32, p->world.thp);
 		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {

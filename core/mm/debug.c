@@ -36,6 +36,7 @@ static const char *const inv_names[NR_INVARIANTS] = {
 	[INV_LOCKORDER]	= "LOCKORDER",
 	[INV_DEADLOCK]	= "DEADLOCK",
 	[INV_BUG]	= "BUG",
+	[INV_PIN]	= "PIN",
 };
 
 const char *mmt_invariant_name(enum mmt_invariant inv)

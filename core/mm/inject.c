@@ -111,6 +111,18 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"release) keeps the source anon_vma and index (fixed by c50f8e6053b0, "
 		"mm: fix kernel BUG when userfaultfd_move encounters swapcache)",
 	},
+	[BUG_FORK_PINNED_EARLY_COW] = {
+		"fork-pinned-early-cow", "70e806e4e645 (CVE-2020-29374 class)", "PIN, DATA",
+		"fork shares a pinned AnonExclusive page with the child instead of copying "
+		"it (folio_try_dup_anon_rmap_pte ignores pins): the parent's next write "
+		"COWs away from its pin, and the device's writes land in the child",
+	},
+	[BUG_LARGE_FOLIO_PARTIAL_UNMAP] = {
+		"large-folio-partial-unmap", "003", "MAPCOUNT, REFCOUNT (2.6 in flight)",
+		"zap_present_ptes batches the rmap removal over the rest of the folio "
+		"instead of the range: a partial munmap of a PTE-mapped large folio "
+		"drops the mapcounts of pages that stay mapped",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

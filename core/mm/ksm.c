@@ -190,6 +190,9 @@ static struct folio *follow_page(struct vm_area_struct *vma, uint64_t addr)
 	if (!ptep)
 		return NULL;
 	folio = vm_normal_folio(vma, addr, ptep_get(ptep));
+	/* ksmd would split a large folio first (not modelled): leave it */
+	if (folio && folio_test_large(folio))
+		folio = NULL;
 	if (folio)
 		folio_get(folio);
 	pte_unmap_unlock(ptl);
@@ -604,9 +607,11 @@ static int write_protect_page(struct vm_area_struct *vma, struct folio *folio,
 			set_pte_at(mm, addr, ptep, entry);
 			goto out_unlock;
 		}
-		/* folio_try_share_anon_rmap_pte: no pin can exist in the model */
-		if (PageAnonExclusive(page))
-			ClearPageAnonExclusive(page);
+		/* the refcount check above already refused a pinned page */
+		if (PageAnonExclusive(page) && folio_try_share_anon_rmap_pte(folio, page)) {
+			set_pte_at(mm, addr, ptep, entry);
+			goto out_unlock;
+		}
 		if (pte_dirty(entry))
 			folio_set(folio, PG_dirty);
 		set_pte_at(mm, addr, ptep, pte_mkclean(pte_wrprotect(entry)));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
@@ -27,12 +28,20 @@
 #include "mmt/world.h"
 #include "internal.h"
 
-struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
+/* the page a present pte maps (a page of a large folio, maybe), or NULL */
+struct page *vm_normal_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 {
 	(void)vma; (void)addr;
 	if (!pte_present(pte) || pte_special(pte))
 		return NULL;
-	return pfn_folio(pte_pfn(pte));
+	return pfn_to_page(pte_pfn(pte));
+}
+
+struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
+{
+	struct page *page = vm_normal_page(vma, addr, pte);
+
+	return page ? page_folio(page) : NULL;
 }
 
 pte_t mk_pte(struct folio *folio, struct vm_area_struct *vma, bool write)
@@ -60,6 +69,60 @@ static struct folio *alloc_fault_folio(struct mm_struct *mm)
 
 /* ------------------------------------------------------------- faults */
 
+/* every pte of [addr, addr + nr) is none; ptl held */
+static bool pte_range_none(pte_t *ptep, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		if (!pte_none(ptep_get(ptep + i)))
+			return false;
+	return true;
+}
+
+/*
+ * alloc_anon_folio - the folio for a write fault at @addr (6.8+, mTHP): the
+ * largest order enabled in the world (the sysfs knobs, "madvise") for a
+ * VM_HUGEPAGE VMA (thp_vma_allowable_orders) whose naturally aligned range
+ * lies inside the VMA and one pte table and has no pte yet, and for which a
+ * run of free frames exists; else the next order down, and order 0 last.
+ * Returns the folio and its first address in *@start.  The ptl is taken
+ * only to look, as the kernel's pte_range_none check is lockless.
+ */
+static struct folio *alloc_anon_folio(struct vm_area_struct *vma, uint64_t addr,
+				      uint64_t *start)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint32_t orders = the_world->cfg.thp_orders;
+
+	*start = addr;
+	if (!(vma->vm_flags & VM_HUGEPAGE) || (vma->vm_flags & VM_NOHUGEPAGE) ||
+	    userfaultfd_missing(vma))
+		orders = 0;
+	for (int order = 30; order > 0; order--) {
+		uint64_t nr = 1ull << order, haddr = addr & ~(nr - 1);
+		struct folio *folio;
+		spinlock_t *ptl;
+		pte_t *ptep;
+		bool none;
+
+		if (!(orders & (1u << order)) || haddr < vma->vm_start || haddr + nr > vma->vm_end ||
+		    nr > PTRS_PER_PTE)
+			continue;
+		ptep = pte_offset_map_lock(mm, haddr, &ptl);
+		if (!ptep)
+			continue;
+		none = pte_range_none(ptep, (int)nr);
+		pte_unmap_unlock(ptl);
+		if (!none)
+			continue;
+		folio = folio_alloc_order(mm->home_node, (unsigned)order);
+		if (folio) {
+			*start = haddr;
+			return folio;
+		}
+	}
+	return alloc_fault_folio(mm);
+}
+
 /*
  * do_anonymous_page - first touch of an anonymous page.  A read maps the
  * shared zero page; a write gets a fresh exclusive folio.  mmap_lock read.
@@ -68,8 +131,10 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *folio;
+	uint64_t start;
 	spinlock_t *ptl;
 	pte_t *ptep;
+	int nr;
 
 	/* no page here yet: with uffd missing mode armed, its handler decides */
 	if (userfaultfd_missing(vma))
@@ -86,26 +151,32 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
-	folio = alloc_fault_folio(mm);
+	folio = alloc_anon_folio(vma, addr, &start);
 	if (!folio)
 		return VM_FAULT_OOM;
+	nr = (int)folio_nr_pages(folio);
 	folio_set_uptodate(folio);
 
-	ptep = pte_offset_map_lock(mm, addr, &ptl);
+	ptep = pte_offset_map_lock(mm, start, &ptl);
 	if (!ptep) {
 		folio_put(folio);
 		return VM_FAULT_OOM;
 	}
-	if (!pte_none(ptep_get(ptep))) {
+	if (!pte_range_none(ptep, nr)) {
 		/* someone else populated it while we allocated */
 		pte_unmap_unlock(ptl);
 		folio_put(folio);
 		return 0;
 	}
-	inc_mm_counter(mm, MM_ANONPAGES);
-	folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	/* one reference per pte (folio_ref_add), the allocation's is the first */
+	if (nr > 1)
+		atomic_fetch_add(&folio->_refcount, nr - 1);
+	add_mm_counter(mm, MM_ANONPAGES, nr);
+	folio_add_new_anon_rmap(folio, vma, start, RMAP_EXCLUSIVE);
 	folio_add_lru(folio);
-	set_pte_at(mm, addr, ptep, mk_pte(folio, vma, vma->vm_flags & VM_WRITE));
+	for (int i = 0; i < nr; i++)
+		set_pte_at(mm, start + i, ptep + i,
+			   mk_pte(folio + i, vma, vma->vm_flags & VM_WRITE));
 	pte_unmap_unlock(ptl);
 	return 0;
 }
@@ -242,6 +313,9 @@ static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *
 	/* a KSM page is never reused: others may be merged onto it at any time */
 	if (folio_test_ksm(folio))
 		return false;
+	/* nor a large folio that is not exclusive, as before 6.13 */
+	if (folio_test_large(folio))
+		return false;
 	if (folio_ref_count(folio) > 1 + (int)folio_test_swapcache(folio))
 		return false;
 	if (!folio_trylock(folio))
@@ -267,6 +341,7 @@ static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *
 static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t orig,
 			     struct folio *old, unsigned flags)
 {
+	struct page *old_page = old ? pfn_to_page(pte_pfn(orig)) : NULL;
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *new;
 	spinlock_t *ptl;
@@ -282,7 +357,7 @@ static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t or
 		ret = VM_FAULT_OOM;
 		goto out;
 	}
-	atomic_store(&new->value, old ? atomic_load(&old->value) : 0);
+	atomic_store(&new->value, old ? atomic_load(page_value(old_page)) : 0);
 	folio_set_uptodate(new);
 
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
@@ -303,7 +378,7 @@ static unsigned wp_page_copy(struct vm_area_struct *vma, uint64_t addr, pte_t or
 	folio_add_lru(new);
 	set_pte_at(mm, addr, ptep, mk_pte(new, vma, !(flags & FAULT_FLAG_UNSHARE)));
 	if (old) {
-		folio_remove_rmap_pte(old, folio_page(old, 0), vma);
+		folio_remove_rmap_pte(old, old_page, vma);
 		folio_put(old);		/* the old pte's reference */
 	}
 	pte_unmap_unlock(ptl);
@@ -322,7 +397,8 @@ static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 			   spinlock_t *ptl, pte_t orig, unsigned flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct folio *folio = vm_normal_folio(vma, addr, orig);
+	struct page *page = vm_normal_page(vma, addr, orig);
+	struct folio *folio = page ? page_folio(page) : NULL;
 
 	if ((flags & FAULT_FLAG_UNSHARE) && !(folio && folio_test_ksm(folio))) {
 		pte_unmap_unlock(ptl);
@@ -335,9 +411,9 @@ static unsigned do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 		return 0;
 	}
 	if (folio && folio_test_anon(folio) &&
-	    (PageAnonExclusive(folio_page(folio, 0)) || wp_can_reuse_anon_folio(folio, vma))) {
-		if (!PageAnonExclusive(folio_page(folio, 0)))
-			SetPageAnonExclusive(folio_page(folio, 0));
+	    (PageAnonExclusive(page) || wp_can_reuse_anon_folio(folio, vma))) {
+		if (!PageAnonExclusive(page))
+			SetPageAnonExclusive(page);
 		set_pte_at(mm, addr, ptep, pte_mkdirty(pte_mkyoung(pte_mkwrite(orig))));
 		pte_unmap_unlock(ptl);
 		return 0;
@@ -609,9 +685,10 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 			pte_t pte = ptep_get(ptep);
 
 			if (pte_present(pte) && (!write || pte_write(pte))) {
-				struct folio *f = pfn_folio(pte_pfn(pte));
+				struct folio *f = pfn_folio(pte_pfn(pte));	/* the page's frame */
 
-				VM_BUG_ON(!f || (!is_zero_folio(f) && folio_ref_count(f) <= 0),
+				VM_BUG_ON(!f || (!is_zero_folio(f) &&
+						 folio_ref_count(page_folio(&f->page)) <= 0),
 					  INV_REFCOUNT, "mm %u addr %#llx maps free pfn %llu",
 					  mm->id, (unsigned long long)addr,
 					  (unsigned long long)pte_pfn(pte));
@@ -650,14 +727,17 @@ static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
 	pte_t pte = ptep_get_and_clear(mm, addr, ptep);
 
 	if (pte_present(pte)) {
-		struct folio *folio = vm_normal_folio(vma, addr, pte);
+		struct page *page = vm_normal_page(vma, addr, pte);
+		struct folio *folio = page ? page_folio(page) : NULL;
 
 		if (!folio)
 			return;
 		if (pte_dirty(pte) && !folio_test_anon(folio))
 			folio_set(folio, PG_dirty);
 		dec_mm_counter(mm, mm_counter(folio));
-		folio_remove_rmap_pte(folio, folio_page(folio, 0), vma);
+		folio_remove_rmap_pte(folio, page, vma);
+		if (atomic_load(&mm->has_pinned))
+			gup_pin_zapped(mm, addr, folio);
 		folio_put(folio);
 		return;
 	}
@@ -685,6 +765,65 @@ static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
 	}
 }
 
+/*
+ * folio_pte_batch - how many of the @max_nr ptes from @ptep on (the first
+ * is @pte, mapping a page of @folio) map consecutive pages of @folio.  The
+ * other pte bits may differ (write, dirty, young): the callers look at
+ * each pte for those.  ptl held.
+ */
+static int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr)
+{
+	uint64_t end_pfn = folio->pfn + (uint64_t)folio_nr_pages(folio);
+	int nr = 1;
+
+	for (; nr < max_nr; nr++) {
+		pte_t p = ptep_get(ptep + nr);
+
+		if (!pte_present(p) || pte_special(p) || pte_pfn(p) != pte_pfn(pte) + (uint64_t)nr ||
+		    pte_pfn(p) >= end_pfn)
+			break;
+	}
+	return nr;
+}
+
+/*
+ * zap_present_ptes - zap a batch of present ptes mapping consecutive pages
+ * of one large folio, at most @max_nr (to the end of the range in this
+ * table): the ptes, the rss, the rmap and the references once per batch,
+ * as 6.9's zap_present_ptes does.  Returns the ptes zapped.  ptl held.
+ */
+static int zap_present_ptes(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep, int max_nr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t pte = ptep_get(ptep);
+	struct page *page = vm_normal_page(vma, addr, pte);
+	struct folio *folio = page ? page_folio(page) : NULL;
+	int nr, rmap_nr;
+
+	if (!folio || !folio_test_large(folio)) {
+		zap_one_pte(vma, addr, ptep);
+		return 1;
+	}
+	nr = folio_pte_batch(folio, ptep, pte, max_nr);
+	rmap_nr = nr;
+	if (mmt_injected(BUG_LARGE_FOLIO_PARTIAL_UNMAP))
+		/* the bug: the rmap batch is bounded by the folio, not by the range */
+		rmap_nr = folio_pte_batch(folio, ptep, pte,
+					  (int)(folio_nr_pages(folio) - folio_page_idx(folio, page)));
+	for (int i = 0; i < nr; i++) {
+		pte_t old = ptep_get_and_clear(mm, addr + (uint64_t)i, ptep + i);
+
+		if (pte_dirty(old) && !folio_test_anon(folio))
+			folio_set(folio, PG_dirty);
+		if (atomic_load(&mm->has_pinned))
+			gup_pin_zapped(mm, addr + (uint64_t)i, folio);
+	}
+	add_mm_counter(mm, mm_counter(folio), -nr);
+	folio_remove_rmap_ptes(folio, page, rmap_nr, vma);
+	folio_put_refs(folio, nr);
+	return nr;
+}
+
 /* Unmap every page of [start, end) in @vma.  mmap_lock held (read or write). */
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
@@ -700,9 +839,16 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 			next = end;
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (ptep) {
-			for (; addr < next; addr++, ptep++)
-				if (!pte_none(*ptep))
+			while (addr < next) {
+				int nr = 1;
+
+				if (pte_present(*ptep))
+					nr = zap_present_ptes(vma, addr, ptep, (int)(next - addr));
+				else if (!pte_none(*ptep))
 					zap_one_pte(vma, addr, ptep);
+				addr += (uint64_t)nr;
+				ptep += nr;
+			}
 			pte_unmap_unlock(ptl);
 		}
 		addr = next;
@@ -783,23 +929,58 @@ static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_m
 }
 
 /*
+ * copy_present_page - the page may be pinned by a device: sharing it would
+ * let the parent's next write move it away from the pinned page, so the
+ * child gets its own copy now and the parent's pte stays as it was,
+ * writable and exclusive.  @new was allocated with the ptls dropped
+ * (folio_prealloc).  Both ptls held.
+ */
+static void copy_present_page(struct vm_area_struct *dst_vma, pte_t *dst_pte, uint64_t addr,
+			      struct page *src, struct folio *new)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm;
+	pte_t pte;
+
+	atomic_store(&new->value, atomic_load(page_value(src)));
+	folio_set_uptodate(new);
+	folio_add_new_anon_rmap(new, dst_vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru(new);
+	inc_mm_counter(dst_mm, MM_ANONPAGES);
+	pte = mk_pte(new, dst_vma, dst_vma->vm_flags & VM_WRITE);
+	set_pte_at(dst_mm, addr, dst_pte, pte);
+}
+
+/*
  * copy_present_pte - share a present page with the child.  Anon pages lose
  * AnonExclusive; in a COW mapping both ptes become read-only, so the first
- * write on either side faults and copies or reuses.
+ * write on either side faults and copies or reuses.  A possibly pinned
+ * exclusive anon page is copied instead (copy_present_page), which needs a
+ * preallocated folio: without one in *@prealloc, -EAGAIN asks the caller
+ * to drop the locks, allocate, and come back to this pte.  Both ptls held.
  */
-static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
-			     pte_t *dst_pte, pte_t *src_pte, uint64_t addr)
+static int copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			    pte_t *dst_pte, pte_t *src_pte, uint64_t addr,
+			    struct folio **prealloc)
 {
 	struct mm_struct *src_mm = src_vma->vm_mm, *dst_mm = dst_vma->vm_mm;
 	pte_t pte = ptep_get(src_pte);
-	struct folio *folio = vm_normal_folio(src_vma, addr, pte);
+	struct page *page = vm_normal_page(src_vma, addr, pte);
+	struct folio *folio = page ? page_folio(page) : NULL;
 
 	if (folio) {
 		folio_get(folio);
-		if (folio_test_anon(folio))
-			folio_try_dup_anon_rmap_pte(folio, folio_page(folio, 0), src_vma);
-		else
-			folio_dup_file_rmap_pte(folio, folio_page(folio, 0));
+		if (folio_test_anon(folio)) {
+			if (folio_try_dup_anon_rmap_pte(folio, page, src_vma)) {
+				folio_put(folio);
+				if (!*prealloc)
+					return -EAGAIN;
+				copy_present_page(dst_vma, dst_pte, addr, page, *prealloc);
+				*prealloc = NULL;
+				return 0;
+			}
+		} else {
+			folio_dup_file_rmap_pte(folio, page);
+		}
 		inc_mm_counter(dst_mm, mm_counter(folio));
 	}
 	if (is_cow_mapping(src_vma->vm_flags) && pte_write(pte)) {
@@ -809,6 +990,7 @@ static void copy_present_pte(struct vm_area_struct *dst_vma, struct vm_area_stru
 	if (src_vma->vm_flags & VM_SHARED)
 		pte = pte_mkclean(pte);
 	set_pte_at(dst_mm, addr, dst_pte, pte_mkold(pte));
+	return 0;
 }
 
 /*
@@ -819,6 +1001,7 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 {
 	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
 	uint64_t addr = src_vma->vm_start, end = src_vma->vm_end;
+	struct folio *prealloc = NULL;
 	int err = 0;
 
 	while (addr < end) {
@@ -833,8 +1016,10 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 			continue;
 		}
 		dst_pte = pte_alloc_map_lock(dst_mm, addr, &dst_ptl);
-		if (!dst_pte)
-			return -ENOMEM;
+		if (!dst_pte) {
+			err = -ENOMEM;
+			break;
+		}
 		src_pte = mmt_pte_peek(src_mm, addr);
 		src_ptl = &container_of((pte_t (*)[PTRS_PER_PTE])(src_pte - (addr & (PTRS_PER_PTE - 1))),
 					struct pgtable, pte)->ptl;
@@ -851,16 +1036,30 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 					break;
 				continue;
 			}
-			copy_present_pte(dst_vma, src_vma, dst_pte, src_pte, addr);
+			err = copy_present_pte(dst_vma, src_vma, dst_pte, src_pte, addr, &prealloc);
+			if (err)
+				break;
 		}
 		spin_unlock(src_ptl);
 		pte_unmap_unlock(dst_ptl);
+		if (err == -EAGAIN) {
+			/* folio_prealloc, with no ptl held; then this pte again */
+			prealloc = alloc_fault_folio(dst_mm);
+			if (!prealloc) {
+				err = -ENOMEM;
+				break;
+			}
+			err = 0;
+			continue;
+		}
 		if (err)
-			return err;
+			break;
 		addr = next;
 		cond_resched();
 	}
-	return 0;
+	if (prealloc)
+		folio_put(prealloc);
+	return err;
 }
 
 /* ------------------------------------------------------ mprotect, mremap */
@@ -895,14 +1094,15 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 			pte_t pte = ptep_get(ptep);
 
 			if (pte_present(pte)) {
-				struct folio *folio = vm_normal_folio(vma, addr, pte);
+				struct page *page = vm_normal_page(vma, addr, pte);
+				struct folio *folio = page ? page_folio(page) : NULL;
 				bool w = false;
 
 				if (newflags & VM_WRITE) {
 					if (newflags & VM_SHARED)
 						w = folio != NULL;
 					else if (folio && folio_test_anon(folio))
-						w = PageAnonExclusive(folio_page(folio, 0));
+						w = PageAnonExclusive(page);
 				}
 				pte = w ? pte_mkwrite(pte) : pte_wrprotect(pte);
 				set_pte_at(mm, addr, ptep, pte);
@@ -966,6 +1166,8 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 			spin_unlock(old_ptl);
 		pte_unmap_unlock(new_ptl);
 	}
+	if (atomic_load(&mm->has_pinned))
+		gup_pins_moved(mm, old_addr, new_addr, len);
 	if (vma->anon_vma)
 		anon_vma_unlock_write(vma->anon_vma);
 	if (vma->vm_file)

@@ -261,6 +261,11 @@ int migrate_folio_to_node(struct folio *src, int node)
 	struct folio *dst;
 	int rc = -EAGAIN;
 
+	/* large folios do not migrate yet (no split, no large destination) */
+	if (folio_test_large(src)) {
+		folio_putback_lru(src);
+		return -EBUSY;
+	}
 	dst = folio_alloc(node, true);
 	if (!dst) {
 		folio_putback_lru(src);
@@ -321,7 +326,7 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 		}
 		if (folio->nid == node) {
 			st = node;
-		} else if (folio_mapcount(folio) > 1 && !move_all) {
+		} else if (folio_likely_mapped_shared(folio) && !move_all) {
 			st = -EACCES;
 		} else if (!folio_isolate_lru(folio)) {
 			st = -EBUSY;

@@ -131,7 +131,8 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 			 * stable node may name a device pfn.  A model choice where
 			 * two mechanisms meet, docs/model.md "KSM meets the device".
 			 */
-			if (!folio || folio_test_ksm(folio)) {
+			/* nor does a large folio (the kernel splits it: not modelled) */
+			if (!folio || folio_test_ksm(folio) || folio_test_large(folio)) {
 				mpfn = collect_skip_one(migrate);
 				goto next;
 			}
@@ -151,6 +152,15 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 		}
 		anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
 		pte = ptep_get_and_clear(mm, addr, ptep);
+		/* a possibly pinned page stays in system memory, mapped */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+			set_pte_at(mm, addr, ptep, pte);
+			if (folio != migrate->fault_page)
+				folio_unlock(folio);
+			folio_put(folio);
+			mpfn = 0;
+			goto next;
+		}
 		migrate->cpages++;
 		/*
 		 * The pte is gone: its dirty bit must live on in the folio, or a
@@ -166,8 +176,6 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 			entry = make_readable_exclusive_migration_entry(folio->pfn);
 		else
 			entry = make_readable_migration_entry(folio->pfn);
-		if (anon_exclusive)
-			ClearPageAnonExclusive(page);
 		if (!folio_test_migrating(folio)) {
 			folio_set_migrating(folio);
 			folio->migrate_dst = 0;

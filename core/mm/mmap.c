@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/mm.h"
@@ -305,6 +306,7 @@ void mmput(struct mm_struct *mm)
 	down_write(&mm->mmap_lock);
 	exit_mmap(mm);
 	up_write(&mm->mmap_lock);
+	gup_unpin_all(mm);	/* the pinner's files go after its mm */
 	mmdrop(mm);
 }
 

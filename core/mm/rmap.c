@@ -20,6 +20,7 @@
  *                   lruvec->lru_lock		(isolation, putback)
  *                     node free-list lock, device free list (memremap.c)
  *                       object pools
+ *                         gup pin table			(gup.c: the pinners' records)
  *
  * Two locks of one class nest only where the kernel nests them, marked
  * _nested: fork takes the child's mmap_lock inside the parent's and the
@@ -39,6 +40,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -402,15 +404,36 @@ uint64_t vma_address(const struct vm_area_struct *vma, uint64_t pgoff)
 }
 
 /*
- * folio_add_new_anon_rmap - map a folio nobody else can see yet.  An
- * exclusive folio points at the VMA's own anon_vma; a shared one (KSM,
+ * The PTE mapcount bookkeeping of __folio_add_rmap / __folio_remove_rmap
+ * (Linux 6.11/6.12, CONFIG_PAGE_MAPCOUNT): each page's _mapcount, and for a
+ * large folio _large_mapcount and _nr_pages_mapped.  Returns the pages that
+ * went from unmapped to mapped (or back).
+ */
+static int folio_add_ptes_mapcount(struct folio *folio, struct page *page, int nr)
+{
+	int first = 0;
+
+	for (int i = 0; i < nr; i++)
+		first += atomic_fetch_add(&page_frame(page)[i].page._mapcount, 1) == -1;
+	if (folio_test_large(folio)) {
+		atomic_fetch_add(&folio->_large_mapcount, nr);
+		atomic_fetch_add(&folio->_nr_pages_mapped, first);
+	}
+	return first;
+}
+
+/*
+ * folio_add_new_anon_rmap - map a folio nobody else can see yet, at the
+ * largest granularity it can be (here: every page by a PTE, from @addr).
+ * An exclusive folio points at the VMA's own anon_vma; a shared one (KSM,
  * swap-in of a non-exclusive page) at the root, which every VMA of the tree
- * reaches.
+ * reaches.  The caller maps the PTEs.
  */
 void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 			     uint64_t addr, int flags)
 {
 	struct anon_vma *av = vma->anon_vma;
+	int nr = (int)folio_nr_pages(folio);
 
 	VM_BUG_ON(!av, INV_RMAP, "vma [%#llx,%#llx) has no anon_vma",
 		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
@@ -420,23 +443,37 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	folio->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
 	folio->index = linear_page_index(vma, addr);
 	folio_set_swapbacked(folio);
-	atomic_store(&folio->page._mapcount, 0);
+	folio_add_ptes_mapcount(folio, &folio->page, nr);
 	if (flags & RMAP_EXCLUSIVE)
-		SetPageAnonExclusive(&folio->page);
+		for (int i = 0; i < nr; i++)
+			SetPageAnonExclusive(folio_page(folio, i));
+}
+
+/*
+ * folio_add_anon_rmap_ptes - @nr PTEs now map the pages from @page on, at
+ * @addr on (swap-in, remove_migration_pte, KSM).  Folio locked.
+ */
+void folio_add_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			      struct vm_area_struct *vma, uint64_t addr, int flags)
+{
+	uint64_t idx = folio->index + folio_page_idx(folio, page);
+
+	VM_BUG_ON(!folio_test_anon(folio), INV_RMAP, "folio pfn %u is not anon", folio->pfn);
+	/* a KSM folio is found through its rmap_items, not by index */
+	VM_BUG_ON(!folio_test_ksm(folio) && idx != linear_page_index(vma, addr), INV_RMAP,
+		  "folio pfn %u page index %#llx mapped at %#llx (expects %#llx)", folio->pfn,
+		  (unsigned long long)idx, (unsigned long long)addr,
+		  (unsigned long long)linear_page_index(vma, addr));
+	folio_add_ptes_mapcount(folio, page, nr);
+	if (flags & RMAP_EXCLUSIVE)
+		for (int i = 0; i < nr; i++)
+			SetPageAnonExclusive(&page_frame(page)[i].page);
 }
 
 void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma, uint64_t addr, int flags)
 {
-	VM_BUG_ON(!folio_test_anon(folio), INV_RMAP, "folio pfn %u is not anon", folio->pfn);
-	/* a KSM folio is found through its rmap_items, not by index */
-	VM_BUG_ON(!folio_test_ksm(folio) && folio->index != linear_page_index(vma, addr), INV_RMAP,
-		  "folio pfn %u index %#llx mapped at %#llx (expects %#llx)", folio->pfn,
-		  (unsigned long long)folio->index, (unsigned long long)addr,
-		  (unsigned long long)linear_page_index(vma, addr));
-	atomic_fetch_add(&page->_mapcount, 1);
-	if (flags & RMAP_EXCLUSIVE)
-		SetPageAnonExclusive(page);
+	folio_add_anon_rmap_ptes(folio, page, 1, vma, addr, flags);
 }
 
 void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
@@ -444,38 +481,106 @@ void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 {
 	VM_BUG_ON(folio_test_anon(folio), INV_RMAP, "folio pfn %u is anon", folio->pfn);
 	(void)vma;
-	atomic_fetch_add(&page->_mapcount, 1);
+	folio_add_ptes_mapcount(folio, page, 1);
+}
+
+/*
+ * deferred_split_folio - a large anon folio lost some of its mappings but
+ * not all: queue it so that the deferred-split shrinker can split it and
+ * free the pages nobody maps (PG_partially_mapped is the queue here; the
+ * shrinker finds queued folios on the LRU, see vmscan.c).
+ */
+static void deferred_split_folio(struct folio *folio)
+{
+	if (!folio_test_partially_mapped(folio))
+		folio_set(folio, PG_partially_mapped);
+}
+
+/*
+ * folio_remove_rmap_ptes - @nr PTEs mapping the pages from @page on are
+ * gone.  A large anon folio left partly mapped goes on the deferred split
+ * queue.  The ptl of those PTEs held.
+ */
+void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			    struct vm_area_struct *vma)
+{
+	int last = 0;
+
+	(void)vma;
+	for (int i = 0; i < nr; i++) {
+		int old = atomic_fetch_sub(&page_frame(page)[i].page._mapcount, 1);
+
+		VM_BUG_ON(old < 0, INV_MAPCOUNT, "folio pfn %u page %u: mapcount underflow",
+			  folio->pfn, folio_page_idx(folio, page) + i);
+		last += old == 0;
+	}
+	if (!folio_test_large(folio))
+		return;
+	VM_BUG_ON(atomic_fetch_sub(&folio->_large_mapcount, nr) < nr - 1, INV_MAPCOUNT,
+		  "folio pfn %u: large mapcount underflow", folio->pfn);
+	atomic_fetch_sub(&folio->_nr_pages_mapped, last);
+	if (last && folio_test_anon(folio) && folio_mapped(folio))
+		deferred_split_folio(folio);
 }
 
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 			   struct vm_area_struct *vma)
 {
-	int old = atomic_fetch_sub(&page->_mapcount, 1);
-
-	(void)vma;
-	VM_BUG_ON(old < 0, INV_MAPCOUNT, "folio pfn %u: mapcount underflow", folio->pfn);
+	folio_remove_rmap_ptes(folio, page, 1, vma);
 }
 
 /*
- * folio_try_dup_anon_rmap_pte - fork is about to map @page in the child.
- * An exclusive page stops being exclusive: from now on a write in either
- * process must copy or prove it is the last user.  (The kernel copies right
- * away when the page may be pinned; the model has no pins.)
+ * folio_try_dup_anon_rmap_ptes - fork is about to map @nr pages from @page
+ * in the child.  An exclusive page stops being exclusive: from now on a
+ * write in either process must copy or prove it is the last user.  Unless
+ * the folio may be pinned by a device (folio_needs_cow_for_dma): sharing a
+ * pinned page would let the parent's next write COW away from the page the
+ * device writes, so -EBUSY, nothing changes, and the caller gives the child
+ * copies instead (copy_present_page).  The src ptl held.
  */
+int folio_try_dup_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+				 struct vm_area_struct *src_vma)
+{
+	bool maybe_pinned = folio_needs_cow_for_dma(src_vma, folio) &&
+			    !mmt_injected(BUG_FORK_PINNED_EARLY_COW);
+
+	if (maybe_pinned)
+		for (int i = 0; i < nr; i++)
+			if (PageAnonExclusive(&page_frame(page)[i].page))
+				return -EBUSY;
+	for (int i = 0; i < nr; i++)
+		if (PageAnonExclusive(&page_frame(page)[i].page))
+			ClearPageAnonExclusive(&page_frame(page)[i].page);
+	folio_add_ptes_mapcount(folio, page, nr);
+	return 0;
+}
+
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma)
 {
-	(void)src_vma;
-	if (PageAnonExclusive(page))
-		ClearPageAnonExclusive(page);
-	atomic_fetch_add(&page->_mapcount, 1);
+	return folio_try_dup_anon_rmap_ptes(folio, page, 1, src_vma);
+}
+
+/*
+ * folio_try_share_anon_rmap_pte - an exclusive page is about to be
+ * unmapped into a swap or migration entry, or write-protected for KSM,
+ * after which it may be shared.  A page a device may have pinned must
+ * stay exclusive and mapped: -EBUSY, and the caller puts its pte back.
+ * The pte has been cleared (so GUP-fast cannot pin it now); ptl held.
+ */
+int folio_try_share_anon_rmap_pte(struct folio *folio, struct page *page)
+{
+	VM_BUG_ON(!folio_test_anon(folio) || !PageAnonExclusive(page), INV_EXCLUSIVE,
+		  "folio pfn %u: sharing a page that is not exclusive anon", folio->pfn);
+	if (folio_maybe_dma_pinned(folio))
+		return -EBUSY;
+	ClearPageAnonExclusive(page);
 	return 0;
 }
 
 void folio_dup_file_rmap_pte(struct folio *folio, struct page *page)
 {
-	(void)folio;
-	atomic_fetch_add(&page->_mapcount, 1);
+	folio_add_ptes_mapcount(folio, page, 1);
 }
 
 /*
@@ -708,10 +813,15 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 			goto out;
 		}
 		ptep_get_and_clear(mm, addr, ptep);
+		/* a possibly pinned page stays mapped: reclaim gives up on it */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+			swap_free(entry);
+			set_pte_at(mm, addr, ptep, pteval);
+			ret = false;
+			goto out;
+		}
 		if (pte_dirty(pteval))
 			folio_set(folio, PG_dirty);
-		if (anon_exclusive)
-			ClearPageAnonExclusive(page);
 		mm_add_to_mmlist(mm);
 		dec_mm_counter(mm, MM_ANONPAGES);
 		inc_mm_counter(mm, MM_SWAPENTS);
@@ -830,6 +940,12 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 
 	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
 	ptep_get_and_clear(mm, addr, ptep);
+	/* a possibly pinned page stays mapped, and the migration fails */
+	if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+		set_pte_at(mm, addr, ptep, pteval);
+		pte_unmap_unlock(ptl);
+		return false;
+	}
 	if (pte_dirty(pteval))
 		folio_set(folio, PG_dirty);
 	if (pte_write(pteval) || (!pte_present(pteval) &&
@@ -839,8 +955,6 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 		entry = make_readable_exclusive_migration_entry(folio->pfn);
 	else
 		entry = make_readable_migration_entry(folio->pfn);
-	if (anon_exclusive)
-		ClearPageAnonExclusive(page);
 	set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
 	folio_remove_rmap_pte(folio, page, vma);
 	folio_put(folio);

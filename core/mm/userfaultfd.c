@@ -143,8 +143,11 @@ static long move_present_pte(struct mm_struct *mm, struct vm_area_struct *dst_vm
 		err = -EAGAIN;
 		goto out;
 	}
-	/* fork may have shared it since we looked */
-	if (!PageAnonExclusive(folio_page(folio, 0))) {
+	/*
+	 * fork may have shared it since we looked; a pinned page must stay
+	 * where its pinner sees it
+	 */
+	if (!PageAnonExclusive(folio_page(folio, 0)) || folio_maybe_dma_pinned(folio)) {
 		err = -EBUSY;
 		goto out;
 	}
@@ -206,7 +209,7 @@ again:
  * mm/userfaultfd.c's move_pages_pte does: read both ptes under their locks
  * and let go; a hole is ENOENT (or done, with ALLOW_SRC_HOLES), an occupied
  * destination EEXIST; a present page must be an exclusive anon folio
- * (EBUSY otherwise: COW-shared, KSM).  The folio lock, then the source
+ * (EBUSY otherwise: COW-shared, KSM, pinned, large).  The folio lock, then the source
  * anon_vma's root for write, are taken with no ptl held (sleeping locks):
  * a trylock under the ptl, else drop everything, sleep on it and start
  * over.  Returns pages moved (1), or -errno; -EAGAIN means "again".
@@ -270,7 +273,12 @@ retry:
 				goto out;
 			}
 			folio = vm_normal_folio(src_vma, src_addr, orig_src);
-			if (!folio || !PageAnonExclusive(folio_page(folio, 0))) {
+			/*
+			 * The kernel splits a large folio here (split_folio) and
+			 * starts over; the model cannot split yet, so it refuses.
+			 */
+			if (!folio || folio_test_large(folio) ||
+			    !PageAnonExclusive(folio_page(folio, 0))) {
 				spin_unlock(src_ptl);
 				err = -EBUSY;
 				goto out;

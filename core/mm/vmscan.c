@@ -72,7 +72,8 @@ enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
 {
 	enum shrink_result ret = SHRINK_KEEP;
 
-	if (!folio_test_anon(folio) || !folio_trylock(folio))
+	/* a large folio would be split first (split_folio_to_list): not modelled yet */
+	if (!folio_test_anon(folio) || folio_test_large(folio) || !folio_trylock(folio))
 		return SHRINK_KEEP;
 	if (!ignore_references) {
 		switch (folio_check_references(folio)) {

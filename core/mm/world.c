@@ -178,7 +178,11 @@ void folio_init_fresh(struct folio *f)
 	atomic_store(&f->page._mapcount, -1);
 	atomic_store(&f->page.flags, 0);
 	atomic_store(&f->_entire_mapcount, -1);
+	atomic_store(&f->_large_mapcount, -1);
+	atomic_store(&f->_nr_pages_mapped, 0);
+	atomic_store(&f->_pincount, 0);
 	f->order = 0;
+	f->tail_off = 0;
 	f->mapping = 0;
 	f->index = 0;
 	f->private = 0;
@@ -199,6 +203,7 @@ static struct folio *node_alloc(struct pglist_data *pgdat)
 	if (!list_empty(&pgdat->free_list)) {
 		f = list_first_entry(&pgdat->free_list, struct folio, lru);
 		list_del_init(&f->lru);
+		f->buddy = false;
 	} else if (pgdat->next_fresh < pgdat->nr_frames) {
 		f = &the_world->folios[pgdat->first_pfn + pgdat->next_fresh++];
 	}
@@ -225,9 +230,73 @@ struct folio *folio_alloc(int nid, bool exact)
 	return f;
 }
 
+/*
+ * folio_alloc_order - first fit over @nid's naturally aligned runs of
+ * 2^@order frames that are all free (on the free list, or never handed out).
+ * Frames the bump pointer skips on the way go to the free list.  Takes the
+ * node's LC_ZONE lock.
+ */
+struct folio *folio_alloc_order(int nid, unsigned order)
+{
+	struct world *w = the_world;
+	struct pglist_data *pgdat;
+	uint32_t nr = 1u << order, base, i;
+	struct folio *head = NULL;
+
+	if (!order)
+		return folio_alloc(nid, true);
+	if (nid < 0 || nid >= w->nr_nodes)
+		nid = 0;
+	pgdat = &w->node[nid];
+	spin_lock(&pgdat->lock);
+	for (base = (pgdat->first_pfn + nr - 1) & ~(nr - 1);
+	     base + nr <= pgdat->first_pfn + pgdat->nr_frames; base += nr) {
+		uint32_t idx = base - pgdat->first_pfn;
+
+		for (i = 0; i < nr; i++)
+			if (idx + i < pgdat->next_fresh && !w->folios[base + i].buddy)
+				break;
+		if (i < nr)
+			continue;
+		for (i = 0; i < nr; i++) {
+			struct folio *f = &w->folios[base + i];
+
+			if (idx + i < pgdat->next_fresh) {
+				list_del_init(&f->lru);
+				f->buddy = false;
+			}
+		}
+		while (pgdat->next_fresh < idx) {
+			struct folio *f = &w->folios[pgdat->first_pfn + pgdat->next_fresh++];
+
+			f->buddy = true;
+			list_add(&f->lru, &pgdat->free_list);
+		}
+		if (pgdat->next_fresh < idx + nr)
+			pgdat->next_fresh = idx + nr;
+		pgdat->nr_free -= nr;
+		head = &w->folios[base];
+		break;
+	}
+	spin_unlock(&pgdat->lock);
+	if (!head)
+		return NULL;
+	folio_init_fresh(head);
+	head->order = (uint8_t)order;
+	for (i = 1; i < nr; i++) {
+		struct folio *t = head + i;
+
+		folio_init_fresh(t);
+		atomic_store(&t->_refcount, 0);
+		t->tail_off = (uint16_t)i;
+	}
+	return head;
+}
+
 static void free_frame(struct folio *f)
 {
 	struct pglist_data *pgdat = &the_world->node[f->nid];
+	uint32_t nr = 1u << f->order;
 
 	VM_BUG_ON(folio_mapped(f), INV_MAPCOUNT,
 		  "folio pfn %u freed while mapped %d times", f->pfn, folio_mapcount(f));
@@ -239,12 +308,21 @@ static void free_frame(struct folio *f)
 	if (folio_test_ksm(f))
 		ksm_note_folio_freed(f);
 	atomic_store(&f->flags, 0);
-	atomic_store(&f->page.flags, 0);
 	f->mapping = 0;
 	f->private = 0;
+	f->order = 0;
 	spin_lock(&pgdat->lock);
-	list_add(&f->lru, &pgdat->free_list);
-	pgdat->nr_free++;
+	for (uint32_t i = 0; i < nr; i++) {
+		struct folio *t = f + i;
+
+		VM_BUG_ON(page_mapcount(&t->page), INV_MAPCOUNT,
+			  "folio pfn %u freed while page %u is mapped", f->pfn, i);
+		atomic_store(&t->page.flags, 0);
+		t->tail_off = 0;
+		t->buddy = true;
+		list_add(&t->lru, &pgdat->free_list);
+	}
+	pgdat->nr_free += nr;
 	spin_unlock(&pgdat->lock);
 }
 
@@ -485,6 +563,7 @@ struct world *world_create(const struct world_config *cfg_in)
 		init_rwsem(&w->swap_info[t].users, LC_NONE);
 	}
 	spin_lock_init(&w->mmlist_lock, LC_MMLIST);
+	spin_lock_init(&w->pins.lock, LC_GUP_PINS);
 	INIT_LIST_HEAD(&w->mmlist);
 
 	the_world = w;
@@ -535,6 +614,7 @@ static void reinit_locks(struct world *w)
 	atomic_store(&w->swap_lock.li.owner, NULL);
 	atomic_store(&w->mmlist_lock.li.owner, NULL);
 	atomic_store(&w->devmem.lock.li.owner, NULL);
+	atomic_store(&w->pins.lock.li.owner, NULL);
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
 		atomic_store(&w->node[n].lock.li.owner, NULL);
 		atomic_store(&w->node[n].lru_lock.li.owner, NULL);
@@ -566,6 +646,7 @@ void world_reset(struct world *w)
 	}
 	init_zero_folio(w);
 	devmem_reset(w);
+	gup_pins_reset(&w->pins);
 	atomic_store(&w->lru_clock, 0);
 	atomic_store(&w->uffd_clock, 0);
 	swap_forget_all(w);

@@ -25,10 +25,11 @@ enum {
 	K_SWAP = NR_MMT_OPCODES,	/* swapon or swapoff, by a flag bit */
 	K_DEVICE,	/* device_migrate, device_release or uffd_register, by byte 3 */
 	K_KSM,				/* ksmd, ksm_run or ksm_merge_across_nodes */
+	K_PIN,		/* pin, pin_write, unpin or pin_read, by byte 3 */
 };
 
 static const uint8_t kind_table[32] = {
-	OP_READ, OP_READ, OP_READ, OP_READ, OP_READ, K_DEVICE, K_KSM,
+	OP_READ, OP_READ, OP_READ, OP_READ, K_PIN, K_DEVICE, K_KSM,
 	OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE, OP_WRITE,
 	OP_MMAP, OP_MMAP, OP_MMAP, OP_MMAP,
 	OP_MUNMAP,
@@ -62,12 +63,24 @@ static const uint8_t device_table[4] = {
 	OP_DEVICE_MIGRATE, OP_DEVICE_MIGRATE, OP_DEVICE_RELEASE, OP_UFFD_REGISTER,
 };
 
+/* byte 3 bits 0-2 of a pin record: pins first, an access needs one */
+static const uint8_t pin_table[8] = {
+	OP_PIN, OP_PIN, OP_PIN, OP_PIN_WRITE, OP_PIN_WRITE, OP_UNPIN, OP_PIN_READ, OP_PIN,
+};
+
 /*
  * The device's frames: the default (16), or with bit 7 of byte 1 none at
  * all, so that every migration to the device fails and migrate_vma's
  * restore paths run.
  */
 #define DECODE_SMALL_DEVICE	0x80	/* "small": no memory at all */
+
+/*
+ * Every decoded world enables anon mTHP of orders 1 and 2 (thp=0x6): it
+ * changes nothing until a madvise record says hugepage.  A program with
+ * thp=0 encodes too, and decodes with the knob on.
+ */
+#define DECODE_THP_ORDERS	0x6
 
 static uint32_t decode_device_frames(bool small)
 {
@@ -214,6 +227,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	/* the uffd slot: UFFDIO_MOVE when byte 1's top bit is set */
 	if (kind == OP_UFFD_REGISTER && (r[1] & 0x80))
 		kind = OP_UFFD_MOVE;
+	if (kind == K_PIN)
+		kind = pin_table[r[3] & 7];
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
 	if (!sp->mapped && kind != OP_MMAP && kind >= OP_MUNMAP && kind <= OP_MIGRATE &&
@@ -301,6 +316,22 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			}
 		}
 		break;
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_PIN_WRITE:
+	case OP_PIN_READ:
+		/* a pin on writable pages, the rest at what this process pinned */
+		op->len = kind == OP_PIN || kind == OP_UNPIN ? 1 + (r[2] & 1) : 0;
+		if (kind == OP_PIN_WRITE)
+			op->value = r[3] >> 3;
+		if ((r[2] & ABS_BITS) != ABS_BITS) {
+			aim(op, kind == OP_PIN ? sp->writable : sp->pinned, r[1] >> 2 | (unsigned)(r[2] & 0x18) << 2,
+			    NULL);
+			if (op->len)
+				op->len = clip(kind == OP_PIN ? sp->writable : sp->pinned, op->addr,
+					       op->len);
+		}
+		break;
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
@@ -359,9 +390,18 @@ static void normalize(struct mmt_op *op)
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
 	case OP_UFFD_REGISTER:
+	case OP_PIN:
+	case OP_UNPIN:
 		op->proc = o.proc;
 		op->addr = o.addr;
 		op->len = o.len;
+		break;
+	case OP_PIN_WRITE:
+		op->value = o.value;
+		/* fall through */
+	case OP_PIN_READ:
+		op->proc = o.proc;
+		op->addr = o.addr;
 		break;
 	case OP_MREMAP:
 		op->proc = o.proc;
@@ -479,6 +519,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
 	p->world.device = decode_device_frames(small_device);
+	p->world.thp = DECODE_THP_ORDERS;
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
@@ -579,8 +620,10 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		uint32_t device = p->world.present ? p->world.device : 16;
 
 		small = device != decode_device_frames(false);
+		uint32_t thp = p->world.present ? p->world.thp : 0;
+
 		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
-		    device != decode_device_frames(small))
+		    device != decode_device_frames(small) || (thp && thp != DECODE_THP_ORDERS))
 			FAIL("world nodes=%d frames=%u swap=%llu device=%u is not one the decoder "
 			     "can make", nodes, frames, (unsigned long long)swap, device);
 		if (p->nr_ops > MMT_DECODE_MAX_OPS)
@@ -659,6 +702,26 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				k = kind_byte(K_DEVICE);
 				r[3] = (uint8_t)index_of8(device_table, 4, OP_UFFD_REGISTER);
 			}
+			if (op->code == OP_PIN || op->code == OP_UNPIN || op->code == OP_PIN_WRITE ||
+			    op->code == OP_PIN_READ) {
+				k = kind_byte(K_PIN);
+				if (op->addr < MMT_DECODE_BASE ||
+				    op->addr >= MMT_DECODE_BASE + MMT_DECODE_WINDOW)
+					FAIL("op %zu: address %#llx outside 0x10..0x2f", i,
+					     (unsigned long long)op->addr);
+				if ((op->code == OP_PIN || op->code == OP_UNPIN) &&
+				    (op->len < 1 || op->len > 2))
+					FAIL("op %zu: %s of %llu pages, 1..2 only", i,
+					     mmt_opcode_name(op->code), (unsigned long long)op->len);
+				if (op->code == OP_PIN_WRITE && op->value > 31)
+					FAIL("op %zu: value %#llx, 0..0x1f only", i,
+					     (unsigned long long)op->value);
+				r[1] = (uint8_t)(proc | (op->addr - MMT_DECODE_BASE) << 2);
+				r[2] = (uint8_t)(ABS_BITS | (op->len ? op->len - 1 : 0));
+				r[3] = (uint8_t)(index_of8(pin_table, 8, op->code) |
+						 (op->code == OP_PIN_WRITE ? op->value << 3 : 0));
+				goto record;
+			}
 			r[1] = (uint8_t)proc;
 			if (op->code == OP_SPAWN)
 				break;
@@ -729,6 +792,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				break;
 			}
 		}
+record:
 		r[0] = (uint8_t)(k | (op->task << 5));
 		/* decoding this record must give the op back, liveness included */
 		decode_record(&d, r, ntasks, &back);
@@ -738,11 +802,13 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr) ||
 		    (((op->code >= OP_MMAP && op->code <= OP_MIGRATE) ||
 		      op->code == OP_DEVICE_MIGRATE || op->code == OP_DEVICE_RELEASE ||
-		      op->code == OP_UFFD_REGISTER) &&
+		      op->code == OP_UFFD_REGISTER || op->code == OP_PIN || op->code == OP_UNPIN) &&
 		     (back.addr != op->addr || back.len != op->len || back.node != op->node)) ||
 		    (op->code == OP_UFFD_MOVE &&
 		     (back.addr != op->addr || back.addr2 != op->addr2 || back.len != op->len ||
-		      back.all != op->all)))
+		      back.all != op->all)) ||
+		    ((op->code == OP_PIN_WRITE || op->code == OP_PIN_READ) &&
+		     (back.addr != op->addr || back.value != op->value)))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,
 			     mmt_opcode_name(op->code));
 		memcpy(buf + n, r, 4);

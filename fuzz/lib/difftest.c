@@ -281,6 +281,7 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	g.nr_ops = o->nr_ops ? o->nr_ops : 32;
 	g.nr_tasks = 1;
 	g.uffd_ops = true;	/* the host registers and moves for real (host.c) */
+	g.pin_ops = false;	/* no pins on the host: a pin_write's value is the model's */
 	mmt_program_init(&raw);
 	mmt_program_init(p);
 	err = mmt_gen_random(&raw, seed, &g);

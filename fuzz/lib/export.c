@@ -1056,6 +1056,7 @@ static int kind_of(const struct mmt_op *op)
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 	case OP_UFFD_MOVE:
+	case OP_PIN: case OP_UNPIN: case OP_PIN_WRITE: case OP_PIN_READ:
 		return K_NOTE;
 	}
 	return -1;
@@ -1085,6 +1086,11 @@ static const char *why_not(const struct mmt_op *op)
 	case OP_KSM_RUN:
 	case OP_KSM_MERGE_ACROSS_NODES:
 		return "a /sys/kernel/mm/ksm knob; setting it needs root";
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_PIN_WRITE:
+	case OP_PIN_READ:
+		return "the model's long-term GUP pin; io_uring fixed buffers would be the kernel's";
 	}
 	return "";
 }
@@ -1273,6 +1279,11 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 		snprintf(notes[n++], NOTE_LEN, "ksmd, ksm_run and ksm_merge_across_nodes are the"
 			 " model's: the kernel's ksmd merges (or not) when it likes, which must"
 			 " not change any value read");
+	if (has_op(p, OP_PIN) || has_op(p, OP_UNPIN) || has_op(p, OP_PIN_WRITE) ||
+	    has_op(p, OP_PIN_READ))
+		snprintf(notes[n++], NOTE_LEN, "pin, unpin, pin_write and pin_read (long-term GUP"
+			 " pins and a device's DMA through them) are the model's and not"
+			 " reproduced: reads after a pin_write differ here");
 	if (has_op(p, OP_MIGRATE))
 		snprintf(notes[n++], NOTE_LEN, "migrate is move_pages(2), skipped when the node"
 			 " exists on one side only (this machine, or the program's world of %d"

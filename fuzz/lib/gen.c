@@ -65,6 +65,8 @@ void mmt_gen_opts_default(struct mmt_gen_opts *o)
 	o->max_procs = GEN_MAX_PROCS;
 	o->swap_ops = true;
 	o->uffd_ops = true;
+	o->pin_ops = true;
+	o->thp_ops = true;
 }
 
 /* name index of "p<i>", interned once per program: formatting it per op was a tenth of the engine */
@@ -183,6 +185,7 @@ enum gkind {
 	G_FORK, G_EXIT, G_SPAWN, G_RECLAIM, G_SWAP, G_CHECK,
 	G_DEVICE, G_UFFD,	/* migrate_vma to the device and back; uffd registration */
 	G_KSM,
+	G_PIN,		/* pin, unpin, and the device's access through a pin */
 	NR_GKIND
 };
 
@@ -192,6 +195,7 @@ static const unsigned gweight[NR_GKIND] = {
 	[G_SPAWN] = 1, [G_RECLAIM] = 5, [G_SWAP] = 2, [G_CHECK] = 1,
 	[G_DEVICE] = 5, [G_UFFD] = 1,
 	[G_KSM] = 5,
+	[G_PIN] = 4,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -326,6 +330,7 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		static const uint8_t adv[] = {
 			ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
 			ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_UNMERGEABLE,
+			ADV_HUGEPAGE, ADV_HUGEPAGE,
 		};
 		uint32_t set;
 
@@ -404,6 +409,27 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		}
 		break;
 	}
+	case G_PIN: {
+		/* a pin mostly on written, writable pages; the rest at what is pinned */
+		unsigned r = rnd(g, 100);
+
+		if (pr < 0 || !g->o->pin_ops)
+			return false;
+		op_init(&op, r < 40 || !sp->pinned ? OP_PIN : r < 55 ? OP_UNPIN :
+			     r < 85 ? OP_PIN_WRITE : OP_PIN_READ);
+		op.proc = (uint8_t)proc_index(g, pr);
+		if (op.code == OP_PIN) {
+			op.addr = aim_addr(g, sp->writable);
+			op.len = 1 + rnd(g, (unsigned)shadow_run(sp->writable, op.addr, 2) + 1);
+			if (op.addr + op.len > WIN_START + WIN_PAGES)
+				op.len = WIN_START + WIN_PAGES - op.addr;
+		} else {
+			op.addr = aim_addr(g, sp->pinned);
+			op.len = 1;
+			op.value = op.code == OP_PIN_WRITE ? value(g) : 0;
+		}
+		break;
+	}
 	default:
 		return false;
 	}
@@ -441,6 +467,7 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
 	p->world.nodes = 2;
 	p->world.frames = 64;
 	p->world.swap = 128;
+	p->world.thp = oc.thp_ops ? 0x6 : 0;	/* mTHP orders 1 and 2 for madvised VMAs */
 	g.nodes = p->world.nodes;
 
 	op_init(&op, OP_SPAWN);

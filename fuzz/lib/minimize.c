@@ -541,6 +541,8 @@ static bool has_range(const struct mmt_op *op)
 	case OP_DEVICE_RELEASE:
 	case OP_UFFD_REGISTER:
 	case OP_UFFD_MOVE:
+	case OP_PIN:
+	case OP_UNPIN:
 		return true;
 	default:
 		return false;
@@ -572,6 +574,7 @@ static bool shrink_op(struct ctx *x, struct cand *cur, size_t k)
 	}
 	switch (cur->p.ops[k].code) {
 	case OP_WRITE:
+	case OP_PIN_WRITE:
 		if (cur->p.ops[k].value > 1)
 			TRY(value, 1);
 		break;

@@ -106,6 +106,7 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 			struct shadow_proc *c = &s->p[slot2];
 
 			*c = *sp;
+			c->pinned = 0;		/* pins are not inherited */
 			unmap(c, sp->dontfork);
 		}
 		break;
@@ -155,6 +156,21 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 				sp->node1 &= ~(from | to);
 			}
 		}
+		break;
+	case OP_PIN:
+		/* all or nothing: a range the shadow believes writable succeeds */
+		if (!sp || !op->len)
+			break;
+		bits = range_bits(op->addr, op->len);
+		if ((bits & sp->writable) != bits)
+			break;
+		sp->node1 &= ~(bits & ~sp->populated);
+		sp->populated |= bits;
+		sp->pinned |= bits;
+		break;
+	case OP_UNPIN:
+		if (sp)
+			sp->pinned &= ~range_bits(op->addr, op->len);
 		break;
 	case OP_MIGRATE:
 		if (!sp)

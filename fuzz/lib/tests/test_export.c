@@ -61,6 +61,10 @@ static const char all_ops[] =
 	"device_release p0 0x60 2\n"
 	"uffd_register p0 0x60 2\n"
 	"uffd_move p0 0x60 0x10 1 holes\n"
+	"pin p0 0x60 1\n"
+	"pin_write p0 0x60 0x5\n"
+	"pin_read p0 0x60 = 0x5\n"
+	"unpin p0 0x60 1\n"
 	"swapoff 1 -> ok\n"
 	"exit p1\n"
 	"exit p0\n";
@@ -168,14 +172,15 @@ START_TEST(every_opcode_exports)
 	has(out, "check (the model's invariants) has no kernel counterpart");
 	has(out, "device_migrate, device_release and uffd_register are not reproduced");
 	has(out, "ksmd, ksm_run and ksm_merge_across_nodes are the model's:");
+	has(out, "pin, unpin, pin_write and pin_read (long-term GUP pins");
 	/* assertions */
 	has(out, ".text = \"read p0 0x10\", .expect = \"ok\", .has_value = 1, .value = 0xdeadULL");
 	has(out, ".text = \"read p0 0x50\", .expect = \"SEGV\"");
 	has(out, ".text = \"munmap p0 0x10 0\", .expect = \"EINVAL\"");
 	has(out, "#define WORLD_NODES\t2");
 	has(out, "#define NR_TASKS\t1");
-	has(out, "#define NR_OPS\t\t42");
-	has(out, "#define PROLOGUE\t42");	/* one task: all of it */
+	has(out, "#define NR_OPS\t\t46");
+	has(out, "#define PROLOGUE\t46");	/* one task: all of it */
 	free(out);
 }
 END_TEST

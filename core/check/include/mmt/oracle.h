@@ -56,6 +56,12 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op);
 /* what a read or write of @addr in @proc must do; reads fill *val */
 enum oracle_verdict oracle_access(const struct oracle *o, int proc, uint64_t addr,
 				  bool write, uint64_t *val);
+/*
+ * the device's read through @proc's pin named @uaddr: ORC_OK with *val,
+ * ORC_SEGV when there is no such pin (ENOENT), ORC_UNKNOWN
+ */
+enum oracle_verdict oracle_pin_read(const struct oracle *o, int proc, uint64_t uaddr,
+				    uint64_t *val);
 /* why an access must do what oracle_access said, for reports */
 const char *oracle_describe(const struct oracle *o, int proc, uint64_t addr);
 /* update from what the model did: @out is the op's outcome, @val a read's value */

@@ -48,6 +48,7 @@ enum kp_lock_class {
 	LC_LRU,			/* lruvec lru_lock			*/
 	LC_ZONE,		/* node free-list lock			*/
 	LC_POOL,		/* object-pool lock (leaf)		*/
+	LC_GUP_PINS,		/* the pinners' pin table (leaf)	*/
 	LC_NR
 };
 

@@ -53,6 +53,11 @@ enum mmt_opcode {
 	OP_KSM_MERGE_ACROSS_NODES,	/* ksm_merge_across_nodes 0|1 */
 	/* UFFDIO_MOVE (seed 003, issue 16) */
 	OP_UFFD_MOVE,	/* uffd_move P DST SRC N [holes]: addr=DST, addr2=SRC, len=N, all=holes */
+	/* GUP pins (issue 13) */
+	OP_PIN,		/* pin P ADDR N: pin_user_pages(FOLL_WRITE|FOLL_LONGTERM) */
+	OP_UNPIN,	/* unpin P ADDR N: unpin_user_pages_dirty_lock */
+	OP_PIN_WRITE,	/* pin_write P ADDR V: the device writes through P's pin at ADDR */
+	OP_PIN_READ,	/* pin_read P ADDR [= V]: the device reads through it */
 	NR_MMT_OPCODES
 };
 
@@ -104,7 +109,8 @@ struct mmt_op {
 				 * reclaim, kswapd, kcompactd, ksmd: addr=N (len unused);
 				 * ksm_run, ksm_merge_across_nodes: addr=the value */
 	uint64_t addr2, len2;	/* mremap's new range */
-	uint64_t value;		/* write's value, read's expected value */
+	uint64_t value;		/* write's and pin_write's value, read's and pin_read's
+				 * expected value */
 	int32_t node;		/* migrate, kcompactd */
 	uint32_t line;		/* source line (0 when built in memory) */
 };
@@ -116,6 +122,7 @@ struct mmt_world_cfg {
 	uint32_t frames;
 	uint64_t swap;
 	uint32_t device;	/* device-private frames (default 16) */
+	uint32_t thp;		/* anon mTHP orders enabled for madvise (bit k: order k; default 0) */
 };
 
 struct mmt_program {

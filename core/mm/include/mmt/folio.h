@@ -17,6 +17,19 @@
  * A migration entry holds no reference: the migrating task's isolation
  * reference is what keeps the folio alive, as in the kernel.
  * mapcount is kept -1 based in page->_mapcount like the kernel's.
+ *
+ * Large folios (issue 13): an anonymous folio of order > 0 is 2^order
+ * consecutive frames of one node, naturally aligned, mapped by PTEs only
+ * (mTHP; no PMD mapping yet).  The first frame is the folio: refcount,
+ * flags, mapping, index, LRU, lock.  Every frame keeps its own struct page
+ * (_mapcount, PG_anon_exclusive) and its own contents (value); a tail
+ * frame has tail_off = its index in the folio and nothing else.  Mapcounts
+ * follow Linux 6.11/6.12 (CONFIG_PAGE_MAPCOUNT): each page's _mapcount
+ * counts the PTEs mapping it, the folio's _large_mapcount all of its PTE
+ * mappings, _nr_pages_mapped the pages mapped at least once,
+ * _entire_mapcount the PMD mappings (always none here).  The refcount has
+ * one reference per PTE, as folio_ref_add(folio, nr) takes them, and a pin
+ * on a large folio is one reference plus _pincount (gup.h).
  */
 #ifndef MMT_FOLIO_H
 #define MMT_FOLIO_H
@@ -43,6 +56,7 @@ enum pageflags {
 	PG_isolated,	/* model-only: isolated from the LRU by migration/reclaim */
 	PG_migrating,	/* model-only: source folio of a migration in progress */
 	PG_reclaim,
+	PG_partially_mapped,	/* large, on the deferred split queue (deferred_split_folio) */
 	NR_PAGEFLAGS
 };
 
@@ -71,9 +85,19 @@ struct address_space;
 struct folio {
 	_Atomic unsigned long flags;
 	atomic_int _refcount;
-	struct page page;		/* order-0: the one page */
+	struct page page;		/* this frame's page; page 0 of a folio */
 	atomic_int _entire_mapcount;	/* PMD mappings, -1 based (unused at order 0) */
+	atomic_int _large_mapcount;	/* large: PTE mappings of all pages, -1 based */
+	atomic_int _nr_pages_mapped;	/* large: pages with a PTE mapping */
+	atomic_int _pincount;		/* large: FOLL_PIN pins (gup.h) */
 	uint8_t order;
+	/*
+	 * A tail frame of a large folio: its index in the folio (the folio is
+	 * this frame - tail_off); 0 for a folio's first frame.  Written under
+	 * the node's free-list lock when the folio is allocated or freed.
+	 */
+	uint16_t tail_off;
+	bool buddy;			/* on its node's free list (under its lock) */
 	uint8_t nid;
 	/*
 	 * A ZONE_DEVICE frame of the device-private pagemap (memremap.h):
@@ -185,8 +209,36 @@ static inline struct address_space *folio_mapping(const struct folio *f)
 		return 0;
 	return (struct address_space *)f->mapping;
 }
-static inline struct page *folio_page(struct folio *f, unsigned i) { (void)i; return &f->page; }
-static inline struct folio *page_folio(struct page *p) { return container_of(p, struct folio, page); }
+/* the frames of a folio are consecutive in the world's frame array */
+static inline struct page *folio_page(struct folio *f, unsigned i) { return &(f + i)->page; }
+/* the frame a page is (its contents, its pfn) */
+static inline struct folio *page_frame(const struct page *p)
+{
+	return container_of((struct page *)p, struct folio, page);
+}
+static inline struct folio *page_folio(const struct page *p)
+{
+	struct folio *frame = page_frame(p);
+
+	return frame - frame->tail_off;
+}
+static inline unsigned folio_page_idx(const struct folio *f, const struct page *p)
+{
+	return (unsigned)(page_frame(p) - f);
+}
+static inline bool folio_test_large(const struct folio *f) { return f->order > 0; }
+static inline long folio_nr_pages(const struct folio *f) { return 1l << f->order; }
+static inline uint64_t page_to_pfn(const struct page *p) { return page_frame(p)->pfn; }
+/* the contents of one page: every frame holds its own */
+static inline _Atomic uint64_t *page_value(struct page *p) { return &page_frame(p)->value; }
+static inline int page_mapcount(const struct page *p)
+{
+	return atomic_load(&((struct page *)p)->_mapcount) + 1;
+}
+static inline bool folio_test_partially_mapped(const struct folio *f)
+{
+	return folio_test(f, PG_partially_mapped);
+}
 
 static inline int folio_ref_count(const struct folio *f)
 {
@@ -194,9 +246,24 @@ static inline int folio_ref_count(const struct folio *f)
 }
 static inline int folio_mapcount(const struct folio *f)
 {
+	if (folio_test_large(f))
+		return atomic_load(&((struct folio *)f)->_large_mapcount) + 1;
 	return atomic_load(&((struct folio *)f)->page._mapcount) + 1;
 }
 static inline bool folio_mapped(const struct folio *f) { return folio_mapcount(f) > 0; }
+/*
+ * folio_likely_mapped_shared - the 6.12 estimate: a small folio mapped more
+ * than once, a large one whose first page is (a large folio shared by fork
+ * has its first page shared unless that page was COWed or unmapped).
+ */
+static inline bool folio_likely_mapped_shared(const struct folio *f)
+{
+	if (!folio_test_large(f))
+		return folio_mapcount(f) > 1;
+	if (atomic_load(&((struct folio *)f)->_entire_mapcount) >= 0)
+		return true;
+	return page_mapcount(&f->page) > 1;
+}
 static inline swp_entry_t folio_swap_entry(const struct folio *f)
 {
 	return (swp_entry_t){ f->private };
@@ -207,7 +274,14 @@ static inline bool folio_is_zone_device(const struct folio *f) { return f->zone_
 
 /* physical memory ----------------------------------------------------- */
 
-struct folio *pfn_folio(uint64_t pfn);		/* NULL when no such frame */
+struct folio *pfn_folio(uint64_t pfn);		/* the frame; NULL when no such frame */
+/* the page of a frame (its folio is page_folio()) */
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+	struct folio *f = pfn_folio(pfn);
+
+	return f ? &f->page : (struct page *)0;
+}
 uint64_t folio_pfn(const struct folio *f);
 uint32_t nr_frames_total(void);
 struct folio *zero_folio(void);
@@ -220,6 +294,12 @@ uint64_t zero_pfn(void);
  * Locks: takes the node's LC_ZONE lock.
  */
 struct folio *folio_alloc(int nid, bool exact);
+/*
+ * An anonymous large folio of @order on @nid alone: 2^order free frames,
+ * naturally aligned; NULL when there is no such run (no compaction).  The
+ * folio comes back as folio_alloc's, its tails with refcount 0.
+ */
+struct folio *folio_alloc_order(int nid, unsigned order);
 
 void folio_get(struct folio *f);
 /* take a reference unless the count already dropped to zero */

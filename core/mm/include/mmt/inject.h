@@ -35,6 +35,9 @@ enum mmt_bug {
 	/* UFFDIO_MOVE and the anon_vma lifecycle (seeds 003, 004; issue 16) */
 	BUG_ANON_VMA_READ_NO_RECHECK,
 	BUG_UFFD_MOVE_SWAPCACHE_INDEX,
+	/* GUP pins and large folios (seed 003, issue 13) */
+	BUG_FORK_PINNED_EARLY_COW,
+	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
 	NR_MMT_BUGS
 };
 

@@ -150,6 +150,7 @@ struct mm_struct {
 	atomic_int mm_count;
 	struct ksm_mm_slot *ksm_slot;	/* under ksm_mmlist_lock (the kernel's hash) */
 	atomic_bool ksm_mergeable;	/* MMF_VM_MERGEABLE, a bit op in the kernel */
+	atomic_bool has_pinned;		/* MMF_HAS_PINNED: set at the first pin, sticky */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
 };
@@ -227,6 +228,8 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_
  * vm_normal_folio - the folio a present pte maps, or NULL for the zero page.
  */
 struct folio *vm_normal_folio(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
+/* the page it maps (of a large folio, maybe), or NULL */
+struct page *vm_normal_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
 
 /* ---------------------------------------------------------- faults */
 

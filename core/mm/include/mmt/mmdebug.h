@@ -31,6 +31,7 @@ enum mmt_invariant {
 	INV_LOCKORDER,
 	INV_DEADLOCK,	/* the scheduler found no runnable task */
 	INV_BUG,	/* a VM_BUG_ON with no more specific invariant */
+	INV_PIN,	/* a GUP-pinned page stays its pinner's (issue 13) */
 	NR_INVARIANTS
 };
 

@@ -119,15 +119,23 @@ struct anon_vma *folio_get_anon_vma(struct folio *folio);
 /* Need the pte lock of the pte being set; the folio is locked or new. */
 void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 			     uint64_t addr, int flags);
+void folio_add_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			      struct vm_area_struct *vma, uint64_t addr, int flags);
 void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma, uint64_t addr, int flags);
 void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma);
+void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			    struct vm_area_struct *vma);
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 			   struct vm_area_struct *vma);
-/* fork: duplicate a mapping; clears AnonExclusive */
+/* fork: duplicate a mapping; clears AnonExclusive; -EBUSY if it may be pinned */
+int folio_try_dup_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+				 struct vm_area_struct *src_vma);
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma);
+/* unmap/migrate/KSM: an exclusive page may become shared; -EBUSY if it may be pinned */
+int folio_try_share_anon_rmap_pte(struct folio *folio, struct page *page);
 /* fork/KSM: share an exclusive page read-only */
 void folio_dup_file_rmap_pte(struct folio *folio, struct page *page);
 /* COW reuse: make @vma's anon_vma the folio's anon_vma */

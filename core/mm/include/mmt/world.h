@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
 #include "mmt/kprim.h"
 #include "mmt/memremap.h"
 #include "mmt/ksm.h"
@@ -35,6 +36,12 @@ struct world_config {
 	uint32_t max_vmas;	/* default 1024 */
 	uint32_t max_pgtables;	/* default 1024 */
 	uint32_t device;	/* device-private frames of the HMM device (default 16) */
+	/*
+	 * Anonymous mTHP orders enabled, bit k for order k (1..4): the
+	 * sysfs hugepages-<size>kB/enabled knobs set to "madvise".  0 (the
+	 * default) allocates order 0 only.
+	 */
+	uint32_t thp_orders;
 };
 
 #define WORLD_DEFAULT_NODES	2
@@ -123,6 +130,7 @@ struct world {
 	 */
 	uint64_t *pc_used;
 	_Atomic uint32_t next_id;	/* ids for reports */
+	struct gup_pins pins;		/* long-term GUP pins (gup.h) */
 };
 
 extern struct world *the_world;

@@ -11,7 +11,8 @@
  *
  *   byte 0    world: bit 0 nodes-1, bits 1-2 frames {16,32,64,256} (256: the default world),
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
- *             by the caller's max_tasks; 1 in single-task mode)
+ *             by the caller's max_tasks; 1 in single-task mode); every
+ *             decoded world has anon mTHP orders 1 and 2 enabled (thp=0x6)
  *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
  *             and by the bytes present); bit 7 the device's frames: clear
  *             16 (the default), set none (every migration to it fails)

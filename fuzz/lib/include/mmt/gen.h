@@ -28,6 +28,13 @@ struct mmt_gen_opts {
 	 * a later mremap's errno on one side only.
 	 */
 	bool uffd_ops;
+	/*
+	 * pin, unpin, pin_write, pin_read (default on).  Off for difftest:
+	 * the host does not pin, and a pin_write's value is the model's alone.
+	 */
+	bool pin_ops;
+	/* a world with anon mTHP orders 1 and 2 enabled (thp=0x6) (default on) */
+	bool thp_ops;
 };
 
 void mmt_gen_opts_default(struct mmt_gen_opts *o);

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_thp_check.c - the large-folio clauses of the checker (core/check/
+ * folio.c): per-page MAPCOUNT 1.1, the folio's _large_mapcount,
+ * _nr_pages_mapped and _entire_mapcount, the deferred split queue, tail
+ * frames (2.x), per-page EXCLUSIVE 7.3 and PROT 8.2, and the _pincount of
+ * a pinned large folio (PIN).  Each fires on a state corrupted on purpose
+ * and holds once the corruption is undone.
+ */
+#include <check.h>
+
+#include "mmt/check.h"
+#include "mmt/folio.h"
+#include "mmt/gup.h"
+#include "mmt/mm.h"
+#include "mmt/world.h"
+
+#include "mmt_test.h"
+
+static void fires(enum mmt_invariant inv)
+{
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert_msg(mmt_report.inv_mask & (1ull << inv), "%s did not fire",
+		      mmt_invariant_name(inv));
+	mmt_report_reset();
+	ck_assert_int_gt(check_world_incremental(), 0);
+	ck_assert_msg(mmt_report.inv_mask & (1ull << inv), "%s did not fire (incremental)",
+		      mmt_invariant_name(inv));
+	mmt_report_reset();
+}
+
+/* p0 with a 4-page folio at 0x10, forked to p1 */
+static struct folio *thp_setup(struct mm_struct **p, struct mm_struct **c)
+{
+	struct world_config cfg;
+	pte_t *pte;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.nodes = 1;
+	cfg.frames = 32;
+	cfg.thp_orders = 0x4;
+	w = world_create(&cfg);
+	*p = mm_alloc();
+	ck_assert_int_eq(do_mmap(*p, 0x10, 4, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(*p, 0x10, 4, MADV_HUGEPAGE), 0);
+	wr(*p, 0x11, 1);
+	*c = NULL;
+	ck_assert_int_eq(dup_mm(*p, c), 0);
+	pte = mmt_pte_peek(*p, 0x10);
+	assert_clean();
+	return page_folio(pfn_to_page(pte_pfn(*pte)));
+}
+
+START_TEST(large_mapcounts)
+{
+	struct mm_struct *p, *c;
+	struct folio *f = thp_setup(&p, &c);
+	struct page *pg2 = folio_page(f, 2);
+
+	ck_assert_int_eq(f->order, 2);
+	atomic_fetch_add(&pg2->_mapcount, 1);		/* one page */
+	fires(INV_MAPCOUNT);
+	atomic_fetch_sub(&pg2->_mapcount, 1);
+	atomic_fetch_add(&f->_large_mapcount, 1);	/* the folio's sum */
+	fires(INV_MAPCOUNT);
+	atomic_fetch_sub(&f->_large_mapcount, 1);
+	atomic_fetch_sub(&f->_nr_pages_mapped, 1);
+	fires(INV_MAPCOUNT);
+	atomic_fetch_add(&f->_nr_pages_mapped, 1);
+	atomic_store(&f->_entire_mapcount, 0);
+	fires(INV_MAPCOUNT);
+	atomic_store(&f->_entire_mapcount, -1);
+	folio_set(f, PG_partially_mapped);		/* fully mapped: not queued */
+	fires(INV_MAPCOUNT);
+	folio_clear(f, PG_partially_mapped);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(large_tails_and_exclusive)
+{
+	struct mm_struct *p, *c;
+	struct folio *f = thp_setup(&p, &c);
+	struct folio *t = f + 3;
+	pte_t *pte = mmt_pte_peek(p, 0x13);
+
+	atomic_store(&t->_refcount, 1);			/* a tail with a reference */
+	fires(INV_REFCOUNT);
+	atomic_store(&t->_refcount, 0);
+	t->tail_off = 7;				/* beyond its folio */
+	fires(INV_BUG);
+	t->tail_off = 3;
+	SetPageAnonExclusive(&t->page);			/* shared with p1 */
+	fires(INV_EXCLUSIVE);
+	ClearPageAnonExclusive(&t->page);
+	*pte = pte_mkwrite(*pte);			/* COW-shared page writable */
+	fires(INV_PROT);
+	*pte = pte_wrprotect(*pte);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(large_pincount)
+{
+	struct mm_struct *p, *c;
+	struct folio *f = thp_setup(&p, &c);
+
+	mmput(c);
+	wr(p, 0x12, 2);				/* COW: a copy, order 0 */
+	wr(p, 0x13, 3);
+	ck_assert_int_eq(pin_user_pages_range(p, 0x10, 1), 0);
+	assert_clean();
+	atomic_fetch_add(&f->_pincount, 1);
+	fires(INV_PIN);
+	atomic_fetch_sub(&f->_pincount, 1);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("thp_check");
+	TCase *tc = tcase_create("thp");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, large_mapcounts);
+	tcase_add_test(tc, large_tails_and_exclusive);
+	tcase_add_test(tc, large_pincount);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_thp.c - PTE-mapped large anonymous folios (mTHP): allocation on a
+ * write fault in a VM_HUGEPAGE VMA with the order enabled and its fallbacks,
+ * the 6.12 mapcounts (per page, _large_mapcount, _nr_pages_mapped), fork,
+ * COW per page with per-page AnonExclusive, partial munmap and the deferred
+ * split queue, mprotect, mremap, pins, and what does not take large folios
+ * yet (reclaim, migration).  Every test ends with a clean check_world() and
+ * an empty world.
+ */
+#include <check.h>
+#include <errno.h>
+
+#include "mmt/check.h"
+#include "mmt/folio.h"
+#include "mmt/gup.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/swap.h"
+#include "mmt/world.h"
+
+#include "mmt_test.h"
+
+/* a world whose anon mTHP orders 1..4 are enabled ("madvise") */
+static void thp_world(uint32_t orders)
+{
+	struct world_config cfg;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.nodes = 2;
+	cfg.frames = 64;
+	cfg.thp_orders = orders;
+	w = world_create(&cfg);
+	ck_assert_ptr_nonnull(w);
+}
+
+static struct page *page_at(struct mm_struct *mm, uint64_t a)
+{
+	pte_t *pte = mmt_pte_peek(mm, a);
+
+	ck_assert_ptr_nonnull(pte);
+	ck_assert(pte_present(*pte));
+	return pfn_to_page(pte_pfn(*pte));
+}
+
+static struct mm_struct *thp_proc(uint64_t len)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(mm, 0x10, len, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(mm, 0x10, len, MADV_HUGEPAGE), 0);
+	return mm;
+}
+
+START_TEST(fault_allocates_largest_enabled_order)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+
+	thp_world(0x1e);
+	mm = thp_proc(16);
+	wr(mm, 0x13, 1);
+	f = page_folio(page_at(mm, 0x13));
+	ck_assert_int_eq(f->order, 4);
+	ck_assert_uint_eq(f->pfn % 16, 0);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x1f)), f);
+	ck_assert_int_eq(folio_mapcount(f), 16);
+	ck_assert_int_eq(atomic_load(&f->_nr_pages_mapped), 16);
+	ck_assert_int_eq(folio_ref_count(f), 16);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 16);
+	ck_assert(!folio_likely_mapped_shared(f));
+	ck_assert(PageAnonExclusive(folio_page(f, 7)));
+	ck_assert_uint_eq(rd(mm, 0x13), 1);
+	ck_assert_uint_eq(rd(mm, 0x10), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(fallback_orders)
+{
+	struct mm_struct *mm;
+
+	thp_world(0x06);			/* orders 1 and 2 */
+	mm = thp_proc(6);			/* [0x10, 0x16) */
+	wr(mm, 0x15, 1);			/* order 2 at 0x14 would pass the end */
+	ck_assert_int_eq(page_folio(page_at(mm, 0x15))->order, 1);
+	wr(mm, 0x11, 2);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x11))->order, 2);
+	ck_assert_int_eq(do_madvise(mm, 0x10, 6, MADV_NOHUGEPAGE), 0);
+	ck_assert_int_eq(do_munmap(mm, 0x10, 4), 0);
+	{
+		uint64_t v = 3;
+
+		ck_assert_int_eq(mmt_access(mm, 0x10, true, &v), -EFAULT);	/* a hole now */
+	}
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(fork_cow_per_page)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+
+	thp_world(0x04);			/* order 2 */
+	p = thp_proc(4);
+	wr(p, 0x10, 1);
+	wr(p, 0x11, 2);
+	f = page_folio(page_at(p, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_int_eq(folio_mapcount(f), 8);
+	ck_assert_int_eq(page_mapcount(folio_page(f, 1)), 2);
+	ck_assert(folio_likely_mapped_shared(f));
+	ck_assert(!PageAnonExclusive(folio_page(f, 1)));
+	wr(c, 0x11, 3);				/* one page copied, order 0 */
+	ck_assert_int_eq(page_folio(page_at(c, 0x11))->order, 0);
+	ck_assert_int_eq(page_mapcount(folio_page(f, 1)), 1);
+	ck_assert_int_eq(folio_mapcount(f), 7);
+	ck_assert(!folio_test_partially_mapped(f));	/* every page still mapped */
+	wr(p, 0x11, 4);				/* not exclusive, large: copied too */
+	ck_assert_ptr_ne(page_at(p, 0x11), folio_page(f, 1));
+	ck_assert(folio_test_partially_mapped(f));	/* page 1 unmapped everywhere */
+	ck_assert_int_eq(atomic_load(&f->_nr_pages_mapped), 3);
+	ck_assert_uint_eq(rd(p, 0x10), 1);
+	ck_assert_uint_eq(rd(c, 0x10), 1);
+	ck_assert_uint_eq(rd(c, 0x11), 3);
+	ck_assert_uint_eq(rd(p, 0x11), 4);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(partial_unmap_mprotect_mremap)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+	int st[1];
+
+	thp_world(0x08);			/* order 3 */
+	mm = thp_proc(8);
+	wr(mm, 0x17, 7);
+	f = page_folio(page_at(mm, 0x10));
+	ck_assert_int_eq(f->order, 3);
+	ck_assert_int_eq(do_munmap(mm, 0x12, 2), 0);
+	ck_assert(folio_test_partially_mapped(f));
+	ck_assert_int_eq(folio_mapcount(f), 6);
+	ck_assert_int_eq(folio_ref_count(f), 6);
+	ck_assert_int_eq(do_mprotect(mm, 0x14, 4, PROT_READ), 0);
+	ck_assert_int_eq(do_mremap(mm, 0x14, 4, 0x40, 4), 0);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x43)), f);
+	ck_assert_uint_eq(rd(mm, 0x43), 7);
+	ck_assert_int_eq(do_mprotect(mm, 0x40, 4, RW), 0);
+	wr(mm, 0x43, 8);			/* exclusive page: reused in place */
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x43)), f);
+	/* not taken by migration or reclaim yet */
+	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 1);
+	ck_assert_int_eq(st[0], -EBUSY);
+	ck_assert_int_eq(do_madvise(mm, 0x10, 2, MADV_PAGEOUT), 0);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), f);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(pin_large_folio)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+
+	thp_world(0x04);
+	p = thp_proc(4);
+	wr(p, 0x12, 1);
+	f = page_folio(page_at(p, 0x12));
+	ck_assert_int_eq(pin_user_pages_range(p, 0x12, 1), 0);
+	ck_assert_int_eq(atomic_load(&f->_pincount), 1);
+	ck_assert_int_eq(folio_ref_count(f), 5);
+	ck_assert(folio_maybe_dma_pinned(f));
+	ck_assert_int_eq(dup_mm(p, &c), 0);	/* every exclusive page copied */
+	ck_assert_ptr_ne(page_folio(page_at(c, 0x12)), f);
+	ck_assert_int_eq(folio_mapcount(f), 4);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(p, 0x12, 1), 0);
+	ck_assert_int_eq(atomic_load(&f->_pincount), 0);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(no_run_falls_back_to_order0)
+{
+	struct mm_struct *mm, *fill;
+
+	thp_world(0x10);			/* order 4 only */
+	fill = mm_alloc();
+	ck_assert_int_eq(do_mmap(fill, 0x100, 64, RW, PRIV_ANON), 0);
+	/* node 0 (32 frames) hands out frames 0..16: both runs of 16 broken */
+	for (uint64_t a = 0; a < 17; a++)
+		wr(fill, 0x100 + a, 1);
+	mm = thp_proc(16);
+	wr(mm, 0x10, 1);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x10))->order, 0);
+	assert_clean();
+	mmput(mm);
+	mmput(fill);
+	assert_empty();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("thp");
+	TCase *tc = tcase_create("thp");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, fault_allocates_largest_enabled_order);
+	tcase_add_test(tc, fallback_orders);
+	tcase_add_test(tc, fork_cow_per_page);
+	tcase_add_test(tc, partial_unmap_mprotect_mremap);
+	tcase_add_test(tc, pin_large_folio);
+	tcase_add_test(tc, no_run_falls_back_to_order0);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
