@@ -290,6 +290,13 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	p->world = raw.world;
 	p->world.nodes = nodes;
 	p->world.frames = FRAMES;
+	/*
+	 * No mTHP: the host's per-size knobs are root's and stay "never" for
+	 * the small orders, so a hugepage advice there gives order-0 folios,
+	 * and with thp=0 it does in the model too (else UFFDIO_MOVE's EBUSY
+	 * on a large folio, which Linux would split, reads as a mismatch).
+	 */
+	p->world.thp = 0;
 	p->nr_names = raw.nr_names;
 	memcpy(p->names, raw.names, sizeof(p->names));
 	for (i = 0; i < raw.nr_ops && !err; i++) {
