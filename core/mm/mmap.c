@@ -529,7 +529,11 @@ int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		if (err)
 			return err;
 	}
-	vma->vm_flags = newflags;
+	/*
+	 * WRITE_ONCE: rmap walkers (folio_referenced_one) read vm_flags under
+	 * the anon_vma lock alone, without mmap_lock
+	 */
+	__atomic_store_n(&vma->vm_flags, newflags, __ATOMIC_RELAXED);
 	if (change_ptes)
 		change_protection(vma, vma->vm_start, vma->vm_end, newflags);
 	vma_try_merge(vma);

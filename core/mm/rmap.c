@@ -882,7 +882,8 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 	if (pte_present(pte) && pte_young(pte)) {
 		set_pte_at(mm, addr, ptep, pte_mkold(pte));
 		pra->referenced++;
-		pra->vm_flags |= vma->vm_flags;
+		/* READ_ONCE: mprotect/madvise change it under mmap_lock only */
+		pra->vm_flags |= __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
 	}
 	pte_unmap_unlock(ptl);
 	return pra->mapcount > 0;	/* every mapping seen: stop */
