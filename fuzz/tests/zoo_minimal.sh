@@ -46,5 +46,6 @@ while read -r bug; do
   a=$(ops "$z") b=$(ops "$f") sa=$(switches "$z") sb=$(switches "$f")
   ((2 * b <= 3 * a)) || { cat "$f"; fail "$bug: $b ops, more than 1.5 x the zoo's $a"; }
   ((sb <= sa)) || { cat "$f"; fail "$bug: $sb switches, the zoo file has $sa"; }
-  echo "ok: $bug ($eng): $b ops (zoo $a), $sb switches (zoo $sa)"
+  secs=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$work/$bug.log")
+  echo "ok: $bug ($eng): found in ${secs}s, $b ops (zoo $a), $sb switches (zoo $sa)"
 done <"$work/bugs"
