@@ -35,7 +35,11 @@
  * another is hashed with where both tasks stand (exec.h on_switch: their
  * ops, the lock classes they hold and wait for), and every conflict (exec.h
  * on_conflict: a lock instance taken by one task's op after another's, one
- * of them exclusively) with both ops and the lock's class, into libFuzzer's
+ * of them exclusively) with both ops and the lock's class, and every
+ * ordered pair of accesses to one field (a pte, a folio's flags, mapping,
+ * refcount or mapcount, an anon_vma's chain, a swap_map entry, a swap cache
+ * slot, a VMA: kprim.h kp_access) by two tasks' ops, one of them writing,
+ * with the field's class and the locks held, into libFuzzer's
  * extra counters, or AFL++'s edge map.  Edge coverage cannot tell a run that
  * preempted the migration inside its rmap walk from one that preempted it
  * before; these counters can, so an input that gets one switch further
@@ -175,9 +179,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	s = getenv("MMT_FUZZ_SWITCHES");
 	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0")))
 		eopts.on_switch = count_switch;
+	/* MMT_FUZZ_CONFLICTS=locks: lock instances only, as before fields */
 	s = getenv("MMT_FUZZ_CONFLICTS");
-	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0")))
+	if (dopts.max_tasks > 1 && !(s && !strcmp(s, "0"))) {
 		eopts.on_conflict = count_conflict;
+		eopts.conflict_fields = !(s && !strcmp(s, "locks"));
+	}
 	pct_runs = mmt_fuzz_pct_runs();
 	s = getenv("MMT_INJECT");
 	if (s && *s && mmt_inject_parse(s, &eopts.inject, bad, sizeof(bad))) {

@@ -84,7 +84,7 @@ struct exec_task {
 	size_t cap_status;
 };
 
-#define CONFLICT_SLOTS	512	/* a power of two */
+#define CONFLICT_SLOTS	2048	/* a power of two */
 
 struct exec {
 	const struct mmt_program *p;
@@ -117,12 +117,13 @@ struct exec {
 	unsigned long ops_done;
 
 	/*
-	 * on_conflict: who took each lock instance last (open addressing on
-	 * the lockinfo's address, cleared for every run; a full table forgets
-	 * the oldest slot it probes, which only loses feedback)
+	 * on_conflict: who took each lock instance, or touched each field of
+	 * an object, last (open addressing on the lockinfo's address or the
+	 * object's with its field class, cleared for every run; a full table
+	 * forgets the oldest slot it probes, which only loses feedback)
 	 */
 	struct last_taker {
-		const struct kp_lockinfo *li;
+		uintptr_t key;
 		uint8_t task, op, write;
 	} taker[CONFLICT_SLOTS];
 };
@@ -353,10 +354,13 @@ static uint32_t switch_point(struct exec *ex, int from, int to)
 }
 
 /*
- * kp_acquire_hook while the tasks run: pair this acquisition with the last
- * one of the same lock instance by another task (exec.h on_conflict)
+ * Pair this touch of @key (a lock instance, or a field of an object) by the
+ * current task with the last one by another task, when one of the two
+ * writes: an ordering of two ops over one object, hashed with @cls (the
+ * lock's class, or 64 + the field's) and @ctx (the lock classes the task
+ * holds, for a field) into exec.h on_conflict.
  */
-static void exec_acquired(const struct kp_lockinfo *li, bool write)
+static void conflict_note(uintptr_t key, unsigned cls, unsigned ctx, bool write)
 {
 	struct exec *ex = &the_exec;
 	int id = kp_current_id();
@@ -369,27 +373,52 @@ static void exec_acquired(const struct kp_lockinfo *li, bool write)
 		return;
 	t = &ex->task[id];
 	op = t->in_op && t->cur_op >= 0 ? ex->p->ops[t->cur_op].code + 1u : 0;
-	slot = (uint32_t)(((uintptr_t)li >> 3) * 0x9e3779b1u) & (CONFLICT_SLOTS - 1);
+	slot = (uint32_t)(((key >> 3) ^ (key >> 23)) * 0x9e3779b1u) & (CONFLICT_SLOTS - 1);
 	for (int probe = 0; probe < 8; probe++) {
 		struct last_taker *x = &ex->taker[(slot + (uint32_t)probe) & (CONFLICT_SLOTS - 1)];
 
-		if (x->li == li || !x->li) {
+		if (x->key == key || !x->key) {
 			e = x;
 			break;
 		}
 	}
 	if (!e)
 		e = &ex->taker[slot];
-	if (e->li == li && e->task != id && (e->write || write)) {
-		h = (uint64_t)li->cls << 40 | (uint64_t)e->op << 24 | (uint64_t)op << 8 |
-		    (uint64_t)e->write << 1 | (uint64_t)write;
+	if (e->key == key && e->task != id && (e->write || write)) {
+		h = (uint64_t)ctx << 48 | (uint64_t)cls << 40 | (uint64_t)e->op << 24 |
+		    (uint64_t)op << 8 | (uint64_t)e->write << 1 | (uint64_t)write;
 		h ^= h >> 33;
 		h *= 0xff51afd7ed558ccdull;
 		h ^= h >> 33;
 		ex->opts->on_conflict(ex->opts->conflict_arg, (uint32_t)h);
 	}
-	*e = (struct last_taker){ .li = li, .task = (uint8_t)id, .op = (uint8_t)op,
+	*e = (struct last_taker){ .key = key, .task = (uint8_t)id, .op = (uint8_t)op,
 				  .write = write };
+}
+
+/* kp_acquire_hook while the tasks run (exec.h on_conflict) */
+static void exec_acquired(const struct kp_lockinfo *li, bool write)
+{
+	conflict_note((uintptr_t)li, li->cls, 0, write);
+}
+
+/*
+ * kp_access_hook while the tasks run (exec.h conflict_fields): the field's
+ * key is the object's address shifted to make room for the class (a key
+ * that meets a lock's address only blurs feedback)
+ */
+static void exec_accessed(const void *obj, enum kp_field field, bool write)
+{
+	int waiting, id = kp_current_id();
+	unsigned held;
+
+	/* the checker reads everything between two ops: not an access */
+	if (!the_exec.in_program || id < 0 || id >= the_exec.nr_tasks ||
+	    !the_exec.task[id].in_op)
+		return;
+	held = kp_task_locks(id, &waiting);
+	conflict_note((uintptr_t)obj << 4 | (uintptr_t)field, 64u + field,
+		      (held ^ held >> 16) & 0xffffu, write);
 }
 
 /* kp_touch_hook while the tasks run (exec.h on_touch) */
@@ -1282,12 +1311,15 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 	if (o->on_conflict && nr_tasks > 1) {
 		memset(ex->taker, 0, sizeof(ex->taker));
 		kp_set_acquire_hook(exec_acquired);
+		if (o->conflict_fields)
+			kp_set_access_hook(exec_accessed);
 	}
 	if (o->on_touch)
 		kp_set_touch_hook(exec_touched);
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);
 	kp_set_inflight_hook(NULL);
 	kp_set_acquire_hook(NULL);
+	kp_set_access_hook(NULL);
 	kp_set_touch_hook(NULL);
 	ex->in_program = false;
 	r->ops_done = ex->ops_done;

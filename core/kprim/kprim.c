@@ -332,6 +332,13 @@ void kp_set_touch_hook(kp_touch_hook fn)
 	atomic_store(&kp_touch_fn, fn);
 }
 
+_Atomic(kp_access_hook) kp__access_fn;
+
+void kp_set_access_hook(kp_access_hook fn)
+{
+	atomic_store(&kp__access_fn, fn);
+}
+
 static inline void touch(const struct kp_task *t, const void *obj, bool write)
 {
 	kp_touch_hook fn;

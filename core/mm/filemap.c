@@ -191,6 +191,7 @@ int filemap_add_folio(struct address_space *m, struct folio *f, uint64_t index)
 	}
 	pc_set(w, i, key, f);
 	folio_get(f);
+	kp_access(f, KP_F_FOLIO_MAPPING, true);
 	f->mapping = (uintptr_t)m;
 	f->index = index;
 	if (m->shmem)
@@ -237,6 +238,7 @@ void filemap_remove_folio(struct folio *f)
 	VM_BUG_ON(w->pc_folio[i] != f, INV_RMAP, "folio pfn %u not in its page cache", f->pfn);
 	pc_delete(w, i);
 	m->nrpages--;
+	kp_access(f, KP_F_FOLIO_MAPPING, true);
 	f->mapping = 0;
 	spin_unlock(&w->i_pages_lock);
 	folio_put(f);
@@ -254,6 +256,7 @@ void filemap_replace_folio(struct folio *old, struct folio *new)
 	VM_BUG_ON(w->pc_folio[i] != old, INV_RMAP, "folio pfn %u not in its page cache", old->pfn);
 	w->pc_folio[i] = new;
 	folio_get(new);
+	kp_access(new, KP_F_FOLIO_MAPPING, true);
 	new->mapping = old->mapping;
 	new->index = old->index;
 	spin_unlock(&w->i_pages_lock);

@@ -84,6 +84,7 @@ static void unpin_folio(struct folio *folio)
 /* try_grab_folio(FOLL_PIN) */
 static void grab_folio_pin(struct folio *folio)
 {
+	kp_access(folio, KP_F_FOLIO_REF, true);
 	if (folio_test_large(folio)) {
 		atomic_fetch_add(&folio->_refcount, 1);
 		atomic_fetch_add(&folio->_pincount, 1);

@@ -128,6 +128,7 @@ static bool ksm_test_exit(struct mm_struct *mm)
 
 static void set_page_stable_node(struct folio *folio, struct ksm_stable_node *node)
 {
+	kp_access(folio, KP_F_FOLIO_MAPPING, true);
 	folio->mapping = (uintptr_t)node | PAGE_MAPPING_KSM;
 }
 

@@ -169,8 +169,10 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 		return 0;
 	}
 	/* one reference per pte (folio_ref_add), the allocation's is the first */
-	if (nr > 1)
+	if (nr > 1) {
+		kp_access(folio, KP_F_FOLIO_REF, true);
 		atomic_fetch_add(&folio->_refcount, nr - 1);
+	}
 	add_mm_counter(mm, MM_ANONPAGES, nr);
 	folio_add_new_anon_rmap(folio, vma, start, RMAP_EXCLUSIVE);
 	folio_add_lru(folio);

@@ -104,6 +104,7 @@ void free_zone_device_folio(struct folio *f)
 		  "device folio pfn %u freed on an LRU or in the swap cache", f->pfn);
 	atomic_store(&f->flags, 0);
 	atomic_store(&f->page.flags, 0);
+	kp_access(f, KP_F_FOLIO_MAPPING, true);
 	f->mapping = 0;
 	f->private = 0;
 	f->populated_seq = 0;

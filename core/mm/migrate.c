@@ -178,10 +178,12 @@ static int folio_migrate_mapping(struct folio *dst, struct folio *src)
 			folio_set(dst, copied[i]);
 	atomic_store(&dst->value, atomic_load(&src->value));
 	if (folio_test_swapcache(src)) {
+		kp_access(dst, KP_F_FOLIO_MAPPING, true);
 		dst->mapping = src->mapping;
 		dst->index = src->index;
 		swap_cache_replace_folio(src, dst);
 	} else if (folio_test_anon(src)) {
+		kp_access(dst, KP_F_FOLIO_MAPPING, true);
 		dst->mapping = src->mapping;
 		dst->index = src->index;
 	} else if (src->mapping) {
@@ -234,11 +236,13 @@ static int migrate_one(struct folio *src, struct folio *dst)
 	if (rc == 0) {
 		if (was_mapped)
 			remove_migration_ptes(src, dst);
+		kp_access(src, KP_F_FOLIO_MAPPING, true);
 		src->mapping = 0;
 	} else {
 		if (was_mapped)
 			remove_migration_ptes(src, src);
 		/* dst never became visible: clear what we set on it */
+		kp_access(dst, KP_F_FOLIO_MAPPING, true);
 		dst->mapping = 0;
 		atomic_store(&dst->flags, 1ul << PG_locked);
 	}

@@ -382,6 +382,7 @@ static int migrate_vma_move_mapping(struct folio *dst, struct folio *src, int ex
 	for (unsigned i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
 		if (folio_test(src, copied[i]))
 			folio_set(dst, copied[i]);
+	kp_access(dst, KP_F_FOLIO_MAPPING, true);
 	dst->index = src->index;
 	dst->mapping = src->mapping;
 	return 0;
@@ -456,6 +457,7 @@ void migrate_vma_finalize(struct migrate_vma *migrate)
 		migrated = (migrate->src[i] & MIGRATE_PFN_MIGRATE) && dst;
 		if (!migrated) {
 			if (dst) {
+				kp_access(dst, KP_F_FOLIO_MAPPING, true);
 				dst->mapping = 0;
 				folio_unlock(dst);
 				folio_put(dst);
@@ -466,8 +468,10 @@ void migrate_vma_finalize(struct migrate_vma *migrate)
 		}
 		remove_migration_ptes(src, dst);
 		folio_clear_migrating(src);
-		if (migrated)
+		if (migrated) {
+			kp_access(src, KP_F_FOLIO_MAPPING, true);
 			src->mapping = 0;	/* the old copy belongs to nobody now */
+		}
 		if (src != fault_folio)
 			folio_unlock(src);
 		if (folio_is_zone_device(src)) {

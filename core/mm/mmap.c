@@ -32,6 +32,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 {
 	struct vm_area_struct *vma;
 
+	kp_access(mm, KP_F_VMA, false);
 	list_for_each_entry(vma, &mm->mmap, vm_list)
 		if (vma->vm_end > addr)
 			return vma;
@@ -94,6 +95,7 @@ static void vma_link_list(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *pos;
 
+	kp_access(mm, KP_F_VMA, true);
 	list_for_each_entry(pos, &mm->mmap, vm_list) {
 		if (pos->vm_start > vma->vm_start) {
 			list_add_tail(&vma->vm_list, &pos->vm_list);
@@ -110,6 +112,8 @@ static void remove_vma(struct vm_area_struct *vma)
 {
 	struct mm_struct *mm = vma->vm_mm;
 
+	kp_access(mm, KP_F_VMA, true);
+	kp_access(vma, KP_F_VMA, true);
 	list_del_init(&vma->vm_list);
 	mm->map_count--;
 	unlink_anon_vmas(vma);
@@ -132,6 +136,7 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 	VM_BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end, INV_BUG,
 		  "split of vma [%#llx,%#llx) at %#llx", (unsigned long long)vma->vm_start,
 		  (unsigned long long)vma->vm_end, (unsigned long long)addr);
+	kp_access(vma, KP_F_VMA, true);
 	new = vm_area_dup(vma);
 	if (!new)
 		return -ENOMEM;
@@ -196,6 +201,7 @@ static bool can_merge(struct vm_area_struct *a, struct vm_area_struct *b)
 /* fold @b into @a.  mmap_lock held for write. */
 static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 {
+	kp_access(a, KP_F_VMA, true);
 	if (!a->anon_vma && b->anon_vma) {
 		int err = anon_vma_clone(a, b);
 
@@ -533,6 +539,7 @@ int vma_modify_flags(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	 * WRITE_ONCE: rmap walkers (folio_referenced_one) read vm_flags under
 	 * the anon_vma lock alone, without mmap_lock
 	 */
+	kp_access(vma, KP_F_VMA, true);
 	__atomic_store_n(&vma->vm_flags, newflags, __ATOMIC_RELAXED);
 	if (change_ptes)
 		change_protection(vma, vma->vm_start, vma->vm_end, newflags);

@@ -146,6 +146,7 @@ void mmt_set_pte(pte_t *ptep, pte_t pte)
 {
 	struct pgtable *t = pte_owner(ptep);
 
+	kp_access(ptep, KP_F_PTE, true);
 	count_migration_entry(*ptep, -1);
 	count_migration_entry(pte, 1);
 

@@ -176,6 +176,7 @@ static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chai
 {
 	avc->vma = vma;
 	avc->anon_vma = av;
+	kp_access(av, KP_F_ANON_VMA, true);
 	list_add(&avc->same_vma, &vma->anon_vma_chain);
 	if (at_head)
 		list_add(&avc->same_anon_vma, &av->head);
@@ -309,6 +310,7 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 		bool emptied;
 
 		anon_vma_lock_write(av);
+		kp_access(avc->anon_vma, KP_F_ANON_VMA, true);
 		list_del_init(&avc->same_anon_vma);
 		emptied = list_empty(&av->head);
 		if (emptied && av->parent != av)
@@ -413,6 +415,7 @@ static int folio_add_ptes_mapcount(struct folio *folio, struct page *page, int n
 {
 	int first = 0;
 
+	kp_access(folio, KP_F_MAPCOUNT, true);
 	for (int i = 0; i < nr; i++)
 		first += atomic_fetch_add(&page_frame(page)[i].page._mapcount, 1) == -1;
 	if (folio_test_large(folio)) {
@@ -440,6 +443,7 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	VM_BUG_ON(folio_mapped(folio), INV_MAPCOUNT, "folio pfn %u new but mapped", folio->pfn);
 	if (!(flags & RMAP_EXCLUSIVE))
 		av = av->root;
+	kp_access(folio, KP_F_FOLIO_MAPPING, true);
 	folio->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
 	folio->index = linear_page_index(vma, addr);
 	folio_set_swapbacked(folio);
@@ -507,6 +511,7 @@ void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
 	int last = 0;
 
 	(void)vma;
+	kp_access(folio, KP_F_MAPCOUNT, true);
 	for (int i = 0; i < nr; i++) {
 		int old = atomic_fetch_sub(&page_frame(page)[i].page._mapcount, 1);
 
@@ -605,6 +610,7 @@ void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
 		  !rwsem_is_write_locked(&old->root->rwsem),
 		  INV_RMAP, "folio pfn %u moved from anon_vma tree %u to %u without the old root "
 		  "locked for write", folio->pfn, old->root->id, vma->anon_vma->root->id);
+	kp_access(folio, KP_F_FOLIO_MAPPING, true);
 	atomic_store(&folio->mapping, (uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON);
 }
 
@@ -640,11 +646,13 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 		return;
 	if (!rwc->locked && pinned)
 		anon_vma_lock_read(av);
+	kp_access(av, KP_F_ANON_VMA, false);
 	list_for_each_entry(avc, &av->head, same_anon_vma) {
 		struct vm_area_struct *vma = avc->vma;
 		struct anon_vma *now = folio_anon_vma(folio);
 		uint64_t addr;
 
+		kp_access(vma, KP_F_VMA, false);
 		/*
 		 * The tree we hold must stay the folio's: folio_move_anon_rmap
 		 * into another tree needs our root for write.  (KSM may make
@@ -883,6 +891,7 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 		set_pte_at(mm, addr, ptep, pte_mkold(pte));
 		pra->referenced++;
 		/* READ_ONCE: mprotect/madvise change it under mmap_lock only */
+		kp_access(vma, KP_F_VMA, false);
 		pra->vm_flags |= __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
 	}
 	pte_unmap_unlock(ptl);

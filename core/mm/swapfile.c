@@ -162,6 +162,8 @@ static swp_entry_t get_swap_page(struct folio *folio)
 			if (off == 0 || si->swap_map[off])
 				continue;
 			entry = swp_entry((unsigned)type, off);
+			kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
+			kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 			si->swap_map[off] = SWAP_HAS_CACHE;
 			si->inuse_pages++;
 			si->cluster_next = off + 1;
@@ -184,6 +186,7 @@ static void swap_entry_put_locked(struct swap_info_struct *si, uint64_t off, uin
 {
 	uint8_t map = si->swap_map[off];
 
+	kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
 	if (usage == SWAP_HAS_CACHE) {
 		VM_BUG_ON(!(map & SWAP_HAS_CACHE), INV_SWAPMAP,
 			  "swap type %d slot %llu: no cache to drop", si->type,
@@ -214,6 +217,7 @@ int swap_duplicate(swp_entry_t entry)
 	VM_BUG_ON(!si, INV_SWAPMAP, "swap entry type %u offset %llu names no device",
 		  swp_type(entry), (unsigned long long)off);
 	spin_lock(&si->lock);
+	kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
 	if (!si->swap_map[off] || si->swap_map[off] == SWAP_MAP_BAD) {
 		spin_unlock(&si->lock);
 		VM_BUG_ON(1, INV_SWAPMAP, "swap type %d slot %llu: duplicate of a free slot",
@@ -248,6 +252,7 @@ int swap_count(swp_entry_t entry)
 	if (!si)
 		return 0;
 	spin_lock(&si->lock);
+	kp_access(&si->swap_map[swp_offset(entry)], KP_F_SWAP_MAP, false);
 	n = si->swap_map[swp_offset(entry)] & SWAP_COUNT_MASK;
 	spin_unlock(&si->lock);
 	put_swap_device(si);
@@ -266,6 +271,7 @@ struct folio *swap_cache_get_folio(swp_entry_t entry)
 	if (!si)
 		return NULL;
 	spin_lock(&si->lock);
+	kp_access(&si->cache[swp_offset(entry)], KP_F_SWAP_CACHE, false);
 	f = si->cache[swp_offset(entry)];
 	if (f)
 		folio_get(f);
@@ -283,6 +289,8 @@ int swap_cache_add_new(struct folio *folio, swp_entry_t entry)
 	if (!si)
 		return -ENOENT;
 	spin_lock(&si->lock);
+	kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
+	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 	if (!(si->swap_map[off] & SWAP_COUNT_MASK)) {
 		err = -ENOENT;		/* freed while we allocated */
 	} else if (si->swap_map[off] & SWAP_HAS_CACHE) {
@@ -324,6 +332,7 @@ void delete_from_swap_cache(struct folio *folio)
 	VM_BUG_ON(!si || si->cache[off] != folio, INV_SWAPMAP,
 		  "folio pfn %u not in the swap cache slot it names", folio->pfn);
 	spin_lock(&si->lock);
+	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 	si->cache[off] = NULL;
 	swap_entry_put_locked(si, off, SWAP_HAS_CACHE);
 	folio_clear_swapcache(folio);
@@ -364,6 +373,7 @@ void free_swap_and_cache(swp_entry_t entry)
 	spin_lock(&si->lock);
 	swap_entry_put_locked(si, off, 1);
 	if (si->swap_map[off] == SWAP_HAS_CACHE) {
+		kp_access(&si->cache[off], KP_F_SWAP_CACHE, false);
 		folio = si->cache[off];
 		folio_get(folio);
 	}
@@ -400,6 +410,7 @@ void swap_cache_replace_folio(struct folio *old, struct folio *new)
 	spin_lock(&si->lock);
 	VM_BUG_ON(si->cache[off] != old, INV_SWAPMAP,
 		  "folio pfn %u not in the swap cache slot it names", old->pfn);
+	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 	si->cache[off] = new;
 	folio_get(new);
 	new->private = entry.val;

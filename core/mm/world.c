@@ -332,6 +332,7 @@ void folio_get(struct folio *f)
 
 	if (is_zero_folio(f))
 		return;
+	kp_access(f, KP_F_FOLIO_REF, true);
 	old = atomic_fetch_add(&f->_refcount, 1);
 	VM_BUG_ON(old <= 0, INV_REFCOUNT, "folio pfn %u: get on a free folio", f->pfn);
 }
@@ -340,6 +341,7 @@ bool folio_try_get(struct folio *f)
 {
 	int old = atomic_load(&f->_refcount);
 
+	kp_access(f, KP_F_FOLIO_REF, true);
 	while (old > 0)
 		if (atomic_compare_exchange_weak(&f->_refcount, &old, old + 1))
 			return true;
@@ -352,6 +354,7 @@ void folio_put_refs(struct folio *f, int nr)
 
 	if (is_zero_folio(f))
 		return;
+	kp_access(f, KP_F_FOLIO_REF, true);
 	old = atomic_fetch_sub(&f->_refcount, nr);
 	VM_BUG_ON(old < nr, INV_REFCOUNT, "folio pfn %u: refcount underflow (%d - %d)",
 		  f->pfn, old, nr);

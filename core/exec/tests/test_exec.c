@@ -385,6 +385,93 @@ START_TEST(conflict_feedback)
 }
 END_TEST
 
+/* is every value of @a in @b (both short: a quadratic look is fine) */
+static bool all_in(const struct switches *a, const struct switches *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j = 0;
+
+		while (j < b->n && b->where[j] != a->where[i])
+			j++;
+		if (j == b->n)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * conflict_fields: the field accesses the model reports (kprim.h kp_access)
+ * add pairs to the lock instances' on the same schedule, never replace
+ * them: the lock-granular values all come back, with more beside them, the
+ * same on a replay; the access hook is off again after the run.
+ */
+START_TEST(conflict_fields)
+{
+	static const char prog[] =
+		"mmt 1\n"
+		"spawn p0\n"
+		"mmap p0 0x10 4 rw private|anon\n"
+		"write p0 0x10 1\n"
+		"fork p0 p1\n"
+		"@0 migrate p0 0x10 4 1\n"
+		"@0 write p0 0x11 2\n"
+		"@1 fork p0 p2\n"
+		"@1 mprotect p0 0x10 4 r\n"
+		"@1 read p2 0x10\n";
+	static struct switches locks, fields, again;
+	struct mmt_decider_random dr;
+	struct mmt_exec_opts opts;
+	struct mmt_exec_result r;
+	struct mmt_program p;
+	uint64_t seed, first = 0;
+	size_t most;
+
+	parse_or_fail(prog, &p);
+	mmt_exec_opts_default(&opts);
+	opts.teardown = true;
+	opts.decider = &dr.d;
+	opts.on_conflict = note_switch;
+	/* the schedule of 63 that interleaves the most */
+	for (seed = 1, most = 0; seed < 64; seed++) {
+		memset(&locks, 0, sizeof(locks));
+		opts.conflict_arg = &locks;
+		mmt_decider_random_init(&dr, seed);
+		ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+		if (locks.n > most) {
+			most = locks.n;
+			first = seed;
+		}
+		mmt_exec_result_free(&r);
+	}
+	ck_assert_msg(first, "no schedule of 63 reported a conflict");
+	memset(&locks, 0, sizeof(locks));
+	opts.conflict_arg = &locks;
+	mmt_decider_random_init(&dr, first);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	mmt_exec_result_free(&r);
+
+	opts.conflict_fields = true;
+	memset(&fields, 0, sizeof(fields));
+	opts.conflict_arg = &fields;
+	mmt_decider_random_init(&dr, first);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	mmt_exec_result_free(&r);
+	ck_assert_msg(fields.n > locks.n, "fields add nothing: %zu pairs, locks alone %zu",
+		      fields.n, locks.n);
+	ck_assert_msg(all_in(&locks, &fields), "a lock pair went missing with fields on");
+	ck_assert_ptr_null(atomic_load(&kp__access_fn));
+
+	memset(&again, 0, sizeof(again));
+	opts.conflict_arg = &again;
+	mmt_decider_random_init(&dr, first);
+	ck_assert_int_eq(mmt_exec(&p, &opts, &r), EXEC_PASS);
+	mmt_exec_result_free(&r);
+	ck_assert_uint_eq(again.n, fields.n);
+	ck_assert(!memcmp(again.where, fields.where, fields.n * sizeof(fields.where[0])));
+	mmt_program_free(&p);
+}
+END_TEST
+
 /* print -> parse -> print is the identity for generated programs */
 static char *round_trip(const struct mmt_program *p, struct mmt_program *q)
 {
@@ -523,6 +610,7 @@ static Suite *exec_suite(void)
 	tcase_add_test(tc, multi_task_schedule);
 	tcase_add_test(tc, switch_feedback);
 	tcase_add_test(tc, conflict_feedback);
+	tcase_add_test(tc, conflict_fields);
 	tcase_add_test(tc, overlapping_reads_judged);
 	suite_add_tcase(s, tc);
 

@@ -101,6 +101,15 @@ struct mmt_exec_opts {
 	void (*on_conflict)(void *arg, uint32_t what);
 	void *conflict_arg;
 	/*
+	 * With on_conflict, also pair accesses to the fields the model reports
+	 * (kprim.h kp_access: ptes, folio flags, mapping, refcount, mapcount,
+	 * anon_vma chains, swap_map, swap cache, VMAs), reads included, hashed
+	 * with the field's class and the lock classes the task holds: the
+	 * reads-from pairs of RFF at the granularity of a field, including
+	 * the reads no lock orders.
+	 */
+	bool conflict_fields;
+	/*
 	 * Step footprints: called, in the program phase, at every touch of
 	 * a lock between two decision points (kprim.h kp_touch_hook: the
 	 * lock, and whether the touch writes it), and, with several tasks,

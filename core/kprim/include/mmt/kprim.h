@@ -222,6 +222,42 @@ void kp_set_acquire_hook(kp_acquire_hook fn);
 typedef void (*kp_touch_hook)(const void *obj, bool write);
 void kp_set_touch_hook(kp_touch_hook fn);
 
+/*
+ * Field accesses (KP_SCHED only), for conflict feedback finer than a lock:
+ * the model reports here every read and write of the shared fields whose
+ * order decides a race (a pte, a folio's flags, mapping and index,
+ * refcount, mapcount, an anon_vma's chain, a swap_map entry, the swap
+ * cache, a VMA's bounds and flags), with the object and its class.  kprim
+ * knows nothing of those objects; the classes only keep apart two fields
+ * of one object.  The hook must take no lock and change nothing; NULL (the
+ * default) makes kp_access one load and a branch.  Reads done without a
+ * lock (ptep_get in a fault before the ptl, READ_ONCE of vm_flags) are
+ * reported like the others: they are the ones the lock-granular feedback
+ * (kp_acquire_hook) cannot see.
+ */
+enum kp_field {
+	KP_F_PTE,		/* a pte or the swap/migration entry in it */
+	KP_F_FOLIO_FLAGS,	/* PG_* bits but the lock bit (a lock) */
+	KP_F_FOLIO_MAPPING,	/* folio->mapping and ->index */
+	KP_F_FOLIO_REF,		/* _refcount */
+	KP_F_MAPCOUNT,		/* _mapcount, _large_mapcount, _nr_pages_mapped */
+	KP_F_ANON_VMA,		/* an anon_vma's chain (tree) */
+	KP_F_SWAP_MAP,		/* one swap_map entry */
+	KP_F_SWAP_CACHE,	/* the swap cache slot of an entry */
+	KP_F_VMA,		/* a VMA's bounds, pgoff, flags, anon_vma */
+	KP_NR_FIELDS
+};
+typedef void (*kp_access_hook)(const void *obj, enum kp_field field, bool write);
+void kp_set_access_hook(kp_access_hook fn);
+extern _Atomic(kp_access_hook) kp__access_fn;
+static inline void kp_access(const void *obj, enum kp_field field, bool write)
+{
+	kp_access_hook fn = atomic_load_explicit(&kp__access_fn, memory_order_relaxed);
+
+	if (__builtin_expect(fn != NULL, 0))
+		fn(obj, field, write);
+}
+
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
 	const struct kp_lockinfo *li;

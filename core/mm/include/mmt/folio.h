@@ -157,10 +157,19 @@ struct pglist_data {
 /* flags */
 static inline bool folio_test(const struct folio *f, int bit)
 {
+	kp_access(f, KP_F_FOLIO_FLAGS, false);
 	return (atomic_load(&((struct folio *)f)->flags) >> bit) & 1;
 }
-static inline void folio_set(struct folio *f, int bit) { atomic_fetch_or(&f->flags, 1ul << bit); }
-static inline void folio_clear(struct folio *f, int bit) { atomic_fetch_and(&f->flags, ~(1ul << bit)); }
+static inline void folio_set(struct folio *f, int bit)
+{
+	kp_access(f, KP_F_FOLIO_FLAGS, true);
+	atomic_fetch_or(&f->flags, 1ul << bit);
+}
+static inline void folio_clear(struct folio *f, int bit)
+{
+	kp_access(f, KP_F_FOLIO_FLAGS, true);
+	atomic_fetch_and(&f->flags, ~(1ul << bit));
+}
 
 #define FOLIO_FLAG_FUNCS(name, bit)							\
 	static inline bool folio_test_##name(const struct folio *f) { return folio_test(f, bit); } \
@@ -181,24 +190,29 @@ FOLIO_FLAG_FUNCS(migrating, PG_migrating)
 
 static inline bool PageAnonExclusive(const struct page *p)
 {
+	kp_access(p, KP_F_FOLIO_FLAGS, false);
 	return (atomic_load(&((struct page *)p)->flags) >> PG_anon_exclusive) & 1;
 }
 static inline void SetPageAnonExclusive(struct page *p)
 {
+	kp_access(p, KP_F_FOLIO_FLAGS, true);
 	atomic_fetch_or(&p->flags, 1ul << PG_anon_exclusive);
 }
 static inline void ClearPageAnonExclusive(struct page *p)
 {
+	kp_access(p, KP_F_FOLIO_FLAGS, true);
 	atomic_fetch_and(&p->flags, ~(1ul << PG_anon_exclusive));
 }
 
 static inline bool folio_test_anon(const struct folio *f)
 {
+	kp_access(f, KP_F_FOLIO_MAPPING, false);
 	return (f->mapping & PAGE_MAPPING_ANON) != 0;
 }
 /* NULL for a KSM folio: its mapping is a stable node (ksm.h) */
 static inline struct anon_vma *folio_anon_vma(const struct folio *f)
 {
+	kp_access(f, KP_F_FOLIO_MAPPING, false);
 	if ((f->mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
 		return 0;
 	return (struct anon_vma *)(f->mapping - PAGE_MAPPING_ANON);
@@ -233,6 +247,7 @@ static inline uint64_t page_to_pfn(const struct page *p) { return page_frame(p)-
 static inline _Atomic uint64_t *page_value(struct page *p) { return &page_frame(p)->value; }
 static inline int page_mapcount(const struct page *p)
 {
+	kp_access(page_folio(p), KP_F_MAPCOUNT, false);
 	return atomic_load(&((struct page *)p)->_mapcount) + 1;
 }
 static inline bool folio_test_partially_mapped(const struct folio *f)
@@ -242,10 +257,12 @@ static inline bool folio_test_partially_mapped(const struct folio *f)
 
 static inline int folio_ref_count(const struct folio *f)
 {
+	kp_access(f, KP_F_FOLIO_REF, false);
 	return atomic_load(&((struct folio *)f)->_refcount);
 }
 static inline int folio_mapcount(const struct folio *f)
 {
+	kp_access(f, KP_F_MAPCOUNT, false);
 	if (folio_test_large(f))
 		return atomic_load(&((struct folio *)f)->_large_mapcount) + 1;
 	return atomic_load(&((struct folio *)f)->page._mapcount) + 1;

@@ -216,7 +216,11 @@ static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, 
 	(void)mm; (void)addr;
 	mmt_set_pte(ptep, pte);
 }
-static inline pte_t ptep_get(pte_t *ptep) { return *ptep; }
+static inline pte_t ptep_get(pte_t *ptep)
+{
+	kp_access(ptep, KP_F_PTE, false);
+	return *ptep;
+}
 static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_t *ptep)
 {
 	pte_t old = *ptep;
