@@ -19,7 +19,8 @@
 
 static const char explore_help[] =
 	"usage: mmtorture explore FILE [--bound K] [--max-schedules N] [--budget S]\n"
-	"                         [--inject NAME[,NAME]] [--setup N] [--no-prune] [-o OUT]\n"
+	"                         [--inject NAME[,NAME]] [--setup N] [--no-prune] [--fields]\n"
+	"                         [-o OUT]\n"
 	"\n"
 	"Run every schedule of FILE's tasks with at most K preemptions (a switch away\n"
 	"from a task that could go on; default 2, -1 for no bound), pruning interleavings\n"
@@ -33,6 +34,9 @@ static const char explore_help[] =
 	"  --inject NAME        switch bug-zoo entries on (mmtorture inject --list)\n"
 	"  --setup N            the first N ops (task 0's) run alone, uninterleaved\n"
 	"  --no-prune           no sleep sets: every schedule within the bound\n"
+	"  --fields             steps that touch one field (a pte, a folio's\n"
+	"                       mapping, a swap_map entry...) conflict even with\n"
+	"                       no lock in common: sound pruning for lockless reads\n"
 	"  -o OUT               write the failing program with its schedule to OUT\n"
 	"\n"
 	"exit status: 0 no violation (within the bound; or, said as \"incomplete\", in the\n"
@@ -84,6 +88,8 @@ int cmd_explore(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--no-prune")) {
 			o.prune = false;
+		} else if (!strcmp(a, "--fields")) {
+			o.fields = true;
 		} else if (!strcmp(a, "-o")) {
 			if (!val)
 				return usage_error("%s needs a file name", a);

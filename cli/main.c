@@ -85,7 +85,7 @@ static const char usage_text[] =
 	"                  shrink a campaign's corpus; replay corpus and findings (CI)\n"
 	"  merge DIR OTHER...\n"
 	"                  add other campaigns' new findings (by signature) and corpus to DIR\n"
-	"  explore FILE [--bound K] [--max-schedules N] [--inject NAME] [--no-prune] [-o OUT]\n"
+	"  explore FILE [--bound K] [--max-schedules N] [--inject NAME] [--no-prune] [--fields] [-o OUT]\n"
 	"                  every schedule of a multi-task program up to K preemptions\n"
 	"\n"
 	"mmtorture COMMAND --help tells more about each.\n"

@@ -409,16 +409,21 @@ static void exec_acquired(const struct kp_lockinfo *li, bool write)
  */
 static void exec_accessed(const void *obj, enum kp_field field, bool write)
 {
+	const struct mmt_exec_opts *o = the_exec.opts;
 	int waiting, id = kp_current_id();
+	uintptr_t key = (uintptr_t)obj << 4 | (uintptr_t)field;
 	unsigned held;
 
 	/* the checker reads everything between two ops: not an access */
 	if (!the_exec.in_program || id < 0 || id >= the_exec.nr_tasks ||
 	    !the_exec.task[id].in_op)
 		return;
+	if (o->touch_fields && o->on_touch)
+		o->on_touch(o->touch_arg, (const void *)key, write);
+	if (!o->conflict_fields || !o->on_conflict || the_exec.nr_tasks < 2)
+		return;
 	held = kp_task_locks(id, &waiting);
-	conflict_note((uintptr_t)obj << 4 | (uintptr_t)field, 64u + field,
-		      (held ^ held >> 16) & 0xffffu, write);
+	conflict_note(key, 64u + field, (held ^ held >> 16) & 0xffffu, write);
 }
 
 /* kp_touch_hook while the tasks run (exec.h on_touch) */
@@ -1311,9 +1316,10 @@ int mmt_exec(const struct mmt_program *p, const struct mmt_exec_opts *o,
 	if (o->on_conflict && nr_tasks > 1) {
 		memset(ex->taker, 0, sizeof(ex->taker));
 		kp_set_acquire_hook(exec_acquired);
-		if (o->conflict_fields)
-			kp_set_access_hook(exec_accessed);
 	}
+	if ((o->on_conflict && nr_tasks > 1 && o->conflict_fields) ||
+	    (o->on_touch && o->touch_fields))
+		kp_set_access_hook(exec_accessed);
 	if (o->on_touch)
 		kp_set_touch_hook(exec_touched);
 	res = kp_sched_run(nr_tasks, fns, args, &ex->dec, &nd);

@@ -29,7 +29,7 @@
 #include "mmt/list.h"
 #include "mmt/world.h"
 
-#define FP_MAX 24	/* objects a step's footprint lists; past that it is "everything" */
+#define FP_MAX 64	/* objects a step's footprint lists; past that it is "everything" */
 
 struct footprint {
 	uint8_t n;
@@ -340,6 +340,7 @@ int mmt_explore(const struct mmt_program *p, const struct mmt_explore_opts *o,
 	eo.decider = &x.d;
 	eo.on_touch = on_touch;
 	eo.touch_arg = &x;
+	eo.touch_fields = o->fields;
 	eo.on_op = on_op;
 	eo.op_arg = &x;
 

@@ -159,20 +159,27 @@ static bool subset(const struct digests *a, const struct digests *b)
 	return true;
 }
 
-static void final_states(const struct mmt_program *p, int bound, bool prune, struct digests *s,
-			 struct mmt_explore_result *r)
+static void final_states_fields(const struct mmt_program *p, int bound, bool prune, bool fields,
+				struct digests *s, struct mmt_explore_result *r)
 {
 	struct mmt_explore_opts o;
 
 	mmt_explore_opts_default(&o);
 	o.bound = bound;
 	o.prune = prune;
+	o.fields = fields;
 	o.stop_on_violation = false;
 	o.on_final = collect;
 	o.final_arg = s;
 	ck_assert_int_eq(mmt_explore(p, &o, r), 0);
 	ck_assert(r->complete);
 	to_set(s);
+}
+
+static void final_states(const struct mmt_program *p, int bound, bool prune, struct digests *s,
+			 struct mmt_explore_result *r)
+{
+	final_states_fields(p, bound, prune, false, s, r);
 }
 
 /* small enough that the search without pruning ends without a bound */
@@ -221,6 +228,36 @@ START_TEST(pruning_keeps_final_states)
 }
 END_TEST
 
+/*
+ * --fields: a footprint that adds the fields the model reports can only
+ * make more steps conflict, so sleep sets keep fewer tasks asleep and at
+ * least the schedules the locks' footprints explore are explored, and
+ * every final state of the full search is still reached.
+ */
+START_TEST(fields_prune_less_keep_final_states)
+{
+	struct mmt_program p = parse_or_fail(small[_i]);
+	struct digests full = { 0 }, locks = { 0 }, fields = { 0 };
+	struct mmt_explore_result a, b, c;
+
+	final_states_fields(&p, -1, false, false, &full, &a);
+	final_states_fields(&p, -1, true, false, &locks, &b);
+	final_states_fields(&p, -1, true, true, &fields, &c);
+	ck_assert_msg(c.explored >= b.explored, "fields explored %lu, locks alone %lu",
+		      c.explored, b.explored);
+	ck_assert_int_le(c.explored, a.explored);
+	ck_assert_msg(full.n == fields.n && subset(&full, &fields),
+		      "%zu final states without pruning, %zu with fields", full.n, fields.n);
+	mmt_explore_result_free(&a);
+	mmt_explore_result_free(&b);
+	mmt_explore_result_free(&c);
+	free(full.d);
+	free(locks.d);
+	free(fields.d);
+	mmt_program_free(&p);
+}
+END_TEST
+
 START_TEST(one_task_refused)
 {
 	struct mmt_program p = parse_or_fail("mmt 1\nspawn p0\nmmap p0 0x10 1 rw private|anon\n");
@@ -241,6 +278,8 @@ static Suite *explore_suite(void)
 	tcase_add_loop_test(tc, finds_zoo_races, 0, (int)(sizeof(races) / sizeof(races[0])));
 	tcase_add_loop_test(tc, clean_zoo_races_covered, 0, (int)(sizeof(races) / sizeof(races[0])));
 	tcase_add_loop_test(tc, pruning_keeps_final_states, 0, (int)(sizeof(small) / sizeof(small[0])));
+	tcase_add_loop_test(tc, fields_prune_less_keep_final_states, 0,
+			    (int)(sizeof(small) / sizeof(small[0])));
 	tcase_add_test(tc, one_task_refused);
 	suite_add_tcase(s, tc);
 	return s;

@@ -121,6 +121,13 @@ struct mmt_exec_opts {
 	void (*on_touch)(void *arg, const void *obj, bool write);
 	void *touch_arg;
 	/*
+	 * With on_touch, also pass it the field accesses the model reports
+	 * (kprim.h kp_access), each as an object of its own (the object's
+	 * address with the field's class folded in): a footprint that sees
+	 * the lockless reads and atomics a lock's footprint cannot.
+	 */
+	bool touch_fields;
+	/*
 	 * Called after every op that ran (not one skipped for want of its
 	 * process), with its index in the program, its outcome (enum
 	 * mmt_outcome, or -1 for an errno the language has no word for) and,

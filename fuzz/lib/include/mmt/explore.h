@@ -29,7 +29,9 @@
  * Within the kernel's own discipline such reads are rechecked under the lock,
  * which is a touch of that lock; a model path that reads unlocked and acts
  * without a recheck is exactly a bug the pruned search can miss, so
- * .prune = false (explore --no-prune) is there for a search without it.
+ * .fields (explore --fields) adds every field access the model reports to
+ * the footprints, and .prune = false (explore --no-prune) is there for a
+ * search without pruning at all.
  * With a finite bound the combination is also not complete: a pruned
  * interleaving may be equivalent only to ones that need more preemptions
  * (Coons, Musuvathi and McKinley, OOPSLA 2013).  Without a bound the pruned
@@ -50,6 +52,15 @@ struct mmt_explore_opts {
 	unsigned long max_schedules;	/* runs at most (0: no limit) */
 	double budget;			/* seconds (0: no limit) */
 	bool prune;			/* sleep sets (default on) */
+	/*
+	 * The conflict relation also sees the fields the model reports
+	 * (exec.h touch_fields: ptes, folio flags, mapping, refcount,
+	 * mapcount, anon_vma chains, swap_map, swap cache, VMAs), so two
+	 * steps that meet on a lockless read no longer commute: the pruning
+	 * stays sound for the unlocked paths below, at the price of pruning
+	 * less.  Off by default.
+	 */
+	bool fields;
 	uint64_t inject;		/* bug switches (inject.h) */
 	bool stop_on_violation;		/* default on: the first violation ends it */
 	/*
