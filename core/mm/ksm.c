@@ -1406,7 +1406,18 @@ void rmap_walk_ksm(struct folio *folio, struct rmap_walk_control *rwc)
 			struct anon_vma *av = item->anon_vma;
 			struct anon_vma_chain *avc;
 
-			anon_vma_lock_read(av);
+			/*
+			 * folio_referenced's walk would rather give up than
+			 * wait behind a writer of some process's anon_vma
+			 */
+			if (rwc->try_lock) {
+				if (!anon_vma_trylock_read(av)) {
+					rwc->contended = true;
+					return;
+				}
+			} else {
+				anon_vma_lock_read(av);
+			}
 			list_for_each_entry(avc, &av->head, same_anon_vma) {
 				struct vm_area_struct *vma = avc->vma;
 

@@ -148,6 +148,7 @@ void anon_vma_lock_write(struct anon_vma *av) { down_write(&av->root->rwsem); }
 void anon_vma_unlock_write(struct anon_vma *av) { up_write(&av->root->rwsem); }
 void anon_vma_lock_read(struct anon_vma *av) { down_read(&av->root->rwsem); }
 bool anon_vma_trylock_write(struct anon_vma *av) { return down_write_trylock(&av->root->rwsem); }
+bool anon_vma_trylock_read(struct anon_vma *av) { return down_read_trylock(&av->root->rwsem); }
 void anon_vma_unlock_read(struct anon_vma *av) { up_read(&av->root->rwsem); }
 
 static struct anon_vma_chain *avc_alloc(void)

@@ -14,6 +14,7 @@
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
+#include "mmt/rmap.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"
 
@@ -84,6 +85,35 @@ START_TEST(test_merge_and_cow)
 	ck_assert_ptr_ne(at(a, 0x10), k);
 	ck_assert_uint_eq(rd(b, 0x10), 7);
 	ck_assert_uint_eq(rd(a, 0x10), 8);
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
+/*
+ * folio_referenced on a KSM folio walks with try_lock, as on any other: an
+ * anon_vma of a process that maps it, held for write by someone else, ends
+ * the walk contended (-1, reclaim keeps the folio) instead of waiting.
+ */
+START_TEST(test_referenced_walk_gives_up_on_busy_anon_vma)
+{
+	struct mm_struct *a, *b;
+	struct anon_vma *av;
+	unsigned long flags;
+	struct folio *k;
+
+	merged_pair(&a, &b);
+	k = at(a, 0x10);
+	av = vma_lookup(b, 0x10)->anon_vma;
+	ck_assert_ptr_nonnull(av);
+	anon_vma_lock_write(av);
+	ck_assert_int_eq(folio_referenced(k, false, &flags), -1);
+	anon_vma_unlock_write(av);
+	ck_assert_int_ge(folio_referenced(k, false, &flags), 0);
+	ck_assert(!folio_test_locked(k));
 	assert_clean();
 	mmput(a);
 	mmput(b);
@@ -518,6 +548,7 @@ static Suite *ksm_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_merge_and_cow);
 	tcase_add_test(tc, test_changing_page_not_merged);
+	tcase_add_test(tc, test_referenced_walk_gives_up_on_busy_anon_vma);
 	tcase_add_test(tc, test_fork_shares_ksm_page);
 	tcase_add_test(tc, test_migrate_moves_kpfn);
 	tcase_add_test(tc, test_migrate_without_all_refused);

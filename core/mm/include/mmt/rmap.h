@@ -92,6 +92,7 @@ void anon_vma_unlock_write(struct anon_vma *av);
 void anon_vma_lock_read(struct anon_vma *av);
 void anon_vma_unlock_read(struct anon_vma *av);
 bool anon_vma_trylock_write(struct anon_vma *av);
+bool anon_vma_trylock_read(struct anon_vma *av);
 
 struct rmap_walk_control;
 /*
