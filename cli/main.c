@@ -214,7 +214,8 @@ static int cmd_inject(int argc, char **argv)
 	if (argc != 1 || strcmp(argv[0], "--list"))
 		return usage_error("%s: the only form is 'mmtorture inject --list'", "inject");
 	for (i = 0; i < NR_MMT_BUGS; i++)
-		printf("%-36s %s\n", mmt_bugs[i].name, mmt_bugs[i].what);
+		printf("%-36s %s [caught by %s]\n", mmt_bugs[i].name, mmt_bugs[i].what,
+		       mmt_bugs[i].caught_by);
 	return EXIT_HELD;
 }
 

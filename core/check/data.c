@@ -740,7 +740,10 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 	case OP_MADVISE:
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
-		/* KSM is not in the model yet: its errors are its own business */
+		/*
+		 * KSM's unmerge can fail for want of memory (its COW breaks
+		 * allocate), which the oracle does not track: any outcome
+		 */
 		if (op->advice == ADV_MERGEABLE || op->advice == ADV_UNMERGEABLE)
 			return ORACLE_ANY;
 		return OUT(madvise_walk(NULL, (struct oproc *)p, op->addr, op->len,

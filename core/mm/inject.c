@@ -51,7 +51,7 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"dirty bit to page)",
 	},
 	[BUG_KSM_MIGRATE_STALE_KPFN] = {
-		"ksm-migrate-stale-kpfn", "001", "KSM, DATA",
+		"ksm-migrate-stale-kpfn", "001", "KSM",
 		"KSM page migration does not update stable_node->kpfn: the node looks "
 		"stale, is freed, and the migrated KSM page is left naming it",
 	},
@@ -62,7 +62,7 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"migrate_nodes",
 	},
 	[BUG_KSM_MIGRATE_NODES_UNPRUNED] = {
-		"ksm-migrate-nodes-unpruned", "001", "KSM, LEAK",
+		"ksm-migrate-nodes-unpruned", "001", "KSM",
 		"stale stable nodes on migrate_nodes are never pruned: nothing searches "
 		"that list, so they pile up",
 	},
