@@ -101,6 +101,8 @@
 #define KSM_SLOT	(NSLOTS - 1)	/* exits rarely: its zone lives long enough to merge */
 #define KSM_SLOT_LIFE	64		/* ... 1 in KSM_SLOT_LIFE of the exits aimed at it */
 #define KSMD_BATCH	(NSLOTS * (WIN_PAGES + KSM_PAGES))
+/* 1 in this many of the zone's rare unmerge ops turns a KSM knob instead */
+#define KSM_KNOB_ONE_IN	64
 
 enum { T_WORKER, T_KSWAPD, T_KCOMPACTD, T_DEVICE, T_KSMD };
 
@@ -123,6 +125,7 @@ struct sthread {
 	unsigned long nlog;	/* entries ever logged (owner writes; read when parked) */
 	struct logent ring[RING];
 	int status[8];		/* move_pages per-page status */
+	bool ksm_run2;		/* this thread set run = 2: its next zone op sets 1 */
 };
 
 struct slot {
@@ -329,13 +332,22 @@ static uint8_t advice_index(int advice)
  * passes a merge takes.  Mapped and made mergeable now and then (a process
  * is born without the zone; a fork inherits it), written with 1 or 2 (a
  * write to a KSM page breaks COW), read, migrated (a KSM page moves with
- * its stable node), and unmerged.  Reclaim and kcompactd come by on their
- * own.  All plain ops, so a finding's log replays them.
+ * its stable node), and unmerged; now and then ksm's run knob goes to 2
+ * (unmerge all) and back to 1, and merge_across_nodes flips when nothing is
+ * shared, so the per-node trees and migrate_nodes see real threads too.
+ * Reclaim and kcompactd come by on their own.  All plain ops, so a finding's log replays them.
  */
 static void pick_ksm_op(struct sthread *t, struct mmt_op *op)
 {
 	unsigned r = rnd(t, 100);
 
+	if (t->ksm_run2) {
+		/* ksmd stays idle at run = 2: start it again at once */
+		t->ksm_run2 = false;
+		op->code = OP_KSM_RUN;
+		op->addr = 1;
+		return;
+	}
 	if (rnd(t, 100) < 60)
 		op->proc = KSM_SLOT;
 	op->addr = KSM_START + rnd(t, KSM_PAGES);
@@ -360,9 +372,18 @@ static void pick_ksm_op(struct sthread *t, struct mmt_op *op)
 		op->code = OP_MIGRATE;
 		op->node = (int32_t)rnd(t, 2);
 		op->all = rnd(t, 100) < 70;
-	} else {
+	} else if (rnd(t, KSM_KNOB_ONE_IN)) {
 		op->code = OP_MADVISE;
 		op->advice = advice_index(MADV_UNMERGEABLE);
+	} else if (rnd(t, 2)) {
+		/* run = 2 unmerges everything; this thread's next zone op is run = 1 */
+		op->code = OP_KSM_RUN;
+		op->addr = 2;
+		t->ksm_run2 = true;
+	} else {
+		/* EBUSY while anything is shared, as the sysfs knob is */
+		op->code = OP_KSM_MERGE_ACROSS_NODES;
+		op->addr = rnd(t, 2);
 	}
 }
 
@@ -526,6 +547,10 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 	case OP_KSMD:
 		ksmd_run(op->addr);
 		return OUT_OK;
+	case OP_KSM_RUN:
+		return mmt_errno_outcome(ksm_set_run((int)op->addr), false);
+	case OP_KSM_MERGE_ACROSS_NODES:
+		return mmt_errno_outcome(ksm_set_merge_across_nodes((int)op->addr), false);
 	default:
 		break;
 	}
