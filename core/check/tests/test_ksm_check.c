@@ -74,6 +74,29 @@ static struct folio *merged(void)
 	return at(a, 0x10);
 }
 
+/* a pointer to an object of @pool that is freed (what a use after free holds) */
+static void *freed(struct pool *pool)
+{
+	bool fresh;
+	/* a typesafe pool's object keeps its initialised lock: not pool_alloc's zeroing */
+	void *obj = pool->typesafe ? pool_alloc_typesafe(pool, &fresh) : pool_alloc(pool);
+
+	ck_assert_ptr_nonnull(obj);
+	pool_free(pool, obj);
+	return obj;
+}
+
+/* the stable node of the KSM page a and b share, and its first rmap_item */
+static struct ksm_stable_node *merged_node(struct ksm_rmap_item **item)
+{
+	struct ksm_stable_node *node = folio_stable_node(merged());
+
+	ck_assert_ptr_nonnull(node);
+	if (item)
+		*item = list_first_entry(&node->hlist, struct ksm_rmap_item, hlist);
+	return node;
+}
+
 START_TEST(test_ksm_writable)
 {
 	struct folio *k = merged();
@@ -269,6 +292,396 @@ START_TEST(test_ksm_empty_after_reap)
 }
 END_TEST
 
+/* ==================================== 10.3: the trees, as chk_ksm_census walks them */
+
+START_TEST(test_ksm_tree_holds_dead)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+	struct ksm_stable_node *dead = freed(&w->stable_node_pool);
+
+	/* a freed node left linked in the tree: the root names it */
+	w->ksm.root_stable_tree[0].node = &dead->node;
+	assert_first(INV_KSM, "not a live stable node");
+	ck_assert_str_eq(mmt_report.first.object, "stable tree 0");
+	w->ksm.root_stable_tree[0].node = &node->node;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_tree_reached_twice)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+
+	/* one node in two trees */
+	w->ksm.root_stable_tree[1].node = &node->node;
+	assert_first(INV_KSM, "reached twice from the stable trees");
+	w->ksm.root_stable_tree[1].node = NULL;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_tree_loops)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+
+	/* a child link back to the node itself: the walk meets it again */
+	ck_assert_ptr_null(node->node.left);
+	node->node.left = &node->node;
+	assert_first(INV_KSM, "reached twice from the stable trees (or a tree loops)");
+	node->node.left = NULL;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_tree_parent_link)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+
+	/* the root's parent link is NULL; make it name a node */
+	ck_assert_ptr_null(node->node.parent);
+	node->node.parent = &node->node;
+	assert_first(INV_KSM, "its parent link does not name its parent in tree 0");
+	node->node.parent = NULL;
+	assert_clean_again();
+}
+END_TEST
+
+/* ============================== the mm list and rmap_lists (chk_ksm_census) */
+
+START_TEST(test_ksm_mm_list_holds_dead)
+{
+	struct ksm_mm_slot *dead;
+	struct list_head *first;
+
+	merged();
+	dead = freed(&w->mm_slot_pool);	/* after merged(), which would reuse it */
+	first = w->ksm.mm_head.mm_list.next;
+	w->ksm.mm_head.mm_list.next = &dead->mm_list;
+	assert_first(INV_KSM, "not a live mm_slot");
+	ck_assert_str_eq(mmt_report.first.object, "ksm mm list");
+	w->ksm.mm_head.mm_list.next = first;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_mm_list_loops)
+{
+	struct ksm_mm_slot *slot;
+	struct list_head *next;
+
+	merged();
+	slot = a->ksm_slot;
+	ck_assert_ptr_nonnull(slot);
+	next = slot->mm_list.next;
+	slot->mm_list.next = &slot->mm_list;
+	assert_first(INV_KSM, "loops");
+	ck_assert_str_eq(mmt_report.first.object, "ksm mm list");
+	slot->mm_list.next = next;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_rmap_list_holds_dead)
+{
+	struct ksm_rmap_item *dead;
+	struct ksm_mm_slot *slot;
+	struct ksm_rmap_item *first;
+
+	merged();
+	dead = freed(&w->rmap_item_pool);
+	slot = a->ksm_slot;
+	ck_assert_ptr_nonnull(slot);
+	first = slot->rmap_list;
+	slot->rmap_list = dead;
+	assert_first(INV_KSM, "rmap_list holds");
+	slot->rmap_list = first;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_rmap_list_reached_twice)
+{
+	struct ksm_mm_slot *slot;
+	struct ksm_rmap_item *last;
+
+	merged();
+	slot = a->ksm_slot;
+	ck_assert_ptr_nonnull(slot);
+	ck_assert_ptr_nonnull(slot->rmap_list);
+	for (last = slot->rmap_list; last->rmap_list; last = last->rmap_list)
+		;
+	/* the list's tail links back to its head */
+	last->rmap_list = slot->rmap_list;
+	assert_first(INV_KSM, "reached twice");
+	ck_assert_msg(strstr(mmt_report.first.object, "mm_slot"), "%s", mmt_report.first.object);
+	last->rmap_list = NULL;
+	assert_clean_again();
+}
+END_TEST
+
+/* ====================================== migrate_nodes (chk_ksm_census, chk_ksm) */
+
+START_TEST(test_ksm_migrate_nodes_holds_dead)
+{
+	struct ksm_stable_node *dead;
+
+	merged();
+	dead = freed(&w->stable_node_pool);
+	ck_assert(list_empty(&w->ksm.migrate_nodes));
+	w->ksm.migrate_nodes.next = &dead->list;
+	assert_first(INV_KSM, "not a live stable node");
+	ck_assert_str_eq(mmt_report.first.object, "migrate_nodes");
+	w->ksm.migrate_nodes.next = &w->ksm.migrate_nodes;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_migrate_nodes_and_tree)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+	struct list_head saved = node->list;
+
+	/* in tree 0 and on migrate_nodes at once */
+	ck_assert(list_empty(&w->ksm.migrate_nodes));
+	list_add(&node->list, &w->ksm.migrate_nodes);
+	assert_first(INV_KSM, "on migrate_nodes and also elsewhere");
+	INIT_LIST_HEAD(&w->ksm.migrate_nodes);
+	node->list = saved;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_migrate_nodes_no_head)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+	struct list_head saved = node->list;
+
+	/* moved from its tree to migrate_nodes without setting head */
+	ck_assert(list_empty(&w->ksm.migrate_nodes));
+	w->ksm.root_stable_tree[0].node = NULL;
+	list_add(&node->list, &w->ksm.migrate_nodes);
+	ck_assert_ptr_null(node->head);
+	assert_first(INV_KSM, "on migrate_nodes but head does not say so");
+	/* with head set, the same state is legal: the clause is the head */
+	node->head = &w->ksm.migrate_nodes;
+	assert_clean_again();
+	node->head = NULL;
+	INIT_LIST_HEAD(&w->ksm.migrate_nodes);
+	node->list = saved;
+	w->ksm.root_stable_tree[0].node = &node->node;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_tree_across_nodes)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+
+	/* in tree 1, nid 1, consistent but for merge_across_nodes 1 */
+	ck_assert(w->ksm.merge_across_nodes);
+	w->ksm.root_stable_tree[0].node = NULL;
+	w->ksm.root_stable_tree[1].node = &node->node;
+	node->nid = 1;
+	assert_first(INV_KSM, "in stable tree 1 with merge_across_nodes 1");
+	node->nid = 0;
+	w->ksm.root_stable_tree[1].node = NULL;
+	w->ksm.root_stable_tree[0].node = &node->node;
+	assert_clean_again();
+}
+END_TEST
+
+/* ================================================ 10.4: hlists and rmap_items */
+
+START_TEST(test_ksm_hlist_holds_dead)
+{
+	struct ksm_stable_node *node = merged_node(NULL);
+	struct ksm_rmap_item *dead = freed(&w->rmap_item_pool);
+	struct list_head *first = node->hlist.next;
+
+	node->hlist.next = &dead->hlist;
+	assert_first(INV_KSM, "hlist holds");
+	ck_assert_msg(strstr(mmt_report.first.msg, "not a live rmap_item"), "%s",
+		      mmt_report.first.msg);
+	node->hlist.next = first;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_stable_elsewhere)
+{
+	struct ksm_rmap_item *item;
+	struct ksm_stable_node *node = merged_node(&item);
+
+	/*
+	 * Flagged stable but naming no node, while on node's hlist (clearing
+	 * the flag instead trips ANONVMA first: the item's reference stops
+	 * counting).  "stable on freed node" follows; this clause comes first.
+	 */
+	item->head = NULL;
+	assert_first(INV_KSM, "is not stable on it");
+	item->head = node;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_freed_anon_vma)
+{
+	struct ksm_rmap_item *item;
+	struct anon_vma *av;
+
+	merged_node(&item);
+	av = item->anon_vma;
+	/*
+	 * The item drops its reference and keeps the pointer: av's count
+	 * agrees (ANONVMA is quiet), the pointer names a freed anon_vma.
+	 */
+	item->anon_vma = freed(&w->anon_vma_pool);
+	atomic_fetch_sub(&av->refcount, 1);
+	assert_first(INV_KSM, "holds freed anon_vma");
+	atomic_fetch_add(&av->refcount, 1);
+	item->anon_vma = av;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_wrong_mm)
+{
+	struct ksm_rmap_item *item;
+	struct mm_struct *mm;
+
+	merged_node(&item);
+	mm = item->mm;
+	ck_assert(mm == a || mm == b);
+	item->mm = mm == a ? b : a;
+	assert_first(INV_KSM, "but names mm");
+	item->mm = mm;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_stable_and_unstable)
+{
+	struct ksm_rmap_item *item;
+
+	merged_node(&item);
+	item->flags |= KSM_UNSTABLE_FLAG;
+	assert_first(INV_KSM, "both stable and unstable");
+	item->flags &= ~KSM_UNSTABLE_FLAG;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_stable_on_freed_node)
+{
+	struct ksm_rmap_item *item;
+	struct ksm_stable_node *node = merged_node(&item);
+	struct list_head *prev;
+
+	/* the item left its node's hlist, the node was freed, head kept */
+	prev = item->hlist.prev;
+	list_del_init(&item->hlist);
+	item->head = freed(&w->stable_node_pool);
+	assert_first(INV_KSM, "stable on freed node");
+	item->head = node;
+	list_add(&item->hlist, prev);
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_item_off_hlist)
+{
+	struct ksm_rmap_item *item;
+	struct list_head *prev;
+
+	merged_node(&item);
+	/* stable on a live node but not on its hlist */
+	prev = item->hlist.prev;
+	list_del_init(&item->hlist);
+	assert_first(INV_KSM, "2 rmap_items are stable but 1 sit on stable nodes' hlists");
+	list_add(&item->hlist, prev);
+	assert_clean_again();
+}
+END_TEST
+
+/* ================================================== 10.7: mm_slots and their mms */
+
+START_TEST(test_ksm_slot_freed_mm)
+{
+	struct mm_struct *dead;
+	struct ksm_mm_slot *slot;
+	struct ksm_rmap_item *item;
+
+	merged();
+	dead = freed(&w->mm_pool);
+	slot = a->ksm_slot;
+	ck_assert_ptr_nonnull(slot);
+	/* the slot and its items agree on an mm that is freed */
+	slot->mm = dead;
+	for (item = slot->rmap_list; item; item = item->rmap_list)
+		item->mm = dead;
+	assert_first(INV_KSM, "holds freed mm");
+	slot->mm = a;
+	for (item = slot->rmap_list; item; item = item->rmap_list)
+		item->mm = a;
+	assert_clean_again();
+}
+END_TEST
+
+START_TEST(test_ksm_slot_mm_not_back)
+{
+	struct ksm_mm_slot *slot;
+
+	merged();
+	slot = a->ksm_slot;
+	ck_assert_ptr_nonnull(slot);
+	a->ksm_slot = b->ksm_slot;
+	assert_first(INV_KSM, "does not point back at it");
+	a->ksm_slot = slot;
+	assert_clean_again();
+}
+END_TEST
+
+/* ===================================================================== 10.8 */
+
+START_TEST(test_ksm_unmerged_still_mapped)
+{
+	merged();
+	/* run = 2 claims to have unmerged everything, yet a and b map the page */
+	atomic_store(&w->ksm.unmerged_all, true);
+	assert_first(INV_KSM, "after run = 2 unmerged everything");
+	atomic_store(&w->ksm.unmerged_all, false);
+	assert_clean_again();
+	/* and the real run = 2 leaves nothing for the clause */
+	ck_assert_int_eq(ksm_set_run(2), 0);
+	ck_assert(atomic_load(&w->ksm.unmerged_all));
+	ck_assert(!folio_test_ksm(at(a, 0x10)));
+	assert_clean_again();
+}
+END_TEST
+
+/* =================================================================== 13.4 */
+
+START_TEST(test_ksm_empty_page_kept)
+{
+	struct folio *k = merged();
+
+	/* a reference nobody drops keeps the KSM page, and its node, live */
+	folio_get(k);
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	mmt_report_reset();
+	ck_assert_int_gt(check_world_empty(), 0);
+	ck_assert_msg(mmt_report.first.inv == INV_LEAK &&
+		      strstr(mmt_report.first.msg, "still allocated after every process exited"),
+		      "got %s: %s", mmt_invariant_name(mmt_report.first.inv),
+		      mmt_report.first.msg);
+	folio_put(k);
+	mmt_report_reset();
+	assert_empty();
+}
+END_TEST
+
 static Suite *ksm_check_suite(void)
 {
 	Suite *s = suite_create("ksm_check");
@@ -288,6 +701,29 @@ static Suite *ksm_check_suite(void)
 	tcase_add_test(tc, test_ksm_slot_leaked);
 	tcase_add_test(tc, test_ksm_anon_vma_ref);
 	tcase_add_test(tc, test_ksm_empty_after_reap);
+	tcase_add_test(tc, test_ksm_tree_holds_dead);
+	tcase_add_test(tc, test_ksm_tree_reached_twice);
+	tcase_add_test(tc, test_ksm_tree_loops);
+	tcase_add_test(tc, test_ksm_tree_parent_link);
+	tcase_add_test(tc, test_ksm_mm_list_holds_dead);
+	tcase_add_test(tc, test_ksm_mm_list_loops);
+	tcase_add_test(tc, test_ksm_rmap_list_holds_dead);
+	tcase_add_test(tc, test_ksm_rmap_list_reached_twice);
+	tcase_add_test(tc, test_ksm_migrate_nodes_holds_dead);
+	tcase_add_test(tc, test_ksm_migrate_nodes_and_tree);
+	tcase_add_test(tc, test_ksm_migrate_nodes_no_head);
+	tcase_add_test(tc, test_ksm_tree_across_nodes);
+	tcase_add_test(tc, test_ksm_hlist_holds_dead);
+	tcase_add_test(tc, test_ksm_item_stable_elsewhere);
+	tcase_add_test(tc, test_ksm_item_freed_anon_vma);
+	tcase_add_test(tc, test_ksm_item_wrong_mm);
+	tcase_add_test(tc, test_ksm_item_stable_and_unstable);
+	tcase_add_test(tc, test_ksm_item_stable_on_freed_node);
+	tcase_add_test(tc, test_ksm_item_off_hlist);
+	tcase_add_test(tc, test_ksm_slot_freed_mm);
+	tcase_add_test(tc, test_ksm_slot_mm_not_back);
+	tcase_add_test(tc, test_ksm_unmerged_still_mapped);
+	tcase_add_test(tc, test_ksm_empty_page_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
