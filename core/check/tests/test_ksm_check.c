@@ -135,6 +135,11 @@ START_TEST(test_ksm_node_freed)
 	assert_any(INV_KSM, "which is freed");
 	k->mapping = m;
 	assert_clean_again();
+	/* a freed node of the pool: the folio's clause comes first */
+	k->mapping = (uintptr_t)freed(&w->stable_node_pool) | PAGE_MAPPING_KSM;
+	assert_first(INV_KSM, "which is freed");
+	k->mapping = m;
+	assert_clean_again();
 }
 END_TEST
 
@@ -159,6 +164,8 @@ START_TEST(test_ksm_node_unreachable)
 	struct ksm_stable_node *node = folio_stable_node(k);
 
 	w->ksm.root_stable_tree[0].node = NULL;
+	/* the folio's clause (10.2, in chk_frames) first, then the node's leak */
+	assert_first(INV_KSM, "is in no stable tree and not on migrate_nodes");
 	assert_any(INV_LEAK, "in no stable tree");
 	w->ksm.root_stable_tree[0].node = &node->node;
 	assert_clean_again();
@@ -661,6 +668,41 @@ END_TEST
 
 /* =================================================================== 13.4 */
 
+START_TEST(test_ksm_empty_items_slots_left)
+{
+	void *obj;
+
+	merged();
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	mmt_report_reset();
+	assert_empty();
+	/* an rmap_item ksmd did not free */
+	obj = pool_alloc(&w->rmap_item_pool);
+	ck_assert_ptr_nonnull(obj);
+	mmt_report_reset();
+	ck_assert_int_gt(check_world_empty(), 0);
+	ck_assert_msg(mmt_report.first.inv == INV_LEAK &&
+		      strstr(mmt_report.first.msg, "1 rmap_items left after ksmd let go"),
+		      "got %s: %s", mmt_invariant_name(mmt_report.first.inv),
+		      mmt_report.first.msg);
+	pool_free(&w->rmap_item_pool, obj);
+	/* an mm_slot ksmd did not free */
+	obj = pool_alloc(&w->mm_slot_pool);
+	ck_assert_ptr_nonnull(obj);
+	mmt_report_reset();
+	ck_assert_int_gt(check_world_empty(), 0);
+	ck_assert_msg(mmt_report.first.inv == INV_LEAK &&
+		      strstr(mmt_report.first.msg, "1 mm_slots left after ksmd let go"),
+		      "got %s: %s", mmt_invariant_name(mmt_report.first.inv),
+		      mmt_report.first.msg);
+	pool_free(&w->mm_slot_pool, obj);
+	mmt_report_reset();
+	assert_empty();
+}
+END_TEST
+
 START_TEST(test_ksm_empty_page_kept)
 {
 	struct folio *k = merged();
@@ -723,6 +765,7 @@ static Suite *ksm_check_suite(void)
 	tcase_add_test(tc, test_ksm_slot_freed_mm);
 	tcase_add_test(tc, test_ksm_slot_mm_not_back);
 	tcase_add_test(tc, test_ksm_unmerged_still_mapped);
+	tcase_add_test(tc, test_ksm_empty_items_slots_left);
 	tcase_add_test(tc, test_ksm_empty_page_kept);
 	suite_add_tcase(s, tc);
 	return s;
