@@ -666,6 +666,22 @@ START_TEST(test_ksm_unmerged_still_mapped)
 }
 END_TEST
 
+/* ================================================= 14.1 for KSM's own locks */
+
+START_TEST(test_ksm_locks_held)
+{
+	merged();
+	mutex_lock(&w->ksm.ksm_thread_mutex);
+	assert_first(INV_LOCKORDER, "ksm_thread_mutex held at a quiescent point");
+	mutex_unlock(&w->ksm.ksm_thread_mutex);
+	assert_clean_again();
+	spin_lock(&w->ksm.ksm_mmlist_lock);
+	assert_first(INV_LOCKORDER, "ksm_mmlist_lock held at a quiescent point");
+	spin_unlock(&w->ksm.ksm_mmlist_lock);
+	assert_clean_again();
+}
+END_TEST
+
 /* =================================================================== 13.4 */
 
 START_TEST(test_ksm_empty_items_slots_left)
@@ -765,6 +781,7 @@ static Suite *ksm_check_suite(void)
 	tcase_add_test(tc, test_ksm_slot_freed_mm);
 	tcase_add_test(tc, test_ksm_slot_mm_not_back);
 	tcase_add_test(tc, test_ksm_unmerged_still_mapped);
+	tcase_add_test(tc, test_ksm_locks_held);
 	tcase_add_test(tc, test_ksm_empty_items_slots_left);
 	tcase_add_test(tc, test_ksm_empty_page_kept);
 	suite_add_tcase(s, tc);
