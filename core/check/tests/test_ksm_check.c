@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_ksm_check.c - each KSM clause (10.1-10.7) and the KSM LEAK clauses
+ * test_ksm_check.c - each KSM clause (10.1-10.8, the KSM locks of 14.1)
  * fire on a state corrupted the way a KSM bug would leave it, and only
  * then: every test first builds a legitimate state with ksmd, checks it is
  * clean, corrupts one thing, and asserts the report names the clause.
