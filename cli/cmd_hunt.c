@@ -4,7 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl|explore]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm|uffd|pairs]
+ *        [--depth D] [--gen random|race|mix|device|ksm|uffd|forks|pairs]
  *        [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
@@ -41,7 +41,7 @@ static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl|explore] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
 	"                      [--jobs N] [--out DIR] [--depth D]\n"
-	"                      [--gen random|race|mix|device|ksm|uffd|pairs]\n"
+	"                      [--gen random|race|mix|device|ksm|uffd|forks|pairs]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -67,7 +67,9 @@ static const char hunt_help[] =
 	"  --depth D       PCT depth (default 2 + program seed % 3); explore: the bound\n"
 	"  --gen G         random, race, mix, device (the device race template),\n"
 	"                  ksm (the KSM race template), uffd (the UFFDIO_MOVE race\n"
-	"                  template) or pairs (generic races around ops that touch\n"
+	"                  template), forks (the fork-tree template: forks, exits,\n"
+	"                  splitting and merging mprotects, one task) or pairs\n"
+	"                  (generic races around ops that touch\n"
 	"                  the same locks in a sequential run); sched-random and pct\n"
 	"                  default: mix; explore: pairs\n"
 	"  --check C       incremental (default) or full, after every op\n"
@@ -164,8 +166,10 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_PAIRS;
 			else if (!strcmp(val, "uffd"))
 				o.gen = MMT_HUNT_GEN_UFFD;
+			else if (!strcmp(val, "forks"))
+				o.gen = MMT_HUNT_GEN_FORKS;
 			else
-				return usage_error("--gen takes random, race, mix, device, ksm, uffd or pairs, "
+				return usage_error("--gen takes random, race, mix, device, ksm, uffd, forks or pairs, "
 						   "not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))

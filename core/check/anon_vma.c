@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * anon_vma.c - ANONVMA 6.1-6.5: the anon_vma trees, each anon_vma's list
+ * anon_vma.c - ANONVMA 6.1-6.5 and 6.7: the anon_vma trees, each anon_vma's list
  * of avcs and each VMA's chain of them, which must mirror each other, and
  * LEAK 13.2 for an anon_vma nothing uses; check_anon_vma.
  *
@@ -10,7 +10,77 @@
  */
 #include "internal.h"
 
-/* 6.3, 6.4: the anon_vma side of one VMA, for vma_check */
+/* does @vma's chain link @av?  (bounded: a looping chain is reported elsewhere) */
+static bool chain_links(struct vm_area_struct *vma, struct anon_vma *av, uint32_t cap)
+{
+	struct list_head *e;
+	uint32_t n = 0;
+
+	for (e = vma->anon_vma_chain.next; e != &vma->anon_vma_chain && n++ < cap; e = e->next)
+		if (entry_or_null(e, struct anon_vma_chain, same_vma)->anon_vma == av)
+			return true;
+	return false;
+}
+
+static uint32_t chain_len(struct vm_area_struct *vma, uint32_t cap)
+{
+	struct list_head *e;
+	uint32_t n = 0;
+
+	for (e = vma->anon_vma_chain.next; e != &vma->anon_vma_chain && n < cap; e = e->next)
+		n++;
+	return n;
+}
+
+/*
+ * 6.7: VMAs with one anon_vma have one chain (the same set of anon_vmas).
+ * is_mergeable_anon_vma lets two VMAs with the same anon_vma merge and the
+ * merged VMA keeps one chain, so this is what keeps a merge from leaving a
+ * folio whose anon_vma the merged VMA is not linked to.  Fork's reuse
+ * keeps it by taking only an anon_vma no VMA has (num_active_vmas == 0),
+ * anon_vma_prepare by taking a neighbour's only if its chain is that one
+ * link; the degree double-reuse (CVE-2022-42703) broke it.  Compared with
+ * the first other VMA on the anon_vma's list that has it as anon_vma.
+ */
+static int chk_vma_anon_chain(struct vm_area_struct *vma, struct anon_vma *av, struct census *c)
+{
+	uint32_t cap = c->avc.p->cap, n = 0;
+	struct vm_area_struct *other = NULL;
+	struct list_head *e;
+
+	for (e = av->head.next; e != &av->head && n++ < cap; e = e->next) {
+		struct anon_vma_chain *avc = entry_or_null(e, struct anon_vma_chain, same_anon_vma);
+
+		if (!pm_live(&c->avc, avc, NULL) || !pm_live(&c->vma, avc->vma, NULL))
+			return 0;	/* reported by 6.2 */
+		if (avc->vma != vma && avc->vma->anon_vma == av) {
+			other = avc->vma;
+			break;
+		}
+	}
+	if (!other)
+		return 0;
+	for (e = vma->anon_vma_chain.next; e != &vma->anon_vma_chain; e = e->next) {
+		struct anon_vma *a = entry_or_null(e, struct anon_vma_chain, same_vma)->anon_vma;
+
+		if (!chain_links(other, a, cap))
+			return chk_viol(INV_ANONVMA, chk_vma_name(c, vma),
+					"shares anon_vma %u with VMA %u [%#llx,%#llx) of another "
+					"chain: links anon_vma %u, which that one does not",
+					av->id, other->id, (unsigned long long)other->vm_start,
+					(unsigned long long)other->vm_end, a->id);
+	}
+	if (chain_len(other, cap) != chain_len(vma, cap))
+		return chk_viol(INV_ANONVMA, chk_vma_name(c, vma),
+				"shares anon_vma %u with VMA %u [%#llx,%#llx) of another chain: "
+				"that one links %u anon_vmas, this one %u",
+				av->id, other->id, (unsigned long long)other->vm_start,
+				(unsigned long long)other->vm_end, chain_len(other, cap),
+				chain_len(vma, cap));
+	return 0;
+}
+
+/* 6.3, 6.4, 6.7: the anon_vma side of one VMA, for vma_check */
 #define OBJ	chk_vma_name(c, vma)
 int chk_vma_anon(struct vm_area_struct *vma, struct census *c)
 {
@@ -70,6 +140,8 @@ int chk_vma_anon(struct vm_area_struct *vma, struct census *c)
 	if (!av && n)
 		v += chk_viol(INV_ANONVMA, OBJ,
 			      "%u avcs on the chain but vma->anon_vma is NULL", n);
+	if (av_ok && found_own && !v)
+		v += chk_vma_anon_chain(vma, av, c);
 	return v;
 }
 #undef OBJ
@@ -134,8 +206,9 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 	want_children = c->av_children[ai];
 	if (av->num_children != want_children)
 		v += chk_viol(INV_ANONVMA, OBJ,
-			      "num_children %lu but %u live anon_vmas with VMAs have it "
-			      "as parent", av->num_children, want_children);
+			      "num_children %lu but %u live anon_vmas on some VMA have it "
+			      "as parent (a root counts itself)", av->num_children,
+			      want_children);
 	/*
 	 * its own reference while on a VMA, one per live anon_vma rooted at
 	 * it, one per stable KSM rmap_item that may walk it

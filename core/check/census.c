@@ -336,7 +336,8 @@ static int census_anon_vmas(struct census *c)
 		}
 		if (av->root != av && pm_live(&c->av, av->root, &ri))
 			c->av_desc[ri]++;
-		if (av->parent != av && !list_empty(&av->head) && pm_live(&c->av, av->parent, &pi))
+		/* a root is its own parent: its num_children counts itself */
+		if (!list_empty(&av->head) && pm_live(&c->av, av->parent, &pi))
 			c->av_children[pi]++;
 	}
 	return v;

@@ -101,12 +101,13 @@
  *    6.4 vma->anon_vma is live and on the VMA's chain; the chain is empty
  *        iff vma->anon_vma is NULL ....................... check_vma (anon_vma.c)
  *    6.5 num_active_vmas == VMAs whose anon_vma it is; num_children ==
- *        other live anon_vmas on some VMA whose parent it is (the model,
- *        unlike the kernel since 4.10, does not count a root's self-parent
- *        link); refcount == 1 while on a VMA + 1 per live anon_vma rooted
- *        at it (each holds its root), so never < 1 while live
- *                                                     check_anon_vma (anon_vma.c)
+ *        live anon_vmas on some VMA whose parent it is, a root counting
+ *        itself (its self-parent link, as in the kernel); refcount == 1
+ *        while on a VMA + 1 per live anon_vma rooted at it (each holds its
+ *        root), so never < 1 while live ............. check_anon_vma (anon_vma.c)
  *    6.6 a mapped anon folio's anon_vma is live (never freed)  check_folio (folio.c)
+ *    6.7 VMAs with the same anon_vma link the same anon_vmas (what lets
+ *        a merge keep one chain; CVE-2022-42703) ....... check_vma (anon_vma.c)
  *  7 EXCLUSIVE
  *    7.1 a writable pte of an anon folio => PageAnonExclusive  check_mm (pgtable.c)
  *    7.2 ... and the folio is mapped exactly once .......... check_folio (folio.c)

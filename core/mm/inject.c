@@ -123,6 +123,13 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"instead of the range: a partial munmap of a PTE-mapped large folio "
 		"drops the mapcounts of pages that stay mapped",
 	},
+	[BUG_ANON_VMA_DEGREE_REUSE] = {
+		"anon-vma-degree-reuse", "2555283eb40d (CVE-2022-42703)", "ANONVMA, RMAP",
+		"anon_vma_clone decides fork's anon_vma reuse on the one 'degree' counter "
+		"(children + VMAs): an abandoned leaf still used by one VMA looks unused, "
+		"so two VMAs with different chains share it, merge, and leave folios "
+		"whose anon_vma the merged VMA is not linked to (later freed under them)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

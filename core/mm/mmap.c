@@ -53,7 +53,7 @@ struct vm_area_struct *vma_next(struct vm_area_struct *vma)
 	return list_entry(vma->vm_list.next, struct vm_area_struct, vm_list);
 }
 
-static struct vm_area_struct *vma_prev(struct vm_area_struct *vma)
+struct vm_area_struct *vma_prev(struct vm_area_struct *vma)
 {
 	if (vma->vm_list.prev == &vma->vm_mm->mmap)
 		return NULL;
@@ -201,14 +201,18 @@ static bool can_merge(struct vm_area_struct *a, struct vm_area_struct *b)
 /* fold @b into @a.  mmap_lock held for write. */
 static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 {
+	/*
+	 * dup_anon_vma: @a takes @b's anon_vma and chain (one link, see
+	 * can_merge); anon_vma_clone counts it in num_active_vmas.
+	 */
 	kp_access(a, KP_F_VMA, true);
 	if (!a->anon_vma && b->anon_vma) {
-		int err = anon_vma_clone(a, b);
+		int err;
 
+		a->anon_vma = b->anon_vma;
+		err = anon_vma_clone(a, b);
 		if (err)
 			return err;
-		a->anon_vma = b->anon_vma;
-		a->anon_vma->num_active_vmas++;
 	}
 	if (a->vm_file)
 		down_write(&a->vm_file->i_mmap_rwsem);

@@ -186,77 +186,205 @@ static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chai
 }
 
 /*
- * anon_vma_prepare - give @vma an anon_vma before its first anon folio.
+ * lock_anon_vma_root - every anon_vma on one VMA's chain is in one tree, so
+ * one root rwsem covers a whole chain: take it once, at the first anon_vma,
+ * as clone and unlink do.  @root is what the caller holds (NULL: nothing).
+ */
+static struct anon_vma *lock_anon_vma_root(struct anon_vma *root, struct anon_vma *av)
+{
+	struct anon_vma *new_root = av->root;
+
+	if (new_root != root) {
+		VM_WARN_ON(root != NULL, INV_ANONVMA,
+			   "anon_vma %u: one chain spans the trees of roots %u and %u",
+			   av->id, root->id, new_root->id);
+		if (root)
+			up_write(&root->rwsem);
+		root = new_root;
+		down_write(&root->rwsem);
+	}
+	return root;
+}
+
+static void unlock_anon_vma_root(struct anon_vma *root)
+{
+	if (root)
+		up_write(&root->rwsem);
+}
+
+/*
+ * anon_vma_compatible - could @a and @b (a directly below b) ever merge,
+ * mprotect aside?  Flags may differ in the access bits only: the point of
+ * sharing an anon_vma is that a later mprotect can merge the two again.
+ */
+static bool anon_vma_compatible(struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	const unsigned long access = VM_READ | VM_WRITE | VM_EXEC;
+
+	return a->vm_end == b->vm_start && a->vm_file == b->vm_file &&
+	       !((a->vm_flags ^ b->vm_flags) & ~access) &&
+	       b->vm_pgoff == a->vm_pgoff + (b->vm_start - a->vm_start);
+}
+
+/*
+ * reusable_anon_vma - @old's anon_vma, if @a and @b are compatible and
+ * @old's chain is that one anon_vma alone: a VMA that takes it then has
+ * the same chain as @old, so "same anon_vma" keeps meaning "same chain",
+ * which is_mergeable_anon_vma and the merge rely on.
+ *
+ * @old may be in a concurrent anon_vma_prepare (mmap_lock is only held for
+ * read): that one publishes old->anon_vma after linking its chain, so the
+ * chain is read only once the anon_vma is seen.  Anything else that
+ * changes @old needs mmap_lock for write.
+ */
+static struct anon_vma *reusable_anon_vma(struct vm_area_struct *old, struct vm_area_struct *a,
+					  struct vm_area_struct *b)
+{
+	struct anon_vma *av;
+
+	if (!anon_vma_compatible(a, b))
+		return NULL;
+	av = atomic_load(&old->anon_vma);
+	if (av && list_is_singular(&old->anon_vma_chain))
+		return av;
+	return NULL;
+}
+
+/*
+ * find_mergeable_anon_vma - an anon_vma a neighbour of @vma could share
+ * (the next VMA first, then the previous), or NULL.  Only touching
+ * neighbours are looked at: this is for mprotect remerging, not for saving
+ * anon_vmas.  Needs mmap_lock (read).
+ */
+static struct anon_vma *find_mergeable_anon_vma(struct vm_area_struct *vma)
+{
+	struct vm_area_struct *next = vma_next(vma), *prev;
+	struct anon_vma *av = NULL;
+
+	if (next)
+		av = reusable_anon_vma(next, vma, next);
+	if (av)
+		return av;
+	prev = vma_prev(vma);
+	if (prev)
+		av = reusable_anon_vma(prev, prev, vma);
+	return av;
+}
+
+/*
+ * anon_vma_prepare - give @vma an anon_vma before its first anon folio: a
+ * neighbour's (find_mergeable_anon_vma), or a new root, whose num_children
+ * counts its link to itself (a root is its own parent).
  * Needs mmap_lock (read is enough: page_table_lock serialises two faults).
  */
 int anon_vma_prepare(struct vm_area_struct *vma)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct anon_vma *av;
+	struct anon_vma *av, *allocated = NULL;
 	struct anon_vma_chain *avc;
 
-	if (vma->anon_vma)
+	if (atomic_load(&vma->anon_vma))
 		return 0;
 	avc = avc_alloc();
 	if (!avc)
 		return -ENOMEM;
-	av = anon_vma_alloc();
+	av = find_mergeable_anon_vma(vma);
 	if (!av) {
-		pool_free(&the_world->avc_pool, avc);
-		return -ENOMEM;
+		av = anon_vma_alloc();
+		if (!av) {
+			pool_free(&the_world->avc_pool, avc);
+			return -ENOMEM;
+		}
+		av->num_children++;	/* self-parent link of a new root */
+		allocated = av;
 	}
 	anon_vma_lock_write(av);
 	spin_lock(&mm->page_table_lock);
 	if (!vma->anon_vma) {
-		vma->anon_vma = av;
 		anon_vma_chain_link(vma, avc, av, false);
 		av->num_active_vmas++;
+		/* after the chain: reusable_anon_vma reads it without a lock */
+		atomic_store(&vma->anon_vma, av);
 		avc = NULL;
-		av = NULL;
+		allocated = NULL;
 	}
 	spin_unlock(&mm->page_table_lock);
-	if (av) {
-		/* someone else won the race; ours was never visible */
-		anon_vma_unlock_write(av);
-		put_anon_vma(av);
-	} else {
-		anon_vma_unlock_write(vma->anon_vma);
-	}
+	anon_vma_unlock_write(av);
+	/* someone else won the race; a new one was never visible */
+	if (allocated)
+		put_anon_vma(allocated);
 	if (avc)
 		pool_free(&the_world->avc_pool, avc);
 	return 0;
 }
 
 /*
+ * anon_vma_reusable - may a forked VMA (src's child) take @av, an anon_vma
+ * on src's chain, as its own instead of a new one?  Linux since
+ * 2555283eb40d: when no VMA has it as anon_vma (num_active_vmas == 0) and
+ * at most one anon_vma is its child (num_children < 2).  Then no VMA can
+ * have it with another chain, and rmap walks of the child's folios still
+ * need not scan a whole fan of siblings.  The root never qualifies: it
+ * counts itself and, with no VMA of its own, a child.  Root's rwsem held.
+ *
+ * anon-vma-degree-reuse: the single counter of Linux 3.19 to 6.0, 'degree'
+ * = num_children + num_active_vmas, and reuse when degree < 2 and @av is
+ * not src's own.  That assumed an anon_vma on src's chain that is not
+ * src's has a child, so degree 1 meant "no VMA".  But reuse itself
+ * abandons a leaf (the child takes an ancestor, and makes no child of the
+ * leaf), so degree 1 can be one VMA with no child: the anon_vma is reused
+ * while still in use, by a VMA whose chain may differ from that user's,
+ * and the merge that "same anon_vma" allows then leaves folios whose
+ * anon_vma the merged VMA is not linked to (CVE-2022-42703).
+ */
+static bool anon_vma_reusable(struct anon_vma *av, struct vm_area_struct *src)
+{
+	if (mmt_injected(BUG_ANON_VMA_DEGREE_REUSE))
+		return av != src->anon_vma && av->num_children + av->num_active_vmas < 2;
+	return av->num_children < 2 && av->num_active_vmas == 0;
+}
+
+/*
  * anon_vma_clone - link @dst to every anon_vma of @src (VMA split, mremap
- * copy, and the first half of fork).  Needs mmap_lock for write on @dst's mm.
- * Walks @src's chain oldest-last, so @dst's chain keeps the same order.
+ * copy, merge, and the first half of fork).  Needs mmap_lock for write on
+ * @dst's mm; takes the tree's root rwsem once for the whole chain.  Walks
+ * @src's chain oldest-last, so @dst's chain keeps the same order.  A @dst
+ * without an anon_vma (fork) may take one of these (anon_vma_reusable).
  */
 int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct anon_vma_chain *pavc;
+	struct anon_vma *root = NULL;
 
 	list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma) {
 		struct anon_vma_chain *avc = avc_alloc();
 		struct anon_vma *av = pavc->anon_vma;
 
-		if (!avc) {
-			unlink_anon_vmas(dst);
-			return -ENOMEM;
-		}
-		anon_vma_lock_write(av);
+		if (!avc)
+			goto enomem;
+		root = lock_anon_vma_root(root, av);
 		anon_vma_chain_link(dst, avc, av,
 				    mmt_injected(BUG_ANON_VMA_HEAD_INSERT) && dst->vm_mm != src->vm_mm);
-		anon_vma_unlock_write(av);
+		if (!dst->anon_vma && src->anon_vma && anon_vma_reusable(av, src))
+			dst->anon_vma = av;
 	}
 	if (dst->anon_vma)
 		dst->anon_vma->num_active_vmas++;
+	unlock_anon_vma_root(root);
 	return 0;
+
+enomem:
+	unlock_anon_vma_root(root);
+	/* not counted yet: unlink_anon_vmas must not drop num_active_vmas */
+	dst->anon_vma = NULL;
+	unlink_anon_vmas(dst);
+	return -ENOMEM;
 }
 
 /*
- * anon_vma_fork - the child's VMA gets every anon_vma of the parent's VMA and
- * one new anon_vma of its own, a child of the parent's in the same tree.
+ * anon_vma_fork - the child's VMA gets every anon_vma of the parent's VMA,
+ * and as its own either one of them (anon_vma_clone's reuse) or a new
+ * anon_vma, a child of the parent's in the same tree.
  * Needs the parent's mmap_lock for write and the child's, nested.
  */
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
@@ -267,10 +395,13 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 
 	if (!pvma->anon_vma)
 		return 0;
+	/* drop the inherited anon_vma: clone reuses one or we allocate */
 	vma->anon_vma = NULL;
 	err = anon_vma_clone(vma, pvma);
 	if (err)
 		return err;
+	if (vma->anon_vma)
+		return 0;
 
 	avc = avc_alloc();
 	if (!avc)
@@ -283,6 +414,7 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 	av->num_active_vmas = 1;
 	__atomic_store_n(&av->root, pvma->anon_vma->root, __ATOMIC_RELAXED);
 	av->parent = pvma->anon_vma;
+	/* the lock lives in the root: pin it for as long as this one lives */
 	get_anon_vma(av->root);
 	vma->anon_vma = av;
 	anon_vma_lock_write(av);
@@ -296,33 +428,50 @@ out_error:
 }
 
 /*
- * unlink_anon_vmas - drop every chain of @vma (munmap, exit, failed fork).
- * An anon_vma left with no chain goes away when its last reference does.
- * Needs mmap_lock for write (or the mm is dying).
+ * unlink_anon_vmas - drop every chain of @vma (munmap, exit, failed fork or
+ * clone).  Two passes, as in the kernel: under the root's rwsem, unlink
+ * each avc from its anon_vma's list and the counters with it (an anon_vma
+ * whose list empties is no longer its parent's child, and @vma no longer
+ * uses its own); then, with the rwsem dropped, put the emptied anon_vmas,
+ * since freeing one may take that rwsem (anon_vma_free) and put its root.
+ * The chain is newest first, so children go before their parents and the
+ * root last.  Needs mmap_lock for write (or the mm is dying).
  */
 void unlink_anon_vmas(struct vm_area_struct *vma)
 {
 	struct anon_vma_chain *avc, *next;
+	struct anon_vma *root = NULL;
 
-	if (vma->anon_vma)
-		vma->anon_vma->num_active_vmas--;
 	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
 		struct anon_vma *av = avc->anon_vma;
-		bool emptied;
 
-		anon_vma_lock_write(av);
-		kp_access(avc->anon_vma, KP_F_ANON_VMA, true);
+		root = lock_anon_vma_root(root, av);
+		kp_access(av, KP_F_ANON_VMA, true);
 		list_del_init(&avc->same_anon_vma);
-		emptied = list_empty(&av->head);
-		if (emptied && av->parent != av)
+		if (list_empty(&av->head)) {
+			/* left on the chain for the second pass */
 			av->parent->num_children--;
-		anon_vma_unlock_write(av);
+			continue;
+		}
 		list_del_init(&avc->same_vma);
 		pool_free(&the_world->avc_pool, avc);
-		if (emptied)
-			put_anon_vma(av);
 	}
-	vma->anon_vma = NULL;
+	if (vma->anon_vma) {
+		vma->anon_vma->num_active_vmas--;
+		vma->anon_vma = NULL;
+	}
+	unlock_anon_vma_root(root);
+
+	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
+		struct anon_vma *av = avc->anon_vma;
+
+		VM_WARN_ON(av->num_children || av->num_active_vmas, INV_ANONVMA,
+			   "anon_vma %u emptied with num_children %lu, num_active_vmas %lu",
+			   av->id, av->num_children, av->num_active_vmas);
+		list_del_init(&avc->same_vma);
+		pool_free(&the_world->avc_pool, avc);
+		put_anon_vma(av);
+	}
 }
 
 /*

@@ -1042,3 +1042,111 @@ int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, u
 	race_begin(&g, &o, p, seed ^ 0x756666u, &nr_tasks, &nr_ops);	/* "uff" */
 	return gen_race_uffd(&g, nr_tasks, nr_ops);
 }
+
+/* ------------------------------------------- the anon_vma lifecycle */
+
+/*
+ * The fork-tree template (issue 16 item 3): one task, p0's small anonymous
+ * mapping written once, then a process tree grown and pruned at random:
+ * forks (mostly from the newest process, so that anon_vma chains grow
+ * deep), exits (so that anon_vmas lose their VMAs but stay on the chains
+ * of descendants, which fork may then reuse), mprotects of one page that
+ * split or merge a VMA (each half one more user of its anon_vma, and
+ * merges that trust "same anon_vma, same chain"), and writes that put
+ * folios in the anon_vmas of the moment.  Up to four processes live.
+ */
+int mmt_gen_forks(struct mmt_program *p, uint64_t seed, unsigned nr_ops)
+{
+	enum { SLOTS = GEN_MAX_PROCS, PAGES = 2 };
+	struct mmt_gen_opts o;
+	struct gen g;
+	bool rw[SLOTS][PAGES];
+	int order[SLOTS], nord = 0;	/* live slots, oldest first */
+	struct mmt_op op;
+
+	mmt_gen_opts_default(&o);
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x666f726bu;	/* "fork" */
+	g.p = p;
+	g.o = &o;
+	if (nr_ops < 1 || nr_ops > 64)
+		nr_ops = 16;
+	p->world.present = true;
+	p->world.nodes = 1;
+	p->world.frames = 32;
+	p->world.swap = 0;
+
+	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(&g, 0);
+	op.addr = WIN_START;
+	op.len = PAGES;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(&g, &op, 0);
+	op_init(&op, OP_WRITE);
+	op.proc = (uint8_t)proc_index(&g, 0);
+	op.addr = WIN_START + rnd(&g, PAGES);
+	op.value = 1;
+	emit(&g, &op, 0);
+	memset(rw, 1, sizeof(rw));
+	order[nord++] = 0;
+
+	for (unsigned i = 0; i < nr_ops; i++) {
+		unsigned r = rnd(&g, 100);
+		int pr = order[rnd(&g, (unsigned)nord)];
+
+		if (r < 35) {
+			int q = -1;
+
+			for (int s = 0; s < SLOTS && q < 0; s++) {
+				bool used = false;
+
+				for (int k = 0; k < nord; k++)
+					used |= order[k] == s;
+				if (!used)
+					q = s;
+			}
+			if (q < 0)
+				continue;
+			if (chance(&g, 60))
+				pr = order[nord - 1];
+			op_init(&op, OP_FORK);
+			op.proc = (uint8_t)proc_index(&g, pr);
+			op.proc2 = (uint8_t)proc_index(&g, q);
+			emit(&g, &op, 0);
+			memcpy(rw[q], rw[pr], sizeof(rw[q]));
+			order[nord++] = q;
+		} else if (r < 55) {
+			int k;
+
+			if (nord < 2)
+				continue;
+			k = (int)rnd(&g, (unsigned)nord);
+			emit_simple(&g, OP_EXIT, 0, order[k], 0, 0);
+			memmove(&order[k], &order[k + 1], (size_t)(nord - k - 1) * sizeof(order[0]));
+			nord--;
+		} else if (r < 85) {
+			unsigned pg = PAGES - 1 - (chance(&g, 25) ? 1 : 0);
+
+			op_init(&op, OP_MPROTECT);
+			op.proc = (uint8_t)proc_index(&g, pr);
+			op.addr = WIN_START + pg;
+			op.len = 1;
+			op.prot = rw[pr][pg] ? MPROT_R : MPROT_RW;
+			rw[pr][pg] = !rw[pr][pg];
+			emit(&g, &op, 0);
+		} else {
+			unsigned pg = rnd(&g, PAGES);
+
+			if (!rw[pr][pg])
+				pg = PAGES - 1 - pg;
+			op_init(&op, OP_WRITE);
+			op.proc = (uint8_t)proc_index(&g, pr);
+			op.addr = WIN_START + pg;
+			op.value = 2 + i;
+			emit(&g, &op, 0);
+		}
+	}
+	return g.err;
+}

@@ -288,6 +288,7 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
 			      gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_uffd(&p, s, gopts.nr_tasks, 3) :
+			      gen == MMT_HUNT_GEN_FORKS ? mmt_gen_forks(&p, s, gopts.nr_ops) :
 			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
 			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
@@ -384,6 +385,7 @@ judge:
 					 "KSM race template" :
 					 gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
 					 "UFFDIO_MOVE race template" :
+					 gen == MMT_HUNT_GEN_FORKS ? "fork-tree template" :
 					 device ? "device race template" : race ? "race template" :
 					 "uniform", gopts.nr_tasks, ttd);
 			if (tty)

@@ -7,7 +7,8 @@
 # replays strictly. The races go to the pct engine; bugs that one task shows go
 # to libFuzzer (one job, fixed seed), since no in-process generator writes 27
 # swapons in a row; races with uffd_move to pct on the UFFDIO_MOVE template. A
-# zoo file may name another engine in a line "# zoo-minimal-engine: E".
+# zoo file may name another engine in a line "# zoo-minimal-engine: E", and a
+# generator template in a line "# zoo-minimal-gen: G".
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
@@ -35,6 +36,9 @@ while read -r bug; do
     gen=(--gen ksm --tasks $((t + 1)))
   fi
   grep -q '^@\?[0-9]* \?uffd_move\|^uffd_move' "$z" && gen=(--gen uffd)
+  # a zoo file may name a template too: "# zoo-minimal-gen: G" (hunt --gen G)
+  g=$(sed -n 's/^# zoo-minimal-gen: //p' "$z")
+  [[ -n $g ]] && gen=(--gen "$g")
   out=$work/$bug
   "$mmt" hunt --inject "$bug" --engine "$eng" "${gen[@]}" --seed 1 --budget 120 --jobs 1 \
     --quiet --out "$out" >"$work/$bug.log" 2>&1

@@ -748,6 +748,60 @@ START_TEST(test_anonvma_parent_freed)
 }
 END_TEST
 
+/*
+ * 6.5 with the kernel's meaning: a root counts its self-parent link in
+ * num_children, and each count is made from the lists and VMAs.
+ */
+START_TEST(test_anonvma_root_counts_itself)
+{
+	struct mm_struct *p = anon_proc();
+	struct anon_vma *r = vma_lookup(p, 0x10)->anon_vma;
+
+	ck_assert_ptr_eq(r->root, r);
+	ck_assert_uint_eq(r->num_children, 1);
+	assert_world_clean();
+	r->num_children = 0;		/* the model before: no self link */
+	assert_fires(INV_ANONVMA);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "num_children"));
+	r->num_children = 1;
+	assert_world_clean();
+}
+END_TEST
+
+/*
+ * 6.7: two VMAs with one anon_vma link the same anon_vmas.  The child's
+ * VMA is split (both halves have its anon_vma and chain {child's, root});
+ * take the root's link off the upper half, from both of its lists so that
+ * every other clause still holds, and only the shared-chain clause fires.
+ */
+START_TEST(test_anonvma_shared_chain)
+{
+	struct mm_struct *p = anon_proc(), *c = fork_mm(p);
+	struct vm_area_struct *lo, *hi;
+	struct anon_vma_chain *avc;
+
+	ck_assert_int_eq(do_mprotect(c, 0x14, 4, PROT_READ), 0);
+	lo = vma_lookup(c, 0x10);
+	hi = vma_lookup(c, 0x14);
+	ck_assert_ptr_ne(lo, hi);
+	ck_assert_ptr_eq(lo->anon_vma, hi->anon_vma);
+	assert_world_clean();
+	avc = list_last_entry(&hi->anon_vma_chain, struct anon_vma_chain, same_vma);
+	ck_assert_ptr_ne(avc->anon_vma, hi->anon_vma);	/* the root's link */
+	list_del_init(&avc->same_vma);
+	list_del_init(&avc->same_anon_vma);
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_ANONVMA);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "of another chain"));
+	mmt_report_reset();
+	ck_assert_int_gt(check_vma(lo) + check_vma(hi), 0);
+	list_add_tail(&avc->same_vma, &hi->anon_vma_chain);
+	list_add_tail(&avc->same_anon_vma, &avc->anon_vma->head);
+	assert_world_clean();
+}
+END_TEST
+
 /* ---------------------------------------------------------- EXCLUSIVE */
 
 START_TEST(test_exclusive_cleared)
@@ -1033,6 +1087,8 @@ static Suite *check_suite(void)
 	tcase_add_test(tc, test_anonvma_degrees);
 	tcase_add_test(tc, test_anonvma_freed_reachable);
 	tcase_add_test(tc, test_anonvma_parent_freed);
+	tcase_add_test(tc, test_anonvma_root_counts_itself);
+	tcase_add_test(tc, test_anonvma_shared_chain);
 
 	tc = tcase(s, "EXCLUSIVE");
 	tcase_add_test(tc, test_exclusive_cleared);

@@ -9,9 +9,11 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmt/check.h"
 #include "mmt/folio.h"
+#include "mmt/inject.h"
 #include "mmt/mm.h"
 #include "mmt/rmap.h"
 #include "mmt/swap.h"
@@ -389,6 +391,236 @@ START_TEST(oom_reclaims_then_fails)
 }
 END_TEST
 
+/* ------------------------------------------------- the anon_vma lifecycle */
+
+static struct anon_vma *av_at(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	ck_assert_ptr_nonnull(vma);
+	return vma->anon_vma;
+}
+
+static struct mm_struct *fork_of(struct mm_struct *p)
+{
+	struct mm_struct *c = NULL;
+
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	return c;
+}
+
+/*
+ * anon_vma_prepare: a new root counts itself in num_children; fork gives
+ * the child a new anon_vma (a child of the parent's) while every anon_vma
+ * on the chain is still in use, and the counters follow the VMAs.
+ */
+START_TEST(anon_vma_counters)
+{
+	struct mm_struct *a = mm_alloc(), *b;
+	struct anon_vma *r, *x;
+
+	ck_assert_int_eq(do_mmap(a, 0x10, 2, RW, PRIV_ANON), 0);
+	wr(a, 0x10, 1);
+	r = av_at(a, 0x10);
+	ck_assert_ptr_eq(r->root, r);
+	ck_assert_uint_eq(r->num_children, 1);		/* itself */
+	ck_assert_uint_eq(r->num_active_vmas, 1);
+	b = fork_of(a);
+	x = av_at(b, 0x10);
+	ck_assert_ptr_ne(x, r);
+	ck_assert_ptr_eq(x->parent, r);
+	ck_assert_uint_eq(r->num_children, 2);
+	ck_assert_uint_eq(x->num_children, 0);
+	ck_assert_uint_eq(x->num_active_vmas, 1);
+	/* a split VMA is one more user of the same anon_vma */
+	ck_assert_int_eq(do_mprotect(b, 0x11, 1, PROT_READ), 0);
+	ck_assert_uint_eq(x->num_active_vmas, 2);
+	assert_clean();
+	mmput(a);
+	ck_assert_uint_eq(r->num_active_vmas, 0);
+	ck_assert_uint_eq(r->num_children, 2);		/* still on b's chains */
+	assert_clean();
+	mmput(b);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * anon_vma_clone's reuse: A forks B, B forks C, B exits.  B's anon_vma X
+ * has no VMA and one child (C's Y): C's child D takes X instead of a new
+ * one.  Y, a leaf C still uses, is never taken.
+ */
+START_TEST(anon_vma_fork_reuse)
+{
+	struct mm_struct *a = mm_alloc(), *b, *c, *d, *e;
+	struct anon_vma *x, *y;
+	uint32_t live;
+
+	ck_assert_int_eq(do_mmap(a, 0x10, 2, RW, PRIV_ANON), 0);
+	wr(a, 0x10, 1);
+	b = fork_of(a);
+	c = fork_of(b);
+	x = av_at(b, 0x10);
+	y = av_at(c, 0x10);
+	ck_assert_ptr_eq(y->parent, x);
+	mmput(b);
+	ck_assert_uint_eq(x->num_active_vmas, 0);
+	ck_assert_uint_eq(x->num_children, 1);
+	live = w->anon_vma_pool.nr_used;
+	d = fork_of(c);
+	ck_assert_ptr_eq(av_at(d, 0x10), x);			/* reused */
+	ck_assert_uint_eq(w->anon_vma_pool.nr_used, live);	/* none allocated */
+	ck_assert_uint_eq(x->num_active_vmas, 1);
+	ck_assert_uint_eq(x->num_children, 1);
+	/* X is D's now: D's child gets a new one; so does C's (Y is in use) */
+	e = fork_of(d);
+	ck_assert_ptr_ne(av_at(e, 0x10), x);
+	ck_assert_ptr_ne(av_at(e, 0x10), y);
+	ck_assert_ptr_eq(av_at(e, 0x10)->parent, x);
+	assert_clean();
+	wr(d, 0x11, 2);					/* D's folios go to X */
+	ck_assert_ptr_eq(folio_anon_vma(pfn_folio(pte_pfn(*mmt_pte_peek(d, 0x11)))), x);
+	assert_clean();
+	mmput(c);
+	mmput(e);
+	mmput(a);
+	assert_clean();
+	mmput(d);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * find_mergeable_anon_vma: a VMA that differs from its neighbour only in
+ * its access bits takes the neighbour's anon_vma (whose chain is that one
+ * link), so a later mprotect can merge them; any other difference, or a
+ * neighbour with a longer chain, gets a new one.
+ */
+START_TEST(anon_vma_prepare_mergeable)
+{
+	struct mm_struct *p = mm_alloc(), *c;
+	struct anon_vma *r;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 1, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(p, 0x11, 1, RW | PROT_EXEC, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(p, 0x12, 1, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(nr_vmas(p), 3);
+	wr(p, 0x11, 1);
+	r = av_at(p, 0x11);
+	wr(p, 0x10, 2);					/* next first */
+	ck_assert_ptr_eq(av_at(p, 0x10), r);
+	wr(p, 0x12, 3);					/* then prev */
+	ck_assert_ptr_eq(av_at(p, 0x12), r);
+	ck_assert_uint_eq(r->num_active_vmas, 3);
+	ck_assert_uint_eq(r->num_children, 1);
+	assert_clean();
+	ck_assert_int_eq(do_mprotect(p, 0x11, 1, RW), 0);
+	ck_assert_int_eq(nr_vmas(p), 1);		/* merged back */
+	ck_assert_uint_eq(r->num_active_vmas, 1);
+	assert_clean();
+
+	/* a neighbour with a forked chain is not shared */
+	ck_assert_int_eq(do_mmap(p, 0x20, 1, RW, PRIV_ANON), 0);
+	wr(p, 0x20, 4);
+	c = fork_of(p);
+	ck_assert_int_eq(do_mmap(c, 0x21, 1, RW | PROT_EXEC, PRIV_ANON), 0);
+	wr(c, 0x21, 5);
+	ck_assert_ptr_ne(av_at(c, 0x21), av_at(c, 0x20));
+	/* nor across a flag outside the access bits */
+	ck_assert_int_eq(do_mmap(p, 0x30, 1, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(p, 0x31, 1, RW | PROT_EXEC, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(p, 0x31, 1, MADV_DONTFORK), 0);
+	wr(p, 0x30, 6);
+	wr(p, 0x31, 7);
+	ck_assert_ptr_ne(av_at(p, 0x31), av_at(p, 0x30));
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * The zoo's anon-vma-degree-reuse (CVE-2022-42703), run to the end both
+ * ways.  Fixed: p5's halves get different anon_vmas and stay apart, and
+ * everything stays clean.  With the old 'degree': both halves take Y with
+ * different chains (ANONVMA 6.7), mprotect merges them into the lower
+ * chain and the folio of the upper half is where no rmap walk looks
+ * (RMAP 5.2), and p4's exit frees that folio's anon_vma under it (6.6).
+ */
+static void degree_reuse(bool bug)
+{
+	struct mm_struct *p0 = mm_alloc(), *p1, *p2, *p3, *p4, *p5;
+	struct folio *f;
+	struct anon_vma *z;
+
+	mmt_injected_mask = bug ? 1ull << BUG_ANON_VMA_DEGREE_REUSE : 0;
+	ck_assert_int_eq(do_mmap(p0, 0x10, 2, RW, PRIV_ANON), 0);
+	wr(p0, 0x10, 1);
+	p1 = fork_of(p0);
+	p2 = fork_of(p1);
+	mmput(p1);
+	p3 = fork_of(p2);
+	ck_assert_int_eq(do_mprotect(p3, 0x11, 1, PROT_READ), 0);
+	ck_assert_int_eq(do_mprotect(p2, 0x11, 1, PROT_READ), 0);
+	p4 = fork_of(p3);
+	mmput(p2);
+	ck_assert_int_eq(do_mprotect(p4, 0x11, 1, RW), 0);
+	wr(p4, 0x11, 2);
+	f = pfn_folio(pte_pfn(*mmt_pte_peek(p4, 0x11)));
+	z = folio_anon_vma(f);
+	ck_assert_ptr_eq(z, av_at(p4, 0x11));
+	ck_assert_int_eq(do_mprotect(p4, 0x11, 1, PROT_READ), 0);
+	assert_clean();
+	p5 = fork_of(p4);
+	if (!bug) {
+		ck_assert_ptr_ne(av_at(p5, 0x10), av_at(p5, 0x11));
+		assert_clean();
+		ck_assert_int_eq(do_mprotect(p5, 0x11, 1, RW), 0);
+		ck_assert_int_eq(nr_vmas(p5), 2);	/* different anon_vmas */
+		mmput(p4);
+		assert_clean();
+		ck_assert_uint_eq(rd(p5, 0x11), 2);
+		mmput(p5);
+		mmput(p3);
+		mmput(p0);
+		assert_empty();
+		return;
+	}
+	/* both halves took Y, with different chains */
+	ck_assert_ptr_eq(av_at(p5, 0x10), av_at(p5, 0x11));
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_ANONVMA);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "of another chain"));
+	/* the merge keeps the lower chain, which does not link z */
+	ck_assert_int_eq(do_mprotect(p5, 0x11, 1, RW), 0);
+	ck_assert_int_eq(nr_vmas(p5), 1);
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_RMAP));
+	/* p4 was z's last VMA: z is freed while p5 maps its folio */
+	mmput(p4);
+	ck_assert(!pool_owns(&w->anon_vma_pool, z));
+	ck_assert_ptr_eq(folio_anon_vma(pfn_folio(pte_pfn(*mmt_pte_peek(p5, 0x11)))), z);
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_ANONVMA));
+	mmt_injected_mask = 0;
+}
+
+START_TEST(anon_vma_degree_reuse_fixed)
+{
+	degree_reuse(false);
+}
+END_TEST
+
+START_TEST(anon_vma_degree_reuse_bug)
+{
+	degree_reuse(true);
+}
+END_TEST
+
 static Suite *mm_suite(void)
 {
 	Suite *s = suite_create("mm");
@@ -408,6 +640,11 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, memfd_size_grows_at_mmap);
 	tcase_add_test(tc, swap_roundtrip_and_swapoff);
 	tcase_add_test(tc, oom_reclaims_then_fails);
+	tcase_add_test(tc, anon_vma_counters);
+	tcase_add_test(tc, anon_vma_fork_reuse);
+	tcase_add_test(tc, anon_vma_prepare_mergeable);
+	tcase_add_test(tc, anon_vma_degree_reuse_fixed);
+	tcase_add_test(tc, anon_vma_degree_reuse_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }

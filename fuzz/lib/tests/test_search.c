@@ -187,6 +187,44 @@ START_TEST(random_walk_finds)
 }
 END_TEST
 
+/*
+ * The fork-tree template (mmt_gen_forks, one task, no schedule) finds the
+ * anon_vma degree double-reuse (CVE-2022-42703) from scratch: every
+ * program passes without the bug, and one of the first few hundred breaks
+ * ANONVMA with it.
+ */
+START_TEST(forks_template_finds_degree_reuse)
+{
+	long found = -1;
+
+	for (unsigned s = 0; s < 2000 && found < 0; s++) {
+		struct mmt_program p;
+		struct mmt_exec_opts o;
+		struct mmt_exec_result r;
+
+		mmt_program_init(&p);
+		ck_assert_int_eq(mmt_gen_forks(&p, s, 32), 0);
+		mmt_exec_opts_default(&o);
+		mmt_exec(&p, &o, &r);
+		if (r.status != EXEC_PASS)
+			mmt_exec_report(stderr, "forks (no bug)", &p, &r);
+		ck_assert_msg(r.status == EXEC_PASS, "forks seed %u fails without the bug: %s", s,
+			      r.msg);
+		mmt_exec_result_free(&r);
+		o.inject = 1ull << BUG_ANON_VMA_DEGREE_REUSE;
+		mmt_exec(&p, &o, &r);
+		if (r.status == EXEC_VIOLATION) {
+			ck_assert_int_eq(r.violation.inv, INV_ANONVMA);
+			found = s;
+		}
+		mmt_exec_result_free(&r);
+		mmt_program_free(&p);
+	}
+	ck_assert_msg(found >= 0, "anon-vma-degree-reuse not found in 2000 fork-tree programs");
+	printf("# anon-vma-degree-reuse found by the fork-tree template at seed %ld\n", found);
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -196,6 +234,7 @@ static Suite *search_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, pct_finds, 0, n);
 	tcase_add_loop_test(tc, random_walk_finds, 0, n);
+	tcase_add_test(tc, forks_template_finds_degree_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }

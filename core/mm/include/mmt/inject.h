@@ -38,6 +38,8 @@ enum mmt_bug {
 	/* GUP pins and large folios (seed 003, issue 13) */
 	BUG_FORK_PINNED_EARLY_COW,
 	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
+	/* the anon_vma lifecycle (issue 16 item 3) */
+	BUG_ANON_VMA_DEGREE_REUSE,
 	NR_MMT_BUGS
 };
 

@@ -187,6 +187,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
 /* the VMA containing addr, or NULL */
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, uint64_t addr);
 struct vm_area_struct *vma_next(struct vm_area_struct *vma);	/* NULL at the end */
+struct vm_area_struct *vma_prev(struct vm_area_struct *vma);	/* NULL at the start */
 
 /* ------------------------------------------------------ page tables */
 

@@ -34,8 +34,14 @@ struct anon_vma {
 	struct anon_vma *root;		/* root of this anon_vma tree */
 	struct rw_semaphore rwsem;	/* LC_ANON_VMA; only the root's is used */
 	atomic_int refcount;		/* chains keep it alive via num_active_vmas etc. */
-	unsigned long num_children;	/* anon_vmas whose parent this is */
-	unsigned long num_active_vmas;	/* VMAs whose vma->anon_vma is this */
+	/*
+	 * Both under the root's rwsem.  num_children: anon_vmas on some VMA's
+	 * chain whose parent this is, a root counting itself (fork's reuse
+	 * takes an anon_vma only below 2); num_active_vmas: VMAs whose
+	 * vma->anon_vma this is (reuse needs 0).
+	 */
+	unsigned long num_children;
+	unsigned long num_active_vmas;
 	struct anon_vma *parent;
 	struct list_head head;		/* anon_vma_chain.same_anon_vma, walk order */
 	uint32_t id;
@@ -79,9 +85,12 @@ struct address_space {
 
 /* Make sure @vma has an anon_vma.  Needs mmap_lock (read is enough). */
 int anon_vma_prepare(struct vm_area_struct *vma);
-/* For a VMA split/copy: link @dst to every anon_vma @src is linked to. */
+/*
+ * For a VMA split/copy/merge: link @dst to every anon_vma @src is linked to;
+ * a @dst without an anon_vma (fork) may take one of them as its own.
+ */
 int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src);
-/* For fork: clone the parent's chains, then give the child its own anon_vma. */
+/* For fork: clone the parent's chains, then reuse one or give the child its own anon_vma. */
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 /* Unlink every chain of @vma; frees anon_vmas that become unused. */
 void unlink_anon_vmas(struct vm_area_struct *vma);

@@ -87,4 +87,12 @@ int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, un
  */
 int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
 
+/*
+ * The fork-tree template (the anon_vma lifecycle): one task; p0's two
+ * written anonymous pages, then @nr_ops (1..64, else 16) forks, exits,
+ * one-page mprotects that split or merge, and writes, over up to four
+ * live processes.
+ */
+int mmt_gen_forks(struct mmt_program *p, uint64_t seed, unsigned nr_ops);
+
 #endif /* MMT_GEN_H */

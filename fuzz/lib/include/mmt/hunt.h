@@ -95,6 +95,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_KSM,		/* the KSM race template only (mmt_gen_race_ksm) */
 	MMT_HUNT_GEN_PAIRS,		/* generic races around op pairs (pairs.h) */
 	MMT_HUNT_GEN_UFFD,	/* the UFFDIO_MOVE race template only (mmt_gen_race_uffd) */
+	MMT_HUNT_GEN_FORKS,	/* the fork-tree template, one task (mmt_gen_forks) */
 };
 
 struct mmt_hunt_opts {
