@@ -123,6 +123,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"instead of the range: a partial munmap of a PTE-mapped large folio "
 		"drops the mapcounts of pages that stay mapped",
 	},
+	[BUG_THP_VMA_ADDRESS_WRAP] = {
+		"thp-vma-address-wrap", "494334e43c16", "MAPCOUNT (split's unmap_folio)",
+		"vma_address() computes the head page's address, which wraps below zero "
+		"when a VMA low in memory begins inside a large folio: split's rmap walk "
+		"misses the VMA and leaves its pages mapped",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

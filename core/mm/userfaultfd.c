@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
@@ -273,17 +275,22 @@ retry:
 				goto out;
 			}
 			folio = vm_normal_folio(src_vma, src_addr, orig_src);
-			/*
-			 * The kernel splits a large folio here (split_folio) and
-			 * starts over; the model cannot split yet, so it refuses.
-			 */
-			if (!folio || folio_test_large(folio) ||
-			    !PageAnonExclusive(folio_page(folio, 0))) {
+			if (!folio || !PageAnonExclusive(folio_page(folio, 0))) {
 				spin_unlock(src_ptl);
 				err = -EBUSY;
 				goto out;
 			}
 			locked = folio_trylock(folio);
+			/*
+			 * No sleeping on a large folio's lock with a reference
+			 * raised: the reference would make the holder's split
+			 * fail, and two movers could livelock.
+			 */
+			if (!locked && folio_test_large(folio)) {
+				spin_unlock(src_ptl);
+				err = -EAGAIN;
+				goto out;
+			}
 			folio_get(folio);
 			src_folio = folio;
 			src_folio_pte = orig_src;
@@ -296,6 +303,23 @@ retry:
 				err = -EBUSY;
 				goto out;
 			}
+		}
+		/*
+		 * A large folio is split first (split_folio sleeps: no ptl is
+		 * held here), and the page looked up again.  A pinned one
+		 * cannot be split, and would be refused by move_present_pte
+		 * anyway: EBUSY rather than EAGAIN, which would retry forever.
+		 */
+		if (folio_test_large(src_folio)) {
+			err = split_folio(src_folio);
+			if (err == -EAGAIN && folio_maybe_dma_pinned(src_folio))
+				err = -EBUSY;
+			if (err)
+				goto out;
+			folio_unlock(src_folio);
+			folio_put(src_folio);
+			src_folio = NULL;
+			goto retry;
 		}
 		/*
 		 * folio_referenced walks the anon_vma without the folio lock:

@@ -38,6 +38,8 @@ enum mmt_bug {
 	/* GUP pins and large folios (seed 003, issue 13) */
 	BUG_FORK_PINNED_EARLY_COW,
 	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
+	/* split_folio: the rmap walk of unmap_folio (494334e43c16) */
+	BUG_THP_VMA_ADDRESS_WRAP,
 	NR_MMT_BUGS
 };
 
