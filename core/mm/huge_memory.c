@@ -287,9 +287,13 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan)
 	unsigned long split = 0;
 
 	for (int n = 0; n < the_world->nr_nodes; n++) {
+		struct pglist_data *pgdat = &the_world->node[n];
 		unsigned long budget = nr_to_scan;
 
-		split += deferred_split_scan_node(&the_world->node[n], &budget);
+		/* deferred_split_count: READ_ONCE(split_queue_len); nothing, no scan */
+		if (!__atomic_load_n(&pgdat->split_queue_len, __ATOMIC_RELAXED))
+			continue;
+		split += deferred_split_scan_node(pgdat, &budget);
 		cond_resched();
 	}
 	return split;
