@@ -123,11 +123,11 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"instead of the range: a partial munmap of a PTE-mapped large folio "
 		"drops the mapcounts of pages that stay mapped",
 	},
-	[BUG_THP_VMA_ADDRESS_WRAP] = {
-		"thp-vma-address-wrap", "494334e43c16", "MAPCOUNT (split's unmap_folio)",
-		"vma_address() computes the head page's address, which wraps below zero "
-		"when a VMA low in memory begins inside a large folio: split's rmap walk "
-		"misses the VMA and leaves its pages mapped",
+	[BUG_THP_RMAP_FIRST_SUBPAGE] = {
+		"thp-rmap-first-subpage", "a8fa41ad2f6f", "MAPCOUNT (split's unmap_folio)",
+		"an rmap walk looks for a PTE-mapped large folio only where its first "
+		"page would be: a VMA that maps only later pages (the first one was "
+		"unmapped from it) is skipped, and split's unmap_folio leaves them mapped",
 	},
 };
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -358,6 +359,28 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 			st = node;
 		} else if (folio_likely_mapped_shared(folio) && !move_all) {
 			st = -EACCES;
+		} else if (folio_test_large(folio)) {
+			/*
+			 * No large destination folios in the model: a large
+			 * folio is split first (the kernel's migrate_pages
+			 * splits one it cannot migrate whole, try_split_folio),
+			 * and the page is looked up again, now order 0.  Only
+			 * the pages asked for move; Linux moves an mTHP whole.
+			 */
+			int err;
+
+			folio_lock(folio);
+			err = split_folio(folio);
+			folio_unlock(folio);
+			folio_put(folio);
+			if (!err) {
+				up_read(&mm->mmap_lock);
+				i--;
+				continue;
+			}
+			st = -EBUSY;	/* pinned or referenced: not migrated */
+			not_migrated++;
+			goto next_unlock;
 		} else if (!folio_isolate_lru(folio)) {
 			st = -EBUSY;
 		} else {

@@ -409,26 +409,22 @@ uint64_t vma_address(const struct vm_area_struct *vma, uint64_t pgoff)
  * @folio (pages @folio->index .. + nr - 1), or -1ull if none of its pages
  * lies in @vma.  For a large folio the VMA may begin or end inside it
  * (partial munmap, mprotect, mremap of part of it): then the walk starts
- * at vm_start, with the page that lies there.  Since 494334e43c16 the
- * kernel compares page offsets, never an address computed for the head
- * page, which wraps below zero when vm_start is lower than the offset of
- * vm_pgoff into the folio; with thp-vma-address-wrap injected it does the
- * old arithmetic, and the walk looks for the folio past the VMA's end.
+ * at vm_start, with the page that lies there.  The kernel has looked for
+ * the whole range of a PTE-mapped THP since a8fa41ad2f6f ("mm, rmap: check
+ * all VMAs that PTE-mapped THP can be part of"), and compared page offsets
+ * rather than addresses since 494334e43c16 (no wrap below zero); with
+ * thp-rmap-first-subpage injected only the first page's offset is looked
+ * for, and a VMA whose first pages were unmapped is skipped.
  */
 uint64_t vma_address_folio(const struct vm_area_struct *vma, const struct folio *folio)
 {
-	uint64_t nr = (uint64_t)folio_nr_pages(folio), start, end;
+	uint64_t nr = (uint64_t)folio_nr_pages(folio);
 
 	if (nr == 1)
 		return vma_address(vma, folio->index);
-	if (mmt_injected(BUG_THP_VMA_ADDRESS_WRAP)) {
-		/* 5.13's vma_address(): max(start, vm_start), start unsigned */
-		start = vma->vm_start + (folio->index - vma->vm_pgoff);
-		end = start + nr - 1;
-		if (end < vma->vm_start || start >= vma->vm_end)
-			return -1ull;
-		return start > vma->vm_start ? start : vma->vm_start;
-	}
+	if (mmt_injected(BUG_THP_RMAP_FIRST_SUBPAGE))
+		/* before a8fa41ad2f6f: the interval tree asked for the head's pgoff */
+		return vma_address(vma, folio->index);
 	if (folio->index + nr <= vma->vm_pgoff)
 		return -1ull;
 	if (folio->index >= vma->vm_pgoff + (vma->vm_end - vma->vm_start))

@@ -211,7 +211,7 @@ again:
  * mm/userfaultfd.c's move_pages_pte does: read both ptes under their locks
  * and let go; a hole is ENOENT (or done, with ALLOW_SRC_HOLES), an occupied
  * destination EEXIST; a present page must be an exclusive anon folio
- * (EBUSY otherwise: COW-shared, KSM, pinned, large).  The folio lock, then the source
+ * (EBUSY otherwise: COW-shared, KSM, pinned; a large one is split first).  The folio lock, then the source
  * anon_vma's root for write, are taken with no ptl held (sleeping locks):
  * a trylock under the ptl, else drop everything, sleep on it and start
  * over.  Returns pages moved (1), or -errno; -EAGAIN means "again".

@@ -4,8 +4,8 @@
  * write fault in a VM_HUGEPAGE VMA with the order enabled and its fallbacks,
  * the 6.12 mapcounts (per page, _large_mapcount, _nr_pages_mapped), fork,
  * COW per page with per-page AnonExclusive, partial munmap and the deferred
- * split queue, mprotect, mremap, pins, and what does not take large folios
- * yet (reclaim, migration).  Every test ends with a clean check_world() and
+ * split queue, mprotect, mremap, pins, split_folio (the deferred split
+ * shrinker, reclaim, UFFDIO_MOVE, move_pages).  Every test ends with a clean check_world() and
  * an empty world.
  */
 #include <check.h>
@@ -162,9 +162,13 @@ START_TEST(partial_unmap_mprotect_mremap)
 	ck_assert_int_eq(do_mprotect(mm, 0x40, 4, RW), 0);
 	wr(mm, 0x43, 8);			/* exclusive page: reused in place */
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x43)), f);
-	/* not taken by migration or reclaim yet */
-	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 1);
-	ck_assert_int_eq(st[0], -EBUSY);
+	/* move_pages splits it first, and moves the page asked for */
+	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 0);
+	ck_assert_int_eq(st[0], 1);
+	ck_assert_int_eq(f->order, 0);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x40))->nid, 1);
+	ck_assert_uint_eq(rd(mm, 0x43), 8);
+	assert_clean();
 	ck_assert_int_eq(do_madvise(mm, 0x10, 2, MADV_PAGEOUT), 0);
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), f);
 	assert_clean();

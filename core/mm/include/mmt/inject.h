@@ -38,8 +38,8 @@ enum mmt_bug {
 	/* GUP pins and large folios (seed 003, issue 13) */
 	BUG_FORK_PINNED_EARLY_COW,
 	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
-	/* split_folio: the rmap walk of unmap_folio (494334e43c16) */
-	BUG_THP_VMA_ADDRESS_WRAP,
+	/* split_folio: the rmap walk of unmap_folio (a8fa41ad2f6f) */
+	BUG_THP_RMAP_FIRST_SUBPAGE,
 	NR_MMT_BUGS
 };
 
