@@ -219,7 +219,7 @@ again:
  */
 static long move_pages_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
 			   struct vm_area_struct *src_vma, uint64_t dst_addr,
-			   uint64_t src_addr, unsigned mode)
+			   uint64_t src_addr, unsigned mode, bool *user_again)
 {
 	struct swap_info_struct *si = NULL;
 	struct anon_vma *src_anon_vma = NULL;
@@ -288,6 +288,13 @@ retry:
 			 */
 			if (!locked && folio_test_large(folio)) {
 				spin_unlock(src_ptl);
+				/*
+				 * The kernel retries at once, another CPU meanwhile
+				 * finishing with the lock; the model's schedulers may
+				 * keep this task running, so it waits for the lock bit
+				 * to clear first, still holding no reference.
+				 */
+				folio_wait_locked(folio);
 				err = -EAGAIN;
 				goto out;
 			}
@@ -314,6 +321,16 @@ retry:
 			err = split_folio(src_folio);
 			if (err == -EAGAIN && folio_maybe_dma_pinned(src_folio))
 				err = -EBUSY;
+			/*
+			 * Someone else holds a reference for now (an isolation,
+			 * the deferred split scan, a lookup): the kernel retries
+			 * in its loop; the model ends the ioctl with EAGAIN, as
+			 * a short move does, and userspace retries, because its
+			 * schedulers could keep this task spinning while the
+			 * holder waits for the folio lock it retakes each time.
+			 */
+			if (err == -EAGAIN)
+				*user_again = true;
 			if (err)
 				goto out;
 			folio_unlock(src_folio);
@@ -423,10 +440,12 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		goto out_unlock;
 
 	while (moved < len) {
+		bool user_again = false;
+
 		err = move_pages_pte(mm, dst_vma, src_vma, dst_start + moved, src_start + moved,
-				     mode);
+				     mode, &user_again);
 		cond_resched();
-		if (err == -EAGAIN)
+		if (err == -EAGAIN && !user_again)
 			continue;
 		if (err < 0)
 			break;
