@@ -250,7 +250,8 @@ static void folio_deactivate(struct folio *folio)
 /*
  * madvise_pageout_range - MADV_COLD / MADV_PAGEOUT over [start, end) of @vma.
  * Folios mapped by more than one pte are skipped, as Linux skips shared
- * folios here; ptes are made old either way.  mmap_lock held for read.
+ * folios here; ptes are made old either way; a large anon folio is split
+ * first.  mmap_lock held for read.
  */
 int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 			  bool pageout)
@@ -269,6 +270,30 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		pte = ptep_get(ptep);
 		folio = vm_normal_folio(vma, addr, pte);
+		/*
+		 * A large anon folio not (likely) shared is split first, as
+		 * madvise_cold_or_pageout_pte_range does, with the ptl dropped
+		 * (split_folio sleeps), and the address looked at again; a
+		 * busy or unsplittable one ends the walk, as in the kernel.
+		 */
+		if (folio && folio_test_anon(folio) && folio_test_large(folio) &&
+		    !folio_likely_mapped_shared(folio)) {
+			int err;
+
+			if (!folio_trylock(folio)) {
+				pte_unmap_unlock(ptl);
+				break;
+			}
+			folio_get(folio);
+			pte_unmap_unlock(ptl);
+			err = split_folio(folio);
+			folio_unlock(folio);
+			folio_put(folio);
+			if (err)
+				break;
+			addr--;
+			continue;
+		}
 		if (!folio || !folio_test_anon(folio) || folio_mapcount(folio) != 1) {
 			pte_unmap_unlock(ptl);
 			continue;
