@@ -174,7 +174,7 @@ int split_huge_page_to_list_to_order(struct page *page, struct list_head *list,
 	spin_lock(&pgdat->split_queue_lock);
 	if (!folio_mapped(folio) && folio_ref_freeze(folio, 1 + extra_pins)) {
 		if (folio_has_deferred_list(folio) && !list_empty(&folio->_deferred_list)) {
-			pgdat->split_queue_len--;
+			__atomic_fetch_sub(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 			folio_clear(folio, PG_partially_mapped);
 			list_del_init(&folio->_deferred_list);
 		}
@@ -237,7 +237,7 @@ static unsigned long deferred_split_scan_node(struct pglist_data *pgdat, unsigne
 			/* lost the race with the last folio_put: its free unqueues nothing */
 			folio_clear(folio, PG_partially_mapped);
 			list_del_init(&folio->_deferred_list);
-			pgdat->split_queue_len--;
+			__atomic_fetch_sub(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 		}
 		if (*budget && !--*budget)
 			break;
@@ -275,7 +275,7 @@ next:
 
 	spin_lock(&pgdat->split_queue_lock);
 	list_splice_tail(&list, &pgdat->split_queue);
-	pgdat->split_queue_len -= removed;
+	__atomic_fetch_sub(&pgdat->split_queue_len, removed, __ATOMIC_RELAXED);
 	spin_unlock(&pgdat->split_queue_lock);
 	if (prev)
 		folio_put(prev);

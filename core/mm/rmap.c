@@ -537,7 +537,7 @@ static void deferred_split_folio(struct folio *folio)
 		folio_set(folio, PG_partially_mapped);
 	if (list_empty(&folio->_deferred_list)) {
 		list_add_tail(&folio->_deferred_list, &pgdat->split_queue);
-		pgdat->split_queue_len++;
+		__atomic_fetch_add(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 	}
 	spin_unlock(&pgdat->split_queue_lock);
 }

@@ -306,13 +306,18 @@ bool folio_unqueue_deferred_split(struct folio *f)
 	struct pglist_data *pgdat = &the_world->node[f->nid];
 	bool unqueued = false;
 
-	if (!folio_has_deferred_list(f) || list_empty(&f->_deferred_list))
+	if (!folio_has_deferred_list(f))
 		return false;
 	VM_BUG_ON(folio_ref_count(f), INV_REFCOUNT, "folio pfn %u unqueued from the deferred "
 		  "split queue with refcount %d", f->pfn, folio_ref_count(f));
+	/*
+	 * The kernel peeks at list_empty() without the lock first (a
+	 * data_race()); the model always locks, so that a racing scan's
+	 * list_del_init of a folio it lost to this free is no data race.
+	 */
 	spin_lock(&pgdat->split_queue_lock);
 	if (!list_empty(&f->_deferred_list)) {
-		pgdat->split_queue_len--;
+		__atomic_fetch_sub(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 		list_del_init(&f->_deferred_list);
 		unqueued = true;
 	}
