@@ -204,6 +204,60 @@ static int census_free_lists(struct census *c)
 }
 #undef OBJ
 
+/*
+ * 1.5: the deferred split queues.  Each node's queue is a well-linked list
+ * of the first frames of folios of that node, each once, as many as
+ * split_queue_len says; folio_check then holds each member (and each
+ * partially mapped large folio) to the queue's rules.
+ */
+#define OBJ	chk_objname("node %d deferred split queue", n)
+static int census_split_queues(struct census *c)
+{
+	int v = 0;
+
+	for (int n = 0; n < the_world->nr_nodes; n++) {
+		struct pglist_data *nd = &the_world->node[n];
+		struct list_head *e, *prev = &nd->split_queue;
+		unsigned long cnt = 0;
+		uint32_t pfn;
+
+		for (e = nd->split_queue.next; e && e != &nd->split_queue; prev = e, e = e->next) {
+			struct folio *f = container_of(e, struct folio, _deferred_list);
+
+			if (!folio_in_range(c, f, &pfn)) {
+				v += chk_viol(INV_MAPCOUNT, OBJ, "holds %p, not a frame", (void *)f);
+				break;
+			}
+			if (e->prev != prev) {
+				v += chk_viol(INV_MAPCOUNT, OBJ, "pfn %u's prev link does not name "
+					      "the entry before it (list corruption)", pfn);
+				break;
+			}
+			if (fc_get(c, pfn)->state & FS_ON_SPLITQ) {
+				v += chk_viol(INV_MAPCOUNT, OBJ, "pfn %u is on it twice (or it loops)",
+					      pfn);
+				break;
+			}
+			if (node_of_pfn(pfn) != n)
+				v += chk_viol(INV_MAPCOUNT, OBJ, "holds pfn %u of node %d", pfn,
+					      node_of_pfn(pfn));
+			fc_at(c, pfn)->state |= FS_ON_SPLITQ;
+			if (++cnt > nd->nr_frames)
+				break;
+		}
+		if (!e)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "is broken (NULL link)");
+		else if (e == &nd->split_queue && nd->split_queue.prev != prev)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "its head's prev link does not name its "
+				      "last entry (list corruption)");
+		else if (e == &nd->split_queue && cnt != nd->split_queue_len)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "split_queue_len %lu but %lu folios on it",
+				      nd->split_queue_len, cnt);
+	}
+	return v;
+}
+#undef OBJ
+
 /* 5.4 (who is on which i_mmap) */
 #define OBJ	chk_map_name(m)
 static int census_mappings(struct census *c)
@@ -425,6 +479,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	c->bounded = the_checker.bounded;
 
 	v += census_free_lists(c);
+	v += census_split_queues(c);
 	v += chk_device_free_list(c);
 	v += census_mappings(c);
 	v += census_page_cache(c);

@@ -23,6 +23,10 @@
  *    1.2 a mapcount is never negative ..................... check_folio (folio.c)
  *    1.3 a present pte maps an existing frame; a special pte maps only
  *        the zero page ..................................... check_mm (pgtable.c)
+ *    1.5 the deferred split queue: each node's is a well-linked list of
+ *        live anon folios of order >= 2 of that node, split_queue_len
+ *        long; PG_partially_mapped <=> queued; a partly mapped anon
+ *        folio of order >= 2 is queued; order 1 never .... census.c, folio.c
  *  2 REFCOUNT
  *    2.1 refcount == mappings (ptes + device entries) + swap cache (1) +
  *        page cache (1, !anon && mapping) + isolated (1) +

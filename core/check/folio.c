@@ -74,6 +74,9 @@ static int tail_check(struct folio *f, struct census *c, uint32_t pfn)
 	if (fc_get(c, pfn)->state & FS_ON_FREE)
 		v += chk_viol(INV_REFCOUNT, OBJ, "tail page of folio pfn %u on a free list",
 			      head->pfn);
+	if (fc_get(c, pfn)->state & FS_ON_SPLITQ)
+		v += chk_viol(INV_MAPCOUNT, OBJ, "tail page of folio pfn %u on the deferred "
+			      "split queue", head->pfn);
 	return v + page_check(f, fc_get(c, pfn), pfn, folio_test_anon(head), true);
 }
 
@@ -125,11 +128,28 @@ static int folio_check(struct folio *f, struct census *c)
 		if (atomic_load(&f->_pincount) != (int)pins)
 			v += chk_viol(INV_PIN, OBJ, "_pincount %d but %u pins",
 				      atomic_load(&f->_pincount), pins);
-		/* deferred_split_folio: queued once partly unmapped, until split */
-		if (folio_test_partially_mapped(f) ? mapped == nr : mapped && mapped < nr)
+		/*
+		 * 1.5, deferred_split_folio: an anon folio of order 2 or more
+		 * partly unmapped is PG_partially_mapped and queued until it
+		 * is split or freed; the flag and the queue go together; an
+		 * order-1 folio has no room for the list and is never queued.
+		 * (A fully mapped folio may stay queued: a split that failed
+		 * after unmap_folio queued it, as in the kernel.)
+		 */
+		bool queued = fc->state & FS_ON_SPLITQ;
+
+		if (f->order == 1 ? folio_test_partially_mapped(f) || queued :
+		    anon && mapped && mapped < nr && !folio_test_partially_mapped(f))
 			v += chk_viol(INV_MAPCOUNT, OBJ, "%u of %u pages mapped but %s the "
 				      "deferred split queue", mapped, nr,
-				      folio_test_partially_mapped(f) ? "on" : "not on");
+				      f->order == 1 ? "order 1 and on" : "not on");
+		if (f->order > 1 && folio_test_partially_mapped(f) != queued)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "PG_partially_mapped %s but %s the "
+				      "deferred split queue",
+				      folio_test_partially_mapped(f) ? "set" : "clear",
+				      queued ? "on" : "not on");
+		if (queued && !anon)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "on the deferred split queue but not anon");
 		v += page_check(f, fc, pfn, anon, true);
 	}
 
@@ -140,6 +160,13 @@ static int folio_check(struct folio *f, struct census *c)
 		v += chk_viol(INV_MAPCOUNT, OBJ,
 			      "mapcount %d but %u ptes map it (+%u device entries)",
 			      mc, fc->ptes, fc->dev);
+
+	/* 1.5: only a live large folio's first frame sits on a split queue */
+	if ((fc->state & FS_ON_SPLITQ) && (ref <= 0 || f->order < 2))
+		v += chk_viol(INV_MAPCOUNT, OBJ, "on the deferred split queue but %s",
+			      ref <= 0 ? "free" : "not of order 2 or more");
+	if (!folio_test_large(f) && folio_test_partially_mapped(f))
+		v += chk_viol(INV_MAPCOUNT, OBJ, "PG_partially_mapped on an order-0 folio");
 
 	if (ref == 0) {
 		/* 2.2, 2.3: a free frame */
@@ -281,6 +308,7 @@ static bool frame_plainly_free(const struct census *c, uint32_t pfn)
 	       !atomic_load(&((struct folio *)f)->flags) &&
 	       !atomic_load(&((struct page *)&f->page)->flags) && !f->mapping &&
 	       !fc->ptes && !fc->migr && !fc->dev && !fc->pc_slots &&
+	       !(fc->state & FS_ON_SPLITQ) &&
 	       ((fc->state & FS_ON_FREE) || frame_fresh(pfn));
 }
 

@@ -144,6 +144,9 @@ static void inflight_pgtable(const struct pgtable *t)
 
 			if (is_migration_entry(e)) {
 				f = pfn_folio(swp_offset_pfn(e));
+				/* a page of a large folio being split: its folio's state */
+				if (f)
+					f = page_folio(&f->page);
 				if (!f) {
 					mmt_violation(INV_MIGRATION, "pte table", "table %u slot %u: "
 						      "migration entry to pfn %llu, no such frame "

@@ -76,6 +76,7 @@ struct frame_census {
 };
 
 #define FS_ON_FREE	0x1	/* on its node's free list */
+#define FS_ON_SPLITQ	0x2	/* on its node's deferred split queue */
 
 #define SWC_EXCL	0x80000000u	/* some swap pte of the slot is exclusive */
 #define SWC_COUNT	0x7fffffffu

@@ -165,6 +165,7 @@ static const char *const kp_class_names[LC_NR] = {
 	[LC_MMLIST] = "mmlist_lock",
 	[LC_KSM_MMLIST] = "ksm_mmlist_lock",
 	[LC_LRU] = "lru_lock",
+	[LC_SPLIT_QUEUE] = "split_queue_lock",
 	[LC_ZONE] = "zone_lock",
 	[LC_POOL] = "pool_lock",
 	[LC_GUP_PINS] = "gup_pin_lock",

@@ -130,6 +130,12 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"so two VMAs with different chains share it, merge, and leave folios "
 		"whose anon_vma the merged VMA is not linked to (later freed under them)",
 	},
+	[BUG_THP_RMAP_FIRST_SUBPAGE] = {
+		"thp-rmap-first-subpage", "a8fa41ad2f6f", "MAPCOUNT (split's unmap_folio)",
+		"an rmap walk looks for a PTE-mapped large folio only where its first "
+		"page would be: a VMA that maps only later pages (the first one was "
+		"unmapped from it) is skipped, and split's unmap_folio leaves them mapped",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -26,6 +26,34 @@ void vma_unlink_file(struct vm_area_struct *vma);
 
 /* rmap.c */
 void get_anon_vma(struct anon_vma *av);
+/* the first address of @vma that may map a page of @folio, or -1ull */
+uint64_t vma_address_folio(const struct vm_area_struct *vma, const struct folio *folio);
+/*
+ * The pages of @folio that @vma may map from @addr on (an rmap walk's
+ * address, vma_address_folio): how many, and the first one's index in the
+ * folio in *@first.  An order-0 folio's one page at its address.
+ */
+static inline unsigned folio_vma_pages(const struct folio *folio,
+				       const struct vm_area_struct *vma, uint64_t addr,
+				       unsigned *first)
+{
+	uint64_t idx, n;
+
+	if (!folio_test_large(folio)) {
+		/* a KSM folio's index says nothing: its rmap_items give @addr */
+		*first = 0;
+		return 1;
+	}
+	idx = linear_page_index(vma, addr) - folio->index;
+	n = (uint64_t)folio_nr_pages(folio) - idx;
+
+	if (n > vma->vm_end - addr)
+		n = vma->vm_end - addr;
+	*first = (unsigned)idx;
+	return (unsigned)n;
+}
+/* world.c: off the deferred split queue; refcount zero or frozen */
+bool folio_unqueue_deferred_split(struct folio *f);
 /* put @mm on the mmlist that swapoff walks, once it has a swap pte */
 void mm_add_to_mmlist(struct mm_struct *mm);
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -45,6 +46,8 @@ struct folio *pfn_swap_entry_folio(swp_entry_t entry)
 
 	VM_BUG_ON(!folio, INV_MIGRATION, "migration entry to pfn %llu: no such frame",
 		  (unsigned long long)swp_offset(entry));
+	/* a page of a large folio being split: its folio, as page_folio() finds it */
+	folio = page_folio(&folio->page);
 	/* a migration entry may only exist while its folio is locked */
 	VM_BUG_ON(is_migration_entry(entry) && !folio_test_locked(folio), INV_MIGRATION,
 		  "folio pfn %u: migration entry but the folio is not locked (orphan)",
@@ -77,69 +80,79 @@ void migration_entry_wait(struct mm_struct *mm, uint64_t addr)
 }
 
 /*
- * remove_migration_pte - one VMA's part of remove_migration_ptes: if its pte
- * at @addr is a migration entry for @arg (the old folio), map @folio (the
- * new one) there, writable and exclusive exactly as the entry recorded.
- * New folio locked.
+ * remove_migration_pte - one VMA's part of remove_migration_ptes: every pte
+ * of the VMA that is a migration entry for a page of @arg (the old folio)
+ * maps the page of @folio (the new one) at the same index, writable and
+ * exclusive exactly as the entry recorded.  Old and new have one order: a
+ * migrated order-0 folio, a large folio whose split failed (old == new),
+ * or one order-0 folio split out of a large one (old == new, its entries
+ * naming its own pfn).  New folio locked.
  */
 static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma,
 				 uint64_t addr, void *arg)
 {
 	struct folio *old = arg;
 	struct mm_struct *mm = vma->vm_mm;
-	spinlock_t *ptl;
-	pte_t *ptep, pte;
-	swp_entry_t entry;
-	int rmap_flags = RMAP_NONE;
+	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
 
-	ptep = pte_offset_map_lock(mm, addr, &ptl);
-	if (!ptep)
-		return true;
-	pte = ptep_get(ptep);
-	if (!is_swap_pte(pte)) {
-		/* a zapped pte: nothing to restore, unless the recheck is gone */
-		if (!pte_none(pte) || !mmt_injected(BUG_REMOVE_MIGRATION_PTE_NO_RECHECK))
-			goto out;
-		entry = make_writable_migration_entry(old->pfn);
-	} else {
-		entry = pte_to_swp_entry(pte);
-		if (!is_migration_entry(entry) || swp_offset_pfn(entry) != old->pfn)
-			goto out;
-	}
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t a = addr + k, old_pfn = old->pfn + first + k;
+		struct page *page = folio_page(folio, first + k);
+		spinlock_t *ptl;
+		pte_t *ptep, pte;
+		swp_entry_t entry;
+		int rmap_flags = RMAP_NONE;
 
-	folio_get(folio);
-	if (folio_is_device_private(folio)) {
-		/* the CPU cannot map it: a device-private entry takes its place */
-		if (is_writable_migration_entry(entry))
-			pte = swp_entry_to_pte(make_writable_device_private_entry(folio->pfn));
-		else
-			pte = swp_entry_to_pte(make_readable_device_private_entry(folio->pfn));
-	} else {
-		pte = pte_mkold(pfn_pte(folio->pfn, false));
-		/*
-		 * Dirty only if the folio is: the kernel (since 6.1) restores
-		 * the dirty bit where the entry recorded one and the folio is
-		 * dirty.  The model's entries record no dirty bit, a writable
-		 * one stands for it; whoever replaced a dirty pte by the entry
-		 * must have moved the bit to the folio (fd35ca3d12cc).
-		 */
-		if (is_writable_migration_entry(entry)) {
-			pte = pte_mkwrite(pte);
-			if (folio_test_dirty(folio))
-				pte = pte_mkdirty(pte);
+		ptep = pte_offset_map_lock(mm, a, &ptl);
+		if (!ptep)
+			continue;
+		pte = ptep_get(ptep);
+		if (!is_swap_pte(pte)) {
+			/* a zapped pte: nothing to restore, unless the recheck is gone */
+			if (!pte_none(pte) || !mmt_injected(BUG_REMOVE_MIGRATION_PTE_NO_RECHECK))
+				goto next;
+			entry = make_writable_migration_entry(old_pfn);
+		} else {
+			entry = pte_to_swp_entry(pte);
+			if (!is_migration_entry(entry) || swp_offset_pfn(entry) != old_pfn)
+				goto next;
 		}
+
+		folio_get(folio);
+		if (folio_is_device_private(folio)) {
+			/* the CPU cannot map it: a device-private entry takes its place */
+			if (is_writable_migration_entry(entry))
+				pte = swp_entry_to_pte(make_writable_device_private_entry(folio->pfn));
+			else
+				pte = swp_entry_to_pte(make_readable_device_private_entry(folio->pfn));
+		} else {
+			pte = pte_mkold(pfn_pte(page_to_pfn(page), false));
+			/*
+			 * Dirty only if the folio is: the kernel (since 6.1)
+			 * restores the dirty bit where the entry recorded one
+			 * and the folio is dirty.  The model's entries record no
+			 * dirty bit, a writable one stands for it; whoever
+			 * replaced a dirty pte by the entry must have moved the
+			 * bit to the folio (fd35ca3d12cc).
+			 */
+			if (is_writable_migration_entry(entry)) {
+				pte = pte_mkwrite(pte);
+				if (folio_test_dirty(folio))
+					pte = pte_mkdirty(pte);
+			}
+		}
+		if (folio_test_anon(folio)) {
+			if (is_writable_migration_entry(entry) ||
+			    is_readable_exclusive_migration_entry(entry))
+				rmap_flags |= RMAP_EXCLUSIVE;
+			folio_add_anon_rmap_pte(folio, page, vma, a, rmap_flags);
+		} else {
+			folio_add_file_rmap_pte(folio, page, vma);
+		}
+		set_pte_at(mm, a, ptep, pte);
+next:
+		pte_unmap_unlock(ptl);
 	}
-	if (folio_test_anon(folio)) {
-		if (is_writable_migration_entry(entry) ||
-		    is_readable_exclusive_migration_entry(entry))
-			rmap_flags |= RMAP_EXCLUSIVE;
-		folio_add_anon_rmap_pte(folio, folio_page(folio, 0), vma, addr, rmap_flags);
-	} else {
-		folio_add_file_rmap_pte(folio, folio_page(folio, 0), vma);
-	}
-	set_pte_at(mm, addr, ptep, pte);
-out:
-	pte_unmap_unlock(ptl);
 	return true;
 }
 
@@ -149,6 +162,24 @@ void remove_migration_ptes(struct folio *src, struct folio *dst)
 		.rmap_one = remove_migration_pte,
 		.arg = src,
 		.anon_vma_pinned = true,	/* migrate_one's reference */
+	};
+
+	VM_BUG_ON(!folio_test_locked(dst), INV_MIGRATION, "folio pfn %u not locked", dst->pfn);
+	rmap_walk(dst, &rwc);
+}
+
+/*
+ * remove_migration_ptes_locked - the same for a caller that holds the
+ * anon_vma lock for write and a reference on it (split_folio's remap_page,
+ * RMP_LOCKED).
+ */
+void remove_migration_ptes_locked(struct folio *src, struct folio *dst)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = remove_migration_pte,
+		.arg = src,
+		.anon_vma_pinned = true,
+		.locked = true,
 	};
 
 	VM_BUG_ON(!folio_test_locked(dst), INV_MIGRATION, "folio pfn %u not locked", dst->pfn);
@@ -332,6 +363,28 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 			st = node;
 		} else if (folio_likely_mapped_shared(folio) && !move_all) {
 			st = -EACCES;
+		} else if (folio_test_large(folio)) {
+			/*
+			 * No large destination folios in the model: a large
+			 * folio is split first (the kernel's migrate_pages
+			 * splits one it cannot migrate whole, try_split_folio),
+			 * and the page is looked up again, now order 0.  Only
+			 * the pages asked for move; Linux moves an mTHP whole.
+			 */
+			int err;
+
+			folio_lock(folio);
+			err = split_folio(folio);
+			folio_unlock(folio);
+			folio_put(folio);
+			if (!err) {
+				up_read(&mm->mmap_lock);
+				i--;
+				continue;
+			}
+			st = -EBUSY;	/* pinned or referenced: not migrated */
+			not_migrated++;
+			goto next_unlock;
 		} else if (!folio_isolate_lru(folio)) {
 			st = -EBUSY;
 		} else {

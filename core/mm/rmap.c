@@ -18,6 +18,7 @@
  *                   mmlist_lock		(swap_duplicate's mm list)
  *                   ksm_mmlist_lock		(KSM's mm_slot list)
  *                   lruvec->lru_lock		(isolation, putback)
+ *                   ds_queue->split_queue_lock	(deferred split queue: rmap, free, split)
  *                     node free-list lock, device free list (memremap.c)
  *                       object pools
  *                         gup pin table			(gup.c: the pinners' records)
@@ -556,6 +557,36 @@ uint64_t vma_address(const struct vm_area_struct *vma, uint64_t pgoff)
 }
 
 /*
+ * vma_address_folio - the first address at which @vma may map a page of
+ * @folio (pages @folio->index .. + nr - 1), or -1ull if none of its pages
+ * lies in @vma.  For a large folio the VMA may begin or end inside it
+ * (partial munmap, mprotect, mremap of part of it): then the walk starts
+ * at vm_start, with the page that lies there.  The kernel has looked for
+ * the whole range of a PTE-mapped THP since a8fa41ad2f6f ("mm, rmap: check
+ * all VMAs that PTE-mapped THP can be part of"), and compared page offsets
+ * rather than addresses since 494334e43c16 (no wrap below zero); with
+ * thp-rmap-first-subpage injected only the first page's offset is looked
+ * for, and a VMA whose first pages were unmapped is skipped.
+ */
+uint64_t vma_address_folio(const struct vm_area_struct *vma, const struct folio *folio)
+{
+	uint64_t nr = (uint64_t)folio_nr_pages(folio);
+
+	if (nr == 1)
+		return vma_address(vma, folio->index);
+	if (mmt_injected(BUG_THP_RMAP_FIRST_SUBPAGE))
+		/* before a8fa41ad2f6f: the interval tree asked for the head's pgoff */
+		return vma_address(vma, folio->index);
+	if (folio->index + nr <= vma->vm_pgoff)
+		return -1ull;
+	if (folio->index >= vma->vm_pgoff + (vma->vm_end - vma->vm_start))
+		return -1ull;
+	if (folio->index <= vma->vm_pgoff)
+		return vma->vm_start;
+	return vma->vm_start + (folio->index - vma->vm_pgoff);
+}
+
+/*
  * The PTE mapcount bookkeeping of __folio_add_rmap / __folio_remove_rmap
  * (Linux 6.11/6.12, CONFIG_PAGE_MAPCOUNT): each page's _mapcount, and for a
  * large folio _large_mapcount and _nr_pages_mapped.  Returns the pages that
@@ -640,14 +671,29 @@ void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 
 /*
  * deferred_split_folio - a large anon folio lost some of its mappings but
- * not all: queue it so that the deferred-split shrinker can split it and
- * free the pages nobody maps (PG_partially_mapped is the queue here; the
- * shrinker finds queued folios on the LRU, see vmscan.c).
+ * not all: mark it PG_partially_mapped and queue it on its node's deferred
+ * split queue, so that the deferred-split shrinker (deferred_split_scan,
+ * run by reclaim) can split it and free the pages nobody maps.  As in
+ * 6.12: an order-1 folio has no room for the list and is never queued, a
+ * folio in the swap cache is reclaim's already.  Called under the ptl of
+ * the pte just zapped; takes the node's split_queue_lock.
  */
 static void deferred_split_folio(struct folio *folio)
 {
+	struct pglist_data *pgdat = &the_world->node[folio->nid];
+
+	if (!folio_has_deferred_list(folio) || folio_test_swapcache(folio))
+		return;
+	if (folio_test_partially_mapped(folio))
+		return;		/* queued already (the flag is set under the lock) */
+	spin_lock(&pgdat->split_queue_lock);
 	if (!folio_test_partially_mapped(folio))
 		folio_set(folio, PG_partially_mapped);
+	if (list_empty(&folio->_deferred_list)) {
+		list_add_tail(&folio->_deferred_list, &pgdat->split_queue);
+		__atomic_fetch_add(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
+	}
+	spin_unlock(&pgdat->split_queue_lock);
 }
 
 /*
@@ -814,7 +860,7 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 			  "moved to tree %u under it (folio->mapping changed before the lock "
 			  "was taken, and nobody looked again)", folio->pfn, av->root->id,
 			  now->root->id);
-		addr = vma_address(vma, folio->index);
+		addr = vma_address_folio(vma, folio);
 		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
 		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
 			break;
@@ -850,7 +896,7 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 		down_read(&m->i_mmap_rwsem);
 	}
 	list_for_each_entry(vma, &m->i_mmap, shared) {
-		uint64_t addr = vma_address(vma, folio->index);
+		uint64_t addr = vma_address_folio(vma, folio);
 
 		if (addr != -1ull && !(rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg)) &&
 		    !rwc->rmap_one(folio, vma, addr, rwc->arg))
@@ -915,27 +961,36 @@ void mm_add_to_mmlist(struct mm_struct *mm)
 
 /*
  * page_vma_mapped - the pte at @addr of @mm, locked, if it is a present pte
- * mapping @folio; NULL (and nothing locked) otherwise.  The order-0 case of
- * the kernel's page_vma_mapped_walk().
+ * mapping page @idx of @folio; NULL (and nothing locked) otherwise.  One
+ * step of the kernel's page_vma_mapped_walk(), always with the ptl taken
+ * before the pte is looked at (PVMW_SYNC): a walk that peeked first could
+ * pass a pte that a racing zap has cleared but not yet unaccounted.
  */
-static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_t addr,
-			      spinlock_t **ptlp)
+static pte_t *page_vma_mapped_idx(struct folio *folio, unsigned idx, struct mm_struct *mm,
+				  uint64_t addr, spinlock_t **ptlp)
 {
 	pte_t *ptep = pte_offset_map_lock(mm, addr, ptlp);
+	uint64_t pfn = folio->pfn + idx;
 	pte_t pte;
 
 	if (!ptep)
 		return NULL;
 	pte = ptep_get(ptep);
-	if (pte_present(pte) && !pte_special(pte) && pte_pfn(pte) == folio->pfn)
+	if (pte_present(pte) && !pte_special(pte) && pte_pfn(pte) == pfn)
 		return ptep;
 	/* a device-private folio is mapped by its device-private entries */
 	if (folio_is_device_private(folio) && is_swap_pte(pte) &&
 	    is_device_private_entry(pte_to_swp_entry(pte)) &&
-	    swp_offset_pfn(pte_to_swp_entry(pte)) == folio->pfn)
+	    swp_offset_pfn(pte_to_swp_entry(pte)) == pfn)
 		return ptep;
 	pte_unmap_unlock(*ptlp);
 	return NULL;
+}
+
+static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_t addr,
+			      spinlock_t **ptlp)
+{
+	return page_vma_mapped_idx(folio, 0, mm, addr, ptlp);
 }
 
 /*
@@ -1031,8 +1086,11 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl;
 	pte_t *ptep, pte;
+	unsigned first;
 
-	ptep = page_vma_mapped(folio, mm, addr, &ptl);
+	/* a large folio: the first of its pages in this VMA stands for them */
+	folio_vma_pages(folio, vma, addr, &first);
+	ptep = page_vma_mapped_idx(folio, first, mm, addr, &ptl);
 	if (!ptep)
 		return true;
 	pte = ptep_get(ptep);
@@ -1076,49 +1134,57 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
 }
 
 /*
- * try_to_migrate_one - replace one pte with a migration entry.  The entry
- * records whether the pte was writable and, for anon pages, whether the page
- * was exclusive, so that remove_migration_pte can restore exactly that.  The
- * entry holds no reference: the migrating task's isolation reference keeps
- * the folio, and the rss counter is left alone (the page is still "there").
+ * try_to_migrate_one - replace the ptes of one VMA that map pages of
+ * @folio with migration entries, page by page (a large folio's pages each
+ * get an entry naming their own pfn, as split_folio's unmap_folio needs).
+ * Each entry records whether its pte was writable and, for anon pages,
+ * whether its page was exclusive, so that remove_migration_pte can restore
+ * exactly that.  The entry holds no reference: the migrating task's
+ * reference keeps the folio, and the rss counter is left alone (the page is
+ * still "there").
  */
 static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 			       uint64_t addr, void *arg)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct page *page = folio_page(folio, 0);
-	spinlock_t *ptl;
-	pte_t *ptep, pteval;
-	swp_entry_t entry;
-	bool anon_exclusive;
+	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
 
 	(void)arg;
-	ptep = page_vma_mapped(folio, mm, addr, &ptl);
-	if (!ptep)
-		return true;
-	pteval = ptep_get(ptep);
+	for (unsigned k = 0; k < n; k++) {
+		struct page *page = folio_page(folio, first + k);
+		uint64_t a = addr + k;
+		spinlock_t *ptl;
+		pte_t *ptep, pteval;
+		swp_entry_t entry;
+		bool anon_exclusive;
 
-	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
-	ptep_get_and_clear(mm, addr, ptep);
-	/* a possibly pinned page stays mapped, and the migration fails */
-	if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
-		set_pte_at(mm, addr, ptep, pteval);
+		ptep = page_vma_mapped_idx(folio, first + k, mm, a, &ptl);
+		if (!ptep)
+			continue;
+		pteval = ptep_get(ptep);
+
+		anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(page);
+		ptep_get_and_clear(mm, a, ptep);
+		/* a possibly pinned page stays mapped, and the migration fails */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, page)) {
+			set_pte_at(mm, a, ptep, pteval);
+			pte_unmap_unlock(ptl);
+			return false;
+		}
+		if (pte_dirty(pteval))
+			folio_set(folio, PG_dirty);
+		if (pte_write(pteval) || (!pte_present(pteval) &&
+					  is_writable_device_private_entry(pte_to_swp_entry(pteval))))
+			entry = make_writable_migration_entry(page_to_pfn(page));
+		else if (anon_exclusive)
+			entry = make_readable_exclusive_migration_entry(page_to_pfn(page));
+		else
+			entry = make_readable_migration_entry(page_to_pfn(page));
+		set_pte_at(mm, a, ptep, swp_entry_to_pte(entry));
+		folio_remove_rmap_pte(folio, page, vma);
+		folio_put(folio);
 		pte_unmap_unlock(ptl);
-		return false;
 	}
-	if (pte_dirty(pteval))
-		folio_set(folio, PG_dirty);
-	if (pte_write(pteval) || (!pte_present(pteval) &&
-				  is_writable_device_private_entry(pte_to_swp_entry(pteval))))
-		entry = make_writable_migration_entry(folio->pfn);
-	else if (anon_exclusive)
-		entry = make_readable_exclusive_migration_entry(folio->pfn);
-	else
-		entry = make_readable_migration_entry(folio->pfn);
-	set_pte_at(mm, addr, ptep, swp_entry_to_pte(entry));
-	folio_remove_rmap_pte(folio, page, vma);
-	folio_put(folio);
-	pte_unmap_unlock(ptl);
 	return true;
 }
 
@@ -1127,9 +1193,11 @@ void try_to_migrate(struct folio *folio, unsigned flags)
 	struct rmap_walk_control rwc = {
 		.rmap_one = try_to_migrate_one,
 		.done = folio_not_mapped,
+		/* split_folio holds the anon_vma lock for write, and a reference */
+		.locked = flags & TTU_RMAP_LOCKED,
+		.anon_vma_pinned = flags & TTU_RMAP_LOCKED,
 	};
 
-	(void)flags;
 	VM_BUG_ON(!folio_test_locked(folio), INV_MIGRATION, "folio pfn %u not locked", folio->pfn);
 	rmap_walk(folio, &rwc);
 }

@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "mmt/folio.h"
+#include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
@@ -212,7 +214,7 @@ again:
  * mm/userfaultfd.c's move_pages_pte does: read both ptes under their locks
  * and let go; a hole is ENOENT (or done, with ALLOW_SRC_HOLES), an occupied
  * destination EEXIST; a present page must be an exclusive anon folio
- * (EBUSY otherwise: COW-shared, KSM, pinned, large).  The folio lock, then the source
+ * (EBUSY otherwise: COW-shared, KSM, pinned; a large one is split first).  The folio lock, then the source
  * anon_vma's root for write, are taken with no ptl held (sleeping locks):
  * a trylock under the ptl, else drop everything, sleep on it and start
  * over.  Returns pages moved (1), or -errno; -EAGAIN means "again".
@@ -220,7 +222,7 @@ again:
  */
 static long move_pages_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
 			   struct vm_area_struct *src_vma, uint64_t dst_addr,
-			   uint64_t src_addr, unsigned mode)
+			   uint64_t src_addr, unsigned mode, bool *user_again)
 {
 	struct swap_info_struct *si = NULL;
 	struct anon_vma *src_anon_vma = NULL;
@@ -276,17 +278,29 @@ retry:
 				goto out;
 			}
 			folio = vm_normal_folio(src_vma, src_addr, orig_src);
-			/*
-			 * The kernel splits a large folio here (split_folio) and
-			 * starts over; the model cannot split yet, so it refuses.
-			 */
-			if (!folio || folio_test_large(folio) ||
-			    !PageAnonExclusive(folio_page(folio, 0))) {
+			if (!folio || !PageAnonExclusive(folio_page(folio, 0))) {
 				spin_unlock(src_ptl);
 				err = -EBUSY;
 				goto out;
 			}
 			locked = folio_trylock(folio);
+			/*
+			 * No sleeping on a large folio's lock with a reference
+			 * raised: the reference would make the holder's split
+			 * fail, and two movers could livelock.
+			 */
+			if (!locked && folio_test_large(folio)) {
+				spin_unlock(src_ptl);
+				/*
+				 * The kernel retries at once, another CPU meanwhile
+				 * finishing with the lock; the model's schedulers may
+				 * keep this task running, so it waits for the lock bit
+				 * to clear first, still holding no reference.
+				 */
+				folio_wait_locked(folio);
+				err = -EAGAIN;
+				goto out;
+			}
 			folio_get(folio);
 			src_folio = folio;
 			src_folio_pte = orig_src;
@@ -299,6 +313,33 @@ retry:
 				err = -EBUSY;
 				goto out;
 			}
+		}
+		/*
+		 * A large folio is split first (split_folio sleeps: no ptl is
+		 * held here), and the page looked up again.  A pinned one
+		 * cannot be split, and would be refused by move_present_pte
+		 * anyway: EBUSY rather than EAGAIN, which would retry forever.
+		 */
+		if (folio_test_large(src_folio)) {
+			err = split_folio(src_folio);
+			if (err == -EAGAIN && folio_maybe_dma_pinned(src_folio))
+				err = -EBUSY;
+			/*
+			 * Someone else holds a reference for now (an isolation,
+			 * the deferred split scan, a lookup): the kernel retries
+			 * in its loop; the model ends the ioctl with EAGAIN, as
+			 * a short move does, and userspace retries, because its
+			 * schedulers could keep this task spinning while the
+			 * holder waits for the folio lock it retakes each time.
+			 */
+			if (err == -EAGAIN)
+				*user_again = true;
+			if (err)
+				goto out;
+			folio_unlock(src_folio);
+			folio_put(src_folio);
+			src_folio = NULL;
+			goto retry;
 		}
 		/*
 		 * folio_referenced walks the anon_vma without the folio lock:
@@ -402,10 +443,12 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		goto out_unlock;
 
 	while (moved < len) {
+		bool user_again = false;
+
 		err = move_pages_pte(mm, dst_vma, src_vma, dst_start + moved, src_start + moved,
-				     mode);
+				     mode, &user_again);
 		cond_resched();
-		if (err == -EAGAIN)
+		if (err == -EAGAIN && !user_again)
 			continue;
 		if (err < 0)
 			break;

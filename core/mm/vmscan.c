@@ -27,6 +27,7 @@
 #include <errno.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
@@ -72,9 +73,32 @@ enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
 {
 	enum shrink_result ret = SHRINK_KEEP;
 
-	/* a large folio would be split first (split_folio_to_list): not modelled yet */
-	if (!folio_test_anon(folio) || folio_test_large(folio) || !folio_trylock(folio))
+	if (!folio_test_anon(folio) || !folio_trylock(folio))
 		return SHRINK_KEEP;
+	/*
+	 * No large swap entries in the model: a large anon folio is split
+	 * before add_to_swap, as shrink_folio_list does when it cannot swap
+	 * it whole (split_folio_to_list).  The new folios come back isolated
+	 * and are put back on the LRU for a later pass; reclaim goes on with
+	 * the head.  A split that fails (pinned, or referenced elsewhere)
+	 * keeps the folio, as the kernel's activate_locked does.
+	 */
+	if (folio_test_large(folio)) {
+		LIST_HEAD(split_list);
+		struct folio *t, *next;
+
+		if (split_folio_to_list(folio, &split_list))
+			goto out;
+		list_for_each_entry_safe(t, next, &split_list, lru) {
+			list_del_init(&t->lru);
+			folio_putback_lru(t);
+		}
+		if (!folio_mapped(folio) && folio_ref_count(folio) == 1) {
+			/* the head itself was not mapped any more: nothing to swap */
+			ret = SHRINK_FREED;
+			goto out;
+		}
+	}
 	if (!ignore_references) {
 		switch (folio_check_references(folio)) {
 		case FOLIOREF_ACTIVATE:
@@ -182,7 +206,11 @@ static unsigned long lru_size(void)
  */
 unsigned long reclaim_pages_global(unsigned long nr)
 {
-	unsigned long freed = 0, budget = nr + 4 * lru_size();
+	unsigned long freed = 0, budget;
+
+	/* shrink_node's shrink_slab: the deferred split shrinker comes first */
+	deferred_split_scan(0);
+	budget = nr + 4 * lru_size();
 
 	for (unsigned long scanned = 0; freed < nr && scanned < budget; scanned++) {
 		struct folio *folio = oldest_lru_folio();
@@ -222,7 +250,8 @@ static void folio_deactivate(struct folio *folio)
 /*
  * madvise_pageout_range - MADV_COLD / MADV_PAGEOUT over [start, end) of @vma.
  * Folios mapped by more than one pte are skipped, as Linux skips shared
- * folios here; ptes are made old either way.  mmap_lock held for read.
+ * folios here; ptes are made old either way; a large anon folio is split
+ * first.  mmap_lock held for read.
  */
 int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 			  bool pageout)
@@ -241,6 +270,30 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		pte = ptep_get(ptep);
 		folio = vm_normal_folio(vma, addr, pte);
+		/*
+		 * A large anon folio not (likely) shared is split first, as
+		 * madvise_cold_or_pageout_pte_range does, with the ptl dropped
+		 * (split_folio sleeps), and the address looked at again; a
+		 * busy or unsplittable one ends the walk, as in the kernel.
+		 */
+		if (folio && folio_test_anon(folio) && folio_test_large(folio) &&
+		    !folio_likely_mapped_shared(folio)) {
+			int err;
+
+			if (!folio_trylock(folio)) {
+				pte_unmap_unlock(ptl);
+				break;
+			}
+			folio_get(folio);
+			pte_unmap_unlock(ptl);
+			err = split_folio(folio);
+			folio_unlock(folio);
+			folio_put(folio);
+			if (err)
+				break;
+			addr--;
+			continue;
+		}
 		if (!folio || !folio_test_anon(folio) || folio_mapcount(folio) != 1) {
 			pte_unmap_unlock(ptl);
 			continue;

@@ -191,6 +191,7 @@ void folio_init_fresh(struct folio *f)
 	f->migrate_dst = 0;
 	f->populated_seq = 0;
 	INIT_LIST_HEAD(&f->lru);
+	INIT_LIST_HEAD(&f->_deferred_list);
 	atomic_store(&f->lockinfo.owner, NULL);
 	atomic_store(&f->lockinfo.readers, 0);
 }
@@ -293,6 +294,37 @@ struct folio *folio_alloc_order(int nid, unsigned order)
 	return head;
 }
 
+/*
+ * folio_unqueue_deferred_split - take a large folio off its node's deferred
+ * split queue.  Only safe once its refcount is zero (freeing) or frozen
+ * (split): with a reference, the folio may sit on deferred_split_scan's
+ * private list, which split_queue_lock does not protect (f8f931bba0f9).
+ * Takes the node's split_queue_lock.
+ */
+bool folio_unqueue_deferred_split(struct folio *f)
+{
+	struct pglist_data *pgdat = &the_world->node[f->nid];
+	bool unqueued = false;
+
+	if (!folio_has_deferred_list(f))
+		return false;
+	VM_BUG_ON(folio_ref_count(f), INV_REFCOUNT, "folio pfn %u unqueued from the deferred "
+		  "split queue with refcount %d", f->pfn, folio_ref_count(f));
+	/*
+	 * The kernel peeks at list_empty() without the lock first (a
+	 * data_race()); the model always locks, so that a racing scan's
+	 * list_del_init of a folio it lost to this free is no data race.
+	 */
+	spin_lock(&pgdat->split_queue_lock);
+	if (!list_empty(&f->_deferred_list)) {
+		__atomic_fetch_sub(&pgdat->split_queue_len, 1, __ATOMIC_RELAXED);	/* WRITE_ONCE */
+		list_del_init(&f->_deferred_list);
+		unqueued = true;
+	}
+	spin_unlock(&pgdat->split_queue_lock);
+	return unqueued;
+}
+
 static void free_frame(struct folio *f)
 {
 	struct pglist_data *pgdat = &the_world->node[f->nid];
@@ -305,6 +337,8 @@ static void free_frame(struct folio *f)
 	VM_BUG_ON(folio_test_locked(f), INV_REFCOUNT, "folio pfn %u freed while locked", f->pfn);
 	if (folio_test_lru(f))
 		folio_del_lru(f);
+	/* refcount 0: no deferred_split_scan can hold it on its private list */
+	folio_unqueue_deferred_split(f);
 	if (folio_test_ksm(f))
 		ksm_note_folio_freed(f);
 	atomic_store(&f->flags, 0);
@@ -478,6 +512,8 @@ static void init_frames(struct world *w)
 		pgdat->next_fresh = 0;
 		INIT_LIST_HEAD(&pgdat->free_list);
 		INIT_LIST_HEAD(&pgdat->lru);
+		INIT_LIST_HEAD(&pgdat->split_queue);
+		pgdat->split_queue_len = 0;
 		for (uint32_t i = 0; i < pgdat->nr_frames; i++) {
 			struct folio *f = &w->folios[pfn + i];
 
@@ -488,6 +524,7 @@ static void init_frames(struct world *w)
 			atomic_store(&f->_entire_mapcount, -1);
 			f->lockinfo.cls = LC_FOLIO_LOCK;
 			INIT_LIST_HEAD(&f->lru);
+			INIT_LIST_HEAD(&f->_deferred_list);
 		}
 		pfn += pgdat->nr_frames;
 	}
@@ -533,6 +570,7 @@ struct world *world_create(const struct world_config *cfg_in)
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
 		spin_lock_init(&w->node[n].lock, LC_ZONE);
 		spin_lock_init(&w->node[n].lru_lock, LC_LRU);
+		spin_lock_init(&w->node[n].split_queue_lock, LC_SPLIT_QUEUE);
 	}
 	init_frames(w);
 	init_zero_folio(w);
@@ -621,6 +659,7 @@ static void reinit_locks(struct world *w)
 	for (int n = 0; n < MMT_MAX_NODES; n++) {
 		atomic_store(&w->node[n].lock.li.owner, NULL);
 		atomic_store(&w->node[n].lru_lock.li.owner, NULL);
+		atomic_store(&w->node[n].split_queue_lock.li.owner, NULL);
 	}
 }
 
@@ -641,11 +680,14 @@ void world_reset(struct world *w)
 			atomic_store(&f->_entire_mapcount, -1);
 			f->lockinfo.cls = LC_FOLIO_LOCK;
 			INIT_LIST_HEAD(&f->lru);
+			INIT_LIST_HEAD(&f->_deferred_list);
 		}
 		pgdat->next_fresh = 0;
 		pgdat->nr_free = pgdat->nr_frames;
 		INIT_LIST_HEAD(&pgdat->free_list);
 		INIT_LIST_HEAD(&pgdat->lru);
+		INIT_LIST_HEAD(&pgdat->split_queue);
+		pgdat->split_queue_len = 0;
 	}
 	init_zero_folio(w);
 	devmem_reset(w);

@@ -12,6 +12,7 @@
 #include "mmt/check.h"
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/mm.h"
 #include "mmt/world.h"
 
@@ -126,6 +127,57 @@ START_TEST(large_pincount)
 }
 END_TEST
 
+/*
+ * 1.5, the deferred split queue, and the clauses after a split: each fires
+ * on a corrupted queue or a corrupted split result.
+ */
+START_TEST(split_queue_and_after_split)
+{
+	struct mm_struct *p, *c;
+	struct folio *f = thp_setup(&p, &c);
+	struct pglist_data *nd = &w->node[f->nid];
+	struct list_head saved;
+
+	mmput(c);
+	ck_assert_int_eq(do_munmap(p, 0x12, 1), 0);	/* partly mapped: queued */
+	ck_assert_uint_eq(nd->split_queue_len, 1);
+	assert_clean();
+	nd->split_queue_len++;				/* the count */
+	fires(INV_MAPCOUNT);
+	nd->split_queue_len--;
+	saved = f->_deferred_list;			/* off the queue, flag kept */
+	INIT_LIST_HEAD(&nd->split_queue);
+	nd->split_queue_len = 0;
+	fires(INV_MAPCOUNT);
+	folio_clear(f, PG_partially_mapped);		/* partly mapped, not queued */
+	fires(INV_MAPCOUNT);
+	folio_set(f, PG_partially_mapped);
+	nd->split_queue.next = nd->split_queue.prev = &f->_deferred_list;
+	f->_deferred_list = saved;
+	nd->split_queue_len = 1;
+	f->_deferred_list.prev = &f->_deferred_list;	/* a broken prev link */
+	fires(INV_MAPCOUNT);
+	f->_deferred_list.prev = &nd->split_queue;
+	assert_clean();
+
+	ck_assert_uint_eq(deferred_split_scan(0), 1);	/* split: four order-0 folios */
+	ck_assert_int_eq(f->order, 0);
+	assert_clean();
+	atomic_fetch_add(&f[3]._refcount, 1);		/* a new folio's refcount */
+	fires(INV_REFCOUNT);
+	atomic_fetch_sub(&f[3]._refcount, 1);
+	atomic_fetch_add(&f[1].page._mapcount, 1);	/* a new folio's mapcount */
+	fires(INV_MAPCOUNT);
+	atomic_fetch_sub(&f[1].page._mapcount, 1);
+	f[3].tail_off = 3;				/* a half-split tail */
+	fires(INV_BUG);
+	f[3].tail_off = 0;
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp_check");
@@ -135,6 +187,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, large_mapcounts);
 	tcase_add_test(tc, large_tails_and_exclusive);
 	tcase_add_test(tc, large_pincount);
+	tcase_add_test(tc, split_queue_and_after_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,8 +4,8 @@
  * write fault in a VM_HUGEPAGE VMA with the order enabled and its fallbacks,
  * the 6.12 mapcounts (per page, _large_mapcount, _nr_pages_mapped), fork,
  * COW per page with per-page AnonExclusive, partial munmap and the deferred
- * split queue, mprotect, mremap, pins, and what does not take large folios
- * yet (reclaim, migration).  Every test ends with a clean check_world() and
+ * split queue, mprotect, mremap, pins, split_folio (the deferred split
+ * shrinker, reclaim, UFFDIO_MOVE, move_pages).  Every test ends with a clean check_world() and
  * an empty world.
  */
 #include <check.h>
@@ -14,6 +14,8 @@
 #include "mmt/check.h"
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/swap.h"
@@ -160,9 +162,13 @@ START_TEST(partial_unmap_mprotect_mremap)
 	ck_assert_int_eq(do_mprotect(mm, 0x40, 4, RW), 0);
 	wr(mm, 0x43, 8);			/* exclusive page: reused in place */
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x43)), f);
-	/* not taken by migration or reclaim yet */
-	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 1);
-	ck_assert_int_eq(st[0], -EBUSY);
+	/* move_pages splits it first, and moves the page asked for */
+	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 0);
+	ck_assert_int_eq(st[0], 1);
+	ck_assert_int_eq(f->order, 0);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x40))->nid, 1);
+	ck_assert_uint_eq(rd(mm, 0x43), 8);
+	assert_clean();
 	ck_assert_int_eq(do_madvise(mm, 0x10, 2, MADV_PAGEOUT), 0);
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), f);
 	assert_clean();
@@ -217,6 +223,92 @@ START_TEST(no_run_falls_back_to_order0)
 }
 END_TEST
 
+/*
+ * split_folio through the deferred split queue: a partly unmapped order-2
+ * folio is queued; a pin makes the shrinker's split fail (EAGAIN, still
+ * queued); unpinned, the shrinker splits it into order-0 folios that keep
+ * their pages' contents, index and exclusivity, and frees the page nobody
+ * maps.
+ */
+START_TEST(split_deferred_queue)
+{
+	struct mm_struct *p;
+	struct pglist_data *nd;
+	struct folio *f, *t;
+
+	thp_world(0x04);
+	p = thp_proc(4);
+	wr(p, 0x10, 1);
+	wr(p, 0x13, 3);
+	f = page_folio(page_at(p, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	nd = &w->node[f->nid];
+	ck_assert_int_eq(do_munmap(p, 0x11, 1), 0);
+	ck_assert(folio_test_partially_mapped(f));
+	ck_assert(!list_empty(&f->_deferred_list));
+	ck_assert_uint_eq(nd->split_queue_len, 1);
+	assert_clean();
+	ck_assert_int_eq(pin_user_pages_range(p, 0x12, 1), 0);
+	ck_assert_uint_eq(deferred_split_scan(0), 0);	/* pinned: EAGAIN */
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_uint_eq(nd->split_queue_len, 1);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(p, 0x12, 1), 0);
+	ck_assert_uint_eq(deferred_split_scan(0), 1);
+	ck_assert_uint_eq(nd->split_queue_len, 0);
+	ck_assert_int_eq(f->order, 0);
+	ck_assert(!folio_test_partially_mapped(f));
+	ck_assert_int_eq(folio_ref_count(f + 1), 0);	/* the unmapped page: freed */
+	t = page_folio(page_at(p, 0x13));
+	ck_assert_ptr_eq(t, f + 3);
+	ck_assert_int_eq(t->order, 0);
+	ck_assert_uint_eq(t->index, 0x13);
+	ck_assert_int_eq(folio_ref_count(t), 1);
+	ck_assert_int_eq(folio_mapcount(t), 1);
+	ck_assert(PageAnonExclusive(&t->page));
+	ck_assert(folio_test_lru(t));
+	ck_assert_uint_eq(rd(p, 0x10), 1);
+	ck_assert_uint_eq(rd(p, 0x13), 3);
+	wr(p, 0x12, 2);				/* exclusive: reused in place */
+	ck_assert_ptr_eq(page_folio(page_at(p, 0x12)), f + 2);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/* reclaim splits a large anon folio before add_to_swap; UFFDIO_MOVE splits too */
+START_TEST(split_reclaim_and_uffd_move)
+{
+	struct mm_struct *p;
+	struct folio *f;
+	uint64_t moved;
+
+	thp_world(0x04);
+	ck_assert_int_eq(sys_swapon(0, 16), 0);
+	p = thp_proc(4);
+	ck_assert_int_eq(do_mmap(p, 0x40, 4, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0; a < 4; a++)
+		wr(p, 0x10 + a, 10 + a);
+	f = page_folio(page_at(p, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_int_eq(userfaultfd_register(p, 0x40, 4), 0);
+	ck_assert_int_eq(userfaultfd_move(p, 0x41, 0x11, 1, 0, &moved), 0);
+	ck_assert_uint_eq(moved, 1);
+	ck_assert_int_eq(f->order, 0);
+	ck_assert_ptr_eq(page_folio(page_at(p, 0x41)), f + 1);
+	assert_clean();
+	reclaim_pages_global(16);
+	assert_clean();
+	for (uint64_t a = 0; a < 4; a++)
+		ck_assert_uint_eq(rd(p, a == 1 ? 0x41 : 0x10 + a), 10 + a);
+	assert_clean();
+	mmput(p);
+	ck_assert_int_eq(sys_swapoff(0), 0);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp");
@@ -229,6 +321,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, partial_unmap_mprotect_mremap);
 	tcase_add_test(tc, pin_large_folio);
 	tcase_add_test(tc, no_run_falls_back_to_order0);
+	tcase_add_test(tc, split_deferred_queue);
+	tcase_add_test(tc, split_reclaim_and_uffd_move);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -46,6 +46,7 @@ enum kp_lock_class {
 	LC_MMLIST,		/* mmlist_lock				*/
 	LC_KSM_MMLIST,		/* ksm_mmlist_lock			*/
 	LC_LRU,			/* lruvec lru_lock			*/
+	LC_SPLIT_QUEUE,		/* deferred split queue lock		*/
 	LC_ZONE,		/* node free-list lock			*/
 	LC_POOL,		/* object-pool lock (leaf)		*/
 	LC_GUP_PINS,		/* the pinners' pin table (leaf)	*/

@@ -17,6 +17,8 @@ struct list_head {
 
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
 
+#define LIST_HEAD(name) struct list_head name = { &(name), &(name) }
+
 static inline void INIT_LIST_HEAD(struct list_head *h)
 {
 	h->next = h;
@@ -52,6 +54,26 @@ static inline void list_del_init(struct list_head *e)
 }
 
 static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+
+/* unlink @e and add it at the head of @head */
+static inline void list_move(struct list_head *e, struct list_head *head)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	list_add(e, head);
+}
+
+/* move every entry of @list to the tail of @head; @list is left empty */
+static inline void list_splice_tail(struct list_head *list, struct list_head *head)
+{
+	if (list_empty(list))
+		return;
+	list->next->prev = head->prev;
+	head->prev->next = list->next;
+	list->prev->next = head;
+	head->prev = list->prev;
+	INIT_LIST_HEAD(list);
+}
 
 static inline bool list_is_singular(const struct list_head *h)
 {

@@ -117,6 +117,13 @@ struct folio {
 	uint64_t private;		/* swp_entry_t.val while PG_swapcache */
 	_Atomic uint64_t value;		/* the page's contents: one 64-bit word */
 	struct list_head lru;		/* on node LRU or node free list */
+	/*
+	 * A large anon folio's link on its node's deferred split queue (or on
+	 * deferred_split_scan's private list while the scan works on it),
+	 * under the node's split_queue_lock; empty when not queued.  Orders
+	 * 2 and up only, as in the kernel (an order-1 folio has no room).
+	 */
+	struct list_head _deferred_list;
 	uint64_t lru_seq;		/* LRU age: lower is older */
 	uint32_t migrate_dst;		/* while PG_migrating: pfn of the destination */
 	/*
@@ -152,6 +159,14 @@ struct pglist_data {
 	uint32_t next_fresh;		/* frames never handed out: O(used) reset */
 	spinlock_t lru_lock;		/* LC_LRU */
 	struct list_head lru;		/* oldest first */
+	/*
+	 * The node's deferred split queue (pgdat->deferred_split_queue; no
+	 * memcg): large anon folios partly unmapped, waiting for the
+	 * deferred_split_scan shrinker to split them.
+	 */
+	spinlock_t split_queue_lock;	/* LC_SPLIT_QUEUE */
+	struct list_head split_queue;
+	unsigned long split_queue_len;
 };
 
 /* flags */
@@ -254,6 +269,8 @@ static inline bool folio_test_partially_mapped(const struct folio *f)
 {
 	return folio_test(f, PG_partially_mapped);
 }
+/* a large folio that may sit on a deferred split queue (order > 1) */
+static inline bool folio_has_deferred_list(const struct folio *f) { return f->order > 1; }
 
 static inline int folio_ref_count(const struct folio *f)
 {

@@ -40,6 +40,8 @@ enum mmt_bug {
 	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
 	/* the anon_vma lifecycle (issue 16 item 3) */
 	BUG_ANON_VMA_DEGREE_REUSE,
+	/* split_folio: the rmap walk of unmap_folio (a8fa41ad2f6f) */
+	BUG_THP_RMAP_FIRST_SUBPAGE,
 	NR_MMT_BUGS
 };
 

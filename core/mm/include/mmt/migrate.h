@@ -37,6 +37,8 @@ int migrate_folio_to_node(struct folio *folio, int node);
 
 /* Restore migration entries for @src to @dst (dst == src on failure). */
 void remove_migration_ptes(struct folio *src, struct folio *dst);
+/* the same, the anon_vma already locked for write by the caller (RMP_LOCKED) */
+void remove_migration_ptes_locked(struct folio *src, struct folio *dst);
 
 /* A fault saw a migration entry: wait for the folio lock, then retry. */
 void migration_entry_wait(struct mm_struct *mm, uint64_t addr);

@@ -201,6 +201,8 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
 
 /* try_to_unmap flags */
 #define TTU_IGNORE_MLOCK	0x1
+/* the caller holds the anon_vma lock (for write) and a reference on it */
+#define TTU_RMAP_LOCKED		0x2
 
 /*
  * Unmap every pte mapping @folio: anon folios in the swap cache become swap

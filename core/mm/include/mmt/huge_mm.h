@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * huge_mm.h - splitting PTE-mapped anonymous large folios, and the
+ * deferred split queue's shrinker (mm/huge_memory.c).
+ *
+ * split_huge_page_to_list_to_order() (split_folio) turns a locked large
+ * anon folio into 2^order order-0 folios in place: the pages keep their
+ * frames, contents, _mapcount and PG_anon_exclusive, and each becomes a
+ * folio with its own refcount, flags, mapping and index.  The steps are
+ * the kernel's: a reference on the anon_vma and its root's rwsem for write
+ * (no rmap walk may see the folio half split), can_split_folio (every
+ * reference is a mapping or the caller's, else -EAGAIN), unmap_folio (an
+ * rmap walk, try_to_migrate: a migration entry per page, naming that
+ * page's pfn and keeping its writable/exclusive bits), the refcount frozen
+ * to 0 under split_queue_lock (and the folio taken off the deferred split
+ * queue there), the split, remap_page (remove_migration_ptes for each new
+ * folio, under the same anon_vma lock), then every new folio but the
+ * caller's unlocked and its split reference dropped: the pages no pte maps
+ * any more are freed right there.
+ *
+ * Errors, as the kernel returns them: -EBUSY when the folio has no
+ * anon_vma to lock (not mapped any more: folio_get_anon_vma), -EAGAIN
+ * when references other than the mappings and the caller's are held (a
+ * GUP pin, another isolation, a racing lookup) either before unmapping or
+ * at the freeze, after which the migration entries are turned back into
+ * ptes of the large folio.
+ */
+#ifndef MMT_HUGE_MM_H
+#define MMT_HUGE_MM_H
+
+#include "mmt/folio.h"
+#include "mmt/list.h"
+
+/*
+ * Split the large folio of @page to order-0 folios.  The folio is locked
+ * and the caller holds one reference on it (the isolation reference when
+ * @list is given: reclaim's and migration's folios are off the LRU, and the
+ * new folios join @list isolated, each with its own such reference; with
+ * @list NULL they join the LRU beside the head).  The folio of @page stays
+ * locked and referenced; every other new folio is unlocked.  Sleeps (the
+ * anon_vma rwsem, the rmap walks).  0, -EBUSY or -EAGAIN.
+ */
+int split_huge_page_to_list_to_order(struct page *page, struct list_head *list,
+				     unsigned new_order);
+static inline int split_folio_to_list(struct folio *folio, struct list_head *list)
+{
+	return split_huge_page_to_list_to_order(&folio->page, list, 0);
+}
+static inline int split_folio(struct folio *folio)
+{
+	return split_folio_to_list(folio, (struct list_head *)0);
+}
+
+/*
+ * deferred_split_scan - the deferred split shrinker, run by reclaim before
+ * it scans the LRU: split up to @nr_to_scan queued folios of every node
+ * (0: all), freeing their unmapped pages.  Returns the folios split.
+ * Takes each node's split_queue_lock, then folio trylocks.
+ */
+unsigned long deferred_split_scan(unsigned long nr_to_scan);
+
+#endif /* MMT_HUGE_MM_H */
