@@ -123,6 +123,14 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"instead of the range: a partial munmap of a PTE-mapped large folio "
 		"drops the mapcounts of pages that stay mapped",
 	},
+	[BUG_OBJRMAP_NONLINEAR] = {
+		"objrmap-nonlinear", "004", "RMAP",
+		"remap_file_pages installs the object's pages at the new offset in the "
+		"existing VMA (a nonlinear pte, as 2.6's install_page without "
+		"page_convert_anon) instead of mapping a new VMA at that offset: the "
+		"object rmap walk, which computes the address from folio->index and "
+		"vm_pgoff, misses the pte",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

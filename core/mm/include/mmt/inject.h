@@ -38,6 +38,8 @@ enum mmt_bug {
 	/* GUP pins and large folios (seed 003, issue 13) */
 	BUG_FORK_PINNED_EARLY_COW,
 	BUG_LARGE_FOLIO_PARTIAL_UNMAP,
+	/* object rmap of nonlinear file pages (seed 004, issue 16 item 4) */
+	BUG_OBJRMAP_NONLINEAR,
 	NR_MMT_BUGS
 };
 
