@@ -172,6 +172,15 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 		if (sp)
 			sp->pinned &= ~range_bits(op->addr, op->len);
 		break;
+	case OP_REMAP_FILE_PAGES:
+		/* a new VMA (no madvise flags), populated where it can be read */
+		if (!sp)
+			break;
+		bits = range_bits(op->addr, op->len) & sp->mapped;
+		sp->dontfork &= ~bits;
+		sp->node1 &= ~bits;
+		sp->populated |= bits & sp->readable;
+		break;
 	case OP_MIGRATE:
 		if (!sp)
 			break;

@@ -120,6 +120,9 @@ static bool ops_same_shape(const struct mmt_op *a, const struct mmt_op *b)
 	/* uffd_move's source is aimed too */
 	if (x.code == OP_UFFD_MOVE && y.code == OP_UFFD_MOVE)
 		x.addr2 = y.addr2 = 0;
+	/* and remap_file_pages' offset goes with its address */
+	if (x.code == OP_REMAP_FILE_PAGES && y.code == OP_REMAP_FILE_PAGES)
+		x.addr2 = y.addr2 = 0;
 	return ops_equal(&x, &y);
 }
 
@@ -272,6 +275,8 @@ START_TEST(encode_a_written_program)
 		"swapoff 3\n"
 		"reclaim 8\n"
 		"mremap p0 0x10 2 0x20 2\n"
+		"remap_file_pages p0 0x20 2 0x1e\n"
+		"remap_file_pages p0 0x21 1 0x3\n"
 		"mprotect p1 0x10 1 r\n"
 		"munmap p1 0x12 1\n"
 		"read p0 0x20\n"
