@@ -272,8 +272,16 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		 * memfd's linear offset is the address: v = 4 maps it back),
 		 * set: PGOFF = v (an offset in a small shmem object)
 		 */
-		if ((r[3] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			if (!sp->shared) {
+				/* nothing shared to remap: map some first (the memfd or shmem) */
+				op->code = OP_MMAP;
+				op->prot = MPROT_RW;
+				op->mflags = (r[2] & 0x80) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
+				break;
+			}
+			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+		}
 		op->addr2 = (r[2] & 0x80) ? (uint64_t)((r[2] >> 3) & 7)
 					  : op->addr + ((r[2] >> 3) & 7) - 4;
 		break;

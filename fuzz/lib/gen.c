@@ -324,8 +324,8 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 			 */
 			op_init(&op, OP_REMAP_FILE_PAGES);
 			op.proc = (uint8_t)proc_index(g, pr);
-			op.addr = aim_addr(g, sp->mapped);
-			op.len = aim_len(g, sp->mapped, op.addr);
+			op.addr = aim_addr(g, sp->shared ? sp->shared : sp->mapped);
+			op.len = aim_len(g, sp->shared ? sp->shared : sp->mapped, op.addr);
 			op.addr2 = chance(g, 60) ? op.addr + rnd(g, 8) - 4 : rnd(g, 4);
 			break;
 		}
