@@ -632,6 +632,10 @@ static void install_nonlinear_ptes(struct mm_struct *mm, uint64_t start, uint64_
  * cannot fail here but for lack of memory.  The new VMA inherits none of
  * the old one's madvise flags (do_mmap computes them afresh), nor its
  * userfaultfd registration.
+ *
+ * Locks: mmap_lock for read, then for write (mmap_region takes the
+ * object's i_mmap_rwsem to link the VMA), then for read again in
+ * mm_populate, whose faults take folio locks and ptls under it.
  */
 int sys_remap_file_pages(struct mm_struct *mm, uint64_t start, uint64_t size, uint64_t pgoff)
 {
