@@ -229,8 +229,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		kind = OP_UFFD_MOVE;
 	if (kind == K_PIN)
 		kind = pin_table[r[3] & 7];
-	/* the munmap slot: remap_file_pages when byte 2's bit 6 is set */
-	if (kind == OP_MUNMAP && (r[2] & 0x40))
+	/* the mremap slot: remap_file_pages when byte 1's top bit is set */
+	if (kind == OP_MREMAP && (r[1] & 0x80))
 		kind = OP_REMAP_FILE_PAGES;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
@@ -268,7 +268,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		break;
 	case OP_REMAP_FILE_PAGES:
 		/*
-		 * byte 2 bits 3-5: v; bit 7 clear: PGOFF = ADDR + v - 4 (the
+		 * byte 2 bits 3-5: v; bit 6 clear: PGOFF = ADDR + v - 4 (the
 		 * memfd's linear offset is the address: v = 4 maps it back),
 		 * set: PGOFF = v (an offset in a small shmem object)
 		 */
@@ -277,12 +277,12 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 				/* nothing shared to remap: map some first (the memfd or shmem) */
 				op->code = OP_MMAP;
 				op->prot = MPROT_RW;
-				op->mflags = (r[2] & 0x80) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
+				op->mflags = (r[2] & 0x40) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
 				break;
 			}
 			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
 		}
-		op->addr2 = (r[2] & 0x80) ? (uint64_t)((r[2] >> 3) & 7)
+		op->addr2 = (r[2] & 0x40) ? (uint64_t)((r[2] >> 3) & 7)
 					  : op->addr + ((r[2] >> 3) & 7) - 4;
 		break;
 	case OP_MREMAP:
@@ -732,7 +732,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				r[3] = (uint8_t)index_of8(device_table, 4, OP_UFFD_REGISTER);
 			}
 			if (op->code == OP_REMAP_FILE_PAGES)
-				k = kind_byte(OP_MUNMAP);
+				k = kind_byte(OP_MREMAP);
 			if (op->code == OP_PIN || op->code == OP_UNPIN || op->code == OP_PIN_WRITE ||
 			    op->code == OP_PIN_READ) {
 				k = kind_byte(K_PIN);
@@ -806,11 +806,11 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				r[3] |= (uint8_t)index_of8(advice_table, 16, op->advice);
 				break;
 			case OP_REMAP_FILE_PAGES:
-				r[2] |= 0x40;
+				r[1] |= 0x80;
 				if (op->addr2 + 4 >= op->addr && op->addr2 + 4 - op->addr < 8)
 					r[2] |= (uint8_t)((op->addr2 + 4 - op->addr) << 3);
 				else if (op->addr2 < 8)
-					r[2] |= (uint8_t)(0x80 | op->addr2 << 3);
+					r[2] |= (uint8_t)(0x40 | op->addr2 << 3);
 				else
 					FAIL("op %zu: remap_file_pages offset %#llx, only ADDR-4..ADDR+3 "
 					     "or 0..7", i, (unsigned long long)op->addr2);
