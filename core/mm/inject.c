@@ -124,7 +124,7 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"drops the mapcounts of pages that stay mapped",
 	},
 	[BUG_OBJRMAP_NONLINEAR] = {
-		"objrmap-nonlinear", "004", "RMAP (DATA after a fork or a zap)",
+		"objrmap-nonlinear", "004", "RMAP, DATA",
 		"remap_file_pages installs the object's pages at the new offset in the "
 		"existing VMA (a nonlinear pte, as 2.6's install_page without "
 		"page_convert_anon) instead of mapping a new VMA at that offset: the "
