@@ -522,13 +522,13 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
  * the mmap (__mm_populate): read faults on a shared mapping (GUP asks for
  * write only to break COW of a private writable one), none in a PROT_NONE
  * VMA; the first page a VMA cannot have (past its object's end, OOM) ends
- * that VMA's part, and errors are ignored.  Takes mmap_lock for read.
+ * that VMA's part, and errors are ignored.  mmap_lock held (the faults
+ * need it for read; the caller holds it for write, see below).
  */
 static void mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
 {
 	uint64_t addr = start, end = start + len;
 
-	down_read(&mm->mmap_lock);
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		bool write;
@@ -569,7 +569,6 @@ static void mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
 		}
 		addr = vma->vm_end;
 	}
-	up_read(&mm->mmap_lock);
 }
 
 /*
@@ -634,8 +633,8 @@ static void install_nonlinear_ptes(struct mm_struct *mm, uint64_t start, uint64_
  * userfaultfd registration.
  *
  * Locks: mmap_lock for read, then for write (mmap_region takes the
- * object's i_mmap_rwsem to link the VMA), then for read again in
- * mm_populate, whose faults take folio locks and ptls under it.
+ * object's i_mmap_rwsem to link the VMA), held through mm_populate, whose
+ * faults take folio locks and ptls under it.
  */
 int sys_remap_file_pages(struct mm_struct *mm, uint64_t start, uint64_t size, uint64_t pgoff)
 {
@@ -683,11 +682,18 @@ int sys_remap_file_pages(struct mm_struct *mm, uint64_t start, uint64_t size, ui
 	new_flags = (vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) |
 		    VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SHARED | VM_MAYSHARE;
 	err = mmap_region(mm, start, size, new_flags, file, pgoff);
+	/*
+	 * Linux populates after mmap_write_unlock(), where an munmap or a
+	 * madvise of another thread may come between the new VMA and its
+	 * faults.  Here the faults run before the lock goes, so that the
+	 * call is one step for the DATA oracle (which orders ops by their
+	 * end); what populate does is invisible to reads either way.
+	 */
+	if (!err)
+		mm_populate(mm, start, size);
 out:
 	up_write(&mm->mmap_lock);
 	mapping_put(file);
-	if (!err && !nonlinear)
-		mm_populate(mm, start, size);
 	return err;
 }
 
