@@ -756,12 +756,17 @@ static void zap_one_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *ptep)
 			struct folio *folio = pfn_swap_entry_folio(entry);
 
 			dec_mm_counter(mm, mm_counter(folio));
+			/* the pinner unmapped it too, while it was away */
+			if (atomic_load(&mm->has_pinned))
+				gup_pin_zapped(mm, addr, folio);
 		} else if (is_device_private_entry(entry)) {
 			/* a device page is mapped like any page: rmap and reference */
 			struct folio *folio = pfn_swap_entry_folio(entry);
 
 			dec_mm_counter(mm, mm_counter(folio));
 			folio_remove_rmap_pte(folio, folio_page(folio, 0), vma);
+			if (atomic_load(&mm->has_pinned))
+				gup_pin_zapped(mm, addr, folio);
 			folio_put(folio);
 		} else {
 			VM_BUG_ON(1, INV_SWAPMAP, "mm %u addr %#llx: zap of swap type %u", mm->id,
