@@ -1141,6 +1141,8 @@ static void apply_mremap(struct oproc *p, const struct mmt_op *op)
 		pieces[nr_pieces] = p->v[i];
 		pieces[nr_pieces].start = p->v[i].start - addr + na;
 		pieces[nr_pieces].end = p->v[i].end - addr + na;
+		/* no UFFD_FEATURE_EVENT_REMAP: the moved VMA is not registered */
+		pieces[nr_pieces].flags &= ~OV_UFFD_MISSING;
 		nr_pieces++;
 	}
 	/* growing: only one VMA can be resized, and it keeps going */
