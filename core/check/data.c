@@ -1302,8 +1302,10 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 
 			/* what came before the registered VMA it stopped at moved */
 			part.len = part.len2 = stop - op->addr;
-			if (v_find(p, op->addr) && stop > op->addr && stop < op->addr + op->len)
+			if (v_find(p, op->addr) && stop > op->addr && stop < op->addr + op->len) {
+				pins_mremap(o, op->proc, &part);	/* pins go with it */
 				apply_mremap(p, &part);
+			}
 		} else if (out == OUT_EFAULT && dup_eats_source(op)) {
 			const struct ovma *v = v_find(p, op->addr);
 
