@@ -434,6 +434,13 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 		op->prot = rnd(t, 100) < 50 ? MPROT_R : rnd(t, 100) < 80 ? MPROT_RW : MPROT_NONE;
 		break;
 	case K_MREMAP:
+		if (rnd(t, 100) < 25) {
+			/* remap_file_pages: a memfd offset near the address, or a shmem one */
+			op->code = OP_REMAP_FILE_PAGES;
+			op->len = win_len(t, op->addr);
+			op->addr2 = rnd(t, 100) < 60 ? op->addr + rnd(t, 8) - 4 : rnd(t, 4);
+			break;
+		}
 		op->code = OP_MREMAP;
 		op->len = win_len(t, op->addr);
 		op->addr2 = WIN_START + rnd(t, WIN_PAGES);
@@ -604,6 +611,9 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 		break;
 	case OP_UFFD_REGISTER:
 		err = userfaultfd_register(s->mm, op->addr, op->len);
+		break;
+	case OP_REMAP_FILE_PAGES:
+		err = sys_remap_file_pages(s->mm, op->addr, op->len, op->addr2);
 		break;
 	case OP_UFFD_MOVE: {
 		uint64_t moved;

@@ -701,6 +701,29 @@ static uint32_t expect_mremap(const struct oproc *p, const struct mmt_op *op)
 	return crossed ? OUT(OUT_OK) | OUT(OUT_EFAULT) : OUT(OUT_OK);
 }
 
+/*
+ * remap_file_pages(ADDR, N, 0, PGOFF, 0), Linux 6.18's emulation: EINVAL
+ * for N = 0, no mapping at ADDR or a private one, or a range that leaves
+ * it for a hole, another object or a piece with other flags (protection
+ * or madvise flags: Linux compares vm_flags); else ok.
+ */
+static uint32_t expect_remap_file_pages(const struct oproc *p, const struct mmt_op *op)
+{
+	uint64_t end = op->addr + op->len;
+	size_t i = v_after(p, op->addr);
+
+	if (!op->len || i >= p->nr || p->v[i].start > op->addr || !p->v[i].shared)
+		return OUT(OUT_EINVAL);
+	for (; p->v[i].end < end; i++) {
+		const struct ovma *v = &p->v[i], *n = &p->v[i + 1];
+
+		if (i + 1 >= p->nr || n->start != v->end || n->obj != v->obj ||
+		    n->shared != v->shared || n->prot != v->prot || n->flags != v->flags)
+			return OUT(OUT_EINVAL);
+	}
+	return OUT(OUT_OK);
+}
+
 uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 {
 	const struct oproc *p = &o->proc[op->proc];
@@ -718,6 +741,10 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
 		return expect_mremap(p, op);
+	case OP_REMAP_FILE_PAGES:
+		if (!p->live || p->uncertain)
+			return ORACLE_ANY;
+		return expect_remap_file_pages(p, op);
 	case OP_PIN: {
 		uint64_t bad;
 
@@ -1035,6 +1062,31 @@ static void apply_mmap(struct oracle *o, struct oproc *p, const struct mmt_op *o
 	v_insert(p, &nv);
 }
 
+/*
+ * A new shared VMA of the same object at PGOFF over the range (do_mmap
+ * with the old protection): none of the old pieces' madvise flags or
+ * userfaultfd registration stay.  The object does not grow: pages past
+ * its end are SIGBUS.
+ */
+static void apply_remap_file_pages(struct oproc *p, const struct mmt_op *op)
+{
+	const struct ovma *v = v_find(p, op->addr);
+	struct ovma nv;
+
+	if (!v)
+		return;
+	nv = (struct ovma){
+		.start = op->addr,
+		.end = op->addr + op->len,
+		.pgoff = op->addr2,
+		.obj = v->obj,
+		.prot = v->prot,
+		.shared = true,
+	};
+	v_remove(p, nv.start, nv.end);
+	v_insert(p, &nv);
+}
+
 static void apply_mprotect(struct oproc *p, const struct mmt_op *op)
 {
 	uint64_t m = mapped_until(p, op->addr, op->addr + op->len);
@@ -1253,8 +1305,10 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 
 			/* what came before the registered VMA it stopped at moved */
 			part.len = part.len2 = stop - op->addr;
-			if (v_find(p, op->addr) && stop > op->addr && stop < op->addr + op->len)
+			if (v_find(p, op->addr) && stop > op->addr && stop < op->addr + op->len) {
+				pins_mremap(o, op->proc, &part);	/* pins go with it */
 				apply_mremap(p, &part);
+			}
 		} else if (out == OUT_EFAULT && dup_eats_source(op)) {
 			const struct ovma *v = v_find(p, op->addr);
 
@@ -1277,6 +1331,14 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 	case OP_UFFD_REGISTER:
 		if (p->live && out == OUT_OK)
 			apply_uffd_register(p, op->addr, op->len);
+		break;
+	case OP_REMAP_FILE_PAGES:
+		if (p->live && out == OUT_OK) {
+			pins_unbind(o, op->proc, op->addr, op->addr + op->len);
+			apply_remap_file_pages(p, op);
+		} else if (p->live && out != OUT_EINVAL) {
+			oracle_taint(o, op->proc);	/* do_mmap failed half way */
+		}
 		break;
 	case OP_UFFD_MOVE:
 		/* a short move (EAGAIN) moved the first @val pages */

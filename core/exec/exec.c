@@ -669,6 +669,9 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 	case OP_PIN_READ:
 		err = gup_pin_access(mm, op->addr, false, val);
 		break;
+	case OP_REMAP_FILE_PAGES:
+		err = sys_remap_file_pages(mm, op->addr, op->len, op->addr2);
+		break;
 	case OP_CHECK:
 		/* the checker reads without locks: only when nobody is mid-op */
 		if (!others_in_op(ex, t->id))

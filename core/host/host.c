@@ -529,6 +529,11 @@ static void serve(struct server *s)
 		case OP_UFFD_MOVE:
 			do_uffd(s, &q, &rep);
 			break;
+		case OP_REMAP_FILE_PAGES:
+			/* prot 0 and flags 0, the only prot Linux takes */
+			set_errno_rep(&rep, remap_file_pages((void *)addr, len, 0,
+							     (size_t)q.addr2, 0));
+			break;
 		case OP_READ:
 		case OP_WRITE:
 			rep.value = q.value;

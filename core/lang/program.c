@@ -64,6 +64,7 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_UFFD_MOVE] = "uffd_move",
 	[OP_PIN] = "pin",	[OP_UNPIN] = "unpin",
 	[OP_PIN_WRITE] = "pin_write", [OP_PIN_READ] = "pin_read",
+	[OP_REMAP_FILE_PAGES] = "remap_file_pages",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -571,6 +572,8 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_UNPIN] =	{ 3, 3, { A_PROC, A_PAGE, A_COUNT }, "proc page count" },
 	[OP_PIN_WRITE] = { 3, 3, { A_PROC, A_PAGE, A_VALUE }, "proc page value" },
 	[OP_PIN_READ] =	{ 2, 2, { A_PROC, A_PAGE }, "proc page" },
+	[OP_REMAP_FILE_PAGES] = { 4, 4, { A_PROC, A_PAGE, A_COUNT, A_PAGE },
+				  "proc page count pgoff" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -864,7 +867,7 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 	}
 
 	/* uffd_move's one count goes with both pages: the source's range too */
-	if (code == OP_UFFD_MOVE && op.addr2 + op.len > MAX_PAGENO)
+	if ((code == OP_UFFD_MOVE || code == OP_REMAP_FILE_PAGES) && op.addr2 + op.len > MAX_PAGENO)
 		return fail(ps, counttok[0]->col,
 			    "range runs past page %#" PRIx64 " (page 0x%" PRIx64 " + %" PRIu64
 			    " pages)", MAX_PAGENO, op.addr2, op.len);
@@ -1288,7 +1291,8 @@ static bool op_printable(const struct mmt_program *p, const struct mmt_op *op)
 		return false;
 	if (op->all && op->code != OP_MIGRATE && op->code != OP_UFFD_MOVE)
 		return false;
-	if (op->code == OP_UFFD_MOVE && (op->len2 || !range_ok(op->addr2, op->len)))
+	if ((op->code == OP_UFFD_MOVE || op->code == OP_REMAP_FILE_PAGES) &&
+	    (op->len2 || !range_ok(op->addr2, op->len)))
 		return false;
 	d = &opdesc[op->code];
 	for (int i = 0; i < d->maxargs; i++) {
@@ -1422,6 +1426,10 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_UFFD_MOVE:
 		sb_printf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "%s", nm, op->addr,
 			  op->addr2, op->len, op->all ? " holes" : "");
+		break;
+	case OP_REMAP_FILE_PAGES:
+		sb_printf(sb, " %s 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64, nm, op->addr, op->len,
+			  op->addr2);
 		break;
 	default:
 		break;

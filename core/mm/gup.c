@@ -167,7 +167,7 @@ int pin_user_pages_range(struct mm_struct *mm, uint64_t addr, uint64_t nr)
 {
 	struct gup_pins *pins = &the_world->pins;
 	int slots[MMT_MAX_PINS];
-	uint64_t i;
+	uint64_t seqs[MMT_MAX_PINS], i;
 	int err = 0;
 
 	if (!nr)
@@ -184,18 +184,28 @@ int pin_user_pages_range(struct mm_struct *mm, uint64_t addr, uint64_t nr)
 			break;
 		}
 		slots[i] = slot;
+		spin_lock(&pins->lock);
+		seqs[i] = pins->pin[slot].seq;
+		spin_unlock(&pins->lock);
 	}
 	up_read(&mm->mmap_lock);
 	if (!err)
 		return 0;
-	/* io_pin_pages: a partial pin is undone */
+	/*
+	 * io_pin_pages: a partial pin is undone.  Another task may have let
+	 * go of a pin of ours meanwhile (an unpin of the page, the exit's
+	 * gup_unpin_all), and the slot may hold someone else's pin now: only
+	 * the pin still recorded there is undone.
+	 */
 	while (i--) {
-		struct folio *folio;
+		struct folio *folio = NULL;
 
 		spin_lock(&pins->lock);
-		folio = pin_slot_free(pins, slots[i]);
+		if (pins->pin[slots[i]].mm == mm && pins->pin[slots[i]].seq == seqs[i])
+			folio = pin_slot_free(pins, slots[i]);
 		spin_unlock(&pins->lock);
-		unpin_folio(folio);
+		if (folio)
+			unpin_folio(folio);
 	}
 	return err;
 }

@@ -136,6 +136,14 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"page would be: a VMA that maps only later pages (the first one was "
 		"unmapped from it) is skipped, and split's unmap_folio leaves them mapped",
 	},
+	[BUG_OBJRMAP_NONLINEAR] = {
+		"objrmap-nonlinear", "004", "RMAP, DATA",
+		"remap_file_pages installs the object's pages at the new offset in the "
+		"existing VMA (a nonlinear pte, as 2.6's install_page without "
+		"page_convert_anon) instead of mapping a new VMA at that offset: the "
+		"object rmap walk, which computes the address from folio->index and "
+		"vm_pgoff, misses the pte",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

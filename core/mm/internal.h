@@ -73,6 +73,14 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 /* a pte value for @folio in @vma, writable or not */
 pte_t mk_pte(struct folio *folio, struct vm_area_struct *vma, bool write);
 
+/*
+ * memory.c: the page-cache folio of @m at @index, found or created, locked
+ * and with a reference in *@foliop; VM_FAULT_SIGBUS at or past i_size,
+ * VM_FAULT_OOM.  What shmem_fault does for a VMA's linear index.
+ */
+unsigned shmem_get_folio(struct address_space *m, uint64_t index, struct mm_struct *mm,
+			 struct folio **foliop);
+
 /* swap in the page behind a swap pte (memory.c do_swap_page) */
 unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 		      unsigned flags);

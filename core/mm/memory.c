@@ -194,8 +194,13 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 static unsigned shmem_fault(struct vm_area_struct *vma, uint64_t addr,
 			    struct folio **foliop)
 {
-	struct address_space *m = vma->vm_file;
-	uint64_t index = linear_page_index(vma, addr);
+	return shmem_get_folio(vma->vm_file, linear_page_index(vma, addr), vma->vm_mm, foliop);
+}
+
+/* the same by object and index (shmem_fault above, and nonlinear installs) */
+unsigned shmem_get_folio(struct address_space *m, uint64_t index, struct mm_struct *mm,
+			 struct folio **foliop)
+{
 	struct folio *folio;
 
 	if (index >= i_size_read(m))
@@ -213,7 +218,7 @@ static unsigned shmem_fault(struct vm_area_struct *vma, uint64_t addr,
 			folio_put(folio);
 			continue;
 		}
-		folio = alloc_fault_folio(vma->vm_mm);
+		folio = alloc_fault_folio(mm);
 		if (!folio)
 			return VM_FAULT_OOM;
 		folio_lock(folio);

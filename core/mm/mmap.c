@@ -451,10 +451,52 @@ static unsigned long calc_vm_flags(int prot)
 	return f;
 }
 
-int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags)
+/*
+ * mmap_region - map [addr, addr + len) of @file (NULL: anonymous) at @pgoff
+ * with @vm_flags, MAP_FIXED: whatever was there goes first.  A new object
+ * of a shared anonymous mapping is created here (shmem_zero_setup); a file
+ * gets the new VMA's reference.  mmap_lock held for write.
+ */
+static int mmap_region(struct mm_struct *mm, uint64_t addr, uint64_t len,
+		       unsigned long vm_flags, struct address_space *file, uint64_t pgoff)
 {
 	struct vm_area_struct *vma;
+	int err;
+
+	err = do_vmi_munmap(mm, addr, addr + len);
+	if (err)
+		return err;
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = vm_flags;
+	vma->vm_pgoff = pgoff;
+	if (file) {
+		mapping_get(file);
+	} else if (vm_flags & VM_SHARED) {
+		file = mapping_alloc(true);	/* shmem_zero_setup */
+		if (!file) {
+			pool_free(&the_world->vma_pool, vma);
+			return -ENOMEM;
+		}
+		/* of the mmap's length for good: mremap never resizes it */
+		i_size_extend(file, len);
+		vma->vm_pgoff = 0;
+	}
+	vma->vm_file = file;
+	if (file)
+		vma_link_file(vma, NULL);
+	vma_link_list(mm, vma);
+	vma_try_merge(vma);
+	return 0;
+}
+
+int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags)
+{
 	struct address_space *file = NULL;
+	unsigned long vm_flags;
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
 	int err;
 
@@ -470,49 +512,198 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
 	if (addr >= MMT_TASK_SIZE || len > MMT_TASK_SIZE - addr)
 		return -ENOMEM;
 
-	down_write(&mm->mmap_lock);
-	/* MAP_FIXED: whatever was there goes first */
-	err = do_vmi_munmap(mm, addr, addr + len);
-	if (err)
-		goto out;
-	vma = vm_area_alloc(mm);
-	if (!vma) {
-		err = -ENOMEM;
-		goto out;
-	}
-	vma->vm_start = addr;
-	vma->vm_end = addr + len;
-	vma->vm_flags = calc_vm_flags(prot);
+	vm_flags = calc_vm_flags(prot);
 	if (type == MAP_SHARED)
-		vma->vm_flags |= VM_SHARED | VM_MAYSHARE;
-	else if (vma->vm_flags & VM_WRITE)
-		vma->vm_flags |= VM_ACCOUNT;	/* accountable_mapping() */
-	if (flags & MAP_ANONYMOUS) {
-		if (type == MAP_SHARED) {
-			file = mapping_alloc(true);	/* shmem_zero_setup */
-			if (!file) {
-				pool_free(&the_world->vma_pool, vma);
-				err = -ENOMEM;
-				goto out;
-			}
-			/* of the mmap's length for good: mremap never resizes it */
-			i_size_extend(file, len);
-			vma->vm_pgoff = 0;
-		} else {
-			vma->vm_pgoff = addr;
+		vm_flags |= VM_SHARED | VM_MAYSHARE;
+	else if (vm_flags & VM_WRITE)
+		vm_flags |= VM_ACCOUNT;	/* accountable_mapping() */
+	if (!(flags & MAP_ANONYMOUS))
+		file = world_memfd();	/* file offset = page number */
+	down_write(&mm->mmap_lock);
+	err = mmap_region(mm, addr, len, vm_flags, file, addr);
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+/* ------------------------------------------------- remap_file_pages */
+
+/*
+ * mm_populate - fault in [start, start + len) as MAP_POPULATE does after
+ * the mmap (__mm_populate): read faults on a shared mapping (GUP asks for
+ * write only to break COW of a private writable one), none in a PROT_NONE
+ * VMA; the first page a VMA cannot have (past its object's end, OOM) ends
+ * that VMA's part, and errors are ignored.  mmap_lock held (the faults
+ * need it for read; the caller holds it for write, see below).
+ */
+static void mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	uint64_t addr = start, end = start + len;
+
+	while (addr < end) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		bool write;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		if (addr < vma->vm_start)
+			addr = vma->vm_start;
+		write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+		if (!(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+			addr = vma->vm_end;
+			continue;
 		}
-	} else {
-		file = world_memfd();
-		mapping_get(file);
-		vma->vm_pgoff = addr;	/* file offset = page number */
+		for (; addr < end && addr < vma->vm_end; addr++) {
+			unsigned ret = 0;
+			int tries = 0;
+
+			for (;;) {
+				spinlock_t *ptl;
+				pte_t *ptep = pte_offset_map_lock(mm, addr, &ptl);
+				bool done = false;
+
+				/* follow_page_pte: a present pte (writable if asked) is done */
+				if (ptep) {
+					pte_t pte = ptep_get(ptep);
+
+					done = pte_present(pte) && (!write || pte_write(pte));
+					pte_unmap_unlock(ptl);
+				}
+				if (done)
+					break;
+				ret = handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0);
+				if ((ret & VM_FAULT_ERROR) || ++tries > 100)
+					break;
+			}
+			if (ret & VM_FAULT_ERROR)
+				break;
+		}
+		addr = vma->vm_end;
 	}
-	vma->vm_file = file;
-	if (file)
-		vma_link_file(vma, NULL);
-	vma_link_list(mm, vma);
-	vma_try_merge(vma);
+}
+
+/*
+ * The bug behind objrmap-nonlinear (seed 004): remap_file_pages as 2.6
+ * did it in a VM_NONLINEAR VMA, without the page_convert_anon() the seed
+ * adds.  Each page pgoff + i of the object is installed at start + i in
+ * the existing VMA (install_page): the pte's address is not the one
+ * vma_address() computes from folio->index and the VMA's vm_pgoff, so
+ * every object rmap walk (try_to_unmap, try_to_migrate, folio_referenced)
+ * misses it.  mmap_lock held for write.
+ */
+static void install_nonlinear_ptes(struct mm_struct *mm, uint64_t start, uint64_t size,
+				   uint64_t pgoff)
+{
+	for (uint64_t i = 0; i < size; i++) {
+		uint64_t addr = start + i;
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+		struct folio *folio;
+		spinlock_t *ptl;
+		pte_t *ptep;
+		bool write, installed;
+
+		if (!vma || !vma->vm_file)
+			continue;
+		if (shmem_get_folio(vma->vm_file, pgoff + i, mm, &folio))
+			continue;	/* past the object's end: nothing to install */
+		zap_page_range(vma, addr, addr + 1);
+		write = (vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE);
+		ptep = pte_alloc_map_lock(mm, addr, &ptl);
+		installed = ptep && pte_none(ptep_get(ptep));
+		if (installed) {
+			/* no page_convert_anon(): nothing records where this pte is */
+			inc_mm_counter(mm, mm_counter(folio));
+			folio_add_file_rmap_pte(folio, folio_page(folio, 0), vma);
+			set_pte_at(mm, addr, ptep, mk_pte(folio, vma, write));
+		}
+		if (ptep)
+			pte_unmap_unlock(ptl);
+		folio_unlock(folio);
+		if (!installed)
+			folio_put(folio);	/* else the pte keeps the reference */
+	}
+}
+
+/*
+ * sys_remap_file_pages - Linux 6.18's emulation of the deprecated syscall
+ * (mm/mmap.c), with prot 0 and flags 0: no nonlinear VMAs any more, but a
+ * new VMA of the same object at @pgoff over [start, start + size), mapped
+ * MAP_SHARED|MAP_FIXED|MAP_POPULATE with the old VMA's protection.  A
+ * folio mapped there is at the address vma_address() computes from its
+ * index, so every object rmap walk finds it: this is the "conversion" seed
+ * 004 needs for a nonlinear page, done by the VMA instead of the page.
+ *
+ * Checks, as Linux makes them: size 0 (or a wrap) is EINVAL; so is no VMA
+ * at @start, or one that is not VM_SHARED.  The VMA is looked up under
+ * mmap_lock for read, the lock dropped (the kernel calls the LSM hook
+ * there) and retaken for write; a VMA that changed its flags or object
+ * meanwhile is EINVAL, and so is a range that runs past it into a hole, a
+ * VMA of another object or one with other flags.  Then do_mmap, which
+ * cannot fail here but for lack of memory.  The new VMA inherits none of
+ * the old one's madvise flags (do_mmap computes them afresh), nor its
+ * userfaultfd registration.
+ *
+ * Locks: mmap_lock for read, then for write (mmap_region takes the
+ * object's i_mmap_rwsem to link the VMA), held through mm_populate, whose
+ * faults take folio locks and ptls under it.
+ */
+int sys_remap_file_pages(struct mm_struct *mm, uint64_t start, uint64_t size, uint64_t pgoff)
+{
+	struct vm_area_struct *vma, *next, *prev;
+	struct address_space *file;
+	unsigned long vm_flags, new_flags;
+	bool nonlinear = mmt_injected(BUG_OBJRMAP_NONLINEAR);
+	int err = -EINVAL;
+
+	if (size == 0 || start >= MMT_TASK_SIZE || size > MMT_TASK_SIZE - start)
+		return -EINVAL;
+	if (pgoff + size < pgoff)
+		return -EINVAL;
+
+	down_read(&mm->mmap_lock);
+	vma = vma_lookup(mm, start);
+	if (!vma || !(vma->vm_flags & VM_SHARED)) {
+		up_read(&mm->mmap_lock);
+		return -EINVAL;
+	}
+	vm_flags = vma->vm_flags;
+	file = vma->vm_file;
+	VM_BUG_ON(!file, INV_RMAP, "mm %u: shared VMA [%#llx,%#llx) has no object", mm->id,
+		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+	mapping_get(file);	/* get_file(): the object outlives the unlocked window */
+	up_read(&mm->mmap_lock);
+
+	down_write(&mm->mmap_lock);
+	vma = vma_lookup(mm, start);
+	/* make sure things did not change under us */
+	if (!vma || vma->vm_flags != vm_flags || vma->vm_file != file)
+		goto out;
+	for (prev = vma; start + size > prev->vm_end; prev = next) {
+		next = vma_next(prev);
+		if (!next || next->vm_start != prev->vm_end || next->vm_file != file ||
+		    next->vm_flags != vm_flags)
+			goto out;
+	}
+	if (nonlinear) {
+		install_nonlinear_ptes(mm, start, size, pgoff);
+		err = 0;
+		goto out;
+	}
+	/* prot from the VMA's flags; MAP_SHARED gives VM_SHARED | VM_MAYSHARE */
+	new_flags = (vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) |
+		    VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SHARED | VM_MAYSHARE;
+	err = mmap_region(mm, start, size, new_flags, file, pgoff);
+	/*
+	 * Linux populates after mmap_write_unlock(), where an munmap or a
+	 * madvise of another thread may come between the new VMA and its
+	 * faults.  Here the faults run before the lock goes, so that the
+	 * call is one step for the DATA oracle (which orders ops by their
+	 * end); what populate does is invisible to reads either way.
+	 */
+	if (!err)
+		mm_populate(mm, start, size);
 out:
 	up_write(&mm->mmap_lock);
+	mapping_put(file);
 	return err;
 }
 

@@ -229,9 +229,13 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		kind = OP_UFFD_MOVE;
 	if (kind == K_PIN)
 		kind = pin_table[r[3] & 7];
+	/* the mremap slot: remap_file_pages when byte 1's top bit is set */
+	if (kind == OP_MREMAP && (r[1] & 0x80))
+		kind = OP_REMAP_FILE_PAGES;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
-	if (!sp->mapped && kind != OP_MMAP && kind >= OP_MUNMAP && kind <= OP_MIGRATE &&
+	if (!sp->mapped && kind != OP_MMAP &&
+	    ((kind >= OP_MUNMAP && kind <= OP_MIGRATE) || kind == OP_REMAP_FILE_PAGES) &&
 	    (r[3] & ABS_BITS) != ABS_BITS && (r[2] & ABS_BITS) != ABS_BITS) {
 		/* an aimed op of a process with nothing mapped: map something first */
 		op->code = OP_MMAP;
@@ -261,6 +265,25 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			op->prot = prot_table[(r[2] >> 3) & 3];
 		if ((r[3] & ABS_BITS) != ABS_BITS)
 			aim(op, sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+		break;
+	case OP_REMAP_FILE_PAGES:
+		/*
+		 * byte 2 bits 3-5: v; bit 6 clear: PGOFF = ADDR + v - 4 (the
+		 * memfd's linear offset is the address: v = 4 maps it back),
+		 * set: PGOFF = v (an offset in a small shmem object)
+		 */
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			if (!sp->shared) {
+				/* nothing shared to remap: map some first (the memfd or shmem) */
+				op->code = OP_MMAP;
+				op->prot = MPROT_RW;
+				op->mflags = (r[2] & 0x40) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
+				break;
+			}
+			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+		}
+		op->addr2 = (r[2] & 0x40) ? (uint64_t)((r[2] >> 3) & 7)
+					  : op->addr + ((r[2] >> 3) & 7) - 4;
 		break;
 	case OP_MREMAP:
 		op->addr2 = MMT_DECODE_BASE + (r[3] & 31);
@@ -416,6 +439,12 @@ static void normalize(struct mmt_op *op)
 		op->addr2 = o.addr2;
 		op->len = o.len;
 		op->all = o.all;
+		break;
+	case OP_REMAP_FILE_PAGES:
+		op->proc = o.proc;
+		op->addr = o.addr;
+		op->len = o.len;
+		op->addr2 = o.addr2;
 		break;
 	case OP_MADVISE:
 		op->proc = o.proc;
@@ -702,6 +731,8 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 				k = kind_byte(K_DEVICE);
 				r[3] = (uint8_t)index_of8(device_table, 4, OP_UFFD_REGISTER);
 			}
+			if (op->code == OP_REMAP_FILE_PAGES)
+				k = kind_byte(OP_MREMAP);
 			if (op->code == OP_PIN || op->code == OP_UNPIN || op->code == OP_PIN_WRITE ||
 			    op->code == OP_PIN_READ) {
 				k = kind_byte(K_PIN);
@@ -774,6 +805,16 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			case OP_MADVISE:
 				r[3] |= (uint8_t)index_of8(advice_table, 16, op->advice);
 				break;
+			case OP_REMAP_FILE_PAGES:
+				r[1] |= 0x80;
+				if (op->addr2 + 4 >= op->addr && op->addr2 + 4 - op->addr < 8)
+					r[2] |= (uint8_t)((op->addr2 + 4 - op->addr) << 3);
+				else if (op->addr2 < 8)
+					r[2] |= (uint8_t)(0x40 | op->addr2 << 3);
+				else
+					FAIL("op %zu: remap_file_pages offset %#llx, only ADDR-4..ADDR+3 "
+					     "or 0..7", i, (unsigned long long)op->addr2);
+				break;
 			case OP_UFFD_MOVE:
 				if (op->addr2 < MMT_DECODE_BASE ||
 				    op->addr2 >= MMT_DECODE_BASE + MMT_DECODE_WINDOW)
@@ -807,6 +848,8 @@ record:
 		    (op->code == OP_UFFD_MOVE &&
 		     (back.addr != op->addr || back.addr2 != op->addr2 || back.len != op->len ||
 		      back.all != op->all)) ||
+		    (op->code == OP_REMAP_FILE_PAGES &&
+		     (back.addr != op->addr || back.addr2 != op->addr2 || back.len != op->len)) ||
 		    ((op->code == OP_PIN_WRITE || op->code == OP_PIN_READ) &&
 		     (back.addr != op->addr || back.value != op->value)))
 			FAIL("op %zu (%s) does not survive the decoder's liveness rules", i,

@@ -231,6 +231,12 @@ static const char *const rt_b[] = {
 	"		note(r, \"moved to %p\", got);",
 	"}",
 	"",
+	"/* Linux 6.18 emulates it with a new VMA at pgoff; prot and flags must be 0 */",
+	"static UNUSED void do_remap_file_pages(struct reply *r, uint64_t page, uint64_t n, uint64_t pgoff)",
+	"{",
+	"	sys_result(r, remap_file_pages((void *)page_addr(page), pages_len(n), 0, (size_t)pgoff, 0));",
+	"}",
+	"",
 	"static UNUSED void do_madvise(struct reply *r, uint64_t page, uint64_t n, int advice)",
 	"{",
 	"	sys_result(r, madvise((void *)page_addr(page), pages_len(n), advice));",
@@ -1043,6 +1049,7 @@ static int kind_of(const struct mmt_op *op)
 		return K_EXIT;
 	case OP_MMAP: case OP_MUNMAP: case OP_MPROTECT: case OP_MREMAP:
 	case OP_MADVISE: case OP_READ: case OP_WRITE: case OP_MIGRATE:
+	case OP_REMAP_FILE_PAGES:
 		return K_CALL;
 	case OP_RECLAIM: case OP_KSWAPD:
 		return K_PAGEOUT;
@@ -1410,6 +1417,10 @@ static void put_call(FILE *out, const struct mmt_op *op)
 		break;
 	case OP_MADVISE:
 		fprintf(out, "\t\tdo_madvise(r, %#llx, %llu, %s);\n", a, n, advice_c[op->advice]);
+		break;
+	case OP_REMAP_FILE_PAGES:
+		fprintf(out, "\t\tdo_remap_file_pages(r, %#llx, %llu, %#llx);\n", a, n,
+			(unsigned long long)op->addr2);
 		break;
 	case OP_READ:
 		fprintf(out, "\t\tdo_read(r, %#llx);\n", a);

@@ -316,6 +316,19 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 	case G_MREMAP:
 		if (pr < 0)
 			return false;
+		if (chance(g, 30)) {
+			/*
+			 * remap_file_pages: at a memfd offset near the address
+			 * (the linear one is the address itself), or at a small
+			 * offset of a shmem object
+			 */
+			op_init(&op, OP_REMAP_FILE_PAGES);
+			op.proc = (uint8_t)proc_index(g, pr);
+			op.addr = aim_addr(g, sp->shared ? sp->shared : sp->mapped);
+			op.len = aim_len(g, sp->shared ? sp->shared : sp->mapped, op.addr);
+			op.addr2 = chance(g, 60) ? op.addr + rnd(g, 8) - 4 : rnd(g, 4);
+			break;
+		}
 		op_init(&op, OP_MREMAP);
 		op.proc = (uint8_t)proc_index(g, pr);
 		op.addr = aim_addr(g, sp->mapped);

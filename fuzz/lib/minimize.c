@@ -543,6 +543,7 @@ static bool has_range(const struct mmt_op *op)
 	case OP_UFFD_MOVE:
 	case OP_PIN:
 	case OP_UNPIN:
+	case OP_REMAP_FILE_PAGES:
 		return true;
 	default:
 		return false;

@@ -139,16 +139,16 @@ static void tweak(struct mmt_mutator *m, uint8_t r[4])
 		else
 			r[1] = (uint8_t)((r[1] & 0x83) | ((((r[1] >> 2) + (rnd(m, 2) ? 1 : 31)) & 31) << 2));
 		break;
-	case 4:			/* migrate's 'all' bit */
+	case 4:			/* migrate's 'all' bit / mremap or remap_file_pages */
 		r[1] ^= 0x80;
 		break;
 	case 5:			/* length */
 		r[2] = (uint8_t)((r[2] & ~7u) | rnd(m, 8));
 		break;
-	case 6:			/* prot / mremap length */
+	case 6:			/* prot / mremap length / remap_file_pages offset */
 		r[2] = (uint8_t)((r[2] & ~0x18u) | (rnd(m, 4) << 3));
 		break;
-	case 7:			/* mmap flags / swapoff bit */
+	case 7:			/* mmap flags / swapoff bit / remap_file_pages' offset mode */
 		r[2] = (uint8_t)((r[2] & 0x1f) | (rnd(m, 8) << 5));
 		break;
 	case 8:			/* value: small, +-1, or random */

@@ -25,6 +25,7 @@ static void unmap(struct shadow_proc *sp, uint32_t bits)
 	sp->populated &= ~bits;
 	sp->dontfork &= ~bits;
 	sp->node1 &= ~bits;
+	sp->shared &= ~bits;
 }
 
 static void map(struct shadow_proc *sp, uint32_t bits, int prot)
@@ -83,6 +84,8 @@ static void remap(struct shadow_proc *sp, const struct mmt_op *op)
 			sp->writable |= to;
 		if (old.readable & from)
 			sp->readable |= to;
+		if (old.shared & from)
+			sp->shared |= to;
 		if (op->len && i < op->len && (old.populated & from))
 			sp->populated |= to;
 		if (op->len && i < op->len && (old.node1 & from))
@@ -111,8 +114,11 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 		}
 		break;
 	case OP_MMAP:
-		if (sp && op->len)
+		if (sp && op->len) {
 			map(sp, range_bits(op->addr, op->len), op->prot);
+			if (op->mflags & MFL_SHARED)
+				sp->shared |= range_bits(op->addr, op->len);
+		}
 		break;
 	case OP_MUNMAP:
 		if (sp && op->len)
@@ -171,6 +177,15 @@ void shadow_apply(struct shadow *s, const struct mmt_op *op, int slot, int slot2
 	case OP_UNPIN:
 		if (sp)
 			sp->pinned &= ~range_bits(op->addr, op->len);
+		break;
+	case OP_REMAP_FILE_PAGES:
+		/* a new VMA (no madvise flags), populated where it can be read */
+		if (!sp)
+			break;
+		bits = range_bits(op->addr, op->len) & sp->mapped;
+		sp->dontfork &= ~bits;
+		sp->node1 &= ~bits;
+		sp->populated |= bits & sp->readable;
 		break;
 	case OP_MIGRATE:
 		if (!sp)

@@ -34,6 +34,7 @@ struct shadow_proc {
 	uint32_t dontfork;	/* MADV_DONTFORK: fork leaves these out of the child */
 	uint32_t node1;		/* populated pages migrate moved to node 1 (else: home node 0) */
 	uint32_t pinned;	/* pages named by a pin of this process (pin ADDR N) */
+	uint32_t shared;	/* mapped MAP_SHARED (file or shmem): remap_file_pages works there */
 };
 
 struct shadow {

@@ -69,6 +69,9 @@ read p0 0x50 -> SEGV
 mprotect p0 0x10 4 r
 munmap p0 0x10 0 -> EINVAL
 mremap p0 0x10 2 0x60 3
+remap_file_pages p0 0x20 1 0x21 -> ok
+read p0 0x20 = 0
+remap_file_pages p0 0x60 1 0x21 -> EINVAL
 madvise p0 0x60 1 normal
 madvise p0 0x60 1 willneed
 madvise p0 0x60 1 dontneed

@@ -280,6 +280,31 @@ START_TEST(test_every_op_fields)
 }
 END_TEST
 
+START_TEST(test_remap_file_pages)
+{
+	static const char text[] = "mmt 1\nspawn p0\nremap_file_pages p0 0x10 2 0x0 -> EINVAL\n"
+				   "remap_file_pages p0 0x20 0 0xffffffff\n";
+	struct mmt_program p;
+	char buf[128];
+
+	ck_assert_int_eq(mmt_parse(text, strlen(text), &p, NULL), 0);
+	ck_assert_int_eq(p.ops[1].code, OP_REMAP_FILE_PAGES);
+	ck_assert_uint_eq(p.ops[1].addr, 0x10);
+	ck_assert_uint_eq(p.ops[1].len, 2);
+	ck_assert_uint_eq(p.ops[1].addr2, 0);
+	ck_assert_uint_eq(p.ops[1].len2, 0);
+	ck_assert_int_eq(p.ops[1].expect, OUT_EINVAL);
+	ck_assert_uint_eq(p.ops[2].addr2, 0xffffffff);
+	ck_assert_int_gt(mmt_print_op(buf, sizeof(buf), &p, &p.ops[1]), 0);
+	ck_assert_str_eq(buf, "remap_file_pages p0 0x10 2 0x0 -> EINVAL");
+	/* an offset whose range passes page 2^32 has no text form */
+	p.ops[2].len = 2;
+	ck_assert_int_eq(mmt_print_op(buf, sizeof(buf), &p, &p.ops[2]), -1);
+	mmt_program_free(&p);
+	assert_canonical(text);
+}
+END_TEST
+
 START_TEST(test_every_op_canonical)
 {
 	/* every_op is already in canonical form */
@@ -706,6 +731,11 @@ static const struct err_case {
 	{ P "kcompactd -1 3\n", 3, 11, "node -1 out of range" },
 	{ P "kcompactd 0 0x1000001\n", 3, 13, "folio count 0x1000001 out of range" },
 	{ P "kcompactd 0 1 all\n", 3, 15, "'kcompactd' takes 2 arguments" },
+	/* remap_file_pages */
+	{ P "remap_file_pages p 0x10 1\n", 3, 26,
+	  "'remap_file_pages' takes 4 arguments (proc page count pgoff), got 3" },
+	{ P "remap_file_pages p 0x10 2 0xffffffff\n", 3, 25, "range runs past page 0x100000000" },
+	{ P "remap_file_pages p 0x10 1 0x100000000\n", 3, 27, "page number 0x100000000 out of range" },
 };
 
 START_TEST(test_errors)
@@ -1346,6 +1376,7 @@ static Suite *program_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_every_op_fields);
 	tcase_add_test(tc, test_every_op_canonical);
+	tcase_add_test(tc, test_remap_file_pages);
 	tcase_add_test(tc, test_all_enums_roundtrip);
 	tcase_add_test(tc, test_noncanonical_input);
 	tcase_add_test(tc, test_design_example);

@@ -621,6 +621,101 @@ START_TEST(anon_vma_degree_reuse_bug)
 }
 END_TEST
 
+static bool pte_present_at(struct mm_struct *mm, uint64_t addr)
+{
+	pte_t *ptep = mmt_pte_peek(mm, addr);
+
+	return ptep && pte_present(*ptep);
+}
+
+/* try_to_unmap of the memfd's page @index: is it mapped anywhere after? */
+static bool unmap_file_page(uint64_t index)
+{
+	struct folio *f = filemap_get_folio(world_memfd(), index);
+	bool mapped;
+
+	ck_assert_ptr_nonnull(f);
+	folio_lock(f);
+	try_to_unmap(f, 0);
+	mapped = folio_mapped(f);
+	folio_unlock(f);
+	folio_put(f);
+	return mapped;
+}
+
+/*
+ * remap_file_pages as Linux 6.18 emulates it: a new VMA at the new offset,
+ * populated; the object rmap walk finds every pte of the page (seed 004).
+ */
+START_TEST(remap_file_pages_new_vma)
+{
+	struct mm_struct *p = mm_alloc();
+	struct vm_area_struct *vma;
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 4, RW, MAP_SHARED), 0);
+	for (uint64_t a = 0x10; a < 0x14; a++)
+		wr(p, a, a);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x10, 2, 0x12), 0);
+	vma = vma_lookup(p, 0x10);
+	ck_assert_uint_eq(vma->vm_pgoff, 0x12);
+	ck_assert_uint_eq(vma->vm_end, 0x12);
+	ck_assert_int_eq(nr_vmas(p), 2);
+	ck_assert(pte_present_at(p, 0x10) && pte_present_at(p, 0x11));	/* MAP_POPULATE */
+	ck_assert_uint_eq(rd(p, 0x10), 0x12);
+	ck_assert_uint_eq(rd(p, 0x11), 0x13);
+	assert_clean();
+	/* both ptes of file page 0x12 are found: at 0x10 and at 0x12 */
+	ck_assert(!unmap_file_page(0x12));
+	ck_assert(!pte_present_at(p, 0x10) && !pte_present_at(p, 0x12));
+	ck_assert_uint_eq(rd(p, 0x10), 0x12);
+	/* back to the linear offset: one VMA again */
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x10, 2, 0x10), 0);
+	ck_assert_int_eq(nr_vmas(p), 1);
+	ck_assert_uint_eq(rd(p, 0x11), 0x11);
+	/* EINVAL: empty, no VMA, private, into a hole, across other flags */
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x10, 0, 0x12), -EINVAL);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x20, 1, 0x12), -EINVAL);
+	ck_assert_int_eq(do_mmap(p, 0x20, 1, RW, MAP_PRIVATE), 0);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x20, 1, 0x12), -EINVAL);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x13, 2, 0x10), -EINVAL);
+	ck_assert_int_eq(do_mprotect(p, 0x13, 1, PROT_READ), 0);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x12, 2, 0x10), -EINVAL);
+	/* shmem: offsets in its own object; past its end the remap works, the access is SIGBUS */
+	ck_assert_int_eq(do_mmap(p, 0x30, 2, RW, MAP_SHARED | MAP_ANONYMOUS), 0);
+	wr(p, 0x31, 5);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x30, 1, 1), 0);
+	ck_assert_uint_eq(rd(p, 0x30), 5);
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x31, 1, 2), 0);
+	ck_assert_int_eq(access_err(p, 0x31, false), -EIO);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/* the bug: a nonlinear pte in the linear VMA, which the rmap walk misses */
+START_TEST(remap_file_pages_nonlinear_bug)
+{
+	struct mm_struct *p = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(p, 0x10, 2, RW, MAP_SHARED), 0);
+	wr(p, 0x11, 5);
+	mmt_injected_mask = 1ull << BUG_OBJRMAP_NONLINEAR;
+	ck_assert_int_eq(sys_remap_file_pages(p, 0x10, 1, 0x11), 0);
+	mmt_injected_mask = 0;
+	ck_assert_int_eq(nr_vmas(p), 1);			/* no new VMA */
+	ck_assert_uint_eq(vma_lookup(p, 0x10)->vm_pgoff, 0x10);
+	ck_assert_uint_eq(rd(p, 0x10), 5);			/* the page of offset 0x11 */
+	ck_assert(unmap_file_page(0x11));			/* the pte at 0x10 is missed */
+	ck_assert(pte_present_at(p, 0x10) && !pte_present_at(p, 0x11));
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_RMAP));
+	mmt_report_reset();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 static Suite *mm_suite(void)
 {
 	Suite *s = suite_create("mm");
@@ -645,6 +740,8 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, anon_vma_prepare_mergeable);
 	tcase_add_test(tc, anon_vma_degree_reuse_fixed);
 	tcase_add_test(tc, anon_vma_degree_reuse_bug);
+	tcase_add_test(tc, remap_file_pages_new_vma);
+	tcase_add_test(tc, remap_file_pages_nonlinear_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }

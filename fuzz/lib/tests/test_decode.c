@@ -120,6 +120,9 @@ static bool ops_same_shape(const struct mmt_op *a, const struct mmt_op *b)
 	/* uffd_move's source is aimed too */
 	if (x.code == OP_UFFD_MOVE && y.code == OP_UFFD_MOVE)
 		x.addr2 = y.addr2 = 0;
+	/* and remap_file_pages' offset goes with its address */
+	if (x.code == OP_REMAP_FILE_PAGES && y.code == OP_REMAP_FILE_PAGES)
+		x.addr2 = y.addr2 = 0;
 	return ops_equal(&x, &y);
 }
 
@@ -272,6 +275,8 @@ START_TEST(encode_a_written_program)
 		"swapoff 3\n"
 		"reclaim 8\n"
 		"mremap p0 0x10 2 0x20 2\n"
+		"remap_file_pages p0 0x20 2 0x1e\n"
+		"remap_file_pages p0 0x21 1 0x3\n"
 		"mprotect p1 0x10 1 r\n"
 		"munmap p1 0x12 1\n"
 		"read p0 0x20\n"
@@ -336,6 +341,16 @@ START_TEST(one_byte_one_op)
 			/* or, in a process the mutation left with nothing mapped (or
 			 * something), it becomes or stops being the stand-in mmap */
 			if (i > rec && (p.ops[i].code == OP_MMAP) != (q.ops[i].code == OP_MMAP) &&
+			    p.ops[i].proc == q.ops[i].proc && p.ops[i].task == q.ops[i].task)
+				continue;
+			/*
+			 * or one stand-in for the other: an aimed remap_file_pages
+			 * of a process with nothing shared stands in as a shared
+			 * mmap, with nothing mapped as the generic one (a later
+			 * record's own mmap decodes the same flags in both)
+			 */
+			if (i > rec && p.ops[i].code == OP_MMAP && q.ops[i].code == OP_MMAP &&
+			    p.ops[i].mflags != q.ops[i].mflags &&
 			    p.ops[i].proc == q.ops[i].proc && p.ops[i].task == q.ops[i].task)
 				continue;
 			if (!ops_same_shape(&p.ops[i], &q.ops[i]))

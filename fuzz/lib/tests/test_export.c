@@ -34,6 +34,7 @@ static const char all_ops[] =
 	"mprotect p0 0x10 4 r\n"
 	"munmap p0 0x10 0 -> EINVAL\n"
 	"mremap p0 0x10 2 0x60 3\n"
+	"remap_file_pages p0 0x20 1 0x21\n"
 	"madvise p0 0x60 1 normal\n"
 	"madvise p0 0x60 1 willneed\n"
 	"madvise p0 0x60 1 dontneed\n"
@@ -136,6 +137,8 @@ START_TEST(every_opcode_exports)
 	has(out, "do_mprotect(r, 0x10, 4, PROT_READ);");
 	has(out, "do_munmap(r, 0x10, 0);");
 	has(out, "do_mremap(r, 0x10, 2, 0x60, 3);");
+	has(out, "do_remap_file_pages(r, 0x20, 1, 0x21);");
+	has(out, "remap_file_pages((void *)page_addr(page), pages_len(n), 0, (size_t)pgoff, 0)");
 	has(out, "do_migrate(r, 0x60, 2, 1, MPOL_MF_MOVE);");
 	has(out, "do_migrate(r, 0x60, 2, 0, MPOL_MF_MOVE_ALL);");
 	for (int a = 0; a < NR_MMT_ADVICE; a++) {
@@ -179,8 +182,8 @@ START_TEST(every_opcode_exports)
 	has(out, ".text = \"munmap p0 0x10 0\", .expect = \"EINVAL\"");
 	has(out, "#define WORLD_NODES\t2");
 	has(out, "#define NR_TASKS\t1");
-	has(out, "#define NR_OPS\t\t46");
-	has(out, "#define PROLOGUE\t46");	/* one task: all of it */
+	has(out, "#define NR_OPS\t\t47");
+	has(out, "#define PROLOGUE\t47");	/* one task: all of it */
 	free(out);
 }
 END_TEST

@@ -58,6 +58,8 @@ enum mmt_opcode {
 	OP_UNPIN,	/* unpin P ADDR N: unpin_user_pages_dirty_lock */
 	OP_PIN_WRITE,	/* pin_write P ADDR V: the device writes through P's pin at ADDR */
 	OP_PIN_READ,	/* pin_read P ADDR [= V]: the device reads through it */
+	/* nonlinear object rmap (seed 004, issue 16 item 4) */
+	OP_REMAP_FILE_PAGES,	/* remap_file_pages P ADDR N PGOFF: addr2=PGOFF */
 	NR_MMT_OPCODES
 };
 
@@ -108,7 +110,7 @@ struct mmt_op {
 	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;
 				 * reclaim, kswapd, kcompactd, ksmd: addr=N (len unused);
 				 * ksm_run, ksm_merge_across_nodes: addr=the value */
-	uint64_t addr2, len2;	/* mremap's new range */
+	uint64_t addr2, len2;	/* mremap's new range; remap_file_pages: addr2=PGOFF */
 	uint64_t value;		/* write's and pin_write's value, read's and pin_read's
 				 * expected value */
 	int32_t node;		/* migrate, kcompactd */

@@ -42,6 +42,8 @@ enum mmt_bug {
 	BUG_ANON_VMA_DEGREE_REUSE,
 	/* split_folio: the rmap walk of unmap_folio (a8fa41ad2f6f) */
 	BUG_THP_RMAP_FIRST_SUBPAGE,
+	/* object rmap of nonlinear file pages (seed 004, issue 16 item 4) */
+	BUG_OBJRMAP_NONLINEAR,
 	NR_MMT_BUGS
 };
 

@@ -274,6 +274,8 @@ int do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot);
 int do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 	      uint64_t new_addr, uint64_t new_len);
 int do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, int advice);
+/* remap_file_pages(start, size, 0, pgoff, 0): a new VMA at @pgoff (Linux 6.18) */
+int sys_remap_file_pages(struct mm_struct *mm, uint64_t start, uint64_t size, uint64_t pgoff);
 
 /* helpers shared by memory.c, mmap.c, swap and migration (need ptl) */
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);

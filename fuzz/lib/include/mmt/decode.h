@@ -28,6 +28,11 @@
  *             bit 7 set uffd_move (source page = window + byte 2 bits
  *             3-7, byte 3 bit 2 "holes"; aimed, the destination is a
  *             mapped page never written and the source a written one).
+ *             The mremap kind with byte 1 bit 7 set is remap_file_pages:
+ *             PGOFF = ADDR + (byte 2 bits 3-5) - 4, or with byte 2 bit 6
+ *             set PGOFF = bits 3-5 (a shmem object's own offsets);
+ *             aimed, it goes to a page mapped shared, or stands in as a
+ *             shared mmap (bit 6: shmem) when the process has none.
  *             Aiming (resource-aware, as syzkaller's arguments are): a
  *             record's address is the page it names only when its mode
  *             bits are all set (byte 2 bits 5-7 for read and write, byte 3
