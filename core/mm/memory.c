@@ -140,6 +140,14 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	if (userfaultfd_missing(vma))
 		return handle_userfault_missing(vma, addr);
 	if (!(flags & FAULT_FLAG_WRITE)) {
+		/*
+		 * The reference kernel (6.18 on this project's hosts) leaves a
+		 * VMA that took a zero-page read fault with an anon_vma: after
+		 * fork, the child's pieces of it no longer merge (difftest
+		 * seed 1, corpus/regress/read-fault-anon-vma.mmt).  Follow it.
+		 */
+		if (anon_vma_prepare(vma))
+			return VM_FAULT_OOM;
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (!ptep)
 			return VM_FAULT_OOM;

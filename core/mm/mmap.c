@@ -234,10 +234,17 @@ static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 static struct vm_area_struct *vma_try_merge(struct vm_area_struct *vma)
 {
 	struct vm_area_struct *prev = vma_prev(vma), *next = vma_next(vma);
+	bool left = prev && can_merge(prev, vma), right = next && can_merge(vma, next);
 
-	if (next && can_merge(vma, next))
+	/*
+	 * Both neighbours fit but not each other (two anon_vmas): the
+	 * kernel's vma_merge_existing_range merges to the left only.
+	 */
+	if (left && right && prev->anon_vma && next->anon_vma && prev->anon_vma != next->anon_vma)
+		right = false;
+	if (right)
 		vma_merge_pair(vma, next);
-	if (prev && can_merge(prev, vma) && vma_merge_pair(prev, vma) == 0)
+	if (left && vma_merge_pair(prev, vma) == 0)
 		vma = prev;
 	return vma;
 }
