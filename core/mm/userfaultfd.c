@@ -155,7 +155,6 @@ static long move_present_pte(struct mm_struct *mm, struct vm_area_struct *dst_vm
 	}
 	orig_src = ptep_get_and_clear(mm, src_addr, src_pte);
 	folio_move_anon_rmap(folio, dst_vma);
-	kp_access(folio, KP_F_FOLIO_MAPPING, true);
 	folio->index = linear_page_index(dst_vma, dst_addr);
 	pte = pte_mkwrite(pte_mkyoung(pfn_pte(folio->pfn, false)));
 	if (pte_dirty(orig_src))
@@ -188,7 +187,6 @@ static long move_swap_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
 		if (!folio_test_swapcache(folio) || folio->private != entry.val)
 			goto again;
 		folio_move_anon_rmap(folio, dst_vma);
-		kp_access(folio, KP_F_FOLIO_MAPPING, true);
 		folio->index = linear_page_index(dst_vma, dst_addr);
 	} else if (!mmt_injected(BUG_UFFD_MOVE_SWAPCACHE_INDEX)) {
 		bool cached;

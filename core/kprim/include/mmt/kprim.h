@@ -251,13 +251,14 @@ enum kp_field {
 typedef void (*kp_access_hook)(const void *obj, enum kp_field field, bool write);
 void kp_set_access_hook(kp_access_hook fn);
 extern _Atomic(kp_access_hook) kp__access_fn;
-static inline void kp_access(const void *obj, enum kp_field field, bool write)
-{
-	kp_access_hook fn = atomic_load_explicit(&kp__access_fn, memory_order_relaxed);
-
-	if (__builtin_expect(fn != NULL, 0))
-		fn(obj, field, write);
-}
+/* a macro, so that @obj (page_folio(), &swap_map[off]) is not computed when off */
+#define kp_access(obj, field, write)							\
+	do {										\
+		kp_access_hook kp__fn =							\
+			atomic_load_explicit(&kp__access_fn, memory_order_relaxed);	\
+		if (__builtin_expect(kp__fn != NULL, 0))				\
+			kp__fn((obj), (field), (write));				\
+	} while (0)
 
 /* Lock-order checking (LOCKORDER). */
 struct kp_held {
