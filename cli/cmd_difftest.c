@@ -3,8 +3,9 @@
  * cmd_difftest.c - mmtorture difftest and mmtorture host-replay
  *
  *   difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR]
- *            [--no-dense] [--no-mremap] [--timeout S] [--quiet]
- *   host-replay [--quiet] [--timeout S] FILE...
+ *            [--no-dense] [--no-mremap] [--timeout S] [--host-ksm] [--gen ksm]
+ *            [--quiet]
+ *   host-replay [--quiet] [--timeout S] [--host-ksm] FILE...
  *
  * The work is in fuzz/lib/difftest.c and core/host/host.c.
  */
@@ -20,7 +21,8 @@
 
 static const char difftest_help[] =
 	"usage: mmtorture difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR]\n"
-	"                          [--no-dense] [--no-mremap] [--timeout S] [--quiet]\n"
+	"                          [--no-dense] [--no-mremap] [--timeout S] [--host-ksm]\n"
+	"                          [--gen ksm] [--quiet]\n"
 	"\n"
 	"Generate one-task programs and run each on the model and on this machine's\n"
 	"kernel (every pN a real process, every op the real system call, every read and\n"
@@ -31,7 +33,8 @@ static const char difftest_help[] =
 	"and migrations to nodes this machine lacks, do nothing on the host (the summary\n"
 	"says how many were skipped and why), but every later read is compared: the\n"
 	"data must survive them on both sides.  No root needed (migrate all is skipped\n"
-	"without CAP_SYS_NICE).  Summary on stderr and in DIR/summary.json.\n"
+	"without CAP_SYS_NICE; --host-ksm needs root).  Summary on stderr and in\n"
+	"DIR/summary.json.\n"
 	"\n"
 	"  --seed N      program k's seed is the k-th splitmix64 output (default: clock)\n"
 	"  --count N     programs (default 200; 0: until the budget)\n"
@@ -41,21 +44,39 @@ static const char difftest_help[] =
 	"  --no-dense    do not map p0's window first (most accesses then fault)\n"
 	"  --no-mremap   generate no mremap (to look for differences elsewhere)\n"
 	"  --timeout S   seconds a host op may take (default 10)\n"
+	"  --host-ksm    run ksmd, ksm_run and ksm_merge_across_nodes on the host's KSM\n"
+	"                (root: see host-replay --help)\n"
+	"  --gen ksm     programs of the KSM race template (hunt --gen ksm), its racer's\n"
+	"                ops run after the setup by the one task: equal pages merged,\n"
+	"                then COW of KSM pages, forks, unmerges, exits (with --host-ksm)\n"
 	"  --quiet       only the summary\n"
 	"\n"
 	"exit status: 0 no disagreement, 1 a disagreement (or a model violation or a\n"
 	"host harness error), 2 usage error or the host cannot run programs\n";
 
+#define EXIT_NO_HOST_KSM	4
+
 static const char host_replay_help[] =
-	"usage: mmtorture host-replay [--quiet] [--timeout S] FILE...\n"
+	"usage: mmtorture host-replay [--quiet] [--timeout S] [--host-ksm] FILE...\n"
 	"\n"
 	"Run each one-task .mmt program on this machine's kernel, as difftest does, and\n"
 	"check its asserted outcomes (-> OUTCOME) and values (= V), one line per op.\n"
-	"Model-only ops (swapon, swapoff, reclaim, check, kswapd, kcompactd) do nothing;\n"
-	"assertions on ops that cannot run here are counted as skipped.\n"
+	"Model-only ops (swapon, swapoff, reclaim, check, kswapd, kcompactd, khugepaged,\n"
+	"and the KSM ops without --host-ksm) do nothing; assertions on ops that cannot\n"
+	"run here are counted as skipped.\n"
+	"\n"
+	"  --quiet       only failed assertions and the totals\n"
+	"  --timeout S   seconds a host op may take (default 10)\n"
+	"  --host-ksm    as root, drive the host's ksmd through /sys/kernel/mm/ksm: `ksmd N`\n"
+	"                is one full pass (run is 1 only then), ksm_run and\n"
+	"                ksm_merge_across_nodes write their knob; every knob is put back\n"
+	"                afterwards (SIGINT and SIGTERM too), and such runs take turns (a\n"
+	"                lock file).  Reads say when they found a KSM page, ksmd ops how\n"
+	"                many pages are merged\n"
 	"\n"
 	"exit status: 0 every assertion held, 1 one failed, 2 a malformed file or command\n"
-	"line, 3 the program cannot run here or the harness broke\n";
+	"line, 3 the program cannot run here or the harness broke, 4 --host-ksm cannot\n"
+	"work here (not root, or no KSM)\n";
 
 int cmd_difftest(int argc, char **argv)
 {
@@ -84,13 +105,22 @@ int cmd_difftest(int argc, char **argv)
 			o.mremap = false;
 			continue;
 		}
+		if (!strcmp(a, "--host-ksm")) {
+			o.host_ksm = true;
+			continue;
+		}
 		if (strcmp(a, "--seed") && strcmp(a, "--count") && strcmp(a, "--budget") &&
-		    strcmp(a, "--ops") && strcmp(a, "--out") && strcmp(a, "--timeout"))
+		    strcmp(a, "--ops") && strcmp(a, "--out") && strcmp(a, "--timeout") &&
+		    strcmp(a, "--gen"))
 			return usage_error("difftest: unknown option '%s'", a);
 		if (!val)
 			return usage_error("difftest: %s needs a value", a);
 		i++;
-		if (!strcmp(a, "--seed")) {
+		if (!strcmp(a, "--gen")) {
+			if (strcmp(val, "ksm"))
+				return usage_error("difftest: --gen takes ksm, got '%s'", val);
+			o.ksm_programs = true;
+		} else if (!strcmp(a, "--seed")) {
 			if (parse_u64(val, &o.seed))
 				return usage_error("--seed: bad number '%s'", val);
 			seed_given = true;
@@ -153,8 +183,21 @@ int cmd_host_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--timeout")) {
 			if (i + 1 >= argc || parse_seconds(argv[++i], &ho.timeout) || ho.timeout <= 0)
 				return usage_error("host-replay: %s needs a number of seconds", a);
+		} else if (!strcmp(a, "--host-ksm")) {
+			ho.ksm = true;
 		} else {
 			return usage_error("host-replay: unknown option '%s'", a);
+		}
+	}
+	if (ho.ksm) {
+		struct mmt_host_info info;
+
+		/* its own exit status: a test can tell "not here" from "broke" */
+		mmt_host_info(&info);
+		if (!info.ksm_control) {
+			fprintf(stderr, "mmtorture: host-replay: --host-ksm needs root and a writable "
+				"/sys/kernel/mm/ksm/run (a kernel with CONFIG_KSM)\n");
+			return EXIT_NO_HOST_KSM;
 		}
 	}
 	for (; i < argc; i++) {

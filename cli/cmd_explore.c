@@ -19,29 +19,45 @@
 
 static const char explore_help[] =
 	"usage: mmtorture explore FILE [--bound K] [--max-schedules N] [--budget S]\n"
-	"                         [--inject NAME[,NAME]] [--setup N] [--no-prune] [--fields]\n"
+	"                         [--inject NAME[,NAME]] [--setup N]\n"
+	"                         [--prune=dpor|sleep|none] [--no-prune] [--locks-only]\n"
 	"                         [-o OUT]\n"
 	"\n"
 	"Run every schedule of FILE's tasks with at most K preemptions (a switch away\n"
 	"from a task that could go on; default 2, -1 for no bound), pruning interleavings\n"
-	"that only reorder steps touching no common lock (sleep sets). FILE's own schedule\n"
-	"line is ignored. Ends with \"no violation within bound K, N schedules explored,\n"
-	"M pruned\" or with the first violation and the schedule that replays it.\n"
+	"that only reorder steps touching no common lock or field (sleep sets; or\n"
+	"dynamic partial-order reduction, which reverses only the races a run shows).\n"
+	"FILE's own schedule line is ignored. Ends with \"no violation within bound K, N schedules\n"
+	"explored, M pruned (PRUNING; R runs)\" or with the first violation and the\n"
+	"schedule that replays it.\n"
 	"\n"
 	"  --bound K            preemptions per schedule (default 2; -1: no bound)\n"
 	"  --max-schedules N    stop after N runs (then the bound is not covered)\n"
 	"  --budget S           stop after S seconds (likewise)\n"
 	"  --inject NAME        switch bug-zoo entries on (mmtorture inject --list)\n"
 	"  --setup N            the first N ops (task 0's) run alone, uninterleaved\n"
-	"  --no-prune           no sleep sets: every schedule within the bound\n"
-	"  --fields             steps that touch one field (a pte, a folio's\n"
-	"                       mapping, a swap_map entry...) conflict even with\n"
-	"                       no lock in common: sound pruning for lockless reads\n"
+	"  --prune=sleep        sleep sets (the default): every awake task is tried at\n"
+	"                       each point\n"
+	"  --prune=dpor         source-set DPOR with sleep sets: about half the runs,\n"
+	"                       but with a bound it can lose interleavings sleep sets\n"
+	"                       keep (hunt's explore engine uses it)\n"
+	"  --no-prune           (--prune=none) every schedule within the bound\n"
+	"  --locks-only         steps conflict only through a common lock, not when\n"
+	"                       they touch one field (a pte, a folio's mapping, a\n"
+	"                       swap_map entry...): prunes more, but unsound for\n"
+	"                       lockless reads (the default counts fields; --fields\n"
+	"                       is accepted and changes nothing)\n"
 	"  -o OUT               write the failing program with its schedule to OUT\n"
 	"\n"
 	"exit status: 0 no violation (within the bound; or, said as \"incomplete\", in the\n"
 	"schedules --max-schedules or --budget allowed), 1 a violation, 2 a malformed file\n"
 	"or command line, or a program with one task\n";
+
+static const char *const prune_name[] = {
+	[MMT_PRUNE_NONE] = "no pruning",
+	[MMT_PRUNE_SLEEP] = "sleep sets",
+	[MMT_PRUNE_DPOR] = "dpor",
+};
 
 int cmd_explore(int argc, char **argv)
 {
@@ -86,10 +102,18 @@ int cmd_explore(int argc, char **argv)
 				return usage_error("explore: bad op count '%s'", val ? val : "");
 			o.setup_ops = (size_t)v;
 			i++;
-		} else if (!strcmp(a, "--no-prune")) {
-			o.prune = false;
+		} else if (!strcmp(a, "--no-prune") || !strcmp(a, "--prune=none")) {
+			o.prune = MMT_PRUNE_NONE;
+		} else if (!strcmp(a, "--prune=sleep")) {
+			o.prune = MMT_PRUNE_SLEEP;
+		} else if (!strcmp(a, "--prune=dpor")) {
+			o.prune = MMT_PRUNE_DPOR;
+		} else if (!strncmp(a, "--prune", 7)) {
+			return usage_error("explore: --prune=dpor, --prune=sleep or --prune=none, not '%s'", a);
 		} else if (!strcmp(a, "--fields")) {
 			o.fields = true;
+		} else if (!strcmp(a, "--locks-only")) {
+			o.fields = false;
 		} else if (!strcmp(a, "-o")) {
 			if (!val)
 				return usage_error("%s needs a file name", a);
@@ -126,8 +150,9 @@ int cmd_explore(int argc, char **argv)
 
 		fflush(stdout);
 		mmt_exec_report(stderr, file, &r.prog, &r.run);
-		printf("%s: violation after %lu schedules (%lu pruned), %d preemption%s:\n",
-		       file, r.runs, r.pruned, r.preemptions, r.preemptions == 1 ? "" : "s");
+		printf("%s: violation after %lu schedules (%lu pruned, %s), %d preemption%s:\n",
+		       file, r.runs, r.pruned, prune_name[o.prune], r.preemptions,
+		       r.preemptions == 1 ? "" : "s");
 		snprintf(header, sizeof(header),
 			 "# found by mmtorture explore --bound %d: schedule %lu, %d preemption%s\n",
 			 o.bound, r.runs, r.preemptions, r.preemptions == 1 ? "" : "s");
@@ -144,15 +169,17 @@ int cmd_explore(int argc, char **argv)
 		}
 		ret = EXIT_FAILED;
 	} else if (!r.complete) {
-		printf("%s: incomplete: no violation in %lu schedules (%lu explored, %lu pruned); "
-		       "the bound %d is not covered\n", file, r.runs, r.explored, r.pruned, o.bound);
+		printf("%s: incomplete: no violation in %lu schedules (%lu explored, %lu pruned, %s); "
+		       "the bound %d is not covered\n", file, r.runs, r.explored, r.pruned,
+		       prune_name[o.prune], o.bound);
 		ret = EXIT_HELD;
 	} else {
 		if (o.bound < 0)
 			printf("%s: no violation in any schedule, ", file);
 		else
 			printf("%s: no violation within bound %d, ", file, o.bound);
-		printf("%lu schedules explored, %lu pruned\n", r.explored, r.pruned);
+		printf("%lu schedules explored, %lu pruned (%s; %lu runs)\n", r.explored, r.pruned,
+		       prune_name[o.prune], r.runs);
 		ret = EXIT_HELD;
 	}
 	mmt_explore_result_free(&r);

@@ -4,7 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl|explore]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm|uffd|forks|pairs]
+ *        [--depth D] [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|pairs]
  *        [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
@@ -41,7 +41,7 @@ static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl|explore] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
 	"                      [--jobs N] [--out DIR] [--depth D]\n"
-	"                      [--gen random|race|mix|device|ksm|uffd|forks|pairs]\n"
+	"                      [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|pairs]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -56,7 +56,8 @@ static const char hunt_help[] =
 	"                  (two tasks, race templates mixed in), random-bytes (the fuzzers'\n"
 	"                  input space without feedback), libfuzzer, afl (need --inject),\n"
 	"                  explore (generic pair races, every schedule up to --depth\n"
-	"                  preemptions, default 2; at most 2000 schedules a program)\n"
+	"                  preemptions, default 2, pruned by DPOR (explore --prune=dpor);\n"
+	"                  at most 2000 schedules a program)\n"
 	"  --budget S      seconds (default 10)\n"
 	"  --seed N        default: from the clock\n"
 	"  --ops N         ops per generated program\n"
@@ -68,7 +69,9 @@ static const char hunt_help[] =
 	"  --gen G         random, race, mix, device (the device race template),\n"
 	"                  ksm (the KSM race template), uffd (the UFFDIO_MOVE race\n"
 	"                  template), forks (the fork-tree template: forks, exits,\n"
-	"                  splitting and merging mprotects, one task) or pairs\n"
+	"                  splitting and merging mprotects, one task), split (the\n"
+	"                  split_folio race template), khugepaged (the khugepaged\n"
+	"                  race template) or pairs\n"
 	"                  (generic races around ops that touch\n"
 	"                  the same locks in a sequential run); sched-random and pct\n"
 	"                  default: mix; explore: pairs\n"
@@ -168,9 +171,15 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_UFFD;
 			else if (!strcmp(val, "forks"))
 				o.gen = MMT_HUNT_GEN_FORKS;
+			else if (!strcmp(val, "mremap"))
+				o.gen = MMT_HUNT_GEN_MREMAP;
+			else if (!strcmp(val, "split"))
+				o.gen = MMT_HUNT_GEN_SPLIT;
+			else if (!strcmp(val, "khugepaged"))
+				o.gen = MMT_HUNT_GEN_KHUGEPAGED;
 			else
-				return usage_error("--gen takes random, race, mix, device, ksm, uffd, forks or pairs, "
-						   "not '%s'", val);
+				return usage_error("--gen takes random, race, mix, device, ksm, uffd, forks, "
+						   "mremap, split, khugepaged or pairs, not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))
 				o.check = MMT_CHECK_FULL;

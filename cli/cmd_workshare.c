@@ -122,7 +122,7 @@ int cmd_workshare(int argc, char **argv)
 			printf("%s\"%s\": [%lu, %lu]", sep, mmt_opcode_name(c), st->worked[c], st->ops[c]);
 			sep = ", ";
 		}
-		printf("}}\n");
+		printf("}, \"large_folio_programs\": %lu}\n", st->large);
 		goto out;
 	}
 	printf("%lu programs from %s, seed %llu\n", st->programs, bytes ? "random bytes" : "gen",
@@ -133,6 +133,8 @@ int cmd_workshare(int argc, char **argv)
 			printf("%-10s %8lu %8lu %6.1f%%\n", mmt_opcode_name(c), st->ops[c],
 			       st->worked[c], share(st->worked[c], st->ops[c]));
 	printf("%-10s %8lu %8lu %6.1f%%\n", "all", tot, wk, share(wk, tot));
+	printf("programs that mapped a large folio: %lu of %lu (%.1f%%)\n", st->large,
+	       st->programs, share(st->large, st->programs));
 out:
 	free(st);
 	return ret;

@@ -41,7 +41,11 @@ function(mmt_layer_tests dir)
     set_target_properties(${name} PROPERTIES
       RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
     add_test(NAME ${name} COMMAND ${name})
+    # check's default per-test timeout is 4 s of wall clock: a sanitizer
+    # build on a loaded two-core CI box can pass it in a test that takes
+    # 0.1 s alone, and the failure does not reproduce; 60 s unless the
+    # suite sets its own (tcase_set_timeout)
     set_tests_properties(${name} PROPERTIES LABELS unit
-      ENVIRONMENT_MODIFICATION "MMT_INJECT=unset:")
+      ENVIRONMENT_MODIFICATION "MMT_INJECT=unset:;CK_DEFAULT_TIMEOUT=set:60")
   endforeach()
 endfunction()

@@ -21,7 +21,14 @@ case $engine in
     tail -n 25 "$work/log"
     if ((rc != 0)) || compgen -G "$work/crash-*" >/dev/null; then
       echo "FAIL: $engine found something (exit $rc):"
-      grep -A40 -m1 -E '^[A-Z]+: |ERROR: |runtime error' "$work/log" | head -60
+      # the harness prints the violation, then "# mmt_fuzz: ..." and the
+      # program as .mmt text, before libFuzzer's own report; show those (the
+      # INFO: lines at the top of the log are not the finding)
+      grep -B1 -A60 -m1 -E '^# mmt_fuzz: |ERROR: AddressSanitizer|runtime error' \
+        "$work/log" | head -80
+      for c in "$work"/crash-*; do
+        [[ -f $c ]] && { echo "crash input (base64):"; base64 -w0 "$c"; echo; }
+      done
       exit 1
     fi ;;
   afl)

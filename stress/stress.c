@@ -5,10 +5,13 @@
  * Threads.  Workers 0..N-1 pick random ops (the generator's mix, over a
  * window of 32 pages and 4 process slots so that they collide) and run them
  * straight through the model's API.  Thread N is kswapd (kswapd_run()
- * passes), thread N+1 is kcompactd (kcompactd_run() on each node in turn),
+ * passes), thread N+1 walks the frames: kcompactd (kcompactd_run() on each
+ * node in turn) and the idle page tracker (page_idle_scan(), whose rmap
+ * walks of anon folios start without the folio lock) take turns,
  * thread N+2 is ksmd (ksmd_run() scans, merging what the workers made
- * mergeable).  The workers rewrite the window far faster than ksmd passes
- * over it, and a page merges only if it held still for a pass, so ksmd
+ * mergeable) taking turns with khugepaged (khugepaged_run() passes).  The
+ * workers rewrite the window far faster than ksmd passes over it, and a
+ * page merges only if it held still for a pass, so ksmd
  * merges mostly in a zone of its own past the window (pick_ksm_op): few ops
  * go there, and those that write write one of two values.  And a process
  * lives for some 100 us between a spawn and an exit, less than a ksmd pass,
@@ -77,9 +80,11 @@
 #include "mmt/hmm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
+#include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
+#include "mmt/page_idle.h"
 #include "mmt/program.h"
 #include "mmt/sched.h"
 #include "mmt/swap.h"
@@ -289,12 +294,12 @@ static void start_world(void)
 static const int advice_pick[] = {
 	MADV_DONTNEED, MADV_DONTNEED, MADV_PAGEOUT, MADV_PAGEOUT, MADV_COLD,
 	MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_MERGEABLE, MADV_MERGEABLE,
-	MADV_MERGEABLE, MADV_UNMERGEABLE,
+	MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_HUGEPAGE, MADV_HUGEPAGE,
 };
 static const uint8_t advice_mmt[] = {
 	ADV_DONTNEED, ADV_DONTNEED, ADV_PAGEOUT, ADV_PAGEOUT, ADV_COLD,
 	ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE, ADV_MERGEABLE, ADV_MERGEABLE,
-	ADV_MERGEABLE, ADV_UNMERGEABLE,
+	ADV_MERGEABLE, ADV_UNMERGEABLE, ADV_HUGEPAGE, ADV_HUGEPAGE, ADV_HUGEPAGE,
 };
 
 
@@ -548,11 +553,17 @@ static int run_op(struct sthread *t, struct mmt_op *op)
 	case OP_KSWAPD:
 		kswapd_run(op->addr);
 		return OUT_OK;
+	case OP_PAGE_IDLE:
+		page_idle_scan(op->addr);
+		return OUT_OK;
 	case OP_KCOMPACTD:
 		err = kcompactd_run(op->node, op->addr);
 		return mmt_errno_outcome(err > 0 ? 0 : err, false);
 	case OP_KSMD:
 		ksmd_run(op->addr);
+		return OUT_OK;
+	case OP_KHUGEPAGED:
+		khugepaged_run(op->addr);
 		return OUT_OK;
 	case OP_KSM_RUN:
 		return mmt_errno_outcome(ksm_set_run((int)op->addr), false);
@@ -646,6 +657,7 @@ static void *thread_fn(void *arg)
 {
 	struct sthread *t = arg;
 	int node = 0;
+	unsigned pass = 0;
 
 	while (!atomic_load_explicit(&S.quit, memory_order_acquire)) {
 		struct mmt_op op;
@@ -681,6 +693,14 @@ static void *thread_fn(void *arg)
 			op.addr = t->kind == T_KSMD ? KSMD_BATCH : DAEMON_BATCH;
 			op.code = t->kind == T_KSWAPD ? OP_KSWAPD :
 				  t->kind == T_KCOMPACTD ? OP_KCOMPACTD : OP_KSMD;
+			/* the frame walkers take turns: kcompactd, page_idle */
+			if (t->kind == T_KCOMPACTD && (pass++ & 1))
+				op.code = OP_PAGE_IDLE;
+			/* so do the mm_slot scanners: ksmd, khugepaged */
+			if (t->kind == T_KSMD && (pass++ & 1)) {
+				op.code = OP_KHUGEPAGED;
+				op.addr = DAEMON_BATCH * 4;
+			}
 			op.node = node;
 			node = (node + 1) % 2;
 		}
@@ -754,6 +774,7 @@ static int build_program(struct mmt_program *p, unsigned per)
 	p->world.nodes = 2;
 	p->world.frames = WORLD_FRAMES;
 	p->world.swap = WORLD_SWAP;
+	p->world.thp = 0x6;
 	for (int i = 0; i < NSLOTS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
 		if (mmt_program_name(p, name) != i)
@@ -764,7 +785,7 @@ static int build_program(struct mmt_program *p, unsigned per)
 		const struct mmt_op *o = &v[i]->op;
 
 		if (o->code == OP_RECLAIM || o->code == OP_KSWAPD || o->code == OP_KCOMPACTD ||
-		    o->code == OP_KSMD)
+		    o->code == OP_PAGE_IDLE || o->code == OP_KSMD || o->code == OP_KHUGEPAGED)
 			continue;
 		if (!used[o->proc] && o->code != OP_SPAWN)
 			born[o->proc] = true;	/* it existed already */
@@ -810,7 +831,9 @@ static int build_program(struct mmt_program *p, unsigned per)
 		case OP_RECLAIM:
 		case OP_KSWAPD:
 		case OP_KCOMPACTD:
+		case OP_PAGE_IDLE:
 		case OP_KSMD:
+		case OP_KHUGEPAGED:
 			break;
 		case OP_SPAWN:
 			if (live[op.proc])
@@ -1024,8 +1047,9 @@ static void teardown_world(void)
 			S.slot[s].mm = NULL;
 		}
 	}
-	/* ksmd lets go of the exited mms, as it would on its next passes */
+	/* ksmd and khugepaged let go of the exited mms, as on their next passes */
 	ksmd_reap();
+	khugepaged_reap();
 	if (sys_swapoff(0))
 		mmt_violation(INV_SWAPMAP, "stress teardown", "swapoff of device 0 failed");
 	if (!mmt_report.count)
@@ -1081,6 +1105,8 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	cfg.nodes = 2;
 	cfg.frames = WORLD_FRAMES;
 	cfg.swap = WORLD_SWAP;
+	/* mTHP orders 1 and 2 where MADV_HUGEPAGE says so, as the generator's worlds */
+	cfg.thp_orders = 0x6;
 	w = world_create(&cfg);
 	if (!w) {
 		fprintf(o->out, "stress: cannot build the world\n");
@@ -1199,6 +1225,9 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		r->first = mmt_report.first;
 	r->ksm_merged = atomic_load(&w->ksm.stat_merged);
 	r->ksm_stable_hits = atomic_load(&w->ksm.stat_stable_hits);
+	for (int o = 1; o <= 2; o++)
+		r->mthp_alloc[o] = atomic_load(&w->mthp_fault_alloc[o]);
+	r->khugepaged_collapsed = w->khugepaged.pages_collapsed;	/* the threads have ended */
 
 	fprintf(o->out, "stress: %.1fs, %llu ops (%.0f/s), %lu checks, %lu violation%s\n",
 		r->seconds, r->ops_total, r->ops_total / r->seconds, r->checks, r->violations,
@@ -1208,6 +1237,9 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 			kind_name[S.t[i].kind], r->ops[i], r->ops[i] / r->seconds);
 	fprintf(o->out, "  ksmd merged %lu pages, %lu of them onto stable-tree pages\n",
 		r->ksm_merged, r->ksm_stable_hits);
+	fprintf(o->out, "  faults allocated %lu order-1 and %lu order-2 folios (mTHP)\n",
+		r->mthp_alloc[1], r->mthp_alloc[2]);
+	fprintf(o->out, "  khugepaged collapsed %lu ranges\n", r->khugepaged_collapsed);
 
 	if (clean) {
 		kp_set_abort_hook(NULL);

@@ -4,7 +4,7 @@
   tools/bench.py [--build build/default] [--trials 10] [--budget 60]
                  [--fuzzer-trials N] [--fuzzer-budget S] [--jobs 2]
                  [--engines libfuzzer,libfuzzer-stock,afl,random-bytes,naive,sched-random,pct]
-                 [--bugs NAME,...] [--out bench]
+                 [--bugs NAME,...] [--out bench]   (an engine ENGINE:GEN runs hunt --gen GEN)
 
 1. throughput: execs/s of each engine for 10 s on the correct model
    (libFuzzer and AFL++ on the converted seed corpus, one task; the in-process
@@ -37,7 +37,8 @@ Writes OUT/results.json and OUT/ttd.svg (a plot drawn here, no matplotlib).
 
 Soak mode (--soak SECONDS): instead of the above, every engine of
 --soak-engines (libFuzzer with 1, 2 and 3 tasks, AFL++ with 2 tasks, pct and
-sched-random with their race templates mixed with uniform programs, stress)
+sched-random with their race templates mixed with uniform programs, stress;
+pct:GEN and sched-random:GEN for one generator, e.g. pct:mremap)
 runs SECONDS on the clean model, --jobs engines at a time; in-process engines
 and stress start over with the next seed after a finding.  Findings per
 engine go to OUT/soak.json, their reproducers to OUT/soak-findings/.  The bar
@@ -235,6 +236,10 @@ def hunt(build, bug, engine, seed, budget, work):
     elif engine.endswith("-uffd"):
         # the UFFDIO_MOVE race template (hunt --gen uffd) under that engine
         cmd += ["--engine", engine[:-len("-uffd")], "--gen", "uffd"]
+    elif ":" in engine:
+        # ENGINE:GEN, any generator (hunt --gen GEN), e.g. pct:mremap, naive:forks
+        base, gen = engine.split(":", 1)
+        cmd += ["--engine", base, "--gen", gen]
     else:
         cmd += ["--engine", engine]
     try:
@@ -337,11 +342,13 @@ def soak_one(build, eng, seconds, seed, work):
                 res["execs"] = int(lines[-1]) if lines else 0
         except (OSError, ValueError) as e:
             res["error"] = "no summary.json (%s): %s" % (e, r.stderr[-300:])
-    elif eng in ("pct", "sched-random"):
+    elif eng.split(":")[0] in ("pct", "sched-random"):
+        # ENGINE:GEN runs one generator (hunt --gen GEN), e.g. pct:mremap
+        base, _, gen = eng.partition(":")
         execs = 0
         while time.time() < t_end - 1:
             left = t_end - time.time()
-            r = subprocess.run([mmt, "hunt", "--engine", eng, "--gen", "mix", "--tasks", "2",
+            r = subprocess.run([mmt, "hunt", "--engine", base, "--gen", gen or "mix", "--tasks", "2",
                                 "--seed", str(seed + res["runs"]), "--budget", "%.1f" % left,
                                 "--quiet", "--out", d], env=env, capture_output=True, text=True,
                                timeout=left + 600)

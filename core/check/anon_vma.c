@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * anon_vma.c - ANONVMA 6.1-6.5 and 6.7: the anon_vma trees, each anon_vma's list
+ * anon_vma.c - ANONVMA 6.1-6.5, 6.7 and 6.8: the anon_vma trees, each anon_vma's list
  * of avcs and each VMA's chain of them, which must mirror each other, and
  * LEAK 13.2 for an anon_vma nothing uses; check_anon_vma.
  *
@@ -152,6 +152,7 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 	struct anon_vma *root = av->root, *parent = av->parent;
 	struct list_head *e;
 	uint32_t ai, ci, vi, n = 0, want_children;
+	uint64_t last_pgoff = 0;
 	int want_ref, v = 0;
 
 	if (!pm_live(&c->av, av, &ai))
@@ -180,7 +181,7 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 		v += chk_viol(INV_ANONVMA, OBJ,
 			      "live with refcount %d", atomic_load(&av->refcount));
 
-	/* 6.2 */
+	/* 6.2, 6.8 */
 	for (e = av->head.next; e != &av->head; e = e->next) {
 		struct anon_vma_chain *avc = entry_or_null(e, struct anon_vma_chain, same_anon_vma);
 
@@ -189,13 +190,27 @@ int chk_anon_vma(struct anon_vma *av, struct census *c)
 		if (avc->anon_vma != av)
 			v += chk_viol(INV_ANONVMA, OBJ, "avc %u on its list points at anon_vma %p",
 				      avc->id, (void *)avc->anon_vma);
-		if (!pm_live(&c->vma, avc->vma, &vi))
+		if (!pm_live(&c->vma, avc->vma, &vi)) {
 			v += chk_viol(INV_ANONVMA, OBJ, "avc %u on its list points at freed VMA %p",
 				      avc->id, (void *)avc->vma);
-		else if (c->mms_walked && c->avc_vma[ci] != avc->vma)
+			continue;
+		}
+		if (c->mms_walked && c->avc_vma[ci] != avc->vma)
 			v += chk_viol(INV_ANONVMA, OBJ,
 				      "avc %u on its list is not on the chain of its VMA "
 				      "%u", avc->id, avc->vma->id);
+		/*
+		 * 6.8: the interval tree's walking order, which mremap's
+		 * need_rmap_locks and fork's walk-in-progress rule rely on
+		 */
+		if (n > 1 && avc->vma->vm_pgoff < last_pgoff)
+			v += chk_viol(INV_ANONVMA, OBJ,
+				      "avc %u (VMA %u, pgoff %#llx) comes after pgoff %#llx: "
+				      "rmap walks would not visit the VMAs in vm_pgoff order",
+				      avc->id, avc->vma->id,
+				      (unsigned long long)avc->vma->vm_pgoff,
+				      (unsigned long long)last_pgoff);
+		last_pgoff = avc->vma->vm_pgoff;
 	}
 
 	/* 6.5 */

@@ -87,7 +87,8 @@
  *    5.5 swap ptes only in private VMAs that have an anon_vma .. check_mm (swap.c)
  *    5.6 a page-cache entry (one world table, key = mapping id + index)
  *        holds a frame whose mapping and index are the key's; nrpages
- *        agrees; i_mmap holds VMAs of this mapping .. check_mapping (mapping.c)
+ *        agrees; i_mmap holds VMAs of this mapping, in vm_pgoff order
+ *                                                     check_mapping (mapping.c)
  *    5.7 a file folio is in the page cache of its mapping; an anon folio
  *        is in none; a folio's mapping is live ............ check_folio (folio.c)
  *    5.8 in flight: an exclusive swap pte whose slot still has an anon
@@ -112,6 +113,8 @@
  *    6.6 a mapped anon folio's anon_vma is live (never freed)  check_folio (folio.c)
  *    6.7 VMAs with the same anon_vma link the same anon_vmas (what lets
  *        a merge keep one chain; CVE-2022-42703) ....... check_vma (anon_vma.c)
+ *    6.8 an anon_vma's avcs are in vm_pgoff order, the interval tree's
+ *        walking order (need_rmap_locks relies on it) check_anon_vma (anon_vma.c)
  *  7 EXCLUSIVE
  *    7.1 a writable pte of an anon folio => PageAnonExclusive  check_mm (pgtable.c)
  *    7.2 ... and the folio is mapped exactly once .......... check_folio (folio.c)
@@ -160,8 +163,15 @@
  *         other items on them; an mm_slot is on the list, holds a live mm
  *         that points back ............................. chk_ksm (ksm.c)
  *    10.8 once run = 2 finished unmerging (run unchanged since), no
- *         mergeable VMA of a live registered mm maps a KSM page
+ *         mergeable VMA of a live registered mm maps a KSM page, but one
+ *         a swap-in decided to map before run = 2 began and mapped after
+ *         (Linux's window: remove_stable_node's WARN_ON_ONCE)
  *                                                         chk_ksm (ksm.c)
+ *    10.9 a stable rmap_item's address, in a mergeable VMA, maps its
+ *         node's KSM page or no page that was KSM before the item went
+ *         stable (a later COW, unmap, swap-out or fork-side merge is legal
+ *         until ksmd returns; an mm made mergeable since is not judged)
+ *                                        chk_ksm_item_maps (ksm.c)
  *    (5.2 for a KSM folio: its VMA is private with an anon_vma, pgtable.c;
  *     6.5's refcount counts the stable rmap_items holding an anon_vma.)
  * 11 DEVICE
@@ -198,9 +208,12 @@
  *         its driver ............................ check_world_empty (leak.c, device.c)
  *         and, once ksmd has let go of the exited mms, no rmap_item or
  *         mm_slot left, every stable node left stale .. chk_ksm_empty (ksm.c)
+ *         and, once khugepaged has, no khugepaged mm_slot  check_world_empty
+ *                                                             (leak.c)
  *    (13.2 for KSM: every live rmap_item on an mm_slot, every mm_slot on
  *     the list, every stable node in a tree or on migrate_nodes, chk_ksm;
- *     an exited mm is allocated only while its mm_slot holds it, pgtable.c)
+ *     an exited mm is allocated only while its KSM or khugepaged mm_slot
+ *     holds it, pgtable.c)
  * 14 LOCKORDER
  *    14.1 no lock is held at quiescence (mm, anon_vma, mapping, swap,
  *         node, world locks) ........... check_mm, check_anon_vma, check_mapping,

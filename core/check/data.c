@@ -764,6 +764,9 @@ uint32_t oracle_expect(const struct oracle *o, const struct mmt_op *op)
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
 		return pin_find(o, op->proc, op->addr) ? OUT(OUT_OK) : OUT(OUT_ENOENT);
+	case OP_SPLIT:
+		/* split_huge_pages: the write succeeds, whatever it split */
+		return OUT(OUT_OK);
 	case OP_MADVISE:
 		if (!p->live || p->uncertain)
 			return ORACLE_ANY;
@@ -1370,7 +1373,7 @@ void oracle_apply(struct oracle *o, const struct mmt_op *op, int out, uint64_t v
 			swap_off(o, op->addr);
 		break;
 	default:
-		break;	/* read, migrate, reclaim, check, device_*: nobody's data changes */
+		break;	/* read, migrate, reclaim, check, device_*, split: nobody's data changes */
 	}
 }
 

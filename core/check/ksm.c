@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ksm.c - KSM 10.1-10.7 and the KSM part of LEAK 13.2/13.4: the stable and
+ * ksm.c - KSM 10.1-10.9 and the KSM part of LEAK 13.2/13.4: the stable and
  * unstable trees, migrate_nodes, the mm_slots and rmap_items, and each KSM
  * folio against its stable node.
  *
@@ -179,7 +179,8 @@ static int chk_ksm_unmerged(struct mm_struct *mm, struct census *c)
 			if (!ptep || !pte_present(*ptep) || pte_special(*ptep))
 				continue;
 			pfn = (uint32_t)pte_pfn(*ptep);
-			if (pfn >= c->nr_frames || !folio_test_ksm(&the_world->folios[pfn]))
+			if (pfn >= c->nr_frames || !folio_test_ksm(&the_world->folios[pfn]) ||
+			    the_world->folios[pfn].ksm_unmerge_raced)
 				continue;
 			v += chk_viol(INV_KSM, chk_objname("mm %u addr %#" PRIx64, mm->id, addr),
 				      "maps KSM page pfn %u after run = 2 unmerged everything",
@@ -189,7 +190,62 @@ static int chk_ksm_unmerged(struct mm_struct *mm, struct census *c)
 	return v;
 }
 
-/* 10.3-10.8 and the KSM LEAK clauses */
+/*
+ * 10.9: a stable rmap_item's address maps its node's KSM page, unless the
+ * mapping there changed since the item went stable, which the kernel lets
+ * stand until ksmd comes back to the item: a COW, an unmap, a swap-out or a
+ * migration entry leave no KSM page there (nothing to judge), a page
+ * COW-shared with a fork child that became KSM from the child's side later
+ * (its ksm_stamp is newer), and a KSM page that an mremap of an unmergeable
+ * VMA brought to the address (the VMA is not mergeable, or became mergeable
+ * after the item went stable: mm->ksm_mergeable_stamp).  What remains is a
+ * KSM page that was KSM already and reached the address with the item
+ * pointing elsewhere: rmap_walk_ksm, looking for the node's page there, finds
+ * another one.
+ */
+static int chk_ksm_item_maps(const struct ksm_rmap_item *item,
+			     const struct ksm_stable_node *node, struct census *c)
+{
+	struct mm_struct *mm = item->mm;
+	struct vm_area_struct *vma = NULL;
+	struct ksm_stable_node *other;
+	struct list_head *e;
+	struct folio *f;
+	pte_t *ptep;
+
+	if (!pm_live(&c->mm, mm, NULL) || mm->dead ||
+	    item->stable_stamp < mm->ksm_mergeable_stamp)
+		return 0;
+	for (e = mm->mmap.next; e != &mm->mmap; e = e->next) {
+		struct vm_area_struct *v = entry_or_null(e, struct vm_area_struct, vm_list);
+
+		if (!pm_live(&c->vma, v, NULL))
+			return 0;	/* chk_mm reports the list */
+		if (item->address >= v->vm_start && item->address < v->vm_end) {
+			vma = v;
+			break;
+		}
+	}
+	if (!vma || !(vma->vm_flags & VM_MERGEABLE))
+		return 0;
+	ptep = mmt_pte_peek(mm, item->address);
+	if (!ptep || !pte_present(*ptep) || pte_special(*ptep) || pte_pfn(*ptep) >= c->nr_frames)
+		return 0;
+	f = &the_world->folios[pte_pfn(*ptep)];
+	if (!folio_test_ksm(f) || f->ksm_stamp > item->stable_stamp)
+		return 0;
+	other = folio_stable_node(f);
+	if (other == node)
+		return 0;
+	return chk_viol(INV_KSM, chk_objname("rmap_item %u", item->id),
+			"stable on node %u, but mm %u maps at %#" PRIx64 " KSM pfn %u of %s, "
+			"KSM since before the item went stable: rmap_walk_ksm looks there for "
+			"node %u's page", node->id, mm->id, item->address, f->pfn,
+			other ? chk_objname("stable_node %u", other->id) : "no stable node",
+			node->id);
+}
+
+/* 10.3-10.9 and the KSM LEAK clauses */
 int chk_ksm(struct census *c)
 {
 	long shared = 0, sharing = 0, stable_items = 0, hlist_items = 0;
@@ -263,6 +319,7 @@ int chk_ksm(struct census *c)
 					      "merge_across_nodes 0", item->id,
 					      item->mm ? item->mm->id : ~0u, item->address,
 					      item->page_nid, item->kpage_nid);
+			v += chk_ksm_item_maps(item, node, c);
 		}
 		if (n) {
 			shared++;

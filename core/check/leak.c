@@ -63,6 +63,8 @@ int check_world_empty(void)
 		{ &w->mapping_pool,	"mapping",		w->memfd ? 1 : 0 },
 		/* stale stable nodes stay until a search or a teardown finds them */
 		{ &w->stable_node_pool,	"ksm_stable_node",	w->stable_node_pool.nr_used },
+		/* khugepaged_reap has collected every exited mm's slot */
+		{ &w->khugepaged_slot_pool, "khugepaged_mm_slot", 0 },
 	};
 	char obj[48];
 	int v = 0;

@@ -29,5 +29,7 @@ int chk_world_locks(void)
 	v += check_lock(&w->swap_lock.li, "world", "swap_lock");
 	v += check_lock(&w->mmlist_lock.li, "world", "mmlist_lock");
 	v += check_lock(&w->i_pages_lock.li, "world", "i_pages_lock");
+	v += check_lock(&w->khugepaged.thread.li, "khugepaged", "khugepaged_thread");
+	v += check_lock(&w->khugepaged.khugepaged_mm_lock.li, "khugepaged", "khugepaged_mm_lock");
 	return v;
 }

@@ -54,6 +54,7 @@ int chk_mapping(struct address_space *m, struct census *c)
 {
 	struct list_head *e;
 	uint32_t nr = 0, nv = 0, pfn, vi, mi = 0;
+	uint64_t last_pgoff = 0;
 	int want, v = 0;
 
 	if (!pm_live(&c->map, m, NULL))
@@ -113,6 +114,14 @@ int chk_mapping(struct address_space *m, struct census *c)
 			v += chk_viol(INV_RMAP, OBJ,
 				      "i_mmap holds VMA %u whose vm_file is %p", vma->id,
 				      (void *)vma->vm_file);
+		/* the interval tree's walking order (mremap's need_rmap_locks) */
+		if (nv > 1 && vma->vm_pgoff < last_pgoff)
+			v += chk_viol(INV_RMAP, OBJ,
+				      "i_mmap holds VMA %u (pgoff %#llx) after pgoff %#llx: "
+				      "rmap walks would not visit the VMAs in vm_pgoff order",
+				      vma->id, (unsigned long long)vma->vm_pgoff,
+				      (unsigned long long)last_pgoff);
+		last_pgoff = vma->vm_pgoff;
 	}
 	/* 13.3 */
 	want = (int)nv + (m == the_world->memfd ? 1 : 0);

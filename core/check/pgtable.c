@@ -440,14 +440,15 @@ int chk_mm(struct mm_struct *mm, struct census *c, bool defer)
 
 	/*
 	 * 13.2: the process is the only user between operations; an exited
-	 * mm lives on only while a KSM mm_slot holds it (mm_count) for ksmd
-	 * to let go of
+	 * mm lives on only while a KSM or khugepaged mm_slot holds it
+	 * (mm_count) for ksmd or khugepaged to let go of
 	 */
 	if (mm->dead) {
-		if (!mm->ksm_slot || atomic_load(&mm->mm_users) != 0)
+		if ((!mm->ksm_slot && !mm->khugepaged_slot) || atomic_load(&mm->mm_users) != 0)
 			x.v += chk_viol(INV_LEAK, OBJ, "exit_mmap has run but the mm is still "
-					"allocated (mm_users %d, %s KSM mm_slot)",
-					atomic_load(&mm->mm_users), mm->ksm_slot ? "a" : "no");
+					"allocated (mm_users %d, %s KSM mm_slot, %s khugepaged "
+					"mm_slot)", atomic_load(&mm->mm_users),
+					mm->ksm_slot ? "a" : "no", mm->khugepaged_slot ? "a" : "no");
 	} else if (atomic_load(&mm->mm_users) != 1) {
 		x.v += chk_viol(INV_LEAK, OBJ,
 				"mm_users %d at a quiescent point (the process is the "

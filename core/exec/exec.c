@@ -37,11 +37,14 @@
 #include "mmt/exec.h"
 #include "mmt/gup.h"
 #include "mmt/hmm.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/kprim.h"
+#include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
+#include "mmt/page_idle.h"
 #include "mmt/program.h"
 #include "mmt/swap.h"
 #include "mmt/userfaultfd.h"
@@ -231,6 +234,9 @@ static bool op_neutral(const struct mmt_op *op)
 	case OP_SPAWN:
 	case OP_KSWAPD:
 	case OP_KCOMPACTD:
+	case OP_PAGE_IDLE:
+	case OP_SPLIT:
+	case OP_KHUGEPAGED:
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
 	case OP_KSMD:
@@ -262,7 +268,9 @@ static bool op_has_proc(const struct mmt_op *op)
 	case OP_CHECK:
 	case OP_KSWAPD:
 	case OP_KCOMPACTD:
+	case OP_PAGE_IDLE:
 	case OP_KSMD:
+	case OP_KHUGEPAGED:
 	case OP_KSM_RUN:
 	case OP_KSM_MERGE_ACROSS_NODES:
 		return false;
@@ -473,7 +481,8 @@ static int exec_pick(struct kp_decider *d, const int *ids, int nr, int cur)
 
 		if (is_runnable(ids, nr, want)) {
 			pick = want;
-		} else if (want < ex->nr_tasks && !ex->opts->lenient_schedule) {
+		} else if (want < ex->nr_tasks && !ex->opts->lenient_schedule &&
+			   !p->schedule_lenient) {
 			/* finish the ops in flight so the world stays consistent */
 			ex->diverged = true;
 			ex->stop = true;
@@ -626,6 +635,13 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 	case OP_KSWAPD:
 		kswapd_run(op->addr);
 		break;
+	case OP_PAGE_IDLE:
+		page_idle_scan(op->addr);
+		break;
+	case OP_SPLIT:
+		/* the folios split are not an outcome: the write returns its length */
+		split_huge_pages_pid(mm, op->addr, op->len);
+		break;
 	case OP_KCOMPACTD:
 		err = kcompactd_run(op->node, op->addr);
 		if (err > 0)
@@ -642,6 +658,9 @@ static int model_op(struct exec *ex, struct exec_task *t, const struct mmt_op *o
 		break;
 	case OP_KSMD:
 		ksmd_run(op->addr);
+		break;
+	case OP_KHUGEPAGED:
+		khugepaged_run(op->addr);
 		break;
 	case OP_KSM_RUN:
 		err = ksm_set_run((int)op->addr);
@@ -1086,8 +1105,9 @@ static void final_fn(void *arg)
 				ex->mm[i] = NULL;
 			}
 		}
-		/* ksmd lets go of the exited mms, as it would on its next passes */
+		/* ksmd and khugepaged let go of the exited mms, as on their next passes */
 		ksmd_reap();
+		khugepaged_reap();
 		for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
 			struct swap_info_struct *si = swap_type_to_info(t);
 
@@ -1102,6 +1122,7 @@ static void final_fn(void *arg)
 	}
 	if (empty && oracle_ended_empty(ex->orc)) {
 		ksmd_reap();
+		khugepaged_reap();
 		check_world_empty();
 	}
 }
@@ -1113,7 +1134,7 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 	return a->nodes == b->nodes && a->frames == b->frames && a->swap == b->swap &&
 	       a->max_mms == b->max_mms && a->max_vmas == b->max_vmas &&
 	       a->max_pgtables == b->max_pgtables && a->device == b->device &&
-	       a->thp_orders == b->thp_orders;
+	       a->thp_orders == b->thp_orders && a->no_zeropage == b->no_zeropage;
 }
 
 /*
@@ -1152,6 +1173,7 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 		cfg.swap = p->world.swap;
 		cfg.device = p->world.device;
 		cfg.thp_orders = p->world.thp;
+		cfg.no_zeropage = p->world.no_zeropage;
 	}
 	if (the_world && world_dirty) {
 		/* the last run left locks held or a task half way: throw it away */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -43,6 +44,7 @@
 #define CAP_SYS_NICE_		23
 #define REQ_PING		0xff
 #define MIGRATE_MAX		(1u << 24)	/* the model's limit: ENOMEM beyond */
+#define SPLIT_HUGE_PAGES	"/sys/kernel/debug/split_huge_pages"
 /* UFFDIO_MOVE (Linux 6.8), for headers older than the kernel */
 #ifndef UFFD_FEATURE_MOVE
 #define UFFD_FEATURE_MOVE	(1ULL << 16)
@@ -86,6 +88,8 @@ const char *mmt_host_skip_name(enum mmt_host_skip s)
 		[HOST_SKIP_NO_MOVE_PAGES] = "move_pages(2) does not work here",
 		[HOST_SKIP_NO_PROC] = "its process was never created on the host",
 		[HOST_SKIP_NOT_RUN] = "not run (the host run stopped before it)",
+		[HOST_SKIP_NO_SPLIT] = "split needs " SPLIT_HUGE_PAGES " open for writing"
+				       " (debugfs mounted, root, no kernel lockdown)",
 	};
 
 	return s < NR_HOST_SKIP ? names[s] : "?";
@@ -97,7 +101,7 @@ const char *mmt_host_skip_key(enum mmt_host_skip s)
 		[HOST_RAN] = "ran", [HOST_SKIP_MODEL_ONLY] = "model_only",
 		[HOST_SKIP_NO_NODE] = "no_node", [HOST_SKIP_NO_CAP] = "no_cap_sys_nice",
 		[HOST_SKIP_NO_MOVE_PAGES] = "no_move_pages", [HOST_SKIP_NO_PROC] = "no_process",
-		[HOST_SKIP_NOT_RUN] = "not_run",
+		[HOST_SKIP_NOT_RUN] = "not_run", [HOST_SKIP_NO_SPLIT] = "no_split_huge_pages",
 	};
 
 	return s < NR_HOST_SKIP ? keys[s] : "?";
@@ -150,9 +154,45 @@ static bool read_small(const char *path, char *buf, size_t len)
 	return true;
 }
 
+/*
+ * Does a read fault of private anonymous memory map the shared zero page,
+ * as upstream Linux's do_anonymous_page() does?  1 yes, 0 no (a kernel
+ * booted with pvm_no_zero_page=1 allocates a zeroed page instead), -1
+ * cannot tell (the PFN and /proc/kpageflags are root's).
+ */
+static int probe_zero_page(long page)
+{
+	uint64_t e = 0, flags = 0;
+	volatile uint64_t *p;
+	int fd, ret = -1;
+
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	(void)*p;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / (uint64_t)page *
+							sizeof(e))) == (ssize_t)sizeof(e) &&
+	    (e >> 63) && (e & ((1ull << 55) - 1))) {
+		int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+
+		if (kf >= 0 && pread(kf, &flags, sizeof(flags),
+				     (off_t)((e & ((1ull << 55) - 1)) * sizeof(flags))) ==
+			       (ssize_t)sizeof(flags))
+			ret = (int)((flags >> 24) & 1);	/* KPF_ZERO_PAGE */
+		if (kf >= 0)
+			close(kf);
+	}
+	if (fd >= 0)
+		close(fd);
+	munmap((void *)p, (size_t)page);
+	return ret;
+}
+
 void mmt_host_info(struct mmt_host_info *info)
 {
 	char buf[4096], *cap;
+	int fd;
 	struct utsname u;
 
 	memset(info, 0, sizeof(*info));
@@ -179,6 +219,18 @@ void mmt_host_info(struct mmt_host_info *info)
 	if (read_small("/proc/self/status", buf, sizeof(buf)) &&
 	    (cap = strstr(buf, "CapEff:")))
 		info->cap_sys_nice = (strtoull(cap + 7, NULL, 16) >> CAP_SYS_NICE_) & 1;
+	/* root's write bit says nothing on sysfs: the euid is what the knob checks */
+	info->ksm_control = geteuid() == 0 && access("/sys/kernel/mm/ksm/run", W_OK) == 0;
+	info->zero_page = probe_zero_page(info->page_size);
+	/*
+	 * Opened, not access()ed: root may see the file and still be refused
+	 * it (a kernel in lockdown restricts debugfs; EPERM at open).  Nothing
+	 * is written: the open alone splits nothing.
+	 */
+	fd = open(SPLIT_HUGE_PAGES, O_WRONLY | O_CLOEXEC);
+	info->split_huge_pages = fd >= 0;
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ------------------------------------------------------------- server */
@@ -638,6 +690,8 @@ struct host {
 	struct mmt_host_result *r;
 	struct hproc zyg;
 	struct hproc procs[MMT_MAX_PROCS];
+	bool ksm;		/* the KSM ops run here (o.ksm and ksm_begin() done) */
+	int ksm_run;		/* the program's ksm_run mode (the model's start: 1) */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -831,9 +885,16 @@ static bool model_only(const struct mmt_op *op)
 	switch (op->code) {
 	case OP_SWAPON: case OP_SWAPOFF: case OP_RECLAIM: case OP_CHECK:
 	case OP_KSWAPD: case OP_KCOMPACTD:
+	/* khugepaged scans on its own schedule; no knob forces a pass */
+	case OP_KHUGEPAGED:
+	/* the bitmap is indexed by the model's pfns, which Linux does not share */
+	case OP_PAGE_IDLE:
 	/* the HMM device needs test_hmm.ko and root */
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE:
-	/* ksmd cannot be made to scan, nor its knobs set, without root */
+	/*
+	 * ksmd cannot be made to scan, nor its knobs set, without root and
+	 * the opt-in (mmt_host_opts.ksm: why_skip() asks ksm_begin's result)
+	 */
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 	/*
 	 * a long-term pin is io_uring_register(IORING_REGISTER_BUFFERS) on
@@ -865,15 +926,474 @@ static void set_outcome(struct mmt_host_op *ho, const struct rep *rep)
 	}
 }
 
+/* ------------------------------------------------------------ host KSM */
+
+/*
+ * With mmt_host_opts.ksm (--host-ksm) the KSM ops drive this machine's
+ * ksmd through /sys/kernel/mm/ksm, as root.  The knobs are global, so
+ *
+ *   - a lock file makes such runs take turns (two at once would save each
+ *     other's settings and put the wrong ones back);
+ *   - what a run changes is saved first and written back on every way out:
+ *     the end of the run, a harness error, SIGINT and SIGTERM (the handler
+ *     only uses open, read, write, close and nanosleep);
+ *   - `run` stays 0 except while a `ksmd` op waits, so the host merges
+ *     where the program says, as the model does, and not behind its back
+ *     while other ops run.  The program's ksm_run mode is kept apart: mode
+ *     1 writes 0 (the next `ksmd` writes 1), modes 0 and 2 write themselves
+ *     (2 unmerges every KSM page, as the model's does).
+ *
+ * `ksmd N` writes run 1 and waits (within the op timeout) until
+ * full_scans has gone up by KSM_PASSES.  pages_to_scan is far above what a
+ * program maps, so one wakeup of ksmd (one ksm_do_scan()) is one whole
+ * pass, from the head of the mm list back to it, and since run is 0
+ * between ksmd ops no pass is ever left half done: every op starts with
+ * the cursor at the head, as the model's do, and a newly registered mm
+ * goes at the tail, into the coming pass (__ksm_enter, both sides).  So
+ * one pass is the model's `ksmd N` whenever N covers the registered pages
+ * (the seeds' `ksmd 16`): a page is checksummed on one pass and merged on
+ * the next, on both sides.  For a smaller N the model scans N pages where
+ * the host scans them all: the host merges no later than the model, and
+ * sometimes an op earlier.  Merging changes no value read; it changes
+ * which pages are KSM pages, which the host reports (a read's ksm_page, a
+ * ksmd's ksm_merging) and UFFDIO_MOVE's EBUSY shows.
+ */
+#define KSM_DIR			"/sys/kernel/mm/ksm/"
+#define KSM_LOCK		"/tmp/mmtorture-host-ksm.lock"
+#define KSM_LOCK_WAIT		120.0	/* seconds another --host-ksm run may hold it */
+#define KSM_PAGES_TO_SCAN	"10000"	/* one wakeup ends a pass over our few pages */
+#define KSM_SLEEP_MS		"20"	/* between two passes: we stop ksmd well before */
+#define KSM_PASSES		1	/* full passes per `ksmd N` */
+#define KPF_KSM_		21	/* /proc/kpageflags: a KSM page */
+#define PM_PFN_MASK_		((1ull << 55) - 1)
+
+enum ksm_knob {
+	KNOB_RUN, KNOB_PAGES_TO_SCAN, KNOB_SLEEP, KNOB_SMART_SCAN, KNOB_MERGE_ACROSS_NODES,
+	NR_KNOBS
+};
+
+static const char *const knob_path[NR_KNOBS] = {
+	[KNOB_RUN] = KSM_DIR "run",
+	[KNOB_PAGES_TO_SCAN] = KSM_DIR "pages_to_scan",
+	[KNOB_SLEEP] = KSM_DIR "sleep_millisecs",
+	[KNOB_SMART_SCAN] = KSM_DIR "smart_scan",			/* Linux 6.7 */
+	[KNOB_MERGE_ACROSS_NODES] = KSM_DIR "merge_across_nodes",	/* CONFIG_NUMA */
+};
+
+/* file scope: the signal handler restores the knobs too */
+static struct {
+	volatile sig_atomic_t active;	/* the knobs are changed and ours to put back */
+	bool have[NR_KNOBS];		/* the knob exists here */
+	char saved[NR_KNOBS][32];	/* its value before the run */
+	bool handlers;			/* old_int and old_term hold the caller's */
+	struct sigaction old_int, old_term;
+	int lock_fd;
+} ksm_saved = { .lock_fd = -1 };
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* async-signal-safe */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* a sysfs or procfs file's first line, trailing newline dropped; async-signal-safe */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	for (ssize_t k = 0; k < n; k++)
+		if (buf[k] == '\n')
+			buf[k] = 0;
+	return 0;
+}
+
+static long read_long(const char *path)
+{
+	char buf[32];
+
+	return read_line(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 10);
+}
+
+/* 0, or the errno the kernel's store method gave; async-signal-safe */
+static int knob_write(const char *path, const char *val)
+{
+	size_t len = 0;
+	int fd, err = 0;
+
+	while (val[len])
+		len++;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/*
+ * Put the saved knobs back, once.  merge_across_nodes only changes while
+ * no page is shared, so a changed one is restored after run 2 (it unmerges
+ * every KSM page and drops the stable nodes our dead processes left), with
+ * retries while a process of ours is still exiting.  `run` goes last, so
+ * ksmd does not scan with our settings.  Async-signal-safe.
+ */
+static void ksm_restore(void)
+{
+	const int tuning[] = { KNOB_SMART_SCAN, KNOB_SLEEP, KNOB_PAGES_TO_SCAN };
+	char now[32];
+
+	if (!ksm_saved.active)
+		return;
+	ksm_saved.active = 0;
+	if (ksm_saved.have[KNOB_MERGE_ACROSS_NODES] &&
+	    !read_line(knob_path[KNOB_MERGE_ACROSS_NODES], now, sizeof(now)) &&
+	    strcmp(now, ksm_saved.saved[KNOB_MERGE_ACROSS_NODES])) {
+		knob_write(knob_path[KNOB_RUN], "2");
+		for (int t = 0; t < 200; t++) {
+			if (knob_write(knob_path[KNOB_MERGE_ACROSS_NODES],
+				       ksm_saved.saved[KNOB_MERGE_ACROSS_NODES]) != EBUSY)
+				break;
+			sleep_ms(10);
+			knob_write(knob_path[KNOB_RUN], "2");
+		}
+	}
+	for (size_t k = 0; k < sizeof(tuning) / sizeof(tuning[0]); k++)
+		if (ksm_saved.have[tuning[k]])
+			knob_write(knob_path[tuning[k]], ksm_saved.saved[tuning[k]]);
+	knob_write(knob_path[KNOB_RUN], ksm_saved.saved[KNOB_RUN]);
+}
+
+/*
+ * SIGINT or SIGTERM while the knobs are ours.  If the caller catches the
+ * signal (difftest's stop flag), its handler runs and the run ends as
+ * usual, restoring then; if the signal would kill us, restore first.
+ */
+static void ksm_signal(int sig, siginfo_t *si, void *uc)
+{
+	const struct sigaction *old = sig == SIGINT ? &ksm_saved.old_int : &ksm_saved.old_term;
+	int saved_errno = errno;
+	struct sigaction dfl;
+
+	if (old->sa_flags & SA_SIGINFO) {
+		old->sa_sigaction(sig, si, uc);
+	} else if (old->sa_handler == SIG_IGN) {
+		/* nothing */
+	} else if (old->sa_handler != SIG_DFL) {
+		old->sa_handler(sig);
+	} else {
+		/* our processes outlive us a little: unmerge them while they do */
+		if (ksm_saved.active)
+			knob_write(knob_path[KNOB_RUN], "2");
+		ksm_restore();
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(sig, &dfl, NULL);
+		raise(sig);	/* delivered when we return: the signal is blocked here */
+	}
+	errno = saved_errno;
+}
+
+/* the program has an op that needs the host's KSM */
+static bool uses_ksm(const struct mmt_program *p)
+{
+	for (size_t i = 0; i < p->nr_ops; i++)
+		if (p->ops[i].code == OP_KSMD || p->ops[i].code == OP_KSM_RUN ||
+		    p->ops[i].code == OP_KSM_MERGE_ACROSS_NODES)
+			return true;
+	return false;
+}
+
+/*
+ * Take the lock, save the knobs, catch SIGINT and SIGTERM, and set the
+ * host up as the model starts: ksm_run 1 (for us: run 0 between ksmd ops),
+ * merge_across_nodes 1, nothing shared.  0, or -1 after fail(); ksm_end()
+ * undoes whatever was done either way.
+ */
+static int ksm_begin(struct host *h)
+{
+	double t0 = mono_now();
+	struct sigaction sa;
+	int k, err;
+
+	ksm_saved.lock_fd = open(KSM_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (ksm_saved.lock_fd < 0) {
+		fail(h, -1, "--host-ksm: %s: %s", KSM_LOCK, strerror(errno));
+		return -1;
+	}
+	while (flock(ksm_saved.lock_fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			fail(h, -1, "--host-ksm: flock %s: %s", KSM_LOCK, strerror(errno));
+			return -1;
+		}
+		if (mono_now() - t0 > KSM_LOCK_WAIT) {
+			fail(h, -1, "--host-ksm: another run has held %s for %.0f s", KSM_LOCK,
+			     KSM_LOCK_WAIT);
+			return -1;
+		}
+		sleep_ms(20);
+	}
+	for (k = 0; k < NR_KNOBS; k++) {
+		ksm_saved.have[k] = !read_line(knob_path[k], ksm_saved.saved[k],
+					       sizeof(ksm_saved.saved[k]));
+		if (!ksm_saved.have[k] && k <= KNOB_SLEEP) {
+			fail(h, -1, "--host-ksm: cannot read %s: %s", knob_path[k], strerror(errno));
+			return -1;
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ksm_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaction(SIGINT, &sa, &ksm_saved.old_int);
+	sigaction(SIGTERM, &sa, &ksm_saved.old_term);
+	ksm_saved.handlers = true;
+	ksm_saved.active = 1;
+
+	err = knob_write(knob_path[k = KNOB_RUN], "0");
+	if (!err)
+		err = knob_write(knob_path[k = KNOB_PAGES_TO_SCAN], KSM_PAGES_TO_SCAN);
+	if (!err)
+		err = knob_write(knob_path[k = KNOB_SLEEP], KSM_SLEEP_MS);
+	/* no pass skips a page that did not merge last time: merging as the model's */
+	if (!err && ksm_saved.have[KNOB_SMART_SCAN])
+		err = knob_write(knob_path[k = KNOB_SMART_SCAN], "0");
+	/* stable nodes that dead processes (an earlier run's) left count as shared */
+	if (!err && (read_long(KSM_DIR "pages_shared") > 0 ||
+		     read_long(KSM_DIR "pages_sharing") > 0)) {
+		err = knob_write(knob_path[k = KNOB_RUN], "2");
+		if (!err)
+			err = knob_write(knob_path[KNOB_RUN], "0");
+	}
+	if (!err && ksm_saved.have[KNOB_MERGE_ACROSS_NODES] &&
+	    strcmp(ksm_saved.saved[KNOB_MERGE_ACROSS_NODES], "1"))
+		err = knob_write(knob_path[k = KNOB_MERGE_ACROSS_NODES], "1");
+	if (err) {
+		fail(h, -1, "--host-ksm: setting %s: %s", knob_path[k], strerror(err));
+		return -1;
+	}
+	h->ksm = true;
+	h->ksm_run = 1;
+	return 0;
+}
+
+/* after kill_all(): the knobs back, the caller's handlers back, the lock dropped */
+static void ksm_end(struct host *h)
+{
+	if (ksm_saved.active) {
+		/*
+		 * our processes are killed: drop the stable nodes they leave
+		 * behind, again while one of them (an orphan, reaped by init)
+		 * is still tearing its mm down
+		 */
+		for (int t = 0; t < 50 && (read_long(KSM_DIR "pages_shared") > 0 ||
+					   read_long(KSM_DIR "pages_sharing") > 0); t++) {
+			knob_write(knob_path[KNOB_RUN], "2");
+			sleep_ms(t ? 10 : 0);
+		}
+		ksm_restore();
+	}
+	if (ksm_saved.handlers) {
+		sigaction(SIGINT, &ksm_saved.old_int, NULL);
+		sigaction(SIGTERM, &ksm_saved.old_term, NULL);
+		ksm_saved.handlers = false;
+	}
+	if (ksm_saved.lock_fd >= 0) {
+		close(ksm_saved.lock_fd);	/* and the flock with it */
+		ksm_saved.lock_fd = -1;
+	}
+	h->ksm = false;
+}
+
+/* /proc/PID/ksm_stat says the mm is registered with KSM: 1, 0, or -1 (no such line) */
+static int proc_ksm_mergeable(pid_t pid)
+{
+	char path[64], line[128];
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ksm_stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (ret < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ksm_mergeable:", 14))
+			ret = strstr(line + 14, "yes") != NULL;
+	fclose(f);
+	return ret;
+}
+
+/* the pages of the live processes that are merged now; -1 if unknown */
+static long ksm_merging(const struct host *h)
+{
+	long sum = 0;
+
+	for (int k = 0; k < MMT_MAX_PROCS; k++) {
+		char path[64];
+		long n;
+
+		if (h->procs[k].sock < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ksm_merging_pages", (long)h->procs[k].pid);
+		n = read_long(path);
+		if (n < 0)
+			return -1;
+		sum += n;
+	}
+	return sum;
+}
+
+/* is @addr of @pid a KSM page?  1, 0 (also: not present), -1 unknown */
+static int8_t page_is_ksm(pid_t pid, uint64_t addr, long page)
+{
+	char path[64];
+	uint64_t e, flags;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/pagemap", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &e, sizeof(e), (off_t)(addr / (uint64_t)page * sizeof(e)));
+	close(fd);
+	if (n != (ssize_t)sizeof(e))
+		return -1;
+	if (!(e >> 63))
+		return 0;
+	if (!(e & PM_PFN_MASK_))
+		return -1;	/* the PFN is hidden from us (no CAP_SYS_ADMIN) */
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &flags, sizeof(flags), (off_t)((e & PM_PFN_MASK_) * sizeof(flags)));
+	close(fd);
+	return n == (ssize_t)sizeof(flags) ? (int8_t)((flags >> KPF_KSM_) & 1) : -1;
+}
+
+/*
+ * `ksmd N` on the host: run 1 until full_scans has gone up by KSM_PASSES,
+ * then run 0 again.  Nothing to do, as in the model, while the mode is not 1 or no
+ * live process of ours is registered (ksmd would sleep, full_scans still).
+ */
+static int ksm_scan(struct host *h, long i, struct mmt_host_op *ho)
+{
+	bool registered = false;
+	long f0, f = -1;
+	double t0;
+	int err;
+
+	for (int k = 0; k < MMT_MAX_PROCS && h->ksm_run == 1 && !registered; k++)
+		registered = h->procs[k].sock >= 0 && proc_ksm_mergeable(h->procs[k].pid);
+	if (registered) {
+		f0 = read_long(KSM_DIR "full_scans");
+		err = knob_write(knob_path[KNOB_RUN], "1");
+		if (err) {
+			fail(h, i, "ksmd: writing 1 to %s: %s", knob_path[KNOB_RUN], strerror(err));
+			return -1;
+		}
+		t0 = mono_now();
+		while ((f = read_long(KSM_DIR "full_scans")) >= 0 && f < f0 + KSM_PASSES &&
+		       mono_now() - t0 < h->o.timeout)
+			sleep_ms(1);
+		err = knob_write(knob_path[KNOB_RUN], "0");
+		if (f0 < 0 || f < f0 + KSM_PASSES) {
+			fail(h, i, "ksmd: %sfull_scans went from %ld to %ld in %.0f s, not up by %d",
+			     KSM_DIR, f0, f, h->o.timeout, KSM_PASSES);
+			return -1;
+		}
+		if (err) {
+			fail(h, i, "ksmd: writing 0 to %s: %s", knob_path[KNOB_RUN], strerror(err));
+			return -1;
+		}
+	}
+	ho->ksm_merging = ksm_merging(h);
+	return 0;
+}
+
+/* ksm_run MODE and ksm_merge_across_nodes 0|1: the knob, written */
+static void ksm_knob_op(struct host *h, const struct mmt_op *op, struct mmt_host_op *ho)
+{
+	struct rep rep = { .kind = REP_OK };
+	int err;
+
+	if (op->code == OP_KSM_RUN) {
+		err = knob_write(knob_path[KNOB_RUN], op->addr == 2 ? "2" : "0");
+		/* a failed unmerge leaves Linux's run at 0 (run_store) */
+		h->ksm_run = err ? 0 : (int)op->addr;
+	} else {
+		err = knob_write(knob_path[KNOB_MERGE_ACROSS_NODES], op->addr ? "1" : "0");
+	}
+	if (err) {
+		rep.kind = REP_ERRNO;
+		rep.err = err;
+	}
+	set_outcome(ho, &rep);
+}
+
+/*
+ * split P ADDR N: the driver writes "<pid>,<start>,<end>" to debugfs's
+ * split_huge_pages for P's pid (split_huge_pages_pid; new_order 0 by
+ * default).  The kernel answers the length written, or an errno.
+ */
+static void split_op(struct host *h, const struct mmt_op *op, struct mmt_host_op *ho)
+{
+	uint64_t ps = (uint64_t)h->info.page_size;
+	struct rep rep = { .kind = REP_OK };
+	char buf[96];
+	int fd, len;
+
+	len = snprintf(buf, sizeof(buf), "%d,0x%llx,0x%llx", (int)h->procs[op->proc].pid,
+		       (unsigned long long)(h->o.base + op->addr * ps),
+		       (unsigned long long)(h->o.base + (op->addr + op->len) * ps));
+	fd = open(SPLIT_HUGE_PAGES, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)len) != len) {
+		rep.kind = REP_ERRNO;
+		rep.err = errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	set_outcome(ho, &rep);
+}
+
 /* the op's skip reason, or HOST_RAN if it can run here */
 static enum mmt_host_skip why_skip(const struct host *h, const struct mmt_op *op)
 {
+	/* the driver itself writes the knobs: no process of the program is asked */
+	if (h->ksm && (op->code == OP_KSMD || op->code == OP_KSM_RUN ||
+		       (op->code == OP_KSM_MERGE_ACROSS_NODES &&
+			ksm_saved.have[KNOB_MERGE_ACROSS_NODES])))
+		return HOST_RAN;
 	if (model_only(op))
 		return HOST_SKIP_MODEL_ONLY;
 	if (op->code == OP_SPAWN)
 		return HOST_RAN;
 	if (h->procs[op->proc].sock < 0)
 		return HOST_SKIP_NO_PROC;
+	if (op->code == OP_SPLIT && !h->info.split_huge_pages)
+		return HOST_SKIP_NO_SPLIT;
 	if (op->code == OP_MIGRATE) {
 		bool here = op->node >= 0 && op->node < 64 &&
 			    (h->info.node_mask >> op->node) & 1;
@@ -917,6 +1437,13 @@ static int run_op(struct host *h, long i)
 	q.value = op->value + (op->code == OP_WRITE && h->o.corrupt_writes);
 
 	switch (op->code) {
+	case OP_KSMD:
+		ho->outcome = OUT_OK;
+		return ksm_scan(h, i, ho);
+	case OP_KSM_RUN:
+	case OP_KSM_MERGE_ACROSS_NODES:
+		ksm_knob_op(h, op, ho);
+		return 0;
 	case OP_SPAWN:
 		if (h->procs[op->proc].sock >= 0) {
 			/* the reader's static rules make this impossible */
@@ -944,13 +1471,21 @@ static int run_op(struct host *h, long i)
 			return -1;
 		set_outcome(ho, &rep);
 		return wait_gone(h, i, hp, pname(h, op->proc));
+	case OP_SPLIT:
+		split_op(h, op, ho);
+		return 0;
 	default:
 		hp = &h->procs[op->proc];
 		if (request(h, i, hp, pname(h, op->proc), &q, &rep, NULL))
 			return -1;
 		set_outcome(ho, &rep);
-		if (op->code == OP_READ && rep.kind == REP_OK)
+		if (op->code == OP_READ && rep.kind == REP_OK) {
 			ho->value = rep.value;
+			if (h->o.ksm)
+				ho->ksm_page = page_is_ksm(hp->pid, h->o.base + op->addr *
+							   (uint64_t)h->info.page_size,
+							   h->info.page_size);
+		}
 		return 0;
 	}
 }
@@ -970,6 +1505,8 @@ int mmt_host_run(const struct mmt_program *p, const struct mmt_host_opts *o,
 	for (i = 0; i < p->nr_ops; i++) {
 		r->ops[i].skip = HOST_SKIP_NOT_RUN;
 		r->ops[i].outcome = -1;
+		r->ops[i].ksm_page = -1;
+		r->ops[i].ksm_merging = -1;
 	}
 
 	memset(&h, 0, sizeof(h));
@@ -1010,11 +1547,20 @@ int mmt_host_run(const struct mmt_program *p, const struct mmt_host_opts *o,
 		}
 	}
 
-	if (start_zygote(&h) == 0)
+	if (h.o.ksm && !h.info.ksm_control) {
+		r->status = HOST_UNSUPPORTED;
+		snprintf(r->msg, sizeof(r->msg), "--host-ksm needs root and a writable "
+			 "/sys/kernel/mm/ksm/run (a kernel with CONFIG_KSM)");
+		return 0;
+	}
+
+	/* the lock and the knobs before any process: a run without them runs nothing */
+	if ((!h.o.ksm || !uses_ksm(p) || ksm_begin(&h) == 0) && start_zygote(&h) == 0)
 		for (i = 0; i < p->nr_ops; i++)
 			if (run_op(&h, (long)i))
 				break;
 	kill_all(&h);
+	ksm_end(&h);
 	return 0;
 }
 

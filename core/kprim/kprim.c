@@ -12,16 +12,16 @@
  *
  * Scheduler (KP_SCHED).  Tasks are ucontext fibers on the calling thread.  A
  * task only gives up the CPU at a decision point: every lock acquisition
- * (trylocks included), kp_bit_wait() and cond_resched(), plus task start and
- * task exit.  At a decision point the task records what it waits for (the
- * wait triple below) and the scheduler picks among the tasks whose wait is
- * satisfiable *now*.  A blocked task is thus never resumed into a lock it
- * cannot take, so it takes it without a second decision; releases are not
- * decision points and wake nobody explicitly, a waiter simply becomes
- * eligible again because runnability is recomputed at every decision from
- * the lock words.  The pthread objects inside the locks are never touched in
- * this mode: only kp_lockinfo.owner/readers and the bit words, so nothing can
- * block the OS thread.  Decisions depend on nothing but those states and the
+ * (trylocks included), kp_bit_wait(), cond_resched() and kp_other_cpus(),
+ * plus task start and task exit.  At a decision point the task records what
+ * it waits for (the wait triple below) and the scheduler picks among the
+ * tasks whose wait is satisfiable *now*.  A blocked task is thus never
+ * resumed into a lock it cannot take, so it takes it without a second
+ * decision; releases are not decision points and wake nobody explicitly, a
+ * waiter simply becomes eligible again because runnability is recomputed at
+ * every decision from the lock words.  The pthread objects inside the locks
+ * are never touched in this mode: only kp_lockinfo.owner/readers and the bit
+ * words, so nothing can block the OS thread.  Decisions depend on nothing but those states and the
  * decider's answers, hence replay is exact.
  *
  * Who calls the decider.  Normally the task at the decision point calls it on
@@ -153,6 +153,7 @@ static atomic_uint kp_report_seq;
 static const char *const kp_class_names[LC_NR] = {
 	[LC_NONE] = "none",
 	[LC_KSM_THREAD] = "ksm_thread_mutex",
+	[LC_KHUGEPAGED_THREAD] = "khugepaged_thread",
 	[LC_MMAP_LOCK] = "mmap_lock",
 	[LC_FOLIO_LOCK] = "folio_lock",
 	[LC_I_MMAP] = "i_mmap_rwsem",
@@ -164,6 +165,7 @@ static const char *const kp_class_names[LC_NR] = {
 	[LC_SWAP_CACHE] = "swap_cache_lock",
 	[LC_MMLIST] = "mmlist_lock",
 	[LC_KSM_MMLIST] = "ksm_mmlist_lock",
+	[LC_KHUGEPAGED_MM] = "khugepaged_mm_lock",
 	[LC_LRU] = "lru_lock",
 	[LC_SPLIT_QUEUE] = "split_queue_lock",
 	[LC_ZONE] = "zone_lock",
@@ -210,6 +212,29 @@ void kp_set_lockorder_report(kp_lockorder_cb cb)
 int kp_nr_held(void)
 {
 	return cur_task()->nheld;
+}
+
+const void *kp_task_wait_obj(int id, bool *write)
+{
+	struct kp_sched *s = kp_sch;
+	const struct kp_task *t;
+
+	*write = false;
+	if (!s || id < 0 || id >= s->nr)
+		return NULL;
+	t = &s->t[id];
+	if (atomic_load_explicit(&t->done, RLX))
+		return NULL;
+	switch (atomic_load_explicit(&t->wkind, RLX)) {
+	case W_EXCL:
+	case W_WRITE:
+	case W_BIT:	/* a bit lock's or a bit wait's word: taken as a write */
+		*write = true;
+		return atomic_load_explicit(&t->wobj, RLX);
+	case W_READ:
+		return atomic_load_explicit(&t->wobj, RLX);
+	}
+	return NULL;
 }
 
 unsigned kp_task_locks(int id, int *waiting)
@@ -702,6 +727,17 @@ void cond_resched(void)
 		sched_point(t);
 	else if (!(++calls & 63))
 		sched_yield();	/* now and then, to let stress threads interleave mid-op */
+}
+
+void kp_other_cpus(void)
+{
+	static _Thread_local unsigned int calls;
+	struct kp_task *t = cur_task();
+
+	if (is_fiber(t))
+		sched_point(t);
+	else if (!(++calls & 63))
+		sched_yield();	/* widen the window for stress now and then */
 }
 
 /* ------------------------------------------- spinlocks, mutexes, rwsems */

@@ -65,6 +65,9 @@ static const char *const opcode_names[NR_MMT_OPCODES] = {
 	[OP_PIN] = "pin",	[OP_UNPIN] = "unpin",
 	[OP_PIN_WRITE] = "pin_write", [OP_PIN_READ] = "pin_read",
 	[OP_REMAP_FILE_PAGES] = "remap_file_pages",
+	[OP_PAGE_IDLE] = "page_idle",
+	[OP_SPLIT] = "split",
+	[OP_KHUGEPAGED] = "khugepaged",
 };
 
 static const char *const outcome_names[NR_MMT_OUTCOMES] = {
@@ -232,6 +235,7 @@ int mmt_program_copy(struct mmt_program *dst, const struct mmt_program *src)
 		dst->nr_ops = dst->cap_ops = src->nr_ops;
 	}
 	dst->has_schedule = src->has_schedule;
+	dst->schedule_lenient = src->schedule_lenient;
 	if (src->nr_schedule) {
 		dst->schedule = malloc(src->nr_schedule);
 		if (!dst->schedule)
@@ -530,7 +534,7 @@ enum argkind {
 	A_NONE, A_PROC, A_PAGE, A_COUNT, A_PROT, A_FLAGS, A_ADVICE, A_NODE,
 	A_VALUE, A_SWAPID, A_SLOTS, A_RECLAIM, A_ALL, A_FOLIOS,
 	A_KSMRUN, A_BOOL,
-	A_HOLES,
+	A_HOLES, A_ORDER,
 };
 
 struct opdesc {
@@ -574,6 +578,10 @@ static const struct opdesc opdesc[NR_MMT_OPCODES] = {
 	[OP_PIN_READ] =	{ 2, 2, { A_PROC, A_PAGE }, "proc page" },
 	[OP_REMAP_FILE_PAGES] = { 4, 4, { A_PROC, A_PAGE, A_COUNT, A_PAGE },
 				  "proc page count pgoff" },
+	[OP_PAGE_IDLE] = { 1, 1, { A_FOLIOS }, "count" },
+	/* split_huge_pages' optional new_order: the model splits to order 0 only */
+	[OP_SPLIT] =	{ 3, 4, { A_PROC, A_PAGE, A_COUNT, A_ORDER }, "proc page count [new_order]" },
+	[OP_KHUGEPAGED] = { 1, 1, { A_FOLIOS }, "count" },
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -861,6 +869,14 @@ static int parse_op_line(struct parser *ps, struct coll *c, size_t base, uint8_t
 					    Q(q, t));
 			op.all = true;
 			break;
+		case A_ORDER:
+			/* nothing is kept: 0 is the only order, and the default */
+			if (number(ps, t, "new order", 0, UINT32_MAX, &v))
+				return -1;
+			if (v)
+				return fail(ps, t->col, "new order %s: the model splits to order 0 only",
+					    Q(q, t));
+			break;
 		default:
 			return fail(ps, t->col, "internal error: bad argument kind");
 		}
@@ -936,19 +952,22 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[5] = { "nodes", "frames", "swap", "device", "thp" };
+		static const char *const keys[6] = { "nodes", "frames", "swap", "device", "thp",
+						     "zeropage" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
 		int k;
 
 		if (!eq)
-			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp), "
+			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp, "
+				    "zeropage), "
 				    "got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 5, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 6, t.s, (size_t)(eq - t.s));
 		if (k < 0)
-			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp)",
+			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp, "
+				    "zeropage)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -977,6 +996,12 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 			if (number(ps, &v, "device", 0, MAX_DEVICE, &val))
 				return -1;
 			cfg.device = (uint32_t)val;
+			break;
+		case 5:
+			/* 0: mm_forbids_zeropage (a read fault allocates a page) */
+			if (number(ps, &v, "zeropage", 0, 1, &val))
+				return -1;
+			cfg.no_zeropage = !val;
 			break;
 		default:
 			/* a mask of mTHP orders 1..MAX_THP_ORDER */
@@ -1023,9 +1048,9 @@ static int schedule_append(struct parser *ps, unsigned col, uint8_t task, uint64
 }
 
 /*
- * schedule { TASK | TASK*COUNT }: COUNT decisions in a row go to TASK.  The
- * run-length form is what the printer writes; a plain list (what version 1
- * files hold) reads the same.
+ * schedule [lenient] { TASK | TASK*COUNT }: COUNT decisions in a row go to
+ * TASK.  The run-length form is what the printer writes; a plain list (what
+ * version 1 files hold) reads the same.  "lenient" comes first or not at all.
  */
 static int parse_schedule_line(struct parser *ps, struct lexer *lx, const struct tok *s)
 {
@@ -1040,6 +1065,14 @@ static int parse_schedule_line(struct parser *ps, struct lexer *lx, const struct
 		const char *star = memchr(t.s, '*', t.len);
 		struct tok task = t, count;
 		uint64_t v, n = 1;
+
+		if (tok_is(&t, "lenient")) {
+			if (ps->p->nr_schedule || ps->p->schedule_lenient)
+				return fail(ps, t.col, "'lenient' must come once, right after "
+					    "'schedule'");
+			ps->p->schedule_lenient = true;
+			continue;
+		}
 
 		if (star) {
 			task.len = (size_t)(star - t.s);
@@ -1381,6 +1414,7 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_UFFD_REGISTER:
 	case OP_PIN:
 	case OP_UNPIN:
+	case OP_SPLIT:
 		sb_printf(sb, " %s 0x%" PRIx64 " %" PRIu64, nm, op->addr, op->len);
 		break;
 	case OP_MPROTECT:
@@ -1415,7 +1449,9 @@ static void sb_op(struct sbuf *sb, const struct mmt_program *p, const struct mmt
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
 	case OP_KSWAPD:
+	case OP_PAGE_IDLE:
 	case OP_KSMD:
+	case OP_KHUGEPAGED:
 	case OP_KSM_RUN:
 	case OP_KSM_MERGE_ACROSS_NODES:
 		sb_printf(sb, " %" PRIu64, op->addr);
@@ -1466,6 +1502,8 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 			sb_printf(sb, " device=%" PRIu32, p->world.device);
 		if (p->world.thp)
 			sb_printf(sb, " thp=%#" PRIx32, p->world.thp);
+		if (p->world.no_zeropage)
+			sb_printf(sb, " zeropage=0");
 		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {
@@ -1477,7 +1515,7 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 	if (p->has_schedule) {
 		if (p->nr_schedule > MMT_MAX_SCHEDULE || (p->nr_schedule && !p->schedule))
 			return -1;
-		sb_printf(sb, "schedule");
+		sb_printf(sb, p->schedule_lenient ? "schedule lenient" : "schedule");
 		for (size_t i = 0, run; i < p->nr_schedule; i += run) {
 			if (p->schedule[i] >= MMT_MAX_TASKS)
 				return -1;

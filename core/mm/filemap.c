@@ -245,7 +245,7 @@ void filemap_remove_folio(struct folio *f)
 }
 
 /* Migration: @new takes @old's slot and reference; both locked. */
-void filemap_replace_folio(struct folio *old, struct folio *new)
+int filemap_replace_folio(struct folio *old, struct folio *new, int refs)
 {
 	struct world *w = the_world;
 	struct address_space *m = folio_mapping(old);
@@ -254,13 +254,21 @@ void filemap_replace_folio(struct folio *old, struct folio *new)
 	spin_lock(&w->i_pages_lock);
 	i = pc_slot(w, pc_key(m, old->index));
 	VM_BUG_ON(w->pc_folio[i] != old, INV_RMAP, "folio pfn %u not in its page cache", old->pfn);
+	/* lookups take their reference under this lock: none while frozen */
+	if (!folio_ref_freeze(old, refs)) {
+		spin_unlock(&w->i_pages_lock);
+		return -EAGAIN;
+	}
+	kp_other_cpus();	/* page_idle's and compaction's folio_try_get fail here */
 	w->pc_folio[i] = new;
 	folio_get(new);
 	kp_access(new, KP_F_FOLIO_MAPPING, true);
 	new->mapping = old->mapping;
 	new->index = old->index;
+	/* the cache's reference went to @new */
+	folio_ref_unfreeze(old, refs - 1);
 	spin_unlock(&w->i_pages_lock);
-	folio_put(old);
+	return 0;
 }
 
 /*

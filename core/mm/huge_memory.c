@@ -15,6 +15,7 @@
 #include "mmt/folio.h"
 #include "mmt/gup.h"
 #include "mmt/huge_mm.h"
+#include "mmt/inject.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -40,13 +41,20 @@ static bool can_split_folio(struct folio *folio, int caller_pins, int *pextra_pi
 
 /*
  * unmap_folio - every pte mapping a page of the folio becomes a migration
- * entry for that page (try_to_migrate with TTU_RMAP_LOCKED; the model's
- * walk takes each ptl before looking at the pte, as TTU_SYNC asks).
+ * entry for that page (try_to_migrate with TTU_RMAP_LOCKED).  TTU_SYNC
+ * makes the walk take each ptl before looking at the pte: the caller
+ * asserts that nothing is left mapped, so the walk must not pass over a
+ * pte that a racing zap or COW has cleared but whose page's mapcount it
+ * has not yet dropped (it holds that ptl until it has).
  * Folio locked, anon_vma locked for write.
  */
 static void unmap_folio(struct folio *folio)
 {
-	try_to_migrate(folio, TTU_RMAP_LOCKED);
+	unsigned flags = TTU_RMAP_LOCKED | TTU_SYNC;
+
+	if (mmt_injected(BUG_THP_SPLIT_NO_TTU_SYNC))
+		flags &= ~TTU_SYNC;	/* unmap_page before 732ed55823fc */
+	try_to_migrate(folio, flags);
 }
 
 /*
@@ -66,14 +74,6 @@ static void remap_page(struct folio *folio, unsigned long nr)
 	}
 }
 
-/* a folio refcount of exactly @count becomes 0: nobody can take one now */
-static bool folio_ref_freeze(struct folio *folio, int count)
-{
-	int expected = count;
-
-	return atomic_compare_exchange_strong(&folio->_refcount, &expected, 0);
-}
-
 /*
  * __split_folio - the folio is unmapped and frozen: make each page a folio.
  * The new folios were locked by the caller and are under "migration"
@@ -88,7 +88,8 @@ static void __split_folio(struct folio *folio, struct list_head *list, int extra
 	struct pglist_data *pgdat = &the_world->node[folio->nid];
 	unsigned long nr = (unsigned long)folio_nr_pages(folio);
 	unsigned long keep = (1ul << PG_referenced) | (1ul << PG_uptodate) | (1ul << PG_dirty) |
-			     (1ul << PG_active) | (1ul << PG_swapbacked);
+			     (1ul << PG_active) | (1ul << PG_swapbacked) | (1ul << PG_young) |
+			     (1ul << PG_idle);
 	unsigned long hflags = atomic_load(&folio->flags);
 	bool on_lru;
 
@@ -208,6 +209,64 @@ out_unlock:
 	anon_vma_unlock_write(anon_vma);
 	put_anon_vma(anon_vma);
 	return ret;
+}
+
+/*
+ * split_huge_pages_pid - the debugfs file split_huge_pages written with
+ * "<pid>,<vaddr_start>,<vaddr_end>" (new_order 0), as Linux 6.18 does it:
+ * under mmap_lock for read, each page of [@addr, @addr + @nr) in turn (a
+ * table of PTE-mapped mTHPs holds many folios), stopping at the first
+ * address with no VMA.  folio_walk_start: the folio a present pte maps,
+ * under its ptl (the zero page, swap, migration and device-private
+ * entries are no folio here; the device's folios are order 0 anyway).
+ * An order-0 folio is passed over; a large one is split when the racy
+ * can_split_folio (no reference but the mappings) and the folio trylock
+ * both succeed, with a reference taken and the ptl dropped first (the
+ * kernel also counts the large folios it saw, for a debug message).  A
+ * folio whose lock or references are busy is skipped, not waited for.
+ * Returns the folios split; the write itself always succeeds (the pid is
+ * a live process of the program).  Sleeps: mmap_lock, the split's
+ * anon_vma rwsem and rmap walks.
+ */
+unsigned long split_huge_pages_pid(struct mm_struct *mm, uint64_t addr, uint64_t nr)
+{
+	unsigned long split = 0;
+
+	down_read(&mm->mmap_lock);
+	for (uint64_t a = addr; a < addr + nr; a++) {
+		struct vm_area_struct *vma = vma_lookup(mm, a);
+		struct folio *folio;
+		spinlock_t *ptl;
+		pte_t *ptep;
+		int extra_pins;
+
+		if (!vma)
+			break;
+		/* no VM_IO, VM_PFNMAP or hugetlb VMAs in the model: none to skip */
+		ptep = pte_offset_map_lock(mm, a, &ptl);
+		if (!ptep)
+			continue;
+		folio = vm_normal_folio(vma, a, ptep_get(ptep));
+		if (!folio) {
+			pte_unmap_unlock(ptl);	/* folio_walk_start found nothing */
+			continue;
+		}
+		if (!folio_test_large(folio) || !can_split_folio(folio, 0, &extra_pins) ||
+		    !folio_trylock(folio)) {
+			pte_unmap_unlock(ptl);	/* folio_walk_end */
+			cond_resched();
+			continue;
+		}
+		folio_get(folio);
+		pte_unmap_unlock(ptl);
+		if (!split_folio(folio))
+			split++;
+		folio_unlock(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+	up_read(&mm->mmap_lock);
+	return split;
 }
 
 /*

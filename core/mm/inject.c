@@ -144,6 +144,60 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"object rmap walk, which computes the address from folio->index and "
 		"vm_pgoff, misses the pte",
 	},
+	[BUG_MREMAP_MERGE_RMAP_ORDER] = {
+		"mremap-merge-rmap-order", "2012: mremap: enforce rmap src/dst vma ordering "
+		"in case of vma_merge() succeeding in copy_vma()", "MIGRATION",
+		"mremap moves ptes without the rmap locks even when copy_vma merged the "
+		"destination into a VMA that rmap walks visit before the source "
+		"(need_rmap_locks ignored): remove_migration_ptes passes the destination "
+		"before the migration entry arrives and the source after it left, and "
+		"the entry is orphaned",
+	},
+	[BUG_THP_SPLIT_NO_TTU_SYNC] = {
+		"thp-split-no-ttu-sync", "732ed55823fc", "MAPCOUNT (split's unmap_folio)",
+		"split's unmap_folio walks without TTU_SYNC: a pte that a racing COW or "
+		"zap has cleared, under a ptl it still holds, is passed over unlocked "
+		"before that task drops the page's mapcount, and the split finds the "
+		"folio still mapped with no pte left to explain it (fixed by "
+		"732ed55823fc, mm/thp: try_to_unmap() use TTU_SYNC for safe splitting)",
+	},
+	[BUG_KSM_FROZEN_SWAPCACHE_STALE] = {
+		"ksm-frozen-swapcache-stale", "001", "KSM",
+		"get_ksm_page takes any refcount of 0 for a freed page, as it did "
+		"before KSM pages could migrate: a KSM page in the swap cache whose "
+		"refcount migration has frozen is still the node's page, and the "
+		"node it frees is the one the migrated page is about to take over "
+		"(seed 001, \"ksm: make KSM page migration possible\")",
+	},
+	[BUG_MIGRATE_PARTIAL_NO_SPLIT] = {
+		"migrate-partial-no-split", "7262f208ca68", "MAPCOUNT (1.5, the deferred split queue)",
+		"migrate_pages moves a partially mapped large folio on the deferred "
+		"split queue whole instead of splitting it first: the new folio is "
+		"mapped only where the old one was, is neither PG_partially_mapped "
+		"nor queued, and its unmapped pages are never freed (fixed by "
+		"7262f208ca68, mm/migrate: split source folio if it is on deferred "
+		"split list)",
+	},
+	[BUG_KHUGEPAGED_COLLAPSE_PINNED] = {
+		"khugepaged-collapse-pinned", "9445689f3b61", "PIN",
+		"khugepaged collapses a range without is_refcount_suitable, the check "
+		"that every reference is a mapping or the swap cache's: a GUP-pinned "
+		"page is copied into the new folio and unmapped, and the pinner keeps "
+		"a page the process no longer maps (9445689f3b61, \"khugepaged: allow "
+		"to collapse a page shared across fork\", made the old page_count == 1 "
+		"test this mapcount-based one and named the pins it keeps out; "
+		"70cbc3cc78a9 closed the GUP-fast side)",
+	},
+	[BUG_KHUGEPAGED_NO_REVALIDATE] = {
+		"khugepaged-no-revalidate", "594cced14ad3", "RMAP",
+		"collapse_huge_page retakes mmap_lock for write after allocating and "
+		"looks the VMA up again without hugepage_vma_revalidate: a VMA that was "
+		"shrunk, split or replaced while the lock was dropped is collapsed "
+		"anyway, its new ptes running past its end (an anon_vma-less one, "
+		"the kernel's NULL dereference, fixed by 594cced14ad3, \"khugepaged: "
+		"fix null-pointer dereference due to race\", which added the anon_vma "
+		"check to the revalidation that runs after every mmap_lock drop)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

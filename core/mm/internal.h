@@ -23,9 +23,18 @@ void folio_init_fresh(struct folio *f);
 /* rmap.c: i_mmap linkage (walk cursors are kept right) */
 void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after);
 void vma_unlink_file(struct vm_area_struct *vma);
+/* rmap.c: @vma's vm_pgoff changed; rmap locks held for write */
+void vma_interval_tree_update(struct vm_area_struct *vma);
+void anon_vma_interval_tree_update(struct vm_area_struct *vma);
 
 /* rmap.c */
 void get_anon_vma(struct anon_vma *av);
+/*
+ * One step of page_vma_mapped_walk(PVMW_SYNC): the pte at @addr of @mm,
+ * locked, if it maps page @idx of @folio; NULL (nothing locked) otherwise.
+ */
+pte_t *page_vma_mapped_idx(struct folio *folio, unsigned idx, struct mm_struct *mm,
+			   uint64_t addr, spinlock_t **ptlp);
 /* the first address of @vma that may map a page of @folio, or -1ull */
 uint64_t vma_address_folio(const struct vm_area_struct *vma, const struct folio *folio);
 /*
@@ -67,7 +76,8 @@ void free_pgtables(struct mm_struct *mm);
 int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
 /* move ptes of [old, old+len) to new_addr (mremap); both ranges mapped */
 void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
-		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len);
+		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len,
+		      bool need_rmap_locks);
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		       unsigned long newflags);
 /* a pte value for @folio in @vma, writable or not */

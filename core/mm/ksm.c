@@ -126,8 +126,18 @@ static bool ksm_test_exit(struct mm_struct *mm)
 	return atomic_load(&mm->mm_users) == 0;
 }
 
+/* the checker's clock (model-only): see ksm.h */
+static uint64_t ksm_next_stamp(void)
+{
+	return atomic_fetch_add(&ksm.stamp, 1) + 1;
+}
+
 static void set_page_stable_node(struct folio *folio, struct ksm_stable_node *node)
 {
+	if (!folio_test_ksm(folio)) {
+		folio->ksm_stamp = ksm_next_stamp();
+		folio->ksm_unmerge_raced = false;
+	}
 	kp_access(folio, KP_F_FOLIO_MAPPING, true);
 	folio->mapping = (uintptr_t)node | PAGE_MAPPING_KSM;
 }
@@ -266,10 +276,21 @@ again:
 	folio = pfn_folio(kpfn);
 	if (folio->mapping != expected)
 		goto stale;
+	/*
+	 * A refcount of 0 is a folio being freed, or one frozen: by the
+	 * migration of a swap-cache folio (swap_cache_replace_folio, under
+	 * the cache's lock), which may well be our page and whose node must
+	 * live on.  The kernel spins here; every freezer holds the folio
+	 * lock, so the model sleeps until it is let go (a spin would never
+	 * end under a PCT schedule that keeps ksmd ahead), then looks again.
+	 * Reclaim's __remove_mapping freezes too: it clears swapcache before
+	 * it lets the lock go, and then the node is stale indeed.
+	 */
 	while (!folio_try_get(folio)) {
-		if (!folio_test_swapcache(folio))
+		if (!folio_test_swapcache(folio) ||
+		    mmt_injected(BUG_KSM_FROZEN_SWAPCACHE_STALE))
 			goto stale;
-		cond_resched();
+		folio_wait_locked(folio);
 	}
 	if (folio->mapping != expected) {
 		folio_put(folio);
@@ -486,6 +507,7 @@ static void stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_nod
 {
 	item->head = node;
 	item->flags |= KSM_STABLE_FLAG;
+	item->stable_stamp = ksm_next_stamp();
 	list_add(&item->hlist, &node->hlist);
 	atomic_fetch_add_explicit(&ksm.stat_merged, 1, memory_order_relaxed);
 	if (item->hlist.next != &node->hlist)
@@ -934,7 +956,7 @@ static void prune_migrate_nodes(void)
 {
 	struct ksm_stable_node *node, *next;
 
-	ksm.pruned_stamp = atomic_fetch_add(&ksm.stamp, 1) + 1;
+	ksm.pruned_stamp = ksm_next_stamp();
 	if (mmt_injected(BUG_KSM_MIGRATE_NODES_UNPRUNED))
 		return;
 	list_for_each_entry_safe(node, next, &ksm.migrate_nodes, list) {
@@ -1252,6 +1274,7 @@ int ksm_set_run(int run)
 		ksm.run = run;
 		atomic_store(&ksm.unmerged_all, false);
 		if (run & KSM_RUN_UNMERGE) {
+			atomic_store(&ksm.unmerge_stamp, ksm_next_stamp());
 			err = unmerge_and_remove_all_rmap_items();
 			if (err)
 				ksm.run = KSM_RUN_STOP;
@@ -1367,6 +1390,10 @@ int ksm_madvise(struct vm_area_struct *vma, uint64_t start, uint64_t end, int ad
 				return err;
 		}
 		*vm_flags |= VM_MERGEABLE;
+		/* it may map KSM pages the run = 2 unmerge never saw (ksm.h) */
+		atomic_store(&ksm.unmerged_all, false);
+		/* ... and any KSM page at any old rmap_item's address (10.9) */
+		mm->ksm_mergeable_stamp = ksm_next_stamp();
 		break;
 	case MADV_UNMERGEABLE:
 		if (!(*vm_flags & VM_MERGEABLE))
@@ -1453,6 +1480,7 @@ void ksm_migrate_page(struct folio *newfolio, struct folio *folio)
 		  "KSM migration of pfn %u to %u: not both locked", folio->pfn, newfolio->pfn);
 	VM_BUG_ON(newfolio->mapping != folio->mapping, INV_KSM,
 		  "KSM migration of pfn %u to %u: mapping not copied", folio->pfn, newfolio->pfn);
+	newfolio->ksm_stamp = folio->ksm_stamp;
 	node = page_stable_node(newfolio);
 	if (!node)
 		return;
@@ -1478,8 +1506,10 @@ struct folio *ksm_might_need_to_copy(struct folio *folio, struct vm_area_struct 
 		 * caller, which could not see ksm_run.)
 		 */
 		if (page_stable_node(folio) &&
-		    (!(ksm.run & KSM_RUN_UNMERGE) || mmt_injected(BUG_KSM_UNMERGE_SWAPIN_COPY)))
+		    (!(ksm.run & KSM_RUN_UNMERGE) || mmt_injected(BUG_KSM_UNMERGE_SWAPIN_COPY))) {
+			folio->ksm_nocopy_stamp = ksm_next_stamp();
 			return folio;
+		}
 	} else if (!av) {
 		return folio;
 	} else if (pool_owns(&the_world->anon_vma_pool, av) && vma->anon_vma &&
@@ -1508,7 +1538,22 @@ struct folio *ksm_might_need_to_copy(struct folio *folio, struct vm_area_struct 
 
 void ksm_note_folio_freed(struct folio *folio)
 {
-	folio->ksm_freed_stamp = atomic_fetch_add(&ksm.stamp, 1) + 1;
+	folio->ksm_freed_stamp = ksm_next_stamp();
+	folio->ksm_unmerge_raced = false;
+}
+
+/*
+ * The run check in ksm_might_need_to_copy and the pte it lets the fault set
+ * are ordered by nothing run = 2's unmerge takes (it passes a swap pte by,
+ * and both hold mmap_lock for read): a fault that read run 1 can map the
+ * KSM page after the unmerge went past.  Seed 001 knew ("I've not seen that
+ * case, it shouldn't occur") and made remove_stable_node refuse such a
+ * page's node with a WARN; 10.8 lets this one page be, and only it.
+ */
+void ksm_note_swapin_mapped(struct folio *folio)
+{
+	if (folio->ksm_nocopy_stamp < atomic_load(&ksm.unmerge_stamp))
+		folio->ksm_unmerge_raced = true;
 }
 
 /* ------------------------------------------------------- world life */
@@ -1540,6 +1585,7 @@ void ksm_reset(struct ksm_state *k)
 	atomic_store(&k->stamp, 0);
 	k->pruned_stamp = 0;
 	atomic_store(&k->unmerged_all, false);
+	atomic_store(&k->unmerge_stamp, 0);
 	atomic_store(&k->stat_merged, 0);
 	atomic_store(&k->stat_stable_hits, 0);
 }

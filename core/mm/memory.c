@@ -116,6 +116,7 @@ static struct folio *alloc_anon_folio(struct vm_area_struct *vma, uint64_t addr,
 			continue;
 		folio = folio_alloc_order(mm->home_node, (unsigned)order);
 		if (folio) {
+			atomic_fetch_add(&the_world->mthp_fault_alloc[order & 7], 1);
 			*start = haddr;
 			return folio;
 		}
@@ -139,15 +140,14 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	/* no page here yet: with uffd missing mode armed, its handler decides */
 	if (userfaultfd_missing(vma))
 		return handle_userfault_missing(vma, addr);
-	if (!(flags & FAULT_FLAG_WRITE)) {
-		/*
-		 * The reference kernel (6.18 on this project's hosts) leaves a
-		 * VMA that took a zero-page read fault with an anon_vma: after
-		 * fork, the child's pieces of it no longer merge (difftest
-		 * seed 1, corpus/regress/read-fault-anon-vma.mmt).  Follow it.
-		 */
-		if (anon_vma_prepare(vma))
-			return VM_FAULT_OOM;
+	/*
+	 * A read maps the zero page, and the VMA gets no anon_vma for it; with
+	 * mm_forbids_zeropage (the world's zeropage=0, like this project's
+	 * hosts booted with pvm_no_zero_page=1) it allocates a page like a
+	 * write, anon_vma and all: after fork, the child's pieces of such a
+	 * VMA then no longer merge (corpus/regress/read-fault-anon-vma*.mmt).
+	 */
+	if (!(flags & FAULT_FLAG_WRITE) && !the_world->cfg.no_zeropage) {
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (!ptep)
 			return VM_FAULT_OOM;
@@ -603,6 +603,8 @@ unsigned do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t orig_pte,
 		}
 		rmap_flags |= RMAP_EXCLUSIVE;
 	}
+	if (folio == swapcache && folio_test_ksm(folio))
+		ksm_note_swapin_mapped(folio);
 	if (folio != swapcache) {
 		folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
 		folio_add_lru(folio);
@@ -1155,18 +1157,22 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 }
 
 /*
- * move_page_tables - mremap's move of [old, old+len) to new_addr.  The rmap
- * locks are held across the move so that an rmap walk sees each pte either
- * at its old or at its new place, never in neither (need_rmap_locks).
+ * move_page_tables - mremap's move of [old, old+len) to new_addr, pte by
+ * pte, each under both ptls.  mmap_lock held for write.  The rmap locks of
+ * the source (take_rmap_locks) are held across the move only when copy_vma
+ * said so: otherwise the destination comes after the source in every rmap
+ * walk's order, and a walk racing the move meets each pte once, at its old
+ * place or at its new one.
  */
 void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
-		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len)
+		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len,
+		      bool need_rmap_locks)
 {
 	struct mm_struct *mm = vma->vm_mm;
 
-	if (vma->vm_file)
+	if (need_rmap_locks && vma->vm_file)
 		down_write(&vma->vm_file->i_mmap_rwsem);
-	if (vma->anon_vma)
+	if (need_rmap_locks && vma->anon_vma)
 		anon_vma_lock_write(vma->anon_vma);
 	for (uint64_t i = 0; i < len; i++) {
 		spinlock_t *old_ptl, *new_ptl;
@@ -1191,9 +1197,9 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 	}
 	if (atomic_load(&mm->has_pinned))
 		gup_pins_moved(mm, old_addr, new_addr, len);
-	if (vma->anon_vma)
+	if (need_rmap_locks && vma->anon_vma)
 		anon_vma_unlock_write(vma->anon_vma);
-	if (vma->vm_file)
+	if (need_rmap_locks && vma->vm_file)
 		up_write(&vma->vm_file->i_mmap_rwsem);
 	(void)new_vma;
 }

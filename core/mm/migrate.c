@@ -84,7 +84,7 @@ void migration_entry_wait(struct mm_struct *mm, uint64_t addr)
  * of the VMA that is a migration entry for a page of @arg (the old folio)
  * maps the page of @folio (the new one) at the same index, writable and
  * exclusive exactly as the entry recorded.  Old and new have one order: a
- * migrated order-0 folio, a large folio whose split failed (old == new),
+ * migrated folio of any order, a large folio whose split failed (old == new),
  * or one order-0 folio split out of a large one (old == new, its entries
  * naming its own pfn).  New folio locked.
  */
@@ -196,30 +196,50 @@ static int folio_expected_refs(struct folio *folio)
 	return refs;
 }
 
-/* move the mapping, contents and state of @src to @dst; both locked, unmapped */
+/*
+ * folio_migrate_mapping - move the mapping, contents and state of @src to
+ * @dst; both locked, @src unmapped.  0, or -EAGAIN when someone else holds
+ * a reference (nothing changed then).
+ *
+ * A folio in the swap cache or a page cache can be looked up, and a
+ * reference taken, until it is replaced there: the replacement freezes its
+ * refcount under the cache's lock, as the kernel does under xa_lock, and
+ * hands the cache's reference to @dst.  A KSM folio frozen so is still its
+ * stable node's page: get_ksm_page waits for it (seed 001).  An anon folio
+ * in no cache is found only through its ptes, all migration entries now:
+ * its count is checked, not frozen.
+ */
 static int folio_migrate_mapping(struct folio *dst, struct folio *src)
 {
+	/* folio_migrate_flags: with page_idle's young and idle */
 	static const int copied[] = { PG_uptodate, PG_dirty, PG_referenced, PG_swapbacked,
-				      PG_active };
+				      PG_active, PG_young, PG_idle };
+	int expected = folio_expected_refs(src);
 
-	if (folio_ref_count(src) != folio_expected_refs(src))
-		return -EAGAIN;
-	for (unsigned i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		if (folio_test(src, copied[i]))
-			folio_set(dst, copied[i]);
-	atomic_store(&dst->value, atomic_load(&src->value));
 	if (folio_test_swapcache(src)) {
 		kp_access(dst, KP_F_FOLIO_MAPPING, true);
 		dst->mapping = src->mapping;
 		dst->index = src->index;
-		swap_cache_replace_folio(src, dst);
+		if (swap_cache_replace_folio(src, dst, expected))
+			return -EAGAIN;
 	} else if (folio_test_anon(src)) {
+		if (folio_ref_count(src) != expected)
+			return -EAGAIN;
 		kp_access(dst, KP_F_FOLIO_MAPPING, true);
 		dst->mapping = src->mapping;
 		dst->index = src->index;
 	} else if (src->mapping) {
-		filemap_replace_folio(src, dst);
+		if (filemap_replace_folio(src, dst, expected))
+			return -EAGAIN;
+	} else if (folio_ref_count(src) != expected) {
+		return -EAGAIN;
 	}
+	for (unsigned i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		if (folio_test(src, copied[i]))
+			folio_set(dst, copied[i]);
+	/* folio_copy: every page of a large folio has its own contents */
+	for (long i = 0; i < folio_nr_pages(src); i++)
+		atomic_store(&dst[i].value, atomic_load(&src[i].value));
 	/* folio_migrate_flags: a KSM page's stable node follows it */
 	if (folio_test_ksm(dst))
 		ksm_migrate_page(dst, src);
@@ -227,10 +247,14 @@ static int folio_migrate_mapping(struct folio *dst, struct folio *src)
 }
 
 /*
- * migrate_one - one attempt at moving isolated @src into @dst.  0 on
- * success (src is then unlocked, unmapped, ready to free), -EAGAIN to retry.
+ * migrate_one - one attempt at moving isolated @src into @dst, of the same
+ * order.  0 on success (src is then unlocked, unmapped, ready to free),
+ * -EAGAIN to retry.  @may_stay_partial: a large @dst that comes out
+ * partially mapped is one Linux leaves off the deferred split queue too
+ * (see struct folio's migrated_partial); false when the source was queued
+ * and should have been split instead.
  */
-static int migrate_one(struct folio *src, struct folio *dst)
+static int migrate_one(struct folio *src, struct folio *dst, bool may_stay_partial)
 {
 	struct anon_vma *anon_vma = NULL;
 	bool was_mapped;
@@ -267,6 +291,15 @@ static int migrate_one(struct folio *src, struct folio *dst)
 	if (rc == 0) {
 		if (was_mapped)
 			remove_migration_ptes(src, dst);
+		/*
+		 * remove_migration_pte maps only the pages whose entries are
+		 * still there, and queues nothing: a zap that took some of
+		 * them meanwhile leaves the new folio partially mapped and
+		 * off the queue, in Linux as here.
+		 */
+		if (folio_test_large(dst) && folio_mapped(dst) &&
+		    atomic_load(&dst->_nr_pages_mapped) < folio_nr_pages(dst))
+			dst->migrated_partial = may_stay_partial;
 		kp_access(src, KP_F_FOLIO_MAPPING, true);
 		src->mapping = 0;
 	} else {
@@ -287,27 +320,92 @@ static int migrate_one(struct folio *src, struct folio *dst)
 }
 
 /*
+ * try_split_folio - split an isolated large folio that is about to
+ * migrate; the pieces, each isolated with its own reference, go on
+ * @split, the head first.  As MIGRATE_SYNC does, it sleeps on the folio
+ * lock.  0, or the split's -EBUSY/-EAGAIN (the folio stays whole).
+ */
+static int try_split_folio(struct folio *folio, struct list_head *split)
+{
+	int rc;
+
+	folio_lock(folio);
+	rc = split_folio_to_list(folio, split);
+	folio_unlock(folio);
+	if (!rc)
+		list_add(&folio->lru, split);
+	return rc;
+}
+
+/* the pieces of a split folio, migrated in turn as migrate_pages does */
+static int migrate_split_folios(struct list_head *split, int node)
+{
+	struct folio *f, *next;
+	int rc = 0;
+
+	list_for_each_entry_safe(f, next, split, lru) {
+		list_del_init(&f->lru);
+		if (migrate_folio_to_node(f, node) && !rc)
+			rc = -EBUSY;
+	}
+	return rc;
+}
+
+/*
  * migrate_folio_to_node - migrate an isolated (unlocked) folio to @node.
  * Consumes the isolation: on success the old folio is freed, on failure it
  * goes back to the LRU.
+ *
+ * A large folio moves whole, into a folio of its order on @node
+ * (alloc_migration_target), as Linux migrates an mTHP.  Two cases split it
+ * first and move the pieces, as migrate_pages_batch does: a folio of order
+ * 2 or more on the deferred split queue and partially mapped (its unmapped
+ * pages are better freed than copied: 7262f208ca68), and a destination
+ * that cannot be allocated (-ENOMEM).  A split that fails leaves the first
+ * case to move whole, and the second to fail.
  */
 int migrate_folio_to_node(struct folio *src, int node)
 {
+	LIST_HEAD(split);
 	struct folio *dst;
+	bool split_tried = false, queued_partial;
 	int rc = -EAGAIN;
 
-	/* large folios do not migrate yet (no split, no large destination) */
-	if (folio_test_large(src)) {
-		folio_putback_lru(src);
-		return -EBUSY;
+	/*
+	 * migrate_folio_unmap: only the isolation holds it, every pte and
+	 * cache let go of it meanwhile: freed from under us, done.
+	 */
+	if (folio_ref_count(src) == 1) {
+		folio_clear_isolated(src);
+		folio_put(src);
+		return 0;
 	}
-	dst = folio_alloc(node, true);
-	if (!dst) {
-		folio_putback_lru(src);
-		return -ENOMEM;
+	if (folio_test_large(src)) {
+		queued_partial = folio_nr_pages(src) > 2 &&
+				 !list_empty(&src->_deferred_list) &&
+				 folio_test_partially_mapped(src);
+		if (queued_partial && !mmt_injected(BUG_MIGRATE_PARTIAL_NO_SPLIT)) {
+			split_tried = true;
+			if (!try_split_folio(src, &split))
+				return migrate_split_folios(&split, node);
+		}
+		dst = folio_alloc_order(node, src->order);
+		if (!dst) {
+			if (!try_split_folio(src, &split))
+				return migrate_split_folios(&split, node);
+			folio_putback_lru(src);
+			return -ENOMEM;
+		}
+	} else {
+		queued_partial = false;
+		dst = folio_alloc(node, true);
+		if (!dst) {
+			folio_putback_lru(src);
+			return -ENOMEM;
+		}
 	}
 	for (int pass = 0; pass < NR_MIGRATE_RETRY && rc == -EAGAIN; pass++) {
-		rc = migrate_one(src, dst);
+		rc = migrate_one(src, dst, !queued_partial || split_tried);
 		if (rc == -EAGAIN)
 			cond_resched();
 	}
@@ -363,28 +461,6 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 			st = node;
 		} else if (folio_likely_mapped_shared(folio) && !move_all) {
 			st = -EACCES;
-		} else if (folio_test_large(folio)) {
-			/*
-			 * No large destination folios in the model: a large
-			 * folio is split first (the kernel's migrate_pages
-			 * splits one it cannot migrate whole, try_split_folio),
-			 * and the page is looked up again, now order 0.  Only
-			 * the pages asked for move; Linux moves an mTHP whole.
-			 */
-			int err;
-
-			folio_lock(folio);
-			err = split_folio(folio);
-			folio_unlock(folio);
-			folio_put(folio);
-			if (!err) {
-				up_read(&mm->mmap_lock);
-				i--;
-				continue;
-			}
-			st = -EBUSY;	/* pinned or referenced: not migrated */
-			not_migrated++;
-			goto next_unlock;
 		} else if (!folio_isolate_lru(folio)) {
 			st = -EBUSY;
 		} else {

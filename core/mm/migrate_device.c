@@ -375,7 +375,8 @@ abort:
  */
 static int migrate_vma_move_mapping(struct folio *dst, struct folio *src, int extra)
 {
-	static const int copied[] = { PG_uptodate, PG_dirty, PG_referenced, PG_swapbacked };
+	static const int copied[] = { PG_uptodate, PG_dirty, PG_referenced, PG_swapbacked,
+				      PG_young, PG_idle };
 
 	if (folio_ref_count(src) != 1 + extra)
 		return -EAGAIN;

@@ -18,6 +18,7 @@
 #include "mmt/folio.h"
 #include "mmt/gup.h"
 #include "mmt/inject.h"
+#include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -153,7 +154,7 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 	}
 	if (new->vm_file) {
 		mapping_get(new->vm_file);
-		vma_link_file(new, vma);
+		vma_link_file(new, NULL);
 	}
 	/*
 	 * The rmap locks keep walkers from seeing the two halves overlap, and
@@ -167,6 +168,11 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 	if (new_below) {
 		vma->vm_pgoff += addr - vma->vm_start;
 		vma->vm_start = addr;
+		/* the upper part keeps @vma: its offset grew, its place moves */
+		if (vma->anon_vma)
+			anon_vma_interval_tree_update(vma);
+		if (vma->vm_file)
+			vma_interval_tree_update(vma);
 	} else {
 		vma->vm_end = addr;
 	}
@@ -312,14 +318,16 @@ void mmdrop(struct mm_struct *mm)
 }
 
 /*
- * The last user: KSM lets go of the address space first (ksmd may still
- * hold the struct through its mm_slot, hence mmdrop), then it is torn down.
+ * The last user: KSM and khugepaged let go of the address space first (ksmd
+ * or khugepaged may still hold the struct through its mm_slot, hence
+ * mmdrop), then it is torn down.
  */
 void mmput(struct mm_struct *mm)
 {
 	if (atomic_fetch_sub(&mm->mm_users, 1) != 1)
 		return;
 	ksm_exit(mm);
+	khugepaged_exit(mm);
 	down_write(&mm->mmap_lock);
 	exit_mmap(mm);
 	up_write(&mm->mmap_lock);
@@ -345,6 +353,7 @@ int dup_mm(struct mm_struct *oldmm, struct mm_struct **newmm)
 	down_write(&oldmm->mmap_lock);
 	down_write_nested(&mm->mmap_lock);
 	err = ksm_fork(mm, oldmm);
+	khugepaged_fork(mm, oldmm);
 	list_for_each_entry(mpnt, &oldmm->mmap, vm_list) {
 		if (err)
 			break;
@@ -814,15 +823,72 @@ out:
 /* ---------------------------------------------------------- mremap */
 
 /*
- * move_vma - move [addr, addr+old_len) of @vma, which lies inside it, to a
- * new VMA [new_addr, new_addr+new_len): copy the VMA (same anon_vma chains,
- * pgoff kept so folio->index stays valid), move the ptes, unmap the source.
+ * copy_vma - the VMA that will hold [new_addr, new_addr+new_len) once @vma's
+ * part from @addr has moved there: a copy of @vma (same anon_vma chains,
+ * pgoff kept so folio->index stays valid), or, as vma_merge_new_range
+ * finds it, a neighbour at the destination the copy merges into.
+ * mmap_lock held for write.
+ *
+ * *@need_rmap_locks says whether move_page_tables must hold the rmap locks.
+ * An rmap walk visits VMAs in vm_pgoff order, later insertions after earlier
+ * ones (anon_vma_interval_tree_insert).  A fresh copy comes after @vma, so a
+ * walk racing the move finds each pte either at its old place or, later, at
+ * its new one: no locks needed.  A merged neighbour at an offset no higher
+ * than @vma's may be visited first; a walk could then pass the destination
+ * before a pte arrives and the source after it left, so the move takes the
+ * locks.  mremap-merge-rmap-order drops that rule, bringing back what Andrea
+ * Arcangeli's "mremap: enforce rmap src/dst vma ordering in case of
+ * vma_merge() succeeding in copy_vma()" fixed in 2012 (the rule itself is
+ * from 38a76013ad80): remove_migration_ptes misses the moved entry.
+ *
+ * An anonymous VMA that never faulted has no anon_vma and no folio whose
+ * index must stay valid: its copy starts its offsets afresh at the new
+ * address so that it can merge with neighbours there (a later resize over
+ * both then succeeds, as on Linux); that merge waits until the source is
+ * unmapped (move_vma), since the copy could merge with @vma itself.  A
+ * uffd-registered copy never merges (see move_vma).
+ */
+static struct vm_area_struct *copy_vma(struct vm_area_struct *vma, uint64_t addr,
+				       uint64_t new_addr, uint64_t new_len, bool *need_rmap_locks)
+{
+	struct vm_area_struct *new_vma, *merged;
+	bool faulted = !vma_is_anonymous(vma) || vma->anon_vma;
+
+	*need_rmap_locks = false;
+	new_vma = vm_area_dup(vma);
+	if (!new_vma)
+		return NULL;
+	new_vma->vm_start = new_addr;
+	new_vma->vm_end = new_addr + new_len;
+	new_vma->vm_pgoff = faulted ? vma->vm_pgoff + (addr - vma->vm_start) : new_addr;
+	if (anon_vma_clone(new_vma, vma)) {
+		pool_free(&the_world->vma_pool, new_vma);
+		return NULL;
+	}
+	if (new_vma->vm_file) {
+		mapping_get(new_vma->vm_file);
+		vma_link_file(new_vma, NULL);
+	}
+	vma_link_list(vma->vm_mm, new_vma);
+	if (!faulted || (new_vma->vm_flags & VM_UFFD_MISSING))
+		return new_vma;
+	merged = vma_try_merge(new_vma);
+	if (merged != new_vma || merged->vm_end != new_addr + new_len)
+		*need_rmap_locks = merged->vm_pgoff <= vma->vm_pgoff &&
+				   !mmt_injected(BUG_MREMAP_MERGE_RMAP_ORDER);
+	return merged;
+}
+
+/*
+ * move_vma - move [addr, addr+old_len) of @vma, which lies inside it, to
+ * [new_addr, new_addr+new_len): copy_vma, move the ptes, unmap the source.
  * With @old_len 0 (shared mappings only) the source stays: a second mapping.
  */
 static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 		    uint64_t old_len, uint64_t new_addr, uint64_t new_len)
 {
 	struct vm_area_struct *new_vma;
+	bool need_rmap_locks;
 	int err;
 
 	/*
@@ -835,32 +901,11 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t a
 		if (err)
 			return err;
 	}
-	new_vma = vm_area_dup(vma);
+	new_vma = copy_vma(vma, addr, new_addr, new_len, &need_rmap_locks);
 	if (!new_vma)
 		return -ENOMEM;
-	new_vma->vm_start = new_addr;
-	new_vma->vm_end = new_addr + new_len;
-	new_vma->vm_pgoff = vma->vm_pgoff + (addr - vma->vm_start);
-	/*
-	 * An anonymous VMA that never faulted has no anon_vma and no folio
-	 * whose index must stay valid: like copy_vma(), start its offsets
-	 * afresh at the new address, so that it can merge with neighbours
-	 * there (a later resize over both then succeeds, as on Linux).
-	 */
-	if (vma_is_anonymous(vma) && !vma->anon_vma)
-		new_vma->vm_pgoff = new_addr;
-	err = anon_vma_clone(new_vma, vma);
-	if (err) {
-		pool_free(&the_world->vma_pool, new_vma);
-		return err;
-	}
-	if (new_vma->vm_file) {
-		mapping_get(new_vma->vm_file);
-		vma_link_file(new_vma, vma);
-	}
-	vma_link_list(mm, new_vma);
 	if (old_len) {
-		move_page_tables(vma, addr, new_vma, new_addr, old_len);
+		move_page_tables(vma, addr, new_vma, new_addr, old_len, need_rmap_locks);
 		err = do_vmi_munmap(mm, addr, addr + old_len);
 	}
 	/*
@@ -1044,6 +1089,8 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	}
 	case MADV_HUGEPAGE:
 		newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+		/* hugepage_madvise: good for khugepaged now, without waiting for a fault */
+		khugepaged_enter_vma(vma, newflags);
 		break;
 	case MADV_NOHUGEPAGE:
 		newflags = (newflags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;

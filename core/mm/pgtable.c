@@ -156,7 +156,8 @@ void mmt_set_pte(pte_t *ptep, pte_t pte)
 		else
 			t->nr_used++;
 	}
-	*ptep = pte;
+	/* WRITE_ONCE: a walk without PVMW_SYNC reads ptes without the ptl */
+	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_RELAXED);
 }
 
 void pte_unmap_unlock(spinlock_t *ptl)

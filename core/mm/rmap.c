@@ -6,6 +6,7 @@
  * checker; the enum kp_lock_class ranks are this tree flattened):
  *
  * ksm_thread_mutex			(ksmd, the run and merge_across_nodes knobs)
+ * khugepaged_thread			(model-only: one khugepaged pass at a time)
  *   mm->mmap_lock
  *     folio_lock
  *       mapping->i_mmap_rwsem
@@ -17,6 +18,7 @@
  *                   mapping->i_pages lock	(page cache)
  *                   mmlist_lock		(swap_duplicate's mm list)
  *                   ksm_mmlist_lock		(KSM's mm_slot list)
+ *                   khugepaged_mm_lock		(khugepaged's mm_slot list)
  *                   lruvec->lru_lock		(isolation, putback)
  *                   ds_queue->split_queue_lock	(deferred split queue: rmap, free, split)
  *                     node free-list lock, device free list (memremap.c)
@@ -165,13 +167,40 @@ static struct anon_vma_chain *avc_alloc(void)
 }
 
 /*
+ * anon_vma_interval_tree_insert - put @avc on its anon_vma's list in the
+ * order the kernel's interval tree walks it: by the first page offset of
+ * the VMA (vm_pgoff), and after every avc already there at an equal offset,
+ * because the tree sends equal keys right.  A list kept in that order visits
+ * the VMAs exactly as anon_vma_interval_tree_foreach does (vma_address then
+ * drops the ones the folio's index is not in).  Two rules hang on this
+ * order: a child forked while a walk runs is visited after its parent (seed
+ * 000), and mremap may move ptes without the rmap locks when the new VMA
+ * comes after the old one (need_rmap_locks, copy_vma).
+ *
+ * @before_equal files it ahead of the equal offsets instead: anon-vma-head-
+ * insert, the list_add at the head of same_anon_vma that seed 000 fixed.
+ * Caller holds the root's rwsem for write (or the anon_vma is unreachable).
+ */
+static void anon_vma_interval_tree_insert(struct anon_vma_chain *avc, struct anon_vma *av,
+					  bool before_equal)
+{
+	uint64_t key = avc->vma->vm_pgoff;
+	struct anon_vma_chain *pos;
+
+	list_for_each_entry(pos, &av->head, same_anon_vma) {
+		uint64_t k = pos->vma->vm_pgoff;
+
+		if (k > key || (before_equal && k == key)) {
+			list_add_tail(&avc->same_anon_vma, &pos->same_anon_vma);
+			return;
+		}
+	}
+	list_add_tail(&avc->same_anon_vma, &av->head);
+}
+
+/*
  * anon_vma_chain_link - link @vma to @av.  Caller holds the root's rwsem for
  * write (or @av is new and unreachable).
- *
- * The chain goes at the tail of the anon_vma's list: a walk already in
- * progress must visit the parent's VMA before any child forked from it
- * meanwhile, or a migration entry copied to the child by fork after the walk
- * passed the child would be left behind (seed 000).
  */
 static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chain *avc,
 				struct anon_vma *av, bool at_head)
@@ -180,10 +209,28 @@ static void anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma_chai
 	avc->anon_vma = av;
 	kp_access(av, KP_F_ANON_VMA, true);
 	list_add(&avc->same_vma, &vma->anon_vma_chain);
-	if (at_head)
-		list_add(&avc->same_anon_vma, &av->head);
-	else
-		list_add_tail(&avc->same_anon_vma, &av->head);
+	anon_vma_interval_tree_insert(avc, av, at_head);
+}
+
+/*
+ * anon_vma_interval_tree_update - @vma's vm_pgoff has just changed (a split
+ * that keeps the upper part): take each of its avcs out and put it back at
+ * its new place, as vma_prepare/vma_complete's pre_update and post_update
+ * do.  Caller holds the root's rwsem for write.
+ */
+void anon_vma_interval_tree_update(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		VM_BUG_ON(!rwsem_is_write_locked(&avc->anon_vma->root->rwsem), INV_BUG,
+			  "vma [%#llx,%#llx): anon_vma %u re-sorted without its root locked",
+			  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end,
+			  avc->anon_vma->id);
+		kp_access(avc->anon_vma, KP_F_ANON_VMA, true);
+		list_del_init(&avc->same_anon_vma);
+		anon_vma_interval_tree_insert(avc, avc->anon_vma, false);
+	}
 }
 
 /*
@@ -921,7 +968,26 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 		rmap_walk_file(folio, rwc);
 }
 
-/* i_mmap maintenance: writers exclude every walk */
+/*
+ * i_mmap maintenance: writers exclude every walk.  The kernel's i_mmap is an
+ * interval tree too, walked in vm_pgoff order with equal offsets in
+ * insertion order: a new VMA (mmap, split, mremap's copy_vma) goes after
+ * the ones at its offset; fork's copy goes right after its parent's
+ * (vma_interval_tree_insert_after), @after.
+ */
+static void i_mmap_insert(struct address_space *m, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *pos;
+
+	list_for_each_entry(pos, &m->i_mmap, shared) {
+		if (pos->vm_pgoff > vma->vm_pgoff) {
+			list_add_tail(&vma->shared, &pos->shared);
+			return;
+		}
+	}
+	list_add_tail(&vma->shared, &m->i_mmap);
+}
+
 void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after)
 {
 	struct address_space *m = vma->vm_file;
@@ -930,8 +996,15 @@ void vma_link_file(struct vm_area_struct *vma, struct vm_area_struct *after)
 	if (after)
 		list_add(&vma->shared, &after->shared);
 	else
-		list_add_tail(&vma->shared, &m->i_mmap);
+		i_mmap_insert(m, vma);
 	up_write(&m->i_mmap_rwsem);
+}
+
+/* @vma's vm_pgoff has just changed: re-sort it.  i_mmap_rwsem held for write. */
+void vma_interval_tree_update(struct vm_area_struct *vma)
+{
+	list_del_init(&vma->shared);
+	i_mmap_insert(vma->vm_file, vma);
 }
 
 void vma_unlink_file(struct vm_area_struct *vma)
@@ -966,8 +1039,8 @@ void mm_add_to_mmlist(struct mm_struct *mm)
  * before the pte is looked at (PVMW_SYNC): a walk that peeked first could
  * pass a pte that a racing zap has cleared but not yet unaccounted.
  */
-static pte_t *page_vma_mapped_idx(struct folio *folio, unsigned idx, struct mm_struct *mm,
-				  uint64_t addr, spinlock_t **ptlp)
+pte_t *page_vma_mapped_idx(struct folio *folio, unsigned idx, struct mm_struct *mm,
+			   uint64_t addr, spinlock_t **ptlp)
 {
 	pte_t *ptep = pte_offset_map_lock(mm, addr, ptlp);
 	uint64_t pfn = folio->pfn + idx;
@@ -1087,6 +1160,7 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 	spinlock_t *ptl;
 	pte_t *ptep, pte;
 	unsigned first;
+	bool young;
 
 	/* a large folio: the first of its pages in this VMA stands for them */
 	folio_vma_pages(folio, vma, addr, &first);
@@ -1095,14 +1169,21 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 		return true;
 	pte = ptep_get(ptep);
 	pra->mapcount--;
-	if (pte_present(pte) && pte_young(pte)) {
+	young = pte_present(pte) && pte_young(pte);
+	if (young)
 		set_pte_at(mm, addr, ptep, pte_mkold(pte));
+	pte_unmap_unlock(ptl);
+	/* an access the idle page tracker took from the pte still counts */
+	if (young)
+		folio_clear_idle(folio);
+	if (folio_test_clear_young(folio))
+		young = true;
+	if (young) {
 		pra->referenced++;
 		/* READ_ONCE: mprotect/madvise change it under mmap_lock only */
 		kp_access(vma, KP_F_VMA, false);
 		pra->vm_flags |= __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
 	}
-	pte_unmap_unlock(ptl);
 	return pra->mapcount > 0;	/* every mapping seen: stop */
 }
 
@@ -1134,6 +1215,35 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
 }
 
 /*
+ * page_vma_mapped_idx_flags - page_vma_mapped_idx for a walk that may not
+ * have asked for PVMW_SYNC: without TTU_SYNC the pte is first read with no
+ * lock, as map_pte() does, and one that cannot map the page (none, or a swap
+ * entry other than a device-private one) is passed over unlocked.  A zap or
+ * a COW that cleared the pte under its ptl may then not yet have dropped
+ * the page's mapcount: harmless to a caller that rechecks folio_mapped()
+ * and backs off (migration), fatal to one that asserts on it (split, hence
+ * 732ed55823fc, "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting").
+ * The rmap lock held (it keeps @vma and its page tables); returns the pte
+ * with its ptl held, or NULL.
+ */
+static pte_t *page_vma_mapped_idx_flags(struct folio *folio, unsigned idx, struct mm_struct *mm,
+					uint64_t addr, spinlock_t **ptlp, unsigned flags)
+{
+	if (!(flags & TTU_SYNC)) {
+		pte_t *ptep = mmt_pte_peek(mm, addr);
+		pte_t pte;
+
+		if (!ptep)
+			return NULL;
+		pte = ptep_get_lockless(ptep);	/* a racing zap may have cleared it */
+		if (pte_none(pte) ||
+		    (is_swap_pte(pte) && !is_device_private_entry(pte_to_swp_entry(pte))))
+			return NULL;
+	}
+	return page_vma_mapped_idx(folio, idx, mm, addr, ptlp);
+}
+
+/*
  * try_to_migrate_one - replace the ptes of one VMA that map pages of
  * @folio with migration entries, page by page (a large folio's pages each
  * get an entry naming their own pfn, as split_folio's unmap_folio needs).
@@ -1141,15 +1251,15 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
  * whether its page was exclusive, so that remove_migration_pte can restore
  * exactly that.  The entry holds no reference: the migrating task's
  * reference keeps the folio, and the rss counter is left alone (the page is
- * still "there").
+ * still "there").  @arg: the TTU_ flags.
  */
 static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 			       uint64_t addr, void *arg)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
+	unsigned flags = (unsigned)(uintptr_t)arg;
 
-	(void)arg;
 	for (unsigned k = 0; k < n; k++) {
 		struct page *page = folio_page(folio, first + k);
 		uint64_t a = addr + k;
@@ -1158,7 +1268,7 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 		swp_entry_t entry;
 		bool anon_exclusive;
 
-		ptep = page_vma_mapped_idx(folio, first + k, mm, a, &ptl);
+		ptep = page_vma_mapped_idx_flags(folio, first + k, mm, a, &ptl, flags);
 		if (!ptep)
 			continue;
 		pteval = ptep_get(ptep);
@@ -1192,6 +1302,7 @@ void try_to_migrate(struct folio *folio, unsigned flags)
 {
 	struct rmap_walk_control rwc = {
 		.rmap_one = try_to_migrate_one,
+		.arg = (void *)(uintptr_t)flags,
 		.done = folio_not_mapped,
 		/* split_folio holds the anon_vma lock for write, and a reference */
 		.locked = flags & TTU_RMAP_LOCKED,

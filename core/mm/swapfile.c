@@ -322,23 +322,57 @@ int add_to_swap(struct folio *folio)
 	return 0;
 }
 
-void delete_from_swap_cache(struct folio *folio)
+/* the folio's swap device, asserting that it sits in the slot it names */
+static struct swap_info_struct *swap_cache_slot(struct folio *folio, uint64_t *off)
 {
 	swp_entry_t entry = folio_swap_entry(folio);
 	struct swap_info_struct *si = swap_info_get(entry);
-	uint64_t off = swp_offset(entry);
 
+	*off = swp_offset(entry);
 	VM_BUG_ON(!folio_test_locked(folio), INV_BUG, "folio pfn %u not locked", folio->pfn);
-	VM_BUG_ON(!si || si->cache[off] != folio, INV_SWAPMAP,
+	VM_BUG_ON(!si || si->cache[*off] != folio, INV_SWAPMAP,
 		  "folio pfn %u not in the swap cache slot it names", folio->pfn);
-	spin_lock(&si->lock);
+	return si;
+}
+
+/* si->lock held: empty @off's cache slot and drop its SWAP_HAS_CACHE */
+static void __delete_from_swap_cache(struct swap_info_struct *si, uint64_t off,
+				     struct folio *folio)
+{
 	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 	si->cache[off] = NULL;
 	swap_entry_put_locked(si, off, SWAP_HAS_CACHE);
 	folio_clear_swapcache(folio);
 	folio->private = 0;
+}
+
+void delete_from_swap_cache(struct folio *folio)
+{
+	uint64_t off;
+	struct swap_info_struct *si = swap_cache_slot(folio, &off);
+
+	spin_lock(&si->lock);
+	__delete_from_swap_cache(si, off, folio);
 	spin_unlock(&si->lock);
 	folio_put(folio);
+}
+
+bool swap_cache_remove_frozen(struct folio *folio, int refs)
+{
+	uint64_t off;
+	struct swap_info_struct *si = swap_cache_slot(folio, &off);
+
+	spin_lock(&si->lock);
+	/* lookups take their reference under this lock: none can come now */
+	if (!folio_ref_freeze(folio, refs)) {
+		spin_unlock(&si->lock);
+		return false;
+	}
+	/* still in the cache at refcount 0: get_ksm_page must not call it stale */
+	kp_other_cpus();
+	__delete_from_swap_cache(si, off, folio);
+	spin_unlock(&si->lock);
+	return true;
 }
 
 /*
@@ -401,7 +435,7 @@ void swap_writepage(struct folio *folio)
 }
 
 /* Migration: @new takes @old's swap-cache slot and reference; both locked. */
-void swap_cache_replace_folio(struct folio *old, struct folio *new)
+int swap_cache_replace_folio(struct folio *old, struct folio *new, int refs)
 {
 	swp_entry_t entry = folio_swap_entry(old);
 	struct swap_info_struct *si = swap_info_get(entry);
@@ -410,6 +444,13 @@ void swap_cache_replace_folio(struct folio *old, struct folio *new)
 	spin_lock(&si->lock);
 	VM_BUG_ON(si->cache[off] != old, INV_SWAPMAP,
 		  "folio pfn %u not in the swap cache slot it names", old->pfn);
+	/* lookups take their reference under this lock: none while frozen */
+	if (!folio_ref_freeze(old, refs)) {
+		spin_unlock(&si->lock);
+		return -EAGAIN;
+	}
+	/* frozen and still in the cache: a KSM page's node must outlive this */
+	kp_other_cpus();
 	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
 	si->cache[off] = new;
 	folio_get(new);
@@ -417,8 +458,10 @@ void swap_cache_replace_folio(struct folio *old, struct folio *new)
 	folio_set_swapcache(new);
 	folio_clear_swapcache(old);
 	old->private = 0;
+	/* the cache's reference went to @new */
+	folio_ref_unfreeze(old, refs - 1);
 	spin_unlock(&si->lock);
-	folio_put(old);
+	return 0;
 }
 
 /* ---------------------------------------------------------- swapoff */

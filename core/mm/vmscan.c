@@ -8,8 +8,8 @@
  * an anon folio a swap slot (add_to_swap), unmap every pte with
  * try_to_unmap() so they become swap entries, write it out, and finally
  * remove it from the swap cache only if nobody but the cache and us holds a
- * reference (__remove_mapping's refcount freeze).  Anything that fails puts
- * the folio back.
+ * reference (__remove_mapping's refcount freeze, which lasts until the frame
+ * is freed).  Anything that fails puts the folio back.
  *
  * Aging follows the kernel's two lists, kept as one list per node in age
  * order with PG_active telling them apart.  An inactive folio is reclaimed
@@ -67,7 +67,7 @@ static enum folio_references folio_check_references(struct folio *folio)
 /*
  * Reclaim one isolated inactive folio.  Caller holds the isolation ref.
  * SHRINK_KEEP (put it back), SHRINK_ACTIVATE (back, on the active list) or
- * SHRINK_FREED.
+ * SHRINK_FREED (its refcount frozen at 0, for shrink_folio_finish to free).
  */
 enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
 {
@@ -93,7 +93,7 @@ enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
 			list_del_init(&t->lru);
 			folio_putback_lru(t);
 		}
-		if (!folio_mapped(folio) && folio_ref_count(folio) == 1) {
+		if (!folio_mapped(folio) && folio_ref_freeze(folio, 1)) {
 			/* the head itself was not mapped any more: nothing to swap */
 			ret = SHRINK_FREED;
 			goto out;
@@ -119,10 +119,13 @@ enum shrink_result shrink_folio(struct folio *folio, bool ignore_references)
 	}
 	if (folio_test(folio, PG_dirty))
 		swap_writepage(folio);
-	/* __remove_mapping: only the swap cache and our isolation may hold it */
-	if (folio_ref_count(folio) != 2)
+	/*
+	 * __remove_mapping: only the swap cache and our isolation may hold it,
+	 * and nobody may take a new reference once we decide: the refcount is
+	 * frozen under the cache's lock and stays 0 until the frame is freed.
+	 */
+	if (!swap_cache_remove_frozen(folio, 2))
 		goto out;
-	delete_from_swap_cache(folio);
 	ret = SHRINK_FREED;
 out:
 	folio_unlock(folio);
@@ -149,7 +152,7 @@ void shrink_folio_finish(struct folio *folio, enum shrink_result r)
 {
 	if (r == SHRINK_FREED) {
 		folio_clear_isolated(folio);
-		folio_put(folio);	/* the isolation ref: frees it */
+		free_frozen_folio(folio);	/* the isolation ref went in the freeze */
 		return;
 	}
 	if (r == SHRINK_ACTIVATE)

@@ -190,6 +190,7 @@ void folio_init_fresh(struct folio *f)
 	f->lru_seq = 0;
 	f->migrate_dst = 0;
 	f->populated_seq = 0;
+	f->migrated_partial = false;
 	INIT_LIST_HEAD(&f->lru);
 	INIT_LIST_HEAD(&f->_deferred_list);
 	atomic_store(&f->lockinfo.owner, NULL);
@@ -402,6 +403,14 @@ void folio_put_refs(struct folio *f, int nr)
 
 void folio_put(struct folio *f) { folio_put_refs(f, 1); }
 
+void free_frozen_folio(struct folio *f)
+{
+	VM_BUG_ON(atomic_load(&f->_refcount) != 0, INV_REFCOUNT,
+		  "folio pfn %u: freed as frozen with refcount %d", f->pfn,
+		  atomic_load(&f->_refcount));
+	free_frame(f);
+}
+
 void folio_lock(struct folio *f)
 {
 	kp_bit_lock(&f->flags, PG_locked, &f->lockinfo);
@@ -589,12 +598,15 @@ struct world *world_create(const struct world_config *cfg_in)
 		      cfg.frames * 2) ||
 	    pool_init(&w->stable_node_pool, "ksm_stable_node", sizeof(struct ksm_stable_node),
 		      cfg.frames) ||
-	    pool_init(&w->mm_slot_pool, "ksm_mm_slot", sizeof(struct ksm_mm_slot), cfg.max_mms))
+	    pool_init(&w->mm_slot_pool, "ksm_mm_slot", sizeof(struct ksm_mm_slot), cfg.max_mms) ||
+	    pool_init(&w->khugepaged_slot_pool, "khugepaged_mm_slot",
+		      sizeof(struct khugepaged_mm_slot), cfg.max_mms))
 		goto fail;
 	/* anon_vma_cachep is SLAB_TYPESAFE_BY_RCU (rmap.c anon_vma_free) */
 	w->anon_vma_pool.typesafe = true;
 	w->anon_vma_pool.link_off = offsetof(struct anon_vma, slab_link);
 	ksm_init(&w->ksm);
+	khugepaged_init(&w->khugepaged);
 
 	spin_lock_init(&w->swap_lock, LC_SWAP_LOCK);
 	for (int t = 0; t < (1 << MAX_SWAPFILES_SHIFT); t++) {
@@ -694,6 +706,9 @@ void world_reset(struct world *w)
 	gup_pins_reset(&w->pins);
 	atomic_store(&w->lru_clock, 0);
 	atomic_store(&w->uffd_clock, 0);
+	atomic_store(&w->page_idle_cursor, 0);
+	for (int o = 0; o < 8; o++)
+		atomic_store(&w->mthp_fault_alloc[o], 0);
 	swap_forget_all(w);
 	INIT_LIST_HEAD(&w->mmlist);
 	mapping_pcache_reset(w);
@@ -707,6 +722,8 @@ void world_reset(struct world *w)
 	pool_reset(&w->stable_node_pool);
 	pool_reset(&w->mm_slot_pool);
 	ksm_reset(&w->ksm);
+	pool_reset(&w->khugepaged_slot_pool);
+	khugepaged_reset(&w->khugepaged);
 	atomic_store(&w->next_id, 0);
 	w->memfd = mapping_alloc(false);
 	VM_BUG_ON(!w->memfd, INV_BUG, "world reset: memfd");
@@ -731,6 +748,9 @@ void world_destroy(struct world *w)
 	pool_destroy(&w->mm_slot_pool);
 	if (w->ksm.mm_head.mm_list.next)
 		ksm_destroy(&w->ksm);
+	pool_destroy(&w->khugepaged_slot_pool);
+	if (w->khugepaged.mm_head.next)
+		khugepaged_destroy(&w->khugepaged);
 	free(w->folios);
 	free(w);
 	if (the_world == w)

@@ -52,6 +52,8 @@ static const uint8_t flags_table[8] = {
 	MFL_PRIVATE | MFL_ANON, MFL_SHARED | MFL_ANON, MFL_PRIVATE, MFL_SHARED,
 	MFL_PRIVATE | MFL_ANON,
 };
+/* the last entry is not an advice: that madvise slot is the split op */
+#define ADVICE_SPLIT	15
 static const uint8_t advice_table[16] = {
 	ADV_DONTNEED, ADV_PAGEOUT, ADV_COLD, ADV_DONTFORK, ADV_DOFORK, ADV_MERGEABLE,
 	ADV_UNMERGEABLE, ADV_WIPEONFORK, ADV_KEEPONFORK, ADV_WILLNEED, ADV_NORMAL,
@@ -180,8 +182,14 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		return;
 	}
 	if (kind == OP_RECLAIM) {
-		op->code = OP_RECLAIM;
+		/*
+		 * the reclaim slot: the idle page tracker when byte 2's top bit
+		 * is set, else a khugepaged pass of 16 to 512 ptes with bit 6
+		 */
+		op->code = (r[2] & 0x80) ? OP_PAGE_IDLE : (r[2] & 0x40) ? OP_KHUGEPAGED : OP_RECLAIM;
 		op->addr = 1 + (r[3] & 31);
+		if (op->code == OP_KHUGEPAGED)
+			op->addr *= 16;
 		op->len = 0;
 		return;
 	}
@@ -232,10 +240,14 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	/* the mremap slot: remap_file_pages when byte 1's top bit is set */
 	if (kind == OP_MREMAP && (r[1] & 0x80))
 		kind = OP_REMAP_FILE_PAGES;
+	/* the madvise slot's last advice: split (debugfs split_huge_pages) */
+	if (kind == OP_MADVISE && (r[3] & 15) == ADVICE_SPLIT)
+		kind = OP_SPLIT;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
 	if (!sp->mapped && kind != OP_MMAP &&
-	    ((kind >= OP_MUNMAP && kind <= OP_MIGRATE) || kind == OP_REMAP_FILE_PAGES) &&
+	    ((kind >= OP_MUNMAP && kind <= OP_MIGRATE) || kind == OP_REMAP_FILE_PAGES ||
+	     kind == OP_SPLIT) &&
 	    (r[3] & ABS_BITS) != ABS_BITS && (r[2] & ABS_BITS) != ABS_BITS) {
 		/* an aimed op of a process with nothing mapped: map something first */
 		op->code = OP_MMAP;
@@ -296,8 +308,19 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			bool pages = op->advice == ADV_DONTNEED || op->advice == ADV_PAGEOUT ||
 				     op->advice == ADV_COLD;
+			uint32_t set = pages && sp->populated ? sp->populated : sp->mapped;
 
-			aim(op, pages && sp->populated ? sp->populated : sp->mapped,
+			/* hugepage matters where no page is yet: the next fault makes an mTHP */
+			if (op->advice == ADV_HUGEPAGE && (sp->mapped & ~sp->populated))
+				set = sp->mapped & ~sp->populated;
+			aim(op, set, r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
+		}
+		break;
+	case OP_SPLIT:
+		/* where large folios may be: written pages (of a madvised range) */
+		if ((r[3] & ABS_BITS) != ABS_BITS) {
+			aim(op, sp->populated ? sp->populated : sp->mapped,
 			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
 			op->len = clip(sp->mapped, op->addr, op->len);
 		}
@@ -374,7 +397,8 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 {
 	decode_one(d, r, ntasks, op);
 	shadow_apply(&d->sh, op, op->code == OP_SWAPON || op->code == OP_SWAPOFF ||
-				 op->code == OP_RECLAIM ? -1 : op->proc,
+				 op->code == OP_RECLAIM || op->code == OP_PAGE_IDLE ||
+				 op->code == OP_KHUGEPAGED ? -1 : op->proc,
 		     op->code == OP_FORK ? op->proc2 : -1);
 }
 
@@ -415,6 +439,7 @@ static void normalize(struct mmt_op *op)
 	case OP_UFFD_REGISTER:
 	case OP_PIN:
 	case OP_UNPIN:
+	case OP_SPLIT:
 		op->proc = o.proc;
 		op->addr = o.addr;
 		op->len = o.len;
@@ -464,6 +489,8 @@ static void normalize(struct mmt_op *op)
 		/* fall through */
 	case OP_SWAPOFF:
 	case OP_RECLAIM:
+	case OP_PAGE_IDLE:
+	case OP_KHUGEPAGED:
 	case OP_KSMD:
 	case OP_KSM_RUN:
 	case OP_KSM_MERGE_ACROSS_NODES:
@@ -652,9 +679,11 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		uint32_t thp = p->world.present ? p->world.thp : 0;
 
 		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
-		    device != decode_device_frames(small) || (thp && thp != DECODE_THP_ORDERS))
-			FAIL("world nodes=%d frames=%u swap=%llu device=%u is not one the decoder "
-			     "can make", nodes, frames, (unsigned long long)swap, device);
+		    device != decode_device_frames(small) || (thp && thp != DECODE_THP_ORDERS) ||
+		    (p->world.present && p->world.no_zeropage))
+			FAIL("world nodes=%d frames=%u swap=%llu device=%u%s is not one the "
+			     "decoder can make", nodes, frames, (unsigned long long)swap, device,
+			     p->world.present && p->world.no_zeropage ? " zeropage=0" : "");
 		if (p->nr_ops > MMT_DECODE_MAX_OPS)
 			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS);
 		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);
@@ -672,6 +701,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		int k = -1, proc = -1;
 
 		if (op->code != OP_SWAPON && op->code != OP_SWAPOFF && op->code != OP_RECLAIM &&
+		    op->code != OP_PAGE_IDLE && op->code != OP_KHUGEPAGED &&
 		    op->code != OP_CHECK && op->code != OP_KSMD && op->code != OP_KSM_RUN &&
 		    op->code != OP_KSM_MERGE_ACROSS_NODES) {
 			proc = slot[op->proc];
@@ -699,10 +729,22 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			}
 			break;
 		case OP_RECLAIM:
+		case OP_PAGE_IDLE:
 			k = kind_byte(OP_RECLAIM);
 			if (op->addr < 1 || op->addr > 32)
-				FAIL("op %zu: reclaim %llu, 1..32 only", i, (unsigned long long)op->addr);
+				FAIL("op %zu: %s %llu, 1..32 only", i, mmt_opcode_name(op->code),
+				     (unsigned long long)op->addr);
 			r[3] = (uint8_t)(op->addr - 1);
+			if (op->code == OP_PAGE_IDLE)
+				r[2] = 0x80;
+			break;
+		case OP_KHUGEPAGED:
+			k = kind_byte(OP_RECLAIM);
+			if (op->addr < 16 || op->addr > 512 || op->addr % 16)
+				FAIL("op %zu: khugepaged %llu, 16..512 in steps of 16 only", i,
+				     (unsigned long long)op->addr);
+			r[3] = (uint8_t)(op->addr / 16 - 1);
+			r[2] = 0x40;
 			break;
 		case OP_KSMD:
 			k = kind_byte(K_KSM);
@@ -733,6 +775,8 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			}
 			if (op->code == OP_REMAP_FILE_PAGES)
 				k = kind_byte(OP_MREMAP);
+			if (op->code == OP_SPLIT)
+				k = kind_byte(OP_MADVISE);
 			if (op->code == OP_PIN || op->code == OP_UNPIN || op->code == OP_PIN_WRITE ||
 			    op->code == OP_PIN_READ) {
 				k = kind_byte(K_PIN);
@@ -805,6 +849,9 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			case OP_MADVISE:
 				r[3] |= (uint8_t)index_of8(advice_table, 16, op->advice);
 				break;
+			case OP_SPLIT:
+				r[3] |= ADVICE_SPLIT;
+				break;
 			case OP_REMAP_FILE_PAGES:
 				r[1] |= 0x80;
 				if (op->addr2 + 4 >= op->addr && op->addr2 + 4 - op->addr < 8)
@@ -843,7 +890,8 @@ record:
 		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr) ||
 		    (((op->code >= OP_MMAP && op->code <= OP_MIGRATE) ||
 		      op->code == OP_DEVICE_MIGRATE || op->code == OP_DEVICE_RELEASE ||
-		      op->code == OP_UFFD_REGISTER || op->code == OP_PIN || op->code == OP_UNPIN) &&
+		      op->code == OP_UFFD_REGISTER || op->code == OP_PIN || op->code == OP_UNPIN ||
+		      op->code == OP_SPLIT) &&
 		     (back.addr != op->addr || back.len != op->len || back.node != op->node)) ||
 		    (op->code == OP_UFFD_MOVE &&
 		     (back.addr != op->addr || back.addr2 != op->addr2 || back.len != op->len ||

@@ -270,7 +270,7 @@ static int dense_prologue(struct mmt_program *p, uint64_t seed, int p0)
 }
 
 static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_difftest_opts *o,
-			int nodes)
+			int nodes, bool no_zeropage)
 {
 	struct mmt_gen_opts g;
 	struct mmt_program raw;
@@ -284,7 +284,10 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	g.pin_ops = false;	/* no pins on the host: a pin_write's value is the model's */
 	mmt_program_init(&raw);
 	mmt_program_init(p);
-	err = mmt_gen_random(&raw, seed, &g);
+	if (o->ksm_programs)
+		err = mmt_gen_race_ksm(&raw, seed, 2, g.nr_ops);
+	else
+		err = mmt_gen_random(&raw, seed, &g);
 	if (err)
 		goto out;
 	p->world = raw.world;
@@ -297,17 +300,24 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	 * on a large folio, which Linux would split, reads as a mismatch).
 	 */
 	p->world.thp = 0;
+	/*
+	 * A host whose read faults allocate (pvm_no_zero_page=1) is the
+	 * model's zeropage=0: compare like with like, and let the
+	 * disagreement files say so.
+	 */
+	p->world.no_zeropage = no_zeropage;
 	p->nr_names = raw.nr_names;
 	memcpy(p->names, raw.names, sizeof(p->names));
 	for (i = 0; i < raw.nr_ops && !err; i++) {
-		const struct mmt_op *op = &raw.ops[i];
+		struct mmt_op op = raw.ops[i];
 
-		if (op->code == OP_MREMAP && !o->mremap)
+		if (op.code == OP_MREMAP && !o->mremap)
 			continue;
-		err = mmt_program_add(p, op);
-		/* gen.c always starts with spawn p0 */
-		if (!err && i == 0 && o->dense)
-			err = dense_prologue(p, seed, op->proc);
+		op.task = 0;		/* the KSM template's racer runs after its setup */
+		err = mmt_program_add(p, &op);
+		/* gen.c's uniform programs start with spawn p0 */
+		if (!err && i == 0 && o->dense && !o->ksm_programs)
+			err = dense_prologue(p, seed, op.proc);
 	}
 out:
 	mmt_program_free(&raw);
@@ -504,14 +514,17 @@ static char *annotate(struct dt *t, const struct mmt_program *p, const struct cm
 		snprintf(text, len,
 			 "%.*s\n"
 			 "# mmtorture difftest: the model and Linux %s (%s, %ld-byte pages,\n"
-			 "# %d node%s, swap %s) disagree at %s.\n"
+			 "# %d node%s, swap %s%s) disagree at %s.\n"
 			 "# The outcomes asserted here are the kernel's: `mmtorture replay` fails\n"
-			 "# on this file while the model differs, `mmtorture host-replay` passes.\n"
+			 "# on this file while the model differs, `mmtorture host-replay%s` passes.\n"
 			 "# Program seed 0x%" PRIx64 ", minimized from %zu ops in %u runs.\n"
 			 "%s",
 			 (int)(nl - body), body, t->info.release, t->info.machine,
 			 t->info.page_size, t->info.nr_nodes, t->info.nr_nodes == 1 ? "" : "s",
-			 t->info.swap ? "on" : "off", what, seed, ops_before, runs, nl + 1);
+			 t->info.swap ? "on" : "off",
+			 t->info.zero_page ? "" : ", no zero page: read faults allocate",
+			 what, t->ho.ksm ? " --host-ksm" : "", seed,
+			 ops_before, runs, nl + 1);
 	free(body);
 	return text;
 }
@@ -606,6 +619,8 @@ static void write_summary(struct dt *t, int exit_code)
 	J("  \"host_nodes\": %d,\n  \"host_swap\": %s,\n  \"cap_sys_nice\": %s,\n",
 	  t->info.nr_nodes, t->info.swap ? "true" : "false",
 	  t->info.cap_sys_nice ? "true" : "false");
+	J("  \"host_zero_page\": %s,\n", t->info.zero_page < 0 ? "null" :
+	  t->info.zero_page ? "true" : "false");
 	J("  \"seed\": %" PRIu64 ",\n  \"count\": %lu,\n  \"budget_s\": %.1f,\n", o->seed,
 	  o->count, o->budget);
 	J("  \"ops_per_program\": %u,\n  \"dense\": %s,\n  \"mremap\": %s,\n",
@@ -625,6 +640,8 @@ static void write_summary(struct dt *t, int exit_code)
 	J("},\n  \"disagreeing_programs\": %lu,\n  \"model_violations\": %lu,\n",
 	  r->disagreeing, r->violations);
 	J("  \"interrupted\": %s,\n", r->interrupted ? "true" : "false");
+	J("  \"host_ksm\": %s,\n  \"ksmd_ran\": %lu,\n  \"ksm_reads\": %lu,\n",
+	  t->ho.ksm ? "true" : "false", r->ksmd_ran, r->ksm_reads);
 	J("  \"host_errors\": %lu,\n  \"first_host_error\": \"", r->host_errors);
 	for (const char *s = r->host_error; *s; s++)
 		J(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
@@ -653,13 +670,18 @@ static void print_summary(struct dt *t, int exit_code)
 	    r->reads_compared, r->ok_both, r->disagreeing, r->disagreeing == 1 ? "" : "s",
 	    r->nr_sigs, r->violations, r->violations == 1 ? "" : "s", r->host_errors,
 	    r->host_errors == 1 ? "" : "s");
-	say(t, "difftest: host: Linux %s %s, %d node%s, swap %s%s\n", t->info.release,
+	say(t, "difftest: host: Linux %s %s, %d node%s, swap %s%s%s\n", t->info.release,
 	    t->info.machine, t->info.nr_nodes, t->info.nr_nodes == 1 ? "" : "s",
-	    t->info.swap ? "on" : "off", t->info.cap_sys_nice ? "" : ", no CAP_SYS_NICE");
+	    t->info.swap ? "on" : "off", t->info.cap_sys_nice ? "" : ", no CAP_SYS_NICE",
+	    t->info.zero_page ? "" : ", no zero page (read faults allocate a page)");
 	for (int i = 1; i < NR_HOST_SKIP; i++)
 		if (r->skipped[i])
 			say(t, "difftest: skipped on the host: %lu op%s: %s\n", r->skipped[i],
 			    r->skipped[i] == 1 ? "" : "s", mmt_host_skip_name(i));
+	if (t->ho.ksm)
+		say(t, "difftest: host KSM: %lu ksmd op%s ran on the host, %lu read%s of a KSM page\n",
+		    r->ksmd_ran, r->ksmd_ran == 1 ? "" : "s", r->ksm_reads,
+		    r->ksm_reads == 1 ? "" : "s");
 	if (r->host_errors)
 		say(t, "difftest: first host error: %s\n", r->host_error);
 	for (unsigned i = 0; i < r->nr_sigs; i++)
@@ -686,6 +708,8 @@ static void tally(struct dt *t, const struct mmt_program *p, const struct cmp *c
 		if (c->m.out[i] == NOT_RUN)
 			break;
 		r->compared++;
+		r->ksmd_ran += p->ops[i].code == OP_KSMD;
+		r->ksm_reads += h->ksm_page == 1;
 		if (c->m.out[i] == OUT_OK && h->outcome == OUT_OK) {
 			r->ok_both++;
 			r->reads_compared += p->ops[i].code == OP_READ;
@@ -708,11 +732,16 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 	if (o->timeout > 0)
 		t.ho.timeout = o->timeout;
 	t.ho.corrupt_writes = o->corrupt_writes;
+	t.ho.ksm = o->host_ksm;
 	mmt_host_info(&t.info);
 	t.tty = o->log && isatty(fileno(o->log)) && !o->quiet;
 	snprintf(t.dir, sizeof(t.dir), "%s", o->out ? o->out : "difftest-out");
 	if (!t.info.supported) {
 		say(&t, "difftest: cannot run programs on this host: 64-bit Linux only\n");
+		return -1;
+	}
+	if (o->host_ksm && !t.info.ksm_control) {
+		say(&t, "difftest: --host-ksm needs root and a writable /sys/kernel/mm/ksm/run\n");
 		return -1;
 	}
 	if (mmt_mkdirs(t.dir)) {
@@ -749,7 +778,7 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 
 		if (stop_requested || (o->budget > 0 && mmt_now() - t.t0 >= o->budget))
 			break;
-		if (make_program(&p, seed, o, t.nodes)) {
+		if (make_program(&p, seed, o, t.nodes, t.info.zero_page == 0)) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -832,7 +861,14 @@ int mmt_host_replay(const struct mmt_program *p, const struct mmt_host_opts *ho,
 		if (h->skip == HOST_RAN && op->code == OP_READ && h->outcome == OUT_OK) {
 			size_t l = strlen(got);
 
-			snprintf(got + l, sizeof(got) - l, " 0x%" PRIx64, h->value);
+			snprintf(got + l, sizeof(got) - l, " 0x%" PRIx64 "%s", h->value,
+				 h->ksm_page == 1 ? " (a KSM page)" : "");
+		}
+		if (h->skip == HOST_RAN && op->code == OP_KSMD && h->ksm_merging >= 0) {
+			size_t l = strlen(got);
+
+			snprintf(got + l, sizeof(got) - l, " (%ld page%s merged)", h->ksm_merging,
+				 h->ksm_merging == 1 ? "" : "s");
 		}
 		if (op->expect >= 0) {
 			if (h->skip != HOST_RAN) {

@@ -242,6 +242,28 @@ static const char *const rt_b[] = {
 	"	sys_result(r, madvise((void *)page_addr(page), pages_len(n), advice));",
 	"}",
 	"",
+	"/*",
+	" * split: the debugfs file split_huge_pages, written \"<pid>,<start>,<end>\"",
+	" * for the caller's own range (new_order 0).  Skipped where it cannot be",
+	" * opened: debugfs not mounted, a kernel without it, or not root.",
+	" */",
+	"static UNUSED void do_split(struct reply *r, uint64_t page, uint64_t n)",
+	"{",
+	"	static const char path[] = \"/sys/kernel/debug/split_huge_pages\";",
+	"	char buf[96];",
+	"	int fd = open(path, O_WRONLY), len;",
+	"",
+	"	if (fd < 0) {",
+	"		r->kind = RES_SKIPPED;",
+	"		note(r, \"%s: %s (needs debugfs mounted, root, no kernel lockdown)\", path, strerror(errno));",
+	"		return;",
+	"	}",
+	"	len = snprintf(buf, sizeof(buf), \"%d,0x%\" PRIxPTR \",0x%\" PRIxPTR, (int)getpid(),",
+	"		       page_addr(page), page_addr(page + n));",
+	"	sys_result(r, write(fd, buf, (size_t)len) == len ? 0 : -1);",
+	"	close(fd);",
+	"}",
+	"",
 	"static int node_here(int node)",
 	"{",
 	"	char path[64];",
@@ -1049,7 +1071,7 @@ static int kind_of(const struct mmt_op *op)
 		return K_EXIT;
 	case OP_MMAP: case OP_MUNMAP: case OP_MPROTECT: case OP_MREMAP:
 	case OP_MADVISE: case OP_READ: case OP_WRITE: case OP_MIGRATE:
-	case OP_REMAP_FILE_PAGES:
+	case OP_REMAP_FILE_PAGES: case OP_SPLIT:
 		return K_CALL;
 	case OP_RECLAIM: case OP_KSWAPD:
 		return K_PAGEOUT;
@@ -1059,7 +1081,7 @@ static int kind_of(const struct mmt_op *op)
 		return K_SWAPOFF;
 	case OP_KCOMPACTD:
 		return K_COMPACT;
-	case OP_CHECK:
+	case OP_CHECK: case OP_PAGE_IDLE: case OP_KHUGEPAGED:
 	case OP_DEVICE_MIGRATE: case OP_DEVICE_RELEASE: case OP_UFFD_REGISTER:
 	case OP_KSMD: case OP_KSM_RUN: case OP_KSM_MERGE_ACROSS_NODES:
 	case OP_UFFD_MOVE:
@@ -1079,6 +1101,9 @@ static const char *why_not(const struct mmt_op *op)
 		return "the model's swap device; a swap file with --system (root)";
 	case OP_CHECK:
 		return "the model's invariant check; the kernel has nothing to run";
+	case OP_PAGE_IDLE:
+		return "the idle page tracker names frames the kernel numbers otherwise "
+		       "(and needs CONFIG_IDLE_PAGE_TRACKING and root)";
 	case OP_KCOMPACTD:
 		return "compaction of a node only with --system (root)";
 	case OP_DEVICE_MIGRATE:
@@ -1090,6 +1115,8 @@ static const char *why_not(const struct mmt_op *op)
 		return "UFFDIO_MOVE needs the uffd and its handler thread (host-replay has them)";
 	case OP_KSMD:
 		return "ksmd scans on its own schedule; forcing a pass needs root";
+	case OP_KHUGEPAGED:
+		return "khugepaged scans on its own schedule (scan_sleep_millisecs, root)";
 	case OP_KSM_RUN:
 	case OP_KSM_MERGE_ACROSS_NODES:
 		return "a /sys/kernel/mm/ksm knob; setting it needs root";
@@ -1239,7 +1266,7 @@ static bool has_op(const struct mmt_program *p, enum mmt_opcode c)
 	return false;
 }
 
-#define MAX_NOTES	13
+#define MAX_NOTES	14
 #define NOTE_LEN	320
 
 /* what this program's export does not reproduce: the notes, and their number */
@@ -1295,6 +1322,16 @@ static int limits(const struct mmt_program *p, const struct mmt_export_opts *o,
 		snprintf(notes[n++], NOTE_LEN, "migrate is move_pages(2), skipped when the node"
 			 " exists on one side only (this machine, or the program's world of %d"
 			 " nodes)", p->world.nodes);
+	if (has_op(p, OP_KHUGEPAGED))
+		snprintf(notes[n++], NOTE_LEN, "khugepaged is the model's pass: the kernel's"
+			 " khugepaged collapses (or not) when it likes, which must not change"
+			 " any value read");
+	if (has_op(p, OP_SPLIT))
+		snprintf(notes[n++], NOTE_LEN, "split writes /sys/kernel/debug/split_huge_pages"
+			 " (debugfs mounted, root, no kernel lockdown), skipped where it cannot"
+			 " be opened; this"
+			 " kernel's folios need not be the model's sizes, and no value read may"
+			 " change either way");
 	return n;
 }
 
@@ -1421,6 +1458,9 @@ static void put_call(FILE *out, const struct mmt_op *op)
 	case OP_REMAP_FILE_PAGES:
 		fprintf(out, "\t\tdo_remap_file_pages(r, %#llx, %llu, %#llx);\n", a, n,
 			(unsigned long long)op->addr2);
+		break;
+	case OP_SPLIT:
+		fprintf(out, "\t\tdo_split(r, %#llx, %llu);\n", a, n);
 		break;
 	case OP_READ:
 		fprintf(out, "\t\tdo_read(r, %#llx);\n", a);

@@ -57,6 +57,19 @@ static bool chance(struct gen *g, unsigned pct)
 	return rnd(g, 100) < pct;
 }
 
+/*
+ * A draw beside the main stream, which it leaves where it was: a variant
+ * added to a template this way keeps every program the template made
+ * before under the same seed (fuzz:zoo-minimal's fixed seeds find the same
+ * programs).  @salt tells the side draws of one program apart.
+ */
+static bool side_chance(const struct gen *g, uint64_t salt, unsigned pct)
+{
+	uint64_t s = g->s ^ salt;
+
+	return mmt_splitmix64(&s) % 100 < pct;
+}
+
 void mmt_gen_opts_default(struct mmt_gen_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -186,6 +199,7 @@ enum gkind {
 	G_DEVICE, G_UFFD,	/* migrate_vma to the device and back; uffd registration */
 	G_KSM,
 	G_PIN,		/* pin, unpin, and the device's access through a pin */
+	G_SPLIT,	/* debugfs split_huge_pages of a range (with thp_ops) */
 	NR_GKIND
 };
 
@@ -196,6 +210,7 @@ static const unsigned gweight[NR_GKIND] = {
 	[G_DEVICE] = 5, [G_UFFD] = 1,
 	[G_KSM] = 5,
 	[G_PIN] = 4,
+	[G_SPLIT] = 2,
 };
 
 static int prot_rand(struct gen *g, bool for_mmap)
@@ -283,6 +298,27 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		op.mflags = f < 60 ? MFL_PRIVATE | MFL_ANON :
 			    f < 75 ? MFL_SHARED | MFL_ANON :
 			    f < 90 ? MFL_PRIVATE : MFL_SHARED;
+		/*
+		 * mmap then MADV_HUGEPAGE, as THP users do: only a fault in
+		 * a madvised range with no pte yet makes an mTHP, and a
+		 * madvise picked later mostly lands on pages already there
+		 * (measured with `mmtorture workshare`: without this the
+		 * split op found no large folio in 1,161 tries)
+		 */
+		if (g->o->thp_ops && op.mflags == (MFL_PRIVATE | MFL_ANON) && chance(g, 35)) {
+			struct mmt_op adv;
+
+			shadow_apply(&g->sh, &op, pr, child);
+			emit(g, &op, task);
+			op_init(&adv, OP_MADVISE);
+			adv.proc = op.proc;
+			adv.addr = op.addr;
+			adv.len = op.len;
+			adv.advice = ADV_HUGEPAGE;
+			shadow_apply(&g->sh, &adv, pr, child);
+			emit(g, &adv, task);
+			return true;
+		}
 		break;
 	}
 	case G_MUNMAP:
@@ -355,6 +391,9 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		/* what drops or pages out pages wants pages; the fork flags want a VMA */
 		set = op.advice == ADV_DONTFORK || op.advice == ADV_DOFORK || !sp->populated ?
 		      sp->mapped : sp->populated;
+		/* hugepage matters only where no page is yet: the next fault there */
+		if (op.advice == ADV_HUGEPAGE && (sp->mapped & ~sp->populated))
+			set = sp->mapped & ~sp->populated;
 		op.addr = aim_addr(g, set);
 		op.len = aim_len(g, sp->mapped, op.addr);
 		break;
@@ -443,6 +482,23 @@ static bool gen_one(struct gen *g, enum gkind k, unsigned task)
 		}
 		break;
 	}
+	case G_SPLIT:
+		if (!g->o->thp_ops)
+			return false;
+		/* or the other way: khugepaged collapses what is madvised hugepage */
+		if (chance(g, 40)) {
+			op_init(&op, OP_KHUGEPAGED);
+			op.addr = 16 * (1 + rnd(g, 32));
+			break;
+		}
+		/* where mTHPs are: written pages (in a madvised VMA, with luck) */
+		if (pr < 0)
+			return false;
+		op_init(&op, OP_SPLIT);
+		op.proc = (uint8_t)proc_index(g, pr);
+		op.addr = aim_addr(g, sp->populated ? sp->populated : sp->mapped);
+		op.len = aim_len(g, sp->mapped, op.addr);
+		break;
 	default:
 		return false;
 	}
@@ -528,8 +584,9 @@ int mmt_gen_random(struct mmt_program *p, uint64_t seed, const struct mmt_gen_op
 
 /* ------------------------------------------------------- race template */
 
-static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64_t addr,
-			uint64_t len)
+/* @code on @proc's [@addr, @addr + @len) by @task (@advice for madvise) */
+static void emit_range(struct gen *g, int code, unsigned task, int proc, uint64_t addr,
+		       uint64_t len, int advice)
 {
 	struct mmt_op op;
 
@@ -537,7 +594,35 @@ static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64
 	op.proc = (uint8_t)proc_index(g, proc);
 	op.addr = addr;
 	op.len = len;
+	op.advice = (uint8_t)advice;
 	emit(g, &op, task);
+}
+
+static void emit_simple(struct gen *g, int code, unsigned task, int proc, uint64_t addr,
+			uint64_t len)
+{
+	emit_range(g, code, task, proc, addr, len, 0);
+}
+
+static void emit_madvise(struct gen *g, unsigned task, int proc, uint64_t addr, uint64_t len,
+			 int advice)
+{
+	emit_range(g, OP_MADVISE, task, proc, addr, len, advice);
+}
+
+/* @task writes @first + i to page @addr + i of @proc, for i < @n */
+static void emit_writes(struct gen *g, unsigned task, int proc, uint64_t addr, unsigned n,
+			uint64_t first)
+{
+	struct mmt_op op;
+
+	for (unsigned i = 0; i < n; i++) {
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(g, proc);
+		op.addr = addr + i;
+		op.value = first + i;
+		emit(g, &op, task);
+	}
 }
 
 /*
@@ -563,15 +648,27 @@ static void race_begin(struct gen *g, struct mmt_gen_opts *o, struct mmt_program
 	g->o = o;
 }
 
+/* a template on a fresh generator: race_begin, then @tmpl */
+static int race_run(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops,
+		    int (*tmpl)(struct gen *g, unsigned nr_tasks, unsigned nr_ops))
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+
+	race_begin(&g, &o, p, seed, &nr_tasks, &nr_ops);
+	return tmpl(&g, nr_tasks, nr_ops);
+}
+
 /*
  * The KSM race template (seed 001): p0's pages hold one value, ksmd merges
  * them (with p1's, forked first, now and then, and with merge_across_nodes
  * 0 now and then), then task 0 migrates the KSM pages back and forth while
  * the racers run ksmd passes, write (copy on write of a KSM page), read,
- * fork, unmerge, munmap and exit children.  Now and then the world has swap,
- * and the racers also reclaim (KSM pages through rmap_walk_ksm into the
- * swap cache) and set run = 2, which unmerges everything while the others
- * fault pages back in.
+ * fork, unmerge, munmap and exit children.  Now and then the world has swap:
+ * the pages may then go out and come back before they merge (KSM pages in
+ * the swap cache, which migration freezes), and the racers also reclaim
+ * (KSM pages through rmap_walk_ksm into the swap cache) and set run = 2,
+ * which unmerges everything while the others fault pages back in.
  */
 static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 {
@@ -615,12 +712,23 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 		op.node = 1;
 		emit(g, &op, 0);
 	}
-	op_init(&op, OP_MADVISE);
-	op.proc = (uint8_t)proc_index(g, 0);
-	op.addr = WIN_START;
-	op.len = npages;
-	op.advice = ADV_MERGEABLE;
-	emit(g, &op, 0);
+	emit_madvise(g, 0, 0, WIN_START, npages, ADV_MERGEABLE);
+	if (swap && side_chance(g, 0x73776170696eull, 50)) {	/* "swapin" */
+		/*
+		 * out to swap and read back in: the pages stay in the swap
+		 * cache, ksmd merges them there, and migrating one freezes
+		 * a KSM page's refcount under the cache's lock
+		 */
+		op_init(&op, OP_RECLAIM);
+		op.addr = 32;
+		emit(g, &op, 0);
+		for (i = 0; i < npages; i++) {
+			op_init(&op, OP_READ);
+			op.proc = (uint8_t)proc_index(g, 0);
+			op.addr = WIN_START + i;
+			emit(g, &op, 0);
+		}
+	}
 	if (chance(g, 50)) {
 		op_init(&op, OP_FORK);
 		op.proc = (uint8_t)proc_index(g, 0);
@@ -728,26 +836,14 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	op.prot = MPROT_RW;
 	op.mflags = MFL_PRIVATE | MFL_ANON;
 	emit(&g, &op, 0);
-	for (i = 0; i < npages; i++) {
-		op_init(&op, OP_WRITE);
-		op.proc = (uint8_t)proc_index(&g, 0);
-		op.addr = WIN_START + i;
-		op.value = 1 + i;
-		emit(&g, &op, 0);
-	}
+	emit_writes(&g, 0, 0, WIN_START, npages, 1);
 	if (chance(&g, 50)) {
 		op_init(&op, OP_FORK);
 		op.proc = (uint8_t)proc_index(&g, 0);
 		op.proc2 = (uint8_t)proc_index(&g, 1);
 		emit(&g, &op, 0);
 		g.live[1] = true;
-		for (i = 0; i < npages; i++) {
-			op_init(&op, OP_WRITE);
-			op.proc = (uint8_t)proc_index(&g, 0);
-			op.addr = WIN_START + i;
-			op.value = 0x10 + i;
-			emit(&g, &op, 0);
-		}
+		emit_writes(&g, 0, 0, WIN_START, npages, 0x10);
 	}
 	/* task 0 goes on: migrations back and forth */
 	for (i = 0, t = 1 + rnd(&g, 2); i < t; i++) {
@@ -927,11 +1023,7 @@ int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 
 int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
 {
-	struct mmt_gen_opts o;
-	struct gen g;
-
-	race_begin(&g, &o, p, seed ^ 0x6b736du, &nr_tasks, &nr_ops);	/* "ksm" */
-	return gen_race_ksm(&g, nr_tasks, nr_ops);
+	return race_run(p, seed ^ 0x6b736du, nr_tasks, nr_ops, gen_race_ksm);	/* "ksm" */
 }
 
 /*
@@ -970,13 +1062,7 @@ static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 		emit(g, &op, 0);
 	}
 	emit_simple(g, OP_UFFD_REGISTER, 0, 0, dst, npages);
-	for (i = 0; i < npages; i++) {
-		op_init(&op, OP_WRITE);
-		op.proc = (uint8_t)proc_index(g, 0);
-		op.addr = src + i;
-		op.value = 1 + i;
-		emit(g, &op, 0);
-	}
+	emit_writes(g, 0, 0, src, npages, 1);
 	if (chance(g, 60)) {
 		op_init(&op, OP_FORK);
 		op.proc = (uint8_t)proc_index(g, 0);
@@ -988,13 +1074,7 @@ static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 		op.addr = npages;
 		emit(g, &op, 0);
 		emit_simple(g, OP_EXIT, 0, 1, 0, 0);
-		for (i = 0; i < npages; i++) {
-			op_init(&op, OP_WRITE);
-			op.proc = (uint8_t)proc_index(g, 0);
-			op.addr = src + i;
-			op.value = 0x10 + i;
-			emit(g, &op, 0);
-		}
+		emit_writes(g, 0, 0, src, npages, 0x10);
 	}
 	/* task 0: the moves, each page read at its new place */
 	for (i = 0; i < npages; i++) {
@@ -1035,12 +1115,7 @@ static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 			} else if (r < 90) {
 				emit_simple(g, OP_READ, t, 0, chance(g, 50) ? addr : addr + (dst - src), 0);
 			} else {
-				op_init(&op, OP_MADVISE);
-				op.proc = (uint8_t)proc_index(g, 0);
-				op.addr = addr;
-				op.len = 1;
-				op.advice = ADV_PAGEOUT;
-				emit(g, &op, t);
+				emit_madvise(g, t, 0, addr, 1, ADV_PAGEOUT);
 			}
 		}
 	}
@@ -1049,11 +1124,374 @@ static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 
 int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
 {
-	struct mmt_gen_opts o;
-	struct gen g;
+	return race_run(p, seed ^ 0x756666u, nr_tasks, nr_ops, gen_race_uffd);	/* "uff" */
+}
 
-	race_begin(&g, &o, p, seed ^ 0x756666u, &nr_tasks, &nr_ops);	/* "uff" */
-	return gen_race_uffd(&g, nr_tasks, nr_ops);
+/* ------------------------------------------------ mremap race template */
+
+/*
+ * The mremap race template (issue 16 item 3): p0's written pages at home,
+ * and, most of the time, a tail piece of them moved away first, so that
+ * the anon_vma has VMAs at two offsets and a move back lands next to the
+ * piece's origin, where copy_vma merges it into a VMA that rmap walks visit
+ * first.  Task 0 migrates and pages out pages where they are now (rmap
+ * walks with yield points); the racers move pieces back, or further on,
+ * split VMAs with mprotect (re-sorting the anon_vma's list), fork, write,
+ * read and run the idle page tracker.  Now and then the mapping is the
+ * memfd's instead: the same moves reorder its i_mmap, and remap_file_pages
+ * puts new VMAs at other offsets of the object among them.  Clamped as
+ * mmt_gen_race.
+ */
+static int gen_race_mremap(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_program *p = g->p;
+	const uint64_t home = WIN_START, away = WIN_START + 0x10, further = WIN_START + 0x18;
+	struct mmt_op op;
+	unsigned npages, moved = 0, i, t;
+	int next_child = 2;
+	bool file;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 32;
+	p->world.swap = chance(g, 30) ? 16 : 0;
+
+	npages = 2 + rnd(g, 3);
+	/* now and then the memfd: i_mmap's order, and remap_file_pages */
+	file = chance(g, 30);
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = home;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = file ? MFL_SHARED : MFL_PRIVATE | MFL_ANON;
+	emit(g, &op, 0);
+	emit_writes(g, 0, 0, home, npages, 1);
+	if (chance(g, 75)) {
+		moved = 1 + rnd(g, npages - 1);
+		op_init(&op, OP_MREMAP);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = home + npages - moved;
+		op.len = moved;
+		op.addr2 = away;
+		op.len2 = moved;
+		emit(g, &op, 0);
+	}
+	if (chance(g, 25)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+	}
+	/* task 0: the long operations, on pages where they are now */
+	for (i = 0, t = 1 + rnd(g, 2); i < t; i++) {
+		uint64_t addr = moved && chance(g, 70) ? away + rnd(g, moved)
+						       : home + rnd(g, npages - moved);
+
+		if (p->world.swap && chance(g, 35)) {
+			emit_madvise(g, 0, 0, addr, 1, ADV_PAGEOUT);
+		} else {
+			op_init(&op, OP_MIGRATE);
+			op.proc = (uint8_t)proc_index(g, 0);
+			op.addr = addr;
+			op.len = 1;
+			op.node = (int32_t)((i + 1) % 2);
+			emit(g, &op, 0);
+		}
+	}
+	/* the racers: what moves, splits or shares the VMAs under the walks */
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			uint64_t addr = home + rnd(g, npages);
+
+			op_init(&op, OP_MREMAP);
+			op.proc = (uint8_t)proc_index(g, 0);
+			if (file && r < 15) {
+				/* a new VMA at another offset of the object, on the range */
+				op_init(&op, OP_REMAP_FILE_PAGES);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.addr = moved && chance(g, 50) ? away : addr;
+				op.len = 1;
+				op.addr2 = chance(g, 50) ? home + rnd(g, npages) : away + rnd(g, 2);
+				emit(g, &op, t);
+			} else if (r < 45 && moved) {
+				/* back next to its origin: copy_vma merges it */
+				op.addr = away;
+				op.len = moved;
+				op.addr2 = home + npages - moved;
+				op.len2 = moved;
+				emit(g, &op, t);
+			} else if (r < 60) {
+				op.addr = moved && chance(g, 50) ? away : home;
+				op.len = 1;
+				op.addr2 = further + rnd(g, 4);
+				op.len2 = 1;
+				emit(g, &op, t);
+			} else if (r < 72) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.addr = addr;
+				op.len = 1;
+				op.prot = chance(g, 60) ? MPROT_R : MPROT_RW;
+				emit(g, &op, t);
+			} else if (r < 80 && next_child < 8) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.proc2 = (uint8_t)proc_index(g, next_child++);
+				emit(g, &op, t);
+			} else if (r < 90) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, 0);
+				op.addr = moved && chance(g, 50) ? away + rnd(g, moved) : addr;
+				op.value = 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 95) {
+				emit_simple(g, OP_READ, t, 0,
+					    moved && chance(g, 50) ? away + rnd(g, moved) : addr, 0);
+			} else {
+				/* the idle page tracker: rmap walks without the folio lock */
+				op_init(&op, OP_PAGE_IDLE);
+				op.addr = 16;
+				emit(g, &op, t);
+			}
+		}
+	}
+	return g->err;
+}
+
+int mmt_gen_race_mremap(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	return race_run(p, seed ^ 0x6d726du, nr_tasks, nr_ops, gen_race_mremap);	/* "mrm" */
+}
+
+/* ------------------------------------------------ split race template */
+
+/*
+ * The THP race templates' start: one node, 32 frames, 8 swap slots, anon
+ * mTHP of order 2 for madvised VMAs; p0 with @npages private anonymous
+ * pages at WIN_START.
+ */
+static void thp_race_start(struct gen *g, unsigned npages)
+{
+	struct mmt_program *p = g->p;
+	struct mmt_op op;
+
+	p->world.present = true;
+	p->world.nodes = 1;
+	p->world.frames = 32;
+	p->world.swap = 8;
+	p->world.thp = 0x4;
+
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START;
+	op.len = npages;
+	op.prot = MPROT_RW;
+	op.mflags = MFL_PRIVATE | MFL_ANON;
+	emit(g, &op, 0);
+}
+
+/*
+ * The split race template (issue 13): a 4-page mTHP of p0, maybe COW-shared
+ * with a child that keeps only some of its pages (a munmap or MADV_DONTNEED
+ * of a prefix), maybe partly unmapped in p0 too.  Task 0 splits it
+ * (MADV_PAGEOUT of p0's pages, the first of which p0 alone maps, the split
+ * op, or a reclaim pass whose deferred-split scan meets it) while the other
+ * tasks break COW in the child or in p0, zap, read, exit and split it too
+ * (the split op: a trylock that fails while task 0 holds the folio, or a
+ * folio already split): the ptes cleared under a ptl while split's rmap
+ * walk goes by.
+ */
+static int gen_race_split(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	const unsigned npages = 4;
+	struct mmt_op op;
+	unsigned i, t, keep = 0, r0;
+	bool child = false;
+
+	thp_race_start(g, npages);
+	emit_madvise(g, 0, 0, WIN_START, npages, ADV_HUGEPAGE);
+	/* one write faults the whole mTHP in */
+	op_init(&op, OP_WRITE);
+	op.proc = (uint8_t)proc_index(g, 0);
+	op.addr = WIN_START + rnd(g, npages);
+	op.value = 1;
+	emit(g, &op, 0);
+	if (chance(g, 80)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+		g->live[1] = child = true;
+		/*
+		 * The child lets go of a prefix, mostly all but the last page:
+		 * the folio's first page is then p0's alone (MADV_PAGEOUT does
+		 * not take it for shared), and a COW of the child's last page
+		 * holds the only ptl split's walk then needs in the child.
+		 */
+		keep = chance(g, 75) ? npages - 1 : rnd(g, npages);
+		if (keep) {
+			op_init(&op, chance(g, 50) ? OP_MUNMAP : OP_MADVISE);
+			op.proc = (uint8_t)proc_index(g, 1);
+			op.addr = WIN_START;
+			op.len = keep;
+			op.advice = ADV_DONTNEED;
+			emit(g, &op, 0);
+		}
+	}
+	if (chance(g, 25))	/* partly mapped: the deferred split queue */
+		emit_simple(g, OP_MUNMAP, 0, 0, WIN_START, 1);
+
+	/* task 0: the split (MADV_PAGEOUT, the split op, or the deferred split scan) */
+	r0 = rnd(g, 100);
+	if (r0 < 50) {
+		emit_madvise(g, 0, 0, WIN_START + rnd(g, npages), 1, ADV_PAGEOUT);
+	} else if (r0 < 75) {
+		emit_simple(g, OP_SPLIT, 0, 0, WIN_START + rnd(g, npages), 1 + rnd(g, npages));
+	} else {
+		op_init(&op, OP_RECLAIM);
+		op.addr = 1 + rnd(g, npages);
+		emit(g, &op, 0);
+	}
+
+	/* the racers: COW, zaps, reads */
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			int who = child && chance(g, 70) ? 1 : 0;
+			uint64_t addr = WIN_START + (who ? keep + rnd(g, npages - keep) : rnd(g, npages));
+
+			if (r < 60) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.value = 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 72) {
+				emit_madvise(g, t, who, addr, 1, ADV_DONTNEED);
+			} else if (r < 84) {
+				emit_simple(g, OP_READ, t, who, addr, 0);
+			} else if (r < 90) {
+				/*
+				 * a second splitter, from a page this process maps
+				 * to the folio's end (the walk stops at a hole):
+				 * the folio's lock is busy, or it is split
+				 */
+				emit_simple(g, OP_SPLIT, t, who, addr, WIN_START + npages - addr);
+			} else if (r < 95 && child) {
+				emit_simple(g, OP_EXIT, t, 1, 0, 0);
+				child = false;
+			} else {
+				emit_simple(g, OP_MUNMAP, t, who, addr, 1);
+			}
+		}
+	}
+	return g->err;
+}
+
+int mmt_gen_race_split(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	return race_run(p, seed ^ 0x73706cu, nr_tasks, nr_ops, gen_race_split);	/* "spl" */
+}
+
+/* --------------------------------------------- khugepaged race template */
+
+/*
+ * The khugepaged race template (issue 13 item 3): p0 writes some pages of a
+ * 4-page range one at a time before madvising it hugepage (order-0 pages,
+ * the mm registered), maybe forks a child first; task 0 runs khugepaged
+ * passes, which drop mmap_lock to allocate and take it again for write,
+ * while the other tasks shrink, split or replace the VMA (munmap, mprotect,
+ * MADV_NOHUGEPAGE, mremap away), write, read, zap, pin and page out the
+ * range.
+ */
+static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	const unsigned npages = 4;
+	struct mmt_op op;
+	unsigned i, t;
+	bool child = false;
+
+	thp_race_start(g, npages);
+	/* order-0 pages: written before the VMA is VM_HUGEPAGE */
+	for (i = 0; i < npages; i++) {
+		if (i && chance(g, 40))
+			continue;
+		op_init(&op, OP_WRITE);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.addr = WIN_START + i;
+		op.value = 1 + i;
+		emit(g, &op, 0);
+	}
+	if (chance(g, 20)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+		g->live[1] = child = true;
+	}
+	emit_madvise(g, 0, 0, WIN_START, npages, ADV_HUGEPAGE);
+
+	/* task 0: khugepaged */
+	op_init(&op, OP_KHUGEPAGED);
+	op.addr = 64;
+	emit(g, &op, 0);
+
+	for (t = 1; t < nr_tasks; t++) {
+		for (i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			int who = child && chance(g, 30) ? 1 : 0;
+			uint64_t addr = WIN_START + rnd(g, npages);
+
+			if (r < 20) {
+				emit_simple(g, OP_MUNMAP, t, who, addr, 1 + rnd(g, 2));
+			} else if (r < 30) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.prot = MPROT_R;
+				emit(g, &op, t);
+			} else if (r < 38) {
+				emit_madvise(g, t, who, addr, 1, chance(g, 50) ? ADV_NOHUGEPAGE :
+								  ADV_PAGEOUT);
+			} else if (r < 45) {
+				op_init(&op, OP_MREMAP);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = 1;
+				op.addr2 = WIN_START + 8 + rnd(g, 4);
+				op.len2 = 1;
+				emit(g, &op, t);
+			} else if (r < 70) {
+				op_init(&op, OP_WRITE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.value = 0x100 * t + i;
+				emit(g, &op, t);
+			} else if (r < 80) {
+				emit_simple(g, OP_READ, t, who, addr, 0);
+			} else if (r < 88) {
+				emit_madvise(g, t, who, addr, 1, ADV_DONTNEED);
+			} else if (r < 95) {
+				emit_simple(g, OP_PIN, t, who, addr, 1);
+			} else {
+				op_init(&op, OP_KHUGEPAGED);
+				op.addr = 64;
+				emit(g, &op, t);
+			}
+		}
+	}
+	return g->err;
+}
+
+int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
+			    unsigned nr_ops)
+{
+	return race_run(p, seed ^ 0x6b6870u, nr_tasks, nr_ops, gen_race_khugepaged);	/* "khp" */
 }
 
 /* ------------------------------------------- the anon_vma lifecycle */

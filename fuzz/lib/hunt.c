@@ -55,7 +55,11 @@ static bool bug_is_race(uint64_t mask)
 	return mask & ((1ull << BUG_ANON_VMA_HEAD_INSERT) | (1ull << BUG_FORK_MIGRATION_WRITE_FLAG) |
 		       (1ull << BUG_MPROTECT_KEEPS_WRITE_MIGRATION) |
 		       (1ull << BUG_REMOVE_MIGRATION_PTE_NO_RECHECK) |
-		       (1ull << BUG_SWAP_FAULT_NO_PTE_RECHECK));
+		       (1ull << BUG_SWAP_FAULT_NO_PTE_RECHECK) |
+		       (1ull << BUG_MREMAP_MERGE_RMAP_ORDER) |
+		       (1ull << BUG_THP_SPLIT_NO_TTU_SYNC) |
+		       (1ull << BUG_KSM_FROZEN_SWAPCACHE_STALE) |
+		       (1ull << BUG_KHUGEPAGED_NO_REVALIDATE));
 }
 
 int mmt_hunt_default_tasks(uint64_t inject)
@@ -288,7 +292,13 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 				      mmt_gen_race_ksm(&p, s, gopts.nr_tasks, 3) :
 			      gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_uffd(&p, s, gopts.nr_tasks, 3) :
+			      gen == MMT_HUNT_GEN_SPLIT && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_split(&p, s, gopts.nr_tasks, 3) :
+			      gen == MMT_HUNT_GEN_KHUGEPAGED && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_khugepaged(&p, s, gopts.nr_tasks, 3) :
 			      gen == MMT_HUNT_GEN_FORKS ? mmt_gen_forks(&p, s, gopts.nr_ops) :
+			      gen == MMT_HUNT_GEN_MREMAP && gopts.nr_tasks > 1 ?
+				      mmt_gen_race_mremap(&p, s, gopts.nr_tasks, 3) :
 			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
 			      race ? mmt_gen_race(&p, s, gopts.nr_tasks, 3) :
 				     mmt_gen_random(&p, s, &gopts);
@@ -322,12 +332,14 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			opts.decider = &dp.d;
 		}
 		if (eng == MMT_HUNT_EXPLORE && gopts.nr_tasks > 1) {
-			/* every schedule within the bound, up to a cap */
+			/* every schedule within the bound, up to a cap, pruned by DPOR: a
+			 * hunt wants bugs soon and claims nothing (explore.h) */
 			struct mmt_explore_opts xo;
 			struct mmt_explore_result xr;
 
 			mmt_explore_opts_default(&xo);
 			xo.bound = ho->depth ? ho->depth : 2;
+			xo.prune = MMT_PRUNE_DPOR;
 			xo.max_schedules = MMT_HUNT_EXPLORE_MAX;
 			xo.inject = mask;
 			xo.setup_ops = pinfo.setup_ops;
@@ -385,7 +397,13 @@ judge:
 					 "KSM race template" :
 					 gen == MMT_HUNT_GEN_UFFD && gopts.nr_tasks > 1 ?
 					 "UFFDIO_MOVE race template" :
+					 gen == MMT_HUNT_GEN_SPLIT && gopts.nr_tasks > 1 ?
+					 "split race template" :
+					 gen == MMT_HUNT_GEN_KHUGEPAGED && gopts.nr_tasks > 1 ?
+					 "khugepaged race template" :
 					 gen == MMT_HUNT_GEN_FORKS ? "fork-tree template" :
+					 gen == MMT_HUNT_GEN_MREMAP && gopts.nr_tasks > 1 ?
+					 "mremap race template" :
 					 device ? "device race template" : race ? "race template" :
 					 "uniform", gopts.nr_tasks, ttd);
 			if (tty)

@@ -21,50 +21,68 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return mmt_splitmix64(&s);
 }
 
+struct digest {
+	uint64_t h;
+	bool large;		/* a pte maps a page of a large folio */
+};
+
 static void pte_digest(struct mm_struct *mm, uint64_t addr, pte_t *ptep, void *arg)
 {
-	uint64_t *h = arg;
+	struct digest *d = arg;
 	pte_t pte = *ptep;
 
 	(void)mm;
-	*h = mix(mix(*h, addr), pte_val(pte));
+	d->h = mix(mix(d->h, addr), pte_val(pte));
 	if (pte_present(pte)) {
 		struct folio *folio = pfn_folio(pte_pfn(pte));
 
-		if (folio)
-			*h = mix(*h, folio->value);
+		if (folio) {
+			unsigned order = page_folio(pfn_to_page(pte_pfn(pte)))->order;
+
+			d->h = mix(d->h, folio->value);
+			/* the order of the folio the page is in: a split changes only that */
+			d->h = mix(d->h, order);
+			d->large |= order > 0;
+		}
 	}
 }
 
-/* one mm's VMAs, page tables and mapped contents */
+/*
+ * one mm's VMAs, page tables and mapped contents, added to @arg's sum (the
+ * pool's order is not the processes' order)
+ */
 static void mm_digest(struct mm_struct *mm, void *arg)
 {
 	struct vm_area_struct *vma;
-	uint64_t *sum = arg, h = mix(0, (uint64_t)(uintptr_t)mm);
+	struct digest *sum = arg;
+	struct digest d = { .h = mix(0, (uint64_t)(uintptr_t)mm) };
 
 	list_for_each_entry(vma, &mm->mmap, vm_list) {
-		h = mix(h, vma->vm_start);
-		h = mix(h, vma->vm_end);
-		h = mix(h, vma->vm_pgoff);
-		h = mix(h, vma->vm_flags);
-		h = mix(h, (uint64_t)(uintptr_t)vma->vm_file);
+		d.h = mix(d.h, vma->vm_start);
+		d.h = mix(d.h, vma->vm_end);
+		d.h = mix(d.h, vma->vm_pgoff);
+		d.h = mix(d.h, vma->vm_flags);
+		d.h = mix(d.h, (uint64_t)(uintptr_t)vma->vm_file);
 	}
-	mmt_for_each_pte(mm, pte_digest, &h);
-	*sum += h;	/* the pool's order is not the processes' order */
+	mmt_for_each_pte(mm, pte_digest, &d);
+	sum->h += d.h;
+	sum->large |= d.large;
 }
 
 struct meter {
 	const struct mmt_program *p;
 	struct mmt_work_stats *st;
 	uint64_t before;
+	bool large;
 };
 
-static uint64_t world_digest(void)
+static uint64_t world_digest(bool *large)
 {
-	uint64_t sum = 0;
+	struct digest sum = { 0 };
 
 	world_for_each_mm(mm_digest, &sum);
-	return sum;
+	*large |= sum.large;
+	return sum.h;
 }
 
 /* after each op, in the op's own task: single-task, so nothing else runs */
@@ -72,7 +90,7 @@ static void on_op(void *arg, long idx, int outcome, uint64_t value)
 {
 	struct meter *m = arg;
 	const struct mmt_op *op = &m->p->ops[idx];
-	uint64_t after = world_digest();
+	uint64_t after = world_digest(&m->large);
 	bool worked;
 
 	(void)value;
@@ -118,6 +136,7 @@ int mmt_work_measure(const struct mmt_program *p, struct mmt_work_stats *st)
 	m.p = &one;
 	m.st = st;
 	m.before = 0;	/* no process yet: the sum over no mm */
+	m.large = false;
 	mmt_exec_opts_default(&eo);
 	eo.check_each_op = false;
 	eo.check_inflight = false;
@@ -127,5 +146,6 @@ int mmt_work_measure(const struct mmt_program *p, struct mmt_work_stats *st)
 	mmt_exec_result_free(&r);
 	mmt_program_free(&one);
 	st->programs++;
+	st->large += m.large;
 	return 0;
 }

@@ -24,7 +24,9 @@ for bug in swapon-type-overlap fork-migration-write-flag mprotect-keeps-write-mi
   "$mmt" replay --inject "$bug" "$work/$bug.min.mmt" >/dev/null 2>&1
   [[ $? == 1 ]] || fail "$bug: the minimized program does not fail with the bug"
   "$mmt" replay "$work/$bug.min.mmt" >/dev/null || fail "$bug: minimized fails without the bug"
-  grep -q p9 "$work/$bug.min.mmt" && fail "$bug: the noise was not removed"
+  # op lines only: the header comment names the source path, and mktemp's
+  # random suffix may contain "p9"
+  grep -vE '^(#|$)' "$work/$bug.min.mmt" | grep -qw p9 && fail "$bug: the noise was not removed"
   a=$(grep -cvE '^(#|mmt|world|schedule|$)' "$z")
   b=$(grep -cvE '^(#|mmt|world|schedule|$)' "$work/$bug.min.mmt")
   ((b <= a)) || fail "$bug: $b ops after minimizing, the zoo file has $a"

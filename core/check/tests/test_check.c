@@ -769,6 +769,66 @@ START_TEST(test_anonvma_root_counts_itself)
 END_TEST
 
 /*
+ * 6.8: an anon_vma's list is in vm_pgoff order.  mprotect splits the VMA
+ * into [0x10,0x14) and [0x14,0x18), both on the one anon_vma; swapping
+ * their avcs on its list fires the clause, and the model's own split keeps
+ * the order (the upper part re-sorted after its pgoff grew).
+ */
+START_TEST(test_anonvma_pgoff_order)
+{
+	struct mm_struct *mm = anon_proc();
+	struct vm_area_struct *lo, *hi;
+	struct anon_vma_chain *first, *second;
+	struct anon_vma *av;
+
+	ck_assert_int_eq(do_mprotect(mm, 0x10, 4, PROT_READ), 0);	/* new below */
+	lo = vma_lookup(mm, 0x10);
+	hi = vma_lookup(mm, 0x14);
+	ck_assert_ptr_ne(lo, hi);
+	av = lo->anon_vma;
+	ck_assert_ptr_eq(av, hi->anon_vma);
+	assert_world_clean();
+	first = list_first_entry(&av->head, struct anon_vma_chain, same_anon_vma);
+	second = list_entry(first->same_anon_vma.next, struct anon_vma_chain, same_anon_vma);
+	ck_assert_ptr_eq(first->vma, lo);
+	ck_assert_ptr_eq(second->vma, hi);
+	list_move(&second->same_anon_vma, &av->head);	/* [hi, lo] */
+	mmt_report_reset();
+	ck_assert_int_gt(check_anon_vma(av), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_ANONVMA);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "vm_pgoff order"));
+	list_move(&first->same_anon_vma, &av->head);	/* [lo, hi] */
+	assert_world_clean();
+}
+END_TEST
+
+/* 5.6: i_mmap in vm_pgoff order, the same way */
+START_TEST(test_rmap_i_mmap_pgoff_order)
+{
+	struct mm_struct *mm = spawn();
+	struct vm_area_struct *lo, *hi;
+	struct address_space *m;
+
+	map(mm, 0x20, 4, RW, MAP_SHARED);
+	put(mm, 0x21, 7);
+	ck_assert_int_eq(do_mprotect(mm, 0x20, 2, PROT_READ), 0);
+	lo = vma_lookup(mm, 0x20);
+	hi = vma_lookup(mm, 0x22);
+	ck_assert_ptr_ne(lo, hi);
+	m = lo->vm_file;
+	assert_world_clean();
+	ck_assert_ptr_eq(m->i_mmap.next, &lo->shared);
+	list_move(&hi->shared, &m->i_mmap);
+	mmt_report_reset();
+	ck_assert_int_gt(check_mapping(m), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_RMAP);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "vm_pgoff order"));
+	list_move(&lo->shared, &m->i_mmap);
+	assert_world_clean();
+}
+END_TEST
+
+/*
  * 6.7: two VMAs with one anon_vma link the same anon_vmas.  The child's
  * VMA is split (both halves have its anon_vma and chain {child's, root});
  * take the root's link off the upper half, from both of its lists so that
@@ -1080,6 +1140,7 @@ static Suite *check_suite(void)
 	tcase_add_test(tc, test_rmap_index);
 	tcase_add_test(tc, test_rmap_wrong_anon_vma);
 	tcase_add_test(tc, test_rmap_off_i_mmap);
+	tcase_add_test(tc, test_rmap_i_mmap_pgoff_order);
 	tcase_add_test(tc, test_rmap_pte_outside_vma);
 
 	tc = tcase(s, "ANONVMA");
@@ -1089,6 +1150,7 @@ static Suite *check_suite(void)
 	tcase_add_test(tc, test_anonvma_parent_freed);
 	tcase_add_test(tc, test_anonvma_root_counts_itself);
 	tcase_add_test(tc, test_anonvma_shared_chain);
+	tcase_add_test(tc, test_anonvma_pgoff_order);
 
 	tc = tcase(s, "EXCLUSIVE");
 	tcase_add_test(tc, test_exclusive_cleared);

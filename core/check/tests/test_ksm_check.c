@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_ksm_check.c - each KSM clause (10.1-10.8, the KSM locks of 14.1)
+ * test_ksm_check.c - each KSM clause (10.1-10.9, the KSM locks of 14.1)
  * fire on a state corrupted the way a KSM bug would leave it, and only
  * then: every test first builds a legitimate state with ksmd, checks it is
  * clean, corrupts one thing, and asserts the report names the clause.
@@ -11,6 +11,7 @@
 #include "mmt/check.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
+#include "mmt/list.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
@@ -666,6 +667,55 @@ START_TEST(test_ksm_unmerged_still_mapped)
 }
 END_TEST
 
+/* ===================================================================== 10.9 */
+
+static struct ksm_rmap_item *item_at(struct mm_struct *mm, uint64_t addr)
+{
+	struct ksm_rmap_item *item;
+
+	for (item = mm->ksm_slot->rmap_list; item; item = item->rmap_list)
+		if (item->address == addr)
+			return item;
+	ck_abort_msg("no rmap_item at %#llx", (unsigned long long)addr);
+	return NULL;
+}
+
+static void move_item(struct ksm_rmap_item *item, struct ksm_stable_node *to)
+{
+	list_move(&item->hlist, &to->hlist);
+	item->head = to;
+}
+
+START_TEST(test_ksm_item_maps_other_page)
+{
+	struct folio *k1 = merged(), *k2;
+	struct ksm_stable_node *n1 = folio_stable_node(k1), *n2;
+	struct ksm_rmap_item *item;
+
+	/* a second KSM page at 0x11, shared the same way */
+	wr(a, 0x11, 8);
+	wr(b, 0x11, 8);
+	ksmd_run(100);
+	ksmd_run(100);
+	k2 = at(a, 0x11);
+	ck_assert(folio_test_ksm(k2) && k2 != k1);
+	n2 = folio_stable_node(k2);
+	assert_clean();
+	/* a's item at 0x10 filed under the other node: its address maps k1 */
+	item = item_at(a, 0x10);
+	ck_assert_ptr_eq(item->head, n1);
+	move_item(item, n2);
+	assert_first(INV_KSM, "KSM since before the item went stable");
+	move_item(item, n1);
+	assert_clean_again();
+	/* legal: a COW leaves the item behind until ksmd returns to it */
+	wr(a, 0x10, 9);
+	ck_assert(!folio_test_ksm(at(a, 0x10)));
+	ck_assert_ptr_eq(item->head, n1);
+	assert_clean_again();
+}
+END_TEST
+
 /* ================================================= 14.1 for KSM's own locks */
 
 START_TEST(test_ksm_locks_held)
@@ -752,6 +802,7 @@ static Suite *ksm_check_suite(void)
 	tcase_add_test(tc, test_ksm_node_wrong_tree);
 	tcase_add_test(tc, test_ksm_node_unreachable);
 	tcase_add_test(tc, test_ksm_item_not_stable);
+	tcase_add_test(tc, test_ksm_item_maps_other_page);
 	tcase_add_test(tc, test_ksm_merged_across_nodes);
 	tcase_add_test(tc, test_ksm_stale_node_unpruned);
 	tcase_add_test(tc, test_ksm_counters);

@@ -13,6 +13,8 @@
 #include "mmt/folio.h"
 #include "mmt/gup.h"
 #include "mmt/huge_mm.h"
+#include "mmt/inject.h"
+#include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/world.h"
 
@@ -178,6 +180,44 @@ START_TEST(split_queue_and_after_split)
 }
 END_TEST
 
+/*
+ * 1.5 across migration: a partially mapped folio on the deferred split
+ * queue is split before it moves (7262f208ca68); moved whole, as
+ * migrate-partial-no-split does, the new folio is partially mapped and
+ * neither flagged nor queued.
+ */
+START_TEST(migrate_partial_folio)
+{
+	struct mm_struct *p;
+	struct folio *f;
+	int st;
+
+	for (int bug = 0; bug < 2; bug++) {
+		thp_world(0x4);
+		mmt_injected_mask = bug ? 1ull << BUG_MIGRATE_PARTIAL_NO_SPLIT : 0;
+		p = mm_alloc();
+		ck_assert_int_eq(do_mmap(p, 0x10, 4, RW, PRIV_ANON), 0);
+		ck_assert_int_eq(do_madvise(p, 0x10, 4, MADV_HUGEPAGE), 0);
+		wr(p, 0x10, 1);
+		ck_assert_int_eq(do_munmap(p, 0x13, 1), 0);	/* partly mapped: queued */
+		ck_assert_int_eq(do_move_pages(p, 0x10, 1, 1, false, &st), 0);
+		ck_assert_int_eq(st, 1);
+		f = page_folio(page_at(p, 0x11));
+		ck_assert_int_eq(f->nid, 1);
+		ck_assert_int_eq(f->order, bug ? 2 : 0);
+		mmt_injected_mask = 0;
+		if (bug) {
+			ck_assert(!folio_test_partially_mapped(f));
+			fires(INV_MAPCOUNT);
+			ck_assert_int_eq(do_munmap(p, 0x10, 3), 0);
+		}
+		assert_clean();
+		mmput(p);
+		assert_empty();
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp_check");
@@ -188,6 +228,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, large_tails_and_exclusive);
 	tcase_add_test(tc, large_pincount);
 	tcase_add_test(tc, split_queue_and_after_split);
+	tcase_add_test(tc, migrate_partial_folio);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -297,6 +297,46 @@ START_TEST(switches_replay_exactly)
 }
 END_TEST
 
+/*
+ * "schedule lenient": a reproducer of a missing lock names, where the bug
+ * ran on, a task that the fixed model keeps waiting for that lock.  Here
+ * (mremap-merge-rmap-order with four pages, corpus/regress/mremap-back-
+ * lenient.mmt) task 1's mremap waits for the anon_vma lock that
+ * remove_migration_ptes holds.  Strict, the clean run diverges; lenient, it
+ * falls back and passes; with the bug it fails.
+ */
+START_TEST(lenient_schedule_falls_back)
+{
+	struct mmt_parse_error err;
+	struct mmt_exec_result r;
+	struct mmt_exec_opts o;
+	struct mmt_program p;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/corpus/regress/mremap-back-lenient.mmt", MMT_SOURCE_DIR);
+	ck_assert_int_eq(mmt_parse_file(path, &p, &err), 0);
+	ck_assert(p.schedule_lenient);
+	mmt_exec_opts_default(&o);
+	mmt_exec(&p, &o, &r);
+	ck_assert_msg(r.status == EXEC_PASS, "lenient: %d (%s)", r.status, r.msg);
+	mmt_exec_result_free(&r);
+	p.schedule_lenient = false;
+	mmt_exec(&p, &o, &r);
+	ck_assert_int_eq(r.status, EXEC_DIVERGED);
+	ck_assert_ptr_nonnull(strstr(r.msg, "names task 1 which cannot run"));
+	mmt_exec_result_free(&r);
+	o.inject = 1ull << mmt_bug_lookup("mremap-merge-rmap-order");
+	mmt_exec(&p, &o, &r);
+	ck_assert_int_eq(r.status, EXEC_VIOLATION);
+	mmt_exec_result_free(&r);
+	p.schedule_lenient = true;
+	mmt_exec(&p, &o, &r);
+	ck_assert_int_eq(r.status, EXEC_VIOLATION);
+	mmt_exec_result_free(&r);
+	mmt_program_free(&p);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
 	Suite *s = suite_create("replay");
@@ -308,6 +348,7 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, generated_replays_exactly);
 	tcase_add_test(tc, race_findings_replay_exactly);
 	tcase_add_test(tc, switches_replay_exactly);
+	tcase_add_test(tc, lenient_schedule_falls_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

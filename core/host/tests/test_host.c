@@ -202,6 +202,40 @@ START_TEST(skips)
 }
 END_TEST
 
+/*
+ * split runs where debugfs's split_huge_pages opens for writing and is
+ * skipped with its reason elsewhere (here: no debugfs, or lockdown); the
+ * data stays either way
+ */
+START_TEST(split_runs_or_skips)
+{
+	struct mmt_host_info info;
+	struct mmt_host_result r;
+	struct mmt_program p;
+
+	mmt_host_info(&info);
+	parse("mmt 1\n"
+	      "spawn p0\n"
+	      "mmap p0 0x400 0x200 rw private|anon\n"
+	      "madvise p0 0x400 0x200 hugepage\n"
+	      "write p0 0x401 5\n"
+	      "split p0 0x400 0x200 -> ok\n"
+	      "read p0 0x401 = 5\n"
+	      "read p0 0x402 = 0\n", &p);
+	ck_assert_int_eq(mmt_host_run(&p, NULL, &r), 0);
+	ck_assert_msg(r.status == HOST_DONE, "%s", r.msg);
+	ck_assert_int_eq(r.ops[4].skip, info.split_huge_pages ? HOST_RAN : HOST_SKIP_NO_SPLIT);
+	if (info.split_huge_pages)
+		ck_assert_int_eq(r.ops[4].outcome, OUT_OK);
+	ck_assert_ptr_nonnull(strstr(mmt_host_skip_name(HOST_SKIP_NO_SPLIT),
+				     "/sys/kernel/debug/split_huge_pages"));
+	ck_assert_int_eq(r.ops[5].value, 5);
+	ck_assert_int_eq(r.ops[6].value, 0);
+	mmt_host_result_free(&r);
+	mmt_program_free(&p);
+}
+END_TEST
+
 START_TEST(multitask_refused)
 {
 	struct mmt_host_result r;
@@ -211,6 +245,65 @@ START_TEST(multitask_refused)
 	ck_assert_int_eq(mmt_host_run(&p, NULL, &r), 0);
 	ck_assert_int_eq(r.status, HOST_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(r.msg, "tasks"));
+	mmt_host_result_free(&r);
+	mmt_program_free(&p);
+}
+END_TEST
+
+/* without the opt-in the KSM ops stay model-only, as they always were */
+START_TEST(ksm_off_by_default)
+{
+	struct mmt_host_result r;
+	struct mmt_program p;
+
+	parse("mmt 1\nspawn p0\nmmap p0 0x10 2 rw private|anon\nwrite p0 0x10 7\n"
+	      "madvise p0 0x10 2 mergeable\nksm_run 1\nksmd 16\nksm_merge_across_nodes 1\n"
+	      "read p0 0x10 = 7\n", &p);
+	ck_assert_int_eq(mmt_host_run(&p, NULL, &r), 0);
+	ck_assert_msg(r.status == HOST_DONE, "%s", r.msg);
+	for (size_t i = 4; i <= 6; i++)
+		ck_assert_int_eq(r.ops[i].skip, HOST_SKIP_MODEL_ONLY);
+	ck_assert_int_eq(r.ops[5].ksm_merging, -1);
+	ck_assert_int_eq(r.ops[7].ksm_page, -1);
+	ck_assert_int_eq(r.ops[7].value, 7);
+	mmt_host_result_free(&r);
+	mmt_program_free(&p);
+}
+END_TEST
+
+/*
+ * --host-ksm: as root the host's ksmd merges two equal pages in two passes
+ * (one ksmd op each), a read finds the KSM page, and a write copies it;
+ * elsewhere the run is refused with a reason
+ */
+START_TEST(host_ksm)
+{
+	struct mmt_host_opts o;
+	struct mmt_host_info info;
+	struct mmt_host_result r;
+	struct mmt_program p;
+
+	mmt_host_info(&info);
+	mmt_host_opts_default(&o);
+	o.ksm = true;
+	parse("mmt 1\nspawn p0\nmmap p0 0x10 2 rw private|anon\nwrite p0 0x10 7\n"
+	      "write p0 0x11 7\nmadvise p0 0x10 2 mergeable\nksmd 16\nksmd 16\n"
+	      "read p0 0x10 = 7\nwrite p0 0x11 8\nread p0 0x11 = 8\nread p0 0x10 = 7\n", &p);
+	ck_assert_int_eq(mmt_host_run(&p, &o, &r), 0);
+	if (!info.ksm_control) {
+		ck_assert_int_eq(r.status, HOST_UNSUPPORTED);
+		ck_assert_ptr_nonnull(strstr(r.msg, "--host-ksm"));
+	} else {
+		ck_assert_msg(r.status == HOST_DONE, "%s", r.msg);
+		ck_assert_int_eq(r.ops[5].skip, HOST_RAN);
+		ck_assert_int_eq(r.ops[5].ksm_merging, 0);	/* one pass: checksums */
+		ck_assert_int_eq(r.ops[6].ksm_merging, 2);
+		ck_assert_int_eq(r.ops[7].value, 7);
+		ck_assert_int_eq(r.ops[7].ksm_page, 1);
+		ck_assert_int_eq(r.ops[9].value, 8);
+		ck_assert_int_eq(r.ops[9].ksm_page, 0);
+		ck_assert_int_eq(r.ops[10].value, 7);
+	}
 	mmt_host_result_free(&r);
 	mmt_program_free(&p);
 }
@@ -278,8 +371,11 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, fork_then_exit);
 	tcase_add_test(tc, mremap_moves_data);
 	tcase_add_test(tc, skips);
+	tcase_add_test(tc, split_runs_or_skips);
 	tcase_add_test(tc, multitask_refused);
 	tcase_add_test(tc, no_process_left);
+	tcase_add_test(tc, ksm_off_by_default);
+	tcase_add_test(tc, host_ksm);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,7 @@ static void assert_prog_equal(const struct mmt_program *a, const struct mmt_prog
 	ck_assert_int_eq(a->world.nodes, b->world.nodes);
 	ck_assert_uint_eq(a->world.frames, b->world.frames);
 	ck_assert_uint_eq(a->world.swap, b->world.swap);
+	ck_assert_int_eq(a->world.no_zeropage, b->world.no_zeropage);
 	ck_assert_int_eq(a->nr_names, b->nr_names);
 	for (int i = 0; i < a->nr_names; i++)
 		ck_assert_str_eq(a->names[i], b->names[i]);
@@ -100,6 +101,7 @@ static void assert_prog_equal(const struct mmt_program *a, const struct mmt_prog
 	for (size_t i = 0; i < a->nr_ops; i++)
 		assert_op_equal(&a->ops[i], &b->ops[i], i);
 	ck_assert_int_eq(a->has_schedule, b->has_schedule);
+	ck_assert_int_eq(a->schedule_lenient, b->schedule_lenient);
 	ck_assert_uint_eq(a->nr_schedule, b->nr_schedule);
 	if (a->nr_schedule)
 		ck_assert(memcmp(a->schedule, b->schedule, a->nr_schedule) == 0);
@@ -473,6 +475,41 @@ START_TEST(test_daemon_ops)
 	ck_assert_str_eq(mmt_opcode_name(OP_KSWAPD), "kswapd");
 	ck_assert_str_eq(mmt_opcode_name(OP_KCOMPACTD), "kcompactd");
 	mmt_program_free(&p);
+	/* the idle page tracker: page_idle N, like kswapd */
+	parse_ok("mmt 1\n@2 page_idle 8\n", &p);
+	ck_assert_int_eq(p.ops[0].code, OP_PAGE_IDLE);
+	ck_assert_uint_eq(p.ops[0].addr, 8);
+	ck_assert_str_eq(mmt_opcode_name(OP_PAGE_IDLE), "page_idle");
+	mmt_program_free(&p);
+	assert_canonical("mmt 1\npage_idle 1\n@1 page_idle 32 -> ok\n");
+	/* khugepaged N: one wakeup scanning N ptes, any task */
+	parse_ok("mmt 1\n@1 khugepaged 512\n", &p);
+	ck_assert_int_eq(p.ops[0].code, OP_KHUGEPAGED);
+	ck_assert_uint_eq(p.ops[0].addr, 512);
+	ck_assert_str_eq(mmt_opcode_name(OP_KHUGEPAGED), "khugepaged");
+	mmt_program_free(&p);
+	assert_canonical("mmt 1\nkhugepaged 1\n@1 khugepaged 64 -> ok\n");
+	/* split P ADDR N [0]: the new order is 0 or absent, and not printed */
+	parse_ok("mmt 1\nspawn p0\nsplit p0 0x10 8\n@1 split p0 0x20 0 0 -> ok\n", &p);
+	ck_assert_int_eq(p.ops[1].code, OP_SPLIT);
+	ck_assert_uint_eq(p.ops[1].addr, 0x10);
+	ck_assert_uint_eq(p.ops[1].len, 8);
+	ck_assert_uint_eq(p.ops[2].len, 0);
+	ck_assert_str_eq(mmt_opcode_name(OP_SPLIT), "split");
+	{
+		char *t = assert_roundtrip(&p);
+
+		ck_assert_str_eq(t, "mmt 1\nspawn p0\nsplit p0 0x10 8\n@1 split p0 0x20 0 -> ok\n");
+		free(t);
+	}
+	mmt_program_free(&p);
+	assert_canonical("mmt 1\nspawn p0\nsplit p0 0x10 4\n");
+	expect_error("mmt 1\nspawn p0\nsplit p0 0x10 4 2\n", 3, 17,
+		     "new order 2: the model splits to order 0 only");
+	expect_error("mmt 1\nspawn p0\nsplit p0 0x10\n", 3, 14,
+		     "'split' takes 3 or 4 arguments (proc page count [new_order]), got 2");
+	expect_error("mmt 1\nspawn p0\nsplit p0 0x10 4 0 0\n", 3, 19, "got 5");
+	expect_error("mmt 1\nsplit p1 0x10 4\n", 2, 7, "process 'p1' does not exist");
 	/* canonical, and parse(print(p)) == p */
 	assert_canonical(text);
 	assert_canonical("mmt 1\nkcompactd 0 1\n@7 kswapd 1\n");
@@ -701,7 +738,9 @@ static const struct err_case {
 	{ "mmt 1\n@1 world nodes=1\n", 2, 1, "a task prefix is not allowed on a 'world' line" },
 	{ "mmt 1\nworld nodes\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld nodes = 2\n", 2, 7, "expected KEY=VALUE" },
-	{ "mmt 1\nworld cpus=2\n", 2, 7, "unknown world key 'cpus' (nodes, frames, swap, device, thp)" },
+	{ "mmt 1\nworld cpus=2\n", 2, 7,
+	  "unknown world key 'cpus' (nodes, frames, swap, device, thp, zeropage)" },
+	{ "mmt 1\nworld zeropage=2\n", 2, 16, "zeropage 2 out of range [0, 1]" },
 	{ "mmt 1\nworld nodes=1 nodes=2\n", 2, 15, "duplicate world key 'nodes'" },
 	{ "mmt 1\nworld nodes=9\n", 2, 13, "nodes 9 out of range [1, 8]" },
 	{ "mmt 1\nworld nodes=0\n", 2, 13, "nodes 0 out of range" },
@@ -804,6 +843,13 @@ START_TEST(test_world)
 	assert_canonical("mmt 1\nworld nodes=2 frames=256 swap=0\n");
 	assert_canonical("mmt 1\nworld nodes=8 frames=1048576 swap=16777216\n");
 	assert_canonical("mmt 1\nworld nodes=1 frames=1 swap=0\nspawn p\n");
+	assert_canonical("mmt 1\nworld nodes=2 frames=64 swap=0 zeropage=0\n");
+	parse_ok("mmt 1\nworld zeropage=1\n", &p);
+	ck_assert(!p.world.no_zeropage);
+	mmt_program_free(&p);
+	parse_ok("mmt 1\nworld zeropage=0\n", &p);
+	ck_assert(p.world.no_zeropage);
+	mmt_program_free(&p);
 
 	/* an empty world line means the defaults, printed in full */
 	parse_ok("mmt 1\nworld\n", &p);
@@ -855,6 +901,18 @@ START_TEST(test_schedule)
 	expect_error("mmt 1\nschedule *3\n", 2, 10, "bad number: expected task");
 	expect_error("mmt 1\nschedule 9*3\n", 2, 10, "task 9 out of range [0, 7]");
 	expect_error("mmt 1\nschedule 1*65536 0\n", 2, 18, "schedule has more than 65536 entries");
+
+	/* "lenient" once, first: falls back instead of diverging */
+	parse_ok("mmt 1\nschedule lenient 0*3 1\n", &p);
+	ck_assert(p.schedule_lenient);
+	ck_assert_uint_eq(p.nr_schedule, 4);
+	mmt_program_free(&p);
+	assert_canonical("mmt 1\nschedule lenient 0*3 1\n");
+	assert_canonical("mmt 1\nschedule lenient\n");
+	expect_error("mmt 1\nschedule 0 lenient\n", 2, 12,
+		     "'lenient' must come once, right after 'schedule'");
+	expect_error("mmt 1\nschedule lenient lenient\n", 2, 18,
+		     "'lenient' must come once, right after 'schedule'");
 
 	/* an empty schedule is still a schedule */
 	parse_ok("mmt 1\nschedule\n", &p);

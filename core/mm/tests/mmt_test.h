@@ -57,6 +57,30 @@ static inline void assert_clean(void)
 	ck_assert_uint_eq(mmt_report.count, 0);
 }
 
+/* the world again, with anon mTHP orders @orders (bit k: order k) set to "madvise" */
+static inline void thp_world(uint32_t orders)
+{
+	struct world_config cfg;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.nodes = 2;
+	cfg.frames = 64;
+	cfg.thp_orders = orders;
+	w = world_create(&cfg);
+	ck_assert_ptr_nonnull(w);
+}
+
+/* the page a present pte of @mm maps at @a */
+static inline struct page *page_at(struct mm_struct *mm, uint64_t a)
+{
+	pte_t *pte = mmt_pte_peek(mm, a);
+
+	ck_assert_ptr_nonnull(pte);
+	ck_assert(pte_present(*pte));
+	return pfn_to_page(pte_pfn(*pte));
+}
+
 static inline void assert_empty(void)
 {
 	ck_assert_int_eq(check_world_empty(), 0);

@@ -17,6 +17,8 @@
 #include "mmt/folio.h"
 #include "mmt/gen.h"
 #include "mmt/mm.h"
+#include "mmt/page_idle.h"
+#include "mmt/rmap.h"
 #include "mmt/sched.h"
 #include "mmt/swap.h"
 #include "mmt/world.h"
@@ -97,6 +99,52 @@ START_TEST(kswapd_reclaims_in_batches)
 END_TEST
 
 /* a generated 3-task program plus daemon task 3 */
+/*
+ * The idle page tracker (page_idle.h): a first pass takes the accessed bits
+ * the writes left and marks every page idle; a second finds them all still
+ * idle; a write makes its page not idle at the next pass; and the access a
+ * pass took from a pte still counts for reclaim's folio_referenced, through
+ * PG_young.  Anon pages (walked without the folio lock) and memfd pages
+ * (trylocked) alike.
+ */
+START_TEST(page_idle_tracks_accesses)
+{
+	struct mm_struct *a = mm_alloc();
+	unsigned long vm_flags;
+	struct folio *f;
+
+	ck_assert_int_eq(do_mmap(a, 0x10, 4, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(a, 0x20, 2, RW, MAP_SHARED), 0);
+	for (int i = 0; i < 4; i++)
+		wr(a, 0x10 + i, 100 + i);
+	wr(a, 0x20, 7);
+	wr(a, 0x21, 8);
+	f = pfn_folio(pte_pfn(*mmt_pte_peek(a, 0x11)));
+	ck_assert(pte_young(*mmt_pte_peek(a, 0x11)));
+	/* pass 1: nothing was idle; the young ptes are made old, folios young */
+	ck_assert_uint_eq(page_idle_scan(nr_frames_total()), 0);
+	ck_assert(!pte_young(*mmt_pte_peek(a, 0x11)));
+	ck_assert(folio_test_idle(f));
+	ck_assert(folio_test_young(f));
+	assert_clean();
+	/* pass 2: no access since: all six idle */
+	ck_assert_uint_eq(page_idle_scan(nr_frames_total()), 6);
+	/* a write (a young pte again) ends one page's idleness */
+	wr(a, 0x11, 55);
+	ck_assert_uint_eq(page_idle_scan(nr_frames_total()), 5);
+	ck_assert(!folio_test_idle(f) || !pte_young(*mmt_pte_peek(a, 0x11)));
+	/* reclaim still sees the access the tracker took (PG_young) */
+	ck_assert(folio_test_young(f));
+	ck_assert_int_gt(folio_referenced(f, false, &vm_flags), 0);
+	ck_assert(!folio_test_young(f));
+	ck_assert_int_eq(folio_referenced(f, false, &vm_flags), 0);
+	ck_assert_uint_eq(rd(a, 0x11), 55);
+	assert_clean();
+	mmput(a);
+	ck_assert_int_eq(check_world_empty(), 0);
+}
+END_TEST
+
 static void daemon_program(struct mmt_program *p, uint64_t seed)
 {
 	struct mmt_gen_opts g;
@@ -110,8 +158,9 @@ static void daemon_program(struct mmt_program *p, uint64_t seed)
 	memset(&op, 0, sizeof(op));
 	op.expect = -1;
 	op.task = 3;
-	for (int k = 0; k < 4; k++) {
-		op.code = k & 1 ? OP_KCOMPACTD : OP_KSWAPD;
+	for (int k = 0; k < 6; k++) {
+		/* and the idle page tracker, whose anon walks start unlocked */
+		op.code = k >= 4 ? OP_PAGE_IDLE : k & 1 ? OP_KCOMPACTD : OP_KSWAPD;
 		op.addr = 8 + 4 * (uint64_t)k;
 		op.node = (k / 2) % 2;
 		ck_assert_int_eq(mmt_program_add(p, &op), 0);
@@ -158,6 +207,7 @@ static Suite *daemon_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, kcompactd_moves_within_node);
 	tcase_add_test(tc, kswapd_reclaims_in_batches);
+	tcase_add_test(tc, page_idle_tracks_accesses);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tx, 120);
 	tcase_add_test(tx, daemons_among_tasks);

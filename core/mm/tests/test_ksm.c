@@ -332,9 +332,21 @@ START_TEST(test_swap_out_and_in)
 	ck_assert_int_eq(sys_swapon(1, 32), 0);
 	merged_pair(&a, &b);
 	k = at(a, 0x10);
-	/* reclaim unmaps it through rmap_walk_ksm, swaps it and frees it */
+	/*
+	 * Reclaim unmaps it through rmap_walk_ksm and swaps it, but
+	 * __remove_mapping frees it only if the cache and the isolation are
+	 * its only references: with one more it stays in the swap cache.
+	 */
+	folio_get(k);
+	reclaim_pages_global(64);
+	ck_assert(!folio_mapped(k));
+	ck_assert(folio_test_swapcache(k) && folio_test_ksm(k));
+	ck_assert_int_eq(folio_ref_count(k), 2);	/* the cache's and ours */
+	folio_put(k);
+	/* then frozen at 0 under the cache's lock, and freed */
 	reclaim_pages_global(64);
 	ck_assert_int_eq(folio_ref_count(k), 0);
+	ck_assert(!folio_test_swapcache(k) && !folio_test_ksm(k));
 	ck_assert(!pte_present(*mmt_pte_peek(a, 0x10)));
 	ck_assert(!pte_present(*mmt_pte_peek(b, 0x10)));
 	assert_clean();

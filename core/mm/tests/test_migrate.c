@@ -98,6 +98,21 @@ START_TEST(migrate_swapcache_and_swapped_in)
 	ck_assert_uint_eq(rd(mm, 0x10), 5);	/* read fault: stays in the swap cache */
 	f = folio_at(mm, 0x10);
 	ck_assert(folio_test_swapcache(f));
+	/*
+	 * Someone else's reference (a lookup that got in first): the freeze
+	 * under the cache's lock fails, and nothing moves -- not the slot,
+	 * not the reference the cache holds.
+	 */
+	folio_get(f);
+	ck_assert_int_eq(folio_ref_count(f), 3);	/* pte, cache, ours */
+	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 1, false, &st), 1);	/* not moved */
+	ck_assert_int_ne(st, 1);
+	ck_assert_ptr_eq(folio_at(mm, 0x10), f);
+	ck_assert_ptr_eq(swap_cache_get_folio(folio_swap_entry(f)), f);
+	folio_put(f);					/* the lookup's */
+	ck_assert_int_eq(folio_ref_count(f), 3);	/* pte, cache, ours: not frozen */
+	folio_put(f);					/* ours */
+	assert_clean();
 	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 1, false, &st), 0);
 	ck_assert_int_eq(st, 1);
 	f = folio_at(mm, 0x10);

@@ -5,13 +5,14 @@
  * the 6.12 mapcounts (per page, _large_mapcount, _nr_pages_mapped), fork,
  * COW per page with per-page AnonExclusive, partial munmap and the deferred
  * split queue, mprotect, mremap, pins, split_folio (the deferred split
- * shrinker, reclaim, UFFDIO_MOVE, move_pages).  Every test ends with a clean check_world() and
+ * shrinker, reclaim, UFFDIO_MOVE, move_pages, the split op).  Every test ends with a clean check_world() and
  * an empty world.
  */
 #include <check.h>
 #include <errno.h>
 
 #include "mmt/check.h"
+#include "mmt/daemon.h"
 #include "mmt/folio.h"
 #include "mmt/gup.h"
 #include "mmt/huge_mm.h"
@@ -22,29 +23,6 @@
 #include "mmt/world.h"
 
 #include "mmt_test.h"
-
-/* a world whose anon mTHP orders 1..4 are enabled ("madvise") */
-static void thp_world(uint32_t orders)
-{
-	struct world_config cfg;
-
-	world_destroy(w);
-	world_config_default(&cfg);
-	cfg.nodes = 2;
-	cfg.frames = 64;
-	cfg.thp_orders = orders;
-	w = world_create(&cfg);
-	ck_assert_ptr_nonnull(w);
-}
-
-static struct page *page_at(struct mm_struct *mm, uint64_t a)
-{
-	pte_t *pte = mmt_pte_peek(mm, a);
-
-	ck_assert_ptr_nonnull(pte);
-	ck_assert(pte_present(*pte));
-	return pfn_to_page(pte_pfn(*pte));
-}
 
 static struct mm_struct *thp_proc(uint64_t len)
 {
@@ -162,13 +140,23 @@ START_TEST(partial_unmap_mprotect_mremap)
 	ck_assert_int_eq(do_mprotect(mm, 0x40, 4, RW), 0);
 	wr(mm, 0x43, 8);			/* exclusive page: reused in place */
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x43)), f);
-	/* move_pages splits it first, and moves the page asked for */
+	/*
+	 * Partially mapped and queued: move_pages splits it first (not to
+	 * copy the pages nobody maps: 7262f208ca68), and migrate_pages moves
+	 * every piece, not only the page asked for.
+	 */
 	ck_assert_int_eq(do_move_pages(mm, 0x40, 1, 1, false, st), 0);
 	ck_assert_int_eq(st[0], 1);
 	ck_assert_int_eq(f->order, 0);
 	ck_assert_int_eq(page_folio(page_at(mm, 0x40))->nid, 1);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x10))->nid, 1);
 	ck_assert_uint_eq(rd(mm, 0x43), 8);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x11))->nid, 1);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x42))->nid, 1);
+	ck_assert_uint_eq(rd(mm, 0x11), 0);
+	ck_assert_uint_eq(w->node[0].split_queue_len, 0);
 	assert_clean();
+	f = page_folio(page_at(mm, 0x10));
 	ck_assert_int_eq(do_madvise(mm, 0x10, 2, MADV_PAGEOUT), 0);
 	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), f);
 	assert_clean();
@@ -199,6 +187,120 @@ START_TEST(pin_large_folio)
 	assert_clean();
 	mmput(c);
 	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * move_pages moves a fully mapped mTHP whole: a folio of its order on the
+ * other node, every page's contents, AnonExclusive and mapcount carried
+ * over; a fork-shared one only with MPOL_MF_MOVE_ALL; a pinned one not at
+ * all; and with no aligned run free on the target node it is split and
+ * moved page by page (migrate_pages' -ENOMEM fallback).
+ */
+START_TEST(migrate_large_folio_whole)
+{
+	struct mm_struct *mm, *c = NULL, *fill;
+	struct folio *f, *g;
+	int st[4];
+
+	thp_world(0x04);
+	mm = thp_proc(8);
+	for (uint64_t a = 0; a < 8; a++)
+		wr(mm, 0x10 + a, 10 + a);
+	f = page_folio(page_at(mm, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_int_eq(f->nid, 0);
+	ck_assert_int_eq(do_move_pages(mm, 0x10, 2, 1, false, st), 0);
+	ck_assert_int_eq(st[0], 1);
+	ck_assert_int_eq(st[1], 1);
+	g = page_folio(page_at(mm, 0x13));
+	ck_assert_ptr_ne(g, f);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), g);
+	ck_assert_int_eq(g->order, 2);
+	ck_assert_int_eq(g->nid, 1);
+	ck_assert_uint_eq(g->pfn % 4, 0);
+	ck_assert_int_eq(folio_mapcount(g), 4);
+	ck_assert_int_eq(folio_ref_count(g), 4);
+	ck_assert(PageAnonExclusive(folio_page(g, 3)));
+	for (uint64_t a = 0; a < 4; a++)
+		ck_assert_uint_eq(rd(mm, 0x10 + a), 10 + a);
+	assert_clean();
+
+	/* pinned: not migrated, still the page the pinner sees */
+	g = page_folio(page_at(mm, 0x14));
+	ck_assert_int_eq(pin_user_pages_range(mm, 0x15, 1), 0);
+	ck_assert_int_eq(do_move_pages(mm, 0x14, 1, 1, false, st), 1);
+	ck_assert_int_eq(st[0], -EBUSY);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x15)), g);
+	ck_assert_int_eq(g->order, 2);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(mm, 0x15, 1), 0);
+
+	/* shared with a child: -EACCES without MOVE_ALL, whole with it */
+	ck_assert_int_eq(dup_mm(mm, &c), 0);
+	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 0, false, st), 0);
+	ck_assert_int_eq(st[0], -EACCES);
+	ck_assert_int_eq(do_move_pages(mm, 0x10, 1, 0, true, st), 0);
+	f = page_folio(page_at(mm, 0x10));
+	ck_assert_int_eq(f->nid, 0);
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_ptr_eq(page_folio(page_at(c, 0x12)), f);
+	ck_assert_int_eq(folio_mapcount(f), 8);
+	ck_assert(!PageAnonExclusive(folio_page(f, 1)));
+	assert_clean();
+	mmput(c);
+
+	/* node 1 with no aligned run of 4 free: split, each page moves */
+	fill = mm_alloc();
+	fill->home_node = 1;			/* every frame of node 1, then half freed */
+	ck_assert_int_eq(do_mmap(fill, 0x100, 32, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0; a < 32; a++)
+		wr(fill, 0x100 + a, 1);
+	for (uint64_t a = 1; a < 32; a += 2)
+		ck_assert_int_eq(do_munmap(fill, 0x100 + a, 1), 0);
+	ck_assert_ptr_null(folio_alloc_order(1, 2));
+	ck_assert_int_eq(do_move_pages(mm, 0x14, 1, 1, false, st), 0);
+	ck_assert_int_eq(st[0], 1);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x16))->order, 0);
+	for (uint64_t a = 0; a < 4; a++) {
+		ck_assert_int_eq(page_folio(page_at(mm, 0x14 + a))->nid, 1);
+		ck_assert_uint_eq(rd(mm, 0x14 + a), 14 + a);
+	}
+	assert_clean();
+	mmput(fill);
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+/* kcompactd isolates an mTHP by its head and moves it whole on its node */
+START_TEST(kcompactd_moves_large_folio)
+{
+	struct mm_struct *mm, *hole;
+	struct folio *f, *g;
+
+	thp_world(0x04);
+	hole = mm_alloc();
+	ck_assert_int_eq(do_mmap(hole, 0x100, 4, RW, PRIV_ANON), 0);
+	for (uint64_t a = 0; a < 4; a++)
+		wr(hole, 0x100 + a, 1);		/* frames 0-3, freed below */
+	mm = thp_proc(4);
+	for (uint64_t a = 0; a < 4; a++)
+		wr(mm, 0x10 + a, 20 + a);
+	f = page_folio(page_at(mm, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	mmput(hole);
+	ck_assert_int_ge(kcompactd_run(0, 64), 1);
+	g = page_folio(page_at(mm, 0x12));
+	ck_assert_ptr_ne(g, f);
+	ck_assert_int_eq(g->order, 2);
+	ck_assert_int_eq(g->nid, 0);
+	ck_assert_ptr_eq(page_folio(page_at(mm, 0x10)), g);
+	for (uint64_t a = 0; a < 4; a++)
+		ck_assert_uint_eq(rd(mm, 0x10 + a), 20 + a);
+	assert_clean();
+	mmput(mm);
 	assert_empty();
 }
 END_TEST
@@ -309,6 +411,63 @@ START_TEST(split_reclaim_and_uffd_move)
 }
 END_TEST
 
+/*
+ * split_huge_pages_pid, the split op (debugfs split_huge_pages): every
+ * large folio mapped in the range is split to order 0 in place, contents,
+ * index and exclusivity kept; an order-0 page, a hole, the zero page and
+ * a pinned folio (can_split_folio) are passed over; a locked folio is
+ * skipped (trylock); the walk stops at the first page with no VMA.
+ */
+START_TEST(split_huge_pages_range)
+{
+	struct mm_struct *p, *c;
+	struct folio *f, *g, *h;
+
+	thp_world(0x04);
+	p = thp_proc(12);
+	for (uint64_t a = 0x10; a < 0x1c; a += 4)
+		wr(p, a, a);
+	f = page_folio(page_at(p, 0x10));
+	g = page_folio(page_at(p, 0x14));
+	h = page_folio(page_at(p, 0x18));
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_int_eq(g->order, 2);
+	ck_assert_int_eq(h->order, 2);
+	ck_assert_int_eq(pin_user_pages_range(p, 0x15, 1), 0);
+	folio_lock(h);
+	/* a range that runs into a hole: the walk stops there, no error */
+	ck_assert_uint_eq(split_huge_pages_pid(p, 0x11, 0x100), 1);
+	folio_unlock(h);
+	ck_assert_int_eq(f->order, 0);
+	ck_assert_int_eq(g->order, 2);		/* pinned: skipped */
+	ck_assert_int_eq(h->order, 2);		/* locked: skipped */
+	ck_assert_ptr_eq(page_folio(page_at(p, 0x13)), f + 3);
+	ck_assert_uint_eq((f + 3)->index, 0x13);
+	ck_assert(PageAnonExclusive(&(f + 3)->page));
+	ck_assert(folio_test_lru(f + 3));
+	ck_assert_int_eq(folio_ref_count(f + 3), 1);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(p, 0x15, 1), 0);
+	/* a fork: a shared large folio splits too, each page keeps both ptes */
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_uint_eq(split_huge_pages_pid(c, 0x10, 12), 2);
+	ck_assert_int_eq(g->order, 0);
+	ck_assert_int_eq(h->order, 0);
+	ck_assert_int_eq(folio_mapcount(h + 1), 2);
+	ck_assert_int_eq(folio_ref_count(h + 1), 2);
+	/* nothing large left: nothing to split */
+	ck_assert_uint_eq(split_huge_pages_pid(p, 0x10, 12), 0);
+	for (uint64_t a = 0x10; a < 0x1c; a++) {
+		ck_assert_uint_eq(rd(p, a), a % 4 ? 0 : a);
+		ck_assert_uint_eq(rd(c, a), a % 4 ? 0 : a);
+	}
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp");
@@ -320,9 +479,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, fork_cow_per_page);
 	tcase_add_test(tc, partial_unmap_mprotect_mremap);
 	tcase_add_test(tc, pin_large_folio);
+	tcase_add_test(tc, migrate_large_folio_whole);
+	tcase_add_test(tc, kcompactd_moves_large_folio);
 	tcase_add_test(tc, no_run_falls_back_to_order0);
 	tcase_add_test(tc, split_deferred_queue);
 	tcase_add_test(tc, split_reclaim_and_uffd_move);
+	tcase_add_test(tc, split_huge_pages_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,7 +95,8 @@ static bool ops_equal(const struct mmt_op *a, const struct mmt_op *b)
 {
 	bool procs = true;
 
-	if (a->code != OP_SWAPON && a->code != OP_SWAPOFF && a->code != OP_RECLAIM &&
+	if (a->code != OP_SWAPON && a->code != OP_SWAPOFF && a->code != OP_RECLAIM && a->code != OP_PAGE_IDLE &&
+	    a->code != OP_KHUGEPAGED &&
 	    a->code != OP_CHECK && a->code != OP_KSMD && a->code != OP_KSM_RUN &&
 	    a->code != OP_KSM_MERGE_ACROSS_NODES)
 		procs = same_name(a->proc, b->proc) &&
@@ -279,6 +280,8 @@ START_TEST(encode_a_written_program)
 		"remap_file_pages p0 0x21 1 0x3\n"
 		"mprotect p1 0x10 1 r\n"
 		"munmap p1 0x12 1\n"
+		"split p0 0x20 2\n"
+		"split p1 0x10 8\n"
 		"read p0 0x20\n"
 		"exit p1\n"
 		"schedule 0 0 1 0 1\n";

@@ -5,10 +5,13 @@
  * On the race zoo's reproducers (their schedule lines ignored) the search
  * finds each bug within three preemptions and the schedule it reports
  * replays the violation exactly; without the bug it covers the bound with
- * no violation, and twice gives the same counts.  Sleep sets are checked
- * against the search without them: with no bound both reach the same set
- * of final states (the digest of explore.h on_final), and with a bound the
- * pruned search never reaches a state the full one does not.
+ * no violation, and twice gives the same counts.  DPOR finds every race
+ * sleep sets (the default) find, and in no more runs.  Both prunings are
+ * checked against the search without pruning: with no bound all three reach
+ * the same set of final states (the digest of explore.h on_final), on small
+ * programs of our own, zoo reproducers and regression files (their schedule
+ * lines ignored); with a bound a pruned search never reaches a state the
+ * full one does not.
  */
 #include <check.h>
 #include <errno.h>
@@ -59,6 +62,7 @@ static uint64_t bug(const char *name)
 
 static const char *const races[] = {
 	"fork-migration-write-flag", "mprotect-keeps-write-migration", "anon-vma-head-insert",
+	"mremap-merge-rmap-order", "thp-split-no-ttu-sync",
 };
 
 START_TEST(finds_zoo_races)
@@ -66,11 +70,13 @@ START_TEST(finds_zoo_races)
 	const char *name = races[_i];
 	struct mmt_program p = load_zoo(name);
 	struct mmt_explore_opts o;
-	struct mmt_explore_result r;
+	struct mmt_explore_result r, s;
 	struct mmt_exec_opts eo;
 	struct mmt_exec_result run;
 
 	mmt_explore_opts_default(&o);
+	ck_assert_int_eq(o.prune, MMT_PRUNE_SLEEP);
+	o.prune = MMT_PRUNE_DPOR;
 	o.bound = 3;
 	o.inject = bug(name);
 	ck_assert_int_eq(mmt_explore(&p, &o, &r), 0);
@@ -85,6 +91,14 @@ START_TEST(finds_zoo_races)
 	ck_assert_int_eq(run.status, EXEC_VIOLATION);
 	ck_assert_int_eq(run.violation.inv, r.run.violation.inv);
 	mmt_exec_result_free(&run);
+
+	/* sleep sets alone find it too, in no fewer runs */
+	o.prune = MMT_PRUNE_SLEEP;
+	ck_assert_int_eq(mmt_explore(&p, &o, &s), 0);
+	ck_assert_msg(s.violation, "%s: sleep sets: no violation in %lu schedules", name, s.runs);
+	ck_assert_msg(r.runs <= s.runs, "%s: dpor found it after %lu runs, sleep sets after %lu",
+		      name, r.runs, s.runs);
+	mmt_explore_result_free(&s);
 	mmt_explore_result_free(&r);
 	mmt_program_free(&p);
 }
@@ -98,6 +112,7 @@ START_TEST(clean_zoo_races_covered)
 	struct mmt_explore_result a, b;
 
 	mmt_explore_opts_default(&o);
+	o.prune = MMT_PRUNE_DPOR;
 	o.bound = 2;
 	ck_assert_int_eq(mmt_explore(&p, &o, &a), 0);
 	ck_assert_msg(!a.violation && a.complete, "%s: %s", name, a.run.msg);
@@ -107,6 +122,15 @@ START_TEST(clean_zoo_races_covered)
 	ck_assert_int_eq(a.explored, b.explored);
 	ck_assert_int_eq(a.pruned, b.pruned);
 	ck_assert_int_eq(a.runs, b.runs);
+	mmt_explore_result_free(&b);
+
+	/* dpor explores and runs no more than sleep sets alone */
+	o.prune = MMT_PRUNE_SLEEP;
+	ck_assert_int_eq(mmt_explore(&p, &o, &b), 0);
+	ck_assert(!b.violation && b.complete);
+	ck_assert_msg(a.explored <= b.explored && a.runs <= b.runs,
+		      "%s: dpor %lu explored in %lu runs, sleep sets %lu in %lu", name, a.explored,
+		      a.runs, b.explored, b.runs);
 	mmt_explore_result_free(&a);
 	mmt_explore_result_free(&b);
 	mmt_program_free(&p);
@@ -159,7 +183,8 @@ static bool subset(const struct digests *a, const struct digests *b)
 	return true;
 }
 
-static void final_states_fields(const struct mmt_program *p, int bound, bool prune, bool fields,
+static void final_states_fields(const struct mmt_program *p, int bound,
+				enum mmt_explore_prune prune, bool fields,
 				struct digests *s, struct mmt_explore_result *r)
 {
 	struct mmt_explore_opts o;
@@ -176,12 +201,6 @@ static void final_states_fields(const struct mmt_program *p, int bound, bool pru
 	to_set(s);
 }
 
-static void final_states(const struct mmt_program *p, int bound, bool prune, struct digests *s,
-			 struct mmt_explore_result *r)
-{
-	final_states_fields(p, bound, prune, false, s, r);
-}
-
 /* small enough that the search without pruning ends without a bound */
 static const char *const small[] = {
 	/* a migration against mprotect: the write migration entry */
@@ -194,36 +213,110 @@ static const char *const small[] = {
 	"@0 fork p0 p1\n@1 munmap p0 0x10 1\n",
 };
 
-START_TEST(pruning_keeps_final_states)
+/* zoo reproducers and regression files the search without pruning ends on */
+static const char *const files[] = {
+	"zoo/mprotect-keeps-write-migration", "regress/remap-populate-vs-madvise",
+	"regress/exit-vs-fork-same-name",
+};
+
+static struct mmt_program load_file(const char *name)
 {
-	struct mmt_program p = parse_or_fail(small[_i]);
+	char path[512];
+	struct mmt_parse_error err;
+	struct mmt_program p;
+
+	snprintf(path, sizeof(path), "%s/corpus/%s.mmt", MMT_SOURCE_DIR, name);
+	ck_assert_msg(mmt_parse_file(path, &p, &err) == 0, "%s:%u:%u: %s", path, err.line,
+		      err.col, err.msg);
+	return p;
+}
+
+/*
+ * Without a bound, sleep sets and dpor reach every final state of the full
+ * search (and only those); with one, a pruned search may lose states but
+ * never invents one.  @fields: the default footprints, or locks only.
+ */
+static void check_final_states(const char *what, const struct mmt_program *p, bool fields,
+			       int max_bound)
+{
+	static const enum mmt_explore_prune prunes[] = { MMT_PRUNE_SLEEP, MMT_PRUNE_DPOR };
 	struct digests full = { 0 }, pruned = { 0 };
 	struct mmt_explore_result a, b;
 
-	final_states(&p, -1, false, &full, &a);
-	final_states(&p, -1, true, &pruned, &b);
-	ck_assert_int_lt(b.explored, a.explored);
+	final_states_fields(p, -1, MMT_PRUNE_NONE, fields, &full, &a);
 	ck_assert_int_gt(full.n, 1);
-	ck_assert_msg(full.n == pruned.n && subset(&full, &pruned),
-		      "%zu final states without pruning (%lu schedules), %zu with (%lu)", full.n,
-		      a.explored, pruned.n, b.explored);
-	mmt_explore_result_free(&a);
-	mmt_explore_result_free(&b);
-	free(full.d);
-	free(pruned.d);
-
-	/* with a bound, pruning may only lose states, never invent them */
-	for (int k = 0; k <= 2; k++) {
-		memset(&full, 0, sizeof(full));
+	for (int i = 0; i < 2; i++) {
 		memset(&pruned, 0, sizeof(pruned));
-		final_states(&p, k, false, &full, &a);
-		final_states(&p, k, true, &pruned, &b);
-		ck_assert(subset(&pruned, &full));
-		mmt_explore_result_free(&a);
+		final_states_fields(p, -1, prunes[i], fields, &pruned, &b);
+		ck_assert_int_lt(b.explored, a.explored);
+		ck_assert_msg(full.n == pruned.n && subset(&full, &pruned),
+			      "%s: %zu final states without pruning (%lu schedules), %zu with %s "
+			      "(%lu)", what, full.n, a.explored, pruned.n,
+			      i ? "dpor" : "sleep sets", b.explored);
 		mmt_explore_result_free(&b);
-		free(full.d);
 		free(pruned.d);
 	}
+	mmt_explore_result_free(&a);
+	free(full.d);
+
+	for (int k = 0; k <= max_bound; k++) {
+		memset(&full, 0, sizeof(full));
+		final_states_fields(p, k, MMT_PRUNE_NONE, fields, &full, &a);
+		for (int i = 0; i < 2; i++) {
+			memset(&pruned, 0, sizeof(pruned));
+			final_states_fields(p, k, prunes[i], fields, &pruned, &b);
+			ck_assert_msg(subset(&pruned, &full), "%s: bound %d: %s reached a state the "
+				      "full search does not", what, k, i ? "dpor" : "sleep sets");
+			mmt_explore_result_free(&b);
+			free(pruned.d);
+		}
+		mmt_explore_result_free(&a);
+		free(full.d);
+	}
+}
+
+START_TEST(pruning_keeps_final_states)
+{
+	struct mmt_program p = parse_or_fail(small[_i]);
+
+	check_final_states(small[_i], &p, false, 2);
+	check_final_states(small[_i], &p, true, 2);
+	mmt_program_free(&p);
+}
+END_TEST
+
+/*
+ * Where the full search is out of reach without a bound: dpor against
+ * sleep sets alone (checked against the full search above), both without a
+ * bound, on anon-vma-head-insert's reproducer (4,193 traces): the same
+ * traces, so the same final states, in far fewer runs.
+ */
+START_TEST(dpor_matches_sleep_sets_unbounded)
+{
+	struct mmt_program p = load_zoo("anon-vma-head-insert");
+	struct digests sleep = { 0 }, dpor = { 0 };
+	struct mmt_explore_result a, b;
+
+	final_states_fields(&p, -1, MMT_PRUNE_SLEEP, true, &sleep, &a);
+	final_states_fields(&p, -1, MMT_PRUNE_DPOR, true, &dpor, &b);
+	ck_assert_msg(sleep.n == dpor.n && subset(&sleep, &dpor),
+		      "%zu final states with sleep sets (%lu schedules), %zu with dpor (%lu)",
+		      sleep.n, a.explored, dpor.n, b.explored);
+	ck_assert_int_eq(a.explored, b.explored);
+	ck_assert_int_lt(b.runs, a.runs);
+	mmt_explore_result_free(&a);
+	mmt_explore_result_free(&b);
+	free(sleep.d);
+	free(dpor.d);
+	mmt_program_free(&p);
+}
+END_TEST
+
+START_TEST(pruning_keeps_final_states_files)
+{
+	struct mmt_program p = load_file(files[_i]);
+
+	check_final_states(files[_i], &p, true, 1);
 	mmt_program_free(&p);
 }
 END_TEST
@@ -240,9 +333,9 @@ START_TEST(fields_prune_less_keep_final_states)
 	struct digests full = { 0 }, locks = { 0 }, fields = { 0 };
 	struct mmt_explore_result a, b, c;
 
-	final_states_fields(&p, -1, false, false, &full, &a);
-	final_states_fields(&p, -1, true, false, &locks, &b);
-	final_states_fields(&p, -1, true, true, &fields, &c);
+	final_states_fields(&p, -1, MMT_PRUNE_NONE, false, &full, &a);
+	final_states_fields(&p, -1, MMT_PRUNE_SLEEP, false, &locks, &b);
+	final_states_fields(&p, -1, MMT_PRUNE_SLEEP, true, &fields, &c);
 	ck_assert_msg(c.explored >= b.explored, "fields explored %lu, locks alone %lu",
 		      c.explored, b.explored);
 	ck_assert_int_le(c.explored, a.explored);
@@ -278,6 +371,9 @@ static Suite *explore_suite(void)
 	tcase_add_loop_test(tc, finds_zoo_races, 0, (int)(sizeof(races) / sizeof(races[0])));
 	tcase_add_loop_test(tc, clean_zoo_races_covered, 0, (int)(sizeof(races) / sizeof(races[0])));
 	tcase_add_loop_test(tc, pruning_keeps_final_states, 0, (int)(sizeof(small) / sizeof(small[0])));
+	tcase_add_loop_test(tc, pruning_keeps_final_states_files, 0,
+			    (int)(sizeof(files) / sizeof(files[0])));
+	tcase_add_test(tc, dpor_matches_sleep_sets_unbounded);
 	tcase_add_loop_test(tc, fields_prune_less_keep_final_states, 0,
 			    (int)(sizeof(small) / sizeof(small[0])));
 	tcase_add_test(tc, one_task_refused);

@@ -66,6 +66,9 @@ static const char all_ops[] =
 	"pin_write p0 0x60 0x5\n"
 	"pin_read p0 0x60 = 0x5\n"
 	"unpin p0 0x60 1\n"
+	"page_idle 8\n"
+	"split p0 0x60 2 -> ok\n"
+	"khugepaged 64\n"
 	"swapoff 1 -> ok\n"
 	"exit p1\n"
 	"exit p0\n";
@@ -141,6 +144,8 @@ START_TEST(every_opcode_exports)
 	has(out, "remap_file_pages((void *)page_addr(page), pages_len(n), 0, (size_t)pgoff, 0)");
 	has(out, "do_migrate(r, 0x60, 2, 1, MPOL_MF_MOVE);");
 	has(out, "do_migrate(r, 0x60, 2, 0, MPOL_MF_MOVE_ALL);");
+	has(out, "do_split(r, 0x60, 2);");
+	has(out, "/sys/kernel/debug/split_huge_pages");
 	for (int a = 0; a < NR_MMT_ADVICE; a++) {
 		char want[64], upper[32];
 		const char *w = mmt_advice_name(a);
@@ -176,14 +181,16 @@ START_TEST(every_opcode_exports)
 	has(out, "device_migrate, device_release and uffd_register are not reproduced");
 	has(out, "ksmd, ksm_run and ksm_merge_across_nodes are the model's:");
 	has(out, "pin, unpin, pin_write and pin_read (long-term GUP pins");
+	has(out, "split writes /sys/kernel/debug/split_huge_pages");
+	has(out, "khugepaged is the model's pass");
 	/* assertions */
 	has(out, ".text = \"read p0 0x10\", .expect = \"ok\", .has_value = 1, .value = 0xdeadULL");
 	has(out, ".text = \"read p0 0x50\", .expect = \"SEGV\"");
 	has(out, ".text = \"munmap p0 0x10 0\", .expect = \"EINVAL\"");
 	has(out, "#define WORLD_NODES\t2");
 	has(out, "#define NR_TASKS\t1");
-	has(out, "#define NR_OPS\t\t47");
-	has(out, "#define PROLOGUE\t47");	/* one task: all of it */
+	has(out, "#define NR_OPS\t\t50");
+	has(out, "#define PROLOGUE\t50");	/* one task: all of it */
 	free(out);
 }
 END_TEST

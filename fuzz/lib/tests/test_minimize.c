@@ -143,6 +143,7 @@ static const char *const zoo[] = {
 	"fork-migration-write-flag",
 	"mprotect-keeps-write-migration",
 	"swapon-type-overlap",
+	"mremap-merge-rmap-order",
 };
 
 START_TEST(zoo_minimizes_to_one_minimal)
@@ -193,6 +194,41 @@ START_TEST(zoo_minimizes_to_one_minimal)
 }
 END_TEST
 
+/*
+ * A missing lock's reproducer whose minimized schedule names, on the fixed
+ * model, a task waiting for that lock (corpus/regress/mremap-back-
+ * lenient.mmt): the minimizer marks the schedule lenient, so that the
+ * result passes without the bug, and it still fails with it.
+ */
+START_TEST(missing_lock_minimizes_lenient)
+{
+	int bug = mmt_bug_lookup("mremap-merge-rmap-order");
+	struct mmt_min_opts mo = { .inject = 1ull << bug };
+	struct mmt_min_result res;
+	struct mmt_program p, m;
+	struct mmt_exec_opts o;
+	struct mmt_exec_result r;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/corpus/regress/mremap-back-lenient.mmt", MMT_SOURCE_DIR);
+	ck_assert_int_eq(mmt_parse_file(path, &p, NULL), 0);
+	ck_assert_int_eq(mmt_minimize(&p, &mo, &m, &res), 0);
+	ck_assert(res.strict_ok);
+	ck_assert(m.schedule_lenient);
+	mmt_exec_opts_default(&o);
+	ck_assert_int_eq(mmt_exec(&m, &o, &r), EXEC_PASS);
+	mmt_exec_result_free(&r);
+	m.schedule_lenient = false;
+	ck_assert_int_eq(mmt_exec(&m, &o, &r), EXEC_DIVERGED);
+	mmt_exec_result_free(&r);
+	o.inject = 1ull << bug;
+	ck_assert_int_eq(mmt_exec(&m, &o, &r), EXEC_VIOLATION);
+	mmt_exec_result_free(&r);
+	mmt_program_free(&m);
+	mmt_program_free(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("minimize");
@@ -203,6 +239,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, zoo_minimizes_to_one_minimal, 0,
 			    (int)(sizeof(zoo) / sizeof(zoo[0])));
+	tcase_add_test(tc, missing_lock_minimizes_lenient);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -65,6 +65,28 @@ START_TEST(pairs_are_races)
 }
 END_TEST
 
+/*
+ * A new op takes part with no registration: the split op (debugfs
+ * split_huge_pages) yields between the pages it walks and in its split's
+ * rmap walk, so the runs make it the long op of some pair.
+ */
+START_TEST(split_is_a_long_op)
+{
+	bool found = false;
+
+	for (uint64_t seed = 1; seed <= 400 && !found; seed++) {
+		struct mmt_program p;
+		struct mmt_pair_info info;
+
+		mmt_program_init(&p);
+		if (mmt_gen_pair_race(&p, seed, 2, &info) == 0)
+			found = info.long_op == OP_SPLIT;
+		mmt_program_free(&p);
+	}
+	ck_assert(found);
+}
+END_TEST
+
 static Suite *pairs_suite(void)
 {
 	Suite *s = suite_create("pairs");
@@ -72,6 +94,7 @@ static Suite *pairs_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, pairs_are_races, 2, 4);
+	tcase_add_test(tc, split_is_a_long_op);
 	suite_add_tcase(s, tc);
 	return s;
 }

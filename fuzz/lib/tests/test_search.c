@@ -31,7 +31,7 @@
 #include "mmt/program.h"
 #include "mmt/sched.h"
 
-enum engine { E_PCT, E_RANDOM };
+enum engine { E_PCT, E_RANDOM, E_NONE };	/* E_NONE: as written, no decider */
 
 struct target {
 	enum mmt_bug bug;
@@ -188,6 +188,57 @@ START_TEST(random_walk_finds)
 END_TEST
 
 /*
+ * The first of @limit programs of a template (@gen, seed by seed) that
+ * breaks invariant @inv with @bug on, run as @engine (E_PCT, depth 3) or
+ * as written (E_NONE); every program before it must pass without the bug
+ * under the same decisions.  -1 when none does.
+ */
+static long template_search(const char *what, int (*gen)(struct mmt_program *p, unsigned s),
+			    unsigned limit, enum engine engine, enum mmt_bug bug, int inv)
+{
+	for (unsigned s = 0; s < limit; s++) {
+		struct mmt_program p;
+		struct mmt_exec_opts o;
+		struct mmt_exec_result r;
+		union decider u;
+		bool hit;
+
+		mmt_program_init(&p);
+		ck_assert_int_eq(gen(&p, s), 0);
+		/* without the bug, then with it, under the same decisions */
+		for (int with_bug = 0; with_bug < 2; with_bug++) {
+			mmt_exec_opts_default(&o);
+			if (engine != E_NONE)
+				o.decider = decider_for(&u, engine, s, &p, 3);
+			o.inject = with_bug ? 1ull << bug : 0;
+			mmt_exec(&p, &o, &r);
+			if (!with_bug && r.status != EXEC_PASS)
+				mmt_exec_report(stderr, what, &p, &r);
+			ck_assert_msg(with_bug || r.status == EXEC_PASS,
+				      "%s seed %u fails without the bug: %s", what, s, r.msg);
+			hit = with_bug && r.status == EXEC_VIOLATION;
+			if (hit)
+				ck_assert_int_eq(r.violation.inv, inv);
+			mmt_exec_result_free(&r);
+		}
+		mmt_program_free(&p);
+		if (hit)
+			return s;
+	}
+	return -1;
+}
+
+static int gen_forks32(struct mmt_program *p, unsigned s)
+{
+	return mmt_gen_forks(p, s, 32);
+}
+
+static int gen_split_race(struct mmt_program *p, unsigned s)
+{
+	return mmt_gen_race_split(p, s, 2, 3);
+}
+
+/*
  * The fork-tree template (mmt_gen_forks, one task, no schedule) finds the
  * anon_vma degree double-reuse (CVE-2022-42703) from scratch: every
  * program passes without the bug, and one of the first few hundred breaks
@@ -195,33 +246,30 @@ END_TEST
  */
 START_TEST(forks_template_finds_degree_reuse)
 {
-	long found = -1;
+	long found = template_search("forks", gen_forks32, 2000, E_NONE,
+				     BUG_ANON_VMA_DEGREE_REUSE, INV_ANONVMA);
 
-	for (unsigned s = 0; s < 2000 && found < 0; s++) {
-		struct mmt_program p;
-		struct mmt_exec_opts o;
-		struct mmt_exec_result r;
-
-		mmt_program_init(&p);
-		ck_assert_int_eq(mmt_gen_forks(&p, s, 32), 0);
-		mmt_exec_opts_default(&o);
-		mmt_exec(&p, &o, &r);
-		if (r.status != EXEC_PASS)
-			mmt_exec_report(stderr, "forks (no bug)", &p, &r);
-		ck_assert_msg(r.status == EXEC_PASS, "forks seed %u fails without the bug: %s", s,
-			      r.msg);
-		mmt_exec_result_free(&r);
-		o.inject = 1ull << BUG_ANON_VMA_DEGREE_REUSE;
-		mmt_exec(&p, &o, &r);
-		if (r.status == EXEC_VIOLATION) {
-			ck_assert_int_eq(r.violation.inv, INV_ANONVMA);
-			found = s;
-		}
-		mmt_exec_result_free(&r);
-		mmt_program_free(&p);
-	}
 	ck_assert_msg(found >= 0, "anon-vma-degree-reuse not found in 2000 fork-tree programs");
 	printf("# anon-vma-degree-reuse found by the fork-tree template at seed %ld\n", found);
+}
+END_TEST
+
+/*
+ * The split race template (mmt_gen_race_split) under PCT finds split's
+ * unmap_folio walking without TTU_SYNC (732ed55823fc): every program passes
+ * without the bug under the same decisions, and one breaks MAPCOUNT
+ * (split's assertion) with it: seed 14695 today, a narrow window for PCT's
+ * change points, hence the bound of 60000.  Two switches: into
+ * the COW while the split's walk is under way, and back while the COW holds
+ * the ptl of the pte it cleared: PCT depth 3.
+ */
+START_TEST(split_template_finds_no_ttu_sync)
+{
+	long found = template_search("split", gen_split_race, 60000, E_PCT,
+				     BUG_THP_SPLIT_NO_TTU_SYNC, INV_MAPCOUNT);
+
+	ck_assert_msg(found >= 0, "thp-split-no-ttu-sync not found in 60000 split programs");
+	printf("# thp-split-no-ttu-sync found by the split template at seed %ld\n", found);
 }
 END_TEST
 
@@ -235,6 +283,7 @@ static Suite *search_suite(void)
 	tcase_add_loop_test(tc, pct_finds, 0, n);
 	tcase_add_loop_test(tc, random_walk_finds, 0, n);
 	tcase_add_test(tc, forks_template_finds_degree_reuse);
+	tcase_add_test(tc, split_template_finds_no_ttu_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }

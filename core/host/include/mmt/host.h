@@ -25,17 +25,26 @@
  *     default); file mappings (no `anon`) map one memfd per run at file
  *     offset N * page size, grown at each such mmap to cover the mapped
  *     range, so the same page number is the same file page everywhere;
- *   - swapon, swapoff, reclaim, check, kswapd and kcompactd do nothing
+ *   - swapon, swapoff, reclaim, check, kswapd, kcompactd and khugepaged do nothing
  *     here (the model's own business: the data must simply survive them);
  *     so do device_migrate and device_release (the HMM device needs the
  *     test_hmm module and root) and uffd_register (the model's missing
- *     faults read zeroes, as a fault without uffd does here).
+ *     faults read zeroes, as a fault without uffd does here);
+ *   - ksmd, ksm_run and ksm_merge_across_nodes do nothing either, unless
+ *     the caller opts in with mmt_host_opts.ksm (--host-ksm): then, as
+ *     root, the run drives the machine's own ksmd through
+ *     /sys/kernel/mm/ksm (see "host KSM" in host.c) and puts every knob
+ *     back when it ends.
  *
  * What cannot run here is skipped, with the reason, never guessed: a
  * migrate to a node this machine does not have, a `migrate ... all`
  * without CAP_SYS_NICE, any migrate where move_pages(2) itself fails (a
- * kernel without NUMA, a seccomp filter), an op of a process whose
- * creation failed.
+ * kernel without NUMA, a seccomp filter), a split where debugfs's
+ * split_huge_pages cannot be opened for writing (debugfs not mounted, not
+ * root, a kernel in lockdown), an
+ * op of a process whose creation failed.  A split that runs is a write
+ * of "<pid>,<start>,<end>" there by the driver, for the pid of the
+ * process it names.
  *
  * Programs with several tasks are refused: their interleaving cannot be
  * reproduced on a real kernel op for op.
@@ -64,6 +73,14 @@ struct mmt_host_opts {
 	 * one, so every later read of the page disagrees with the model.
 	 */
 	bool corrupt_writes;
+	/*
+	 * --host-ksm: run ksmd, ksm_run and ksm_merge_across_nodes on the
+	 * host's KSM (root and a writable /sys/kernel/mm/ksm/run, else the run
+	 * is HOST_UNSUPPORTED).  The knobs are global: a run that changes them
+	 * takes a lock file, so runs of this kind go one at a time, and
+	 * restores them on every way out, SIGINT and SIGTERM included.
+	 */
+	bool ksm;
 };
 
 void mmt_host_opts_default(struct mmt_host_opts *o);
@@ -72,12 +89,15 @@ void mmt_host_opts_default(struct mmt_host_opts *o);
 enum mmt_host_skip {
 	HOST_RAN = 0,
 	HOST_SKIP_MODEL_ONLY,	/* swapon, swapoff, reclaim, check, kswapd, kcompactd,
+				 * khugepaged, the KSM
+				 * ops without mmt_host_opts.ksm,
 				 * device_migrate, device_release, uffd_register */
 	HOST_SKIP_NO_NODE,	/* migrate to a node this machine does not have */
 	HOST_SKIP_NO_CAP,	/* migrate all without CAP_SYS_NICE */
 	HOST_SKIP_NO_MOVE_PAGES,	/* move_pages(2) fails here (no NUMA, seccomp) */
 	HOST_SKIP_NO_PROC,	/* its process was never created (a spawn or fork failed) */
 	HOST_SKIP_NOT_RUN,	/* the run stopped before it (harness error) */
+	HOST_SKIP_NO_SPLIT,	/* split: no writable /sys/kernel/debug/split_huge_pages */
 	NR_HOST_SKIP
 };
 
@@ -96,6 +116,14 @@ struct mmt_host_op {
 	int err;		/* errno of a failed call, 0 otherwise */
 	int sig, si_code;	/* the signal of a failed access, 0 otherwise */
 	uint64_t value;		/* what a read returned */
+	/*
+	 * With mmt_host_opts.ksm, -1 otherwise.  A read: 1 if the page it
+	 * read is a KSM page (KPF_KSM in /proc/kpageflags), else 0.  A ksmd
+	 * that ran: the pages of the live processes that are merged after it
+	 * (their /proc/PID/ksm_merging_pages added up).
+	 */
+	int8_t ksm_page;
+	long ksm_merging;
 };
 
 enum mmt_host_status {
@@ -135,6 +163,21 @@ struct mmt_host_info {
 	bool cap_sys_nice;	/* move_pages MPOL_MF_MOVE_ALL allowed */
 	bool move_pages;	/* move_pages(2) works at all (CONFIG_NUMA, no seccomp) */
 	bool supported;		/* this runner works here (Linux, 64-bit) */
+	bool ksm_control;	/* mmt_host_opts.ksm can work: root, /sys/kernel/mm/ksm/run writable */
+	/*
+	 * A read fault of private anonymous memory maps the zero page: 1 (as
+	 * upstream Linux and the model do), 0 (a zeroed page of its own: a
+	 * kernel booted with pvm_no_zero_page=1, where KSM then merges pages
+	 * that were only read, and a fork child's VMA gets its anon_vma), -1
+	 * unknown (not root).
+	 */
+	int zero_page;
+	/*
+	 * The split op can run: /sys/kernel/debug/split_huge_pages opens for
+	 * writing (debugfs mounted, root, CONFIG_TRANSPARENT_HUGEPAGE, and no
+	 * kernel lockdown, which restricts debugfs).
+	 */
+	bool split_huge_pages;
 };
 
 void mmt_host_info(struct mmt_host_info *info);

@@ -34,6 +34,7 @@
 enum kp_lock_class {
 	LC_NONE = 0,
 	LC_KSM_THREAD,		/* ksm_thread_mutex			*/
+	LC_KHUGEPAGED_THREAD,	/* khugepaged's one thread (model-only)	*/
 	LC_MMAP_LOCK,		/* mm->mmap_lock			*/
 	LC_FOLIO_LOCK,		/* PG_locked				*/
 	LC_I_MMAP,		/* mapping->i_mmap_rwsem		*/
@@ -45,6 +46,7 @@ enum kp_lock_class {
 	LC_SWAP_CACHE,		/* swap cache (address_space) lock	*/
 	LC_MMLIST,		/* mmlist_lock				*/
 	LC_KSM_MMLIST,		/* ksm_mmlist_lock			*/
+	LC_KHUGEPAGED_MM,	/* khugepaged_mm_lock			*/
 	LC_LRU,			/* lruvec lru_lock			*/
 	LC_SPLIT_QUEUE,		/* deferred split queue lock		*/
 	LC_ZONE,		/* node free-list lock			*/
@@ -133,6 +135,17 @@ void kp_raw_unlock(kp_raw_lock_t *l);
  * KP_SCHED mode it is a decision point.
  */
 void cond_resched(void);
+
+/*
+ * kp_other_cpus() - a decision point where the kernel does not reschedule
+ * but other CPUs go on running: inside a spinlock's critical section, at a
+ * state that exists only while the lock is held, such as a refcount frozen
+ * at 0 under the cache's lock (what get_ksm_page, page_idle and compaction's
+ * folio_try_get meet on another CPU).  In KP_SCHED mode any task that does
+ * not need a lock held here may be chosen; it checks no in-flight invariant,
+ * since the critical section is still open.  Real threads race there anyway.
+ */
+void kp_other_cpus(void);
 
 /* ----------------------------------------------------------------------
  * Tasks and the deterministic scheduler (KP_SCHED).
@@ -302,5 +315,14 @@ int kp_nr_held(void);
  * 0 and LC_NONE outside kp_sched_run or for a task that is not there.
  */
 unsigned kp_task_locks(int id, int *waiting);
+
+/*
+ * The lock task @id waits for at its decision point, as the object its
+ * acquisition will touch (the lockinfo; a bit lock's word), with *write
+ * set unless it is a shared acquisition: what explore's dpor needs to see
+ * a blocked task's next step.  NULL at a plain decision point (cond_resched,
+ * a trylock), for a finished task, or outside kp_sched_run.
+ */
+const void *kp_task_wait_obj(int id, bool *write);
 
 #endif /* MMT_KPRIM_H */

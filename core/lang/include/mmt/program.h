@@ -6,7 +6,7 @@
  *   program  := "mmt 1" NL { line NL }
  *   line     := [ "@" TASK ] op [ "=" VALUE ] [ "->" OUTCOME ]   | world | schedule
  *   world    := "world" { KEY "=" NUMBER }       (nodes, frames, swap)
- *   schedule := "schedule" { TASK | TASK "*" COUNT }   (COUNT decisions of TASK)
+ *   schedule := "schedule" [ "lenient" ] { TASK | TASK "*" COUNT }   (COUNT decisions of TASK)
  *
  * Addresses are page numbers and counts are pages.  Numbers are decimal or
  * 0x hex.  '#' starts a comment.  Printing a parsed program gives its
@@ -60,6 +60,12 @@ enum mmt_opcode {
 	OP_PIN_READ,	/* pin_read P ADDR [= V]: the device reads through it */
 	/* nonlinear object rmap (seed 004, issue 16 item 4) */
 	OP_REMAP_FILE_PAGES,	/* remap_file_pages P ADDR N PGOFF: addr2=PGOFF */
+	/* idle page tracking (issue 16 item 2) */
+	OP_PAGE_IDLE,	/* page_idle N: N frames of /sys/kernel/mm/page_idle/bitmap read and set */
+	/* split on demand (issue 13) */
+	OP_SPLIT,	/* split P ADDR N [0]: /sys/kernel/debug/split_huge_pages, new_order 0 */
+	/* khugepaged (issue 13 item 3) */
+	OP_KHUGEPAGED,	/* khugepaged N: one khugepaged wakeup scanning N ptes */
 	NR_MMT_OPCODES
 };
 
@@ -108,7 +114,7 @@ struct mmt_op {
 	bool has_expect_value;	/* read ... = V */
 	int8_t expect;		/* enum mmt_outcome after '->', or -1 */
 	uint64_t addr, len;	/* pages; swapon: addr=ID, len=SLOTS; swapoff: addr=ID;
-				 * reclaim, kswapd, kcompactd, ksmd: addr=N (len unused);
+				 * reclaim, kswapd, kcompactd, ksmd, khugepaged: addr=N (len unused);
 				 * ksm_run, ksm_merge_across_nodes: addr=the value */
 	uint64_t addr2, len2;	/* mremap's new range; remap_file_pages: addr2=PGOFF */
 	uint64_t value;		/* write's and pin_write's value, read's and pin_read's
@@ -125,6 +131,7 @@ struct mmt_world_cfg {
 	uint64_t swap;
 	uint32_t device;	/* device-private frames (default 16) */
 	uint32_t thp;		/* anon mTHP orders enabled for madvise (bit k: order k; default 0) */
+	bool no_zeropage;	/* zeropage=0: a read fault allocates (mm_forbids_zeropage) */
 };
 
 struct mmt_program {
@@ -134,6 +141,12 @@ struct mmt_program {
 	struct mmt_op *ops;
 	size_t nr_ops, cap_ops;
 	bool has_schedule;
+	/*
+	 * "schedule lenient": an entry naming a task that cannot run falls back
+	 * (as the fuzzers' schedules do) instead of diverging; for reproducers
+	 * of a missing lock, whose fixed model blocks where the bug ran on.
+	 */
+	bool schedule_lenient;
 	uint8_t *schedule;	/* task ids, one per decision point */
 	size_t nr_schedule;
 };

@@ -57,6 +57,8 @@ enum pageflags {
 	PG_migrating,	/* model-only: source folio of a migration in progress */
 	PG_reclaim,
 	PG_partially_mapped,	/* large, on the deferred split queue (deferred_split_folio) */
+	PG_idle,	/* page_idle: not accessed since the tracker marked it */
+	PG_young,	/* page_idle cleared a young pte: folio_referenced counts it */
 	NR_PAGEFLAGS
 };
 
@@ -146,6 +148,25 @@ struct folio {
 	 * was last freed (ksm.stamp); 0 never.  Kept across reuse.
 	 */
 	uint64_t ksm_freed_stamp;
+	/* model-only: when it became KSM (ksm.stamp; kept by migration) */
+	uint64_t ksm_stamp;
+	/*
+	 * Model-only, for KSM 10.8, under the folio lock: when a swap-in last
+	 * decided to map this KSM page rather than copy it, and whether one
+	 * mapped it after run = 2 had begun since that decision (the window
+	 * Linux leaves open: remove_stable_node's WARN_ON_ONCE).
+	 */
+	uint64_t ksm_nocopy_stamp;
+	bool ksm_unmerge_raced;
+	/*
+	 * Model-only, for 1.5: a large folio that migration made partially
+	 * mapped without the deferred split queue knowing, the way Linux
+	 * leaves one (remove_migration_ptes queues nothing): a zap took some
+	 * of the source's migration entries while it moved, or the split that
+	 * migrate_pages_batch tries on a queued source failed and it moved
+	 * whole.  Cleared when the folio is queued, split or freed.
+	 */
+	bool migrated_partial;
 	struct kp_lockinfo lockinfo;	/* for PG_locked */
 };
 
@@ -201,7 +222,14 @@ FOLIO_FLAG_FUNCS(swapcache, PG_swapcache)
 FOLIO_FLAG_FUNCS(reserved, PG_reserved)
 FOLIO_FLAG_FUNCS(isolated, PG_isolated)
 FOLIO_FLAG_FUNCS(migrating, PG_migrating)
+FOLIO_FLAG_FUNCS(idle, PG_idle)
+FOLIO_FLAG_FUNCS(young, PG_young)
 #undef FOLIO_FLAG_FUNCS
+static inline bool folio_test_clear_young(struct folio *f)
+{
+	kp_access(f, KP_F_FOLIO_FLAGS, true);
+	return (atomic_fetch_and(&f->flags, ~(1ul << PG_young)) >> PG_young) & 1;
+}
 
 static inline bool PageAnonExclusive(const struct page *p)
 {
@@ -338,8 +366,29 @@ struct folio *folio_alloc_order(int nid, unsigned order);
 void folio_get(struct folio *f);
 /* take a reference unless the count already dropped to zero */
 bool folio_try_get(struct folio *f);
+/*
+ * folio_ref_freeze - a refcount of exactly @count becomes 0, so that no
+ * folio_try_get can take one until folio_ref_unfreeze: what split and the
+ * migration of a cached folio (under the cache's lock) use to own a folio
+ * outright.  Every freezer holds the folio lock, which is what a waiter
+ * for the freeze to end sleeps on (get_ksm_page).
+ */
+static inline bool folio_ref_freeze(struct folio *folio, int count)
+{
+	int expected = count;
+
+	kp_access(folio, KP_F_FOLIO_REF, true);
+	return atomic_compare_exchange_strong(&folio->_refcount, &expected, 0);
+}
+static inline void folio_ref_unfreeze(struct folio *folio, int count)
+{
+	kp_access(folio, KP_F_FOLIO_REF, true);
+	atomic_store(&folio->_refcount, count);
+}
 /* drop a reference; the last one frees the frame back to its node */
 void folio_put(struct folio *f);
+/* free a folio whose refcount its owner froze at 0 (reclaim); unlocked */
+void free_frozen_folio(struct folio *f);
 /* for refs dropped in bulk, e.g. folio_put_refs(f, nr) */
 void folio_put_refs(struct folio *f, int nr);
 

@@ -59,4 +59,15 @@ static inline int split_folio(struct folio *folio)
  */
 unsigned long deferred_split_scan(unsigned long nr_to_scan);
 
+/*
+ * split_huge_pages_pid - /sys/kernel/debug/split_huge_pages written with
+ * "<pid>,<start>,<end>[,0]" for @mm's pages [@addr, @addr + @nr): every
+ * large folio a present pte maps there whose references and lock are free
+ * is split to order 0; busy ones are skipped.  The walk ends at the first
+ * page with no VMA.  Takes mmap_lock for read, each ptl, then the
+ * folio's lock (trylock) and split_folio's locks.  Returns the folios split.
+ */
+struct mm_struct;
+unsigned long split_huge_pages_pid(struct mm_struct *mm, uint64_t addr, uint64_t nr);
+
 #endif /* MMT_HUGE_MM_H */

@@ -44,6 +44,18 @@ enum mmt_bug {
 	BUG_THP_RMAP_FIRST_SUBPAGE,
 	/* object rmap of nonlinear file pages (seed 004, issue 16 item 4) */
 	BUG_OBJRMAP_NONLINEAR,
+	/* mremap's need_rmap_locks and the rmap walk order (issue 16 item 3) */
+	BUG_MREMAP_MERGE_RMAP_ORDER,
+	/* split_folio: unmap_folio's walk without TTU_SYNC (732ed55823fc, issue 13 item 6) */
+	BUG_THP_SPLIT_NO_TTU_SYNC,
+	/* get_ksm_page: a frozen swap-cache KSM page taken for a freed one (seed 001) */
+	BUG_KSM_FROZEN_SWAPCACHE_STALE,
+	/* migration of a large folio on the deferred split queue (7262f208ca68, issue 13) */
+	BUG_MIGRATE_PARTIAL_NO_SPLIT,
+	/* khugepaged: is_refcount_suitable dropped, a pinned page collapsed (issue 13 item 3) */
+	BUG_KHUGEPAGED_COLLAPSE_PINNED,
+	/* khugepaged: no hugepage_vma_revalidate under the write lock (issue 13 item 3) */
+	BUG_KHUGEPAGED_NO_REVALIDATE,
 	NR_MMT_BUGS
 };
 

@@ -87,6 +87,7 @@ struct ksm_rmap_item {
 	 */
 	int8_t page_nid, kpage_nid;
 	bool merged_per_node;
+	uint64_t stable_stamp;		/* ksm.stamp when it went stable (10.9) */
 	uint32_t id;
 };
 
@@ -118,15 +119,29 @@ struct ksm_state {
 	 * folio (folio->ksm_freed_stamp) and each start of migrate_nodes
 	 * pruning (pruned_stamp), so that a stale node that sat on
 	 * migrate_nodes through a prune can be told from one that went stale
-	 * since.
+	 * since; and when a folio becomes KSM (folio->ksm_stamp), an
+	 * rmap_item goes stable (stable_stamp) and a VMA of an mm becomes
+	 * mergeable (mm->ksm_mergeable_stamp), which order the states 10.9
+	 * may judge.
 	 */
 	_Atomic uint64_t stamp;
 	uint64_t pruned_stamp;
 	/*
-	 * Model-only, for the checker: run = 2 finished unmerging and run has
-	 * not changed since, so no live registered mm maps a KSM page.
+	 * Model-only, for the checker: run = 2 finished unmerging, run has
+	 * not changed since and no VMA became mergeable since, so no
+	 * mergeable VMA of a live registered mm maps a KSM page.  (A VMA that
+	 * was not mergeable keeps the KSM pages it maps: a page COW-shared
+	 * with a forked child becomes KSM when ksmd merges the child's
+	 * mapping, whatever the parent's VMA says, and the unmerge walks
+	 * mergeable VMAs only.  Making such a VMA mergeable again is fine.)
 	 */
 	_Atomic bool unmerged_all;
+	/*
+	 * Model-only: ksm.stamp when run last became 2 (the unmerge's start),
+	 * so that a swap-in which decided not to copy before it and mapped
+	 * the KSM page after can be told apart (folio->ksm_unmerge_raced).
+	 */
+	_Atomic uint64_t unmerge_stamp;
 	/*
 	 * Statistics (stress and bench report them): rmap_items made stable,
 	 * i.e. pages merged, and of those the ones merged onto a page that
@@ -195,5 +210,10 @@ struct folio *ksm_might_need_to_copy(struct folio *folio, struct vm_area_struct 
 				     uint64_t addr);
 /* free_frame of a KSM folio, refcount already 0: stamp it (model-only) */
 void ksm_note_folio_freed(struct folio *folio);
+/*
+ * do_swap_page maps @folio, a KSM page ksm_might_need_to_copy let through,
+ * under the ptl: note whether run = 2 began in between (model-only, 10.8).
+ */
+void ksm_note_swapin_mapped(struct folio *folio);
 
 #endif /* MMT_KSM_H */

@@ -86,6 +86,7 @@ enum mm_counter {
 struct anon_vma;
 struct address_space;
 struct ksm_mm_slot;
+struct khugepaged_mm_slot;
 
 struct pgtable {
 	union {
@@ -150,7 +151,12 @@ struct mm_struct {
 	atomic_int mm_count;
 	struct ksm_mm_slot *ksm_slot;	/* under ksm_mmlist_lock (the kernel's hash) */
 	atomic_bool ksm_mergeable;	/* MMF_VM_MERGEABLE, a bit op in the kernel */
+	/* model-only, for KSM 10.9: ksm.stamp when a VMA last became mergeable */
+	uint64_t ksm_mergeable_stamp;
 	atomic_bool has_pinned;		/* MMF_HAS_PINNED: set at the first pin, sticky */
+	/* khugepaged's mm_slot (the kernel's hash), under khugepaged_mm_lock */
+	struct khugepaged_mm_slot *khugepaged_slot;
+	atomic_bool vm_hugepage;	/* MMF_VM_HUGEPAGE: registered with khugepaged */
 	uint32_t id;
 	bool dead;			/* exit_mmap has run */
 };
@@ -221,6 +227,12 @@ static inline pte_t ptep_get(pte_t *ptep)
 {
 	kp_access(ptep, KP_F_PTE, false);
 	return *ptep;
+}
+/* READ_ONCE of a pte whose ptl is not held (pairs with mmt_set_pte's store) */
+static inline pte_t ptep_get_lockless(pte_t *ptep)
+{
+	kp_access(ptep, KP_F_PTE, false);
+	return (pte_t){ __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) };
 }
 static inline pte_t ptep_get_and_clear(struct mm_struct *mm, uint64_t addr, pte_t *ptep)
 {

@@ -203,6 +203,13 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
 #define TTU_IGNORE_MLOCK	0x1
 /* the caller holds the anon_vma lock (for write) and a reference on it */
 #define TTU_RMAP_LOCKED		0x2
+/*
+ * take the ptl of every pte the walk looks at (PVMW_SYNC): without it
+ * try_to_migrate passes over a pte it sees none without locking, and may
+ * return while a zap or COW that cleared the pte has not yet dropped the
+ * page's mapcount
+ */
+#define TTU_SYNC		0x10
 
 /*
  * Unmap every pte mapping @folio: anon folios in the swap cache become swap
@@ -223,8 +230,8 @@ void i_size_extend(struct address_space *m, uint64_t size);
 struct folio *filemap_get_folio(struct address_space *m, uint64_t index);
 int filemap_add_folio(struct address_space *m, struct folio *f, uint64_t index);
 void filemap_remove_folio(struct folio *f);
-/* replace @old by @new in the page cache slot (migration) */
-void filemap_replace_folio(struct folio *old, struct folio *new);
+/* replace @old by @new in the page cache slot (migration), as swap_cache_replace_folio */
+int filemap_replace_folio(struct folio *old, struct folio *new, int refs);
 /* visit every folio of the page cache */
 void mapping_for_each_folio(struct address_space *m,
 			    void (*fn)(struct folio *f, void *arg), void *arg);

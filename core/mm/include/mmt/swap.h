@@ -87,9 +87,20 @@ int swp_swapcount(swp_entry_t entry);
 struct folio *swap_cache_get_folio(swp_entry_t entry);	/* with a reference, or NULL */
 int add_to_swap(struct folio *folio);			/* alloc slot + insert; folio locked */
 void delete_from_swap_cache(struct folio *folio);	/* folio locked; drops the cache ref */
+/*
+ * reclaim (__remove_mapping): take @folio out of the swap cache only if its
+ * refcount is exactly @refs (the cache's and the caller's), freezing it at 0
+ * under the cache's lock; false, untouched, otherwise.  On true the folio
+ * stays frozen for the caller to free (free_frozen_folio).  Folio locked.
+ */
+bool swap_cache_remove_frozen(struct folio *folio, int refs);
 bool folio_free_swap(struct folio *folio);		/* free the slot if nobody needs it */
-/* migration: move the swap-cache slot from @old to @new (both locked) */
-void swap_cache_replace_folio(struct folio *old, struct folio *new);
+/*
+ * migration: move the swap-cache slot from @old to @new (both locked), the
+ * cache's reference with it, with @old's refcount frozen at @refs under the
+ * cache's lock; -EAGAIN (nothing moved) when @old has other references
+ */
+int swap_cache_replace_folio(struct folio *old, struct folio *new, int refs);
 
 /*
  * Global reclaim by LRU age: scan up to @nr folios from the oldest end of

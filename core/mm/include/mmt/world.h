@@ -22,6 +22,7 @@
 #include "mmt/gup.h"
 #include "mmt/kprim.h"
 #include "mmt/memremap.h"
+#include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
 #include "mmt/mm.h"
 #include "mmt/pte.h"
@@ -42,6 +43,13 @@ struct world_config {
 	 * default) allocates order 0 only.
 	 */
 	uint32_t thp_orders;
+	/*
+	 * mm_forbids_zeropage(): a read fault of anonymous memory allocates a
+	 * zeroed page of its own instead of mapping the shared zero page (as
+	 * s390 KVM guests, and this project's hosts booted with
+	 * pvm_no_zero_page=1, do).  false (the default) is mainline's.
+	 */
+	bool no_zeropage;
 };
 
 #define WORLD_DEFAULT_NODES	2
@@ -101,12 +109,21 @@ struct world {
 	 */
 	_Atomic uint64_t uffd_clock;
 	_Atomic uint64_t lru_clock;
+	_Atomic uint32_t page_idle_cursor;	/* the next pfn page_idle_scan reads */
+	/*
+	 * Large folios a fault allocated, by order: the per-size
+	 * hugepages-*kB/stats/anon_fault_alloc counters (count_mthp_stat).
+	 */
+	_Atomic uint64_t mthp_fault_alloc[8];
 
 	struct pool mm_pool, vma_pool, anon_vma_pool, avc_pool, pgtable_pool,
 		    mapping_pool;
 	/* KSM: rmap_items, stable nodes, mm_slots, and the trees and scan state */
 	struct pool rmap_item_pool, stable_node_pool, mm_slot_pool;
 	struct ksm_state ksm;
+	/* khugepaged: its mm_slots, its list and cursor */
+	struct pool khugepaged_slot_pool;
+	struct khugepaged_state khugepaged;
 
 	spinlock_t swap_lock;		/* LC_SWAP_LOCK */
 	struct swap_info_struct swap_info[1 << MAX_SWAPFILES_SHIFT];

@@ -33,17 +33,23 @@
  *             set PGOFF = bits 3-5 (a shmem object's own offsets);
  *             aimed, it goes to a page mapped shared, or stands in as a
  *             shared mmap (bit 6: shmem) when the process has none.
+ *             The reclaim kind (N = 1 + byte 3 bits 0-4) with byte 2 bit 7
+ *             set is page_idle N, the idle page tracker; with bit 6 set
+ *             (and not 7) khugepaged 16 * N, a khugepaged pass.
+ *             The madvise kind whose advice bits (byte 3 bits 0-3) are
+ *             15 is split (debugfs split_huge_pages, new order 0),
+ *             aimed at written pages as migrate is.
  *             Aiming (resource-aware, as syzkaller's arguments are): a
  *             record's address is the page it names only when its mode
  *             bits are all set (byte 2 bits 5-7 for read and write, byte 3
  *             bits 5-7 for mmap, munmap, mprotect, mremap, madvise,
- *             migrate and the device records): the encoder writes that form.  Otherwise (7 records
+ *             split, migrate and the device records): the encoder writes that form.  Otherwise (7 records
  *             in 8 of random bytes) the address bits pick among the pages
  *             the decoder believes the process has (fuzz/lib/shadow.h):
  *             readable pages for a read, writable for a write, holes for
  *             an mmap, mapped pages for the VMA ops, written pages for
- *             migrate, device_migrate and the madvise advice that drop or
- *             page out,
+ *             migrate, split, device_migrate and the madvise advice that
+ *             drop or page out,
  *             with the length clipped to the run it starts; migrate goes to
  *             the node the page is not on unless byte 3 bit 4 is set.  An
  *             aimed op of a process with nothing mapped becomes an mmap of

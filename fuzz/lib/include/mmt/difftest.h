@@ -53,6 +53,14 @@ struct mmt_difftest_opts {
 	bool mremap;
 	double timeout;		/* seconds per host op (0: host.h's default) */
 	bool corrupt_writes;	/* tests only: host.h's corrupt_writes */
+	bool host_ksm;		/* --host-ksm: host.h's ksm (root; the host's ksmd runs) */
+	/*
+	 * --gen ksm: programs of the KSM race template (gen.h), its racer's
+	 * ops run by the one task after the setup, instead of uniform ones:
+	 * equal pages made mergeable and merged, then COW of KSM pages,
+	 * forks, unmerges and exits, where a uniform program rarely merges.
+	 */
+	bool ksm_programs;
 	bool quiet;		/* no progress, only the summary */
 	FILE *log;		/* progress and findings (NULL: none) */
 };
@@ -80,6 +88,8 @@ struct mmt_difftest_result {
 	unsigned long violations;	/* programs the model itself failed */
 	unsigned long host_errors;	/* programs the host harness could not finish */
 	bool interrupted;		/* SIGINT or SIGTERM stopped it (summary still written) */
+	unsigned long ksmd_ran;		/* --host-ksm: ksmd ops compared (they ran on the host) */
+	unsigned long ksm_reads;	/* --host-ksm: reads that found a KSM page on the host */
 	char host_error[256];		/* the first one */
 	unsigned nr_sigs;
 	struct mmt_difftest_sig sigs[MMT_DIFFTEST_MAX_SIGS];

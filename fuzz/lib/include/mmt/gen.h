@@ -88,6 +88,33 @@ int mmt_gen_race_ksm(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, un
 int mmt_gen_race_uffd(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
 
 /*
+ * The mremap race template (need_rmap_locks and the rmap walk order): p0's
+ * pages, a piece of them moved away first, migrated and paged out by task 0
+ * while the racers move pieces back next to their origin (where copy_vma
+ * merges them) or further, split VMAs with mprotect, fork, write and read;
+ * now and then on the memfd, with remap_file_pages among the racers.
+ * Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_mremap(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
+/*
+ * The split race template (issue 13): p0's 4-page mTHP, maybe COW-shared
+ * with a child that keeps only its last pages, split by task 0 (MADV_PAGEOUT
+ * or reclaim's deferred-split scan) while the other tasks write (COW), zap,
+ * read, unmap and exit.  Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_split(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
+/*
+ * The khugepaged race template (issue 13 item 3): p0's order-0 pages of a
+ * 4-page range madvised hugepage, collapsed by task 0's khugepaged pass
+ * while the other tasks unmap, mprotect, remap, write, read, zap, pin and
+ * page out the range.  Clamped as mmt_gen_race.
+ */
+int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
+			    unsigned nr_ops);
+
+/*
  * The fork-tree template (the anon_vma lifecycle): one task; p0's two
  * written anonymous pages, then @nr_ops (1..64, else 16) forks, exits,
  * one-page mprotects that split or merge, and writes, over up to four

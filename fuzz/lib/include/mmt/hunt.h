@@ -96,6 +96,9 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_PAIRS,		/* generic races around op pairs (pairs.h) */
 	MMT_HUNT_GEN_UFFD,	/* the UFFDIO_MOVE race template only (mmt_gen_race_uffd) */
 	MMT_HUNT_GEN_FORKS,	/* the fork-tree template, one task (mmt_gen_forks) */
+	MMT_HUNT_GEN_MREMAP,	/* the mremap race template only (mmt_gen_race_mremap) */
+	MMT_HUNT_GEN_SPLIT,	/* the split race template only (mmt_gen_race_split) */
+	MMT_HUNT_GEN_KHUGEPAGED,	/* the khugepaged race template (mmt_gen_race_khugepaged) */
 };
 
 struct mmt_hunt_opts {

@@ -14,7 +14,9 @@
  * The programs run on one task with the checker off, so the digest between
  * two ops is the state between them; this is a benchmark measure of the
  * generators and the decoder (tools/bench.py --workshare), not a test
- * oracle.
+ * oracle.  It also counts the programs in which some pte mapped a page
+ * of a large folio at some point (what the mTHP mechanisms need to get
+ * anywhere).
  */
 #ifndef MMT_WORKSHARE_H
 #define MMT_WORKSHARE_H
@@ -27,6 +29,7 @@ struct mmt_work_stats {
 	unsigned long programs;
 	unsigned long ops[NR_MMT_OPCODES];	/* ops in the programs (check ops aside) */
 	unsigned long worked[NR_MMT_OPCODES];	/* of those, the ones that worked */
+	unsigned long large;			/* programs that mapped a large folio */
 };
 
 /* Run @p (its tasks folded onto one) and add its ops to @st.  0, or -errno. */
