@@ -91,13 +91,20 @@ if [[ $afl != 1 ]]; then
   echo "ok: 4 skipped (no AFL++ in this build)"
   exit 0
 fi
+# N, the machine that joins, starts from one empty program: main's queue
+# (its seeds at least) is then new coverage to it, so what m2 imports does
+# not hang on whether main found a new path before N's first sync (on a
+# loaded CI machine it may not have); AFL_IMPORT_FIRST syncs at N's start
+mkdir -p "$work/tiny" && printf '\0' >"$work/tiny/empty"
 "$mmt" fuzz --engine afl --jobs 1 --budget 8 --seed 1 --out "$work/M" --quiet >"$work/M.log" 2>&1 &
 pm=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
   (($(count "$work/M/afl/main/queue") > 0)) && break
+  kill -0 $pm 2>/dev/null || break
   sleep 0.1
 done
-"$mmt" fuzz --engine afl --jobs 1 --budget 4 --seed 2 --out "$work/N" \
+(($(count "$work/M/afl/main/queue") > 0)) || fail "4: main's queue still empty"
+"$mmt" fuzz --engine afl --jobs 1 --budget 4 --seed 2 --out "$work/N" --corpus "$work/tiny" \
   --afl-sync "$work/M/afl" --afl-name m2 --quiet >"$work/N.log" 2>&1 || fail "4: N exited $?"
 wait $pm || fail "4: M exited $?"
 [[ -d $work/M/afl/main && -d $work/M/afl/m2 ]] || fail "4: instances: $(ls "$work/M/afl")"
