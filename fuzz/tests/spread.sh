@@ -33,12 +33,14 @@ cp "$work/race.bin" "$work/c2/crashes/libfuzzer/crash-race"
 "$mmt" fuzz --engine both --tasks 2 --afl-tasks 1 --inject $bug --budget 8 --jobs 2 --seed 2 \
   --out "$work/c2" 2>"$work/c2.log" &
 pid=$!
-# AFL++ clears its crash dir when it starts: put the input there once it runs
-for _ in $(seq 1 100); do
-  [[ -d $work/c2/afl/main/queue ]] && break
+# AFL++ clears its crash dir when it starts: put the input there once it
+# runs (fuzzer_stats is written after the dry run, long after the cleanup;
+# waiting for the queue dir and half a second was a race on a loaded machine)
+for _ in $(seq 1 300); do
+  [[ -f $work/c2/afl/main/fuzzer_stats ]] && break
+  kill -0 $pid 2>/dev/null || break
   sleep 0.1
 done
-sleep 0.5
 cp "$work/race.bin" "$work/c2/afl/main/crashes/id:999999,race" || fail "2: no AFL++ crash dir"
 wait $pid
 grep -q 'libfuzzer/crash-race' "$work/c2/processed" || { cat "$work/c2.log"; fail "2: libFuzzer's crash input not processed"; }
