@@ -633,8 +633,8 @@ static struct ksm_rmap_item *unstable_tree_search_insert(struct ksm_rmap_item *i
  * write it behind our back from here on; its value in *@orig_pte.  Refused
  * if anyone but the ptes, the swap cache and our own reference holds the
  * folio (a migration's or reclaim's isolation, an I/O).  An order-0 folio
- * only (6.12 WARNs and refuses a large one): try_to_merge_one_page has
- * split it.  Folio locked; takes the ptl.
+ * only (6.12's works on &folio->page and its refcount whole):
+ * try_to_merge_one_page has split it.  Folio locked; takes the ptl.
  */
 static int write_protect_page(struct vm_area_struct *vma, struct folio *folio,
 			      uint64_t addr, pte_t *orig_pte)
