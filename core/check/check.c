@@ -172,6 +172,8 @@
  *         stable (a later COW, unmap, swap-out or fork-side merge is legal
  *         until ksmd returns; an mm made mergeable since is not judged)
  *                                        chk_ksm_item_maps (ksm.c)
+ *    10.10 a KSM folio is order 0: ksmd splits a large folio before it
+ *         merges a page of it ........................ chk_ksm_folio (ksm.c)
  *    (5.2 for a KSM folio: its VMA is private with an anon_vma, pgtable.c;
  *     6.5's refcount counts the stable rmap_items holding an anon_vma.)
  * 11 DEVICE

@@ -125,6 +125,15 @@ int chk_ksm_folio(struct folio *f, const struct frame_census *fc, struct census 
 			      fc->wr_mm, fc->wr_addr);
 	if (PageAnonExclusive(&f->page))
 		v += chk_viol(INV_KSM, OBJ, "AnonExclusive: a KSM page is shared by definition");
+	/*
+	 * 10.10: order 0.  ksmd splits a large folio before it write-protects
+	 * one of its pages (try_to_merge_one_page), and neither the split
+	 * nor anything else makes a large folio of a KSM page.
+	 */
+	if (folio_test_large(f))
+		v += chk_viol(INV_KSM, OBJ, "is a large folio of order %u: KSM folios are "
+			      "order 0 (the page's folio was not split before the merge)",
+			      f->order);
 	if (folio_ref_count(f) == 0)
 		return v;
 	/*

@@ -81,7 +81,9 @@ static void remap_page(struct folio *folio, unsigned long nr)
  * folio gets the head's anon_vma, its own index, the head's state flags, and
  * one reference (the split's, dropped when it is unlocked), plus the
  * isolation reference when it joins @list; without @list it joins the LRU
- * right after the head.  The head keeps the caller's reference and lock.
+ * right after the head.  The head's one reference was the caller's; once
+ * the split is done the caller's reference and lock are those of the
+ * folio of the page it passed in (split_huge_page_to_list_to_order).
  */
 static void __split_folio(struct folio *folio, struct list_head *list, int extra_pins)
 {
@@ -139,8 +141,14 @@ int split_huge_page_to_list_to_order(struct page *page, struct list_head *list,
 		  folio->pfn);
 	VM_BUG_ON(new_order != 0, INV_BUG, "split of folio pfn %u to order %u: only to 0",
 		  folio->pfn, new_order);
-	VM_BUG_ON(page != &folio->page, INV_BUG, "split of folio pfn %u keeps a tail page",
-		  folio->pfn);
+	/*
+	 * Any page may be passed in (KSM splits the folio of the subpage it
+	 * wants to merge), but a @list caller has isolated the folio, and
+	 * that isolation reference is the head's: only the head can keep it.
+	 */
+	VM_BUG_ON(list && page != &folio->page, INV_BUG,
+		  "split of isolated folio pfn %u to a list keeps tail page pfn %u",
+		  folio->pfn, page_frame(page)->pfn);
 	if (!folio_test_anon(folio) || folio_test_ksm(folio))
 		return -EBUSY;		/* no large file or KSM folios in the model */
 
@@ -190,14 +198,24 @@ int split_huge_page_to_list_to_order(struct page *page, struct list_head *list,
 		}
 		__split_folio(folio, list, extra_pins);
 		remap_page(folio, nr);
-		for (unsigned long i = 1; i < nr; i++) {
+		/*
+		 * Every new folio holds one reference.  The one of @page
+		 * keeps it and stays locked: they are now the caller's, as
+		 * the kernel's __split_huge_page leaves them, so a caller
+		 * that passed a tail page unlocks and puts page_folio(page).
+		 * Every other one, the head too when @page is a tail, is
+		 * unlocked and its reference dropped: the caller's on the
+		 * old folio, or the split's; a page nobody maps is freed.
+		 */
+		for (unsigned long i = 0; i < nr; i++) {
 			struct folio *t = folio + i;
 
 			folio_clear_migrating(t);
+			if (&t->page == page)
+				continue;
 			folio_unlock(t);
-			folio_put(t);	/* the split's: a page nobody maps is freed */
+			folio_put(t);
 		}
-		folio_clear_migrating(folio);
 		ret = 0;
 	} else {
 		spin_unlock(&pgdat->split_queue_lock);

@@ -14,11 +14,22 @@
  * and the migrate_nodes handling are 3.9's (the seed); write_protect_page
  * also shares an AnonExclusive page, as today's does, since the model has
  * AnonExclusive; break_ksm unshares (FAULT_FLAG_UNSHARE) as today's does.
+ *
+ * Large folios (issue 13) as Linux 6.8-6.12 have them: ksmd scans pages, not
+ * folios.  The scan and get_mergeable_page hand out a subpage of a PTE-mapped
+ * mTHP with a reference on its folio; the trees compare pages; only when a
+ * page is about to be merged does try_to_merge_one_page split its folio,
+ * under the folio trylock (split_huge_page, which keeps page_folio(page)
+ * locked and referenced).  A split that fails (a pin, another reference,
+ * the other page of the pair in the same folio) fails the merge for this
+ * round; cmp_and_merge_page retries the split itself when both pages of a
+ * pair were in one folio (77da2ba0648a).  A KSM folio is always order 0.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -97,21 +108,22 @@ static void tree_replace_node(struct ksm_tree_node *old, struct ksm_tree_node *n
 
 /* ---------------------------------------------------------- helpers */
 
-static int memcmp_pages(struct folio *a, struct folio *b)
+/* pages, not folios: a page of a large folio has its own contents */
+static int memcmp_pages(struct page *a, struct page *b)
 {
-	uint64_t x = atomic_load(&a->value), y = atomic_load(&b->value);
+	uint64_t x = atomic_load(page_value(a)), y = atomic_load(page_value(b));
 
 	return x < y ? -1 : x > y;
 }
 
-static bool pages_identical(struct folio *a, struct folio *b)
+static bool pages_identical(struct page *a, struct page *b)
 {
 	return memcmp_pages(a, b) == 0;
 }
 
-static uint32_t calc_checksum(struct folio *folio)
+static uint32_t calc_checksum(struct page *page)
 {
-	uint64_t v = atomic_load(&folio->value) * 0x9e3779b97f4a7c15ull;
+	uint64_t v = atomic_load(page_value(page)) * 0x9e3779b97f4a7c15ull;
 
 	return (uint32_t)(v >> 32) ^ (uint32_t)v;
 }
@@ -187,27 +199,35 @@ static void free_stable_node(struct ksm_stable_node *node)
 }
 
 /*
- * follow_page(FOLL_GET): the folio a present pte maps at @addr, with a
- * reference; NULL for none, the zero page, swap and migration entries.
- * mmap_lock held.
+ * follow_page(FOLL_GET) (folio_walk_start + folio_get since 6.12): the page
+ * a present pte maps at @addr, with a reference on its folio, which may be
+ * a large one; NULL for none, the zero page, swap and migration entries.
+ * Whoever drops the reference puts page_folio(page) as it is then: a split
+ * in between moves the reference to the page's own new folio.  Takes the
+ * ptl; mmap_lock held.
  */
-static struct folio *follow_page(struct vm_area_struct *vma, uint64_t addr)
+static struct page *follow_page(struct vm_area_struct *vma, uint64_t addr)
 {
-	struct folio *folio = NULL;
+	struct page *page;
 	spinlock_t *ptl;
 	pte_t *ptep;
 
 	ptep = pte_offset_map_lock(vma->vm_mm, addr, &ptl);
 	if (!ptep)
 		return NULL;
-	folio = vm_normal_folio(vma, addr, ptep_get(ptep));
-	/* ksmd would split a large folio first (not modelled): leave it */
-	if (folio && folio_test_large(folio))
-		folio = NULL;
-	if (folio)
-		folio_get(folio);
+	page = vm_normal_page(vma, addr, ptep_get(ptep));
+	if (page && folio_is_zone_device(page_folio(page)))
+		page = NULL;
+	if (page)
+		folio_get(page_folio(page));
 	pte_unmap_unlock(ptl);
-	return folio;
+	return page;
+}
+
+/* drop follow_page's reference: on the folio the page belongs to now */
+static void put_page(struct page *page)
+{
+	folio_put(page_folio(page));
 }
 
 /* the VMA at @addr if it is still one ksmd may work on; mmap_lock held */
@@ -363,8 +383,9 @@ static void remove_trailing_rmap_items(struct ksm_rmap_item **rmap_list)
 }
 
 /*
- * stable_tree_search - find a KSM page equal to @folio in the stable tree
- * of its node; return it with a reference, or NULL.  If @folio is itself a
+ * stable_tree_search - find a KSM page equal to @page in the stable tree
+ * of its node; return it with a reference, or NULL.  @page may be a page
+ * of a large folio (never a KSM one).  If its folio is itself a
  * KSM page on migrate_nodes (misplaced by migration), its node is slotted
  * into the tree here when nothing equal is there (returns @folio), or the
  * colliding node's page is returned so that its mappings merge onto it.
@@ -372,8 +393,9 @@ static void remove_trailing_rmap_items(struct ksm_rmap_item **rmap_list)
  * to migrate_nodes itself: nothing may merge onto a misplaced page.
  * ksm_thread_mutex held.
  */
-static struct folio *stable_tree_search(struct folio *folio)
+static struct folio *stable_tree_search(struct page *page)
 {
+	struct folio *folio = page_folio(page);
 	struct ksm_stable_node *page_node, *node;
 	struct ksm_tree_node **new, *parent;
 	struct ksm_tree_root *root;
@@ -386,7 +408,7 @@ static struct folio *stable_tree_search(struct folio *folio)
 		return folio;
 	}
 
-	nid = get_kpfn_nid(folio->pfn);
+	nid = get_kpfn_nid((uint32_t)page_to_pfn(page));
 	root = &ksm.root_stable_tree[nid];
 again:
 	new = &root->node;
@@ -400,7 +422,7 @@ again:
 		tree_folio = get_ksm_page(node, false);
 		if (!tree_folio)
 			return NULL;
-		ret = memcmp_pages(folio, tree_folio);
+		ret = memcmp_pages(page, &tree_folio->page);
 		folio_put(tree_folio);
 
 		parent = *new;
@@ -467,6 +489,9 @@ static struct ksm_stable_node *stable_tree_insert(struct folio *kfolio)
 {
 	uint32_t kpfn = kfolio->pfn;
 	int nid = get_kpfn_nid(kpfn);
+
+	VM_BUG_ON(folio_test_large(kfolio), INV_KSM, "KSM folio pfn %u is of order %u",
+		  kfolio->pfn, kfolio->order);
 	struct ksm_tree_root *root = &ksm.root_stable_tree[nid];
 	struct ksm_tree_node **new = &root->node, *parent = NULL;
 	struct ksm_stable_node *node;
@@ -480,7 +505,7 @@ static struct ksm_stable_node *stable_tree_insert(struct folio *kfolio)
 		tree_folio = get_ksm_page(node, false);
 		if (!tree_folio)
 			return NULL;
-		ret = memcmp_pages(kfolio, tree_folio);
+		ret = memcmp_pages(&kfolio->page, &tree_folio->page);
 		folio_put(tree_folio);
 		parent = *new;
 		if (ret < 0)
@@ -519,73 +544,75 @@ static void stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_nod
 /* ------------------------------------------------- the unstable tree */
 
 /*
- * get_mergeable_page - the anon page an unstable-tree item points at, with
- * a reference, if its VMA is still mergeable.  Takes the item's mmap_lock.
+ * get_mergeable_page - the anon page an unstable-tree item points at (a
+ * page of a large folio, perhaps), with a reference on its folio, if its
+ * VMA is still mergeable.  Takes the item's mmap_lock.
  */
-static struct folio *get_mergeable_page(struct ksm_rmap_item *item)
+static struct page *get_mergeable_page(struct ksm_rmap_item *item)
 {
 	struct mm_struct *mm = item->mm;
 	struct vm_area_struct *vma;
-	struct folio *folio = NULL;
+	struct page *page = NULL;
 
 	down_read(&mm->mmap_lock);
 	vma = find_mergeable_vma(mm, item->address);
 	if (vma) {
-		folio = follow_page(vma, item->address);
-		if (folio && !folio_test_anon(folio)) {
-			folio_put(folio);
-			folio = NULL;
+		page = follow_page(vma, item->address);
+		if (page && !folio_test_anon(page_folio(page))) {
+			put_page(page);
+			page = NULL;
 		}
 	}
 	up_read(&mm->mmap_lock);
-	return folio;
+	return page;
 }
 
 /*
- * unstable_tree_search_insert - find an item whose page equals @folio in the
- * unstable tree of @folio's node and return it, its page in *@tree_foliop
- * with a reference; or insert @item and return NULL.  The tree's pages can
+ * unstable_tree_search_insert - find an item whose page equals @page in the
+ * unstable tree of @page's node and return it, its page in *@tree_pagep
+ * with a reference (on its folio); or insert @item and return NULL.  Two
+ * pages of one large folio may be the pair found.  The tree's pages can
  * change under it (nothing write-protects them), which only makes searches
  * miss.  With merge_across_nodes 0 a tree page that migration moved away
  * is not merged with: it goes into the right tree at the next pass.
  * ksm_thread_mutex held.
  */
 static struct ksm_rmap_item *unstable_tree_search_insert(struct ksm_rmap_item *item,
-							  struct folio *folio,
-							  struct folio **tree_foliop)
+							  struct page *page,
+							  struct page **tree_pagep)
 {
-	int nid = get_kpfn_nid(folio->pfn);
+	int nid = get_kpfn_nid((uint32_t)page_to_pfn(page));
 	struct ksm_tree_root *root = &ksm.root_unstable_tree[nid];
 	struct ksm_tree_node **new = &root->node, *parent = NULL;
 
 	while (*new) {
 		struct ksm_rmap_item *tree_item;
-		struct folio *tree_folio;
+		struct page *tree_page;
 		int ret;
 
 		cond_resched();
 		tree_item = item_of(*new);
-		tree_folio = get_mergeable_page(tree_item);
-		if (!tree_folio)
+		tree_page = get_mergeable_page(tree_item);
+		if (!tree_page)
 			return NULL;
 		/* never put a KSM page in place of a forked one */
-		if (tree_folio == folio) {
-			folio_put(tree_folio);
+		if (tree_page == page) {
+			put_page(tree_page);
 			return NULL;
 		}
-		ret = memcmp_pages(folio, tree_folio);
+		ret = memcmp_pages(page, tree_page);
 		parent = *new;
 		if (ret < 0) {
-			folio_put(tree_folio);
+			put_page(tree_page);
 			new = &parent->left;
 		} else if (ret > 0) {
-			folio_put(tree_folio);
+			put_page(tree_page);
 			new = &parent->right;
-		} else if (!ksm.merge_across_nodes && tree_folio->nid != nid) {
-			folio_put(tree_folio);
+		} else if (!ksm.merge_across_nodes && page_folio(tree_page)->nid != nid) {
+			put_page(tree_page);
 			return NULL;
 		} else {
-			*tree_foliop = tree_folio;
+			*tree_pagep = tree_page;
 			return tree_item;
 		}
 	}
@@ -605,7 +632,9 @@ static struct ksm_rmap_item *unstable_tree_search_insert(struct ksm_rmap_item *i
  * clean, and share the page if it was AnonExclusive, so that nobody can
  * write it behind our back from here on; its value in *@orig_pte.  Refused
  * if anyone but the ptes, the swap cache and our own reference holds the
- * folio (a migration's or reclaim's isolation, an I/O).  Folio locked.
+ * folio (a migration's or reclaim's isolation, an I/O).  An order-0 folio
+ * only (6.12's works on &folio->page and its refcount whole):
+ * try_to_merge_one_page has split it.  Folio locked; takes the ptl.
  */
 static int write_protect_page(struct vm_area_struct *vma, struct folio *folio,
 			      uint64_t addr, pte_t *orig_pte)
@@ -616,6 +645,9 @@ static int write_protect_page(struct vm_area_struct *vma, struct folio *folio,
 	pte_t *ptep, pte;
 	int err = -EFAULT;
 
+	VM_BUG_ON(folio_test_large(folio), INV_KSM,
+		  "write_protect_page of large folio pfn %u (order %u): not split", folio->pfn,
+		  folio->order);
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
 	if (!ptep)
 		return err;
@@ -677,43 +709,55 @@ static int replace_page(struct vm_area_struct *vma, struct folio *folio, uint64_
 }
 
 /*
- * try_to_merge_one_page - merge @folio at @addr of @vma onto @kfolio; or,
- * with @kfolio NULL, write-protect @folio and make it a KSM page (with no
+ * try_to_merge_one_page - merge @page at @addr of @vma onto @kfolio; or,
+ * with @kfolio NULL, write-protect @page and make it a KSM page (with no
  * stable node yet: stable_tree_insert gives it one).  A trylock: ksmd would
- * rather scan on than wait for a busy page.  mmap_lock held.
+ * rather scan on than wait for a busy page.  A page of a large folio has
+ * its folio split first, under that lock (split_huge_page keeps the folio
+ * of @page locked and referenced, so from then on that small folio is the
+ * one to unlock); a split that fails fails this merge, to be tried again
+ * at the next pass.  The caller holds a reference on @page's folio and
+ * mmap_lock; the split takes the anon_vma lock and walks the rmap.
  */
-static int try_to_merge_one_page(struct vm_area_struct *vma, struct folio *folio,
+static int try_to_merge_one_page(struct vm_area_struct *vma, struct page *page,
 				 uint64_t addr, struct folio *kfolio)
 {
+	struct folio *folio = page_folio(page);
 	pte_t orig_pte = __pte(0);
 	int err = -EFAULT;
 
-	if (folio == kfolio)		/* ksm page forked */
+	if (kfolio && &kfolio->page == page)	/* ksm page forked */
 		return 0;
 	if (!folio_test_anon(folio))
 		goto out;
 	if (!folio_trylock(folio))
 		goto out;
+	if (folio_test_large(folio)) {
+		if (split_huge_page(page))
+			goto out_unlock;
+		folio = page_folio(page);
+	}
 	if (write_protect_page(vma, folio, addr, &orig_pte) == 0) {
 		if (!kfolio) {
 			set_page_stable_node(folio, NULL);
 			folio_mark_accessed(folio);
 			err = 0;
-		} else if (pages_identical(folio, kfolio)) {
+		} else if (pages_identical(page, &kfolio->page)) {
 			err = replace_page(vma, folio, addr, kfolio, orig_pte);
 		}
 	}
+out_unlock:
 	folio_unlock(folio);
 out:
 	return err;
 }
 
 /*
- * try_to_merge_with_ksm_page - merge @item's page @folio onto @kfolio (or
+ * try_to_merge_with_ksm_page - merge @item's page @page onto @kfolio (or
  * make it a KSM page, @kfolio NULL), and let the item hold its VMA's
  * anon_vma for rmap_walk_ksm.  Takes the item's mmap_lock for read.
  */
-static int try_to_merge_with_ksm_page(struct ksm_rmap_item *item, struct folio *folio,
+static int try_to_merge_with_ksm_page(struct ksm_rmap_item *item, struct page *page,
 				      struct folio *kfolio)
 {
 	struct mm_struct *mm = item->mm;
@@ -724,15 +768,15 @@ static int try_to_merge_with_ksm_page(struct ksm_rmap_item *item, struct folio *
 	vma = find_mergeable_vma(mm, item->address);
 	if (!vma)
 		goto out;
-	err = try_to_merge_one_page(vma, folio, item->address, kfolio);
+	err = try_to_merge_one_page(vma, page, item->address, kfolio);
 	if (err)
 		goto out;
 	/* an unstable item's tree link is unused from now on: take it out first */
 	remove_rmap_item_from_tree(item);
 	item->anon_vma = vma->anon_vma;
 	get_anon_vma(vma->anon_vma);
-	item->page_nid = (int8_t)folio->nid;
-	item->kpage_nid = (int8_t)(kfolio ? kfolio->nid : folio->nid);
+	item->page_nid = (int8_t)page_folio(page)->nid;
+	item->kpage_nid = (int8_t)(kfolio ? kfolio->nid : page_folio(page)->nid);
 	item->merged_per_node = !ksm.merge_across_nodes;
 out:
 	up_read(&mm->mmap_lock);
@@ -806,39 +850,40 @@ static void break_cow(struct ksm_rmap_item *item)
 
 /*
  * try_to_merge_two_pages - two equal unstable pages: the first becomes a
- * KSM page, the second is merged onto it.  Returns the KSM page, or NULL
- * (then the first is unshared again if it had been made KSM).
+ * KSM page, the second is merged onto it.  Returns the KSM folio (the
+ * first page's, split off its large folio if it was in one), or NULL (then
+ * the first is unshared again if it had been made KSM).
  */
-static struct folio *try_to_merge_two_pages(struct ksm_rmap_item *item, struct folio *folio,
+static struct folio *try_to_merge_two_pages(struct ksm_rmap_item *item, struct page *page,
 					    struct ksm_rmap_item *tree_item,
-					    struct folio *tree_folio)
+					    struct page *tree_page)
 {
-	int err = try_to_merge_with_ksm_page(item, folio, NULL);
+	int err = try_to_merge_with_ksm_page(item, page, NULL);
 
 	if (!err) {
-		err = try_to_merge_with_ksm_page(tree_item, tree_folio, folio);
+		err = try_to_merge_with_ksm_page(tree_item, tree_page, page_folio(page));
 		if (err)
 			break_cow(item);
 	}
-	return err ? NULL : folio;
+	return err ? NULL : page_folio(page);
 }
 
 /*
  * cmp_and_merge_page - ksmd's decision for one scanned page (a reference
- * held).  A page in a stable tree is looked at too: with merge_across_nodes
- * 0 it may have been migrated to another node and must leave its tree for
- * migrate_nodes.  ksm_thread_mutex held.
+ * held on its folio).  A page in a stable tree is looked at too: with
+ * merge_across_nodes 0 it may have been migrated to another node and must
+ * leave its tree for migrate_nodes.  ksm_thread_mutex held.
  */
-static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
+static void cmp_and_merge_page(struct page *page, struct ksm_rmap_item *item)
 {
 	struct ksm_rmap_item *tree_item;
-	struct folio *tree_folio = NULL;
+	struct page *tree_page = NULL;
 	struct ksm_stable_node *node;
 	struct folio *kfolio;
 	uint32_t checksum;
 	int err;
 
-	node = page_stable_node(folio);
+	node = page_stable_node(page_folio(page));
 	if (node) {
 		if (node->head != &ksm.migrate_nodes &&
 		    get_kpfn_nid(atomic_load(&node->kpfn)) != node->nid) {
@@ -850,8 +895,8 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 			return;
 	}
 
-	kfolio = stable_tree_search(folio);
-	if (kfolio == folio && item->head == node) {
+	kfolio = stable_tree_search(page);
+	if (kfolio && &kfolio->page == page && item->head == node) {
 		folio_put(kfolio);
 		return;
 	}
@@ -859,7 +904,7 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 	remove_rmap_item_from_tree(item);
 
 	if (kfolio) {
-		err = try_to_merge_with_ksm_page(item, folio, kfolio);
+		err = try_to_merge_with_ksm_page(item, page, kfolio);
 		if (!err) {
 			folio_lock(kfolio);
 			stable_tree_append(item, page_stable_node(kfolio));
@@ -871,16 +916,27 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 	}
 
 	/* a page that changed since the last pass is not worth a tree slot */
-	checksum = calc_checksum(folio);
+	checksum = calc_checksum(page);
 	if (item->oldchecksum != checksum) {
 		item->oldchecksum = checksum;
 		return;
 	}
 
-	tree_item = unstable_tree_search_insert(item, folio, &tree_folio);
+	tree_item = unstable_tree_search_insert(item, page, &tree_page);
 	if (tree_item) {
-		kfolio = try_to_merge_two_pages(item, folio, tree_item, tree_folio);
-		folio_put(tree_folio);
+		bool split;
+
+		kfolio = try_to_merge_two_pages(item, page, tree_item, tree_page);
+		/*
+		 * Both pages in one large folio: each holds a reference on
+		 * it, so the split in try_to_merge_one_page found one too
+		 * many and failed.  With tree_page's reference dropped the
+		 * split can succeed: do it now, merge at the next pass
+		 * (77da2ba0648a; before it the two never merged).
+		 */
+		split = folio_test_large(page_folio(page)) &&
+			page_folio(page) == page_folio(tree_page);
+		put_page(tree_page);
 		if (kfolio) {
 			folio_lock(kfolio);
 			node = stable_tree_insert(kfolio);
@@ -894,6 +950,14 @@ static void cmp_and_merge_page(struct folio *folio, struct ksm_rmap_item *item)
 				break_cow(tree_item);
 				break_cow(item);
 			}
+		} else if (split) {
+			struct folio *folio = page_folio(page);
+
+			/* not worth waiting for: a busy folio is tried again later */
+			if (!folio_trylock(folio))
+				return;
+			split_huge_page(page);
+			folio_unlock(page_folio(page));
 		}
 	}
 }
@@ -970,12 +1034,13 @@ static void prune_migrate_nodes(void)
 
 /*
  * scan_get_next_rmap_item - ksmd's cursor: the next anonymous page of a
- * mergeable VMA, with a reference, and its rmap_item.  At the start of each
+ * mergeable VMA (of a large folio, perhaps: one page at a time), with a
+ * reference on its folio, and its rmap_item.  At the start of each
  * full scan the unstable trees are emptied; an mm that has exited or has
  * no mergeable VMA left is dropped at the end of its turn.
  * ksm_thread_mutex held; takes each mm's mmap_lock for read.
  */
-static struct ksm_rmap_item *scan_get_next_rmap_item(struct folio **foliop)
+static struct ksm_rmap_item *scan_get_next_rmap_item(struct page **pagep)
 {
 	struct ksm_mm_slot *slot;
 	struct mm_struct *mm;
@@ -1016,30 +1081,30 @@ next_mm:
 			ksm.scan.address = vma->vm_end;
 
 		while (ksm.scan.address < vma->vm_end) {
-			struct folio *folio;
+			struct page *page;
 
 			if (ksm_test_exit(mm))
 				break;
-			folio = follow_page(vma, ksm.scan.address);
-			if (!folio) {
+			page = follow_page(vma, ksm.scan.address);
+			if (!page) {
 				ksm.scan.address++;
 				cond_resched();
 				continue;
 			}
-			if (folio_test_anon(folio)) {
+			if (folio_test_anon(page_folio(page))) {
 				item = get_next_rmap_item(slot, ksm.scan.rmap_list,
 							  ksm.scan.address);
 				if (item) {
 					ksm.scan.rmap_list = &item->rmap_list;
 					ksm.scan.address++;
-					*foliop = folio;
+					*pagep = page;
 				} else {
-					folio_put(folio);
+					put_page(page);
 				}
 				up_read(&mm->mmap_lock);
 				return item;
 			}
-			folio_put(folio);
+			put_page(page);
 			ksm.scan.address++;
 			cond_resched();
 		}
@@ -1087,14 +1152,14 @@ static unsigned long ksm_do_scan(unsigned long pages)
 
 	while (done < pages) {
 		struct ksm_rmap_item *item;
-		struct folio *folio = NULL;
+		struct page *page = NULL;
 
 		cond_resched();
-		item = scan_get_next_rmap_item(&folio);
+		item = scan_get_next_rmap_item(&page);
 		if (!item)
 			break;
-		cmp_and_merge_page(folio, item);
-		folio_put(folio);
+		cmp_and_merge_page(page, item);
+		put_page(page);		/* page_folio(page): a split may have moved it */
 		done++;
 	}
 	return done;
@@ -1115,13 +1180,13 @@ void ksmd_reap(void)
 {
 	mutex_lock(&ksm.ksm_thread_mutex);
 	for (int pass = 0; pass < 4 && !ksm_mm_list_empty(); pass++) {
-		struct folio *folio = NULL;
+		struct page *page = NULL;
 		struct ksm_rmap_item *item;
 
 		/* every mm has exited: a pass finds no page and drops them all */
-		while ((item = scan_get_next_rmap_item(&folio)) != NULL) {
+		while ((item = scan_get_next_rmap_item(&page)) != NULL) {
 			VM_BUG_ON(1, INV_KSM, "ksmd found page pfn %u of a live mm at teardown",
-				  folio->pfn);
+				  (uint32_t)page_to_pfn(page));
 		}
 	}
 	mutex_unlock(&ksm.ksm_thread_mutex);

@@ -668,7 +668,12 @@ static int race_run(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, uns
  * the pages may then go out and come back before they merge (KSM pages in
  * the swap cache, which migration freezes), and the racers also reclaim
  * (KSM pages through rmap_walk_ksm into the swap cache) and set run = 2,
- * which unmerges everything while the others fault pages back in.
+ * which unmerges everything while the others fault pages back in.  Now and
+ * then p0's four pages are one order-2 mTHP (issue 13): ksmd then splits it
+ * to merge its equal pages (the same folio on both sides: 77da2ba0648a's
+ * retried split), and the racers pin pages, which makes a split fail.
+ * The mTHP case is a side draw, so the other programs stay what they were
+ * under the same seed.
  */
 static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 {
@@ -677,6 +682,7 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	unsigned npages, i, t;
 	int next_child = 2;
 	bool swap = chance(g, 35);
+	bool mthp = side_chance(g, 0x6d746870ull, 35);	/* "mthp" */
 
 	p->world.present = true;
 	p->world.nodes = 2;
@@ -684,6 +690,10 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	p->world.swap = swap ? 16 : 0;
 
 	npages = 2 + rnd(g, 3);
+	if (mthp) {
+		p->world.thp = 0x4;
+		npages = 4;
+	}
 	if (chance(g, 40)) {
 		op_init(&op, OP_KSM_MERGE_ACROSS_NODES);
 		emit(g, &op, 0);
@@ -696,6 +706,8 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	op.prot = MPROT_RW;
 	op.mflags = MFL_PRIVATE | MFL_ANON;
 	emit(g, &op, 0);
+	if (mthp)	/* the first write fault makes the order-2 folio */
+		emit_madvise(g, 0, 0, WIN_START, npages, ADV_HUGEPAGE);
 	for (i = 0; i < npages; i++) {
 		op_init(&op, OP_WRITE);
 		op.proc = (uint8_t)proc_index(g, 0);
@@ -804,6 +816,9 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 				emit(g, &op, t);
 			} else if (r < 94 && nmine) {
 				emit_simple(g, OP_EXIT, t, mine[--nmine], 0, 0);
+			} else if (mthp && chance(g, 50)) {
+				/* a pin: the folio cannot split, the merge fails */
+				emit_simple(g, OP_PIN, t, who, addr, 1);
 			} else {
 				emit_simple(g, OP_MUNMAP, t, 0, addr, 1);
 			}

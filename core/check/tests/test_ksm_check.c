@@ -112,6 +112,47 @@ START_TEST(test_ksm_writable)
 }
 END_TEST
 
+/*
+ * 10.10: a KSM folio is order 0.  The corruption is a large anon folio
+ * turned KSM (what a merge that skipped the split would leave): the
+ * folio's clause names the order.
+ */
+START_TEST(test_ksm_folio_large)
+{
+	struct folio *f;
+	uintptr_t m;
+
+	world_destroy(w);
+	{
+		struct world_config cfg;
+
+		world_config_default(&cfg);
+		cfg.nodes = 2;
+		cfg.frames = 64;
+		cfg.thp_orders = 0x04;
+		w = world_create(&cfg);
+		ck_assert_ptr_nonnull(w);
+	}
+	a = mm_alloc();
+	ck_assert_int_eq(do_mmap(a, 0x10, 4, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(a, 0x10, 4, MADV_HUGEPAGE), 0);
+	wr(a, 0x10, 7);
+	f = at(a, 0x10);
+	ck_assert_int_eq(f->order, 2);
+	/* read-only and not exclusive, as a merge would leave its ptes */
+	ck_assert_int_eq(do_mprotect(a, 0x10, 4, PROT_READ), 0);
+	for (unsigned i = 0; i < 4; i++)
+		ClearPageAnonExclusive(folio_page(f, i));
+	assert_clean();
+	m = f->mapping;
+	f->mapping = PAGE_MAPPING_KSM;		/* KSM, no stable node: legal at order 0 */
+	assert_first(INV_KSM, "KSM folios are order 0");
+	f->mapping = m;
+	assert_clean_again();
+	mmput(a);
+}
+END_TEST
+
 START_TEST(test_ksm_kpfn_stale)
 {
 	struct folio *k = merged();
@@ -797,6 +838,7 @@ static Suite *ksm_check_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ksm_writable);
+	tcase_add_test(tc, test_ksm_folio_large);
 	tcase_add_test(tc, test_ksm_kpfn_stale);
 	tcase_add_test(tc, test_ksm_node_freed);
 	tcase_add_test(tc, test_ksm_node_wrong_tree);

@@ -3,12 +3,15 @@
  * test_ksm.c - KSM as seed 001 left it: merging through the unstable and
  * stable trees, copy on write of KSM pages, migration of KSM pages in both
  * merge_across_nodes modes (kpfn follows, misplaced nodes go to
- * migrate_nodes and come back), the knobs, unmerging, swap, exit.
+ * migrate_nodes and come back), the knobs, unmerging, swap, exit; and
+ * PTE-mapped large folios (issue 13), which ksmd scans page by page and
+ * splits only to merge a page of one.
  */
 #include <check.h>
 #include <errno.h>
 
 #include "mmt/check.h"
+#include "mmt/gup.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -552,6 +555,194 @@ START_TEST(test_fork_during_unmerge_bug)
 }
 END_TEST
 
+/* ---------------------------------------------------- large folios */
+
+/* the folio (not the frame: a tail page's frame is no folio) mapped at @addr */
+static struct folio *fol(struct mm_struct *mm, uint64_t addr)
+{
+	return page_folio(page_at(mm, addr));
+}
+
+/* a process with one order-2 mTHP at 0x10..0x13 holding @v[0..3], mergeable */
+static struct mm_struct *mthp_proc(const uint64_t v[4])
+{
+	struct mm_struct *mm = proc_with(0x10, 4);
+
+	ck_assert_int_eq(do_madvise(mm, 0x10, 4, MADV_HUGEPAGE), 0);
+	for (uint64_t i = 0; i < 4; i++)
+		wr(mm, 0x10 + i, v[i]);
+	ck_assert_int_eq(fol(mm, 0x10)->order, 2);
+	ck_assert_ptr_eq(fol(mm, 0x13), fol(mm, 0x10));
+	ck_assert_int_eq(do_madvise(mm, 0x10, 4, MADV_MERGEABLE), 0);
+	return mm;
+}
+
+/*
+ * Two processes hold equal data in an mTHP each: the second pass merges
+ * them page by page, each large folio split by try_to_merge_one_page (the
+ * first page merged of each), and every KSM folio is order 0.  A write
+ * after the merge stays private.
+ */
+START_TEST(test_large_folios_merge_page_by_page)
+{
+	static const uint64_t v[4] = { 11, 12, 13, 14 };
+	struct mm_struct *a, *b;
+
+	thp_world(0x04);
+	a = mthp_proc(v);
+	b = mthp_proc(v);
+	ksmd_run(1000);
+	/* the first pass only takes checksums: nothing split yet */
+	ck_assert_int_eq(fol(a, 0x10)->order, 2);
+	ck_assert_int_eq(fol(b, 0x10)->order, 2);
+	assert_clean();
+	ksmd_run(1000);
+	for (uint64_t i = 0; i < 4; i++) {
+		struct folio *k = fol(a, 0x10 + i);
+
+		ck_assert_ptr_eq(fol(b, 0x10 + i), k);
+		ck_assert(folio_test_ksm(k));
+		ck_assert_int_eq(k->order, 0);
+		ck_assert_int_eq(folio_mapcount(k), 2);
+		ck_assert(!writable(a, 0x10 + i) && !writable(b, 0x10 + i));
+		ck_assert_uint_eq(rd(a, 0x10 + i), v[i]);
+		ck_assert_uint_eq(rd(b, 0x10 + i), v[i]);
+	}
+	ck_assert_int_eq(w->ksm.pages_shared, 4);
+	ck_assert_int_eq(w->ksm.pages_sharing, 4);
+	assert_clean();
+	/* a write after the merge is private */
+	wr(a, 0x11, 99);
+	ck_assert(!folio_test_ksm(fol(a, 0x11)));
+	ck_assert_uint_eq(rd(a, 0x11), 99);
+	ck_assert_uint_eq(rd(b, 0x11), 12);
+	ck_assert_uint_eq(rd(a, 0x12), 13);
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
+/*
+ * A page equal to a page of a large folio that is already KSM merges
+ * through the stable tree: its folio is split under the folio trylock and
+ * the one page replaced; its other pages stay where they were.
+ */
+START_TEST(test_large_folio_page_onto_stable_node)
+{
+	static const uint64_t v[4] = { 21, 22, 23, 24 };
+	static const uint64_t u[4] = { 31, 22, 33, 34 };
+	struct mm_struct *a, *b, *c;
+	struct folio *k;
+
+	thp_world(0x04);
+	a = mthp_proc(v);
+	b = mthp_proc(v);
+	two_passes();
+	k = fol(a, 0x11);
+	ck_assert(folio_test_ksm(k));
+	c = mthp_proc(u);
+	two_passes();
+	ck_assert_ptr_eq(fol(c, 0x11), k);
+	ck_assert_int_eq(folio_mapcount(k), 3);
+	for (uint64_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(fol(c, 0x10 + i)->order, 0);
+		ck_assert_uint_eq(rd(c, 0x10 + i), u[i]);
+	}
+	ck_assert(!folio_test_ksm(fol(c, 0x10)));
+	assert_clean();
+	mmput(c);
+	mmput(b);
+	mmput(a);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
+/*
+ * Two equal pages of one large folio: each holds a reference on the folio
+ * (the scan's and the unstable tree's), so the split in try_to_merge_one_page
+ * fails and the merge with it; cmp_and_merge_page then splits the folio
+ * with the tree page's reference dropped (77da2ba0648a), and the next pass
+ * merges the two.
+ */
+START_TEST(test_large_folio_equal_pages_within)
+{
+	static const uint64_t v[4] = { 5, 5, 6, 7 };
+	struct mm_struct *a;
+	struct folio *k;
+
+	thp_world(0x04);
+	a = mthp_proc(v);
+	two_passes();
+	/* split, not merged */
+	ck_assert_int_eq(fol(a, 0x10)->order, 0);
+	ck_assert_int_eq(fol(a, 0x13)->order, 0);
+	ck_assert(!folio_test_ksm(fol(a, 0x10)) && !folio_test_ksm(fol(a, 0x11)));
+	assert_clean();
+	ksmd_run(1000);
+	k = fol(a, 0x10);
+	ck_assert(folio_test_ksm(k));
+	ck_assert_ptr_eq(fol(a, 0x11), k);
+	ck_assert_int_eq(folio_mapcount(k), 2);
+	ck_assert_uint_eq(rd(a, 0x10), 5);
+	ck_assert_uint_eq(rd(a, 0x11), 5);
+	assert_clean();
+	wr(a, 0x10, 8);
+	ck_assert_uint_eq(rd(a, 0x10), 8);
+	ck_assert_uint_eq(rd(a, 0x11), 5);
+	assert_clean();
+	mmput(a);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
+/*
+ * A pinned large folio cannot be split (can_split_folio counts the pin), so
+ * none of its pages merges; the other process's page that was made KSM for
+ * the pair is broken again (break_cow).  Unpinned, the next passes merge.
+ */
+START_TEST(test_pinned_large_folio_not_merged)
+{
+	static const uint64_t v[4] = { 41, 42, 43, 44 };
+	struct mm_struct *a, *b;
+	struct folio *f;
+
+	thp_world(0x04);
+	a = mthp_proc(v);
+	b = mthp_proc(v);
+	f = fol(a, 0x10);
+	ck_assert_int_eq(pin_user_pages_range(a, 0x12, 1), 0);
+	two_passes();
+	ksmd_run(1000);
+	ck_assert_ptr_eq(fol(a, 0x10), f);
+	ck_assert_ptr_eq(fol(a, 0x13), f);
+	ck_assert_int_eq(f->order, 2);
+	ck_assert_int_eq(atomic_load(&f->_pincount), 1);
+	for (uint64_t i = 0; i < 4; i++) {
+		ck_assert(!folio_test_ksm(fol(b, 0x10 + i)));
+		ck_assert_uint_eq(rd(a, 0x10 + i), v[i]);
+		ck_assert_uint_eq(rd(b, 0x10 + i), v[i]);
+	}
+	ck_assert_int_eq(w->ksm.pages_shared, 0);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(a, 0x12, 1), 0);
+	two_passes();
+	for (uint64_t i = 0; i < 4; i++) {
+		ck_assert(folio_test_ksm(fol(a, 0x10 + i)));
+		ck_assert_ptr_eq(fol(b, 0x10 + i), fol(a, 0x10 + i));
+	}
+	assert_clean();
+	mmput(a);
+	mmput(b);
+	ksmd_reap();
+	assert_empty();
+}
+END_TEST
+
 static Suite *ksm_suite(void)
 {
 	Suite *s = suite_create("ksm");
@@ -579,6 +770,10 @@ static Suite *ksm_suite(void)
 	tcase_add_test(tc, test_unmerge_swapin_copy_bug);
 	tcase_add_test(tc, test_fork_during_unmerge_goes_last);
 	tcase_add_test(tc, test_fork_during_unmerge_bug);
+	tcase_add_test(tc, test_large_folios_merge_page_by_page);
+	tcase_add_test(tc, test_large_folio_page_onto_stable_node);
+	tcase_add_test(tc, test_large_folio_equal_pages_within);
+	tcase_add_test(tc, test_pinned_large_folio_not_merged);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -379,6 +379,61 @@ START_TEST(split_deferred_queue)
 }
 END_TEST
 
+/*
+ * split_huge_page of a tail page (as KSM's try_to_merge_one_page does it):
+ * the caller locked the folio and holds a reference on it; afterwards its
+ * lock and reference are those of the tail page's new folio, and every
+ * other new folio, the old head too, is unlocked and holds only its
+ * mapping's reference (the head, mapped nowhere, is freed).  A pinned
+ * folio is not split and stays locked as it was.
+ */
+START_TEST(split_tail_page_keeps_its_folio)
+{
+	struct mm_struct *p;
+	struct folio *f, *t;
+
+	thp_world(0x04);
+	p = thp_proc(4);
+	for (uint64_t a = 0; a < 4; a++)
+		wr(p, 0x10 + a, 20 + a);
+	f = page_folio(page_at(p, 0x10));
+	ck_assert_int_eq(f->order, 2);
+	/* pinned: -EAGAIN, the folio whole and still the caller's, locked */
+	ck_assert_int_eq(pin_user_pages_range(p, 0x11, 1), 0);
+	folio_get(f);
+	ck_assert(folio_trylock(f));
+	ck_assert_int_eq(split_huge_page(folio_page(f, 2)), -EAGAIN);
+	ck_assert_int_eq(f->order, 2);
+	ck_assert(folio_test_locked(f));
+	folio_unlock(f);
+	folio_put(f);
+	ck_assert_int_eq(unpin_user_pages_range(p, 0x11, 1), 0);
+	assert_clean();
+	ck_assert_int_eq(do_munmap(p, 0x10, 1), 0);
+	folio_get(f);
+	ck_assert(folio_trylock(f));
+	ck_assert_int_eq(split_huge_page(folio_page(f, 2)), 0);
+	t = page_folio(folio_page(f, 2));
+	ck_assert_ptr_eq(t, f + 2);
+	ck_assert_int_eq(t->order, 0);
+	ck_assert(folio_test_locked(t));
+	ck_assert_int_eq(folio_ref_count(t), 2);	/* its pte and ours */
+	ck_assert(!folio_test_locked(f + 1) && !folio_test_locked(f + 3));
+	ck_assert_int_eq(folio_ref_count(f + 1), 1);
+	ck_assert_int_eq(folio_ref_count(f), 0);	/* the head: unmapped, freed */
+	ck_assert_int_eq(folio_ref_count(f + 3), 1);
+	folio_unlock(t);
+	folio_put(t);
+	for (uint64_t a = 1; a < 4; a++) {
+		ck_assert_int_eq(page_folio(page_at(p, 0x10 + a))->order, 0);
+		ck_assert_uint_eq(rd(p, 0x10 + a), 20 + a);
+	}
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 /* reclaim splits a large anon folio before add_to_swap; UFFDIO_MOVE splits too */
 START_TEST(split_reclaim_and_uffd_move)
 {
@@ -485,6 +540,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, split_deferred_queue);
 	tcase_add_test(tc, split_reclaim_and_uffd_move);
 	tcase_add_test(tc, split_huge_pages_range);
+	tcase_add_test(tc, split_tail_page_keeps_its_folio);
 	suite_add_tcase(s, tc);
 	return s;
 }

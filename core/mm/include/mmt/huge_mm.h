@@ -36,9 +36,12 @@
  * and the caller holds one reference on it (the isolation reference when
  * @list is given: reclaim's and migration's folios are off the LRU, and the
  * new folios join @list isolated, each with its own such reference; with
- * @list NULL they join the LRU beside the head).  The folio of @page stays
- * locked and referenced; every other new folio is unlocked.  Sleeps (the
- * anon_vma rwsem, the rmap walks).  0, -EBUSY or -EAGAIN.
+ * @list NULL they join the LRU beside the head).  After a split the
+ * caller's lock and reference are those of page_folio(@page), which may
+ * have been a tail page (KSM passes the subpage it merges); every other
+ * new folio, the old head included, is unlocked and put.  With @list,
+ * @page must be the head (the isolation reference is the head's).
+ * Sleeps (the anon_vma rwsem, the rmap walks).  0, -EBUSY or -EAGAIN.
  */
 int split_huge_page_to_list_to_order(struct page *page, struct list_head *list,
 				     unsigned new_order);
@@ -49,6 +52,11 @@ static inline int split_folio_to_list(struct folio *folio, struct list_head *lis
 static inline int split_folio(struct folio *folio)
 {
 	return split_folio_to_list(folio, (struct list_head *)0);
+}
+/* the folio of @page, locked and referenced by the caller; see above */
+static inline int split_huge_page(struct page *page)
+{
+	return split_huge_page_to_list_to_order(page, (struct list_head *)0, 0);
 }
 
 /*

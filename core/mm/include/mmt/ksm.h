@@ -19,6 +19,10 @@
  * right tree, or its mappings are merged one by one onto the colliding
  * node's page.  Stale migrate_nodes are pruned once per full scan.
  *
+ * ksmd scans pages: a page of a PTE-mapped large folio is compared like
+ * any other, and its folio is split (split_huge_page, under the folio
+ * trylock) only when that page is merged; a KSM folio is always order 0.
+ *
  * Locks (see the order atop core/mm/rmap.c): ksm_thread_mutex (LC_KSM_THREAD,
  * outermost: ksmd takes mmap_lock inside it) serialises the trees, the scan
  * cursor and the knobs; ksm_mmlist_lock (LC_KSM_MMLIST) the mm_slot list;
