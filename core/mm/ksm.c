@@ -489,13 +489,12 @@ static struct ksm_stable_node *stable_tree_insert(struct folio *kfolio)
 {
 	uint32_t kpfn = kfolio->pfn;
 	int nid = get_kpfn_nid(kpfn);
-
-	VM_BUG_ON(folio_test_large(kfolio), INV_KSM, "KSM folio pfn %u is of order %u",
-		  kfolio->pfn, kfolio->order);
 	struct ksm_tree_root *root = &ksm.root_stable_tree[nid];
 	struct ksm_tree_node **new = &root->node, *parent = NULL;
 	struct ksm_stable_node *node;
 
+	VM_BUG_ON(folio_test_large(kfolio), INV_KSM, "KSM folio pfn %u is of order %u",
+		  kfolio->pfn, kfolio->order);
 	while (*new) {
 		struct folio *tree_folio;
 		int ret;
