@@ -59,12 +59,11 @@ static int pool_init(struct pool *p, const char *name, uint32_t objsize, uint32_
 	return 0;
 }
 
-static void *__pool_alloc(struct pool *p, bool *fresh)
+/* An object off @p's free list or fresh, or NULL when full; the pool's lock held. */
+static char *pool_take(struct pool *p, bool *fresh)
 {
 	char *obj = NULL;
-	uint8_t *used = p->used;
 
-	spin_lock(&p->lock);
 	*fresh = false;
 	if (p->free_list) {
 		obj = p->free_list;
@@ -75,8 +74,26 @@ static void *__pool_alloc(struct pool *p, bool *fresh)
 	}
 	if (obj) {
 		p->nr_used++;
-		used[pool_index(p, obj)] = 1;
+		p->used[pool_index(p, obj)] = 1;
 	}
+	return obj;
+}
+
+/* @obj back on @p's free list; the pool's lock held. */
+static void pool_put(struct pool *p, void *obj)
+{
+	p->used[pool_index(p, obj)] = 0;
+	*(void **)((char *)obj + p->link_off) = p->free_list;
+	p->free_list = obj;
+	p->nr_used--;
+}
+
+static void *__pool_alloc(struct pool *p, bool *fresh)
+{
+	char *obj;
+
+	spin_lock(&p->lock);
+	obj = pool_take(p, fresh);
 	spin_unlock(&p->lock);
 	return obj;
 }
@@ -97,19 +114,54 @@ void *pool_alloc_typesafe(struct pool *p, bool *fresh)
 	return __pool_alloc(p, fresh);
 }
 
-void pool_free(struct pool *p, void *obj)
+/* VM_BUG_ON for freeing what is not allocated; then poison it */
+static void pool_poison(struct pool *p, void *obj)
 {
-	uint8_t *used = p->used;
 	uint32_t idx = pool_index(p, obj);
 
-	VM_BUG_ON(!used[idx], INV_LEAK, "%s object %u", p->name, idx);
+	VM_BUG_ON(!p->used[idx], INV_LEAK, "%s object %u", p->name, idx);
 	if (!p->typesafe)
 		memset(obj, 0x6b, p->objsize);	/* POISON_FREE: use-after-free shows */
+}
+
+void pool_free(struct pool *p, void *obj)
+{
+	pool_poison(p, obj);
 	spin_lock(&p->lock);
-	used[idx] = 0;
-	*(void **)((char *)obj + p->link_off) = p->free_list;
-	p->free_list = obj;
-	p->nr_used--;
+	pool_put(p, obj);
+	spin_unlock(&p->lock);
+}
+
+void *pool_alloc_pair(struct pool *p, struct pool *q, void **second)
+{
+	bool fresh;
+	char *obj, *obj2 = NULL;
+
+	spin_lock(&p->lock);
+	obj = pool_take(p, &fresh);
+	if (obj) {
+		obj2 = pool_take(q, &fresh);
+		if (!obj2) {
+			pool_put(p, obj);
+			obj = NULL;
+		}
+	}
+	spin_unlock(&p->lock);
+	if (obj) {
+		memset(obj, 0, p->objsize);
+		memset(obj2, 0, q->objsize);
+	}
+	*second = obj2;
+	return obj;
+}
+
+void pool_free_pair(struct pool *p, void *obj, struct pool *q, void *second)
+{
+	pool_poison(p, obj);
+	pool_poison(q, second);
+	spin_lock(&p->lock);
+	pool_put(q, second);
+	pool_put(p, obj);
 	spin_unlock(&p->lock);
 }
 

@@ -84,6 +84,14 @@ void *pool_alloc(struct pool *p);	/* zeroed object, or NULL when full */
 void pool_free(struct pool *p, void *obj);
 /* a typesafe pool's object, not zeroed; *fresh when never handed out since the reset */
 void *pool_alloc_typesafe(struct pool *p, bool *fresh);
+/*
+ * An object of @p and one of @q together (*@second), both zeroed, or NULL
+ * and neither when either pool is full; and their free.  @q is guarded by
+ * @p's lock and must be used through these two calls only: one lock
+ * acquisition (one scheduling decision point) as for a single object.
+ */
+void *pool_alloc_pair(struct pool *p, struct pool *q, void **second);
+void pool_free_pair(struct pool *p, void *obj, struct pool *q, void *second);
 uint32_t pool_index(const struct pool *p, const void *obj);
 /* is @obj a currently allocated object of @p (ANONVMA: nothing freed is reachable) */
 bool pool_owns(const struct pool *p, const void *obj);
