@@ -32,11 +32,17 @@ void world_config_default(struct world_config *cfg)
 	cfg->swap = WORLD_DEFAULT_SWAP;
 	cfg->max_mms = 64;
 	cfg->max_vmas = 1024;
-	cfg->max_pgtables = 1024;
+	cfg->max_pgtables = 4096;
 	cfg->device = WORLD_DEFAULT_DEVICE;
 }
 
 /* ------------------------------------------------------------ pools */
+
+/* the pgdir pool's capacity: see world_config.max_pgtables */
+static uint32_t world_max_pgdirs(const struct world_config *cfg)
+{
+	return cfg->max_pgtables / 8 > 2 ? cfg->max_pgtables / 8 : 2;
+}
 
 /*
  * Each pool keeps a byte per object saying whether it is allocated: the
@@ -644,6 +650,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	    pool_init(&w->avc_pool, "anon_vma_chain", sizeof(struct anon_vma_chain),
 		      cfg.max_vmas * 4) ||
 	    pool_init(&w->pgtable_pool, "pgtable", sizeof(struct pgtable), cfg.max_pgtables) ||
+	    pool_init(&w->pgdir_pool, "pgdir", PTRS_PER_PMD * sizeof(struct pgtable *),
+		      world_max_pgdirs(&cfg)) ||
 	    pool_init(&w->mapping_pool, "address_space", sizeof(struct address_space),
 		      cfg.max_mms + 1) ||
 	    pool_init(&w->rmap_item_pool, "ksm_rmap_item", sizeof(struct ksm_rmap_item),
@@ -769,6 +777,7 @@ void world_reset(struct world *w)
 	pool_reset(&w->anon_vma_pool);
 	pool_reset(&w->avc_pool);
 	pool_reset(&w->pgtable_pool);
+	pool_reset(&w->pgdir_pool);
 	pool_reset(&w->mapping_pool);
 	pool_reset(&w->rmap_item_pool);
 	pool_reset(&w->stable_node_pool);
@@ -794,6 +803,7 @@ void world_destroy(struct world *w)
 	pool_destroy(&w->anon_vma_pool);
 	pool_destroy(&w->avc_pool);
 	pool_destroy(&w->pgtable_pool);
+	pool_destroy(&w->pgdir_pool);
 	pool_destroy(&w->mapping_pool);
 	pool_destroy(&w->rmap_item_pool);
 	pool_destroy(&w->stable_node_pool);
