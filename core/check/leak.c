@@ -15,6 +15,7 @@
 /* 13.2: nothing allocated that no walk can reach */
 int chk_leaks(struct census *c)
 {
+	uint32_t dirs = 0;
 	int v = 0;
 
 	pm_for_each_live(&c->vma, i) {
@@ -38,11 +39,18 @@ int chk_leaks(struct census *c)
 	if (c->pgt_reached != c->pgt.nr_live)
 		v += chk_viol(INV_LEAK, "pool pgtable", "%u page tables allocated but %" PRIu64
 			      " reachable from live mms", c->pgt.nr_live, c->pgt_reached);
-	pm_for_each_live(&c->pgt, i)
+	pm_for_each_live(&c->pgt, i) {
+		if (((struct pgtable *)pm_obj(&c->pgt, i))->level > 1)
+			dirs++;
 		if (c->pgt_seen[i] > 1)
 			v += chk_viol(INV_BUG, "pool pgtable",
 				      "page table %u is reachable %u times",
 				      ((struct pgtable *)pm_obj(&c->pgt, i))->id, c->pgt_seen[i]);
+	}
+	/* each pud and pmd table owns one slot array, freed with it */
+	if (dirs != the_world->pgdir_pool.nr_used)
+		v += chk_viol(INV_LEAK, "pool pgdir", "%u slot arrays allocated for %u pud and pmd tables",
+			      the_world->pgdir_pool.nr_used, dirs);
 	return v;
 }
 
@@ -60,6 +68,7 @@ int check_world_empty(void)
 		{ &w->anon_vma_pool,	"anon_vma",		0 },
 		{ &w->avc_pool,		"anon_vma_chain",	0 },
 		{ &w->pgtable_pool,	"pgtable",		0 },
+		{ &w->pgdir_pool,	"pgdir",		0 },
 		{ &w->mapping_pool,	"mapping",		w->memfd ? 1 : 0 },
 		/* stale stable nodes stay until a search or a teardown finds them */
 		{ &w->stable_node_pool,	"ksm_stable_node",	w->stable_node_pool.nr_used },

@@ -275,29 +275,36 @@ static void pte_table_walk(struct mm_ctx *x, struct pgtable *pt, uint64_t base)
 }
 
 /*
- * The first non-NULL slot of directory @t at or after @j, or PTRS_PER_PUD:
- * eight slots (a cache line) per OR while they are empty.
+ * The first non-NULL slot of directory @dir (the pgd, or a pud or pmd
+ * table's slots) at or after @j, or PTRS_PER_PUD: eight slots (a cache
+ * line) per OR while they are empty.
  */
-static int dir_next(const struct pgtable *t, int j)
+static int dir_next(struct pgtable *const *dir, int j)
 {
-	static_assert(PTRS_PER_PUD == PTRS_PER_PMD && PTRS_PER_PUD % 8 == 0,
-		      "directories are scanned 8 slots at a time");
+	static_assert(PTRS_PER_PGD == PTRS_PER_PUD && PTRS_PER_PUD == PTRS_PER_PMD &&
+		      PTRS_PER_PUD % 8 == 0, "directories are scanned 8 slots at a time");
 	while (j < PTRS_PER_PUD) {
 		if (!(j & 7)) {
 			uintptr_t any = 0;
 
 			for (int k = 0; k < 8; k++)
-				any |= (uintptr_t)t->dir[j + k];
+				any |= (uintptr_t)dir[j + k];
 			if (!any) {
 				j += 8;
 				continue;
 			}
 		}
-		if (t->dir[j])
+		if (dir[j])
 			return j;
 		j++;
 	}
 	return PTRS_PER_PUD;
+}
+
+/* a pud or pmd table's slot array must be a live object of the pgdir pool */
+static bool dir_ok(const struct pgtable *t)
+{
+	return pool_owns(&the_world->pgdir_pool, t->dir);
 }
 
 /*
@@ -312,35 +319,34 @@ static void mm_walk(struct mm_ctx *x)
 	bool bounded = c->bounded;
 	uint32_t ti;
 
-	for (int i = 0; i < PTRS_PER_PGD; i++) {
+	for (int i = 0; (i = dir_next(mm->pgd, i)) < PTRS_PER_PGD; i++) {
 		struct pgtable *pud = mm->pgd[i];
 		unsigned nu = 0;
 
-		if (!pud)
-			continue;
-		if (!pm_live(&c->pgt, pud, &ti) || pud->level != 3) {
-			x->v += chk_viol(INV_BUG, OBJ, "pgd[%d] is not a live pud table", i);
+		if (!pm_live(&c->pgt, pud, &ti) || pud->level != 3 || !dir_ok(pud)) {
+			x->v += chk_viol(INV_BUG, OBJ,
+					 "pgd[%d] is not a live pud table with its slot array", i);
 			continue;
 		}
 		c->pgt_seen[ti]++;
 		c->pgt_reached++;
 		/* bounded: stop once nr_used entries were seen, before scanning on */
 		for (int j = 0; !(bounded && nu >= pud->nr_used) &&
-		     (j = dir_next(pud, j)) < PTRS_PER_PUD; j++) {
+		     (j = dir_next(pud->dir, j)) < PTRS_PER_PUD; j++) {
 			struct pgtable *pmd = pud->dir[j];
 			unsigned nd = 0;
 
 			nu++;
-			if (!pm_live(&c->pgt, pmd, &ti) || pmd->level != 2) {
+			if (!pm_live(&c->pgt, pmd, &ti) || pmd->level != 2 || !dir_ok(pmd)) {
 				x->v += chk_viol(INV_BUG, OBJ,
-						 "pud[%d][%d] is not a live pmd table",
+						 "pud[%d][%d] is not a live pmd table with its slot array",
 						 i, j);
 				continue;
 			}
 			c->pgt_seen[ti]++;
 			c->pgt_reached++;
 			for (int k = 0; !(bounded && nd >= pmd->nr_used) &&
-			     (k = dir_next(pmd, k)) < PTRS_PER_PMD; k++) {
+			     (k = dir_next(pmd->dir, k)) < PTRS_PER_PMD; k++) {
 				struct pgtable *pt = pmd->dir[k];
 
 				nd++;

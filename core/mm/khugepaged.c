@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/khugepaged.h"
 #include "mmt/mm.h"
@@ -24,8 +25,13 @@
 
 #define K (the_world->khugepaged)
 
-/* the largest order a pte table holds whole (orders 1-4 in the world line) */
+/*
+ * The largest order collapsed (orders 1-4 in the world line): PTE-mapped,
+ * so below HPAGE_PMD_ORDER, whose PMD-mapped collapse is not modelled yet.
+ */
 #define KHUGEPAGED_MAX_ORDER	4
+_Static_assert(KHUGEPAGED_MAX_ORDER < HPAGE_PMD_ORDER,
+	       "khugepaged's orders are PTE-mapped: a range fits in one pte table");
 
 static const char *const scan_result_names[NR_SCAN_RESULTS] = {
 	[SCAN_FAIL] = "failed",

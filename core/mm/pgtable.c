@@ -2,8 +2,10 @@
 /*
  * pgtable.c - four-level page tables: allocation, walks, the split pte lock.
  *
- *   page number:  31..27  26..18  17..9  8..0
+ *   page number:  31..23  22..14  13..5  4..0
  *                  pgd     pud     pmd    pte
+ *
+ * (mm.h draws the scaled geometry: a pte table maps 32 pages.)
  *
  * Upper levels are populated under mm->page_table_lock and never freed
  * before exit, so a walker that found a pte table may drop every lock and
@@ -22,24 +24,44 @@ static inline unsigned pud_index(uint64_t a) { return (unsigned)(a >> PUD_SHIFT)
 static inline unsigned pmd_index(uint64_t a) { return (unsigned)(a >> PMD_SHIFT) & (PTRS_PER_PMD - 1); }
 static inline unsigned pte_index(uint64_t a) { return (unsigned)a & (PTRS_PER_PTE - 1); }
 
+/*
+ * A zeroed table of @level; a pud or pmd table (level 3, 2) comes with its
+ * slot array from the pgdir pool, in the same pool-lock section.  NULL when
+ * a pool is exhausted: the caller's -ENOMEM, as a failed __pte_alloc.  No
+ * locks needed (the pool takes its own).
+ */
 static struct pgtable *pgtable_alloc(int level)
 {
-	struct pgtable *t = pool_alloc(&the_world->pgtable_pool);
+	struct world *w = the_world;
+	struct pgtable *t;
+	void *dir = NULL;
 
+	if (level == 1)
+		t = pool_alloc(&w->pgtable_pool);
+	else
+		t = pool_alloc_pair(&w->pgtable_pool, &w->pgdir_pool, &dir);
 	if (!t)
 		return NULL;
-	t->id = pool_index(&the_world->pgtable_pool, t);
+	t->id = pool_index(&w->pgtable_pool, t);
 	t->level = (uint8_t)level;
 	if (level == 1)
 		spin_lock_init(&t->ptl, LC_PTL);
+	else
+		t->dir = dir;
 	return t;
 }
 
+/* Free an unpublished or dead table (and its slot array); no locks needed. */
 static void pgtable_free(struct pgtable *t)
 {
-	if (t->level == 1)
+	struct world *w = the_world;
+
+	if (t->level == 1) {
 		spin_lock_destroy(&t->ptl);
-	pool_free(&the_world->pgtable_pool, t);
+		pool_free(&w->pgtable_pool, t);
+	} else {
+		pool_free_pair(&w->pgtable_pool, t, &w->pgdir_pool, t->dir);
+	}
 }
 
 /*

@@ -32,11 +32,17 @@ void world_config_default(struct world_config *cfg)
 	cfg->swap = WORLD_DEFAULT_SWAP;
 	cfg->max_mms = 64;
 	cfg->max_vmas = 1024;
-	cfg->max_pgtables = 1024;
+	cfg->max_pgtables = 4096;
 	cfg->device = WORLD_DEFAULT_DEVICE;
 }
 
 /* ------------------------------------------------------------ pools */
+
+/* the pgdir pool's capacity: see world_config.max_pgtables */
+static uint32_t world_max_pgdirs(const struct world_config *cfg)
+{
+	return cfg->max_pgtables / 8 > 2 ? cfg->max_pgtables / 8 : 2;
+}
 
 /*
  * Each pool keeps a byte per object saying whether it is allocated: the
@@ -59,12 +65,11 @@ static int pool_init(struct pool *p, const char *name, uint32_t objsize, uint32_
 	return 0;
 }
 
-static void *__pool_alloc(struct pool *p, bool *fresh)
+/* An object off @p's free list or fresh, or NULL when full; the pool's lock held. */
+static char *pool_take(struct pool *p, bool *fresh)
 {
 	char *obj = NULL;
-	uint8_t *used = p->used;
 
-	spin_lock(&p->lock);
 	*fresh = false;
 	if (p->free_list) {
 		obj = p->free_list;
@@ -75,8 +80,26 @@ static void *__pool_alloc(struct pool *p, bool *fresh)
 	}
 	if (obj) {
 		p->nr_used++;
-		used[pool_index(p, obj)] = 1;
+		p->used[pool_index(p, obj)] = 1;
 	}
+	return obj;
+}
+
+/* @obj back on @p's free list; the pool's lock held. */
+static void pool_put(struct pool *p, void *obj)
+{
+	p->used[pool_index(p, obj)] = 0;
+	*(void **)((char *)obj + p->link_off) = p->free_list;
+	p->free_list = obj;
+	p->nr_used--;
+}
+
+static void *__pool_alloc(struct pool *p, bool *fresh)
+{
+	char *obj;
+
+	spin_lock(&p->lock);
+	obj = pool_take(p, fresh);
 	spin_unlock(&p->lock);
 	return obj;
 }
@@ -97,19 +120,54 @@ void *pool_alloc_typesafe(struct pool *p, bool *fresh)
 	return __pool_alloc(p, fresh);
 }
 
-void pool_free(struct pool *p, void *obj)
+/* VM_BUG_ON for freeing what is not allocated; then poison it */
+static void pool_poison(struct pool *p, void *obj)
 {
-	uint8_t *used = p->used;
 	uint32_t idx = pool_index(p, obj);
 
-	VM_BUG_ON(!used[idx], INV_LEAK, "%s object %u", p->name, idx);
+	VM_BUG_ON(!p->used[idx], INV_LEAK, "%s object %u", p->name, idx);
 	if (!p->typesafe)
 		memset(obj, 0x6b, p->objsize);	/* POISON_FREE: use-after-free shows */
+}
+
+void pool_free(struct pool *p, void *obj)
+{
+	pool_poison(p, obj);
 	spin_lock(&p->lock);
-	used[idx] = 0;
-	*(void **)((char *)obj + p->link_off) = p->free_list;
-	p->free_list = obj;
-	p->nr_used--;
+	pool_put(p, obj);
+	spin_unlock(&p->lock);
+}
+
+void *pool_alloc_pair(struct pool *p, struct pool *q, void **second)
+{
+	bool fresh;
+	char *obj, *obj2 = NULL;
+
+	spin_lock(&p->lock);
+	obj = pool_take(p, &fresh);
+	if (obj) {
+		obj2 = pool_take(q, &fresh);
+		if (!obj2) {
+			pool_put(p, obj);
+			obj = NULL;
+		}
+	}
+	spin_unlock(&p->lock);
+	if (obj) {
+		memset(obj, 0, p->objsize);
+		memset(obj2, 0, q->objsize);
+	}
+	*second = obj2;
+	return obj;
+}
+
+void pool_free_pair(struct pool *p, void *obj, struct pool *q, void *second)
+{
+	pool_poison(p, obj);
+	pool_poison(q, second);
+	spin_lock(&p->lock);
+	pool_put(q, second);
+	pool_put(p, obj);
 	spin_unlock(&p->lock);
 }
 
@@ -592,6 +650,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	    pool_init(&w->avc_pool, "anon_vma_chain", sizeof(struct anon_vma_chain),
 		      cfg.max_vmas * 4) ||
 	    pool_init(&w->pgtable_pool, "pgtable", sizeof(struct pgtable), cfg.max_pgtables) ||
+	    pool_init(&w->pgdir_pool, "pgdir", PTRS_PER_PMD * sizeof(struct pgtable *),
+		      world_max_pgdirs(&cfg)) ||
 	    pool_init(&w->mapping_pool, "address_space", sizeof(struct address_space),
 		      cfg.max_mms + 1) ||
 	    pool_init(&w->rmap_item_pool, "ksm_rmap_item", sizeof(struct ksm_rmap_item),
@@ -717,6 +777,7 @@ void world_reset(struct world *w)
 	pool_reset(&w->anon_vma_pool);
 	pool_reset(&w->avc_pool);
 	pool_reset(&w->pgtable_pool);
+	pool_reset(&w->pgdir_pool);
 	pool_reset(&w->mapping_pool);
 	pool_reset(&w->rmap_item_pool);
 	pool_reset(&w->stable_node_pool);
@@ -742,6 +803,7 @@ void world_destroy(struct world *w)
 	pool_destroy(&w->anon_vma_pool);
 	pool_destroy(&w->avc_pool);
 	pool_destroy(&w->pgtable_pool);
+	pool_destroy(&w->pgdir_pool);
 	pool_destroy(&w->mapping_pool);
 	pool_destroy(&w->rmap_item_pool);
 	pool_destroy(&w->stable_node_pool);

@@ -633,10 +633,11 @@ END_TEST
 START_TEST(test_rmap_pte_outside_vma)
 {
 	struct mm_struct *mm = anon_proc();
-	pte_t *p = ptep(mm, 0x10), *q = ptep(mm, 0x30);
+	/* 0x1c: past the VMA [0x10, 0x18) but in 0x10's 32-page pte table */
+	pte_t *p = ptep(mm, 0x10), *q = ptep(mm, 0x1c);
 	struct folio *f = folio_at(mm, 0x10);
 
-	/* munmap forgot a pte: move 0x10's pte to 0x30, where no VMA is */
+	/* munmap forgot a pte: move 0x10's pte to 0x1c, where no VMA is */
 	*q = *p;
 	*p = __pte(0);
 	assert_fires(INV_RMAP);

@@ -391,6 +391,49 @@ START_TEST(oom_reclaims_then_fails)
 }
 END_TEST
 
+/*
+ * Page-table pools run dry: a fault that cannot get a table (a pte table
+ * from the pgtable pool, or a pmd table's slot array from the pgdir pool)
+ * is -ENOMEM, takes nothing, and leaves the tables it has intact.  16
+ * tables give the pgdir pool max(16 / 8, 2) = 2 slot arrays: the first
+ * fault's pud and pmd.  A page 2^14 away (PUD_SHIFT) needs a second pmd
+ * table; pages in the first pmd's range need only 32-page pte tables.
+ */
+START_TEST(pgtable_pools_exhausted_enomem)
+{
+	struct world_config cfg;
+	struct mm_struct *p;
+	uint64_t far = 0x10 + (1ull << PUD_SHIFT);
+	uint32_t used;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.max_pgtables = 16;
+	w = world_create(&cfg);
+	p = mm_alloc();
+	ck_assert_int_eq(do_mmap(p, 0x10, 32 * 16, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_mmap(p, far, 1, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 1);
+	ck_assert_uint_eq(w->pgtable_pool.nr_used, 3);	/* pud, pmd, pte */
+	ck_assert_uint_eq(w->pgdir_pool.nr_used, 2);
+	/* no slot array left for far's pmd table: -ENOMEM, the header given back */
+	ck_assert_int_eq(access_err(p, far, true), -ENOMEM);
+	ck_assert_uint_eq(w->pgtable_pool.nr_used, 3);
+	ck_assert_uint_eq(w->pgdir_pool.nr_used, 2);
+	/* pte tables, 32 pages each, until the pgtable pool is full */
+	for (uint64_t a = 0x10 + 32; (used = w->pgtable_pool.nr_used) < 16; a += 32) {
+		wr(p, a, a);
+		ck_assert_uint_eq(w->pgtable_pool.nr_used, used + 1);
+		ck_assert_uint_eq(rd(p, a - 32), a == 0x30 ? 1 : a - 32);
+	}
+	ck_assert_int_eq(access_err(p, 0x10 + 32 * 14, true), -ENOMEM);
+	ck_assert_uint_eq(rd(p, 0x10), 1);			/* in a table that exists */
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 /* ------------------------------------------------- the anon_vma lifecycle */
 
 static struct anon_vma *av_at(struct mm_struct *mm, uint64_t addr)
@@ -735,6 +778,7 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, memfd_size_grows_at_mmap);
 	tcase_add_test(tc, swap_roundtrip_and_swapoff);
 	tcase_add_test(tc, oom_reclaims_then_fails);
+	tcase_add_test(tc, pgtable_pools_exhausted_enomem);
 	tcase_add_test(tc, anon_vma_counters);
 	tcase_add_test(tc, anon_vma_fork_reuse);
 	tcase_add_test(tc, anon_vma_prepare_mergeable);

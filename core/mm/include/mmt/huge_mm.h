@@ -30,6 +30,23 @@
 
 #include "mmt/folio.h"
 #include "mmt/list.h"
+#include "mmt/mm.h"
+
+/*
+ * A PMD-sized THP: the order of a folio one pmd entry would map whole,
+ * i.e. the pages of one pte table.  The kernel's is PMD_SHIFT - PAGE_SHIFT
+ * (9 on x86-64: 2 MiB); addresses here are page numbers and the geometry
+ * is scaled (mm.h), so it is PMD_SHIFT itself, 5: 32 pages.  Nothing maps
+ * a folio by a pmd yet: the mTHP orders (1..4, world key thp) are
+ * PTE-mapped and each fits in one pte table, strictly below this order.
+ */
+#define HPAGE_PMD_ORDER		PMD_SHIFT
+#define HPAGE_PMD_NR		(1 << HPAGE_PMD_ORDER)
+
+_Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry of mm.h");
+_Static_assert(HPAGE_PMD_NR == PTRS_PER_PTE, "a PMD-sized folio is one pte table's pages");
+_Static_assert((1 << 4) < HPAGE_PMD_NR,
+	       "the PTE-mapped mTHP orders 1..4 fit in one pte table, below a PMD");
 
 /*
  * Split the large folio of @page to order-0 folios.  The folio is locked

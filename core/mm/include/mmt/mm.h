@@ -7,9 +7,23 @@
  * always a virtual page number and a length is a count of pages.  Page
  * numbers run from 0 to 2^32-1 (MMT_TASK_SIZE), as in the .mmt language.
  *
- * Page tables have four levels (pgd -> pud -> pmd -> pte table), 5+9+9+9
- * bits.  The upper levels are populated under mm->page_table_lock; each pte
- * table has its own split lock (ptl).  Tables are freed at exit.
+ * Page tables have four levels (pgd -> pud -> pmd -> pte table), scaled
+ * down at the bottom for the small worlds the fuzzers run (32 to a few
+ * hundred frames): a pte table, and so what one pmd entry maps, is 32
+ * pages, not x86-64's 512, so that a PMD-sized THP (HPAGE_PMD_NR, huge_mm.h)
+ * fits in a world.  The upper levels keep 9 bits each and the pgd takes the
+ * rest, so page numbers still span 2^32:
+ *
+ *   page number:  31........23  22........14  13.........5  4....0
+ *                  pgd (512)     pud (512)     pmd (512)     pte (32)
+ *
+ *   one pte table maps  2^5  pages  (PMD_SHIFT 5:   a pmd entry's reach)
+ *   one pmd table maps  2^14 pages  (PUD_SHIFT 14:  a pud entry's reach)
+ *   one pud table maps  2^23 pages  (PGDIR_SHIFT 23: a pgd entry's reach)
+ *
+ * The upper levels are populated under mm->page_table_lock; each pte
+ * table has its own split lock (ptl), so two addresses share a ptl exactly
+ * when they agree above bit 5.  Tables are freed at exit.
  *
  * Return convention: 0 or a negative errno, exactly as the syscall would
  * return it on Linux for the same arguments.
@@ -26,13 +40,21 @@
 #include "mmt/pte.h"
 
 #define MMT_TASK_SIZE		(1ull << 32)	/* first page number past the window */
-#define PTRS_PER_PTE		512
+#define PTRS_PER_PTE		32
 #define PTRS_PER_PMD		512
 #define PTRS_PER_PUD		512
-#define PTRS_PER_PGD		32
-#define PMD_SHIFT		9
-#define PUD_SHIFT		18
-#define PGDIR_SHIFT		27
+#define PTRS_PER_PGD		512
+#define PMD_SHIFT		5	/* log2(PTRS_PER_PTE): pages one pmd entry maps */
+#define PUD_SHIFT		14	/* PMD_SHIFT + log2(PTRS_PER_PMD) */
+#define PGDIR_SHIFT		23	/* PUD_SHIFT + log2(PTRS_PER_PUD) */
+
+/* the shifts and the table sizes are one geometry: change them together */
+_Static_assert(PTRS_PER_PTE == 1 << PMD_SHIFT, "a pte table maps 2^PMD_SHIFT pages");
+_Static_assert(PTRS_PER_PMD << PMD_SHIFT == 1 << PUD_SHIFT, "a pmd table maps 2^PUD_SHIFT pages");
+_Static_assert(PTRS_PER_PUD << PUD_SHIFT == 1 << PGDIR_SHIFT, "a pud table maps 2^PGDIR_SHIFT pages");
+_Static_assert((uint64_t)PTRS_PER_PGD << PGDIR_SHIFT == MMT_TASK_SIZE,
+	       "the pgd spans the whole page-number window");
+_Static_assert(PTRS_PER_PMD == PTRS_PER_PUD, "directory tables share one size (pgdir pool)");
 
 /* vm_flags */
 #define VM_READ		0x00000001ul
@@ -88,10 +110,18 @@ struct address_space;
 struct ksm_mm_slot;
 struct khugepaged_mm_slot;
 
+/*
+ * One page table of any level below the pgd (which is mm->pgd[]).  A pte
+ * table holds its PTRS_PER_PTE entries in place; a pud or pmd table's
+ * PTRS_PER_PMD slots are 16 times that many bytes, so they live in an
+ * object of the world's pgdir pool that @dir points at, set before the
+ * table is published and kept until it is freed: pte tables, the many,
+ * stay small.
+ */
 struct pgtable {
 	union {
-		struct pgtable *dir[PTRS_PER_PTE];	/* pgd/pud/pmd levels */
-		pte_t pte[PTRS_PER_PTE];		/* last level */
+		struct pgtable **dir;		/* pud/pmd: PTRS_PER_PMD slots, pgdir pool */
+		pte_t pte[PTRS_PER_PTE];	/* last level */
 	};
 	spinlock_t ptl;		/* LC_PTL, last level only */
 	uint32_t id;

@@ -35,7 +35,14 @@ struct world_config {
 	uint64_t swap;		/* slots of swap device id 0 at start; 0 = none */
 	uint32_t max_mms;	/* processes alive at once (default 64) */
 	uint32_t max_vmas;	/* default 1024 */
-	uint32_t max_pgtables;	/* default 1024 */
+	/*
+	 * Page tables of every level (pud, pmd, pte), default 4096: a pte
+	 * table maps 32 pages (mm.h), so a world whose mms map many pages
+	 * needs many; the 4 KiB slot arrays of the pud and pmd tables come
+	 * from a pool of max_pgtables / 8 (at least 2), as an mm with its
+	 * pages in one 2^14-page pmd range needs one of each.
+	 */
+	uint32_t max_pgtables;
 	uint32_t device;	/* device-private frames of the HMM device (default 16) */
 	/*
 	 * Anonymous mTHP orders enabled, bit k for order k (1..4): the
@@ -84,6 +91,14 @@ void *pool_alloc(struct pool *p);	/* zeroed object, or NULL when full */
 void pool_free(struct pool *p, void *obj);
 /* a typesafe pool's object, not zeroed; *fresh when never handed out since the reset */
 void *pool_alloc_typesafe(struct pool *p, bool *fresh);
+/*
+ * An object of @p and one of @q together (*@second), both zeroed, or NULL
+ * and neither when either pool is full; and their free.  @q is guarded by
+ * @p's lock and must be used through these two calls only: one lock
+ * acquisition (one scheduling decision point) as for a single object.
+ */
+void *pool_alloc_pair(struct pool *p, struct pool *q, void **second);
+void pool_free_pair(struct pool *p, void *obj, struct pool *q, void *second);
 uint32_t pool_index(const struct pool *p, const void *obj);
 /* is @obj a currently allocated object of @p (ANONVMA: nothing freed is reachable) */
 bool pool_owns(const struct pool *p, const void *obj);
@@ -118,6 +133,13 @@ struct world {
 
 	struct pool mm_pool, vma_pool, anon_vma_pool, avc_pool, pgtable_pool,
 		    mapping_pool;
+	/*
+	 * The pud and pmd tables' slot arrays (struct pgtable's dir, mm.h),
+	 * allocated and freed with their table under pgtable_pool's lock
+	 * (pool_alloc_pair), so that a directory costs the scheduler the same
+	 * single pool-lock decision point as a pte table.
+	 */
+	struct pool pgdir_pool;
 	/* KSM: rmap_items, stable nodes, mm_slots, and the trees and scan state */
 	struct pool rmap_item_pool, stable_node_pool, mm_slot_pool;
 	struct ksm_state ksm;
