@@ -8,7 +8,8 @@
 # to libFuzzer (one job, fixed seed), since no in-process generator writes 27
 # swapons in a row; races with uffd_move to pct on the UFFDIO_MOVE template. A
 # zoo file may name another engine in a line "# zoo-minimal-engine: E", and a
-# generator template in a line "# zoo-minimal-gen: G".
+# generator template in a line "# zoo-minimal-gen: G", and a budget other than
+# 120 s in a line "# zoo-minimal-budget: SECONDS".
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
@@ -39,6 +40,11 @@ while read -r bug; do
   # a zoo file may name a template too: "# zoo-minimal-gen: G" (hunt --gen G)
   g=$(sed -n 's/^# zoo-minimal-gen: //p' "$z")
   [[ -n $g ]] && gen=(--gen "$g")
+  # and a budget of its own: "# zoo-minimal-budget: SECONDS" (default 120),
+  # for an entry libFuzzer finds only after ~250k programs, near 120 s alone
+  # and past it on a loaded machine
+  budget=$(sed -n 's/^# zoo-minimal-budget: //p' "$z")
+  budget=${budget:-120}
   # seed 1, then 2, then 3 while they miss: a coverage-guided search is
   # chaotic in its seed, and any change to the model's code moves it (one
   # model change took libFuzzer's seed 1 from 6 s to a miss on
@@ -46,7 +52,7 @@ while read -r bug; do
   f=
   for seed in 1 2 3; do
     out=$work/$bug-$seed
-    "$mmt" hunt --inject "$bug" --engine "$eng" "${gen[@]}" --seed $seed --budget 120 --jobs 1 \
+    "$mmt" hunt --inject "$bug" --engine "$eng" "${gen[@]}" --seed $seed --budget "$budget" --jobs 1 \
       --quiet --out "$out" >"$work/$bug.log" 2>&1
     f=$(sed -n 's/.*"finding": "\([^"]*\)".*/\1/p' "$work/$bug.log")
     [[ -n $f && -f $f ]] && break
