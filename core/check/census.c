@@ -26,7 +26,7 @@ enum {
 	SB_LIVE_MM, SB_LIVE_VMA, SB_LIVE_AV, SB_LIVE_AVC, SB_LIVE_MAP, SB_LIVE_PGT,
 	SB_AV_ACTIVE, SB_AV_CHILDREN, SB_AV_DESC,
 	SB_VMA_SEEN, SB_VMA_IMMAP, SB_AVC_VMA, SB_AVC_HEAD, SB_MAP_VMAS, SB_MAP_PAGES,
-	SB_PGT_SEEN,
+	SB_PGT_SEEN, SB_LIVE_PGDIR, SB_PGDIR_SEEN,
 	SB_LIVE_KSM_ITEM, SB_LIVE_KSM_NODE, SB_LIVE_KSM_SLOT,
 	SB_AV_KSM, SB_ITEM_SLOT, SB_NODE_SEEN, SB_NODE_TREE, SB_SLOT_SEEN,
 	SB_SWAP0,
@@ -455,6 +455,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	v += census_pool(&c->avc, &w->avc_pool, "anon_vma_chain", SB_LIVE_AVC);
 	v += census_pool(&c->map, &w->mapping_pool, "mapping", SB_LIVE_MAP);
 	v += census_pool(&c->pgt, &w->pgtable_pool, "pgtable", SB_LIVE_PGT);
+	v += census_pool(&c->pgdir, &w->pgdir_pool, "pgdir", SB_LIVE_PGDIR);
 	v += census_pool(&c->ksm_item, &w->rmap_item_pool, "ksm_rmap_item", SB_LIVE_KSM_ITEM);
 	v += census_pool(&c->ksm_node, &w->stable_node_pool, "ksm_stable_node", SB_LIVE_KSM_NODE);
 	v += census_pool(&c->ksm_slot, &w->mm_slot_pool, "ksm_mm_slot", SB_LIVE_KSM_SLOT);
@@ -474,6 +475,7 @@ int chk_census_build(bool walk_mms, bool defer)
 	c->map_vmas = scratch(SB_MAP_VMAS, pool_fresh(&w->mapping_pool), sizeof(uint32_t));
 	c->map_pages = scratch(SB_MAP_PAGES, pool_fresh(&w->mapping_pool), sizeof(uint32_t));
 	c->pgt_seen = scratch(SB_PGT_SEEN, pool_fresh(&w->pgtable_pool), 1);
+	c->pgdir_seen = scratch(SB_PGDIR_SEEN, pool_fresh(&w->pgdir_pool), 1);
 	c->pgt_reached = 0;
 	c->mms_walked = false;
 	c->bounded = the_checker.bounded;

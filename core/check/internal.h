@@ -120,6 +120,9 @@ struct census {
 	uint32_t *map_pages;		/* its entries in the page cache */
 	uint8_t *pgt_seen;
 	uint64_t pgt_reached;
+	/* pud and pmd tables' slot arrays (pgdir pool), and whose they are */
+	struct pool_map pgdir;
+	uint8_t *pgdir_seen;		/* live pud/pmd tables pointing at it */
 	/* KSM (ksm.c): pools, and what the census found reaching each object */
 	struct pool_map ksm_item, ksm_node, ksm_slot;
 	uint32_t *av_ksm;		/* stable rmap_items holding the anon_vma */
