@@ -15,7 +15,8 @@
  * also shares an AnonExclusive page, as today's does, since the model has
  * AnonExclusive; break_ksm unshares (FAULT_FLAG_UNSHARE) as today's does.
  *
- * Large folios (issue 13) as Linux 6.8-6.12 have them: ksmd scans pages, not
+ * Large folios (issue 13) as Linux has had them since 4.5 (split under the
+ * page lock; 77da2ba0648a in 4.17), in 6.x's folio form: ksmd scans pages, not
  * folios.  The scan and get_mergeable_page hand out a subpage of a PTE-mapped
  * mTHP with a reference on its folio; the trees compare pages; only when a
  * page is about to be merged does try_to_merge_one_page split its folio,

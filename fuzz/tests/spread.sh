@@ -41,6 +41,8 @@ for _ in $(seq 1 300); do
   kill -0 $pid 2>/dev/null || break
   sleep 0.1
 done
+[[ -f $work/c2/afl/main/fuzzer_stats ]] ||
+  { wait $pid; cat "$work/c2.log"; fail "2: AFL++ never finished its dry run within the budget"; }
 cp "$work/race.bin" "$work/c2/afl/main/crashes/id:999999,race" || fail "2: no AFL++ crash dir"
 wait $pid
 grep -q 'libfuzzer/crash-race' "$work/c2/processed" || { cat "$work/c2.log"; fail "2: libFuzzer's crash input not processed"; }

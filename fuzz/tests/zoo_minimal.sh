@@ -43,7 +43,7 @@ while read -r bug; do
   # and a budget of its own: "# zoo-minimal-budget: SECONDS" (default 120),
   # for an entry libFuzzer finds only after ~250k programs, near 120 s alone
   # and past it on a loaded machine
-  budget=$(sed -n 's/^# zoo-minimal-budget: //p' "$z")
+  budget=$(sed -n 's/^# zoo-minimal-budget: *\([0-9]*\).*/\1/p' "$z")
   budget=${budget:-120}
   # seed 1, then 2, then 3 while they miss: a coverage-guided search is
   # chaotic in its seed, and any change to the model's code moves it (one
