@@ -1180,20 +1180,27 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 
 		if (!mmt_pte_peek(mm, old_addr + i))
 			continue;
-		new_pte = pte_alloc_map_lock(mm, new_addr + i, &new_ptl);
+		/*
+		 * the kernel's order (move_ptes): the destination table is
+		 * allocated first, then the source's ptl is taken and the
+		 * destination's nested inside it.  Two mremaps of one mm in
+		 * opposite directions would take the pair the other way round,
+		 * but mmap_lock held for write keeps them apart (lockdep's
+		 * SINGLE_DEPTH_NESTING; sanitizers/tsan.supp says the same).
+		 */
+		new_pte = pte_alloc_map_nolock(mm, new_addr + i, &new_ptl);
 		VM_BUG_ON(!new_pte, INV_BUG, "mremap: no page table for %#llx",
 			  (unsigned long long)(new_addr + i));
-		old_pte = mmt_pte_peek(mm, old_addr + i);
-		old_ptl = &container_of((pte_t (*)[PTRS_PER_PTE])(old_pte -
-					((old_addr + i) & (PTRS_PER_PTE - 1))),
-					struct pgtable, pte)->ptl;
-		if (old_ptl != new_ptl)
-			spin_lock_nested(old_ptl);
+		old_pte = pte_offset_map_lock(mm, old_addr + i, &old_ptl);
+		VM_BUG_ON(!old_pte, INV_BUG, "mremap: the page table of %#llx went away",
+			  (unsigned long long)(old_addr + i));
+		if (new_ptl != old_ptl)
+			spin_lock_nested(new_ptl);
 		pte = ptep_get_and_clear(mm, old_addr + i, old_pte);
 		set_pte_at(mm, new_addr + i, new_pte, pte);
-		if (old_ptl != new_ptl)
-			spin_unlock(old_ptl);
-		pte_unmap_unlock(new_ptl);
+		if (new_ptl != old_ptl)
+			spin_unlock(new_ptl);
+		pte_unmap_unlock(old_ptl);
 	}
 	if (atomic_load(&mm->has_pinned))
 		gup_pins_moved(mm, old_addr, new_addr, len);

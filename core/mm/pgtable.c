@@ -123,6 +123,16 @@ pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptl
 	return &t->pte[pte_index(addr)];
 }
 
+pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
+{
+	struct pgtable *t = pte_table(mm, addr, true);
+
+	if (!t)
+		return NULL;
+	*ptlp = &t->ptl;
+	return &t->pte[pte_index(addr)];
+}
+
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
 {
 	struct pgtable *t = pte_table(mm, addr, true);

@@ -234,6 +234,11 @@ struct vm_area_struct *vma_prev(struct vm_area_struct *vma);	/* NULL at the star
  */
 pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
+/*
+ * pte_alloc + pte_offset_map_nolock: the slot and, in *@ptlp, its table's
+ * ptl, not taken (mremap's destination, locked nested inside the source's)
+ */
+pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
 void pte_unmap_unlock(spinlock_t *ptl);
 /* lockless peek for the invariant checker at quiescent points */
 pte_t *mmt_pte_peek(struct mm_struct *mm, uint64_t addr);
