@@ -96,9 +96,12 @@ struct folio {
 	/*
 	 * A tail frame of a large folio: its index in the folio (the folio is
 	 * this frame - tail_off); 0 for a folio's first frame.  Written under
-	 * the node's free-list lock when the folio is allocated or freed.
+	 * the node's free-list lock when the folio is allocated or freed, and
+	 * by a split, which page_folio() may be reading without a lock (a zap
+	 * of a migration entry of a folio under split): the kernel's
+	 * compound_head is READ_ONCE/WRITE_ONCE for the same reason, so atomic.
 	 */
-	uint16_t tail_off;
+	_Atomic uint16_t tail_off;
 	bool buddy;			/* on its node's free list (under its lock) */
 	uint8_t nid;
 	/*
