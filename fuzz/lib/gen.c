@@ -610,6 +610,21 @@ static void emit_madvise(struct gen *g, unsigned task, int proc, uint64_t addr, 
 	emit_range(g, OP_MADVISE, task, proc, addr, len, advice);
 }
 
+/* @task maps @len read-write pages at @addr in @proc (@mflags: MFL_*) */
+static void emit_mmap(struct gen *g, unsigned task, int proc, uint64_t addr, uint64_t len,
+		      unsigned mflags)
+{
+	struct mmt_op op;
+
+	op_init(&op, OP_MMAP);
+	op.proc = (uint8_t)proc_index(g, proc);
+	op.addr = addr;
+	op.len = len;
+	op.prot = MPROT_RW;
+	op.mflags = (uint8_t)mflags;
+	emit(g, &op, task);
+}
+
 /* @task writes @first + i to page @addr + i of @proc, for i < @n */
 static void emit_writes(struct gen *g, unsigned task, int proc, uint64_t addr, unsigned n,
 			uint64_t first)
@@ -699,13 +714,7 @@ static int gen_race_ksm(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 		emit(g, &op, 0);
 	}
 	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(g, 0);
-	op.addr = WIN_START;
-	op.len = npages;
-	op.prot = MPROT_RW;
-	op.mflags = MFL_PRIVATE | MFL_ANON;
-	emit(g, &op, 0);
+	emit_mmap(g, 0, 0, WIN_START, npages, MFL_PRIVATE | MFL_ANON);
 	if (mthp)	/* the first write fault makes the order-2 folio */
 		emit_madvise(g, 0, 0, WIN_START, npages, ADV_HUGEPAGE);
 	for (i = 0; i < npages; i++) {
@@ -844,13 +853,7 @@ int mmt_gen_race(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsign
 	/* task 0: the process, its pages, maybe a child that COW-shares them */
 	npages = 1 + rnd(&g, 2);
 	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(&g, 0);
-	op.addr = WIN_START;
-	op.len = npages;
-	op.prot = MPROT_RW;
-	op.mflags = MFL_PRIVATE | MFL_ANON;
-	emit(&g, &op, 0);
+	emit_mmap(&g, 0, 0, WIN_START, npages, MFL_PRIVATE | MFL_ANON);
 	emit_writes(&g, 0, 0, WIN_START, npages, 1);
 	if (chance(&g, 50)) {
 		op_init(&op, OP_FORK);
@@ -952,13 +955,7 @@ int mmt_gen_race_device(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 	/* task 0: the process, some pages written, some holes, maybe a COW child */
 	npages = 2 + rnd(&g, 3);
 	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(&g, 0);
-	op.addr = WIN_START;
-	op.len = npages;
-	op.prot = MPROT_RW;
-	op.mflags = MFL_PRIVATE | MFL_ANON;
-	emit(&g, &op, 0);
+	emit_mmap(&g, 0, 0, WIN_START, npages, MFL_PRIVATE | MFL_ANON);
 	for (i = 0; i < npages; i++) {
 		if (chance(&g, 25))
 			continue;	/* a hole for migrate_vma to populate */
@@ -1068,13 +1065,7 @@ static int gen_race_uffd(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	npages = 1 + rnd(g, 3);
 	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
 	for (i = 0; i < 2; i++) {
-		op_init(&op, OP_MMAP);
-		op.proc = (uint8_t)proc_index(g, 0);
-		op.addr = i ? dst : src;
-		op.len = npages;
-		op.prot = MPROT_RW;
-		op.mflags = MFL_PRIVATE | MFL_ANON;
-		emit(g, &op, 0);
+		emit_mmap(g, 0, 0, i ? dst : src, npages, MFL_PRIVATE | MFL_ANON);
 	}
 	emit_simple(g, OP_UFFD_REGISTER, 0, 0, dst, npages);
 	emit_writes(g, 0, 0, src, npages, 1);
@@ -1175,13 +1166,7 @@ static int gen_race_mremap(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	/* now and then the memfd: i_mmap's order, and remap_file_pages */
 	file = chance(g, 30);
 	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(g, 0);
-	op.addr = home;
-	op.len = npages;
-	op.prot = MPROT_RW;
-	op.mflags = file ? MFL_SHARED : MFL_PRIVATE | MFL_ANON;
-	emit(g, &op, 0);
+	emit_mmap(g, 0, 0, home, npages, file ? MFL_SHARED : MFL_PRIVATE | MFL_ANON);
 	emit_writes(g, 0, 0, home, npages, 1);
 	if (chance(g, 75)) {
 		moved = 1 + rnd(g, npages - 1);
@@ -1291,7 +1276,6 @@ int mmt_gen_race_mremap(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 static void thp_race_start(struct gen *g, unsigned npages)
 {
 	struct mmt_program *p = g->p;
-	struct mmt_op op;
 
 	p->world.present = true;
 	p->world.nodes = 1;
@@ -1300,13 +1284,7 @@ static void thp_race_start(struct gen *g, unsigned npages)
 	p->world.thp = 0x4;
 
 	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(g, 0);
-	op.addr = WIN_START;
-	op.len = npages;
-	op.prot = MPROT_RW;
-	op.mflags = MFL_PRIVATE | MFL_ANON;
-	emit(g, &op, 0);
+	emit_mmap(g, 0, 0, WIN_START, npages, MFL_PRIVATE | MFL_ANON);
 }
 
 /*
@@ -1543,13 +1521,7 @@ int mmt_gen_forks(struct mmt_program *p, uint64_t seed, unsigned nr_ops)
 	p->world.swap = 0;
 
 	emit_simple(&g, OP_SPAWN, 0, 0, 0, 0);
-	op_init(&op, OP_MMAP);
-	op.proc = (uint8_t)proc_index(&g, 0);
-	op.addr = WIN_START;
-	op.len = PAGES;
-	op.prot = MPROT_RW;
-	op.mflags = MFL_PRIVATE | MFL_ANON;
-	emit(&g, &op, 0);
+	emit_mmap(&g, 0, 0, WIN_START, PAGES, MFL_PRIVATE | MFL_ANON);
 	op_init(&op, OP_WRITE);
 	op.proc = (uint8_t)proc_index(&g, 0);
 	op.addr = WIN_START + rnd(&g, PAGES);
