@@ -16,7 +16,7 @@
 int chk_leaks(struct census *c)
 {
 	uint32_t dirs = 0;
-	int v = 0;
+	int v = 0, shared = 0;
 
 	pm_for_each_live(&c->vma, i) {
 		struct vm_area_struct *vma = pm_obj(&c->vma, i);
@@ -39,11 +39,14 @@ int chk_leaks(struct census *c)
 	if (c->pgt_reached != c->pgt.nr_live)
 		v += chk_viol(INV_LEAK, "pool pgtable", "%u page tables allocated but %" PRIu64
 			      " reachable from live mms", c->pgt.nr_live, c->pgt_reached);
-	/* each pud and pmd table owns one slot array, freed with it */
+	/* 16.1: no table reached twice; each pud and pmd table owns one slot array */
 	pm_for_each_live(&c->pgt, i) {
 		struct pgtable *t = pm_obj(&c->pgt, i);
 		uint32_t di;
 
+		if (c->pgt_seen[i] > 1)
+			v += chk_viol(INV_BUG, "pool pgtable", "page table %u is reachable %u times",
+				      t->id, c->pgt_seen[i]);
 		if (t->level <= 1)
 			continue;
 		dirs++;
@@ -51,24 +54,24 @@ int chk_leaks(struct census *c)
 			v += chk_viol(INV_LEAK, "pool pgdir", "level-%u table %u has no live slot array",
 				      t->level, t->id);
 		else if (++c->pgdir_seen[di] > 1)
-			v += chk_viol(INV_BUG, "pool pgdir",
-				      "slot array %u is shared: table %u is its owner number %u",
-				      di, t->id, c->pgdir_seen[di]);
+			shared += chk_viol(INV_BUG, "pool pgdir",
+					   "slot array %u is shared: table %u is its owner number %u",
+					   di, t->id, c->pgdir_seen[di]);
 	}
+	v += shared;
 	if (dirs != c->pgdir.nr_live)
 		v += chk_viol(INV_LEAK, "pool pgdir", "%u slot arrays allocated for %u pud and pmd tables",
 			      c->pgdir.nr_live, dirs);
-	/* the counts agree when two tables share one array and another leaks */
-	pm_for_each_live(&c->pgdir, i) {
-		if (!c->pgdir_seen[i])
-			v += chk_viol(INV_LEAK, "pool pgdir",
-				      "slot array %u is allocated but no pud or pmd table owns it", i);
-	}
-	pm_for_each_live(&c->pgt, i) {
-		if (c->pgt_seen[i] > 1)
-			v += chk_viol(INV_BUG, "pool pgtable",
-				      "page table %u is reachable %u times",
-				      ((struct pgtable *)pm_obj(&c->pgt, i))->id, c->pgt_seen[i]);
+	/*
+	 * Distinct owners as many as the arrays leave none unowned; but the
+	 * counts still agree when two tables share one array and another leaks
+	 */
+	if (shared) {
+		pm_for_each_live(&c->pgdir, i) {
+			if (!c->pgdir_seen[i])
+				v += chk_viol(INV_LEAK, "pool pgdir",
+					      "slot array %u is allocated but no table owns it", i);
+		}
 	}
 	return v;
 }

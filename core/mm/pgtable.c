@@ -135,13 +135,11 @@ pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **pt
 
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
 {
-	struct pgtable *t = pte_table(mm, addr, true);
+	pte_t *ptep = pte_alloc_map_nolock(mm, addr, ptlp);
 
-	if (!t)
-		return NULL;
-	spin_lock(&t->ptl);
-	*ptlp = &t->ptl;
-	return &t->pte[pte_index(addr)];
+	if (ptep)
+		spin_lock(*ptlp);
+	return ptep;
 }
 
 /*
