@@ -4,7 +4,7 @@
  *
  *   hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl|explore]
  *        [--budget S] [--seed N] [--ops N] [--tasks N] [--jobs N] [--out DIR]
- *        [--depth D] [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|pairs]
+ *        [--depth D] [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|thp|pairs]
  *        [--check incremental|full] [--runs N]
  *        [--no-custom-mutator] [--quiet]
  *
@@ -41,7 +41,7 @@ static const char hunt_help[] =
 	"usage: mmtorture hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|\n"
 	"                      libfuzzer|afl|explore] [--budget S] [--seed N] [--ops N] [--tasks N]\n"
 	"                      [--jobs N] [--out DIR] [--depth D]\n"
-	"                      [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|pairs]\n"
+	"                      [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|thp|pairs]\n"
 	"                      [--check incremental|full] [--runs N] [--no-custom-mutator]\n"
 	"                      [--quiet]\n"
 	"\n"
@@ -71,7 +71,9 @@ static const char hunt_help[] =
 	"                  template), forks (the fork-tree template: forks, exits,\n"
 	"                  splitting and merging mprotects, one task), split (the\n"
 	"                  split_folio race template), khugepaged (the khugepaged\n"
-	"                  race template) or pairs\n"
+	"                  race template), thp (PMD-mapped THP: fork, pins, splits,\n"
+	"                  zaps, migration, reclaim of a huge pmd; any task count)\n"
+	"                  or pairs\n"
 	"                  (generic races around ops that touch\n"
 	"                  the same locks in a sequential run); sched-random and pct\n"
 	"                  default: mix; explore: pairs\n"
@@ -177,9 +179,11 @@ int cmd_hunt(int argc, char **argv)
 				o.gen = MMT_HUNT_GEN_SPLIT;
 			else if (!strcmp(val, "khugepaged"))
 				o.gen = MMT_HUNT_GEN_KHUGEPAGED;
+			else if (!strcmp(val, "thp"))
+				o.gen = MMT_HUNT_GEN_THP;
 			else
 				return usage_error("--gen takes random, race, mix, device, ksm, uffd, forks, "
-						   "mremap, split, khugepaged or pairs, not '%s'", val);
+						   "mremap, split, khugepaged, thp or pairs, not '%s'", val);
 		} else if (!strcmp(a, "--check")) {
 			if (!strcmp(val, "full"))
 				o.check = MMT_CHECK_FULL;

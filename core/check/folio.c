@@ -22,15 +22,17 @@
  * means mapped once), on an anon folio @anon.
  */
 static int page_check(struct folio *pg, const struct frame_census *fc, uint32_t pfn, bool anon,
-		      bool large)
+		      bool large, const struct frame_census *hc)
 {
-	uint32_t pmaps = fc->ptes + fc->dev, all = pmaps + fc->migr;
+	uint32_t pmaps = fc->ptes + fc->dev + hc->pmds, all = pmaps + fc->migr;
+	uint32_t writers = fc->writers + hc->pmd_writers;
 	int mc = page_mapcount(&pg->page), v = 0;
 
 	/* 1.1, per page of a large folio (an order-0 folio's is its folio's) */
 	if (large && (mc < 0 || (uint32_t)mc != pmaps))
 		v += chk_viol(INV_MAPCOUNT, OBJ, "page mapcount %d but %u ptes map it "
-			      "(+%u device entries)", mc, fc->ptes, fc->dev);
+			      "(+%u device entries, +%u huge pmds)", mc, fc->ptes, fc->dev,
+			      hc->pmds);
 	/* 7.2, 7.3, 8.2 */
 	if (anon) {
 		if (PageAnonExclusive(&pg->page) && all > 1)
@@ -38,13 +40,14 @@ static int page_check(struct folio *pg, const struct frame_census *fc, uint32_t 
 		else if (fc->excl && all > 1)
 			v += chk_viol(INV_EXCLUSIVE, OBJ,
 				      "exclusive migration entry but mapped %u times", all);
-		else if (fc->writers && all > 1)
-			v += chk_viol(INV_EXCLUSIVE, OBJ, "writable at mm %u addr %#" PRIx64
-				      " but mapped %u times", fc->wr_mm, fc->wr_addr, all);
-		if (fc->writers && all > 1)
+		else if (writers && all > 1)
+			v += chk_viol(INV_EXCLUSIVE, OBJ, "writable %s but mapped %u times",
+				      fc->writers ? chk_objname("at mm %u addr %#" PRIx64, fc->wr_mm,
+								fc->wr_addr) : "by a huge pmd", all);
+		if (writers && all > 1)
 			v += chk_viol(INV_PROT, OBJ,
-				      "COW-shared page writable: mapped %u times, "
-				      "writable at mm %u addr %#" PRIx64, all, fc->wr_mm, fc->wr_addr);
+				      "COW-shared page writable: mapped %u times, %u of them writable",
+				      all, writers);
 	} else if (PageAnonExclusive(&pg->page)) {
 		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive on a folio that is not anonymous");
 	}
@@ -77,7 +80,8 @@ static int tail_check(struct folio *f, struct census *c, uint32_t pfn)
 	if (fc_get(c, pfn)->state & FS_ON_SPLITQ)
 		v += chk_viol(INV_MAPCOUNT, OBJ, "tail page of folio pfn %u on the deferred "
 			      "split queue", head->pfn);
-	return v + page_check(f, fc_get(c, pfn), pfn, folio_test_anon(head), true);
+	return v + page_check(f, fc_get(c, pfn), pfn, folio_test_anon(head), true,
+			      fc_get(c, head->pfn));
 }
 
 static int folio_check(struct folio *f, struct census *c)
@@ -110,7 +114,10 @@ static int folio_check(struct folio *f, struct census *c)
 		/* the folio's counts are its pages' sums; a pin is one reference */
 		uint32_t mapped = 0, nr = 1u << f->order;
 
-		maps = pins = 0;
+		int npm = atomic_load(&f->_nr_pages_mapped);
+
+		maps = fc->pmds;	/* one mapcount, one reference per huge pmd */
+		pins = 0;
 		for (uint32_t i = 0; i < nr && pfn + i < c->nr_frames; i++) {
 			const struct frame_census *pc = fc_get(c, pfn + i);
 
@@ -118,13 +125,16 @@ static int folio_check(struct folio *f, struct census *c)
 			pins += pc->pins;
 			mapped += pc->ptes + pc->dev > 0;
 		}
-		if (atomic_load(&f->_nr_pages_mapped) != (int)mapped)
-			v += chk_viol(INV_MAPCOUNT, OBJ, "_nr_pages_mapped %d but %u of its %u "
-				      "pages are mapped", atomic_load(&f->_nr_pages_mapped),
-				      mapped, nr);
-		if (atomic_load(&f->_entire_mapcount) != -1)
-			v += chk_viol(INV_MAPCOUNT, OBJ, "_entire_mapcount %d, but no PMD maps it",
-				      atomic_load(&f->_entire_mapcount) + 1);
+		if ((npm & FOLIO_PAGES_MAPPED) != (int)mapped || npm < 0)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "_nr_pages_mapped %#x but %u of its %u "
+				      "pages are mapped by ptes", npm, mapped, nr);
+		if (!(npm & ENTIRELY_MAPPED) != !fc->pmds)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "_nr_pages_mapped %#x %s ENTIRELY_MAPPED "
+				      "but %u huge pmds map it", npm,
+				      npm & ENTIRELY_MAPPED ? "has" : "lacks", fc->pmds);
+		if (atomic_load(&f->_entire_mapcount) + 1 != (int)fc->pmds)
+			v += chk_viol(INV_MAPCOUNT, OBJ, "_entire_mapcount %d, but %u huge pmds map it",
+				      atomic_load(&f->_entire_mapcount) + 1, fc->pmds);
 		if (atomic_load(&f->_pincount) != (int)pins)
 			v += chk_viol(INV_PIN, OBJ, "_pincount %d but %u pins",
 				      atomic_load(&f->_pincount), pins);
@@ -144,7 +154,7 @@ static int folio_check(struct folio *f, struct census *c)
 		bool queued = fc->state & FS_ON_SPLITQ;
 
 		if (f->order == 1 ? folio_test_partially_mapped(f) || queued :
-		    anon && mapped && mapped < nr && !folio_test_partially_mapped(f) &&
+		    anon && mapped && mapped < nr && !fc->pmds && !folio_test_partially_mapped(f) &&
 		    !f->migrated_partial)
 			v += chk_viol(INV_MAPCOUNT, OBJ, "%u of %u pages mapped but %s the "
 				      "deferred split queue", mapped, nr,
@@ -156,7 +166,7 @@ static int folio_check(struct folio *f, struct census *c)
 				      queued ? "on" : "not on");
 		if (queued && !anon)
 			v += chk_viol(INV_MAPCOUNT, OBJ, "on the deferred split queue but not anon");
-		v += page_check(f, fc, pfn, anon, true);
+		v += page_check(f, fc, pfn, anon, true, fc);
 	}
 
 	/* 1.1 */
@@ -164,8 +174,8 @@ static int folio_check(struct folio *f, struct census *c)
 		v += chk_viol(INV_MAPCOUNT, OBJ, "mapcount %d is negative", mc);
 	else if ((uint32_t)mc != maps)
 		v += chk_viol(INV_MAPCOUNT, OBJ,
-			      "mapcount %d but %u ptes map it (+%u device entries)",
-			      mc, fc->ptes, fc->dev);
+			      "mapcount %d but %u ptes map it (+%u device entries, +%u huge pmds)",
+			      mc, fc->ptes, fc->dev, fc->pmds);
 
 	/* 1.5: only a live large folio's first frame sits on a split queue */
 	if ((fc->state & FS_ON_SPLITQ) && (ref <= 0 || f->order < 2))
@@ -180,11 +190,11 @@ static int folio_check(struct folio *f, struct census *c)
 			v += chk_viol(INV_REFCOUNT, OBJ,
 				      "refcount 0 but not on node %d's free list",
 				      node_of_pfn(pfn));
-		if (fc->ptes || fc->migr || fc->dev)
+		if (fc->ptes || fc->migr || fc->dev || fc->pmds)
 			v += chk_viol(INV_REFCOUNT, OBJ,
 				      "free frame is still referenced by %u ptes, "
-				      "%u migration entries, %u device entries",
-				      fc->ptes, fc->migr, fc->dev);
+				      "%u migration entries, %u device entries, %u huge pmds",
+				      fc->ptes, fc->migr, fc->dev, fc->pmds);
 		if (flags || atomic_load(&f->page.flags))
 			v += chk_viol(INV_REFCOUNT, OBJ,
 				      "free frame keeps flags %#lx (page flags %#lx)",
@@ -223,9 +233,9 @@ static int folio_check(struct folio *f, struct census *c)
 	      (folio_test_isolated(f) ? 1 : 0) + pins;
 	if (ref > 0 && (uint32_t)ref != exp)
 		v += chk_viol(INV_REFCOUNT, OBJ,
-			      "refcount %d but %u expected (%u ptes, %u device entries%s%s%s, "
-			      "%u pins): %s",
-			      ref, exp, fc->ptes, fc->dev,
+			      "refcount %d but %u expected (%u ptes, %u device entries, %u huge "
+			      "pmds%s%s%s, %u pins): %s",
+			      ref, exp, fc->ptes, fc->dev, fc->pmds,
 			      folio_test_swapcache(f) ? ", swap cache" : "",
 			      !anon && f->mapping ? ", page cache" : "",
 			      folio_test_isolated(f) ? ", isolated" : "", fc->pins,
@@ -294,7 +304,7 @@ static int folio_check(struct folio *f, struct census *c)
 
 	/* 7.2, 7.3, 8.2 (a large folio's first page was checked above) */
 	if (!folio_test_large(f) || ref <= 0)
-		v += page_check(f, fc, pfn, anon, false);
+		v += page_check(f, fc, pfn, anon, false, fc);
 	return v;
 }
 #undef OBJ
@@ -313,7 +323,7 @@ static bool frame_plainly_free(const struct census *c, uint32_t pfn)
 	return folio_ref_count(f) == 0 && folio_mapcount(f) == 0 &&
 	       !atomic_load(&((struct folio *)f)->flags) &&
 	       !atomic_load(&((struct page *)&f->page)->flags) && !f->mapping &&
-	       !fc->ptes && !fc->migr && !fc->dev && !fc->pc_slots &&
+	       !fc->ptes && !fc->migr && !fc->dev && !fc->pmds && !fc->pc_slots &&
 	       !(fc->state & FS_ON_SPLITQ) &&
 	       ((fc->state & FS_ON_FREE) || frame_fresh(pfn));
 }

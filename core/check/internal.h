@@ -67,6 +67,8 @@ struct frame_census {
 	uint32_t excl;		/* READ_EXCL and WRITE migration entries */
 	uint32_t pc_slots;	/* page-cache slots holding it */
 	uint32_t pins;		/* long-term GUP pins on it (gup.h) */
+	uint32_t pmds;		/* a PMD-sized folio's head: huge pmds mapping the folio */
+	uint32_t pmd_writers;	/* ... of them writable */
 	struct address_space *pc;	/* whose page cache holds it */
 	uint64_t pc_index;
 	uint32_t wr_mm;		/* the first writer, for the report */

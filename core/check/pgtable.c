@@ -12,6 +12,7 @@
  * to migration.c, whose clauses they are; a VMA's file and anon_vma sides
  * go to mapping.c and anon_vma.c.
  */
+#include "mmt/huge_mm.h"
 #include "internal.h"
 
 /* ------------------------------------------------------------- the mms */
@@ -235,6 +236,66 @@ static void pte_one(struct mm_ctx *x, uint64_t addr, pte_t pte)
 		nonpresent_pte(x, vma, addr, pte);
 }
 
+/*
+ * A huge pmd (mapping a PMD-sized folio whole): the folio is a live head of
+ * HPAGE_PMD_ORDER (1.3), the VMA covers the whole range (5.1) and its rmap
+ * reaches it (5.2, 5.3), writable only in a writable VMA (8.1) and then
+ * over an AnonExclusive head (7.1); the table under it holds no pte
+ * (16.1); the rss counts its 32 pages (9.1).  The census counts it on the
+ * head frame, for 1.1, 2.1 and 7.2 in check_folio.
+ */
+static void huge_pmd(struct mm_ctx *x, struct pgtable *pt, uint64_t haddr)
+{
+	struct census *c = x->c;
+	pmd_t pmd = pt->pmd;
+	uint64_t pfn = pmd_pfn(pmd);
+	struct vm_area_struct *vma;
+	struct frame_census *fc;
+	struct folio *f;
+
+	if (!pmd_trans_huge(pmd)) {
+		PTE_VIOL(x, haddr, INV_BUG, "pmd %#" PRIx64 " is neither none nor a huge leaf",
+			 pmd_val(pmd));
+		return;
+	}
+	if (pt->nr_used)
+		PTE_VIOL(x, haddr, INV_BUG, "huge pmd over a pte table with %u ptes in use",
+			 pt->nr_used);
+	if (pfn >= c->nr_frames || (pfn & (HPAGE_PMD_NR - 1))) {
+		PTE_VIOL(x, haddr, INV_MAPCOUNT, "huge pmd maps pfn %" PRIu64 ", no aligned frame "
+			 "run of the world", pfn);
+		return;
+	}
+	f = &the_world->folios[pfn];
+	if (f->tail_off || f->order != HPAGE_PMD_ORDER || folio_ref_count(f) <= 0) {
+		PTE_VIOL(x, haddr, INV_MAPCOUNT, "huge pmd maps pfn %" PRIu64 ", which is no live "
+			 "folio of order %d (order %u, refcount %d)", pfn, HPAGE_PMD_ORDER,
+			 f->order, folio_ref_count(f));
+		return;
+	}
+	fc = fc_at(c, (uint32_t)pfn);
+	fc->pmds++;
+	if (pmd_write(pmd))
+		fc->pmd_writers++;
+	x->rss[rss_class(c, f)] += HPAGE_PMD_NR;
+
+	vma = ctx_vma(x, haddr);
+	if (!vma || vma->vm_end < haddr + HPAGE_PMD_NR) {
+		PTE_VIOL(x, haddr, INV_RMAP, "huge pmd maps pfn %" PRIu64 " across %s", pfn,
+			 vma ? "the end of its VMA" : "no VMA");
+		return;
+	}
+	if (pmd_write(pmd) && !(vma->vm_flags & VM_WRITE))
+		PTE_VIOL(x, haddr, INV_PROT, "writable huge pmd (pfn %" PRIu64 ") in VMA [%#" PRIx64
+			 ",%#" PRIx64 ") without VM_WRITE", pfn, vma->vm_start, vma->vm_end);
+	chk_rmap_page(x, vma, haddr, f, 0, "huge pmd");
+	if (!folio_test_anon(f))
+		PTE_VIOL(x, haddr, INV_RMAP, "huge pmd maps pfn %" PRIu64 ", not anonymous", pfn);
+	else if (pmd_write(pmd) && !PageAnonExclusive(&f->page))
+		PTE_VIOL(x, haddr, INV_EXCLUSIVE, "writable huge pmd maps anon pfn %" PRIu64
+			 ", whose head is not AnonExclusive", pfn);
+}
+
 /* 16.1: a table's nr_used is what the full scan counted */
 #define nr_used_check(x, t, seen, what)						\
 	((seen) != (t)->nr_used ?						\
@@ -359,6 +420,9 @@ static void mm_walk(struct mm_ctx *x)
 				c->pgt_seen[ti]++;
 				c->pgt_reached++;
 				x->v += check_lock(&pt->ptl.li, OBJ, "a pte table lock");
+				if (!pmd_none(pt->pmd))
+					huge_pmd(x, pt, ((uint64_t)i << PGDIR_SHIFT) |
+						 ((uint64_t)j << PUD_SHIFT) | ((uint64_t)k << PMD_SHIFT));
 				pte_table_walk(x, pt, ((uint64_t)i << PGDIR_SHIFT) |
 					       ((uint64_t)j << PUD_SHIFT) |
 					       ((uint64_t)k << PMD_SHIFT));

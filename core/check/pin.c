@@ -14,6 +14,7 @@
 #include <inttypes.h>
 
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "internal.h"
 
 /* the frame a pin names, or UINT32_MAX if it names none of the world's */
@@ -72,9 +73,10 @@ int chk_pins(struct census *c)
 
 	for (int i = 0; i < MMT_MAX_PINS; i++) {
 		const struct gup_pin *p = &pins->pin[i];
-		const struct frame_census *fc;
+		const struct frame_census *fc, *hc = NULL;
 		struct folio *f;
 		uint32_t pfn;
+		pmd_t *pmdp;
 		pte_t *ptep;
 		pte_t pte;
 
@@ -107,6 +109,12 @@ int chk_pins(struct census *c)
 		/* 17.2 */
 		ptep = mmt_pte_peek(p->mm, p->addr);
 		pte = ptep ? *ptep : (pte_t){ 0 };
+		pmdp = pmd_offset(p->mm, p->addr);
+		if (pte_none(pte) && pmdp && pmd_trans_huge(*pmdp)) {
+			/* through a huge pmd: the page of the folio at that offset */
+			pte = pfn_pte(pmd_pfn(*pmdp) + (p->addr & (HPAGE_PMD_NR - 1)), pmd_write(*pmdp));
+			hc = fc_get(c, (uint32_t)pmd_pfn(*pmdp));
+		}
 		if (!pte_present(pte) || pte_special(pte) || pte_pfn(pte) != pfn) {
 			v += chk_viol(INV_PIN, OBJ, "the pinner, which never unmapped it, maps %s "
 				      "at %#" PRIx64 ": the page was replaced under the pin",
@@ -117,11 +125,12 @@ int chk_pins(struct census *c)
 		}
 		/* 17.3 */
 		if (folio_test_anon(p->folio) && !folio_test_ksm(p->folio) &&
-		    (!PageAnonExclusive(&f->page) || fc->ptes + fc->dev != 1))
+		    (!PageAnonExclusive(hc ? &p->folio->page : &f->page) ||
+		     fc->ptes + fc->dev + (hc ? hc->pmds : 0) != 1))
 			v += chk_viol(INV_PIN, OBJ, "pinned anon page is %s and mapped %u times: "
 				      "a COW fault can move its pinner away from it",
-				      PageAnonExclusive(&f->page) ? "exclusive" :
-				      "not AnonExclusive", fc->ptes + fc->dev);
+				      PageAnonExclusive(hc ? &p->folio->page : &f->page) ? "exclusive" :
+				      "not AnonExclusive", fc->ptes + fc->dev + (hc ? hc->pmds : 0));
 #undef OBJ
 	}
 	return v;

@@ -43,7 +43,7 @@
 #define DEFAULT_SWAP	0
 #define DEFAULT_DEVICE	16
 #define MAX_DEVICE	(UINT64_C(1) << 20)
-#define MAX_THP_ORDER	4		/* mTHP up to 16 pages, PTE-mapped: below HPAGE_PMD_ORDER 5 */
+#define MAX_THP_ORDER	5		/* 1..4 mTHP, PTE-mapped; 5 = HPAGE_PMD_ORDER, PMD-mapped */
 #define MAX_THP_MASK	((UINT64_C(2) << MAX_THP_ORDER) - 2)
 
 /* ------------------------------------------------------------------------ */

@@ -22,6 +22,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
@@ -93,23 +94,65 @@ static void grab_folio_pin(struct folio *folio)
 	atomic_fetch_add(&folio->_refcount, GUP_PIN_COUNTING_BIAS);
 }
 
+/* record the pin of @page (try_grab_folio); the slot or -ENOMEM.  ptl held */
+static int pin_record(struct mm_struct *mm, uint64_t addr, struct folio *folio, struct page *page)
+{
+	struct gup_pins *pins = &the_world->pins;
+	int slot;
+
+	spin_lock(&pins->lock);
+	slot = pin_slot_alloc(pins);
+	if (slot >= 0) {
+		grab_folio_pin(folio);
+		pins->pin[slot] = (struct gup_pin){
+			.mm = mm, .uaddr = addr, .folio = folio, .page = page,
+			.seq = ++pins->seq, .addr = addr, .mapped = true,
+		};
+		pins->nr++;
+	}
+	spin_unlock(&pins->lock);
+	return slot >= 0 ? slot : -ENOMEM;
+}
+
+/*
+ * follow_pmd_mask's huge pmd: the page through a writable huge pmd is
+ * pinned without splitting it.  1 with *@slotp set, 0 to go on to the
+ * ptes or fault.  mmap_lock read held.
+ */
+static int pin_huge_pmd(struct vm_area_struct *vma, uint64_t addr, int *slotp)
+{
+	pmd_t *pmdp = pmd_offset(vma->vm_mm, addr);
+	struct page *page;
+	spinlock_t *ptl;
+
+	if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		return 0;
+	ptl = pmd_lock(pmdp);
+	page = follow_huge_pmd(vma, addr, pmdp_get(pmdp));
+	if (page)
+		*slotp = pin_record(vma->vm_mm, addr, page_folio(page), page);
+	spin_unlock(ptl);
+	return page != NULL;
+}
+
 /*
  * pin_one_page - follow_page_pte, then fault and retry.  Returns the pin
  * slot, or -errno.  mmap_lock read held.
  */
 static int pin_one_page(struct mm_struct *mm, uint64_t addr)
 {
-	struct gup_pins *pins = &the_world->pins;
-
 	for (int tries = 0; tries < MAX_PIN_FAULTS; tries++) {
 		struct vm_area_struct *vma = vma_lookup(mm, addr);
 		spinlock_t *ptl;
 		pte_t *ptep;
 		unsigned ret;
+		int slot;
 
 		/* check_vma_flags: FOLL_WRITE wants a writable VMA */
 		if (!vma || !(vma->vm_flags & VM_WRITE))
 			return -EFAULT;
+		if (pin_huge_pmd(vma, addr, &slot))
+			return slot;
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (ptep) {
 			pte_t pte = ptep_get(ptep);
@@ -117,7 +160,6 @@ static int pin_one_page(struct mm_struct *mm, uint64_t addr)
 			if (pte_present(pte) && pte_write(pte)) {
 				struct folio *folio = vm_normal_folio(vma, addr, pte);
 				struct page *page = pfn_to_page(pte_pfn(pte));
-				int slot;
 
 				VM_BUG_ON(!folio, INV_PIN, "mm %u addr %#llx: writable special pte",
 					  mm->id, (unsigned long long)addr);
@@ -126,19 +168,9 @@ static int pin_one_page(struct mm_struct *mm, uint64_t addr)
 					  INV_EXCLUSIVE,
 					  "mm %u addr %#llx: writable pte of a shared anon page pfn %u",
 					  mm->id, (unsigned long long)addr, folio->pfn);
-				spin_lock(&pins->lock);
-				slot = pin_slot_alloc(pins);
-				if (slot >= 0) {
-					grab_folio_pin(folio);
-					pins->pin[slot] = (struct gup_pin){
-						.mm = mm, .uaddr = addr, .folio = folio, .page = page,
-						.seq = ++pins->seq, .addr = addr, .mapped = true,
-					};
-					pins->nr++;
-				}
-				spin_unlock(&pins->lock);
+				slot = pin_record(mm, addr, folio, page);
 				pte_unmap_unlock(ptl);
-				return slot >= 0 ? slot : -ENOMEM;
+				return slot;
 			}
 			pte_unmap_unlock(ptl);
 		}

@@ -20,6 +20,7 @@
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
 #include "mmt/rmap.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 #include "internal.h"
 
@@ -262,8 +263,18 @@ unsigned long split_huge_pages_pid(struct mm_struct *mm, uint64_t addr, uint64_t
 			break;
 		/* no VM_IO, VM_PFNMAP or hugetlb VMAs in the model: none to skip */
 		ptep = pte_offset_map_lock(mm, a, &ptl);
-		if (!ptep)
-			continue;
+		if (!ptep) {
+			/* folio_walk_start's huge pmd: split_folio's unmap splits it */
+			folio = folio_get_huge_pmd(vma, a);
+			if (!folio)
+				continue;
+			if (!can_split_folio(folio, 1, &extra_pins) || !folio_trylock(folio)) {
+				folio_put(folio);
+				cond_resched();
+				continue;
+			}
+			goto split;
+		}
 		folio = vm_normal_folio(vma, a, ptep_get(ptep));
 		if (!folio) {
 			pte_unmap_unlock(ptl);	/* folio_walk_start found nothing */
@@ -277,6 +288,7 @@ unsigned long split_huge_pages_pid(struct mm_struct *mm, uint64_t addr, uint64_t
 		}
 		folio_get(folio);
 		pte_unmap_unlock(ptl);
+split:
 		if (!split_folio(folio))
 			split++;
 		folio_unlock(folio);
@@ -374,4 +386,347 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan)
 		cond_resched();
 	}
 	return split;
+}
+
+/* ------------------------------------------------------ PMD-mapped THP */
+
+/*
+ * thp_vma_suitable_pmd - may a fault at @addr map a PMD-sized folio, as
+ * thp_vma_allowable_order(PMD_ORDER) and thp_vma_suitable_order decide: an
+ * anonymous VM_HUGEPAGE VMA (the "madvise" setting) with order 5 enabled in
+ * the world, covering the whole aligned range, not armed for uffd missing
+ * faults (the kernel hands those to the pte path's handler too).
+ */
+bool thp_vma_suitable_pmd(struct vm_area_struct *vma, uint64_t addr)
+{
+	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+
+	return vma_is_anonymous(vma) && (vma->vm_flags & VM_HUGEPAGE) &&
+	       !(vma->vm_flags & VM_NOHUGEPAGE) && !(vma->vm_flags & VM_SHARED) &&
+	       (the_world->cfg.thp_orders & (1u << HPAGE_PMD_ORDER)) &&
+	       haddr >= vma->vm_start && haddr + HPAGE_PMD_NR <= vma->vm_end &&
+	       !userfaultfd_missing(vma);
+}
+
+/* no pte and no huge pmd under @pmdp yet (pmd_none, modulo pt_reclaim: mm.h) */
+static bool pmd_none_or_empty(pmd_t *pmdp)
+{
+	spinlock_t *ptl = pmd_lock(pmdp);
+	bool none = pmd_none(pmdp_get(pmdp)) && pmd_table_empty(pmdp);
+
+	spin_unlock(ptl);
+	return none;
+}
+
+/*
+ * do_huge_pmd_anonymous_page - the first touch of an empty aligned range
+ * maps a new PMD-sized folio by one pmd: writable (and dirty) if the VMA
+ * is, AnonExclusive on its head, one reference and one _entire_mapcount
+ * for the pmd.  A read fault does the same: the model has no huge zero
+ * page (use_zero_page=0).  VM_FAULT_FALLBACK sends the fault to the pte
+ * path (mTHP or order 0) when the range is not empty or no aligned run of
+ * 32 free frames exists.  mmap_lock read; takes the pmd lock.
+ */
+unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	struct folio *folio;
+	spinlock_t *ptl;
+	pmd_t *pmdp, entry;
+
+	(void)flags;
+	pmdp = pmd_alloc(mm, haddr);
+	if (!pmdp)
+		return VM_FAULT_OOM;
+	if (!pmd_none_or_empty(pmdp))
+		return VM_FAULT_FALLBACK;
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	folio = folio_alloc_order(mm->home_node, HPAGE_PMD_ORDER);
+	if (!folio)
+		return VM_FAULT_FALLBACK;	/* count_vm_event(THP_FAULT_FALLBACK) */
+	folio_set_uptodate(folio);
+
+	ptl = pmd_lock(pmdp);
+	if (!pmd_none(pmdp_get(pmdp)) || !pmd_table_empty(pmdp)) {
+		/* a racing fault mapped it (retry the access) or put ptes there */
+		bool huge = pmd_trans_huge(pmdp_get(pmdp));
+
+		spin_unlock(ptl);
+		folio_put(folio);
+		return huge ? 0 : VM_FAULT_FALLBACK;
+	}
+	atomic_fetch_add(&the_world->mthp_fault_alloc[HPAGE_PMD_ORDER], 1);
+	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);
+	entry = pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE)));
+	set_pmd_at(mm, haddr, pmdp, entry);
+	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	spin_unlock(ptl);
+	return 0;
+}
+
+/*
+ * __split_huge_pmd_locked - turn a huge pmd into HPAGE_PMD_NR ptes mapping
+ * the same pages, in the table deposited under it: the folio stays whole,
+ * now PTE-mapped here.  Each pte keeps the pmd's write, young and dirty
+ * bits; the head's AnonExclusive goes to every page (RMAP_EXCLUSIVE); the
+ * ptes are accounted before the pmd is, so that the folio never looks
+ * unmapped, and the pmd's one reference becomes one per pte.  The pmd
+ * lock held.
+ */
+void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t old = pmdp_huge_get_and_clear(mm, haddr, pmdp);
+	struct page *page = pfn_to_page(pmd_pfn(old));
+	struct folio *folio = page_folio(page);
+	pte_t *ptep = pmd_pgtable(pmdp);
+	bool anon_exclusive;
+
+	VM_BUG_ON(!pmd_trans_huge(old), INV_BUG, "mm %u pmd %#llx: splitting a pmd that is no "
+		  "huge leaf", mm->id, (unsigned long long)haddr);
+	VM_BUG_ON(folio->order != HPAGE_PMD_ORDER || page != &folio->page, INV_MAPCOUNT,
+		  "mm %u pmd %#llx maps pfn %llu, no PMD-sized folio's head", mm->id,
+		  (unsigned long long)haddr, (unsigned long long)pmd_pfn(old));
+	anon_exclusive = PageAnonExclusive(page);
+	kp_access(folio, KP_F_FOLIO_REF, true);
+	atomic_fetch_add(&folio->_refcount, HPAGE_PMD_NR - 1);
+	folio_add_anon_rmap_ptes(folio, page, HPAGE_PMD_NR, vma, haddr,
+				 anon_exclusive ? RMAP_EXCLUSIVE : RMAP_NONE);
+	for (int i = 0; i < HPAGE_PMD_NR; i++) {
+		pte_t pte = pfn_pte(folio->pfn + (uint64_t)i, pmd_write(old));
+
+		if (pmd_young(old))
+			pte = pte_mkyoung(pte);
+		if (pmd_dirty(old))
+			pte = pte_mkdirty(pte);
+		set_pte_at(mm, haddr + (uint64_t)i, ptep + i, pte);
+	}
+	folio_remove_rmap_pmd(folio, page, vma);
+}
+
+/* split_huge_pmd - split the huge pmd at @pmdp, if it still is one.  No ptl held. */
+void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr)
+{
+	spinlock_t *ptl = pmd_lock(pmdp);
+
+	if (pmd_trans_huge(pmdp_get(pmdp)))
+		__split_huge_pmd_locked(vma, pmdp, addr & ~(uint64_t)(HPAGE_PMD_NR - 1));
+	spin_unlock(ptl);
+}
+
+void split_huge_pmd_address(struct vm_area_struct *vma, uint64_t addr)
+{
+	pmd_t *pmdp = pmd_offset(vma->vm_mm, addr);
+
+	if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		split_huge_pmd(vma, pmdp, addr);
+}
+
+/*
+ * vma_adjust_trans_huge - @vma is about to be split or trimmed at @addr
+ * (vma_adjust, __split_vma): a huge pmd straddling a new boundary is split
+ * first, so that no pmd maps across two VMAs.  mmap_lock write.
+ */
+void vma_adjust_trans_huge(struct vm_area_struct *vma, uint64_t addr)
+{
+	if (addr & (HPAGE_PMD_NR - 1))
+		split_huge_pmd_address(vma, addr);
+}
+
+pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spinlock_t **ptlp)
+{
+	for (;;) {
+		pte_t *ptep = pte_offset_map_lock(vma->vm_mm, addr, ptlp);
+		pmd_t *pmdp;
+
+		if (ptep)
+			return ptep;
+		pmdp = pmd_offset(vma->vm_mm, addr);
+		if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+			return NULL;
+		split_huge_pmd(vma, pmdp, addr);
+	}
+}
+
+/*
+ * zap_huge_pmd - unmap a whole huge pmd: the pmd, the rss, the rmap, the
+ * pins that named its pages here, and its reference.  False when the pmd
+ * is not a huge leaf any more (the caller walks the ptes).  No ptl held.
+ */
+bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl = pmd_lock(pmdp);
+	struct folio *folio;
+	pmd_t old;
+
+	if (!pmd_trans_huge(pmdp_get(pmdp))) {
+		spin_unlock(ptl);
+		return false;
+	}
+	old = pmdp_huge_get_and_clear(mm, haddr, pmdp);
+	folio = page_folio(pfn_to_page(pmd_pfn(old)));
+	folio_remove_rmap_pmd(folio, &folio->page, vma);
+	add_mm_counter(mm, MM_ANONPAGES, -HPAGE_PMD_NR);
+	if (atomic_load(&mm->has_pinned))
+		for (int i = 0; i < HPAGE_PMD_NR; i++)
+			gup_pin_zapped(mm, haddr + (uint64_t)i, folio);
+	spin_unlock(ptl);
+	folio_put(folio);
+	return true;
+}
+
+/*
+ * copy_huge_pmd - fork meets a huge pmd: parent and child share the folio
+ * read-only, one more _entire_mapcount and reference, the head no longer
+ * AnonExclusive.  A folio that may be pinned is not shared
+ * (folio_try_dup_anon_rmap_pmd fails): the parent's pmd is split and
+ * -EAGAIN makes the caller copy its ptes, which gives the child copies of
+ * the exclusive pages and leaves the pinned ones the parent's.  -EAGAIN
+ * too when the pmd is no huge leaf any more; -ENOMEM when the child's
+ * table cannot be had.  Both mmap_locks held for write; takes the src pmd
+ * lock and the child's inside it.
+ */
+int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma, uint64_t haddr)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
+	pmd_t *src_pmdp = pmd_offset(src_mm, haddr), *dst_pmdp, pmd;
+	spinlock_t *src_ptl, *dst_ptl;
+	struct folio *folio;
+	int ret = -EAGAIN;
+
+	dst_pmdp = pmd_alloc(dst_mm, haddr);
+	if (!dst_pmdp)
+		return -ENOMEM;
+	src_ptl = pmd_lock(src_pmdp);
+	dst_ptl = pmd_lockptr(dst_pmdp);
+	spin_lock_nested(dst_ptl);
+	pmd = pmdp_get(src_pmdp);
+	if (!pmd_trans_huge(pmd))
+		goto out;
+	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	if (folio_try_dup_anon_rmap_pmd(folio, &folio->page, src_vma)) {
+		spin_unlock(dst_ptl);
+		__split_huge_pmd_locked(src_vma, src_pmdp, haddr);
+		spin_unlock(src_ptl);
+		return -EAGAIN;
+	}
+	folio_get(folio);
+	add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	pmd = pmd_wrprotect(pmd);
+	set_pmd_at(src_mm, haddr, src_pmdp, pmd);
+	set_pmd_at(dst_mm, haddr, dst_pmdp, pmd_mkold(pmd));
+	ret = 0;
+out:
+	spin_unlock(dst_ptl);
+	spin_unlock(src_ptl);
+	return ret;
+}
+
+/*
+ * do_huge_pmd_wp_page - a write (or an unshare) through a read-only huge
+ * pmd.  An AnonExclusive head is reused at once; otherwise the folio lock
+ * (a trylock under the pmd lock, or taken with the lock dropped and the
+ * pmd rechecked) and a refcount of exactly the pmd's reference make the
+ * folio ours (folio_move_anon_rmap, AnonExclusive) and reusable.  Anything
+ * else (shared, a pin's or another's reference) splits the pmd and falls
+ * back to COW of the one page in the pte path (VM_FAULT_FALLBACK), as the
+ * kernel has since 5.8.  Returns 0 to retry the access.  mmap_lock read.
+ */
+unsigned do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr, pmd_t *pmdp,
+			     pmd_t orig, unsigned flags)
+{
+	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	bool unshare = flags & FAULT_FLAG_UNSHARE;
+	spinlock_t *ptl = pmd_lock(pmdp);
+	struct folio *folio;
+	struct page *page;
+
+	if (pmd_val(pmdp_get(pmdp)) != pmd_val(orig)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	page = pfn_to_page(pmd_pfn(orig));
+	folio = page_folio(page);
+	if (PageAnonExclusive(page))
+		goto reuse;
+	if (!folio_trylock(folio)) {
+		folio_get(folio);
+		spin_unlock(ptl);
+		folio_lock(folio);
+		spin_lock(ptl);
+		if (pmd_val(pmdp_get(pmdp)) != pmd_val(orig)) {
+			spin_unlock(ptl);
+			folio_unlock(folio);
+			folio_put(folio);
+			return 0;
+		}
+		folio_put(folio);
+	}
+	if (PageAnonExclusive(page)) {
+		folio_unlock(folio);
+		goto reuse;
+	}
+	if (folio_ref_count(folio) == 1 && !folio_test_swapcache(folio)) {
+		folio_move_anon_rmap(folio, vma);
+		SetPageAnonExclusive(page);
+		folio_unlock(folio);
+		goto reuse;
+	}
+	folio_unlock(folio);
+	spin_unlock(ptl);
+	split_huge_pmd(vma, pmdp, haddr);
+	return VM_FAULT_FALLBACK;
+reuse:
+	if (!unshare)
+		set_pmd_at(vma->vm_mm, haddr, pmdp,
+			   pmd_mkdirty(pmd_mkyoung(vma->vm_flags & VM_WRITE ? pmd_mkwrite(orig) :
+								    orig)));
+	spin_unlock(ptl);
+	return 0;
+}
+
+/*
+ * folio_get_huge_pmd - the folio a huge pmd maps at @addr, with a
+ * reference (folio_walk_start's pmd level, then folio_get), or NULL.
+ * mmap_lock read; takes the pmd lock.
+ */
+struct folio *folio_get_huge_pmd(struct vm_area_struct *vma, uint64_t addr)
+{
+	pmd_t *pmdp = pmd_offset(vma->vm_mm, addr);
+	struct folio *folio = NULL;
+	spinlock_t *ptl;
+
+	if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		return NULL;
+	ptl = pmd_lock(pmdp);
+	if (pmd_trans_huge(pmdp_get(pmdp))) {
+		folio = page_folio(pfn_to_page(pmd_pfn(pmdp_get(pmdp))));
+		folio_get(folio);
+	}
+	spin_unlock(ptl);
+	return folio;
+}
+
+/*
+ * follow_huge_pmd - the page at @addr through a huge pmd, for a pin
+ * (FOLL_PIN | FOLL_WRITE): only through a writable pmd, whose head is
+ * AnonExclusive (gup_must_unshare is false for it); NULL sends the pinner
+ * to fault.  The pmd lock held.
+ */
+struct page *follow_huge_pmd(struct vm_area_struct *vma, uint64_t addr, pmd_t pmd)
+{
+	struct folio *folio;
+
+	(void)vma;
+	if (!pmd_trans_huge(pmd) || !pmd_write(pmd))
+		return NULL;
+	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	VM_BUG_ON(!PageAnonExclusive(&folio->page), INV_EXCLUSIVE,
+		  "pmd at %#llx writable but folio pfn %u not AnonExclusive",
+		  (unsigned long long)addr, folio->pfn);
+	return folio_page(folio, (unsigned)(addr & (HPAGE_PMD_NR - 1)));
 }

@@ -198,6 +198,14 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"fix null-pointer dereference due to race\", which added the anon_vma "
 		"check to the revalidation that runs after every mmap_lock drop)",
 	},
+	[BUG_THP_FORK_PINNED_PMD] = {
+		"thp-fork-pinned-pmd", "d042035eaf5f", "PIN, DATA",
+		"fork's copy_huge_pmd shares a PMD-mapped THP that a device may have "
+		"pinned, write-protecting the parent's pmd: the parent's next write "
+		"splits the pmd and COWs its page away from the pinned one, so the "
+		"device's writes land in a page only the child sees (fixed by "
+		"d042035eaf5f, mm/thp: Split huge pmds/puds if they're pinned when fork())",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -38,6 +38,13 @@ pte_t *page_vma_mapped_idx(struct folio *folio, unsigned idx, struct mm_struct *
 /* the first address of @vma that may map a page of @folio, or -1ull */
 uint64_t vma_address_folio(const struct vm_area_struct *vma, const struct folio *folio);
 /*
+ * page_vma_mapped_walk's pmd step (rmap.c): the huge pmd of @vma at @addr
+ * if it maps @folio, locked in *@ptlp, or NULL with nothing locked
+ */
+pmd_t *page_vma_mapped_pmd(struct folio *folio, struct vm_area_struct *vma, uint64_t addr,
+			   spinlock_t **ptlp);
+
+/*
  * The pages of @folio that @vma may map from @addr on (an rmap walk's
  * address, vma_address_folio): how many, and the first one's index in the
  * folio in *@first.  An order-0 folio's one page at its address.

@@ -623,8 +623,12 @@ static enum scan_result hpage_collapse_scan_pmd(struct mm_struct *mm, struct vm_
 	pte_t *ptep;
 
 	ptep = pte_offset_map_lock(mm, haddr, &ptl);
-	if (!ptep)
-		return SCAN_PMD_NULL;
+	if (!ptep) {
+		pmd_t *pmdp = pmd_offset(mm, haddr);
+
+		return pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)) ? SCAN_PMD_MAPPED :
+									   SCAN_PMD_NULL;
+	}
 	for (i = 0; i < nr; i++) {
 		pte_t pteval = ptep_get(ptep + i);
 		uint64_t addr = haddr + (uint64_t)i;

@@ -17,6 +17,7 @@
 #include "mmt/folio.h"
 #include "mmt/gup.h"
 #include "mmt/hmm.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -104,8 +105,9 @@ static struct folio *alloc_anon_folio(struct vm_area_struct *vma, uint64_t addr,
 		pte_t *ptep;
 		bool none;
 
+		/* PMD-sized: do_huge_pmd_anonymous_page's, which fell back */
 		if (!(orders & (1u << order)) || haddr < vma->vm_start || haddr + nr > vma->vm_end ||
-		    nr > PTRS_PER_PTE)
+		    order >= HPAGE_PMD_ORDER)
 			continue;
 		ptep = pte_offset_map_lock(mm, haddr, &ptl);
 		if (!ptep)
@@ -150,7 +152,7 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	if (!(flags & FAULT_FLAG_WRITE) && !the_world->cfg.no_zeropage) {
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (!ptep)
-			return VM_FAULT_OOM;
+			return 0;	/* a huge pmd is there now: retry */
 		if (pte_none(ptep_get(ptep)))
 			set_pte_at(mm, addr, ptep, pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
 		pte_unmap_unlock(ptl);
@@ -168,7 +170,7 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 	ptep = pte_offset_map_lock(mm, start, &ptl);
 	if (!ptep) {
 		folio_put(folio);
-		return VM_FAULT_OOM;
+		return 0;	/* a huge pmd is there now: retry */
 	}
 	if (!pte_range_none(ptep, nr)) {
 		/* someone else populated it while we allocated */
@@ -650,10 +652,40 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl;
 	pte_t *ptep, pte;
+	pmd_t *pmdp, pmd;
+	unsigned ret;
+
+	/* __handle_mm_fault's pmd level: a huge pmd first, where one may be */
+	pmdp = pmd_alloc(mm, addr);
+	if (!pmdp)
+		return VM_FAULT_OOM;
+	pmd = pmdp_get_lockless(pmdp);
+	if (pmd_none(pmd) && thp_vma_suitable_pmd(vma, addr)) {
+		ret = do_huge_pmd_anonymous_page(vma, addr, flags);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+	} else if (pmd_trans_huge(pmd)) {
+		if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pmd_write(pmd)) {
+			ret = do_huge_pmd_wp_page(vma, addr, pmdp, pmd, flags);
+			if (!(ret & VM_FAULT_FALLBACK))
+				return ret;
+		} else {
+			/* huge_pmd_set_accessed */
+			ptl = pmd_lock(pmdp);
+			if (pmd_val(pmdp_get(pmdp)) == pmd_val(pmd)) {
+				pmd = pmd_mkyoung(pmd);
+				if (flags & FAULT_FLAG_WRITE)
+					pmd = pmd_mkdirty(pmd);
+				set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd);
+			}
+			spin_unlock(ptl);
+			return 0;
+		}
+	}
 
 	ptep = pte_alloc_map_lock(mm, addr, &ptl);
 	if (!ptep)
-		return VM_FAULT_OOM;
+		return pmd_trans_huge(pmdp_get_lockless(pmdp)) ? 0 : VM_FAULT_OOM;
 	pte = ptep_get(ptep);
 	if (pte_none(pte)) {
 		pte_unmap_unlock(ptl);
@@ -683,6 +715,42 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 
 #define MAX_FAULT_RETRIES 10000
 
+/*
+ * The CPU's walk ending at a huge pmd that allows the access: the word of
+ * the page @addr falls in, and the pmd's accessed (and dirty) bits.  False
+ * when there is no huge pmd or it is read-only for a write (the fault).
+ * mmap_lock read; takes the pmd lock.
+ */
+static bool mmt_access_huge(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
+{
+	pmd_t *pmdp = pmd_offset(mm, addr), pmd;
+	struct folio *folio;
+	_Atomic uint64_t *value;
+	spinlock_t *ptl;
+
+	if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		return false;
+	ptl = pmd_lock(pmdp);
+	pmd = pmdp_get(pmdp);
+	if (!pmd_trans_huge(pmd) || (write && !pmd_write(pmd))) {
+		spin_unlock(ptl);
+		return false;
+	}
+	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	VM_BUG_ON(folio_ref_count(folio) <= 0, INV_REFCOUNT, "mm %u addr %#llx: huge pmd maps "
+		  "free pfn %u", mm->id, (unsigned long long)addr, folio->pfn);
+	value = page_value(folio_page(folio, (unsigned)(addr & (HPAGE_PMD_NR - 1))));
+	if (write) {
+		atomic_store(value, *val);
+		pmd = pmd_mkdirty(pmd);
+	} else {
+		*val = atomic_load(value);
+	}
+	set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd_mkyoung(pmd));
+	spin_unlock(ptl);
+	return true;
+}
+
 int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 {
 	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
@@ -696,6 +764,10 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 		if (!vma || !(vma->vm_flags & (write ? VM_WRITE : VM_READ))) {
 			up_read(&mm->mmap_lock);
 			return -EFAULT;
+		}
+		if (mmt_access_huge(mm, addr, write, val)) {
+			up_read(&mm->mmap_lock);
+			return 0;
 		}
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
 		if (ptep) {
@@ -858,11 +930,26 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	while (addr < end) {
 		uint64_t next = (addr | (PTRS_PER_PTE - 1)) + 1;
 		spinlock_t *ptl;
+		pmd_t *pmdp;
 		pte_t *ptep;
 
 		if (next > end)
 			next = end;
+		/* zap_pmd_range: a huge pmd goes whole, or is split for part of it */
+		pmdp = pmd_offset(mm, addr);
+		if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp))) {
+			if (next - addr == HPAGE_PMD_NR) {
+				if (zap_huge_pmd(vma, pmdp, addr)) {
+					addr = next;
+					continue;
+				}
+			} else {
+				split_huge_pmd(vma, pmdp, addr);
+			}
+		}
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (!ptep && pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+			continue;	/* a fault mapped a huge pmd meanwhile: again */
 		if (ptep) {
 			while (addr < next) {
 				int nr = 1;
@@ -1040,6 +1127,20 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 			addr = next;
 			continue;
 		}
+		/*
+		 * copy_pmd_range: a huge pmd is shared whole; -EAGAIN (a pinned
+		 * folio: the pmd was split) copies the ptes instead
+		 */
+		if (pmd_trans_huge(pmdp_get_lockless(pmd_offset(src_mm, addr)))) {
+			err = copy_huge_pmd(dst_vma, src_vma, addr);
+			if (err == -ENOMEM)
+				break;
+			if (!err) {
+				addr = next;
+				continue;
+			}
+			err = 0;
+		}
 		dst_pte = pte_alloc_map_lock(dst_mm, addr, &dst_ptl);
 		if (!dst_pte) {
 			err = -ENOMEM;
@@ -1110,7 +1211,8 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 
 		if (next > end)
 			next = end;
-		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		/* change_huge_pmd is not modelled: the pmd is split (docs/model.md) */
+		ptep = pte_offset_map_lock_split(vma, addr, &ptl);
 		if (!ptep) {
 			addr = next;
 			continue;
@@ -1172,6 +1274,9 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 
 	if (need_rmap_locks && vma->vm_file)
 		down_write(&vma->vm_file->i_mmap_rwsem);
+	/* move_huge_pmd is not modelled: the source's huge pmds are split first */
+	for (uint64_t i = 0; i < len; i = ((old_addr + i) | (HPAGE_PMD_NR - 1)) + 1 - old_addr)
+		split_huge_pmd_address(vma, old_addr + i);
 	if (need_rmap_locks && vma->anon_vma)
 		anon_vma_lock_write(vma->anon_vma);
 	for (uint64_t i = 0; i < len; i++) {

@@ -452,6 +452,8 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 			if (folio)
 				folio_get(folio);
 			pte_unmap_unlock(ptl);
+		} else {
+			folio = folio_get_huge_pmd(vma, addr + i);	/* follow_huge_pmd */
 		}
 		if (!folio) {
 			st = -ENOENT;	/* not present, or the zero page */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/memremap.h"
 #include "mmt/migrate.h"
@@ -76,7 +77,8 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 	spinlock_t *ptl;
 	pte_t *ptep;
 
-	ptep = pte_offset_map_lock(mm, start, &ptl);
+	/* a huge pmd is split, as the kernel's collect step splits a THP */
+	ptep = pte_offset_map_lock_split(vma, start, &ptl);
 	if (!ptep) {
 		migrate_vma_collect_hole(migrate, start, end);
 		return;

@@ -17,6 +17,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
@@ -141,6 +142,8 @@ static int __split_vma(struct vm_area_struct *vma, uint64_t addr, bool new_below
 	new = vm_area_dup(vma);
 	if (!new)
 		return -ENOMEM;
+	/* no huge pmd may straddle the new boundary */
+	vma_adjust_trans_huge(vma, addr);
 	if (new_below) {
 		new->vm_end = addr;
 	} else {
@@ -583,6 +586,12 @@ static void mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
 
 					done = pte_present(pte) && (!write || pte_write(pte));
 					pte_unmap_unlock(ptl);
+				} else {
+					/* follow_huge_pmd, likewise */
+					pmd_t *pmdp = pmd_offset(mm, addr);
+					pmd_t pmd = pmdp ? pmdp_get_lockless(pmdp) : __pmd(0);
+
+					done = pmd_trans_huge(pmd) && (!write || pmd_write(pmd));
 				}
 				if (done)
 					break;

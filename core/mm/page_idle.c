@@ -27,6 +27,23 @@ static bool page_idle_clear_pte_refs_one(struct folio *folio, struct vm_area_str
 	bool referenced = false;
 
 	(void)arg;
+	{
+		/* pmdp_clear_young_notify */
+		spinlock_t *ptl;
+		pmd_t *pmdp = page_vma_mapped_pmd(folio, vma, addr, &ptl);
+
+		if (pmdp) {
+			pmd_t pmd = pmdp_get(pmdp);
+
+			if (pmd_young(pmd)) {
+				set_pmd_at(vma->vm_mm, addr & ~(uint64_t)(PTRS_PER_PTE - 1), pmdp,
+					   pmd_mkold(pmd));
+				referenced = true;
+			}
+			spin_unlock(ptl);
+			n = 0;
+		}
+	}
 	for (unsigned k = 0; k < n; k++) {
 		spinlock_t *ptl;
 		pte_t *ptep = page_vma_mapped_idx(folio, first + k, vma->vm_mm, addr + k, &ptl);

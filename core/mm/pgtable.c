@@ -112,22 +112,38 @@ static struct pgtable *pte_table(struct mm_struct *mm, uint64_t addr, bool alloc
 	return NULL;
 }
 
-pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
+/*
+ * The pte slot with the ptl held, or NULL when a huge pmd maps the range:
+ * the leaf is read under the same lock that installs it (pmd_lock), so
+ * the answer holds until the caller unlocks.
+ */
+static pte_t *pte_map_lock(struct pgtable *t, uint64_t addr, spinlock_t **ptlp)
 {
-	struct pgtable *t = pte_table(mm, addr, false);
-
-	if (!t)
-		return NULL;
 	spin_lock(&t->ptl);
+	if (pmd_trans_huge(pmdp_get(&t->pmd))) {
+		spin_unlock(&t->ptl);
+		return NULL;
+	}
 	*ptlp = &t->ptl;
 	return &t->pte[pte_index(addr)];
 }
 
+pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
+{
+	struct pgtable *t = pte_table(mm, addr, false);
+
+	return t ? pte_map_lock(t, addr, ptlp) : NULL;
+}
+
+/*
+ * Unlocked: its one caller (mremap's destination) holds mmap_lock for
+ * write, so no fault can install a huge pmd behind the check.
+ */
 pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
 {
 	struct pgtable *t = pte_table(mm, addr, true);
 
-	if (!t)
+	if (!t || pmd_trans_huge(pmdp_get_lockless(&t->pmd)))
 		return NULL;
 	*ptlp = &t->ptl;
 	return &t->pte[pte_index(addr)];
@@ -135,11 +151,83 @@ pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **pt
 
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp)
 {
-	pte_t *ptep = pte_alloc_map_nolock(mm, addr, ptlp);
+	struct pgtable *t = pte_table(mm, addr, true);
 
-	if (ptep)
-		spin_lock(*ptlp);
-	return ptep;
+	return t ? pte_map_lock(t, addr, ptlp) : NULL;
+}
+
+/* ------------------------------------------------------------ the pmd level */
+
+static struct pgtable *pmd_owner(pmd_t *pmdp)
+{
+	return container_of(pmdp, struct pgtable, pmd);
+}
+
+pmd_t *pmd_offset(struct mm_struct *mm, uint64_t addr)
+{
+	struct pgtable *t = pte_table(mm, addr, false);
+
+	return t ? &t->pmd : NULL;
+}
+
+pmd_t *pmd_alloc(struct mm_struct *mm, uint64_t addr)
+{
+	struct pgtable *t = pte_table(mm, addr, true);
+
+	return t ? &t->pmd : NULL;
+}
+
+spinlock_t *pmd_lockptr(pmd_t *pmdp)
+{
+	return &pmd_owner(pmdp)->ptl;
+}
+
+pte_t *pmd_pgtable(pmd_t *pmdp)
+{
+	return pmd_owner(pmdp)->pte;
+}
+
+bool pmd_table_empty(pmd_t *pmdp)
+{
+	return pmd_owner(pmdp)->nr_used == 0;
+}
+
+void set_pmd_at(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, pmd_t pmd)
+{
+	struct pgtable *t = pmd_owner(pmdp);
+
+	VM_BUG_ON(!spin_is_locked(&t->ptl), INV_BUG, "mm %u pmd %#llx set without its lock",
+		  mm->id, (unsigned long long)haddr);
+	VM_BUG_ON(!pmd_none(pmd) && t->nr_used, INV_BUG,
+		  "mm %u: huge pmd %#llx installed over a table with %u ptes", mm->id,
+		  (unsigned long long)haddr, t->nr_used);
+	kp_access(pmdp, KP_F_PTE, true);
+	__atomic_store_n(&pmdp->pmd, pmd.pmd, __ATOMIC_RELAXED);	/* WRITE_ONCE */
+}
+
+void mmt_for_each_pmd_leaf(struct mm_struct *mm,
+			   void (*fn)(struct mm_struct *mm, uint64_t haddr, pmd_t *pmd, void *arg),
+			   void *arg)
+{
+	for (unsigned g = 0; g < PTRS_PER_PGD; g++) {
+		struct pgtable *pud = mm->pgd[g];
+
+		if (!pud)
+			continue;
+		for (unsigned u = 0; u < PTRS_PER_PUD; u++) {
+			struct pgtable *pmd = pud->dir[u];
+
+			if (!pmd)
+				continue;
+			for (unsigned d = 0; d < PTRS_PER_PMD; d++) {
+				struct pgtable *pt = pmd->dir[d];
+
+				if (pt && !pmd_none(pt->pmd))
+					fn(mm, ((uint64_t)g << PGDIR_SHIFT) | ((uint64_t)u << PUD_SHIFT) |
+					       ((uint64_t)d << PMD_SHIFT), &pt->pmd, arg);
+			}
+		}
+	}
 }
 
 /*
@@ -259,6 +347,8 @@ void free_pgtables(struct mm_struct *mm)
 				if (!pt)
 					continue;
 				nd++;
+				VM_BUG_ON(!pmd_none(pt->pmd), INV_LEAK, "mm %u: huge pmd %#llx left at exit",
+					  mm->id, (unsigned long long)pmd_val(pt->pmd));
 				/* every entry, not nr_used: a leftover is a leaked reference */
 				for (unsigned i = 0; i < PTRS_PER_PTE; i += 8) {
 					uint64_t any = 0;

@@ -44,6 +44,7 @@
 
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
@@ -766,9 +767,96 @@ void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
 		return;
 	VM_BUG_ON(atomic_fetch_sub(&folio->_large_mapcount, nr) < nr - 1, INV_MAPCOUNT,
 		  "folio pfn %u: large mapcount underflow", folio->pfn);
-	atomic_fetch_sub(&folio->_nr_pages_mapped, last);
+	/* pages a PMD still maps whole did not become unmapped: not partial */
+	if (atomic_fetch_sub(&folio->_nr_pages_mapped, last) - last >= ENTIRELY_MAPPED)
+		return;
 	if (last && folio_test_anon(folio) && folio_mapped(folio))
 		deferred_split_folio(folio);
+}
+
+/*
+ * The PMD level of __folio_add_rmap and __folio_remove_rmap (6.12): one
+ * _entire_mapcount per PMD mapping, counted in _large_mapcount too, and
+ * ENTIRELY_MAPPED in _nr_pages_mapped while any PMD maps the folio.  A
+ * PMD-mapped anon folio keeps PG_anon_exclusive on its head page only;
+ * the split hands it to every page (__split_huge_pmd_locked).
+ */
+static void folio_add_pmd_mapcount(struct folio *folio)
+{
+	VM_BUG_ON(folio->order != HPAGE_PMD_ORDER, INV_MAPCOUNT,
+		  "folio pfn %u of order %u mapped by a pmd", folio->pfn, folio->order);
+	kp_access(folio, KP_F_MAPCOUNT, true);
+	if (atomic_fetch_add(&folio->_entire_mapcount, 1) == -1)
+		atomic_fetch_add(&folio->_nr_pages_mapped, ENTIRELY_MAPPED);
+	atomic_fetch_add(&folio->_large_mapcount, 1);
+}
+
+/*
+ * folio_add_new_anon_rmap_pmd - a new PMD-sized folio a huge pmd is about
+ * to map (do_huge_pmd_anonymous_page): the kernel's folio_add_new_anon_rmap
+ * takes this branch for any pmd-mappable folio; here the level is said by
+ * the caller, because khugepaged's collapse maps such a folio by ptes
+ * (docs/model.md).  The pmd lock held.
+ */
+void folio_add_new_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma,
+				 uint64_t haddr, int flags)
+{
+	struct anon_vma *av = vma->anon_vma;
+
+	VM_BUG_ON(!av, INV_RMAP, "vma [%#llx,%#llx) has no anon_vma",
+		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+	VM_BUG_ON(folio_mapped(folio), INV_MAPCOUNT, "folio pfn %u new but mapped", folio->pfn);
+	kp_access(folio, KP_F_FOLIO_MAPPING, true);
+	folio->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
+	folio->index = linear_page_index(vma, haddr);
+	folio_set_swapbacked(folio);
+	folio_add_pmd_mapcount(folio);
+	if (flags & RMAP_EXCLUSIVE)
+		SetPageAnonExclusive(&folio->page);
+}
+
+/*
+ * folio_remove_rmap_pmd - a PMD mapping @folio is gone.  When it was the
+ * last one and some pages stay mapped by ptes (another mm split its pmd),
+ * the folio is partially mapped and goes on the deferred split queue.
+ * The pmd lock held.
+ */
+void folio_remove_rmap_pmd(struct folio *folio, struct page *page, struct vm_area_struct *vma)
+{
+	int left;
+
+	(void)page; (void)vma;
+	kp_access(folio, KP_F_MAPCOUNT, true);
+	VM_BUG_ON(atomic_fetch_sub(&folio->_large_mapcount, 1) < 0, INV_MAPCOUNT,
+		  "folio pfn %u: large mapcount underflow", folio->pfn);
+	if (atomic_fetch_sub(&folio->_entire_mapcount, 1) != 0) {
+		VM_BUG_ON(atomic_load(&folio->_entire_mapcount) < -1, INV_MAPCOUNT,
+			  "folio pfn %u: entire mapcount underflow", folio->pfn);
+		return;
+	}
+	left = atomic_fetch_sub(&folio->_nr_pages_mapped, ENTIRELY_MAPPED) - ENTIRELY_MAPPED;
+	if (left > 0 && left < HPAGE_PMD_NR && folio_test_anon(folio))
+		deferred_split_folio(folio);
+}
+
+/*
+ * folio_try_dup_anon_rmap_pmd - fork's copy_huge_pmd shares the folio with
+ * the child: the head's AnonExclusive goes, unless the folio may be pinned
+ * (then -EBUSY, and the caller splits the pmd so that copy_present_page
+ * gives the child copies of the exclusive pages, d042035eaf5f).  The src
+ * pmd lock held.
+ */
+int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct page *page,
+				struct vm_area_struct *src_vma)
+{
+	if (PageAnonExclusive(page)) {
+		if (folio_needs_cow_for_dma(src_vma, folio) &&
+		    !mmt_injected(BUG_THP_FORK_PINNED_PMD))
+			return -EBUSY;
+		ClearPageAnonExclusive(page);
+	}
+	folio_add_pmd_mapcount(folio);
+	return 0;
 }
 
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
@@ -1067,6 +1155,46 @@ static pte_t *page_vma_mapped(struct folio *folio, struct mm_struct *mm, uint64_
 }
 
 /*
+ * The huge pmd of @vma at @addr if it maps @folio, with its lock held in
+ * *@ptlp; NULL (nothing locked) otherwise: the pmd step of
+ * page_vma_mapped_walk().
+ */
+pmd_t *page_vma_mapped_pmd(struct folio *folio, struct vm_area_struct *vma,
+				  uint64_t addr, spinlock_t **ptlp)
+{
+	pmd_t *pmdp;
+
+	if (folio->order != HPAGE_PMD_ORDER)
+		return NULL;
+	pmdp = pmd_offset(vma->vm_mm, addr);
+	if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		return NULL;
+	*ptlp = pmd_lock(pmdp);
+	if (pmd_trans_huge(pmdp_get(pmdp)) && pmd_pfn(pmdp_get(pmdp)) == folio->pfn)
+		return pmdp;
+	spin_unlock(*ptlp);
+	return NULL;
+}
+
+/*
+ * TTU_SPLIT_HUGE_PMD, as try_to_migrate_one does it (split_huge_pmd_locked
+ * under the walk's pmd lock): the pmd mapping @folio becomes ptes, which
+ * the walk then treats page by page.  The model has no PMD migration
+ * entries (freeze = false, then the pte path: the same outcome as the
+ * kernel's freeze when folio_try_share_anon_rmap_pmd fails).
+ */
+static void try_to_split_huge_pmd(struct folio *folio, struct vm_area_struct *vma, uint64_t addr)
+{
+	spinlock_t *ptl;
+	pmd_t *pmdp = page_vma_mapped_pmd(folio, vma, addr, &ptl);
+
+	if (!pmdp)
+		return;
+	__split_huge_pmd_locked(vma, pmdp, addr & ~(uint64_t)(HPAGE_PMD_NR - 1));
+	spin_unlock(ptl);
+}
+
+/*
  * try_to_unmap_one - take one pte off a folio being reclaimed.  An anon folio
  * must already be in the swap cache: its pte becomes a swap entry holding a
  * swap_map count, and remembers in its exclusive bit whether the page was
@@ -1158,12 +1286,25 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 	struct folio_referenced_arg *pra = arg;
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl;
+	pmd_t *pmdp;
 	pte_t *ptep, pte;
 	unsigned first;
 	bool young;
 
 	/* a large folio: the first of its pages in this VMA stands for them */
 	folio_vma_pages(folio, vma, addr, &first);
+	pmdp = page_vma_mapped_pmd(folio, vma, addr, &ptl);
+	if (pmdp) {
+		/* pmdp_clear_flush_young_notify */
+		pmd_t pmd = pmdp_get(pmdp);
+
+		pra->mapcount--;
+		young = pmd_young(pmd);
+		if (young)
+			set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd_mkold(pmd));
+		spin_unlock(ptl);
+		goto found;
+	}
 	ptep = page_vma_mapped_idx(folio, first, mm, addr, &ptl);
 	if (!ptep)
 		return true;
@@ -1173,6 +1314,7 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 	if (young)
 		set_pte_at(mm, addr, ptep, pte_mkold(pte));
 	pte_unmap_unlock(ptl);
+found:
 	/* an access the idle page tracker took from the pte still counts */
 	if (young)
 		folio_clear_idle(folio);
@@ -1260,6 +1402,7 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
 	unsigned flags = (unsigned)(uintptr_t)arg;
 
+	try_to_split_huge_pmd(folio, vma, addr);
 	for (unsigned k = 0; k < n; k++) {
 		struct page *page = folio_page(folio, first + k);
 		uint64_t a = addr + k;

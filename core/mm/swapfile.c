@@ -484,6 +484,11 @@ static int unuse_mm(struct mm_struct *mm, int type)
 				continue;
 			}
 			ptep = pte_offset_map_lock(mm, addr, &ptl);
+			if (!ptep) {
+				/* a huge pmd: no swap entry under it */
+				addr |= PTRS_PER_PTE - 1;
+				continue;
+			}
 			pte = ptep_get(ptep);
 			pte_unmap_unlock(ptl);
 			if (!is_swap_pte(pte) || swp_type(pte_to_swp_entry(pte)) != (unsigned)type ||

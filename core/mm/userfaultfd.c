@@ -61,7 +61,7 @@ unsigned handle_userfault_missing(struct vm_area_struct *vma, uint64_t addr)
 	/* UFFDIO_ZEROPAGE (mfill_atomic_pte_zeropage): only into a none pte */
 	ptep = pte_offset_map_lock(mm, addr, &ptl);
 	if (!ptep)
-		return VM_FAULT_OOM;
+		return 0;	/* a huge pmd maps it (registered after it came): retry */
 	if (pte_none(ptep_get(ptep)))
 		set_pte_at(mm, addr, ptep, pte_mkspecial(pfn_pte(zero_pfn(), false)));
 	pte_unmap_unlock(ptl);
@@ -233,7 +233,10 @@ static long move_pages_pte(struct mm_struct *mm, struct vm_area_struct *dst_vma,
 retry:
 	dst_pte = pte_alloc_map_lock(mm, dst_addr, &dst_ptl);
 	if (!dst_pte) {
-		err = -ENOMEM;
+		/* a huge pmd at the destination is not none: -EEXIST, as move_pages says */
+		pmd_t *dst_pmdp = pmd_offset(mm, dst_addr);
+
+		err = dst_pmdp && pmd_trans_huge(pmdp_get_lockless(dst_pmdp)) ? -EEXIST : -ENOMEM;
 		goto out;
 	}
 	orig_dst = ptep_get(dst_pte);
@@ -242,7 +245,8 @@ retry:
 		err = -EEXIST;
 		goto out;
 	}
-	src_pte = pte_offset_map_lock(mm, src_addr, &src_ptl);
+	/* move_pages_huge_pmd is not modelled: a huge source pmd is split */
+	src_pte = pte_offset_map_lock_split(src_vma, src_addr, &src_ptl);
 	if (!src_pte) {
 		err = mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ? 1 : -ENOENT;
 		goto out;

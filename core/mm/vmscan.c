@@ -251,6 +251,58 @@ static void folio_deactivate(struct folio *folio)
 }
 
 /*
+ * The huge pmd step of madvise_cold_or_pageout_pte_range: a folio likely
+ * shared is left alone; one the range covers only in part is split
+ * (split_folio, whose unmap splits the pmd) and the ptes are walked again;
+ * a whole one is made old and deactivated, or isolated and reclaimed
+ * (shrink_folio splits it for swap).  0: this pmd is done; 1: look again
+ * at the ptes; -1: the split failed, the walk ends.  mmap_lock read.
+ */
+static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr,
+				    uint64_t end, bool pageout)
+{
+	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	spinlock_t *ptl = pmd_lock(pmdp);
+	pmd_t pmd = pmdp_get(pmdp);
+	struct folio *folio;
+	int err;
+
+	if (!pmd_trans_huge(pmd)) {
+		spin_unlock(ptl);
+		return 1;
+	}
+	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	if (folio_likely_mapped_shared(folio)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	if (addr != haddr || end - haddr < HPAGE_PMD_NR) {
+		folio_get(folio);
+		spin_unlock(ptl);
+		folio_lock(folio);
+		err = split_folio(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		return err ? -1 : 1;
+	}
+	set_pmd_at(vma->vm_mm, haddr, pmdp, pmd_mkold(pmd));
+	folio_clear_referenced(folio);
+	folio_test_clear_young(folio);
+	if (!pageout) {
+		spin_unlock(ptl);
+		folio_deactivate(folio);
+		return 0;
+	}
+	if (!folio_isolate_lru(folio)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	spin_unlock(ptl);
+	shrink_folio_finish(folio, shrink_folio(folio, true));
+	return 0;
+}
+
+/*
  * madvise_pageout_range - MADV_COLD / MADV_PAGEOUT over [start, end) of @vma.
  * Folios mapped by more than one pte are skipped, as Linux skips shared
  * folios here; ptes are made old either way; a large anon folio is split
@@ -264,13 +316,31 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 	for (uint64_t addr = start; addr < end; addr++) {
 		struct folio *folio;
 		spinlock_t *ptl;
+		pmd_t *pmdp;
 		pte_t *ptep, pte;
 
 		if (!mmt_pte_peek(mm, addr)) {
 			addr |= PTRS_PER_PTE - 1;
 			continue;
 		}
+		pmdp = pmd_offset(mm, addr);
+		if (pmd_trans_huge(pmdp_get_lockless(pmdp))) {
+			int r = madvise_pageout_huge_pmd(vma, pmdp, addr, end, pageout);
+
+			if (r < 0)
+				break;
+			if (r == 0)
+				addr |= PTRS_PER_PTE - 1;
+			else
+				addr--;
+			cond_resched();
+			continue;
+		}
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		if (!ptep) {
+			addr--;		/* a huge pmd appeared: the step above */
+			continue;
+		}
 		pte = ptep_get(ptep);
 		folio = vm_normal_folio(vma, addr, pte);
 		/*

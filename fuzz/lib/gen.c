@@ -1487,6 +1487,158 @@ int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_ta
 	return race_run(p, seed ^ 0x6b6870u, nr_tasks, nr_ops, gen_race_khugepaged);	/* "khp" */
 }
 
+/* ------------------------------------------------- PMD THP template */
+
+/*
+ * The PMD THP template (issue 13): two nodes of 64 frames, 64 swap slots,
+ * the PMD-sized THP enabled (order 5: 32 pages, what one pmd maps) and now
+ * and then order 2 as well; p0 maps the aligned range 0x20..0x40 (or
+ * 0x1c..0x44, ragged ends around it), madvises it hugepage and writes one
+ * page: a huge pmd.  Then every task does @nr_ops things to it: writes and
+ * reads (COW of a shared huge pmd splits it), pins and the device's
+ * accesses through them, fork (copy_huge_pmd, or a split for a pinned
+ * folio) and a child's exit, MADV_DONTNEED of part or all of it (split or
+ * zap_huge_pmd), munmap, mprotect and mremap of part (split at the VMA
+ * boundary), migration (the rmap splits the pmd, the folio moves whole),
+ * MADV_PAGEOUT, the split op, reclaim, khugepaged.  Forks are task 0's, in
+ * a one-task program anywhere, with more tasks before the others start.
+ */
+static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_program *p = g->p;
+	bool ragged = chance(g, 25), mthp = chance(g, 25);
+	uint64_t base = ragged ? 0x1c : 0x20, len = ragged ? 40 : 32;
+	unsigned pinned[GEN_MAX_PROCS] = { 0 };
+	int nchild = 0;
+	struct mmt_op op;
+
+	p->world.present = true;
+	p->world.nodes = 2;
+	p->world.frames = 128;
+	p->world.swap = 64;
+	p->world.thp = mthp ? 0x24 : 0x20;
+
+	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+	g->live[0] = true;
+	emit_mmap(g, 0, 0, base, len, MFL_PRIVATE | MFL_ANON);
+	emit_madvise(g, 0, 0, base, len, ADV_HUGEPAGE);
+	emit_writes(g, 0, 0, 0x20 + rnd(g, 32), 1, 1);
+	if (nr_tasks > 1 && chance(g, 60)) {
+		op_init(&op, OP_FORK);
+		op.proc = (uint8_t)proc_index(g, 0);
+		op.proc2 = (uint8_t)proc_index(g, 1);
+		emit(g, &op, 0);
+		g->live[1] = true;
+		nchild = 1;
+	}
+
+	for (unsigned t = 0; t < nr_tasks; t++) {
+		for (unsigned i = 0; i < nr_ops; i++) {
+			unsigned r = rnd(g, 100);
+			int who = 0;
+			uint64_t addr = 0x20 + rnd(g, 32), n = 1 + rnd(g, 4);
+
+			for (int k = (int)rnd(g, GEN_MAX_PROCS); k >= 0; k--)
+				if (g->live[k] && k < 4) {
+					who = k;
+					break;
+				}
+			if (r < 25) {
+				emit_writes(g, t, who, addr, 1, 0x100 * (t + 1) + i);
+			} else if (r < 33) {
+				emit_simple(g, OP_READ, t, who, addr, 0);
+			} else if (r < 40 && nr_tasks == 1 && nchild < 3) {
+				op_init(&op, OP_FORK);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.proc2 = (uint8_t)proc_index(g, ++nchild);
+				emit(g, &op, t);
+				g->live[nchild] = true;
+			} else if (r < 48) {
+				emit_simple(g, OP_PIN, t, who, addr, 1);
+				pinned[who] = (unsigned)addr;
+			} else if (r < 54 && pinned[who]) {
+				unsigned k = rnd(g, 3);
+
+				op_init(&op, k == 0 ? OP_PIN_WRITE : k == 1 ? OP_PIN_READ : OP_UNPIN);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = pinned[who];
+				op.len = 1;
+				op.value = op.code == OP_PIN_WRITE ? 0x9000 + i : 0;
+				emit(g, &op, t);
+			} else if (r < 62) {
+				if (chance(g, 30))
+					emit_madvise(g, t, who, 0x20, 32, ADV_DONTNEED);
+				else
+					emit_madvise(g, t, who, addr, n, ADV_DONTNEED);
+			} else if (r < 67) {
+				emit_simple(g, OP_MUNMAP, t, who, addr, n);
+			} else if (r < 72) {
+				op_init(&op, OP_MPROTECT);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = n;
+				op.prot = chance(g, 60) ? MPROT_R : MPROT_RW;
+				emit(g, &op, t);
+			} else if (r < 75) {
+				op_init(&op, OP_MREMAP);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = chance(g, 50) ? 0x20 : addr;
+				op.len = op.addr == 0x20 ? 32 : 1;
+				op.addr2 = 0x80 + rnd(g, 2) * 0x10;
+				op.len2 = op.len;
+				emit(g, &op, t);
+			} else if (r < 81) {
+				op_init(&op, OP_MIGRATE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = addr;
+				op.len = chance(g, 50) ? 1 : 32;
+				op.node = (uint8_t)rnd(g, 2);
+				op.all = chance(g, 30);
+				emit(g, &op, t);
+			} else if (r < 86) {
+				emit_madvise(g, t, who, chance(g, 50) ? 0x20 : addr,
+					     chance(g, 50) ? 32 : n, ADV_PAGEOUT);
+			} else if (r < 90) {
+				emit_simple(g, OP_SPLIT, t, who, addr, n);
+			} else if (r < 94) {
+				op_init(&op, OP_RECLAIM);
+				op.addr = 1 + rnd(g, 40);
+				emit(g, &op, t);
+			} else if (r < 96 && mthp) {
+				op_init(&op, OP_KHUGEPAGED);
+				op.addr = 64;
+				emit(g, &op, t);
+			} else if (who) {
+				emit_simple(g, OP_EXIT, t, who, 0, 0);
+				g->live[who] = false;
+				pinned[who] = 0;
+			} else {
+				emit_simple(g, OP_READ, t, 0, addr, 0);
+			}
+		}
+	}
+	return g->err;
+}
+
+int mmt_gen_thp(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops)
+{
+	struct mmt_gen_opts o;
+	struct gen g;
+
+	mmt_gen_opts_default(&o);
+	if (nr_tasks < 1)
+		nr_tasks = 1;
+	if (nr_tasks > MMT_MAX_TASKS)
+		nr_tasks = MMT_MAX_TASKS;
+	if (nr_ops < 1 || nr_ops > 64)
+		nr_ops = 10;
+	memset(&g, 0, sizeof(g));
+	g.s = seed ^ 0x706d64u;	/* "pmd" */
+	g.p = p;
+	g.o = &o;
+	return gen_thp(&g, nr_tasks, nr_ops);
+}
+
 /* ------------------------------------------- the anon_vma lifecycle */
 
 /*

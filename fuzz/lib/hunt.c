@@ -297,6 +297,9 @@ static int hunt_inprocess(const struct mmt_hunt_opts *ho, struct mmt_hunt_result
 			      gen == MMT_HUNT_GEN_KHUGEPAGED && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_khugepaged(&p, s, gopts.nr_tasks, 3) :
 			      gen == MMT_HUNT_GEN_FORKS ? mmt_gen_forks(&p, s, gopts.nr_ops) :
+			      gen == MMT_HUNT_GEN_THP ?
+				      mmt_gen_thp(&p, s, gopts.nr_tasks,
+						  gopts.nr_tasks > 1 ? 4 : 10) :
 			      gen == MMT_HUNT_GEN_MREMAP && gopts.nr_tasks > 1 ?
 				      mmt_gen_race_mremap(&p, s, gopts.nr_tasks, 3) :
 			      device ? mmt_gen_race_device(&p, s, gopts.nr_tasks, 3) :
@@ -402,6 +405,7 @@ judge:
 					 gen == MMT_HUNT_GEN_KHUGEPAGED && gopts.nr_tasks > 1 ?
 					 "khugepaged race template" :
 					 gen == MMT_HUNT_GEN_FORKS ? "fork-tree template" :
+					 gen == MMT_HUNT_GEN_THP ? "PMD THP template" :
 					 gen == MMT_HUNT_GEN_MREMAP && gopts.nr_tasks > 1 ?
 					 "mremap race template" :
 					 device ? "device race template" : race ? "race template" :

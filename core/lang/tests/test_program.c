@@ -748,7 +748,7 @@ static const struct err_case {
 	{ "mmt 1\nworld frames=1048577\n", 2, 14, "frames 1048577 out of range" },
 	{ "mmt 1\nworld swap=16777217\n", 2, 12, "swap 16777217 out of range [0, 16777216]" },
 	{ "mmt 1\nworld swap=\n", 2, 12, "bad number: expected swap" },
-	{ "mmt 1\nworld thp=0x20\n", 2, 11, "thp 0x20 out of range" },
+	{ "mmt 1\nworld thp=0x40\n", 2, 11, "thp 0x40 out of range" },
 	{ "mmt 1\nworld thp=3\n", 2, 11, "thp=0x3 enables order 0, which is no THP" },
 	{ "mmt 1\nworld nodes=2 -> ok\n", 2, 15, "expected KEY=VALUE" },
 	/* schedule */

@@ -171,7 +171,8 @@ enum kp_sched_result {
 };
 
 #define KP_MAX_TASKS 16
-#define KP_MAX_HELD 24
+/* a split of a PMD-sized folio holds its 32 new folios locked, and more */
+#define KP_MAX_HELD 48
 
 /*
  * Run @nr tasks as fibers until they all return, a deadlock, or an abort.

@@ -287,14 +287,27 @@ static inline unsigned folio_page_idx(const struct folio *f, const struct page *
 	return (unsigned)(page_frame(p) - f);
 }
 static inline bool folio_test_large(const struct folio *f) { return f->order > 0; }
+/*
+ * _nr_pages_mapped: the pages mapped by a pte (FOLIO_PAGES_MAPPED), plus
+ * ENTIRELY_MAPPED while a PMD maps the folio (6.12's encoding)
+ */
+#define ENTIRELY_MAPPED		0x800000
+#define FOLIO_PAGES_MAPPED	(ENTIRELY_MAPPED - 1)
 static inline long folio_nr_pages(const struct folio *f) { return 1l << f->order; }
 static inline uint64_t page_to_pfn(const struct page *p) { return page_frame(p)->pfn; }
 /* the contents of one page: every frame holds its own */
 static inline _Atomic uint64_t *page_value(struct page *p) { return &page_frame(p)->value; }
+/* the pte mappings of the page, plus the PMD mappings of its folio */
 static inline int page_mapcount(const struct page *p)
 {
-	kp_access(page_folio(p), KP_F_MAPCOUNT, false);
-	return atomic_load(&((struct page *)p)->_mapcount) + 1;
+	struct folio *folio = page_folio(p);
+	int mc;
+
+	kp_access(folio, KP_F_MAPCOUNT, false);
+	mc = atomic_load(&((struct page *)p)->_mapcount) + 1;
+	if (folio->order)
+		mc += atomic_load(&folio->_entire_mapcount) + 1;
+	return mc;
 }
 static inline bool folio_test_partially_mapped(const struct folio *f)
 {
@@ -317,15 +330,22 @@ static inline int folio_mapcount(const struct folio *f)
 }
 static inline bool folio_mapped(const struct folio *f) { return folio_mapcount(f) > 0; }
 /*
- * folio_likely_mapped_shared - the 6.12 estimate: a small folio mapped more
- * than once, a large one whose first page is (a large folio shared by fork
- * has its first page shared unless that page was COWed or unmapped).
+ * folio_likely_mapped_shared - the estimate of 6.11-6.13: a small folio
+ * mapped more than once; a large one mapped more than once in all with
+ * some page mapped twice for sure (a PMD mapping and another, or more
+ * mappings than pages), else as its first page is (a large folio shared by
+ * fork has its first page shared unless that page was COWed or unmapped).
  */
 static inline bool folio_likely_mapped_shared(const struct folio *f)
 {
+	int mapcount = folio_mapcount(f);
+
 	if (!folio_test_large(f))
-		return folio_mapcount(f) > 1;
-	if (atomic_load(&((struct folio *)f)->_entire_mapcount) >= 0)
+		return mapcount > 1;
+	if (mapcount <= 1)
+		return false;
+	if (atomic_load(&((struct folio *)f)->_entire_mapcount) >= 0 ||
+	    mapcount > folio_nr_pages(f))
 		return true;
 	return page_mapcount(&f->page) > 1;
 }

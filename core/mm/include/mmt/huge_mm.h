@@ -36,9 +36,9 @@
  * A PMD-sized THP: the order of a folio one pmd entry would map whole,
  * i.e. the pages of one pte table.  The kernel's is PMD_SHIFT - PAGE_SHIFT
  * (9 on x86-64: 2 MiB); addresses here are page numbers and the geometry
- * is scaled (mm.h), so it is PMD_SHIFT itself, 5: 32 pages.  Nothing maps
- * a folio by a pmd yet: the mTHP orders (1..4, world key thp) are
- * PTE-mapped and each fits in one pte table, strictly below this order.
+ * is scaled (mm.h), so it is PMD_SHIFT itself, 5: 32 pages.  World key
+ * thp bit 5 enables it (a fault maps it by a pmd); the mTHP orders 1..4
+ * are PTE-mapped and each fits in one pte table, strictly below it.
  */
 #define HPAGE_PMD_ORDER		PMD_SHIFT
 #define HPAGE_PMD_NR		(1 << HPAGE_PMD_ORDER)
@@ -94,5 +94,34 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan);
  */
 struct mm_struct;
 unsigned long split_huge_pages_pid(struct mm_struct *mm, uint64_t addr, uint64_t nr);
+
+/*
+ * PMD-mapped THP (huge_memory.c, Linux 6.12's anon part).  A huge pmd maps
+ * a folio of HPAGE_PMD_ORDER whole; what cannot act on it whole splits the
+ * pmd into ptes of the same folio first (split_huge_pmd), as the kernel's
+ * walkers do.  The pmd lock is the ptl of the table under it (mm.h).
+ */
+bool thp_vma_suitable_pmd(struct vm_area_struct *vma, uint64_t addr);
+/* fault: VM_FAULT_FALLBACK to try the pte path.  mmap_lock read */
+unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
+unsigned do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr, pmd_t *pmdp,
+			     pmd_t orig, unsigned flags);
+/* the pmd lock held */
+void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr);
+/* no ptl held */
+void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr);
+void split_huge_pmd_address(struct vm_area_struct *vma, uint64_t addr);
+void vma_adjust_trans_huge(struct vm_area_struct *vma, uint64_t addr);
+/*
+ * pte_offset_map_lock for a walker that acts on ptes only: a huge pmd in
+ * the way is split first (again if one reappears before the ptl is had);
+ * NULL only when no table covers @addr
+ */
+pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spinlock_t **ptlp);
+bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr);
+int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma, uint64_t haddr);
+struct folio *folio_get_huge_pmd(struct vm_area_struct *vma, uint64_t addr);
+/* the pmd lock held */
+struct page *follow_huge_pmd(struct vm_area_struct *vma, uint64_t addr, pmd_t pmd);
 
 #endif /* MMT_HUGE_MM_H */

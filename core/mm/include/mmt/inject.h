@@ -56,6 +56,8 @@ enum mmt_bug {
 	BUG_KHUGEPAGED_COLLAPSE_PINNED,
 	/* khugepaged: no hugepage_vma_revalidate under the write lock (issue 13 item 3) */
 	BUG_KHUGEPAGED_NO_REVALIDATE,
+	/* copy_huge_pmd shares a pinned THP with the child (d042035eaf5f, issue 13) */
+	BUG_THP_FORK_PINNED_PMD,
 	NR_MMT_BUGS
 };
 

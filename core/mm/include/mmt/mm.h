@@ -124,6 +124,14 @@ struct pgtable {
 		pte_t pte[PTRS_PER_PTE];	/* last level */
 	};
 	spinlock_t ptl;		/* LC_PTL, last level only */
+	/*
+	 * Last level only: the pmd entry above this table when it is a leaf
+	 * (a PMD-mapped THP, pte.h), else none.  While it is a leaf every pte
+	 * is none and the table is the one the kernel deposits beside a huge
+	 * pmd (pgtable_trans_huge_deposit) for the split to withdraw.  Written
+	 * under the ptl, which is this pmd entry's lock (pmd_lock).
+	 */
+	pmd_t pmd;
 	uint32_t id;
 	/*
 	 * Entries in use: non-NULL dir[] slots, or non-none ptes.  Kept exact
@@ -230,7 +238,10 @@ struct vm_area_struct *vma_prev(struct vm_area_struct *vma);	/* NULL at the star
 /*
  * Return the pte slot for @addr with its table's ptl held, or NULL if no pte
  * table covers @addr (pte_offset_map_lock) / it could not be allocated
- * (pte_alloc_map_lock).  Release with pte_unmap_unlock(ptl).
+ * (pte_alloc_map_lock), or if the pmd above is a huge leaf: as in the
+ * kernel since 6.5, every caller handles NULL (a huge pmd may appear
+ * under a walker holding mmap_lock for read).  Release with
+ * pte_unmap_unlock(ptl).
  */
 pte_t *pte_offset_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp);
@@ -246,6 +257,61 @@ pte_t *mmt_pte_peek(struct mm_struct *mm, uint64_t addr);
 void mmt_for_each_pte(struct mm_struct *mm,
 		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
 		      void *arg);
+
+/*
+ * The pmd level.  A pmd entry and the pte table under it are one struct
+ * pgtable here: pmd_offset() is that table's pmd field, NULL when no table
+ * covers @addr; pmd_alloc() creates the table (it becomes the deposited
+ * table of a huge pmd installed there).  A pte table whose ptes are all
+ * none counts as pmd_none for a huge fault (pmd_none_or_empty): the
+ * kernel frees such tables (free_pgtables at munmap, the pt_reclaim of
+ * 6.14 after MADV_DONTNEED), the model keeps them until exit.
+ *
+ * pmd_lock() is the ptl of that table: one lock for the pmd entry and its
+ * ptes, finer than the kernel's split pmd lock (one per pmd table) and
+ * standing in for its pmd_same() recheck after pte_offset_map_lock, which
+ * here returns NULL once a leaf is there.
+ */
+pmd_t *pmd_offset(struct mm_struct *mm, uint64_t addr);
+pmd_t *pmd_alloc(struct mm_struct *mm, uint64_t addr);
+spinlock_t *pmd_lockptr(pmd_t *pmdp);
+static inline spinlock_t *pmd_lock(pmd_t *pmdp)
+{
+	spinlock_t *ptl = pmd_lockptr(pmdp);
+
+	spin_lock(ptl);
+	return ptl;
+}
+static inline pmd_t pmdp_get(pmd_t *pmdp)
+{
+	kp_access(pmdp, KP_F_PTE, false);
+	return *pmdp;
+}
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
+{
+	kp_access(pmdp, KP_F_PTE, false);
+	return (pmd_t){ __atomic_load_n(&pmdp->pmd, __ATOMIC_RELAXED) };
+}
+/*
+ * the table deposited under a huge pmd, its first pte (the kernel's
+ * pgtable_trans_huge_withdraw, minus the withdrawal: it stays in place)
+ */
+pte_t *pmd_pgtable(pmd_t *pmdp);
+/* the pmd's ptes are all none (a leaf may be installed); pmd lock held */
+bool pmd_table_empty(pmd_t *pmdp);
+/* store a pmd entry; the pmd lock held, and a leaf only over an empty table */
+void set_pmd_at(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, pmd_t pmd);
+static inline pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp)
+{
+	pmd_t old = pmdp_get(pmdp);
+
+	set_pmd_at(mm, haddr, pmdp, __pmd(0));
+	return old;
+}
+/* visit every huge pmd of @mm in address order (checker, dumps) */
+void mmt_for_each_pmd_leaf(struct mm_struct *mm,
+			   void (*fn)(struct mm_struct *mm, uint64_t haddr, pmd_t *pmd, void *arg),
+			   void *arg);
 
 /*
  * Every pte store of the model goes through here (ptep_get_and_clear too):
@@ -292,6 +358,7 @@ struct page *vm_normal_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte
 #define VM_FAULT_SIGBUS		0x0002
 #define VM_FAULT_SIGSEGV	0x0040
 #define VM_FAULT_RETRY		0x0400
+#define VM_FAULT_FALLBACK	0x0800	/* huge pmd: use the pte path instead */
 #define VM_FAULT_ERROR		(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
 
 /* Needs mmap_lock for read. */

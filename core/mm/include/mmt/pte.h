@@ -41,6 +41,22 @@
  * The migration types come first after the last real type, as they did in
  * 2006 and do now (after hwpoison, which the model leaves out): an off-by-
  * range check in swapon hands out SWP_MIGRATION_READ first.
+ *
+ * A pmd_t is a pte_t one level up.  A pmd entry either points at a pte
+ * table (the model keeps that link in the page-table structure, mm.h, and
+ * the pmd_t itself is then none) or is a leaf mapping a PMD-sized folio
+ * whole (HPAGE_PMD_NR pages, huge_mm.h), with the present layout above
+ * plus x86's page-size bit:
+ *
+ *   63        52 51                                   12 11  10  9  8  7  6  5  4..2  1  0
+ *  +------------+---------------------------------------+---+---+--+--+--+--+--+-----+--+--+
+ *  |     0      |            pfn of the head            | 0 | 0 | 0| 0|PS| D| A|  0  | W| P|
+ *  +------------+---------------------------------------+---+---+--+--+--+--+--+-----+--+--+
+ *     PS = page size: this pmd maps a huge page, not a table.
+ *
+ * No PMD-level swap or migration entries (docs/model.md: a PMD-mapped THP
+ * is split to ptes before it is migrated or swapped), so a non-none pmd_t
+ * is always a present leaf.
  */
 #ifndef MMT_PTE_H
 #define MMT_PTE_H
@@ -50,6 +66,7 @@
 #include <stdint.h>
 
 typedef struct { uint64_t pte; } pte_t;
+typedef struct { uint64_t pmd; } pmd_t;
 typedef struct { uint64_t val; } swp_entry_t;
 
 #define PTE_PRESENT	(1ull << 0)
@@ -57,6 +74,7 @@ typedef struct { uint64_t val; } swp_entry_t;
 #define PTE_YOUNG	(1ull << 5)
 #define PTE_DIRTY	(1ull << 6)
 #define PTE_SPECIAL	(1ull << 9)
+#define PMD_HUGE	(1ull << 7)	/* _PAGE_PSE */
 #define PTE_PFN_SHIFT	12
 #define PTE_PFN_BITS	40
 #define PTE_PFN_MASK	(((1ull << PTE_PFN_BITS) - 1) << PTE_PFN_SHIFT)
@@ -93,6 +111,8 @@ static_assert(SWP_OFFSET_SHIFT + SWP_OFFSET_BITS <= 63, "swap offset too wide");
 static_assert(SWP_PTE_MARKER == (1 << MAX_SWAPFILES_SHIFT) - 1,
 	      "reserved swap types must fill the top of the type space exactly");
 static_assert(MAX_SWAPFILES > 0, "no room left for swap devices");
+static_assert((PMD_HUGE & (PTE_PFN_MASK | PTE_PRESENT | PTE_WRITE | PTE_YOUNG | PTE_DIRTY |
+			   PTE_SPECIAL)) == 0, "the page-size bit overlaps another pmd field");
 
 /* ---------------------------------------------------------------- ptes */
 
@@ -118,6 +138,32 @@ static inline pte_t pte_mkclean(pte_t p) { return __pte(p.pte & ~PTE_DIRTY); }
 static inline pte_t pte_mkyoung(pte_t p) { return __pte(p.pte | PTE_YOUNG); }
 static inline pte_t pte_mkold(pte_t p) { return __pte(p.pte & ~PTE_YOUNG); }
 static inline pte_t pte_mkspecial(pte_t p) { return __pte(p.pte | PTE_SPECIAL); }
+
+/* ---------------------------------------------------------------- pmds */
+
+static inline pmd_t __pmd(uint64_t v) { return (pmd_t){ v }; }
+static inline uint64_t pmd_val(pmd_t p) { return p.pmd; }
+static inline bool pmd_none(pmd_t p) { return p.pmd == 0; }
+static inline bool pmd_present(pmd_t p) { return (p.pmd & PTE_PRESENT) != 0; }
+/* a present leaf: what pmd_trans_huge() says of an anonymous THP */
+static inline bool pmd_trans_huge(pmd_t p)
+{
+	return (p.pmd & (PTE_PRESENT | PMD_HUGE)) == (PTE_PRESENT | PMD_HUGE);
+}
+static inline bool pmd_write(pmd_t p) { return pmd_present(p) && (p.pmd & PTE_WRITE); }
+static inline bool pmd_dirty(pmd_t p) { return pmd_present(p) && (p.pmd & PTE_DIRTY); }
+static inline bool pmd_young(pmd_t p) { return pmd_present(p) && (p.pmd & PTE_YOUNG); }
+static inline uint64_t pmd_pfn(pmd_t p) { return (p.pmd & PTE_PFN_MASK) >> PTE_PFN_SHIFT; }
+static inline pmd_t pfn_pmd(uint64_t pfn, bool write)
+{
+	assert(pfn < (1ull << PTE_PFN_BITS));
+	return __pmd((pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PMD_HUGE | (write ? PTE_WRITE : 0));
+}
+static inline pmd_t pmd_mkwrite(pmd_t p) { return __pmd(p.pmd | PTE_WRITE); }
+static inline pmd_t pmd_wrprotect(pmd_t p) { return __pmd(p.pmd & ~PTE_WRITE); }
+static inline pmd_t pmd_mkdirty(pmd_t p) { return __pmd(p.pmd | PTE_DIRTY); }
+static inline pmd_t pmd_mkyoung(pmd_t p) { return __pmd(p.pmd | PTE_YOUNG); }
+static inline pmd_t pmd_mkold(pmd_t p) { return __pmd(p.pmd & ~PTE_YOUNG); }
 
 /* ------------------------------------------------------- swap entries */
 

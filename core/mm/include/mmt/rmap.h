@@ -148,6 +148,12 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 int folio_try_share_anon_rmap_pte(struct folio *folio, struct page *page);
 /* fork/KSM: share an exclusive page read-only */
 void folio_dup_file_rmap_pte(struct folio *folio, struct page *page);
+/* the PMD level (huge_memory.c's callers): pmd lock held */
+void folio_add_new_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma,
+				 uint64_t haddr, int flags);
+void folio_remove_rmap_pmd(struct folio *folio, struct page *page, struct vm_area_struct *vma);
+int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct page *page,
+				struct vm_area_struct *src_vma);
 /* COW reuse: make @vma's anon_vma the folio's anon_vma */
 void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma);
 

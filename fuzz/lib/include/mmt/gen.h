@@ -115,6 +115,14 @@ int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_ta
 			    unsigned nr_ops);
 
 /*
+ * The PMD THP template (issue 13): p0's 32-page range mapped by a huge pmd
+ * (world thp=0x20), then @nr_ops (1..64, else 10) ops per task that share,
+ * split, zap, pin, migrate, reclaim and COW it; forks are task 0's (any
+ * time with one task).  @nr_tasks 1..MMT_MAX_TASKS.
+ */
+int mmt_gen_thp(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, unsigned nr_ops);
+
+/*
  * The fork-tree template (the anon_vma lifecycle): one task; p0's two
  * written anonymous pages, then @nr_ops (1..64, else 16) forks, exits,
  * one-page mprotects that split or merge, and writes, over up to four

@@ -99,6 +99,7 @@ enum mmt_hunt_gen {
 	MMT_HUNT_GEN_MREMAP,	/* the mremap race template only (mmt_gen_race_mremap) */
 	MMT_HUNT_GEN_SPLIT,	/* the split race template only (mmt_gen_race_split) */
 	MMT_HUNT_GEN_KHUGEPAGED,	/* the khugepaged race template (mmt_gen_race_khugepaged) */
+	MMT_HUNT_GEN_THP,	/* the PMD THP template, any task count (mmt_gen_thp) */
 };
 
 struct mmt_hunt_opts {

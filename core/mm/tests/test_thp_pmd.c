@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_thp_pmd.c - PMD-mapped THP (huge_mm.h): the huge fault and its
+ * fallbacks, fork sharing the pmd, reuse and COW through it, every way a
+ * huge pmd is split (partial munmap, dontneed, mprotect, mremap, COW of a
+ * shared one, the rmap's split for migration and split_folio), zap of a
+ * whole one, pins through it, and fork of a pinned one both with and
+ * without d042035eaf5f.  Each test checks the mapcounts, references and
+ * rss it leaves and ends with a clean check_world() and an empty world.
+ */
+#include <check.h>
+#include <errno.h>
+
+#include "mmt/check.h"
+#include "mmt/folio.h"
+#include "mmt/gup.h"
+#include "mmt/huge_mm.h"
+#include "mmt/inject.h"
+#include "mmt/migrate.h"
+#include "mmt/mm.h"
+#include "mmt/world.h"
+
+#include "mmt_test.h"
+
+#define BASE	0x20	/* a PMD-aligned range of HPAGE_PMD_NR pages */
+
+/* the huge pmd of @mm at @a, or NULL */
+static pmd_t *huge_at(struct mm_struct *mm, uint64_t a)
+{
+	pmd_t *pmdp = pmd_offset(mm, a);
+
+	return pmdp && pmd_trans_huge(*pmdp) ? pmdp : NULL;
+}
+
+static struct folio *huge_folio(struct mm_struct *mm, uint64_t a)
+{
+	pmd_t *pmdp = huge_at(mm, a);
+
+	ck_assert_ptr_nonnull(pmdp);
+	return pfn_folio(pmd_pfn(*pmdp));
+}
+
+/* a process with BASE..BASE+32 madvised hugepage and page 5 written (a huge fault) */
+static struct mm_struct *thp_proc(void)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	wr(mm, BASE + 5, 0x55);
+	return mm;
+}
+
+static void pmd_world(void)
+{
+	struct world_config cfg;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.nodes = 2;
+	cfg.frames = 128;
+	cfg.thp_orders = 1u << HPAGE_PMD_ORDER;
+	w = world_create(&cfg);
+	ck_assert_ptr_nonnull(w);
+}
+
+START_TEST(huge_fault_maps_pmd)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(f->order, HPAGE_PMD_ORDER);
+	ck_assert_uint_eq(f->pfn % HPAGE_PMD_NR, 0);
+	ck_assert(pmd_write(*huge_at(mm, BASE)));
+	ck_assert_int_eq(atomic_load(&f->_entire_mapcount), 0);
+	ck_assert_int_eq(folio_mapcount(f), 1);
+	ck_assert_int_eq(folio_ref_count(f), 1);
+	ck_assert_int_eq(atomic_load(&f->_nr_pages_mapped), ENTIRELY_MAPPED);
+	ck_assert_int_eq(page_mapcount(folio_page(f, 7)), 1);
+	ck_assert(PageAnonExclusive(&f->page));
+	ck_assert(!folio_likely_mapped_shared(f));
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR);
+	/* no pte under it: the deposited table stays empty */
+	ck_assert(pte_none(*mmt_pte_peek(mm, BASE + 5)));
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);
+	ck_assert_uint_eq(rd(mm, BASE + 31), 0);
+	ck_assert_uint_eq(atomic_load(page_value(folio_page(f, 5))), 0x55);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(huge_fault_falls_back)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	pmd_world();
+	mm = mm_alloc();
+	/* not madvised: order 0 */
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	wr(mm, BASE, 1);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_int_eq(page_folio(page_at(mm, BASE))->order, 0);
+	/* madvised, but a pte is there already: the range is not empty */
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	wr(mm, BASE + 1, 2);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	/* a VMA shorter than the aligned range: order 0 */
+	ck_assert_int_eq(do_mmap(mm, 0x48, 16, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(mm, 0x48, 16, MADV_HUGEPAGE), 0);
+	wr(mm, 0x48, 3);
+	ck_assert_ptr_null(huge_at(mm, 0x48));
+	/* emptied by dontneed, the range takes a huge pmd again (pt_reclaim) */
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_DONTNEED), 0);
+	ck_assert_uint_eq(rd(mm, BASE + 1), 0);
+	ck_assert_ptr_nonnull(huge_at(mm, BASE));
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(fork_shares_then_cow_splits)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+
+	pmd_world();
+	p = thp_proc();
+	f = huge_folio(p, BASE);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_ptr_eq(huge_folio(c, BASE), f);
+	ck_assert(!pmd_write(*huge_at(p, BASE)) && !pmd_write(*huge_at(c, BASE)));
+	ck_assert_int_eq(atomic_load(&f->_entire_mapcount), 1);
+	ck_assert_int_eq(folio_mapcount(f), 2);
+	ck_assert_int_eq(folio_ref_count(f), 2);
+	ck_assert(!PageAnonExclusive(&f->page));
+	ck_assert(folio_likely_mapped_shared(f));
+	assert_clean();
+
+	/* the child's write: shared, so its pmd is split and one page COWed */
+	wr(c, BASE + 5, 0x66);
+	ck_assert_ptr_null(huge_at(c, BASE));
+	ck_assert_ptr_ne(page_folio(page_at(c, BASE + 5)), f);
+	ck_assert_ptr_eq(page_at(c, BASE + 6), folio_page(f, 6));
+	ck_assert_ptr_eq(huge_folio(p, BASE), f);
+	ck_assert_int_eq(atomic_load(&f->_entire_mapcount), 0);
+	ck_assert_int_eq(folio_mapcount(f), 1 + HPAGE_PMD_NR - 1);
+	ck_assert_uint_eq(rd(p, BASE + 5), 0x55);
+	ck_assert_uint_eq(rd(c, BASE + 5), 0x66);
+	assert_clean();
+
+	/* the parent's write: still mapped by the child's ptes, COW again */
+	wr(p, BASE + 6, 0x77);
+	ck_assert_ptr_null(huge_at(p, BASE));
+	ck_assert_uint_eq(rd(c, BASE + 6), 0);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(reuse_after_child_exit)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+
+	pmd_world();
+	p = thp_proc();
+	f = huge_folio(p, BASE);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	mmput(c);
+	/* the last mapping, no other reference: reused whole */
+	wr(p, BASE + 9, 9);
+	ck_assert_ptr_eq(huge_folio(p, BASE), f);
+	ck_assert(pmd_write(*huge_at(p, BASE)));
+	ck_assert(PageAnonExclusive(&f->page));
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(partial_unmap_and_dontneed_split)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_munmap(mm, BASE, 3), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_int_eq(folio_mapcount(f), HPAGE_PMD_NR - 3);
+	ck_assert_int_eq(atomic_load(&f->_entire_mapcount), -1);
+	ck_assert(folio_test_partially_mapped(f));	/* on the deferred split queue */
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR - 3);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);
+	ck_assert(PageAnonExclusive(folio_page(f, 5)) && pte_write(*mmt_pte_peek(mm, BASE + 5)));
+	assert_clean();
+	ck_assert_uint_eq(deferred_split_scan(0), 1);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+
+	/* dontneed of the whole pmd zaps it: the folio is freed */
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_DONTNEED), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_int_eq(folio_ref_count(f), 0);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(mprotect_mremap_split)
+{
+	struct mm_struct *mm;
+	uint64_t v = 1;
+
+	pmd_world();
+	mm = thp_proc();
+	ck_assert_int_eq(do_mprotect(mm, BASE + 8, 4, PROT_READ), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_int_eq(mmt_access(mm, BASE + 9, true, &v), -EFAULT);
+	wr(mm, BASE + 5, 0x56);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+
+	mm = thp_proc();
+	ck_assert_int_eq(do_mremap(mm, BASE, HPAGE_PMD_NR, 0x100, HPAGE_PMD_NR), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_ptr_null(huge_at(mm, 0x100));
+	ck_assert_uint_eq(rd(mm, 0x105), 0x55);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x105))->order, HPAGE_PMD_ORDER);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+START_TEST(split_and_migrate_through_rmap)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+	int status = -1;
+
+	pmd_world();
+	p = thp_proc();
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	/* split_huge_pages: the folio's unmap splits both pmds through the rmap */
+	ck_assert_uint_eq(split_huge_pages_pid(p, BASE, 1), 1);
+	ck_assert_ptr_null(huge_at(p, BASE));
+	ck_assert_ptr_null(huge_at(c, BASE));
+	ck_assert_int_eq(page_folio(page_at(p, BASE + 5))->order, 0);
+	ck_assert_ptr_eq(page_at(p, BASE + 5), page_at(c, BASE + 5));
+	ck_assert_uint_eq(rd(c, BASE + 5), 0x55);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+
+	/* migration: the pmd is split, the folio moves whole */
+	p = thp_proc();
+	f = huge_folio(p, BASE);
+	ck_assert_int_eq(do_move_pages(p, BASE + 3, 1, !f->nid, false, &status), 0);
+	ck_assert_int_eq(status, !f->nid);
+	ck_assert_ptr_null(huge_at(p, BASE));
+	ck_assert_int_eq(page_folio(page_at(p, BASE))->order, HPAGE_PMD_ORDER);
+	ck_assert_int_eq(page_folio(page_at(p, BASE))->nid, status);
+	ck_assert_uint_eq(rd(p, BASE + 5), 0x55);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+static uint64_t dma_read(struct mm_struct *mm, uint64_t a)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(gup_pin_access(mm, a, false, &v), 0);
+	return v;
+}
+
+static void dma_write(struct mm_struct *mm, uint64_t a, uint64_t v)
+{
+	ck_assert_int_eq(gup_pin_access(mm, a, true, &v), 0);
+}
+
+START_TEST(pin_through_pmd_then_fork)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f;
+
+	pmd_world();
+	p = thp_proc();
+	f = huge_folio(p, BASE);
+	ck_assert_int_eq(pin_user_pages_range(p, BASE + 5, 1), 0);
+	ck_assert_ptr_eq(huge_folio(p, BASE), f);	/* pinned whole, not split */
+	ck_assert_int_eq(atomic_load(&f->_pincount), 1);
+	assert_clean();
+	/* d042035eaf5f: the pinned pmd is split, the child gets copies */
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_ptr_null(huge_at(p, BASE));
+	ck_assert_ptr_eq(page_at(p, BASE + 5), folio_page(f, 5));
+	ck_assert_ptr_ne(page_folio(page_at(c, BASE + 5)), f);
+	ck_assert(pte_write(*mmt_pte_peek(p, BASE + 5)));
+	dma_write(p, BASE + 5, 0x99);
+	wr(p, BASE + 5, 0x9a);
+	ck_assert_uint_eq(dma_read(p, BASE + 5), 0x9a);
+	ck_assert_uint_eq(rd(c, BASE + 5), 0x55);
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/* the bug: copy_huge_pmd shares the pinned folio, the parent's write leaves the pin */
+START_TEST(pin_fork_bug_shares_pmd)
+{
+	struct mm_struct *p, *c = NULL;
+
+	pmd_world();
+	p = thp_proc();
+	ck_assert_int_eq(pin_user_pages_range(p, BASE + 5, 1), 0);
+	mmt_injected_mask = 1ull << BUG_THP_FORK_PINNED_PMD;
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_ptr_nonnull(huge_at(p, BASE));
+	ck_assert_ptr_nonnull(huge_at(c, BASE));
+	wr(p, BASE + 5, 0x9a);		/* split and COW: away from the pin */
+	dma_write(p, BASE + 5, 0x99);
+	ck_assert_uint_eq(rd(c, BASE + 5), 0x99);	/* the child sees the device */
+	ck_assert_uint_eq(rd(p, BASE + 5), 0x9a);
+	mmt_injected_mask = 0;
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_PIN));
+	mmt_report_reset();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("thp_pmd");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, huge_fault_maps_pmd);
+	tcase_add_test(tc, huge_fault_falls_back);
+	tcase_add_test(tc, fork_shares_then_cow_splits);
+	tcase_add_test(tc, reuse_after_child_exit);
+	tcase_add_test(tc, partial_unmap_and_dontneed_split);
+	tcase_add_test(tc, mprotect_mremap_split);
+	tcase_add_test(tc, split_and_migrate_through_rmap);
+	tcase_add_test(tc, pin_through_pmd_then_fork);
+	tcase_add_test(tc, pin_fork_bug_shares_pmd);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
