@@ -60,7 +60,7 @@ static const char usage_text[] =
 	"                  minimized and written to DIR/findings (default DIR: fuzz-out)\n"
 	"  hunt [--inject NAME] [--engine naive|sched-random|pct|random-bytes|libfuzzer|afl]\n"
 	"       [--budget S] [--seed N] [--ops N] [--tasks N] [--depth D]\n"
-	"       [--check incremental|full] [--gen random|race|mix|ksm|uffd|forks|mremap|split|pairs] [--runs N] [--out DIR]\n"
+	"       [--check incremental|full] [--gen random|race|mix|device|ksm|uffd|forks|mremap|split|khugepaged|thp|pairs] [--runs N] [--out DIR]\n"
 	"                  run until the named zoo bug is found (time-to-detect and a minimized\n"
 	"                  reproducer); without --inject, random programs for the budget\n"
 	"  minimize FILE [--inject NAME] [-o OUT] [--tasks N]\n"
@@ -222,10 +222,11 @@ static int cmd_inject(int argc, char **argv)
 /* ---------------------------------------------------------------- gen */
 
 static const char gen_help[] =
-	"usage: mmtorture gen [--seed N] [--ops N] [--tasks N]\n"
+	"usage: mmtorture gen [--seed N] [--ops N] [--tasks N] [--gen random|thp]\n"
 	"\n"
 	"Print the uniform random program of a program seed (the \"program seed\" a hunt's\n"
-	"finding names; debugging the generator).\n";
+	"finding names; debugging the generator), or with --gen thp the PMD THP\n"
+	"template's (hunt --gen thp, which asks for 10 ops with one task, 4 with more).\n";
 
 /* print the program hunt would run for a seed (debugging the generator) */
 static int cmd_gen(int argc, char **argv)
@@ -233,12 +234,20 @@ static int cmd_gen(int argc, char **argv)
 	struct mmt_gen_opts gopts;
 	struct mmt_program p;
 	uint64_t seed = 0, v;
+	bool thp = false;
 	int i, ret;
 
 	if (wants_help(argc, argv))
 		return print_help(gen_help);
 	mmt_gen_opts_default(&gopts);
 	for (i = 0; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--gen")) {
+			if (strcmp(argv[i + 1], "random") && strcmp(argv[i + 1], "thp"))
+				return usage_error("gen: --gen takes random or thp, not '%s'",
+						   argv[i + 1]);
+			thp = !strcmp(argv[i + 1], "thp");
+			continue;
+		}
 		if (parse_u64(argv[i + 1], &v))
 			return usage_error("gen: bad number '%s'", argv[i + 1]);
 		if (!strcmp(argv[i], "--seed"))
@@ -253,7 +262,9 @@ static int cmd_gen(int argc, char **argv)
 	if (i != argc)
 		return usage_error("gen: '%s' needs a value", argv[i]);
 	mmt_program_init(&p);
-	ret = mmt_gen_random(&p, seed, &gopts) || mmt_print(stdout, &p) < 0;
+	ret = (thp ? mmt_gen_thp(&p, seed, gopts.nr_tasks,
+				 gopts.nr_tasks > 1 ? 4 : 10) :
+		     mmt_gen_random(&p, seed, &gopts)) || mmt_print(stdout, &p) < 0;
 	mmt_program_free(&p);
 	return ret ? EXIT_FAILED : EXIT_HELD;
 }

@@ -204,13 +204,25 @@ static void inflight_pgtable(const struct pgtable *t)
 	}
 }
 
+/*
+ * The folio a frame belongs to now.  A frame this task unlocked a while ago
+ * (the yield-point recheck) may have been freed and reused since as a tail
+ * page of a large folio: the head's lock and PG_migrating then answer for
+ * the migration entries that name it (a split under way, say).
+ */
+static const struct folio *frame_folio(const struct folio *f)
+{
+	return atomic_load(&((struct folio *)f)->tail_off) ? page_folio(&f->page) : f;
+}
+
 /* 3.5 for a folio that was just unlocked */
 static void inflight_folio(const struct folio *f)
 {
 	int n = atomic_load_explicit(&((struct folio *)f)->nr_migration_entries,
 				     memory_order_relaxed);
+	const struct folio *head = frame_folio(f);
 
-	if (n > 0 && (!folio_test_locked(f) || !folio_test_migrating(f))) {
+	if (n > 0 && (!folio_test_locked(head) || !folio_test_migrating(head))) {
 		char obj[64];
 
 		snprintf(obj, sizeof(obj), "folio pfn %u", f->pfn);
@@ -270,7 +282,7 @@ void check_inflight(const struct kp_lockinfo *li)
 				if (!pool_owns(&the_world->pgtable_pool, t) || t->level != 1 ||
 				    spin_is_locked(&t->ptl))
 					continue;
-			} else if (folio_test_locked(o)) {
+			} else if (folio_test_locked(frame_folio(o))) {
 				continue;
 			}
 			inflight_one(o, recent[id].cls[i]);
