@@ -93,11 +93,12 @@
 #include "mmt/prng.h"
 
 #define NSLOTS		4
-#define WIN_START	0x10
+/* PMD-aligned, so that the window is one huge pmd's range (HPAGE_PMD_NR pages) */
+#define WIN_START	0x20
 #define WIN_PAGES	32
 #define RING		32	/* ops kept per thread */
 #define MAX_THREADS	(STRESS_MAX_WORKERS + 4)
-#define WORLD_FRAMES	128
+#define WORLD_FRAMES	256
 #define WORLD_SWAP	256
 #define DAEMON_BATCH	16
 /* ksmd's zone, past the window: see pick_ksm_op */
@@ -129,7 +130,7 @@ struct sthread {
 	atomic_ullong ops;
 	unsigned long nlog;	/* entries ever logged (owner writes; read when parked) */
 	struct logent ring[RING];
-	int status[8];		/* move_pages per-page status */
+	int status[WIN_PAGES];	/* move_pages per-page status: up to a window */
 	bool ksm_run2;		/* this thread set run = 2: its next zone op sets 1 */
 };
 
@@ -317,7 +318,8 @@ static int mflags_of(int f)
 
 static uint64_t win_len(struct sthread *t, uint64_t addr)
 {
-	uint64_t n = 1 + rnd(t, 8), room = WIN_START + WIN_PAGES - addr;
+	/* now and then to the window's end: a whole huge pmd's range from WIN_START */
+	uint64_t n = rnd(t, 8) ? 1 + rnd(t, 8) : WIN_PAGES, room = WIN_START + WIN_PAGES - addr;
 
 	return n < room ? n : room;
 }
@@ -409,7 +411,7 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 	op->expect = -1;
 	op->task = (uint8_t)t->id;
 	op->proc = (uint8_t)rnd(t, NSLOTS);
-	op->addr = WIN_START + rnd(t, WIN_PAGES);
+	op->addr = WIN_START + (rnd(t, 8) ? rnd(t, WIN_PAGES) : 0);
 	switch (k) {
 	case K_READ:
 		op->code = OP_READ;
@@ -427,6 +429,12 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 		op->prot = rnd(t, 100) < 70 ? MPROT_RW : MPROT_R;
 		op->mflags = f < 60 ? MFL_PRIVATE | MFL_ANON : f < 75 ? MFL_SHARED | MFL_ANON :
 			     f < 90 ? MFL_PRIVATE : MFL_SHARED;
+		if (f < 15) {
+			/* one fresh VMA over the window: a huge pmd's range */
+			op->addr = WIN_START;
+			op->len = WIN_PAGES;
+			op->prot = MPROT_RW;
+		}
 		break;
 	}
 	case K_MUNMAP:
@@ -455,6 +463,15 @@ static void pick_op(struct sthread *t, struct mmt_op *op)
 		op->code = OP_MADVISE;
 		op->len = win_len(t, op->addr);
 		op->advice = (uint8_t)rnd(t, sizeof(advice_pick) / sizeof(advice_pick[0]));
+		if (!rnd(t, 6)) {
+			/*
+			 * the whole window: emptied, or made VM_HUGEPAGE in one
+			 * VMA, so that the next fault there may map a huge pmd
+			 */
+			op->addr = WIN_START;
+			op->len = WIN_PAGES;
+			op->advice = advice_index(rnd(t, 2) ? MADV_DONTNEED : MADV_HUGEPAGE);
+		}
 		break;
 	case K_MIGRATE:
 		op->code = OP_MIGRATE;
@@ -774,7 +791,7 @@ static int build_program(struct mmt_program *p, unsigned per)
 	p->world.nodes = 2;
 	p->world.frames = WORLD_FRAMES;
 	p->world.swap = WORLD_SWAP;
-	p->world.thp = 0x6;
+	p->world.thp = 0x26;
 	for (int i = 0; i < NSLOTS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
 		if (mmt_program_name(p, name) != i)
@@ -1105,8 +1122,11 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 	cfg.nodes = 2;
 	cfg.frames = WORLD_FRAMES;
 	cfg.swap = WORLD_SWAP;
-	/* mTHP orders 1 and 2 where MADV_HUGEPAGE says so, as the generator's worlds */
-	cfg.thp_orders = 0x6;
+	/*
+	 * mTHP orders 1 and 2 where MADV_HUGEPAGE says so, as the generator's
+	 * worlds, and the PMD-sized THP: a fault in the empty window maps it
+	 */
+	cfg.thp_orders = 0x26;
 	w = world_create(&cfg);
 	if (!w) {
 		fprintf(o->out, "stress: cannot build the world\n");
@@ -1225,7 +1245,7 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 		r->first = mmt_report.first;
 	r->ksm_merged = atomic_load(&w->ksm.stat_merged);
 	r->ksm_stable_hits = atomic_load(&w->ksm.stat_stable_hits);
-	for (int o = 1; o <= 2; o++)
+	for (int o = 1; o <= 5; o++)
 		r->mthp_alloc[o] = atomic_load(&w->mthp_fault_alloc[o]);
 	r->khugepaged_collapsed = w->khugepaged.pages_collapsed;	/* the threads have ended */
 
@@ -1237,8 +1257,8 @@ int stress_run(const struct stress_opts *o, struct stress_result *r)
 			kind_name[S.t[i].kind], r->ops[i], r->ops[i] / r->seconds);
 	fprintf(o->out, "  ksmd merged %lu pages, %lu of them onto stable-tree pages\n",
 		r->ksm_merged, r->ksm_stable_hits);
-	fprintf(o->out, "  faults allocated %lu order-1 and %lu order-2 folios (mTHP)\n",
-		r->mthp_alloc[1], r->mthp_alloc[2]);
+	fprintf(o->out, "  faults allocated %lu order-1 and %lu order-2 folios (mTHP), %lu PMD THPs\n",
+		r->mthp_alloc[1], r->mthp_alloc[2], r->mthp_alloc[5]);
 	fprintf(o->out, "  khugepaged collapsed %lu ranges\n", r->khugepaged_collapsed);
 
 	if (clean) {

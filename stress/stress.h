@@ -55,7 +55,7 @@ struct stress_result {
 	unsigned long violations;
 	/* ksmd's work: pages merged, and of those onto pages in a stable tree */
 	unsigned long ksm_merged, ksm_stable_hits;
-	unsigned long mthp_alloc[3];	/* large folios faulted in, orders 1 and 2 */
+	unsigned long mthp_alloc[6];	/* large folios faulted in, orders 1, 2 and 5 (PMD) */
 	unsigned long khugepaged_collapsed;	/* ranges khugepaged collapsed */
 	struct mmt_violation first;
 	bool reproduced;

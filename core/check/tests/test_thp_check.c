@@ -3,8 +3,10 @@
  * test_thp_check.c - the large-folio clauses of the checker (core/check/
  * folio.c): per-page MAPCOUNT 1.1, the folio's _large_mapcount,
  * _nr_pages_mapped and _entire_mapcount, the deferred split queue, tail
- * frames (2.x), per-page EXCLUSIVE 7.3 and PROT 8.2, and the _pincount of
- * a pinned large folio (PIN).  Each fires on a state corrupted on purpose
+ * frames (2.x), per-page EXCLUSIVE 7.3 and PROT 8.2, the _pincount of
+ * a pinned large folio (PIN), and a huge pmd's clauses (its entire
+ * mapcount, ENTIRELY_MAPPED, the head's AnonExclusive under a writable
+ * pmd, a pte under a huge pmd, its reference).  Each fires on a state corrupted on purpose
  * and holds once the corruption is undone.
  */
 #include <check.h>
@@ -218,6 +220,65 @@ START_TEST(migrate_partial_folio)
 }
 END_TEST
 
+/* p0 with a PMD-mapped THP at 0x20 (32 pages, world thp=0x20) */
+static struct folio *pmd_setup(struct mm_struct **p)
+{
+	struct world_config cfg;
+	pmd_t *pmdp;
+
+	world_destroy(w);
+	world_config_default(&cfg);
+	cfg.nodes = 1;
+	cfg.frames = 128;
+	cfg.thp_orders = 1u << HPAGE_PMD_ORDER;
+	w = world_create(&cfg);
+	*p = mm_alloc();
+	ck_assert_int_eq(do_mmap(*p, 0x20, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(*p, 0x20, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	wr(*p, 0x21, 1);
+	pmdp = pmd_offset(*p, 0x20);
+	ck_assert(pmdp && pmd_trans_huge(*pmdp));
+	assert_clean();
+	return pfn_folio(pmd_pfn(*pmdp));
+}
+
+START_TEST(huge_pmd_clauses)
+{
+	struct mm_struct *p, *c = NULL;
+	struct folio *f = pmd_setup(&p);
+	pmd_t *pmdp = pmd_offset(p, 0x20), old = *pmdp;
+	pte_t *under = pmd_pgtable(pmdp) + 3;
+
+	atomic_store(&f->_entire_mapcount, 1);		/* two pmds, says the folio */
+	fires(INV_MAPCOUNT);
+	atomic_store(&f->_entire_mapcount, 0);
+	atomic_fetch_sub(&f->_nr_pages_mapped, ENTIRELY_MAPPED);
+	fires(INV_MAPCOUNT);
+	atomic_fetch_add(&f->_nr_pages_mapped, ENTIRELY_MAPPED);
+	ClearPageAnonExclusive(&f->page);		/* writable pmd, shared head */
+	fires(INV_EXCLUSIVE);
+	SetPageAnonExclusive(&f->page);
+	mmt_set_pte(under, pte_mkspecial(pfn_pte(zero_pfn(), false)));	/* a pte under it */
+	fires(INV_BUG);
+	mmt_set_pte(under, __pte(0));
+	folio_get(f);					/* a reference no pmd explains */
+	fires(INV_REFCOUNT);
+	folio_put(f);
+	assert_clean();
+
+	/* shared with a child: a writable pmd is a COW-shared page written */
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	old = *pmdp;
+	pmdp->pmd = pmd_mkwrite(old).pmd;
+	fires(INV_PROT);
+	pmdp->pmd = old.pmd;
+	assert_clean();
+	mmput(c);
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp_check");
@@ -229,6 +290,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, large_pincount);
 	tcase_add_test(tc, split_queue_and_after_split);
 	tcase_add_test(tc, migrate_partial_folio);
+	tcase_add_test(tc, huge_pmd_clauses);
 	suite_add_tcase(s, tc);
 	return s;
 }
