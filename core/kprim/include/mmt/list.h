@@ -19,9 +19,21 @@ struct list_head {
 
 #define LIST_HEAD(name) struct list_head name = { &(name), &(name) }
 
+/*
+ * ->next is stored with WRITE_ONCE and list_empty() reads it with
+ * READ_ONCE, as include/linux/list.h does: list_empty() is the one list
+ * operation the kernel allows without the list's lock (migrate_pages'
+ * look at a folio's _deferred_list, say), and under TSan that read and
+ * the locked stores it races with must both be atomic.
+ */
+static inline void list_set_next(struct list_head *e, struct list_head *next)
+{
+	__atomic_store_n(&e->next, next, __ATOMIC_RELAXED);
+}
+
 static inline void INIT_LIST_HEAD(struct list_head *h)
 {
-	h->next = h;
+	list_set_next(h, h);
 	h->prev = h;
 }
 
@@ -29,9 +41,9 @@ static inline void __list_link(struct list_head *n, struct list_head *prev,
 			       struct list_head *next)
 {
 	next->prev = n;
-	n->next = next;
+	list_set_next(n, next);
 	n->prev = prev;
-	prev->next = n;
+	list_set_next(prev, n);
 }
 
 /* insert @n right after @head: it becomes the first entry */
@@ -49,17 +61,20 @@ static inline void list_add_tail(struct list_head *n, struct list_head *head)
 static inline void list_del_init(struct list_head *e)
 {
 	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	list_set_next(e->prev, e->next);
 	INIT_LIST_HEAD(e);
 }
 
-static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+static inline bool list_empty(const struct list_head *h)
+{
+	return __atomic_load_n(&h->next, __ATOMIC_RELAXED) == h;
+}
 
 /* unlink @e and add it at the head of @head */
 static inline void list_move(struct list_head *e, struct list_head *head)
 {
 	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	list_set_next(e->prev, e->next);
 	list_add(e, head);
 }
 
@@ -69,8 +84,8 @@ static inline void list_splice_tail(struct list_head *list, struct list_head *he
 	if (list_empty(list))
 		return;
 	list->next->prev = head->prev;
-	head->prev->next = list->next;
-	list->prev->next = head;
+	list_set_next(head->prev, list->next);
+	list_set_next(list->prev, head);
 	head->prev = list->prev;
 	INIT_LIST_HEAD(list);
 }
