@@ -37,7 +37,8 @@ Writes OUT/results.json and OUT/ttd.svg (a plot drawn here, no matplotlib).
 
 Soak mode (--soak SECONDS): instead of the above, every engine of
 --soak-engines (libFuzzer with 1, 2 and 3 tasks, AFL++ with 2 tasks, pct and
-sched-random with their race templates mixed with uniform programs, stress;
+sched-random with their race templates mixed with uniform programs, pct
+and sched-random on the PMD THP template (pct:thp, sched-random:thp), stress;
 pct:GEN and sched-random:GEN for one generator, e.g. pct:mremap)
 runs SECONDS on the clean model, --jobs engines at a time; in-process engines
 and stress start over with the next seed after a finding.  Findings per
@@ -310,7 +311,7 @@ def svg(results, path):
     open(path, "w").write("\n".join(out))
 
 
-SOAK_ENGINES = "libfuzzer-1task,libfuzzer-2task,libfuzzer-3task,afl-2task,pct,sched-random,stress"
+SOAK_ENGINES = "libfuzzer-1task,libfuzzer-2task,libfuzzer-3task,afl-2task,pct,sched-random,pct:thp,sched-random:thp,stress"
 
 
 def soak_one(build, eng, seconds, seed, work):

@@ -205,31 +205,6 @@ void set_pmd_at(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, pmd_t pmd)
 	__atomic_store_n(&pmdp->pmd, pmd.pmd, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 }
 
-void mmt_for_each_pmd_leaf(struct mm_struct *mm,
-			   void (*fn)(struct mm_struct *mm, uint64_t haddr, pmd_t *pmd, void *arg),
-			   void *arg)
-{
-	for (unsigned g = 0; g < PTRS_PER_PGD; g++) {
-		struct pgtable *pud = mm->pgd[g];
-
-		if (!pud)
-			continue;
-		for (unsigned u = 0; u < PTRS_PER_PUD; u++) {
-			struct pgtable *pmd = pud->dir[u];
-
-			if (!pmd)
-				continue;
-			for (unsigned d = 0; d < PTRS_PER_PMD; d++) {
-				struct pgtable *pt = pmd->dir[d];
-
-				if (pt && !pmd_none(pt->pmd))
-					fn(mm, ((uint64_t)g << PGDIR_SHIFT) | ((uint64_t)u << PUD_SHIFT) |
-					       ((uint64_t)d << PMD_SHIFT), &pt->pmd, arg);
-			}
-		}
-	}
-}
-
 /*
  * The table @ptep lies in: the pte array is the first member of struct
  * pgtable, and every table is an object of the pgtable pool.
@@ -290,9 +265,11 @@ pte_t *mmt_pte_peek(struct mm_struct *mm, uint64_t addr)
 	return t ? &t->pte[pte_index(addr)] : NULL;
 }
 
-void mmt_for_each_pte(struct mm_struct *mm,
-		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
-		      void *arg)
+/* every pte table of @mm, in address order, with the first page it maps */
+static void for_each_pte_table(struct mm_struct *mm,
+			       void (*fn)(struct mm_struct *mm, struct pgtable *pt, uint64_t base,
+					  void *arg),
+			       void *arg)
 {
 	for (unsigned g = 0; g < PTRS_PER_PGD; g++) {
 		struct pgtable *pud = mm->pgd[g];
@@ -304,20 +281,53 @@ void mmt_for_each_pte(struct mm_struct *mm,
 
 			if (!pmd)
 				continue;
-			for (unsigned d = 0; d < PTRS_PER_PMD; d++) {
-				struct pgtable *pt = pmd->dir[d];
-				uint64_t base;
-
-				if (!pt)
-					continue;
-				base = ((uint64_t)g << PGDIR_SHIFT) | ((uint64_t)u << PUD_SHIFT) |
-				       ((uint64_t)d << PMD_SHIFT);
-				for (unsigned i = 0; i < PTRS_PER_PTE; i++)
-					if (!pte_none(pt->pte[i]))
-						fn(mm, base + i, &pt->pte[i], arg);
-			}
+			for (unsigned d = 0; d < PTRS_PER_PMD; d++)
+				if (pmd->dir[d])
+					fn(mm, pmd->dir[d], ((uint64_t)g << PGDIR_SHIFT) |
+					   ((uint64_t)u << PUD_SHIFT) | ((uint64_t)d << PMD_SHIFT), arg);
 		}
 	}
+}
+
+struct pte_visit {
+	void (*pte)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg);
+	void (*pmd)(struct mm_struct *mm, uint64_t haddr, pmd_t *pmd, void *arg);
+	void *arg;
+};
+
+static void visit_ptes(struct mm_struct *mm, struct pgtable *pt, uint64_t base, void *arg)
+{
+	struct pte_visit *v = arg;
+
+	for (unsigned i = 0; i < PTRS_PER_PTE; i++)
+		if (!pte_none(pt->pte[i]))
+			v->pte(mm, base + i, &pt->pte[i], v->arg);
+}
+
+static void visit_pmd(struct mm_struct *mm, struct pgtable *pt, uint64_t base, void *arg)
+{
+	struct pte_visit *v = arg;
+
+	if (!pmd_none(pt->pmd))
+		v->pmd(mm, base, &pt->pmd, v->arg);
+}
+
+void mmt_for_each_pte(struct mm_struct *mm,
+		      void (*fn)(struct mm_struct *mm, uint64_t addr, pte_t *pte, void *arg),
+		      void *arg)
+{
+	struct pte_visit v = { .pte = fn, .arg = arg };
+
+	for_each_pte_table(mm, visit_ptes, &v);
+}
+
+void mmt_for_each_pmd_leaf(struct mm_struct *mm,
+			   void (*fn)(struct mm_struct *mm, uint64_t haddr, pmd_t *pmd, void *arg),
+			   void *arg)
+{
+	struct pte_visit v = { .pmd = fn, .arg = arg };
+
+	for_each_pte_table(mm, visit_pmd, &v);
 }
 
 /*

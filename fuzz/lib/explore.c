@@ -612,6 +612,19 @@ static void pte_digest(struct mm_struct *mm, uint64_t addr, pte_t *ptep, void *a
 	*h = mix(mix(*h, addr), kind);
 }
 
+/* a huge pmd: writable or not, and the contents of the 32 pages it maps */
+static void pmd_digest(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, void *arg)
+{
+	uint64_t *h = arg;
+	pmd_t pmd = *pmdp;
+	struct folio *folio = pfn_folio(pmd_pfn(pmd));
+
+	(void)mm;
+	*h = mix(mix(*h, haddr), 2 | (uint64_t)pmd_write(pmd) << 1);
+	for (unsigned i = 0; folio && i < PTRS_PER_PTE; i++)
+		*h = mix(*h, folio[i].value);
+}
+
 static void mm_digest(struct mm_struct *mm, void *arg)
 {
 	struct vm_area_struct *vma;
@@ -623,6 +636,7 @@ static void mm_digest(struct mm_struct *mm, void *arg)
 		h = mix(h, vma->vm_flags);
 	}
 	mmt_for_each_pte(mm, pte_digest, &h);
+	mmt_for_each_pmd_leaf(mm, pmd_digest, &h);
 	*sum += h;	/* processes in any order */
 }
 

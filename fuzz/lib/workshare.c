@@ -47,6 +47,19 @@ static void pte_digest(struct mm_struct *mm, uint64_t addr, pte_t *ptep, void *a
 	}
 }
 
+/* a huge pmd, and the contents of the pages it maps (a PMD-sized folio: large) */
+static void pmd_digest(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, void *arg)
+{
+	struct digest *d = arg;
+	struct folio *folio = pfn_folio(pmd_pfn(*pmdp));
+
+	(void)mm;
+	d->h = mix(mix(d->h, haddr), pmd_val(*pmdp));
+	for (unsigned i = 0; folio && i < PTRS_PER_PTE; i++)
+		d->h = mix(d->h, folio[i].value);
+	d->large = true;
+}
+
 /*
  * one mm's VMAs, page tables and mapped contents, added to @arg's sum (the
  * pool's order is not the processes' order)
@@ -65,6 +78,7 @@ static void mm_digest(struct mm_struct *mm, void *arg)
 		d.h = mix(d.h, (uint64_t)(uintptr_t)vma->vm_file);
 	}
 	mmt_for_each_pte(mm, pte_digest, &d);
+	mmt_for_each_pmd_leaf(mm, pmd_digest, &d);
 	sum->h += d.h;
 	sum->large |= d.large;
 }

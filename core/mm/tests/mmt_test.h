@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mmt/check.h"
+#include "mmt/gup.h"
 #include "mmt/mm.h"
 #include "mmt/world.h"
 
@@ -79,6 +80,20 @@ static inline struct page *page_at(struct mm_struct *mm, uint64_t a)
 	ck_assert_ptr_nonnull(pte);
 	ck_assert(pte_present(*pte));
 	return pfn_to_page(pte_pfn(*pte));
+}
+
+/* the device's access through @mm's pin at @a (gup_pin_access), which must exist */
+static inline uint64_t dma_read(struct mm_struct *mm, uint64_t a)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(gup_pin_access(mm, a, false, &v), 0);
+	return v;
+}
+
+static inline void dma_write(struct mm_struct *mm, uint64_t a, uint64_t v)
+{
+	ck_assert_int_eq(gup_pin_access(mm, a, true, &v), 0);
 }
 
 static inline void assert_empty(void)

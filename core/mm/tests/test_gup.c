@@ -29,19 +29,6 @@ static struct folio *folio_at(struct mm_struct *mm, uint64_t a)
 	return pfn_folio(pte_pfn(*pte));
 }
 
-static uint64_t dma_read(struct mm_struct *mm, uint64_t a)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(gup_pin_access(mm, a, false, &v), 0);
-	return v;
-}
-
-static void dma_write(struct mm_struct *mm, uint64_t a, uint64_t v)
-{
-	ck_assert_int_eq(gup_pin_access(mm, a, true, &v), 0);
-}
-
 START_TEST(pin_faults_in_writable_exclusive)
 {
 	struct mm_struct *mm = mm_alloc();

@@ -284,19 +284,6 @@ START_TEST(split_and_migrate_through_rmap)
 }
 END_TEST
 
-static uint64_t dma_read(struct mm_struct *mm, uint64_t a)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(gup_pin_access(mm, a, false, &v), 0);
-	return v;
-}
-
-static void dma_write(struct mm_struct *mm, uint64_t a, uint64_t v)
-{
-	ck_assert_int_eq(gup_pin_access(mm, a, true, &v), 0);
-}
-
 START_TEST(pin_through_pmd_then_fork)
 {
 	struct mm_struct *p, *c = NULL;
