@@ -504,6 +504,8 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 			pte = pte_mkdirty(pte);
 		set_pte_at(mm, haddr + (uint64_t)i, ptep + i, pte);
 	}
+	if (pmd_dirty(old))
+		folio_set(folio, PG_dirty);
 	folio_remove_rmap_pmd(folio, page, vma);
 }
 
@@ -587,8 +589,9 @@ bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr)
  * -EAGAIN makes the caller copy its ptes, which gives the child copies of
  * the exclusive pages and leaves the pinned ones the parent's.  -EAGAIN
  * too when the pmd is no huge leaf any more; -ENOMEM when the child's
- * table cannot be had.  Both mmap_locks held for write; takes the src pmd
- * lock and the child's inside it.
+ * table cannot be had.  Both mmap_locks held for write; takes the child's
+ * pmd lock, then the parent's nested inside it, as copy_page_range takes
+ * their ptls.
  */
 int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma, uint64_t haddr)
 {
@@ -601,18 +604,16 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	dst_pmdp = pmd_alloc(dst_mm, haddr);
 	if (!dst_pmdp)
 		return -ENOMEM;
-	src_ptl = pmd_lock(src_pmdp);
-	dst_ptl = pmd_lockptr(dst_pmdp);
-	spin_lock_nested(dst_ptl);
+	dst_ptl = pmd_lock(dst_pmdp);
+	src_ptl = pmd_lockptr(src_pmdp);
+	spin_lock_nested(src_ptl);
 	pmd = pmdp_get(src_pmdp);
 	if (!pmd_trans_huge(pmd))
 		goto out;
 	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
 	if (folio_try_dup_anon_rmap_pmd(folio, &folio->page, src_vma)) {
-		spin_unlock(dst_ptl);
 		__split_huge_pmd_locked(src_vma, src_pmdp, haddr);
-		spin_unlock(src_ptl);
-		return -EAGAIN;
+		goto out;
 	}
 	folio_get(folio);
 	add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
@@ -621,8 +622,8 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	set_pmd_at(dst_mm, haddr, dst_pmdp, pmd_mkold(pmd));
 	ret = 0;
 out:
-	spin_unlock(dst_ptl);
 	spin_unlock(src_ptl);
+	spin_unlock(dst_ptl);
 	return ret;
 }
 

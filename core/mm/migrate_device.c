@@ -74,12 +74,39 @@ static void migrate_vma_collect_pmd(struct migrate_vma *migrate, uint64_t start,
 {
 	struct vm_area_struct *vma = migrate->vma;
 	struct mm_struct *mm = vma->vm_mm;
+	struct folio *huge;
 	spinlock_t *ptl;
 	pte_t *ptep;
 
-	/* a huge pmd is split, as the kernel's collect step splits a THP */
-	ptep = pte_offset_map_lock_split(vma, start, &ptl);
+again:
+	/*
+	 * A PMD-mapped THP is split to order-0 folios first (trylock and
+	 * split_folio, whose unmap splits the pmd), as the kernel's collect
+	 * step does; a folio it cannot lock or split skips the range.
+	 */
+	huge = folio_get_huge_pmd(vma, start);
+	if (huge) {
+		int err = -EBUSY;
+
+		if (folio_trylock(huge)) {
+			err = split_folio(huge);
+			folio_unlock(huge);
+		}
+		folio_put(huge);
+		if (err) {
+			for (uint64_t addr = start; addr < end; addr++) {
+				migrate->src[migrate->npages] = collect_skip_one(migrate);
+				migrate->dst[migrate->npages++] = 0;
+			}
+			return;
+		}
+	}
+	ptep = pte_offset_map_lock(mm, start, &ptl);
 	if (!ptep) {
+		pmd_t *pmdp = pmd_offset(mm, start);
+
+		if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+			goto again;	/* a fault mapped a huge pmd meanwhile */
 		migrate_vma_collect_hole(migrate, start, end);
 		return;
 	}

@@ -27,7 +27,8 @@
  *
  * Two locks of one class nest only where the kernel nests them, marked
  * _nested: fork takes the child's mmap_lock inside the parent's and the
- * child's ptl inside the parent's; migration takes the new folio's lock
+ * parent's ptl (or pmd lock) inside the child's, as copy_pte_range does;
+ * migration takes the new folio's lock
  * with a trylock while holding the old one.
  *
  * Anon rmap structure, as since 2.6.34: each anon_vma is linked to every VMA

@@ -254,9 +254,9 @@ static void folio_deactivate(struct folio *folio)
  * The huge pmd step of madvise_cold_or_pageout_pte_range: a folio likely
  * shared is left alone; one the range covers only in part is split
  * (split_folio, whose unmap splits the pmd) and the ptes are walked again;
- * a whole one is made old and deactivated, or isolated and reclaimed
- * (shrink_folio splits it for swap).  0: this pmd is done; 1: look again
- * at the ptes; -1: the split failed, the walk ends.  mmap_lock read.
+ * a whole one is deactivated (made old for MADV_COLD), or isolated and
+ * reclaimed (shrink_folio splits it for swap).  0: this pmd is done (a
+ * split that failed skips it); 1: look again at the ptes.  mmap_lock read.
  */
 static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr,
 				    uint64_t end, bool pageout)
@@ -283,9 +283,10 @@ static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uin
 		err = split_folio(folio);
 		folio_unlock(folio);
 		folio_put(folio);
-		return err ? -1 : 1;
+		return err ? 0 : 1;	/* a failed split skips this pmd, as 6.12 does */
 	}
-	set_pmd_at(vma->vm_mm, haddr, pmdp, pmd_mkold(pmd));
+	if (!pageout)
+		set_pmd_at(vma->vm_mm, haddr, pmdp, pmd_mkold(pmd));
 	folio_clear_referenced(folio);
 	folio_test_clear_young(folio);
 	if (!pageout) {
@@ -327,8 +328,6 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 		if (pmd_trans_huge(pmdp_get_lockless(pmdp))) {
 			int r = madvise_pageout_huge_pmd(vma, pmdp, addr, end, pageout);
 
-			if (r < 0)
-				break;
 			if (r == 0)
 				addr |= PTRS_PER_PTE - 1;
 			else

@@ -3,7 +3,8 @@
  * test_thp_pmd.c - PMD-mapped THP (huge_mm.h): the huge fault and its
  * fallbacks, fork sharing the pmd, reuse and COW through it, every way a
  * huge pmd is split (partial munmap, dontneed, mprotect, mremap, COW of a
- * shared one, the rmap's split for migration and split_folio), zap of a
+ * shared one, the rmap's split for migration and split_folio, migrate_vma's
+ * split of the folio), zap of a
  * whole one, pins through it, and fork of a pinned one both with and
  * without d042035eaf5f.  Each test checks the mapcounts, references and
  * rss it leaves and ends with a clean check_world() and an empty world.
@@ -14,6 +15,7 @@
 #include "mmt/check.h"
 #include "mmt/folio.h"
 #include "mmt/gup.h"
+#include "mmt/hmm.h"
 #include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/migrate.h"
@@ -284,6 +286,27 @@ START_TEST(split_and_migrate_through_rmap)
 }
 END_TEST
 
+/* migrate_vma's collect step splits the folio and moves its pages */
+START_TEST(device_migration_splits)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(dmirror_migrate_to_device(mm, BASE + 4, 4), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert(is_swap_pte(*mmt_pte_peek(mm, BASE + 5)));	/* device-private */
+	ck_assert_int_eq(page_folio(page_at(mm, BASE))->order, 0);
+	ck_assert_ptr_eq(page_at(mm, BASE), folio_page(f, 0));
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);		/* faulted back */
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 START_TEST(pin_through_pmd_then_fork)
 {
 	struct mm_struct *p, *c = NULL;
@@ -352,6 +375,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, partial_unmap_and_dontneed_split);
 	tcase_add_test(tc, mprotect_mremap_split);
 	tcase_add_test(tc, split_and_migrate_through_rmap);
+	tcase_add_test(tc, device_migration_splits);
 	tcase_add_test(tc, pin_through_pmd_then_fork);
 	tcase_add_test(tc, pin_fork_bug_shares_pmd);
 	suite_add_tcase(s, tc);
