@@ -3,7 +3,7 @@
  * cmd_difftest.c - mmtorture difftest and mmtorture host-replay
  *
  *   difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR]
- *            [--no-dense] [--no-mremap] [--timeout S] [--host-ksm] [--gen ksm]
+ *            [--no-dense] [--no-mremap] [--timeout S] [--host-ksm] [--gen ksm|thp]
  *            [--quiet]
  *   host-replay [--quiet] [--timeout S] [--host-ksm] FILE...
  *
@@ -22,7 +22,7 @@
 static const char difftest_help[] =
 	"usage: mmtorture difftest [--seed N] [--count N] [--budget S] [--ops N] [--out DIR]\n"
 	"                          [--no-dense] [--no-mremap] [--timeout S] [--host-ksm]\n"
-	"                          [--gen ksm] [--quiet]\n"
+	"                          [--gen ksm|thp] [--quiet]\n"
 	"\n"
 	"Generate one-task programs and run each on the model and on this machine's\n"
 	"kernel (every pN a real process, every op the real system call, every read and\n"
@@ -49,6 +49,9 @@ static const char difftest_help[] =
 	"  --gen ksm     programs of the KSM race template (hunt --gen ksm), its racer's\n"
 	"                ops run after the setup by the one task: equal pages merged,\n"
 	"                then COW of KSM pages, forks, unmerges, exits (with --host-ksm)\n"
+	"  --gen thp     programs of the PMD THP template (hunt --gen thp) without its\n"
+	"                pins, world thp=0x20: the model's 32-page PMD THPs against the\n"
+	"                host's 2 MiB ones\n"
 	"  --quiet       only the summary\n"
 	"\n"
 	"exit status: 0 no disagreement, 1 a disagreement (or a model violation or a\n"
@@ -117,9 +120,10 @@ int cmd_difftest(int argc, char **argv)
 			return usage_error("difftest: %s needs a value", a);
 		i++;
 		if (!strcmp(a, "--gen")) {
-			if (strcmp(val, "ksm"))
-				return usage_error("difftest: --gen takes ksm, got '%s'", val);
-			o.ksm_programs = true;
+			if (strcmp(val, "ksm") && strcmp(val, "thp"))
+				return usage_error("difftest: --gen takes ksm or thp, got '%s'", val);
+			o.ksm_programs = !strcmp(val, "ksm");
+			o.thp_programs = !strcmp(val, "thp");
 		} else if (!strcmp(a, "--seed")) {
 			if (parse_u64(val, &o.seed))
 				return usage_error("--seed: bad number '%s'", val);

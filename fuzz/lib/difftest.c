@@ -286,6 +286,8 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	mmt_program_init(p);
 	if (o->ksm_programs)
 		err = mmt_gen_race_ksm(&raw, seed, 2, g.nr_ops);
+	else if (o->thp_programs)
+		err = mmt_gen_thp(&raw, seed, 1, g.nr_ops > 64 ? 64 : g.nr_ops);
 	else
 		err = mmt_gen_random(&raw, seed, &g);
 	if (err)
@@ -300,6 +302,9 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	 * on a large folio, which Linux would split, reads as a mismatch).
 	 */
 	p->world.thp = 0;
+	/* the PMD-sized THP, whose host counterpart (2 MiB) is enabled there */
+	if (o->thp_programs)
+		p->world.thp = raw.world.thp & (1u << 5);
 	/*
 	 * A host whose read faults allocate (pvm_no_zero_page=1) is the
 	 * model's zeropage=0: compare like with like, and let the
@@ -313,10 +318,14 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 
 		if (op.code == OP_MREMAP && !o->mremap)
 			continue;
+		/* no pins on the host: a pin_write's value is the model's */
+		if (op.code == OP_PIN || op.code == OP_UNPIN || op.code == OP_PIN_WRITE ||
+		    op.code == OP_PIN_READ)
+			continue;
 		op.task = 0;		/* the KSM template's racer runs after its setup */
 		err = mmt_program_add(p, &op);
 		/* gen.c's uniform programs start with spawn p0 */
-		if (!err && i == 0 && o->dense && !o->ksm_programs)
+		if (!err && i == 0 && o->dense && !o->ksm_programs && !o->thp_programs)
 			err = dense_prologue(p, seed, op.proc);
 	}
 out:

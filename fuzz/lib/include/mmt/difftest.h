@@ -61,6 +61,13 @@ struct mmt_difftest_opts {
 	 * forks, unmerges and exits, where a uniform program rarely merges.
 	 */
 	bool ksm_programs;
+	/*
+	 * --gen thp: programs of the PMD THP template (gen.h), one task, its
+	 * pins left out (the host has none), in a world with the PMD-sized
+	 * THP: the model maps 32-page THPs where the host maps 2 MiB ones,
+	 * and what processes read must agree all the same.
+	 */
+	bool thp_programs;
 	bool quiet;		/* no progress, only the summary */
 	FILE *log;		/* progress and findings (NULL: none) */
 };
