@@ -237,6 +237,7 @@ static void pte_one(struct mm_ctx *x, uint64_t addr, pte_t pte)
 }
 
 /*
+ * A PMD migration entry exists only inside a migration (MIGRATION 3.1).
  * A huge pmd (mapping a PMD-sized folio whole): the folio is a live head of
  * HPAGE_PMD_ORDER (1.3), the VMA covers the whole range (5.1) and its rmap
  * reaches it (5.2, 5.3), writable only in a writable VMA (8.1) and then
@@ -253,6 +254,18 @@ static void huge_pmd(struct mm_ctx *x, struct pgtable *pt, uint64_t haddr)
 	struct frame_census *fc;
 	struct folio *f;
 
+	if (is_pmd_migration_entry(pmd)) {
+		/* 3.1 one level up: the head's one entry, its 32 pages in the rss */
+		uint64_t off = swp_offset(pmd_to_swp_entry(pmd));
+
+		PTE_VIOL(x, haddr, INV_MIGRATION, "PMD migration entry for pfn %" PRIu64
+			 " at a quiescent point", off);
+		if (off < c->nr_frames) {
+			fc_at(c, (uint32_t)off)->migr++;
+			x->rss[rss_class(c, &the_world->folios[off])] += HPAGE_PMD_NR;
+		}
+		return;
+	}
 	if (!pmd_trans_huge(pmd)) {
 		PTE_VIOL(x, haddr, INV_BUG, "pmd %#" PRIx64 " is neither none nor a huge leaf",
 			 pmd_val(pmd));

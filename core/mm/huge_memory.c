@@ -51,7 +51,7 @@ static bool can_split_folio(struct folio *folio, int caller_pins, int *pextra_pi
  */
 static void unmap_folio(struct folio *folio)
 {
-	unsigned flags = TTU_RMAP_LOCKED | TTU_SYNC;
+	unsigned flags = TTU_RMAP_LOCKED | TTU_SYNC | TTU_SPLIT_HUGE_PMD;
 
 	if (mmt_injected(BUG_THP_SPLIT_NO_TTU_SYNC))
 		flags &= ~TTU_SYNC;	/* unmap_page before 732ed55823fc */
@@ -480,13 +480,29 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 {
 	struct mm_struct *mm = vma->vm_mm;
 	pmd_t old = pmdp_huge_get_and_clear(mm, haddr, pmdp);
-	struct page *page = pfn_to_page(pmd_pfn(old));
-	struct folio *folio = page_folio(page);
 	pte_t *ptep = pmd_pgtable(pmdp);
+	struct folio *folio;
+	struct page *page;
 	bool anon_exclusive;
 
+	if (is_pmd_migration_entry(old)) {
+		/*
+		 * A PMD migration entry becomes one migration entry per page,
+		 * each naming its own pfn, of the same type: no rmap, no
+		 * reference (remove_migration_ptes maps the ptes later)
+		 */
+		swp_entry_t e = pmd_to_swp_entry(old);
+
+		for (int i = 0; i < HPAGE_PMD_NR; i++)
+			set_pte_at(mm, haddr + (uint64_t)i, ptep + i,
+				   swp_entry_to_pte(swp_entry(swp_type(e),
+							      swp_offset_pfn(e) + (uint64_t)i)));
+		return;
+	}
 	VM_BUG_ON(!pmd_trans_huge(old), INV_BUG, "mm %u pmd %#llx: splitting a pmd that is no "
 		  "huge leaf", mm->id, (unsigned long long)haddr);
+	page = pfn_to_page(pmd_pfn(old));
+	folio = page_folio(page);
 	VM_BUG_ON(folio->order != HPAGE_PMD_ORDER || page != &folio->page, INV_MAPCOUNT,
 		  "mm %u pmd %#llx maps pfn %llu, no PMD-sized folio's head", mm->id,
 		  (unsigned long long)haddr, (unsigned long long)pmd_pfn(old));
@@ -509,12 +525,15 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 	folio_remove_rmap_pmd(folio, page, vma);
 }
 
-/* split_huge_pmd - split the huge pmd at @pmdp, if it still is one.  No ptl held. */
+/*
+ * split_huge_pmd - split the huge pmd (or PMD migration entry) at @pmdp,
+ * if it still is one.  No ptl held.
+ */
 void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr)
 {
 	spinlock_t *ptl = pmd_lock(pmdp);
 
-	if (pmd_trans_huge(pmdp_get(pmdp)))
+	if (pmd_is_huge(pmdp_get(pmdp)))
 		__split_huge_pmd_locked(vma, pmdp, addr & ~(uint64_t)(HPAGE_PMD_NR - 1));
 	spin_unlock(ptl);
 }
@@ -523,7 +542,7 @@ void split_huge_pmd_address(struct vm_area_struct *vma, uint64_t addr)
 {
 	pmd_t *pmdp = pmd_offset(vma->vm_mm, addr);
 
-	if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+	if (pmdp && pmd_is_huge(pmdp_get_lockless(pmdp)))
 		split_huge_pmd(vma, pmdp, addr);
 }
 
@@ -547,7 +566,7 @@ pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spin
 		if (ptep)
 			return ptep;
 		pmdp = pmd_offset(vma->vm_mm, addr);
-		if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		if (!pmdp || !pmd_is_huge(pmdp_get_lockless(pmdp)))
 			return NULL;
 		split_huge_pmd(vma, pmdp, addr);
 	}
@@ -555,30 +574,58 @@ pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spin
 
 /*
  * zap_huge_pmd - unmap a whole huge pmd: the pmd, the rss, the rmap, the
- * pins that named its pages here, and its reference.  False when the pmd
- * is not a huge leaf any more (the caller walks the ptes).  No ptl held.
+ * pins that named its pages here, and its reference; of a PMD migration
+ * entry, the entry and the rss (it holds no mapping, no reference).  False
+ * when the pmd is no leaf any more (the caller walks the ptes).  No ptl
+ * held.
  */
 bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl = pmd_lock(pmdp);
+	bool migration;
 	struct folio *folio;
 	pmd_t old;
 
-	if (!pmd_trans_huge(pmdp_get(pmdp))) {
+	if (!pmd_is_huge(pmdp_get(pmdp))) {
 		spin_unlock(ptl);
 		return false;
 	}
 	old = pmdp_huge_get_and_clear(mm, haddr, pmdp);
-	folio = page_folio(pfn_to_page(pmd_pfn(old)));
-	folio_remove_rmap_pmd(folio, &folio->page, vma);
+	migration = is_pmd_migration_entry(old);
+	folio = page_folio(pfn_to_page(migration ? swp_offset_pfn(pmd_to_swp_entry(old)) :
+						   pmd_pfn(old)));
+	if (!migration)
+		folio_remove_rmap_pmd(folio, &folio->page, vma);
 	add_mm_counter(mm, MM_ANONPAGES, -HPAGE_PMD_NR);
 	if (atomic_load(&mm->has_pinned))
 		for (int i = 0; i < HPAGE_PMD_NR; i++)
 			gup_pin_zapped(mm, haddr + (uint64_t)i, folio);
 	spin_unlock(ptl);
-	folio_put(folio);
+	if (!migration)
+		folio_put(folio);
 	return true;
+}
+
+/*
+ * pmd_migration_entry_wait - a fault met a PMD migration entry: sleep until
+ * the migration holding the folio lock is done, then retry.  mmap_lock
+ * read; takes the pmd lock, dropped before sleeping.
+ */
+void pmd_migration_entry_wait(struct mm_struct *mm, pmd_t *pmdp)
+{
+	spinlock_t *ptl = pmd_lock(pmdp);
+	pmd_t pmd = pmdp_get(pmdp);
+	struct folio *folio;
+
+	(void)mm;
+	if (!is_pmd_migration_entry(pmd)) {
+		spin_unlock(ptl);
+		return;
+	}
+	folio = pfn_swap_entry_folio(pmd_to_swp_entry(pmd));
+	spin_unlock(ptl);
+	folio_wait_locked(folio);
 }
 
 /*
@@ -608,6 +655,22 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	src_ptl = pmd_lockptr(src_pmdp);
 	spin_lock_nested(src_ptl);
 	pmd = pmdp_get(src_pmdp);
+	if (is_pmd_migration_entry(pmd)) {
+		/*
+		 * seed 000 one level up: a write entry would let both restore
+		 * a writable pmd of one folio; both get a read entry
+		 */
+		swp_entry_t e = pmd_to_swp_entry(pmd);
+
+		if (is_writable_migration_entry(e) || is_readable_exclusive_migration_entry(e)) {
+			pmd = swp_entry_to_pmd(make_readable_migration_entry(swp_offset_pfn(e)));
+			set_pmd_at(src_mm, haddr, src_pmdp, pmd);
+		}
+		add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+		set_pmd_at(dst_mm, haddr, dst_pmdp, pmd);
+		ret = 0;
+		goto out;
+	}
 	if (!pmd_trans_huge(pmd))
 		goto out;
 	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));

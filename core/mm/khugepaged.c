@@ -626,7 +626,7 @@ static enum scan_result hpage_collapse_scan_pmd(struct mm_struct *mm, struct vm_
 	if (!ptep) {
 		pmd_t *pmdp = pmd_offset(mm, haddr);
 
-		return pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)) ? SCAN_PMD_MAPPED :
+		return pmdp && pmd_is_huge(pmdp_get_lockless(pmdp)) ? SCAN_PMD_MAPPED :
 									   SCAN_PMD_NULL;
 	}
 	for (i = 0; i < nr; i++) {

@@ -664,6 +664,9 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 		ret = do_huge_pmd_anonymous_page(vma, addr, flags);
 		if (!(ret & VM_FAULT_FALLBACK))
 			return ret;
+	} else if (is_pmd_migration_entry(pmd)) {
+		pmd_migration_entry_wait(mm, pmdp);
+		return 0;
 	} else if (pmd_trans_huge(pmd)) {
 		if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pmd_write(pmd)) {
 			ret = do_huge_pmd_wp_page(vma, addr, pmdp, pmd, flags);
@@ -685,7 +688,7 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 
 	ptep = pte_alloc_map_lock(mm, addr, &ptl);
 	if (!ptep)
-		return pmd_trans_huge(pmdp_get_lockless(pmdp)) ? 0 : VM_FAULT_OOM;
+		return pmd_is_huge(pmdp_get_lockless(pmdp)) ? 0 : VM_FAULT_OOM;
 	pte = ptep_get(ptep);
 	if (pte_none(pte)) {
 		pte_unmap_unlock(ptl);
@@ -937,7 +940,7 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 			next = end;
 		/* zap_pmd_range: a huge pmd goes whole, or is split for part of it */
 		pmdp = pmd_offset(mm, addr);
-		if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp))) {
+		if (pmdp && pmd_is_huge(pmdp_get_lockless(pmdp))) {
 			if (next - addr == HPAGE_PMD_NR) {
 				if (zap_huge_pmd(vma, pmdp, addr)) {
 					addr = next;
@@ -948,7 +951,7 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 			}
 		}
 		ptep = pte_offset_map_lock(mm, addr, &ptl);
-		if (!ptep && pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		if (!ptep && pmdp && pmd_is_huge(pmdp_get_lockless(pmdp)))
 			continue;	/* a fault mapped a huge pmd meanwhile: again */
 		if (ptep) {
 			while (addr < next) {
@@ -1131,7 +1134,7 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 		 * copy_pmd_range: a huge pmd is shared whole; -EAGAIN (a pinned
 		 * folio: the pmd was split) copies the ptes instead
 		 */
-		if (pmd_trans_huge(pmdp_get_lockless(pmd_offset(src_mm, addr)))) {
+		if (pmd_is_huge(pmdp_get_lockless(pmd_offset(src_mm, addr)))) {
 			err = copy_huge_pmd(dst_vma, src_vma, addr);
 			if (err == -ENOMEM)
 				break;

@@ -80,6 +80,43 @@ void migration_entry_wait(struct mm_struct *mm, uint64_t addr)
 }
 
 /*
+ * remove_migration_pmd - a PMD migration entry of @vma at @haddr that names
+ * @old's head maps @folio (the new one, or @old itself when the migration
+ * failed) by a huge pmd again: writable and AnonExclusive as the entry
+ * recorded, one more PMD mapping and its reference.  New folio locked;
+ * takes the pmd lock.
+ */
+static void remove_migration_pmd(struct folio *folio, struct vm_area_struct *vma,
+				 uint64_t haddr, struct folio *old)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmdp = pmd_offset(mm, haddr), pmd, pmde;
+	spinlock_t *ptl;
+	swp_entry_t e;
+
+	if (!pmdp)
+		return;
+	ptl = pmd_lock(pmdp);
+	pmd = pmdp_get(pmdp);
+	if (!is_pmd_migration_entry(pmd) || swp_offset_pfn(pmd_to_swp_entry(pmd)) != old->pfn)
+		goto out;
+	e = pmd_to_swp_entry(pmd);
+	folio_get(folio);
+	pmde = pmd_mkold(pfn_pmd(folio->pfn, false));
+	if (is_writable_migration_entry(e)) {
+		pmde = pmd_mkwrite(pmde);
+		if (folio_test_dirty(folio))
+			pmde = pmd_mkdirty(pmde);
+	}
+	folio_add_anon_rmap_pmd(folio, &folio->page, vma, haddr,
+				is_writable_migration_entry(e) ||
+				is_readable_exclusive_migration_entry(e) ? RMAP_EXCLUSIVE : RMAP_NONE);
+	set_pmd_at(mm, haddr, pmdp, pmde);
+out:
+	spin_unlock(ptl);
+}
+
+/*
  * remove_migration_pte - one VMA's part of remove_migration_ptes: every pte
  * of the VMA that is a migration entry for a page of @arg (the old folio)
  * maps the page of @folio (the new one) at the same index, writable and
@@ -94,6 +131,11 @@ static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma
 	struct folio *old = arg;
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
+
+	/* the pmd step: a PMD-sized folio whole in the VMA at an aligned address */
+	if (folio->order == HPAGE_PMD_ORDER && folio_test_anon(folio) && !first &&
+	    n == HPAGE_PMD_NR && !(addr & (HPAGE_PMD_NR - 1)))
+		remove_migration_pmd(folio, vma, addr, old);
 
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t a = addr + k, old_pfn = old->pfn + first + k;

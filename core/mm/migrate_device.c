@@ -105,8 +105,18 @@ again:
 	if (!ptep) {
 		pmd_t *pmdp = pmd_offset(mm, start);
 
-		if (pmdp && pmd_trans_huge(pmdp_get_lockless(pmdp)))
+		pmd_t pmd = pmdp ? pmdp_get_lockless(pmdp) : __pmd(0);
+
+		if (pmd_trans_huge(pmd))
 			goto again;	/* a fault mapped a huge pmd meanwhile */
+		if (pmd_is_huge(pmd)) {
+			/* a PMD migration entry: that folio is someone else's now */
+			for (uint64_t addr = start; addr < end; addr++) {
+				migrate->src[migrate->npages] = collect_skip_one(migrate);
+				migrate->dst[migrate->npages++] = 0;
+			}
+			return;
+		}
 		migrate_vma_collect_hole(migrate, start, end);
 		return;
 	}

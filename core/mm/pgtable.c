@@ -113,14 +113,14 @@ static struct pgtable *pte_table(struct mm_struct *mm, uint64_t addr, bool alloc
 }
 
 /*
- * The pte slot with the ptl held, or NULL when a huge pmd maps the range:
- * the leaf is read under the same lock that installs it (pmd_lock), so
- * the answer holds until the caller unlocks.
+ * The pte slot with the ptl held, or NULL when a huge pmd (or a PMD
+ * migration entry) maps the range: the leaf is read under the same lock
+ * that installs it (pmd_lock), so the answer holds until the caller unlocks.
  */
 static pte_t *pte_map_lock(struct pgtable *t, uint64_t addr, spinlock_t **ptlp)
 {
 	spin_lock(&t->ptl);
-	if (pmd_trans_huge(pmdp_get(&t->pmd))) {
+	if (pmd_is_huge(pmdp_get(&t->pmd))) {
 		spin_unlock(&t->ptl);
 		return NULL;
 	}
@@ -143,7 +143,7 @@ pte_t *pte_alloc_map_nolock(struct mm_struct *mm, uint64_t addr, spinlock_t **pt
 {
 	struct pgtable *t = pte_table(mm, addr, true);
 
-	if (!t || pmd_trans_huge(pmdp_get_lockless(&t->pmd)))
+	if (!t || pmd_is_huge(pmdp_get_lockless(&t->pmd)))
 		return NULL;
 	*ptlp = &t->ptl;
 	return &t->pte[pte_index(addr)];
@@ -154,6 +154,22 @@ pte_t *pte_alloc_map_lock(struct mm_struct *mm, uint64_t addr, spinlock_t **ptlp
 	struct pgtable *t = pte_table(mm, addr, true);
 
 	return t ? pte_map_lock(t, addr, ptlp) : NULL;
+}
+
+/* mmt_set_pte's and set_pmd_at's part of folio->nr_migration_entries */
+static void count_migration_entry(pte_t pte, int delta)
+{
+	swp_entry_t entry;
+	struct folio *f;
+
+	if (!is_swap_pte(pte))
+		return;
+	entry = pte_to_swp_entry(pte);
+	if (!is_migration_entry(entry))
+		return;
+	f = pfn_folio(swp_offset_pfn(entry));
+	if (f)
+		atomic_fetch_add_explicit(&f->nr_migration_entries, delta, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------ the pmd level */
@@ -202,6 +218,9 @@ void set_pmd_at(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp, pmd_t pmd)
 		  "mm %u: huge pmd %#llx installed over a table with %u ptes", mm->id,
 		  (unsigned long long)haddr, t->nr_used);
 	kp_access(pmdp, KP_F_PTE, true);
+	/* a PMD migration entry is one entry naming the head's pfn */
+	count_migration_entry(__pte(pmd_val(*pmdp)), -1);
+	count_migration_entry(__pte(pmd_val(pmd)), 1);
 	__atomic_store_n(&pmdp->pmd, pmd.pmd, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 }
 
@@ -217,22 +236,6 @@ static struct pgtable *pte_owner(const pte_t *ptep)
 	if (a < p->base || a >= p->base + (size_t)p->cap * p->objsize)
 		return NULL;
 	return (struct pgtable *)(p->base + (size_t)(a - p->base) / p->objsize * p->objsize);
-}
-
-/* mmt_set_pte's half of folio->nr_migration_entries */
-static void count_migration_entry(pte_t pte, int delta)
-{
-	swp_entry_t entry;
-	struct folio *f;
-
-	if (!is_swap_pte(pte))
-		return;
-	entry = pte_to_swp_entry(pte);
-	if (!is_migration_entry(entry))
-		return;
-	f = pfn_folio(swp_offset_pfn(entry));
-	if (f)
-		atomic_fetch_add_explicit(&f->nr_migration_entries, delta, memory_order_relaxed);
 }
 
 void mmt_set_pte(pte_t *ptep, pte_t pte)

@@ -817,6 +817,24 @@ void folio_add_new_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma
 }
 
 /*
+ * folio_add_anon_rmap_pmd - a huge pmd maps @folio again
+ * (remove_migration_pmd): one more PMD mapping, the head AnonExclusive
+ * with RMAP_EXCLUSIVE.  Folio locked, the pmd lock held.
+ */
+void folio_add_anon_rmap_pmd(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma, uint64_t haddr, int flags)
+{
+	VM_BUG_ON(!folio_test_anon(folio), INV_RMAP, "folio pfn %u is not anon", folio->pfn);
+	VM_BUG_ON(folio->index != linear_page_index(vma, haddr), INV_RMAP,
+		  "folio pfn %u index %#llx mapped by a pmd at %#llx (expects %#llx)", folio->pfn,
+		  (unsigned long long)folio->index, (unsigned long long)haddr,
+		  (unsigned long long)linear_page_index(vma, haddr));
+	folio_add_pmd_mapcount(folio);
+	if (flags & RMAP_EXCLUSIVE)
+		SetPageAnonExclusive(page);
+}
+
+/*
  * folio_remove_rmap_pmd - a PMD mapping @folio is gone.  When it was the
  * last one and some pages stay mapped by ptes (another mm split its pmd),
  * the folio is partially mapped and goes on the deferred split queue.
@@ -896,6 +914,17 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma)
 {
 	return folio_try_dup_anon_rmap_ptes(folio, page, 1, src_vma);
+}
+
+/* the same for the head of a PMD-mapped folio (set_pmd_migration_entry) */
+int folio_try_share_anon_rmap_pmd(struct folio *folio, struct page *page)
+{
+	VM_BUG_ON(!folio_test_anon(folio) || !PageAnonExclusive(page), INV_EXCLUSIVE,
+		  "folio pfn %u: sharing a pmd that is not exclusive anon", folio->pfn);
+	if (folio_maybe_dma_pinned(folio))
+		return -EBUSY;
+	ClearPageAnonExclusive(page);
+	return 0;
 }
 
 /*
@@ -1178,21 +1207,54 @@ pmd_t *page_vma_mapped_pmd(struct folio *folio, struct vm_area_struct *vma,
 }
 
 /*
- * TTU_SPLIT_HUGE_PMD, as try_to_migrate_one does it (split_huge_pmd_locked
- * under the walk's pmd lock): the pmd mapping @folio becomes ptes, which
- * the walk then treats page by page.  The model has no PMD migration
- * entries (freeze = false, then the pte path: the same outcome as the
- * kernel's freeze when folio_try_share_anon_rmap_pmd fails).
+ * The pmd step of try_to_migrate_one.  With TTU_SPLIT_HUGE_PMD (split's
+ * unmap_folio) the pmd mapping @folio becomes ptes (split_huge_pmd_locked
+ * under the walk's pmd lock; freeze = false, then the pte path: the same
+ * outcome as the kernel's freeze, which falls back to that when
+ * folio_try_share_anon_rmap_pmd fails), which the walk then treats page by
+ * page.  Without it (migration) the pmd becomes one PMD migration entry
+ * (set_pmd_migration_entry): write if the pmd was writable, else
+ * read-exclusive for an AnonExclusive head, else read; the PMD mapping and
+ * its reference go, the rss stays.  A head that may be pinned stays
+ * mapped and the walk stops (false), as for a pte.
  */
-static void try_to_split_huge_pmd(struct folio *folio, struct vm_area_struct *vma, uint64_t addr)
+static bool try_to_migrate_huge_pmd(struct folio *folio, struct vm_area_struct *vma,
+				    uint64_t addr, unsigned flags)
 {
+	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	struct mm_struct *mm = vma->vm_mm;
+	bool anon_exclusive;
+	swp_entry_t entry;
 	spinlock_t *ptl;
-	pmd_t *pmdp = page_vma_mapped_pmd(folio, vma, addr, &ptl);
+	pmd_t *pmdp = page_vma_mapped_pmd(folio, vma, addr, &ptl), pmdval;
 
 	if (!pmdp)
-		return;
-	__split_huge_pmd_locked(vma, pmdp, addr & ~(uint64_t)(HPAGE_PMD_NR - 1));
+		return true;
+	if (flags & TTU_SPLIT_HUGE_PMD) {
+		__split_huge_pmd_locked(vma, pmdp, haddr);
+		spin_unlock(ptl);
+		return true;
+	}
+	pmdval = pmdp_huge_get_and_clear(mm, haddr, pmdp);	/* pmdp_invalidate */
+	anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(&folio->page);
+	if (anon_exclusive && folio_try_share_anon_rmap_pmd(folio, &folio->page)) {
+		set_pmd_at(mm, haddr, pmdp, pmdval);
+		spin_unlock(ptl);
+		return false;
+	}
+	if (pmd_dirty(pmdval))
+		folio_set(folio, PG_dirty);
+	if (pmd_write(pmdval))
+		entry = make_writable_migration_entry(folio->pfn);
+	else if (anon_exclusive)
+		entry = make_readable_exclusive_migration_entry(folio->pfn);
+	else
+		entry = make_readable_migration_entry(folio->pfn);
+	set_pmd_at(mm, haddr, pmdp, swp_entry_to_pmd(entry));
+	folio_remove_rmap_pmd(folio, &folio->page, vma);
+	folio_put(folio);
 	spin_unlock(ptl);
+	return true;
 }
 
 /*
@@ -1403,7 +1465,8 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	unsigned first, n = folio_vma_pages(folio, vma, addr, &first);
 	unsigned flags = (unsigned)(uintptr_t)arg;
 
-	try_to_split_huge_pmd(folio, vma, addr);
+	if (!try_to_migrate_huge_pmd(folio, vma, addr, flags))
+		return false;
 	for (unsigned k = 0; k < n; k++) {
 		struct page *page = folio_page(folio, first + k);
 		uint64_t a = addr + k;

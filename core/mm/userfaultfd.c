@@ -236,7 +236,7 @@ retry:
 		/* a huge pmd at the destination is not none: -EEXIST, as move_pages says */
 		pmd_t *dst_pmdp = pmd_offset(mm, dst_addr);
 
-		err = dst_pmdp && pmd_trans_huge(pmdp_get_lockless(dst_pmdp)) ? -EEXIST : -ENOMEM;
+		err = dst_pmdp && pmd_is_huge(pmdp_get_lockless(dst_pmdp)) ? -EEXIST : -ENOMEM;
 		goto out;
 	}
 	orig_dst = ptep_get(dst_pte);

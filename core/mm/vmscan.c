@@ -269,7 +269,7 @@ static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uin
 
 	if (!pmd_trans_huge(pmd)) {
 		spin_unlock(ptl);
-		return 1;
+		return is_swap_pmd(pmd) ? 0 : 1;	/* a PMD migration entry: skipped */
 	}
 	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
 	if (folio_likely_mapped_shared(folio)) {
@@ -325,7 +325,7 @@ int madvise_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 			continue;
 		}
 		pmdp = pmd_offset(mm, addr);
-		if (pmd_trans_huge(pmdp_get_lockless(pmdp))) {
+		if (pmd_is_huge(pmdp_get_lockless(pmdp))) {
 			int r = madvise_pageout_huge_pmd(vma, pmdp, addr, end, pageout);
 
 			if (r == 0)

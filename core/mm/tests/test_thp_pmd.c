@@ -3,8 +3,8 @@
  * test_thp_pmd.c - PMD-mapped THP (huge_mm.h): the huge fault and its
  * fallbacks, fork sharing the pmd, reuse and COW through it, every way a
  * huge pmd is split (partial munmap, dontneed, mprotect, mremap, COW of a
- * shared one, the rmap's split for migration and split_folio, migrate_vma's
- * split of the folio), zap of a
+ * shared one, the rmap's split for split_folio, migrate_vma's split of the
+ * folio), migration through a PMD migration entry, zap of a
  * whole one, pins through it, and fork of a pinned one both with and
  * without d042035eaf5f.  Each test checks the mapcounts, references and
  * rss it leaves and ends with a clean check_world() and an empty world.
@@ -271,16 +271,32 @@ START_TEST(split_and_migrate_through_rmap)
 	mmput(p);
 	assert_empty();
 
-	/* migration: the pmd is split, the folio moves whole */
+	/*
+	 * migration: a PMD migration entry, then a huge pmd of the new folio,
+	 * writable and exclusive as before; shared with a child, read-only
+	 */
 	p = thp_proc();
 	f = huge_folio(p, BASE);
 	ck_assert_int_eq(do_move_pages(p, BASE + 3, 1, !f->nid, false, &status), 0);
 	ck_assert_int_eq(status, !f->nid);
-	ck_assert_ptr_null(huge_at(p, BASE));
-	ck_assert_int_eq(page_folio(page_at(p, BASE))->order, HPAGE_PMD_ORDER);
-	ck_assert_int_eq(page_folio(page_at(p, BASE))->nid, status);
+	ck_assert_ptr_ne(huge_folio(p, BASE), f);
+	ck_assert_int_eq(huge_folio(p, BASE)->order, HPAGE_PMD_ORDER);
+	ck_assert_int_eq(huge_folio(p, BASE)->nid, status);
+	ck_assert(pmd_write(*huge_at(p, BASE)));
+	ck_assert(PageAnonExclusive(&huge_folio(p, BASE)->page));
+	ck_assert_int_eq(folio_ref_count(f), 0);
 	ck_assert_uint_eq(rd(p, BASE + 5), 0x55);
 	assert_clean();
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	f = huge_folio(p, BASE);
+	ck_assert_int_eq(do_move_pages(c, BASE, 1, !f->nid, true, &status), 0);
+	ck_assert_ptr_eq(huge_folio(p, BASE), huge_folio(c, BASE));
+	ck_assert(!pmd_write(*huge_at(p, BASE)) && !pmd_write(*huge_at(c, BASE)));
+	ck_assert_int_eq(folio_mapcount(huge_folio(p, BASE)), 2);
+	wr(c, BASE + 5, 0x56);
+	ck_assert_uint_eq(rd(p, BASE + 5), 0x55);
+	assert_clean();
+	mmput(c);
 	mmput(p);
 	assert_empty();
 }

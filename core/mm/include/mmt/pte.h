@@ -54,9 +54,10 @@
  *  +------------+---------------------------------------+---+---+--+--+--+--+--+-----+--+--+
  *     PS = page size: this pmd maps a huge page, not a table.
  *
- * No PMD-level swap or migration entries (docs/model.md: a PMD-mapped THP
- * is split to ptes before it is migrated or swapped), so a non-none pmd_t
- * is always a present leaf.
+ * A non-present, non-none pmd_t is a PMD migration entry: a swap pmd
+ * with the swap pte's layout, of a migration type, naming the head's pfn
+ * (set_pmd_migration_entry).  There are no PMD-level swap entries proper
+ * (a PMD-mapped THP is split before it is swapped, docs/model.md).
  */
 #ifndef MMT_PTE_H
 #define MMT_PTE_H
@@ -164,6 +165,9 @@ static inline pmd_t pmd_wrprotect(pmd_t p) { return __pmd(p.pmd & ~PTE_WRITE); }
 static inline pmd_t pmd_mkdirty(pmd_t p) { return __pmd(p.pmd | PTE_DIRTY); }
 static inline pmd_t pmd_mkyoung(pmd_t p) { return __pmd(p.pmd | PTE_YOUNG); }
 static inline pmd_t pmd_mkold(pmd_t p) { return __pmd(p.pmd & ~PTE_YOUNG); }
+/* a leaf of either kind: a huge page, or the swap pmd standing for one */
+static inline bool pmd_is_huge(pmd_t p) { return !pmd_none(p); }
+static inline bool is_swap_pmd(pmd_t p) { return !pmd_none(p) && !pmd_present(p); }
 
 /* ------------------------------------------------------- swap entries */
 
@@ -239,6 +243,19 @@ static inline swp_entry_t make_writable_device_private_entry(uint64_t pfn)
 	return swp_entry(SWP_DEVICE_WRITE, pfn);
 }
 static inline bool is_pte_marker_entry(swp_entry_t e) { return swp_type(e) == SWP_PTE_MARKER; }
+
+static inline pmd_t swp_entry_to_pmd(swp_entry_t e)
+{
+	return __pmd(pte_val(swp_entry_to_pte(e)));
+}
+static inline swp_entry_t pmd_to_swp_entry(pmd_t p)
+{
+	return pte_to_swp_entry(__pte(pmd_val(p)));
+}
+static inline bool is_pmd_migration_entry(pmd_t p)
+{
+	return is_swap_pmd(p) && is_migration_entry(pmd_to_swp_entry(p));
+}
 
 /* Entries whose offset is a pfn rather than a swap slot. */
 static inline bool is_pfn_swap_entry(swp_entry_t e)

@@ -151,7 +151,10 @@ void folio_dup_file_rmap_pte(struct folio *folio, struct page *page);
 /* the PMD level (huge_memory.c's callers): pmd lock held */
 void folio_add_new_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma,
 				 uint64_t haddr, int flags);
+void folio_add_anon_rmap_pmd(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma, uint64_t haddr, int flags);
 void folio_remove_rmap_pmd(struct folio *folio, struct page *page, struct vm_area_struct *vma);
+int folio_try_share_anon_rmap_pmd(struct folio *folio, struct page *page);
 int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma);
 /* COW reuse: make @vma's anon_vma the folio's anon_vma */
@@ -216,6 +219,11 @@ int folio_referenced(struct folio *folio, bool is_locked, unsigned long *vm_flag
  * page's mapcount
  */
 #define TTU_SYNC		0x10
+/*
+ * a huge pmd mapping the folio is split into ptes (split_folio's
+ * unmap_folio); without it try_to_migrate leaves a PMD migration entry
+ */
+#define TTU_SPLIT_HUGE_PMD	0x4
 
 /*
  * Unmap every pte mapping @folio: anon folios in the swap cache become swap
