@@ -37,15 +37,9 @@ static void fires(enum mmt_invariant inv)
 /* p0 with a 4-page folio at 0x10, forked to p1 */
 static struct folio *thp_setup(struct mm_struct **p, struct mm_struct **c)
 {
-	struct world_config cfg;
 	pte_t *pte;
 
-	world_destroy(w);
-	world_config_default(&cfg);
-	cfg.nodes = 1;
-	cfg.frames = 32;
-	cfg.thp_orders = 0x4;
-	w = world_create(&cfg);
+	world_again(1, 32, 0x4);
 	*p = mm_alloc();
 	ck_assert_int_eq(do_mmap(*p, 0x10, 4, RW, PRIV_ANON), 0);
 	ck_assert_int_eq(do_madvise(*p, 0x10, 4, MADV_HUGEPAGE), 0);
@@ -223,15 +217,9 @@ END_TEST
 /* p0 with a PMD-mapped THP at 0x20 (32 pages, world thp=0x20) */
 static struct folio *pmd_setup(struct mm_struct **p)
 {
-	struct world_config cfg;
 	pmd_t *pmdp;
 
-	world_destroy(w);
-	world_config_default(&cfg);
-	cfg.nodes = 1;
-	cfg.frames = 128;
-	cfg.thp_orders = 1u << HPAGE_PMD_ORDER;
-	w = world_create(&cfg);
+	world_again(1, 128, 1u << HPAGE_PMD_ORDER);
 	*p = mm_alloc();
 	ck_assert_int_eq(do_mmap(*p, 0x20, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
 	ck_assert_int_eq(do_madvise(*p, 0x20, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);

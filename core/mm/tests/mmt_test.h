@@ -58,18 +58,27 @@ static inline void assert_clean(void)
 	ck_assert_uint_eq(mmt_report.count, 0);
 }
 
-/* the world again, with anon mTHP orders @orders (bit k: order k) set to "madvise" */
-static inline void thp_world(uint32_t orders)
+/*
+ * the world again: @nodes nodes, @frames frames in all, anon THP orders
+ * @orders (bit k: order k; 5 is the PMD-sized THP) set to "madvise"
+ */
+static inline void world_again(int nodes, uint32_t frames, uint32_t orders)
 {
 	struct world_config cfg;
 
 	world_destroy(w);
 	world_config_default(&cfg);
-	cfg.nodes = 2;
-	cfg.frames = 64;
+	cfg.nodes = nodes;
+	cfg.frames = frames;
 	cfg.thp_orders = orders;
 	w = world_create(&cfg);
 	ck_assert_ptr_nonnull(w);
+}
+
+/* the world again, with anon mTHP orders @orders (bit k: order k) set to "madvise" */
+static inline void thp_world(uint32_t orders)
+{
+	world_again(2, 64, orders);
 }
 
 /* the page a present pte of @mm maps at @a */

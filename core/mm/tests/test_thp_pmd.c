@@ -55,15 +55,7 @@ static struct mm_struct *thp_proc(void)
 
 static void pmd_world(void)
 {
-	struct world_config cfg;
-
-	world_destroy(w);
-	world_config_default(&cfg);
-	cfg.nodes = 2;
-	cfg.frames = 128;
-	cfg.thp_orders = 1u << HPAGE_PMD_ORDER;
-	w = world_create(&cfg);
-	ck_assert_ptr_nonnull(w);
+	world_again(2, 128, 1u << HPAGE_PMD_ORDER);
 }
 
 START_TEST(huge_fault_maps_pmd)
