@@ -202,20 +202,24 @@ static void free_stable_node(struct ksm_stable_node *node)
 /*
  * follow_page(FOLL_GET) (folio_walk_start + folio_get since 6.12): the page
  * a present pte maps at @addr, with a reference on its folio, which may be
- * a large one; NULL for none, the zero page, swap and migration entries.
- * Whoever drops the reference puts page_folio(page) as it is then: a split
- * in between moves the reference to the page's own new folio.  Takes the
- * ptl; mmap_lock held.
+ * a large one (through a huge pmd too: try_to_merge_one_page splits it,
+ * and the split's unmap splits the pmd); NULL for none, the zero page,
+ * swap and migration entries.  Whoever drops the reference puts
+ * page_folio(page) as it is then: a split in between moves the reference
+ * to the page's own new folio.  Takes the ptl; mmap_lock held.
  */
 static struct page *follow_page(struct vm_area_struct *vma, uint64_t addr)
 {
+	struct folio *huge;
 	struct page *page;
 	spinlock_t *ptl;
 	pte_t *ptep;
 
 	ptep = pte_offset_map_lock(vma->vm_mm, addr, &ptl);
-	if (!ptep)
-		return NULL;
+	if (!ptep) {
+		huge = folio_get_huge_pmd(vma, addr);	/* folio_walk's pmd level */
+		return huge ? folio_page(huge, (unsigned)(addr & (HPAGE_PMD_NR - 1))) : NULL;
+	}
 	page = vm_normal_page(vma, addr, ptep_get(ptep));
 	if (page && folio_is_zone_device(page_folio(page)))
 		page = NULL;

@@ -1500,7 +1500,8 @@ int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_ta
  * folio) and a child's exit, MADV_DONTNEED of part or all of it (split or
  * zap_huge_pmd), munmap, mprotect and mremap of part (split at the VMA
  * boundary), migration (the rmap splits the pmd, the folio moves whole),
- * MADV_PAGEOUT, the split op, reclaim, khugepaged.  Forks are task 0's, in
+ * MADV_PAGEOUT, the split op, reclaim, khugepaged, KSM (MADV_MERGEABLE and
+ * ksmd passes, which split a PMD THP to merge a page).  Forks are task 0's, in
  * a one-task program anywhere, with more tasks before the others start.
  */
 static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
@@ -1608,6 +1609,15 @@ static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 				op_init(&op, OP_KHUGEPAGED);
 				op.addr = 64;
 				emit(g, &op, t);
+			} else if (r < 98) {
+				/* KSM: ksmd splits a PMD THP to merge a page of it */
+				if (chance(g, 50)) {
+					emit_madvise(g, t, who, 0x20, 32, ADV_MERGEABLE);
+				} else {
+					op_init(&op, OP_KSMD);
+					op.addr = 64;
+					emit(g, &op, t);
+				}
 			} else if (who) {
 				emit_simple(g, OP_EXIT, t, who, 0, 0);
 				g->live[who] = false;

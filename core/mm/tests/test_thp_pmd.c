@@ -18,6 +18,7 @@
 #include "mmt/hmm.h"
 #include "mmt/huge_mm.h"
 #include "mmt/inject.h"
+#include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/world.h"
@@ -294,6 +295,36 @@ START_TEST(split_and_migrate_through_rmap)
 }
 END_TEST
 
+/* ksmd merges a page of a PMD-mapped THP: the folio is split first */
+START_TEST(ksm_merges_pmd_page)
+{
+	struct mm_struct *a, *b;
+	struct folio *k;
+
+	pmd_world();
+	a = thp_proc();
+	b = thp_proc();
+	ck_assert_ptr_ne(huge_folio(a, BASE), huge_folio(b, BASE));
+	ck_assert_int_eq(do_madvise(a, BASE, HPAGE_PMD_NR, MADV_MERGEABLE), 0);
+	ck_assert_int_eq(do_madvise(b, BASE, HPAGE_PMD_NR, MADV_MERGEABLE), 0);
+	for (int i = 0; i < 4; i++)
+		ksmd_run(2 * HPAGE_PMD_NR);
+	ck_assert_ptr_null(huge_at(a, BASE));
+	ck_assert_ptr_null(huge_at(b, BASE));
+	k = page_folio(page_at(a, BASE + 5));
+	ck_assert(folio_test_ksm(k));
+	ck_assert_ptr_eq(page_folio(page_at(b, BASE + 5)), k);
+	ck_assert_uint_eq(rd(b, BASE + 5), 0x55);
+	wr(b, BASE + 5, 0x56);			/* COW of the KSM page */
+	ck_assert_uint_eq(rd(a, BASE + 5), 0x55);
+	assert_clean();
+	mmput(b);
+	mmput(a);
+	ksmd_reap();			/* ksmd lets go of the mm_slots */
+	assert_empty();
+}
+END_TEST
+
 /* migrate_vma's collect step splits the folio and moves its pages */
 START_TEST(device_migration_splits)
 {
@@ -383,6 +414,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, partial_unmap_and_dontneed_split);
 	tcase_add_test(tc, mprotect_mremap_split);
 	tcase_add_test(tc, split_and_migrate_through_rmap);
+	tcase_add_test(tc, ksm_merges_pmd_page);
 	tcase_add_test(tc, device_migration_splits);
 	tcase_add_test(tc, pin_through_pmd_then_fork);
 	tcase_add_test(tc, pin_fork_bug_shares_pmd);
