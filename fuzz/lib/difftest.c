@@ -322,6 +322,15 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 		if (op.code == OP_PIN || op.code == OP_UNPIN || op.code == OP_PIN_WRITE ||
 		    op.code == OP_PIN_READ)
 			continue;
+		/*
+		 * nor the template's KSM: the host's ksmd does not run here, and
+		 * a THP's 32 equal pages merged in two processes make one swap
+		 * slot of 64 references, past SWAP_MAP_MAX, where the model has
+		 * no swap count continuation (fork's ENOMEM, docs/model.md)
+		 */
+		if (o->thp_programs && (op.code == OP_KSMD ||
+					(op.code == OP_MADVISE && op.advice == ADV_MERGEABLE)))
+			continue;
 		op.task = 0;		/* the KSM template's racer runs after its setup */
 		err = mmt_program_add(p, &op);
 		/* gen.c's uniform programs start with spawn p0 */
