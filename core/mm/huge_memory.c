@@ -399,7 +399,7 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan)
  */
 bool thp_vma_suitable_pmd(struct vm_area_struct *vma, uint64_t addr)
 {
-	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
 
 	return vma_is_anonymous(vma) && (vma->vm_flags & VM_HUGEPAGE) &&
 	       !(vma->vm_flags & VM_NOHUGEPAGE) && !(vma->vm_flags & VM_SHARED) &&
@@ -430,7 +430,7 @@ static bool pmd_none_or_empty(pmd_t *pmdp)
 unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
 	struct folio *folio;
 	spinlock_t *ptl;
 	pmd_t *pmdp, entry;
@@ -534,7 +534,7 @@ void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr)
 	spinlock_t *ptl = pmd_lock(pmdp);
 
 	if (pmd_is_huge(pmdp_get(pmdp)))
-		__split_huge_pmd_locked(vma, pmdp, addr & ~(uint64_t)(HPAGE_PMD_NR - 1));
+		__split_huge_pmd_locked(vma, pmdp, addr & HPAGE_PMD_MASK);
 	spin_unlock(ptl);
 }
 
@@ -703,7 +703,7 @@ out:
 unsigned do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr, pmd_t *pmdp,
 			     pmd_t orig, unsigned flags)
 {
-	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
 	bool unshare = flags & FAULT_FLAG_UNSHARE;
 	spinlock_t *ptl = pmd_lock(pmdp);
 	struct folio *folio;

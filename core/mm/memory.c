@@ -679,16 +679,17 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 				pmd = pmd_mkyoung(pmd);
 				if (flags & FAULT_FLAG_WRITE)
 					pmd = pmd_mkdirty(pmd);
-				set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd);
+				set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmdp, pmd);
 			}
 			spin_unlock(ptl);
 			return 0;
 		}
 	}
 
-	ptep = pte_alloc_map_lock(mm, addr, &ptl);
+	/* pmd_alloc made the table: NULL only when a huge pmd is there (retry) */
+	ptep = pte_offset_map_lock_pmd(pmdp, addr, &ptl);
 	if (!ptep)
-		return pmd_is_huge(pmdp_get_lockless(pmdp)) ? 0 : VM_FAULT_OOM;
+		return 0;
 	pte = ptep_get(ptep);
 	if (pte_none(pte)) {
 		pte_unmap_unlock(ptl);
@@ -724,9 +725,10 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
  * when there is no huge pmd or it is read-only for a write (the fault).
  * mmap_lock read; takes the pmd lock.
  */
-static bool mmt_access_huge(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
+static bool mmt_access_huge(struct mm_struct *mm, pmd_t *pmdp, uint64_t addr, bool write,
+			    uint64_t *val)
 {
-	pmd_t *pmdp = pmd_offset(mm, addr), pmd;
+	pmd_t pmd;
 	struct folio *folio;
 	_Atomic uint64_t *value;
 	spinlock_t *ptl;
@@ -749,7 +751,7 @@ static bool mmt_access_huge(struct mm_struct *mm, uint64_t addr, bool write, uin
 	} else {
 		*val = atomic_load(value);
 	}
-	set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd_mkyoung(pmd));
+	set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmdp, pmd_mkyoung(pmd));
 	spin_unlock(ptl);
 	return true;
 }
@@ -759,6 +761,7 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
 		struct vm_area_struct *vma;
 		spinlock_t *ptl;
+		pmd_t *pmdp;
 		pte_t *ptep;
 		unsigned ret;
 
@@ -768,11 +771,12 @@ int mmt_access(struct mm_struct *mm, uint64_t addr, bool write, uint64_t *val)
 			up_read(&mm->mmap_lock);
 			return -EFAULT;
 		}
-		if (mmt_access_huge(mm, addr, write, val)) {
+		pmdp = pmd_offset(mm, addr);
+		if (mmt_access_huge(mm, pmdp, addr, write, val)) {
 			up_read(&mm->mmap_lock);
 			return 0;
 		}
-		ptep = pte_offset_map_lock(mm, addr, &ptl);
+		ptep = pmdp ? pte_offset_map_lock_pmd(pmdp, addr, &ptl) : NULL;
 		if (ptep) {
 			pte_t pte = ptep_get(ptep);
 

@@ -10,6 +10,7 @@
  * folio->mapping under it) or i_mmap_rwsem for read, and each pte's ptl.
  */
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/ksm.h"
 #include "mmt/page_idle.h"
 #include "mmt/rmap.h"
@@ -36,7 +37,7 @@ static bool page_idle_clear_pte_refs_one(struct folio *folio, struct vm_area_str
 			pmd_t pmd = pmdp_get(pmdp);
 
 			if (pmd_young(pmd)) {
-				set_pmd_at(vma->vm_mm, addr & ~(uint64_t)(PTRS_PER_PTE - 1), pmdp,
+				set_pmd_at(vma->vm_mm, addr & HPAGE_PMD_MASK, pmdp,
 					   pmd_mkold(pmd));
 				referenced = true;
 			}

@@ -179,6 +179,11 @@ static struct pgtable *pmd_owner(pmd_t *pmdp)
 	return container_of(pmdp, struct pgtable, pmd);
 }
 
+pte_t *pte_offset_map_lock_pmd(pmd_t *pmdp, uint64_t addr, spinlock_t **ptlp)
+{
+	return pte_map_lock(pmd_owner(pmdp), addr, ptlp);
+}
+
 pmd_t *pmd_offset(struct mm_struct *mm, uint64_t addr)
 {
 	struct pgtable *t = pte_table(mm, addr, false);

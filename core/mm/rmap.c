@@ -1221,7 +1221,7 @@ pmd_t *page_vma_mapped_pmd(struct folio *folio, struct vm_area_struct *vma,
 static bool try_to_migrate_huge_pmd(struct folio *folio, struct vm_area_struct *vma,
 				    uint64_t addr, unsigned flags)
 {
-	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
 	struct mm_struct *mm = vma->vm_mm;
 	bool anon_exclusive;
 	swp_entry_t entry;
@@ -1364,7 +1364,7 @@ static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma
 		pra->mapcount--;
 		young = pmd_young(pmd);
 		if (young)
-			set_pmd_at(mm, addr & ~(uint64_t)(HPAGE_PMD_NR - 1), pmdp, pmd_mkold(pmd));
+			set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmdp, pmd_mkold(pmd));
 		spin_unlock(ptl);
 		goto found;
 	}

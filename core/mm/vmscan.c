@@ -261,7 +261,7 @@ static void folio_deactivate(struct folio *folio)
 static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t addr,
 				    uint64_t end, bool pageout)
 {
-	uint64_t haddr = addr & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
 	spinlock_t *ptl = pmd_lock(pmdp);
 	pmd_t pmd = pmdp_get(pmdp);
 	struct folio *folio;

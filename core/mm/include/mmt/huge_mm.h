@@ -42,6 +42,7 @@
  */
 #define HPAGE_PMD_ORDER		PMD_SHIFT
 #define HPAGE_PMD_NR		(1 << HPAGE_PMD_ORDER)
+#define HPAGE_PMD_MASK		(~(uint64_t)(HPAGE_PMD_NR - 1))	/* the first page of @addr's pmd: addr & HPAGE_PMD_MASK */
 
 _Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry of mm.h");
 _Static_assert(HPAGE_PMD_NR == PTRS_PER_PTE, "a PMD-sized folio is one pte table's pages");

@@ -275,6 +275,11 @@ void mmt_for_each_pte(struct mm_struct *mm,
 pmd_t *pmd_offset(struct mm_struct *mm, uint64_t addr);
 pmd_t *pmd_alloc(struct mm_struct *mm, uint64_t addr);
 spinlock_t *pmd_lockptr(pmd_t *pmdp);
+/*
+ * pte_offset_map_lock of the table under a pmd already found, as the
+ * kernel's takes the pmd: the hot paths (fault, access) walk once
+ */
+pte_t *pte_offset_map_lock_pmd(pmd_t *pmdp, uint64_t addr, spinlock_t **ptlp);
 static inline spinlock_t *pmd_lock(pmd_t *pmdp)
 {
 	spinlock_t *ptl = pmd_lockptr(pmdp);
