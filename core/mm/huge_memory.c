@@ -573,6 +573,53 @@ pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spin
 }
 
 /*
+ * change_huge_pmd - mprotect's step for a huge pmd its range covers whole
+ * (change_pmd_range splits one it covers in part).  A present pmd takes the
+ * VMA's new protection, keeping dirty and young: writable only where the
+ * VMA is and the head is AnonExclusive (can_change_pmd_writable), so a
+ * shared THP stays write-protected for COW.  A writable PMD migration
+ * entry becomes a readable one, exclusive for anon, as change_pte_range
+ * does for a pte's: the remap cannot know whether the new protection
+ * allows writing, and a write fault after it will upgrade the entry.
+ * Returns false when the pmd is no leaf any more: the caller walks the
+ * ptes.  mmap_lock held for write; takes the pmd lock.
+ */
+bool change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr,
+		     unsigned long newflags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl = pmd_lock(pmdp);
+	pmd_t old = pmdp_get(pmdp), entry;
+
+	if (!pmd_is_huge(old)) {
+		spin_unlock(ptl);
+		return false;
+	}
+	if (is_swap_pmd(old)) {
+		swp_entry_t e = pmd_to_swp_entry(old);
+
+		if (is_writable_migration_entry(e)) {
+			struct folio *folio = pfn_swap_entry_folio(e);
+
+			e = folio_test_anon(folio) ?
+				make_readable_exclusive_migration_entry(swp_offset(e)) :
+				make_readable_migration_entry(swp_offset(e));
+			set_pmd_at(mm, haddr, pmdp, swp_entry_to_pmd(e));
+		}
+		goto unlock;
+	}
+	/* pmdp_invalidate_ad, then pmd_modify: only the write bit moves here */
+	entry = pmdp_huge_get_and_clear(mm, haddr, pmdp);
+	entry = pmd_wrprotect(entry);
+	if ((newflags & VM_WRITE) && PageAnonExclusive(pfn_to_page(pmd_pfn(entry))))
+		entry = pmd_mkwrite(entry);
+	set_pmd_at(mm, haddr, pmdp, entry);
+unlock:
+	spin_unlock(ptl);
+	return true;
+}
+
+/*
  * zap_huge_pmd - unmap a whole huge pmd: the pmd, the rss, the rmap, the
  * pins that named its pages here, and its reference; of a PMD migration
  * entry, the entry and the rss (it holds no mapping, no reference).  False

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * khugepaged.c - khugepaged for anonymous memory, as mm/khugepaged.c of
- * Linux 6.12-6.18 has it, collapsing into PTE-mapped mTHP (khugepaged.h has
- * the steps, the deviation and the locks).
+ * Linux 6.12-6.18 has it: a PMD-sized range collapses into a PMD-mapped THP,
+ * and, with the PMD order off, a smaller range into PTE-mapped mTHP
+ * (khugepaged.h has the steps, the deviation and the locks).
  *
  * The kernel's names are kept: khugepaged_do_scan -> khugepaged_scan_mm_slot
  * -> hpage_collapse_scan_pmd -> collapse_huge_page ->
@@ -26,12 +27,12 @@
 #define K (the_world->khugepaged)
 
 /*
- * The largest order collapsed (orders 1-4 in the world line): PTE-mapped,
- * so below HPAGE_PMD_ORDER, whose PMD-mapped collapse is not modelled yet.
+ * The largest order collapsed: HPAGE_PMD_ORDER, mapped by a pmd; orders
+ * 1-4 are PTE-mapped.  Either way a range is one pte table's, or part of it.
  */
-#define KHUGEPAGED_MAX_ORDER	4
-_Static_assert(KHUGEPAGED_MAX_ORDER < HPAGE_PMD_ORDER,
-	       "khugepaged's orders are PTE-mapped: a range fits in one pte table");
+#define KHUGEPAGED_MAX_ORDER	HPAGE_PMD_ORDER
+_Static_assert((1 << KHUGEPAGED_MAX_ORDER) <= PTRS_PER_PTE,
+	       "a collapsed range lies in one pte table");
 
 static const char *const scan_result_names[NR_SCAN_RESULTS] = {
 	[SCAN_FAIL] = "failed",
@@ -72,7 +73,7 @@ static bool hpage_collapse_test_exit(struct mm_struct *mm)
 	return atomic_load(&mm->mm_users) == 0;
 }
 
-/* some anon mTHP order is set to "madvise" (the model's only THP mode) */
+/* some anon THP order, PMD or mTHP, is set to "madvise" (the model's only THP mode) */
 static bool hugepage_pmd_enabled(void)
 {
 	return (the_world->cfg.thp_orders & ((2u << KHUGEPAGED_MAX_ORDER) - 2)) != 0;
@@ -483,6 +484,37 @@ static void __collapse_huge_page_copy(const pte_t *pte, struct folio *folio,
 }
 
 /*
+ * collapse_map_pmd - the tail of collapse_huge_page for HPAGE_PMD_ORDER:
+ * the emptied pte table goes back under the pmd as the deposited table
+ * (pgtable_trans_huge_deposit; here it never left), and the pmd maps the
+ * new folio whole: dirty, young, writable where the VMA is, the head
+ * AnonExclusive, the allocation's reference the pmd's.  The kernel also
+ * queues the folio for the underused-THP shrinker (deferred_split_folio
+ * with partially_mapped false), which the model does not have: a fault's
+ * THP is not queued either.  mmap_lock held for write; takes the pmd lock.
+ */
+static void collapse_map_pmd(struct vm_area_struct *vma, uint64_t haddr, struct folio *folio)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmdp = pmd_offset(mm, haddr);
+	spinlock_t *ptl;
+	pmd_t entry;
+
+	VM_BUG_ON(!pmdp, INV_BUG, "khugepaged: mm %u range %#llx lost its pte table", mm->id,
+		  (unsigned long long)haddr);
+	entry = pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE)));
+	ptl = pmd_lock(pmdp);
+	/* BUG_ON(!pmd_none(*pmd)): the write lock kept every fault out */
+	VM_BUG_ON(!pmd_none(pmdp_get(pmdp)) || !pmd_table_empty(pmdp), INV_BUG,
+		  "khugepaged: mm %u pmd %#llx refilled before the new THP went in", mm->id,
+		  (unsigned long long)haddr);
+	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);	/* folio_add_lru_vma */
+	set_pmd_at(mm, haddr, pmdp, entry);
+	spin_unlock(ptl);
+}
+
+/*
  * collapse_huge_page - collapse the 2^@order range at @haddr into a new
  * folio allocated on @node.  Called with mmap_lock held for read, returns
  * with it released (the caller breaks out of its loop).
@@ -554,8 +586,12 @@ static enum scan_result collapse_huge_page(struct mm_struct *mm, uint64_t haddr,
 	 */
 	ptep = pte_offset_map_lock(mm, haddr, &ptl);
 	if (!ptep) {
+		/* find_pmd_or_thp_or_none: a fault mapped the range by a pmd meanwhile */
+		pmd_t *pmdp = pmd_offset(mm, haddr);
+
 		anon_vma_unlock_write(vma->anon_vma);
-		result = SCAN_PMD_NULL;
+		result = pmdp && pmd_is_huge(pmdp_get_lockless(pmdp)) ? SCAN_PMD_MAPPED :
+									  SCAN_PMD_NULL;
 		goto out_up_write;
 	}
 	for (int i = 0; i < nr; i++)
@@ -577,6 +613,12 @@ static enum scan_result collapse_huge_page(struct mm_struct *mm, uint64_t haddr,
 	__collapse_huge_page_copy(saved, folio, vma, haddr, &compound);
 	folio_set_uptodate(folio);	/* __folio_mark_uptodate */
 
+	if (order == HPAGE_PMD_ORDER) {
+		collapse_map_pmd(vma, haddr, folio);
+		folio = NULL;
+		result = SCAN_SUCCEED;
+		goto out_up_write;
+	}
 	ptep = pte_offset_map_lock(mm, haddr, &ptl);
 	VM_BUG_ON(!ptep, INV_BUG, "khugepaged: mm %u range %#llx lost its pte table",
 		  mm->id, (unsigned long long)haddr);
@@ -662,7 +704,12 @@ static enum scan_result hpage_collapse_scan_pmd(struct mm_struct *mm, struct vm_
 			first = folio;
 			first_pfn = page_to_pfn(page);
 		}
-		if (folio != first || folio_nr_pages(folio) < nr ||
+		/*
+		 * ... but ptes mapping a whole PMD-sized folio are collapsed
+		 * (copied into a new folio) to map it by a pmd, as Linux does
+		 * after an mprotect or a pin's fork split the pmd.
+		 */
+		if (folio != first || folio_nr_pages(folio) < nr || order == HPAGE_PMD_ORDER ||
 		    page_to_pfn(page) != first_pfn + (uint64_t)i)
 			mapped_whole = false;
 		if (!folio_test_anon(folio)) {

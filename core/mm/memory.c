@@ -1198,7 +1198,8 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 /* ------------------------------------------------------ mprotect, mremap */
 
 /*
- * change_protection - apply @newflags to the ptes of [start, end).  Present
+ * change_protection - apply @newflags to the ptes of [start, end), and to
+ * the huge pmds it covers whole (change_huge_pmd; others are split).  Present
  * ptes lose write unless the VMA is writable and the page may be written
  * without a fault (shared mapping, or exclusive anon page).  A writable
  * migration entry is made readable: nobody can tell yet whether the new
@@ -1218,7 +1219,16 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 
 		if (next > end)
 			next = end;
-		/* change_huge_pmd is not modelled: the pmd is split (docs/model.md) */
+		/* change_pmd_range: a huge pmd covered whole changes whole, else it is split */
+		if (next - addr == HPAGE_PMD_NR) {
+			pmd_t *pmdp = pmd_offset(mm, addr);
+
+			if (pmdp && pmd_is_huge(pmdp_get_lockless(pmdp)) &&
+			    change_huge_pmd(vma, pmdp, addr, newflags)) {
+				addr = next;
+				continue;
+			}
+		}
 		ptep = pte_offset_map_lock_split(vma, addr, &ptl);
 		if (!ptep) {
 			addr = next;

@@ -796,8 +796,8 @@ static void folio_add_pmd_mapcount(struct folio *folio)
  * folio_add_new_anon_rmap_pmd - a new PMD-sized folio a huge pmd is about
  * to map (do_huge_pmd_anonymous_page): the kernel's folio_add_new_anon_rmap
  * takes this branch for any pmd-mappable folio; here the level is said by
- * the caller, because khugepaged's collapse maps such a folio by ptes
- * (docs/model.md).  The pmd lock held.
+ * the caller, as for the other rmap calls (do_huge_pmd_anonymous_page and
+ * khugepaged's PMD collapse).  The pmd lock held.
  */
 void folio_add_new_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma,
 				 uint64_t haddr, int flags)

@@ -1394,28 +1394,44 @@ int mmt_gen_race_split(struct mmt_program *p, uint64_t seed, unsigned nr_tasks, 
 
 /*
  * The khugepaged race template (issue 13 item 3): p0 writes some pages of a
- * 4-page range one at a time before madvising it hugepage (order-0 pages,
- * the mm registered), maybe forks a child first; task 0 runs khugepaged
- * passes, which drop mmap_lock to allocate and take it again for write,
- * while the other tasks shrink, split or replace the VMA (munmap, mprotect,
+ * range one at a time before madvising it hugepage (order-0 pages, the mm
+ * registered), maybe forks a child first; task 0 runs khugepaged passes,
+ * which drop mmap_lock to allocate and take it again for write, while the
+ * other tasks shrink, split or replace the VMA (munmap, mprotect,
  * MADV_NOHUGEPAGE, mremap away), write, read, zap, pin and page out the
- * range.
+ * range.  The range is 4 pages collapsed into an order-2 mTHP, or, one
+ * time in three, the aligned 32 pages at 0x20 collapsed into a PMD-mapped
+ * THP (thp=0x20, 128 frames).
  */
 static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 {
-	const unsigned npages = 4;
+	const bool pmd = chance(g, 33);
+	const unsigned npages = pmd ? 32 : 4;
+	const uint64_t start = pmd ? 0x20 : WIN_START;
 	struct mmt_op op;
 	unsigned i, t;
 	bool child = false;
 
-	thp_race_start(g, npages);
+	if (pmd) {
+		struct mmt_program *p = g->p;
+
+		p->world.present = true;
+		p->world.nodes = 1;
+		p->world.frames = 128;
+		p->world.swap = 8;
+		p->world.thp = 0x20;
+		emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
+		emit_mmap(g, 0, 0, start, npages, MFL_PRIVATE | MFL_ANON);
+	} else {
+		thp_race_start(g, npages);
+	}
 	/* order-0 pages: written before the VMA is VM_HUGEPAGE */
 	for (i = 0; i < npages; i++) {
-		if (i && chance(g, 40))
+		if (i && chance(g, pmd ? 75 : 40))
 			continue;
 		op_init(&op, OP_WRITE);
 		op.proc = (uint8_t)proc_index(g, 0);
-		op.addr = WIN_START + i;
+		op.addr = start + i;
 		op.value = 1 + i;
 		emit(g, &op, 0);
 	}
@@ -1426,7 +1442,7 @@ static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops
 		emit(g, &op, 0);
 		g->live[1] = child = true;
 	}
-	emit_madvise(g, 0, 0, WIN_START, npages, ADV_HUGEPAGE);
+	emit_madvise(g, 0, 0, start, npages, ADV_HUGEPAGE);
 
 	/* task 0: khugepaged */
 	op_init(&op, OP_KHUGEPAGED);
@@ -1437,7 +1453,7 @@ static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops
 		for (i = 0; i < nr_ops; i++) {
 			unsigned r = rnd(g, 100);
 			int who = child && chance(g, 30) ? 1 : 0;
-			uint64_t addr = WIN_START + rnd(g, npages);
+			uint64_t addr = start + rnd(g, npages);
 
 			if (r < 20) {
 				emit_simple(g, OP_MUNMAP, t, who, addr, 1 + rnd(g, 2));
@@ -1456,7 +1472,7 @@ static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops
 				op.proc = (uint8_t)proc_index(g, who);
 				op.addr = addr;
 				op.len = 1;
-				op.addr2 = WIN_START + 8 + rnd(g, 4);
+				op.addr2 = start + npages + 4 + rnd(g, 4);
 				op.len2 = 1;
 				emit(g, &op, t);
 			} else if (r < 70) {
@@ -1605,7 +1621,8 @@ static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 				op_init(&op, OP_RECLAIM);
 				op.addr = 1 + rnd(g, 40);
 				emit(g, &op, t);
-			} else if (r < 96 && mthp) {
+			} else if (r < 96) {
+				/* a split pmd's ptes collapse into a new THP; order 2 with mthp */
 				op_init(&op, OP_KHUGEPAGED);
 				op.addr = 64;
 				emit(g, &op, t);

@@ -6,7 +6,8 @@
  * shared one, the rmap's split for split_folio, migrate_vma's split of the
  * folio), migration through a PMD migration entry, zap of a
  * whole one, pins through it, and fork of a pinned one both with and
- * without d042035eaf5f.  Each test checks the mapcounts, references and
+ * without d042035eaf5f, and khugepaged's collapse into a huge pmd (of
+ * small pages, and of a split THP's ptes).  Each test checks the mapcounts, references and
  * rss it leaves and ends with a clean check_world() and an empty world.
  */
 #include <check.h>
@@ -18,6 +19,7 @@
 #include "mmt/hmm.h"
 #include "mmt/huge_mm.h"
 #include "mmt/inject.h"
+#include "mmt/khugepaged.h"
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
@@ -243,6 +245,46 @@ START_TEST(mprotect_mremap_split)
 }
 END_TEST
 
+/*
+ * change_huge_pmd: mprotect of a whole huge pmd keeps it, write-protected;
+ * back to read-write, the exclusive head makes it writable again, and a
+ * THP shared with a child stays write-protected for COW
+ */
+START_TEST(mprotect_whole_pmd_keeps_it)
+{
+	struct mm_struct *mm, *c = NULL;
+	struct folio *f;
+	uint64_t v = 1;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_mprotect(mm, BASE, HPAGE_PMD_NR, PROT_READ), 0);
+	ck_assert_ptr_eq(huge_folio(mm, BASE), f);
+	ck_assert(!pmd_write(*huge_at(mm, BASE)) && pmd_dirty(*huge_at(mm, BASE)));
+	ck_assert_int_eq(mmt_access(mm, BASE + 9, true, &v), -EFAULT);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);
+	ck_assert(PageAnonExclusive(&f->page));
+	assert_clean();
+	ck_assert_int_eq(do_mprotect(mm, BASE, HPAGE_PMD_NR, PROT_READ | PROT_WRITE), 0);
+	ck_assert(pmd_write(*huge_at(mm, BASE)));
+	wr(mm, BASE + 9, 0x99);
+	ck_assert_ptr_eq(huge_folio(mm, BASE), f);	/* no fault needed: no COW */
+	assert_clean();
+	/* shared with a child: read-write again, but write-protected */
+	ck_assert_int_eq(dup_mm(mm, &c), 0);
+	ck_assert_int_eq(do_mprotect(mm, BASE, HPAGE_PMD_NR, PROT_READ), 0);
+	ck_assert_int_eq(do_mprotect(mm, BASE, HPAGE_PMD_NR, PROT_READ | PROT_WRITE), 0);
+	ck_assert(!pmd_write(*huge_at(mm, BASE)));
+	wr(mm, BASE + 9, 0x9a);
+	ck_assert_uint_eq(rd(c, BASE + 9), 0x99);
+	assert_clean();
+	mmput(c);
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 START_TEST(split_and_migrate_through_rmap)
 {
 	struct mm_struct *p, *c = NULL;
@@ -401,6 +443,95 @@ START_TEST(pin_fork_bug_shares_pmd)
 }
 END_TEST
 
+/* khugepaged collapses order-0 pages into a new PMD-mapped THP */
+START_TEST(khugepaged_collapses_into_pmd)
+{
+	struct mm_struct *mm;
+	struct folio *f, *old;
+	uint32_t free_before;
+
+	pmd_world();
+	mm = mm_alloc();
+	/* written before the madvise: order 0, every other page (16 none of 31 allowed) */
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	for (unsigned i = 0; i < HPAGE_PMD_NR; i += 2)
+		wr(mm, BASE + i, 0x300 + i);
+	old = page_folio(page_at(mm, BASE + 2));
+	ck_assert_int_eq(old->order, 0);
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR / 2);
+	free_before = w->node[0].nr_free + w->node[1].nr_free;
+
+	ck_assert_uint_eq(khugepaged_run(64), 1);
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(f->order, HPAGE_PMD_ORDER);
+	ck_assert(pmd_write(*huge_at(mm, BASE)) && pmd_dirty(*huge_at(mm, BASE)));
+	ck_assert_int_eq(folio_mapcount(f), 1);
+	ck_assert_int_eq(folio_ref_count(f), 1);
+	ck_assert_int_eq(atomic_load(&f->_nr_pages_mapped), ENTIRELY_MAPPED);
+	ck_assert(PageAnonExclusive(&f->page));
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR);
+	/* the deposited table is the emptied one */
+	ck_assert(pte_none(*mmt_pte_peek(mm, BASE + 2)));
+	ck_assert_int_eq(folio_ref_count(old), 0);
+	ck_assert_uint_eq(w->node[0].nr_free + w->node[1].nr_free,
+			  free_before + HPAGE_PMD_NR / 2 - HPAGE_PMD_NR);
+	for (unsigned i = 0; i < HPAGE_PMD_NR; i++)
+		ck_assert_uint_eq(rd(mm, BASE + i), i % 2 ? 0 : 0x300 + i);
+	assert_clean();
+	/* the next pass finds a huge pmd */
+	ck_assert_uint_eq(khugepaged_run(64), 0);
+	ck_assert_uint_eq(w->khugepaged.result[SCAN_PMD_MAPPED], 1);
+	/* the new THP is a THP like a fault's: fork shares it, a write splits and COWs */
+	{
+		struct mm_struct *c = NULL;
+
+		ck_assert_int_eq(dup_mm(mm, &c), 0);
+		ck_assert_ptr_eq(huge_folio(c, BASE), f);
+		wr(c, BASE + 4, 0x44);
+		ck_assert_uint_eq(rd(mm, BASE + 4), 0x304);
+		assert_clean();
+		mmput(c);
+	}
+	mmput(mm);
+	khugepaged_reap();
+	assert_empty();
+}
+END_TEST
+
+/*
+ * ptes mapping a whole PMD-sized folio (its pmd split by a dontneed of
+ * one page) are collapsed into a new THP, mapped by a pmd again; the old
+ * folio, partially mapped and queued for the deferred split, is freed
+ */
+START_TEST(khugepaged_recollapses_split_pmd)
+{
+	struct mm_struct *mm;
+	struct folio *f, *old;
+
+	pmd_world();
+	mm = thp_proc();
+	old = huge_folio(mm, BASE);
+	wr(mm, BASE + 9, 0x99);
+	ck_assert_int_eq(do_madvise(mm, BASE + 31, 1, MADV_DONTNEED), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert(folio_test_partially_mapped(old));
+	assert_clean();
+	ck_assert_uint_eq(khugepaged_run(64), 1);
+	f = huge_folio(mm, BASE);
+	ck_assert_ptr_ne(f, old);
+	ck_assert_int_eq(folio_ref_count(old), 0);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);
+	ck_assert_uint_eq(rd(mm, BASE + 9), 0x99);
+	ck_assert_uint_eq(rd(mm, BASE + 31), 0);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR);
+	assert_clean();
+	mmput(mm);
+	khugepaged_reap();
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp_pmd");
@@ -413,11 +544,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, reuse_after_child_exit);
 	tcase_add_test(tc, partial_unmap_and_dontneed_split);
 	tcase_add_test(tc, mprotect_mremap_split);
+	tcase_add_test(tc, mprotect_whole_pmd_keeps_it);
 	tcase_add_test(tc, split_and_migrate_through_rmap);
 	tcase_add_test(tc, ksm_merges_pmd_page);
 	tcase_add_test(tc, device_migration_splits);
 	tcase_add_test(tc, pin_through_pmd_then_fork);
 	tcase_add_test(tc, pin_fork_bug_shares_pmd);
+	tcase_add_test(tc, khugepaged_collapses_into_pmd);
+	tcase_add_test(tc, khugepaged_recollapses_split_pmd);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -34,9 +34,7 @@
  *   gone, changed or lost its anon_vma while the lock was dropped);
  *   the anon_vma lock for write (no rmap walk may see the range);
  *   the range's ptes cleared under the ptl: the model's pmdp_collapse_flush
- *   (the kernel unhooks the whole pte table from the PMD; PMDs are not
- *   scaled here, so the range's ptes are taken out of the table instead,
- *   and nothing that walks page tables can reach them);
+ *   (see below), after which nothing that walks page tables reaches them;
  *   __collapse_huge_page_isolate, under the ptl, on the saved ptes: each
  *   folio trylocked, is_refcount_suitable checked again
  *   (SCAN_PAGE_COUNT), isolated from the LRU; on failure the ptes are put
@@ -44,17 +42,28 @@
  *   the anon_vma unlocked; __collapse_huge_page_copy (contents copied, a
  *   none or zero pte gives a zeroed page) and the old pages unmapped
  *   (folio_remove_rmap_pte, their references dropped, swap cache freed);
- *   the new folio mapped exclusive (folio_add_new_anon_rmap), on the LRU,
- *   its ptes set writable where the VMA is, dirty and young.
+ *   the new folio mapped exclusive, on the LRU: a PMD-sized one by a
+ *   huge pmd over the emptied table, which becomes the deposited table
+ *   (folio_add_new_anon_rmap_pmd, set_pmd_at; collapse_map_pmd), a
+ *   smaller one by ptes (folio_add_new_anon_rmap), writable where the VMA
+ *   is, dirty and young.
  *
- * Deviation (docs/model.md): Linux 6.12-6.18 collapse only into a
- * PMD-mapped THP; the model has no PMD mappings, so a range is collapsed
- * into a PTE-mapped large folio of the largest order enabled in the world
- * line (thp=MASK) whose naturally aligned range lies in the VMA, as the
- * 2025 "khugepaged: mTHP support" series does.  The max_ptes_* knobs keep
- * their defaults scaled to that order (none: nr - 1, swap: nr / 8,
- * shared: nr / 2).  A range whose ptes already map, in order, the pages
- * of one folio of that order or larger is left alone (SCAN_PMD_MAPPED).
+ * Orders.  Linux 6.12-6.18 collapse only into a PMD-mapped THP, and so
+ * does the model when the world line enables the PMD order (thp= bit 0x20)
+ * and the VMA holds an aligned 32-page range: the max_ptes_* knobs keep
+ * their defaults scaled to 32 pages (none: 31, swap: 4, shared: 16), and
+ * a range whose ptes map a whole PMD-sized folio is collapsed (copied)
+ * too, to map it by a pmd.  With the PMD order off, a range is collapsed
+ * into a PTE-mapped large folio of the largest mTHP order enabled (1-4)
+ * whose aligned range lies in the VMA, as the 2025 "khugepaged: mTHP
+ * support" series does (a deviation for 6.12-6.18, docs/model.md), with
+ * the knobs scaled to that order (none: nr - 1, swap: nr / 8, shared:
+ * nr / 2); a range whose ptes already map, in order, the pages of one
+ * folio of that order or larger is left alone (SCAN_PMD_MAPPED).
+ * pmdp_collapse_flush: the kernel unhooks the whole pte table from the
+ * pmd; the model takes the range's ptes out of the table under its ptl
+ * (the pmd lock here), which nothing that walks page tables can tell
+ * apart, and puts them back if the isolation fails (pmd_populate).
  *
  * Locks: khugepaged_thread (model-only, LC_KHUGEPAGED_THREAD: the kernel
  * has one thread, the model lets any task play it, one pass at a time)
