@@ -492,10 +492,21 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 		 * reference (remove_migration_ptes maps the ptes later)
 		 */
 		swp_entry_t e = pmd_to_swp_entry(old);
+		unsigned type = swp_type(e);
 
+		if (mmt_injected(BUG_THP_SPLIT_PMD_MIGRATION_FLAGS)) {
+			/*
+			 * Before 2e83ee1d8694: write = pmd_write(old_pmd), x86's
+			 * test of _PAGE_RW with no present check, on a swap pmd;
+			 * here that bit is the low bit of the entry's type
+			 */
+			bool write = (pmd_val(old) & PTE_WRITE) != 0;
+
+			type = write ? SWP_MIGRATION_WRITE : SWP_MIGRATION_READ;
+		}
 		for (int i = 0; i < HPAGE_PMD_NR; i++)
 			set_pte_at(mm, haddr + (uint64_t)i, ptep + i,
-				   swp_entry_to_pte(swp_entry(swp_type(e),
+				   swp_entry_to_pte(swp_entry(type,
 							      swp_offset_pfn(e) + (uint64_t)i)));
 		return;
 	}

@@ -206,6 +206,16 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"device's writes land in a page only the child sees (fixed by "
 		"d042035eaf5f, mm/thp: Split huge pmds/puds if they're pinned when fork())",
 	},
+	[BUG_THP_SPLIT_PMD_MIGRATION_FLAGS] = {
+		"thp-split-pmd-migration-flags", "2e83ee1d8694", "MIGRATION, PROT",
+		"__split_huge_pmd_locked turns a PMD migration entry into pte migration "
+		"entries whose write permission it reads with pmd_write(), the present "
+		"layout's write bit, which in a swap pmd is a bit of the entry's type: "
+		"a read-only exclusive entry (an mprotected THP under migration) comes "
+		"out writable, and the migration maps writable ptes in a read-only VMA "
+		"(fixed by 2e83ee1d8694, \"mm: thp: fix flags for pmd migration when "
+		"split\", which takes write from is_write_migration_entry)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -1514,8 +1514,8 @@ int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_ta
  * reads (COW of a shared huge pmd splits it), pins and the device's
  * accesses through them, fork (copy_huge_pmd, or a split for a pinned
  * folio) and a child's exit, MADV_DONTNEED of part or all of it (split or
- * zap_huge_pmd), munmap, mprotect and mremap of part (split at the VMA
- * boundary), migration (the rmap splits the pmd, the folio moves whole),
+ * zap_huge_pmd), munmap, mremap and mprotect of part (split at the VMA
+ * boundary), mprotect of all of it (change_huge_pmd), migration (the rmap splits the pmd, the folio moves whole),
  * MADV_PAGEOUT, the split op, reclaim, khugepaged, KSM (MADV_MERGEABLE and
  * ksmd passes, which split a PMD THP to merge a page).  Forks are task 0's, in
  * a one-task program anywhere, with more tasks before the others start.
@@ -1590,10 +1590,13 @@ static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 			} else if (r < 67) {
 				emit_simple(g, OP_MUNMAP, t, who, addr, n);
 			} else if (r < 72) {
+				/* of all of it: change_huge_pmd; of a part: a VMA split */
+				bool whole = chance(g, 40);
+
 				op_init(&op, OP_MPROTECT);
 				op.proc = (uint8_t)proc_index(g, who);
-				op.addr = addr;
-				op.len = n;
+				op.addr = whole ? 0x20 : addr;
+				op.len = whole ? 32 : n;
 				op.prot = chance(g, 60) ? MPROT_R : MPROT_RW;
 				emit(g, &op, t);
 			} else if (r < 75) {

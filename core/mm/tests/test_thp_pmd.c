@@ -6,7 +6,8 @@
  * shared one, the rmap's split for split_folio, migrate_vma's split of the
  * folio), migration through a PMD migration entry, zap of a
  * whole one, pins through it, and fork of a pinned one both with and
- * without d042035eaf5f, and khugepaged's collapse into a huge pmd (of
+ * without d042035eaf5f, the split of a read-exclusive PMD migration entry
+ * with and without 2e83ee1d8694, and khugepaged's collapse into a huge pmd (of
  * small pages, and of a split THP's ptes).  Each test checks the mapcounts, references and
  * rss it leaves and ends with a clean check_world() and an empty world.
  */
@@ -285,6 +286,68 @@ START_TEST(mprotect_whole_pmd_keeps_it)
 }
 END_TEST
 
+/*
+ * 2e83ee1d8694: a PMD migration entry of a write-protected exclusive THP
+ * (read-exclusive) is split into read-exclusive pte entries, and the
+ * migration maps them back read-only; with the switch the split reads the
+ * write bit of the present layout and hands out writable entries (PROT)
+ */
+static void split_read_excl_migration_entry(bool bug)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+	pmd_t *pmdp;
+	pte_t pte;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_mprotect(mm, BASE, HPAGE_PMD_NR, PROT_READ), 0);
+	pmdp = huge_at(mm, BASE);
+	ck_assert_ptr_nonnull(pmdp);
+	folio_get(f);		/* migration's own reference (isolation) */
+	ck_assert(folio_trylock(f));
+	try_to_migrate(f, 0);
+	ck_assert(is_pmd_migration_entry(*pmdp));
+	ck_assert(is_readable_exclusive_migration_entry(pmd_to_swp_entry(*pmdp)));
+	if (bug)
+		mmt_injected_mask = 1ull << BUG_THP_SPLIT_PMD_MIGRATION_FLAGS;
+	split_huge_pmd(find_vma(mm, BASE), pmdp, BASE);
+	mmt_injected_mask = 0;
+	pte = *mmt_pte_peek(mm, BASE + 7);
+	ck_assert(is_migration_entry(pte_to_swp_entry(pte)));
+	ck_assert(is_readable_exclusive_migration_entry(pte_to_swp_entry(pte)) == !bug);
+	ck_assert(is_writable_migration_entry(pte_to_swp_entry(pte)) == bug);
+	remove_migration_ptes(f, f);
+	folio_unlock(f);
+	folio_put(f);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0x55);
+	ck_assert(pte_write(*mmt_pte_peek(mm, BASE + 7)) == bug);
+	if (bug) {
+		ck_assert_int_gt(check_world(), 0);
+		ck_assert(mmt_report.inv_mask & (1ull << INV_PROT));
+		mmt_report_reset();
+		ck_assert_int_eq(do_munmap(mm, BASE, HPAGE_PMD_NR), 0);
+	} else {
+		ck_assert(PageAnonExclusive(folio_page(f, 7)));
+		assert_clean();
+	}
+	mmput(mm);
+	assert_empty();
+}
+
+START_TEST(split_pmd_migration_entry_keeps_flags)
+{
+	split_read_excl_migration_entry(false);
+}
+END_TEST
+
+START_TEST(split_pmd_migration_flags_bug)
+{
+	split_read_excl_migration_entry(true);
+}
+END_TEST
+
 START_TEST(split_and_migrate_through_rmap)
 {
 	struct mm_struct *p, *c = NULL;
@@ -545,6 +608,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, partial_unmap_and_dontneed_split);
 	tcase_add_test(tc, mprotect_mremap_split);
 	tcase_add_test(tc, mprotect_whole_pmd_keeps_it);
+	tcase_add_test(tc, split_pmd_migration_entry_keeps_flags);
+	tcase_add_test(tc, split_pmd_migration_flags_bug);
 	tcase_add_test(tc, split_and_migrate_through_rmap);
 	tcase_add_test(tc, ksm_merges_pmd_page);
 	tcase_add_test(tc, device_migration_splits);

@@ -58,6 +58,8 @@ enum mmt_bug {
 	BUG_KHUGEPAGED_NO_REVALIDATE,
 	/* copy_huge_pmd shares a pinned THP with the child (d042035eaf5f, issue 13) */
 	BUG_THP_FORK_PINNED_PMD,
+	/* a PMD migration entry split with pmd_write() of the swap pmd (2e83ee1d8694, issue 13) */
+	BUG_THP_SPLIT_PMD_MIGRATION_FLAGS,
 	NR_MMT_BUGS
 };
 
