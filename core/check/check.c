@@ -59,7 +59,8 @@
  *        unless it is still under migration (the end of a migration leaves
  *        no orphan) ............................... check_inflight (inflight.c)
  *  4 SWAPMAP
- *    4.1 swap_map[off] & SWAP_COUNT_MASK == swap ptes naming (type, off)
+ *    4.1 the count of swap_map[off] and its continuation digits
+ *        (swap_map_count) == swap ptes naming (type, off)
  *                                                        check_swap_info (swap.c)
  *    4.2 SWAP_HAS_CACHE iff cache[off]; the cached folio is PG_swapcache
  *        and its private names (type, off) ............. check_swap_info (swap.c)
@@ -75,6 +76,8 @@
  *    4.7 in flight: when a pte table's lock is dropped, each swap pte of a
  *        real type in it names a live device and a slot in use
  *                                                check_inflight (inflight.c)
+ *    4.8 a count with COUNT_CONTINUED goes on in the device's continuation
+ *        pages and ends in a nonzero digit ........... check_swap_info (swap.c)
  *  5 RMAP
  *    5.1 every pte / migration entry lies inside a VMA ..... check_mm (pgtable.c)
  *    5.2 anon folio: the VMA's chain reaches folio_anon_vma and

@@ -184,7 +184,7 @@ static void inflight_pgtable(const struct pgtable *t)
 				uint64_t off = swp_offset(e);
 
 				if (!si || !si->swap_map || off >= si->max ||
-				    !(si->swap_map[off] & SWAP_COUNT_MASK)) {
+				    !(si->swap_map[off] & (SWAP_COUNT_MASK | COUNT_CONTINUED))) {
 					char obj[64];
 
 					snprintf(obj, sizeof(obj), "swap type %u slot %llu", swp_type(e),

@@ -135,13 +135,27 @@ int chk_swap(struct swap_info_struct *si, struct census *c)
 		if ((m || f) && off > si->highest_alloc)
 			v += chk_viol(INV_SWAPMAP, SOBJ, "in use (map %#x%s) above highest_alloc %"
 				      PRIu64, m, f ? ", cached" : "", si->highest_alloc);
-		if ((m & SWAP_COUNT_MASK) == n && !!(m & SWAP_HAS_CACHE) == !!f &&
-		    !((c->swc[t][off] & SWC_EXCL) && n > 1) && !f)
+		if (!(m & COUNT_CONTINUED) && (m & SWAP_COUNT_MASK) == n &&
+		    !!(m & SWAP_HAS_CACHE) == !!f && !((c->swc[t][off] & SWC_EXCL) && n > 1) && !f)
 			continue;	/* the common case, nothing to look at */
+		/* 4.8: the digits of a continued count */
+		if (m & COUNT_CONTINUED) {
+			uint8_t d = m;
+			int k = 0;
+
+			for (; (d & COUNT_CONTINUED) && k < si->nr_cont; k++)
+				d = si->cont[k][off];
+			if (d & COUNT_CONTINUED)
+				v += chk_viol(INV_SWAPMAP, SOBJ, "count continued past the %d "
+					      "continuation pages", si->nr_cont);
+			else if (k && !(d & SWAP_CONT_MAX))
+				v += chk_viol(INV_SWAPMAP, SOBJ, "count continued into a top "
+					      "digit of 0 (page %d)", k - 1);
+		}
 		/* 4.1 */
-		if ((m & SWAP_COUNT_MASK) != n)
-			v += chk_viol(INV_SWAPMAP, SOBJ, "count %u but %u swap ptes reference it",
-				      m & SWAP_COUNT_MASK, n);
+		if (swap_map_count(si, off) != n)
+			v += chk_viol(INV_SWAPMAP, SOBJ, "count %" PRIu64 " (map %#x) but %u swap "
+				      "ptes reference it", swap_map_count(si, off), m, n);
 		/* 4.2 */
 		if ((m & SWAP_HAS_CACHE) && !f)
 			v += chk_viol(INV_SWAPMAP, SOBJ,

@@ -979,7 +979,9 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 
 /*
  * copy_nonpresent_pte - fork meets a swap or migration entry.  A swap entry
- * gains a swap_map count; an exclusive one stops being exclusive in both.  A
+ * gains a swap_map count (-EIO when the count needs a continuation page:
+ * the caller adds one with no ptl held and comes back); an exclusive one
+ * stops being exclusive in both.  A
  * migration entry that would restore a writable or exclusive pte must be
  * made read-only in parent and child of a COW mapping, or after migration
  * both would write one page (seed 000).
@@ -993,7 +995,7 @@ static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_m
 
 	if (!non_swap_entry(entry)) {
 		if (swap_duplicate(entry) < 0)
-			return -ENOMEM;
+			return -EIO;
 		mm_add_to_mmlist(dst_mm);	/* so that swapoff finds the child */
 		inc_mm_counter(dst_mm, MM_SWAPENTS);
 		if (pte_swp_exclusive(pte)) {
@@ -1121,6 +1123,7 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
 	uint64_t addr = src_vma->vm_start, end = src_vma->vm_end;
 	struct folio *prealloc = NULL;
+	swp_entry_t cont_entry = { 0 };
 	int err = 0;
 
 	while (addr < end) {
@@ -1165,6 +1168,8 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 			if (!pte_present(pte)) {
 				err = copy_nonpresent_pte(dst_mm, src_mm, dst_pte, src_pte,
 							  src_vma, addr);
+				if (err == -EIO)
+					cont_entry = pte_to_swp_entry(pte);
 				if (err)
 					break;
 				continue;
@@ -1175,6 +1180,15 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 		}
 		spin_unlock(src_ptl);
 		pte_unmap_unlock(dst_ptl);
+		if (err == -EIO) {
+			/* a swap count continuation page, with no ptl held; then this pte again */
+			if (add_swap_count_continuation(cont_entry) < 0) {
+				err = -ENOMEM;
+				break;
+			}
+			err = 0;
+			continue;
+		}
 		if (err == -EAGAIN) {
 			/* folio_prealloc, with no ptl held; then this pte again */
 			prealloc = alloc_fault_folio(dst_mm);

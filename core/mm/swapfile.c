@@ -4,8 +4,9 @@
  * cache.
  *
  * swap_map[offset] = number of swap ptes referring to the slot, plus
- * SWAP_HAS_CACHE while a folio for it sits in the swap cache.  A slot is
- * free when its map byte is 0.  The swap cache entry and SWAP_HAS_CACHE are
+ * SWAP_HAS_CACHE while a folio for it sits in the swap cache; a count past
+ * SWAP_MAP_MAX goes on in count continuation pages (swap.h draws the byte
+ * and the digits).  A slot is free when its map byte is 0.  The swap cache entry and SWAP_HAS_CACHE are
  * set and cleared together under si->lock, so "HAS_CACHE iff cached" holds
  * at every moment, not only at quiescence.
  *
@@ -181,23 +182,92 @@ static swp_entry_t get_swap_page(struct folio *folio)
 	return (swp_entry_t){ 0 };
 }
 
+/*
+ * swap_count_continued - carry a count into, or borrow it from, the
+ * continuation pages of slot @off, as one adds 1 to 999 or takes 1 from
+ * 1000.  @count is the swap_map byte without SWAP_HAS_CACHE: SWAP_MAP_MAX
+ * (the first carry), SWAP_MAP_MAX | COUNT_CONTINUED (a carry) or
+ * COUNT_CONTINUED (a borrow).  A carry returns false when it needs a page
+ * the device does not have (the caller's -ENOMEM); a borrow returns
+ * whether the count still continues.  si->lock held.
+ */
+static bool swap_count_continued(struct swap_info_struct *si, uint64_t off, uint8_t count)
+{
+	uint8_t *map;
+	int k = 0;
+
+	if (!si->nr_cont) {
+		VM_BUG_ON(count & COUNT_CONTINUED, INV_SWAPMAP, "swap type %d slot %llu: count "
+			  "continued with no continuation page", si->type, (unsigned long long)off);
+		return false;
+	}
+	map = &si->cont[0][off];
+	kp_access(map, KP_F_SWAP_MAP, true);
+	if (count == SWAP_MAP_MAX)	/* the first carry: the page's byte is stale */
+		goto init_map;
+	if (count == (SWAP_MAP_MAX | COUNT_CONTINUED)) {
+		while (*map == (SWAP_CONT_MAX | COUNT_CONTINUED)) {
+			VM_BUG_ON(k + 1 >= si->nr_cont, INV_SWAPMAP, "swap type %d slot %llu: "
+				  "continued past the last page", si->type, (unsigned long long)off);
+			map = &si->cont[++k][off];
+			kp_access(map, KP_F_SWAP_MAP, true);
+		}
+		if (*map == SWAP_CONT_MAX) {
+			if (k + 1 >= si->nr_cont)
+				return false;	/* add_swap_count_continuation, then again */
+			map = &si->cont[++k][off];
+			kp_access(map, KP_F_SWAP_MAP, true);
+init_map:
+			*map = 0;
+		}
+		*map += 1;
+		/* the digits below wrap to 0, each still continued */
+		while (k-- > 0)
+			si->cont[k][off] = COUNT_CONTINUED;
+		return true;
+	}
+	VM_BUG_ON(count != COUNT_CONTINUED, INV_SWAPMAP, "swap type %d slot %llu: borrow from "
+		  "count %#x", si->type, (unsigned long long)off, count);
+	while (*map == COUNT_CONTINUED) {
+		VM_BUG_ON(k + 1 >= si->nr_cont, INV_SWAPMAP, "swap type %d slot %llu: continued "
+			  "past the last page", si->type, (unsigned long long)off);
+		map = &si->cont[++k][off];
+		kp_access(map, KP_F_SWAP_MAP, true);
+	}
+	VM_BUG_ON(*map == 0, INV_SWAPMAP, "swap type %d slot %llu: continuation digit "
+		  "underflow", si->type, (unsigned long long)off);
+	*map -= 1;
+	count = *map ? COUNT_CONTINUED : 0;
+	/* the digits below wrap to their maximum */
+	while (k-- > 0) {
+		si->cont[k][off] = SWAP_CONT_MAX | count;
+		count = COUNT_CONTINUED;
+	}
+	return count == COUNT_CONTINUED;
+}
+
 /* the map byte of a slot after dropping one count; frees the slot at 0 */
 static void swap_entry_put_locked(struct swap_info_struct *si, uint64_t off, uint8_t usage)
 {
 	uint8_t map = si->swap_map[off];
+	uint8_t has_cache = map & SWAP_HAS_CACHE, count = map & (uint8_t)~SWAP_HAS_CACHE;
 
 	kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
 	if (usage == SWAP_HAS_CACHE) {
-		VM_BUG_ON(!(map & SWAP_HAS_CACHE), INV_SWAPMAP,
-			  "swap type %d slot %llu: no cache to drop", si->type,
-			  (unsigned long long)off);
-		map &= (uint8_t)~SWAP_HAS_CACHE;
+		VM_BUG_ON(!has_cache, INV_SWAPMAP, "swap type %d slot %llu: no cache to drop",
+			  si->type, (unsigned long long)off);
+		has_cache = 0;
+	} else if (count == COUNT_CONTINUED) {
+		/* 0 here, borrow from the continuation: 1000 - 1 */
+		count = swap_count_continued(si, off, count) ? SWAP_MAP_MAX | COUNT_CONTINUED :
+							       SWAP_MAP_MAX;
 	} else {
-		VM_BUG_ON(!(map & SWAP_COUNT_MASK), INV_SWAPMAP,
+		VM_BUG_ON(!(count & SWAP_COUNT_MASK), INV_SWAPMAP,
 			  "swap type %d slot %llu: count underflow", si->type,
 			  (unsigned long long)off);
-		map--;
+		count--;
 	}
+	map = count | has_cache;
 	si->swap_map[off] = map;
 	if (!map)
 		si->inuse_pages--;
@@ -223,11 +293,62 @@ int swap_duplicate(swp_entry_t entry)
 		VM_BUG_ON(1, INV_SWAPMAP, "swap type %d slot %llu: duplicate of a free slot",
 			  si->type, (unsigned long long)off);
 	}
-	if ((si->swap_map[off] & SWAP_COUNT_MASK) >= SWAP_MAP_MAX)
-		err = -ENOMEM;	/* the kernel would chain a continuation page */
-	else
+	if ((si->swap_map[off] & SWAP_COUNT_MASK) < SWAP_MAP_MAX)
 		si->swap_map[off]++;
+	else if (swap_count_continued(si, off, si->swap_map[off] & (uint8_t)~SWAP_HAS_CACHE))
+		si->swap_map[off] = COUNT_CONTINUED | (si->swap_map[off] & SWAP_HAS_CACHE);
+	else
+		err = -ENOMEM;	/* no page for the carry: add_swap_count_continuation */
 	spin_unlock(&si->lock);
+	put_swap_device(si);
+	return err;
+}
+
+/*
+ * add_swap_count_continuation - the page a carry in @entry's count needs:
+ * allocated before si->lock (the kernel's GFP_KERNEL page), chained unless
+ * a racing free made it unneeded or a racing call chained one first.  The
+ * model never fails the allocation short of SWAP_CONT_PAGES, which no
+ * world reaches.  No ptl held.
+ */
+int add_swap_count_continuation(swp_entry_t entry)
+{
+	struct swap_info_struct *si = get_swap_device(entry);
+	uint64_t off = swp_offset(entry);
+	uint8_t *page, count;
+	int err = 0;
+
+	if (!si)
+		return 0;	/* swapoff took it away: the caller's pte is stale */
+	page = calloc(si->max, 1);
+	if (!page) {
+		err = -ENOMEM;
+		goto out;
+	}
+	spin_lock(&si->lock);
+	count = si->swap_map[off] & (uint8_t)~SWAP_HAS_CACHE;
+	/* a racing free brought the count down: no carry needed now */
+	if ((count & SWAP_COUNT_MASK) != SWAP_MAP_MAX)
+		goto out_unlock;
+	/* a page whose digit has room takes the carry */
+	for (int k = 0; k < si->nr_cont; k++) {
+		if (!(count & COUNT_CONTINUED))
+			goto out_unlock;
+		kp_access(&si->cont[k][off], KP_F_SWAP_MAP, false);
+		count = si->cont[k][off];
+		if ((count & SWAP_CONT_MAX) != SWAP_CONT_MAX)
+			goto out_unlock;
+	}
+	if (si->nr_cont == SWAP_CONT_PAGES) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	si->cont[si->nr_cont++] = page;
+	page = NULL;
+out_unlock:
+	spin_unlock(&si->lock);
+	free(page);
+out:
 	put_swap_device(si);
 	return err;
 }
@@ -253,7 +374,7 @@ int swap_count(swp_entry_t entry)
 		return 0;
 	spin_lock(&si->lock);
 	kp_access(&si->swap_map[swp_offset(entry)], KP_F_SWAP_MAP, false);
-	n = si->swap_map[swp_offset(entry)] & SWAP_COUNT_MASK;
+	n = (int)swap_map_count(si, swp_offset(entry));
 	spin_unlock(&si->lock);
 	put_swap_device(si);
 	return n;
@@ -291,7 +412,7 @@ int swap_cache_add_new(struct folio *folio, swp_entry_t entry)
 	spin_lock(&si->lock);
 	kp_access(&si->swap_map[off], KP_F_SWAP_MAP, true);
 	kp_access(&si->cache[off], KP_F_SWAP_CACHE, true);
-	if (!(si->swap_map[off] & SWAP_COUNT_MASK)) {
+	if (!(si->swap_map[off] & (SWAP_COUNT_MASK | COUNT_CONTINUED))) {
 		err = -ENOENT;		/* freed while we allocated */
 	} else if (si->swap_map[off] & SWAP_HAS_CACHE) {
 		err = -EEXIST;		/* another task is reading it in */
@@ -647,6 +768,12 @@ int sys_swapoff(int id)
 	map = si->swap_map;
 	cache = si->cache;
 	val = si->slot_value;
+	/* free_swap_count_continuations */
+	for (int k = 0; k < si->nr_cont; k++) {
+		free(si->cont[k]);
+		si->cont[k] = NULL;
+	}
+	si->nr_cont = 0;
 	si->swap_map = NULL;
 	si->cache = NULL;
 	si->slot_value = NULL;

@@ -700,6 +700,11 @@ static void swap_forget_all(struct world *w)
 		free(si->swap_map);
 		free(si->cache);
 		free(si->slot_value);
+		for (int k = 0; k < si->nr_cont; k++) {
+			free(si->cont[k]);
+			si->cont[k] = NULL;
+		}
+		si->nr_cont = 0;
 		si->swap_map = NULL;
 		si->cache = NULL;
 		si->slot_value = NULL;

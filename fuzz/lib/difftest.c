@@ -323,10 +323,11 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 		    op.code == OP_PIN_READ)
 			continue;
 		/*
-		 * nor the template's KSM: the host's ksmd does not run here, and
-		 * a THP's 32 equal pages merged in two processes make one swap
-		 * slot of 64 references, past SWAP_MAP_MAX, where the model has
-		 * no swap count continuation (fork's ENOMEM, docs/model.md)
+		 * nor the template's KSM: the host's ksmd does not run here.
+		 * (It was left out first because a THP's 32 equal pages merged
+		 * in two processes made one swap slot of 64 references, and the
+		 * model's fork failed with ENOMEM there before it had swap count
+		 * continuation.)
 		 */
 		if (o->thp_programs && (op.code == OP_KSMD ||
 					(op.code == OP_MADVISE && op.advice == ADV_MERGEABLE)))

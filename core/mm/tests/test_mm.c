@@ -367,6 +367,84 @@ START_TEST(swap_roundtrip_and_swapoff)
 }
 END_TEST
 
+/*
+ * Swap count continuation: a count past SWAP_MAP_MAX carries into
+ * continuation pages (two of them past 63 * 128), borrows back down, and
+ * fork chains the page its copy needs with no ptl held; SWAPMAP 4.1 counts
+ * every digit and 4.8 the continued flag
+ */
+START_TEST(swap_count_continuation)
+{
+	struct mm_struct *p, *c = NULL;
+	struct swap_info_struct *si;
+	swp_entry_t e;
+	unsigned extra = 63 * 128 + 100;	/* into the second page */
+
+	ck_assert_int_eq(sys_swapon(0, 16), 0);
+	si = swap_type_to_info(0);
+	p = mm_alloc();
+	ck_assert_int_eq(do_mmap(p, 0x10, 1, RW, PRIV_ANON), 0);
+	wr(p, 0x10, 0x10);
+	ck_assert_int_eq(do_madvise(p, 0x10, 1, MADV_PAGEOUT), 0);
+	e = pte_to_swp_entry(*mmt_pte_peek(p, 0x10));
+	ck_assert_int_eq(swap_count(e), 1);
+
+	/* 61 more: 62, SWAP_MAP_MAX, still in swap_map; fork's carry needs a page */
+	for (unsigned i = 0; i < SWAP_MAP_MAX - 1; i++)
+		ck_assert_int_eq(swap_duplicate(e), 0);
+	ck_assert_int_eq(si->nr_cont, 0);
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert_int_eq(si->nr_cont, 1);
+	ck_assert_int_eq(swap_count(e), SWAP_MAP_MAX + 1);
+	ck_assert_uint_eq(si->swap_map[swp_offset(e)], COUNT_CONTINUED);
+	/* the checker counts every digit: 63 against 2 swap ptes */
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert_int_eq(mmt_report.first.inv, INV_SWAPMAP);
+	ck_assert_ptr_nonnull(strstr(mmt_report.first.msg, "count 63"));
+	mmt_report_reset();
+	for (unsigned i = 0; i < SWAP_MAP_MAX - 1; i++)
+		swap_free(e);
+	ck_assert_int_eq(swap_count(e), 2);
+	assert_clean();
+
+	/* past 63 * 128: a carry into the second page, then borrows back */
+	for (unsigned i = 0; i < extra; i++) {
+		int err = swap_duplicate(e);
+
+		if (err == -ENOMEM) {
+			ck_assert_int_eq(add_swap_count_continuation(e), 0);
+			err = swap_duplicate(e);
+		}
+		ck_assert_int_eq(err, 0);
+	}
+	ck_assert_int_eq(si->nr_cont, 2);
+	ck_assert_int_eq(swap_count(e), (int)extra + 2);
+	for (unsigned i = 0; i < extra; i++)
+		swap_free(e);
+	ck_assert_int_eq(swap_count(e), 2);
+	ck_assert_uint_eq(si->swap_map[swp_offset(e)] & ~SWAP_HAS_CACHE, 2);
+	assert_clean();
+
+	/* 4.8: a continued count whose digits end in 0 */
+	si->swap_map[swp_offset(e)] |= COUNT_CONTINUED;
+	si->cont[0][swp_offset(e)] = 0;
+	mmt_report_reset();
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_SWAPMAP));
+	mmt_report_reset();
+	si->swap_map[swp_offset(e)] &= (uint8_t)~COUNT_CONTINUED;
+	assert_clean();
+
+	ck_assert_uint_eq(rd(c, 0x10), 0x10);
+	mmput(c);
+	mmput(p);
+	ck_assert_int_eq(sys_swapoff(0), 0);
+	ck_assert_int_eq(si->nr_cont, 0);
+	assert_empty();
+}
+END_TEST
+
 START_TEST(oom_reclaims_then_fails)
 {
 	struct world_config cfg;
@@ -777,6 +855,7 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, shmem_size_sigbus);
 	tcase_add_test(tc, memfd_size_grows_at_mmap);
 	tcase_add_test(tc, swap_roundtrip_and_swapoff);
+	tcase_add_test(tc, swap_count_continuation);
 	tcase_add_test(tc, oom_reclaims_then_fails);
 	tcase_add_test(tc, pgtable_pools_exhausted_enomem);
 	tcase_add_test(tc, anon_vma_counters);

@@ -24,10 +24,37 @@
 #include "mmt/kprim.h"
 #include "mmt/pte.h"
 
+/*
+ * A swap_map byte:
+ *
+ *     7         6          5..0
+ *   +---------+----------+-----------------+
+ *   | CONT'D  | HAS_CACHE| count 0..0x3e   |   0x3f: SWAP_MAP_BAD (header)
+ *   +---------+----------+-----------------+
+ *
+ * A count past SWAP_MAP_MAX goes on in count continuation pages
+ * (add_swap_count_continuation): one byte per slot per page, a digit of
+ * 0..SWAP_CONT_MAX with its own COUNT_CONTINUED bit when the next page
+ * holds more.  The swap_map digit counts in units of one, the first
+ * page's in units of SWAP_MAP_MAX + 1, the next in units of
+ * (SWAP_MAP_MAX + 1) * (SWAP_CONT_MAX + 1), and so on (swap_map_count).
+ */
 #define SWAP_HAS_CACHE	0x40	/* a folio for this slot is in the swap cache */
+#define COUNT_CONTINUED	0x80	/* the count goes on in a continuation page */
 #define SWAP_MAP_MAX	0x3e	/* largest count without continuation */
 #define SWAP_MAP_BAD	0x3f
 #define SWAP_COUNT_MASK	0x3f
+#define SWAP_CONT_MAX	0x7f	/* largest digit of a continuation page */
+/*
+ * Continuation pages a device may chain: the kernel chains as many as it
+ * can allocate; 4 pages count past 16 billion references, far beyond any
+ * world's ptes, so reaching the cap would be a model bug (-ENOMEM).
+ */
+#define SWAP_CONT_PAGES	4
+_Static_assert((SWAP_HAS_CACHE | COUNT_CONTINUED | SWAP_COUNT_MASK) == 0xff &&
+	       !(SWAP_HAS_CACHE & (COUNT_CONTINUED | SWAP_COUNT_MASK)) &&
+	       !(COUNT_CONTINUED & SWAP_COUNT_MASK), "swap_map byte fields overlap");
+_Static_assert(!(SWAP_CONT_MAX & COUNT_CONTINUED), "continuation digit overlaps its flag");
 
 #define SWP_USED	0x01
 #define SWP_WRITEOK	0x02
@@ -50,6 +77,15 @@ struct swap_info_struct {
 	 * checks that they are indeed untouched).
 	 */
 	uint64_t highest_alloc;
+	/*
+	 * Count continuation pages, lowest digit first, allocated by
+	 * add_swap_count_continuation and freed at swapoff.  The kernel
+	 * chains them per page of swap_map (4096 slots); the model's one
+	 * chain serves the whole map, which is the same for devices of up
+	 * to 4096 slots.  Under si->lock.
+	 */
+	uint8_t *cont[SWAP_CONT_PAGES];
+	int nr_cont;
 	/*
 	 * get_swap_device() holds it for read (a trylock: never waits, so it
 	 * can be taken under a ptl); swapoff takes it for write to wait for
@@ -76,11 +112,39 @@ struct swap_info_struct *swap_type_to_info(int type);
 int sys_swapon(int id, uint64_t slots);
 int sys_swapoff(int id);
 
+/*
+ * The number of swap ptes that name slot @off of @si, continuation pages
+ * included (the kernel's swp_swapcount).  si->lock held, or a stopped
+ * world (the checker).
+ */
+static inline uint64_t swap_map_count(const struct swap_info_struct *si, uint64_t off)
+{
+	uint8_t m = si->swap_map[off];
+	uint64_t n = m & SWAP_COUNT_MASK, unit = SWAP_MAP_MAX + 1;
+
+	if (m == SWAP_MAP_BAD)
+		return 0;
+	for (int k = 0; (m & COUNT_CONTINUED) && k < si->nr_cont; k++) {
+		m = si->cont[k][off];
+		n += (uint64_t)(m & SWAP_CONT_MAX) * unit;
+		unit *= SWAP_CONT_MAX + 1;
+	}
+	return n;
+}
+
 /* swap_map manipulation: LC_SWAP_INFO inside */
-int swap_duplicate(swp_entry_t entry);		/* +1 count; 0 or -errno */
+/*
+ * +1 count; 0, or -ENOMEM when the count needs a continuation page the
+ * device does not have yet: the caller drops its locks, calls
+ * add_swap_count_continuation and tries again (fork), or gives up
+ * (try_to_unmap)
+ */
+int swap_duplicate(swp_entry_t entry);
+/* chain one more continuation page if @entry's count needs it; 0 or -ENOMEM */
+int add_swap_count_continuation(swp_entry_t entry);
 void swap_free(swp_entry_t entry);		/* -1 count */
 void free_swap_and_cache(swp_entry_t entry);	/* unmap: drop count, reclaim cache if last */
-int swap_count(swp_entry_t entry);		/* count without SWAP_HAS_CACHE */
+int swap_count(swp_entry_t entry);		/* count without SWAP_HAS_CACHE, continuations in */
 int swp_swapcount(swp_entry_t entry);
 
 /* the swap cache */
