@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * huge_memory.c - split_folio for PTE-mapped anonymous large folios, and the
- * deferred split queue's shrinker (mm/huge_memory.c of Linux 6.12, the
- * PTE-mapped anon part: no PMD mappings, no page cache, no swap cache, no
- * split to a non-zero order).  See huge_mm.h for the steps and errnos.
+ * huge_memory.c - split_folio for anonymous large folios, the deferred
+ * split queue's shrinker, and the PMD-mapped THP: the huge fault, fork's
+ * copy, COW and reuse, zap, split, mprotect (change_huge_pmd) and mremap
+ * (move_huge_pmd) of a huge pmd, and PMD migration entries there
+ * (mm/huge_memory.c of Linux 6.12, the anon part: no page cache, no swap
+ * cache of a whole THP, no split to a non-zero order, no huge zero page).
+ * See huge_mm.h for the steps and errnos.
  *
  * Locks, in the order taken: the folio lock (the caller's), the anon_vma
  * root's rwsem for write, the ptls (try_to_migrate, remove_migration_ptes),
@@ -627,6 +630,52 @@ bool change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr,
 	set_pmd_at(mm, haddr, pmdp, entry);
 unlock:
 	spin_unlock(ptl);
+	return true;
+}
+
+/*
+ * move_huge_pmd - mremap moves a huge pmd, or a PMD migration entry,
+ * whole to @new_addr, whose pmd must be none over an empty table (the
+ * destination was unmapped before the move); the table under the source
+ * stays behind, empty, as the deposited table withdrawn there and deposited
+ * at the destination would.  The folio's rmap is untouched: the new VMA's
+ * offset keeps linear_page_index where it was.  False when the source is
+ * no leaf any more: the caller walks the ptes.  mmap_lock held for write;
+ * takes the source's pmd lock, then the destination's nested.
+ */
+bool move_huge_pmd(struct vm_area_struct *vma, uint64_t old_addr, uint64_t new_addr,
+		   pmd_t *old_pmd)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *new_pmd = pmd_alloc(mm, new_addr);
+	spinlock_t *old_ptl, *new_ptl;
+	pmd_t pmd;
+
+	if (!new_pmd)
+		return false;
+	/* the destination was unmapped: free_pgtables would have freed its table */
+	VM_BUG_ON(pmd_is_huge(pmdp_get_lockless(new_pmd)), INV_BUG, "mremap: mm %u pmd %#llx "
+		  "is a leaf already", mm->id, (unsigned long long)new_addr);
+	old_ptl = pmd_lock(old_pmd);
+	if (!pmd_is_huge(pmdp_get(old_pmd))) {
+		spin_unlock(old_ptl);
+		return false;
+	}
+	new_ptl = pmd_lockptr(new_pmd);
+	if (new_ptl != old_ptl)
+		spin_lock_nested(new_ptl);
+	if (!pmd_table_empty(new_pmd)) {
+		/* ptes left at the destination: move them one by one instead */
+		if (new_ptl != old_ptl)
+			spin_unlock(new_ptl);
+		spin_unlock(old_ptl);
+		return false;
+	}
+	pmd = pmdp_huge_get_and_clear(mm, old_addr, old_pmd);
+	set_pmd_at(mm, new_addr, new_pmd, pmd);
+	if (new_ptl != old_ptl)
+		spin_unlock(new_ptl);
+	spin_unlock(old_ptl);
 	return true;
 }
 

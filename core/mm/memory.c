@@ -1290,27 +1290,12 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 }
 
 /*
- * move_page_tables - mremap's move of [old, old+len) to new_addr, pte by
- * pte, each under both ptls.  mmap_lock held for write.  The rmap locks of
- * the source (take_rmap_locks) are held across the move only when copy_vma
- * said so: otherwise the destination comes after the source in every rmap
- * walk's order, and a walk racing the move meets each pte once, at its old
- * place or at its new one.
+ * move_ptes - the ptes of [old_addr, old_addr + n) to new_addr, each under
+ * both ptls.  The source's huge pmd, if any, was split.
  */
-void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
-		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len,
-		      bool need_rmap_locks)
+static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr, uint64_t n)
 {
-	struct mm_struct *mm = vma->vm_mm;
-
-	if (need_rmap_locks && vma->vm_file)
-		down_write(&vma->vm_file->i_mmap_rwsem);
-	/* move_huge_pmd is not modelled: the source's huge pmds are split first */
-	for (uint64_t i = 0; i < len; i = ((old_addr + i) | (HPAGE_PMD_NR - 1)) + 1 - old_addr)
-		split_huge_pmd_address(vma, old_addr + i);
-	if (need_rmap_locks && vma->anon_vma)
-		anon_vma_lock_write(vma->anon_vma);
-	for (uint64_t i = 0; i < len; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		spinlock_t *old_ptl, *new_ptl;
 		pte_t *old_pte, *new_pte, pte;
 
@@ -1337,6 +1322,46 @@ void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 		if (new_ptl != old_ptl)
 			spin_unlock(new_ptl);
 		pte_unmap_unlock(old_ptl);
+	}
+}
+
+/*
+ * move_page_tables - mremap's move of [old, old+len) to new_addr, one pmd's
+ * reach at a time (get_extent: up to the next pmd boundary of either side).
+ * A huge pmd, or PMD migration entry, that the extent covers whole moves
+ * whole (move_huge_pmd); one it covers in part is split and its ptes move
+ * like any others, each under both ptls.  mmap_lock held for write.  The
+ * rmap locks of the source (take_rmap_locks) are held across the move only
+ * when copy_vma said so: otherwise the destination comes after the source
+ * in every rmap walk's order, and a walk racing the move meets each pte
+ * (or pmd) once, at its old place or at its new one.
+ */
+void move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
+		      struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len,
+		      bool need_rmap_locks)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t extent;
+
+	if (need_rmap_locks && vma->vm_file)
+		down_write(&vma->vm_file->i_mmap_rwsem);
+	if (need_rmap_locks && vma->anon_vma)
+		anon_vma_lock_write(vma->anon_vma);
+	for (uint64_t i = 0; i < len; i += extent) {
+		uint64_t o = old_addr + i, n = new_addr + i;
+		uint64_t to_old = HPAGE_PMD_NR - (o & (HPAGE_PMD_NR - 1));
+		uint64_t to_new = HPAGE_PMD_NR - (n & (HPAGE_PMD_NR - 1));
+		pmd_t *old_pmd = pmd_offset(mm, o);
+
+		extent = to_old < to_new ? to_old : to_new;
+		if (extent > len - i)
+			extent = len - i;
+		if (old_pmd && pmd_is_huge(pmdp_get_lockless(old_pmd))) {
+			if (extent == HPAGE_PMD_NR && move_huge_pmd(vma, o, n, old_pmd))
+				continue;
+			split_huge_pmd(vma, old_pmd, o);
+		}
+		move_ptes(mm, o, n, extent);
 	}
 	if (atomic_load(&mm->has_pinned))
 		gup_pins_moved(mm, old_addr, new_addr, len);

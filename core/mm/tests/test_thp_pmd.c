@@ -222,6 +222,7 @@ END_TEST
 START_TEST(mprotect_mremap_split)
 {
 	struct mm_struct *mm;
+	struct folio *f;
 	uint64_t v = 1;
 
 	pmd_world();
@@ -234,13 +235,37 @@ START_TEST(mprotect_mremap_split)
 	mmput(mm);
 	assert_empty();
 
+	/* to an unaligned place: the pmd is split, the ptes move */
 	mm = thp_proc();
-	ck_assert_int_eq(do_mremap(mm, BASE, HPAGE_PMD_NR, 0x100, HPAGE_PMD_NR), 0);
+	ck_assert_int_eq(do_mremap(mm, BASE, HPAGE_PMD_NR, 0x108, HPAGE_PMD_NR), 0);
 	ck_assert_ptr_null(huge_at(mm, BASE));
 	ck_assert_ptr_null(huge_at(mm, 0x100));
-	ck_assert_uint_eq(rd(mm, 0x105), 0x55);
-	ck_assert_int_eq(page_folio(page_at(mm, 0x105))->order, HPAGE_PMD_ORDER);
+	ck_assert_uint_eq(rd(mm, 0x10d), 0x55);
+	ck_assert_int_eq(page_folio(page_at(mm, 0x10d))->order, HPAGE_PMD_ORDER);
 	assert_clean();
+	mmput(mm);
+	assert_empty();
+
+	/* to an aligned one: move_huge_pmd moves the pmd whole */
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_mremap(mm, BASE, HPAGE_PMD_NR, 0x100, HPAGE_PMD_NR), 0);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_ptr_eq(huge_folio(mm, 0x100), f);
+	ck_assert_uint_eq(rd(mm, 0x105), 0x55);
+	ck_assert_int_eq(folio_mapcount(f), 1);
+	assert_clean();
+	/*
+	 * and on, with a page pinned: the pin (named by the address it was
+	 * taken at) now maps at the new place, which PIN checks
+	 */
+	ck_assert_int_eq(pin_user_pages_range(mm, 0x105, 1), 0);
+	ck_assert_int_eq(do_mremap(mm, 0x100, HPAGE_PMD_NR, 0x40, HPAGE_PMD_NR), 0);
+	ck_assert_ptr_eq(huge_folio(mm, 0x40), f);
+	dma_write(mm, 0x105, 0x77);
+	ck_assert_uint_eq(rd(mm, 0x45), 0x77);
+	assert_clean();
+	ck_assert_int_eq(unpin_user_pages_range(mm, 0x105, 1), 0);
 	mmput(mm);
 	assert_empty();
 }

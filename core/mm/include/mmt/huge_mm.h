@@ -120,6 +120,9 @@ void vma_adjust_trans_huge(struct vm_area_struct *vma, uint64_t addr);
  */
 pte_t *pte_offset_map_lock_split(struct vm_area_struct *vma, uint64_t addr, spinlock_t **ptlp);
 bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr);
+/* mmap_lock held for write */
+bool move_huge_pmd(struct vm_area_struct *vma, uint64_t old_addr, uint64_t new_addr,
+		   pmd_t *old_pmd);
 bool change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr,
 		     unsigned long newflags);
 void pmd_migration_entry_wait(struct mm_struct *mm, pmd_t *pmdp);
