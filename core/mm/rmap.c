@@ -137,12 +137,20 @@ void get_anon_vma(struct anon_vma *av)
 
 void put_anon_vma(struct anon_vma *av)
 {
-	struct anon_vma *root = av->root;
+	struct anon_vma *root;
 	int old = atomic_fetch_sub(&av->refcount, 1);
 
 	VM_BUG_ON(old <= 0, INV_ANONVMA, "anon_vma %u refcount underflow", av->id);
 	if (old != 1)
 		return;
+	/*
+	 * __put_anon_vma: ->root is read only by the last holder.  Read
+	 * before the drop, it races with anon_vma_fork writing the root of
+	 * this object reused (folio_get_anon_vma's speculative reference
+	 * may land on an anon_vma freed and allocated again, as
+	 * SLAB_TYPESAFE_BY_RCU allows); TSan saw it in stress.
+	 */
+	root = av->root;
 	anon_vma_free(av);
 	/* every non-root anon_vma holds a reference on its root */
 	if (root != av)
