@@ -1269,22 +1269,29 @@ int mmt_gen_race_mremap(struct mmt_program *p, uint64_t seed, unsigned nr_tasks,
 /* ------------------------------------------------ split race template */
 
 /*
- * The THP race templates' start: one node, 32 frames, 8 swap slots, anon
- * mTHP of order 2 for madvised VMAs; p0 with @npages private anonymous
- * pages at WIN_START.
+ * A THP race template's start: one node of @frames frames, 8 swap slots,
+ * the anon THP orders @thp set to "madvise"; p0 with @npages private
+ * anonymous pages at @start.
  */
-static void thp_race_start(struct gen *g, unsigned npages)
+static void thp_race_start_at(struct gen *g, uint64_t start, unsigned npages, uint32_t frames,
+			      uint32_t thp)
 {
 	struct mmt_program *p = g->p;
 
 	p->world.present = true;
 	p->world.nodes = 1;
-	p->world.frames = 32;
+	p->world.frames = frames;
 	p->world.swap = 8;
-	p->world.thp = 0x4;
+	p->world.thp = thp;
 
 	emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
-	emit_mmap(g, 0, 0, WIN_START, npages, MFL_PRIVATE | MFL_ANON);
+	emit_mmap(g, 0, 0, start, npages, MFL_PRIVATE | MFL_ANON);
+}
+
+/* the mTHP race templates': 32 frames, order 2, @npages at WIN_START */
+static void thp_race_start(struct gen *g, unsigned npages)
+{
+	thp_race_start_at(g, WIN_START, npages, 32, 0x4);
 }
 
 /*
@@ -1412,19 +1419,10 @@ static int gen_race_khugepaged(struct gen *g, unsigned nr_tasks, unsigned nr_ops
 	unsigned i, t;
 	bool child = false;
 
-	if (pmd) {
-		struct mmt_program *p = g->p;
-
-		p->world.present = true;
-		p->world.nodes = 1;
-		p->world.frames = 128;
-		p->world.swap = 8;
-		p->world.thp = 0x20;
-		emit_simple(g, OP_SPAWN, 0, 0, 0, 0);
-		emit_mmap(g, 0, 0, start, npages, MFL_PRIVATE | MFL_ANON);
-	} else {
+	if (pmd)
+		thp_race_start_at(g, start, npages, 128, 0x20);
+	else
 		thp_race_start(g, npages);
-	}
 	/* order-0 pages: written before the VMA is VM_HUGEPAGE */
 	for (i = 0; i < npages; i++) {
 		if (i && chance(g, pmd ? 75 : 40))
