@@ -588,6 +588,59 @@ START_TEST(khugepaged_collapses_into_pmd)
 END_TEST
 
 /*
+ * a pinned page keeps a 32-page range from collapsing (SCAN_PAGE_COUNT);
+ * with khugepaged-collapse-pinned's switch the range collapses into a huge
+ * pmd anyway, and the pin names a page the process no longer maps (PIN)
+ */
+static void collapse_pmd_with_pin(bool bug)
+{
+	struct mm_struct *mm;
+	struct folio *pinned;
+
+	pmd_world();
+	mm = mm_alloc();
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	for (unsigned i = 0; i < HPAGE_PMD_NR; i += 4)
+		wr(mm, BASE + i, 0x400 + i);
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	pinned = page_folio(page_at(mm, BASE + 8));
+	ck_assert_int_eq(pin_user_pages_range(mm, BASE + 8, 1), 0);
+	if (bug)
+		mmt_injected_mask = 1ull << BUG_KHUGEPAGED_COLLAPSE_PINNED;
+	ck_assert_uint_eq(khugepaged_run(64), bug ? 1 : 0);
+	mmt_injected_mask = 0;
+	if (!bug) {
+		ck_assert_uint_eq(w->khugepaged.result[SCAN_PAGE_COUNT], 1);
+		ck_assert_ptr_null(huge_at(mm, BASE));
+		ck_assert_ptr_eq(page_folio(page_at(mm, BASE + 8)), pinned);
+		assert_clean();
+	} else {
+		ck_assert_ptr_nonnull(huge_at(mm, BASE));
+		dma_write(mm, BASE + 8, 0x99);
+		ck_assert_uint_eq(rd(mm, BASE + 8), 0x408);	/* the device writes elsewhere */
+		ck_assert_int_gt(check_world(), 0);
+		ck_assert(mmt_report.inv_mask & (1ull << INV_PIN));
+		mmt_report_reset();
+	}
+	ck_assert_int_eq(unpin_user_pages_range(mm, BASE + 8, 1), 0);
+	mmput(mm);
+	khugepaged_reap();
+	assert_empty();
+}
+
+START_TEST(khugepaged_pmd_refuses_pinned)
+{
+	collapse_pmd_with_pin(false);
+}
+END_TEST
+
+START_TEST(khugepaged_pmd_collapse_pinned_bug)
+{
+	collapse_pmd_with_pin(true);
+}
+END_TEST
+
+/*
  * ptes mapping a whole PMD-sized folio (its pmd split by a dontneed of
  * one page) are collapsed into a new THP, mapped by a pmd again; the old
  * folio, partially mapped and queued for the deferred split, is freed
@@ -642,6 +695,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, pin_fork_bug_shares_pmd);
 	tcase_add_test(tc, khugepaged_collapses_into_pmd);
 	tcase_add_test(tc, khugepaged_recollapses_split_pmd);
+	tcase_add_test(tc, khugepaged_pmd_refuses_pinned);
+	tcase_add_test(tc, khugepaged_pmd_collapse_pinned_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }
