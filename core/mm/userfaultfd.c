@@ -245,7 +245,7 @@ retry:
 		err = -EEXIST;
 		goto out;
 	}
-	/* move_pages_huge_pmd is not modelled: a huge source pmd is split */
+	/* a huge source pmd that cannot move whole (move_pages_huge_pmd) is split */
 	src_pte = pte_offset_map_lock_split(src_vma, src_addr, &src_ptl);
 	if (!src_pte) {
 		err = mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ? 1 : -ENOENT;
@@ -413,6 +413,98 @@ out:
 	return err;
 }
 
+/*
+ * move_pages_huge_pmd - move a whole PMD-mapped THP: the step move_pages
+ * takes when the source is a huge pmd (or PMD migration entry) and the
+ * source, the destination and what is left of the length are PMD-aligned
+ * (!move_splits_huge_pmd).  The folio must be exclusive and unpinned; it is
+ * locked, its anon_vma locked for write (split_folio and folio_referenced
+ * walk it without the folio lock), both pmd locks taken and the pmds
+ * rechecked; then the pmd moves, the folio's anon_vma and index become the
+ * destination's (folio_move_anon_rmap), and the moved pmd is writable and
+ * dirty, as after mremap.  Returns HPAGE_PMD_NR moved; 0 when the pte path
+ * must do it (no huge pmd here now, or the destination holds a pte table
+ * in use, the kernel's !pmd_none(dst_pmdval): it splits the source);
+ * -EAGAIN to look again; -EBUSY (shared or pinned), -EEXIST (a huge pmd
+ * at the destination), -ENOMEM.  mmap_lock read held.
+ */
+static long move_pages_huge_pmd(struct mm_struct *mm, struct vm_area_struct *dst_vma,
+				struct vm_area_struct *src_vma, uint64_t dst_addr,
+				uint64_t src_addr)
+{
+	pmd_t *src_pmd = pmd_offset(mm, src_addr), *dst_pmd, src_pmdval;
+	struct anon_vma *src_anon_vma;
+	spinlock_t *src_ptl, *dst_ptl;
+	struct folio *src_folio;
+	long err = HPAGE_PMD_NR;
+
+	(void)src_vma;
+	if (!src_pmd || !pmd_is_huge(pmdp_get_lockless(src_pmd)))
+		return 0;
+	dst_pmd = pmd_alloc(mm, dst_addr);
+	if (!dst_pmd)
+		return -ENOMEM;
+	/* a THP at the destination is not overridden */
+	if (pmd_is_huge(pmdp_get_lockless(dst_pmd)))
+		return -EEXIST;
+	src_ptl = pmd_lock(src_pmd);
+	src_pmdval = pmdp_get(src_pmd);
+	if (!pmd_is_huge(src_pmdval)) {
+		spin_unlock(src_ptl);
+		return 0;
+	}
+	if (is_pmd_migration_entry(src_pmdval)) {
+		spin_unlock(src_ptl);
+		pmd_migration_entry_wait(mm, src_pmd);
+		return -EAGAIN;
+	}
+	src_folio = page_folio(pfn_to_page(pmd_pfn(src_pmdval)));
+	if (!PageAnonExclusive(&src_folio->page)) {
+		spin_unlock(src_ptl);
+		return -EBUSY;
+	}
+	folio_get(src_folio);
+	spin_unlock(src_ptl);
+
+	folio_lock(src_folio);
+	src_anon_vma = folio_get_anon_vma(src_folio);
+	if (!src_anon_vma) {
+		err = -EAGAIN;	/* unmapped under us */
+		goto unlock_folio;
+	}
+	anon_vma_lock_write(src_anon_vma);
+	dst_ptl = pmd_lockptr(dst_pmd);
+	double_pt_lock(dst_ptl, src_ptl);
+	if (pmd_val(pmdp_get(src_pmd)) != pmd_val(src_pmdval) ||
+	    pmd_is_huge(pmdp_get(dst_pmd))) {
+		err = -EAGAIN;
+		goto unlock_ptls;
+	}
+	if (!pmd_table_empty(dst_pmd)) {
+		err = 0;	/* ptes at the destination: the pte path, which splits */
+		goto unlock_ptls;
+	}
+	/* fork may have shared it, or a pin come, since we looked */
+	if (folio_maybe_dma_pinned(src_folio) || !PageAnonExclusive(&src_folio->page)) {
+		err = -EBUSY;
+		goto unlock_ptls;
+	}
+	src_pmdval = pmdp_huge_get_and_clear(mm, src_addr, src_pmd);
+	folio_move_anon_rmap(src_folio, dst_vma);
+	src_folio->index = linear_page_index(dst_vma, dst_addr);
+	/* the deposited table stays at the source, empty (pgtable withdraw/deposit) */
+	set_pmd_at(mm, dst_addr, dst_pmd,
+		   pmd_mkwrite(pmd_mkdirty(pmd_mkyoung(pfn_pmd(src_folio->pfn, false)))));
+unlock_ptls:
+	double_pt_unlock(dst_ptl, src_ptl);
+	anon_vma_unlock_write(src_anon_vma);
+	put_anon_vma(src_anon_vma);
+unlock_folio:
+	folio_unlock(src_folio);
+	folio_put(src_folio);
+	return err;
+}
+
 long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, uint64_t len,
 		unsigned mode)
 {
@@ -445,10 +537,16 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		goto out_unlock;
 
 	while (moved < len) {
+		uint64_t dst_addr = dst_start + moved, src_addr = src_start + moved;
 		bool user_again = false;
 
-		err = move_pages_pte(mm, dst_vma, src_vma, dst_start + moved, src_start + moved,
-				     mode, &user_again);
+		err = 0;
+		if (!(src_addr & ~HPAGE_PMD_MASK) && !(dst_addr & ~HPAGE_PMD_MASK) &&
+		    len - moved >= HPAGE_PMD_NR)
+			err = move_pages_huge_pmd(mm, dst_vma, src_vma, dst_addr, src_addr);
+		if (!err)
+			err = move_pages_pte(mm, dst_vma, src_vma, dst_addr, src_addr, mode,
+					     &user_again);
 		cond_resched();
 		if (err == -EAGAIN && !user_again)
 			continue;

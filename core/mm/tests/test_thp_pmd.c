@@ -24,6 +24,7 @@
 #include "mmt/ksm.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
+#include "mmt/userfaultfd.h"
 #include "mmt/world.h"
 
 #include "mmt_test.h"
@@ -373,6 +374,59 @@ START_TEST(split_pmd_migration_flags_bug)
 }
 END_TEST
 
+/*
+ * UFFDIO_MOVE of a whole THP between aligned places moves the pmd
+ * (move_pages_huge_pmd): the folio, its contents, its new anon_vma and
+ * index; shared after fork or pinned, it is refused (EBUSY); an unaligned
+ * move splits the source and moves ptes
+ */
+START_TEST(uffd_move_whole_pmd)
+{
+	struct mm_struct *mm, *c = NULL;
+	struct folio *f;
+	uint64_t moved;
+
+	pmd_world();
+	mm = thp_proc();
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved), 0);
+	ck_assert_uint_eq(moved, HPAGE_PMD_NR);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_ptr_eq(huge_folio(mm, 0x100), f);
+	ck_assert(pmd_write(*huge_at(mm, 0x100)));
+	ck_assert_uint_eq(f->index, linear_page_index(vma_lookup(mm, 0x100), 0x100));
+	ck_assert_uint_eq(rd(mm, 0x105), 0x55);
+	ck_assert_int_eq(folio_mapcount(f), 1);
+	assert_clean();
+
+	/* pinned: EBUSY, nothing moved */
+	ck_assert_int_eq(pin_user_pages_range(mm, 0x105, 1), 0);
+	ck_assert_int_eq(userfaultfd_move(mm, 0x120, 0x100, HPAGE_PMD_NR, 0, &moved), -EBUSY);
+	ck_assert_ptr_eq(huge_folio(mm, 0x100), f);
+	ck_assert_int_eq(unpin_user_pages_range(mm, 0x105, 1), 0);
+	assert_clean();
+
+	/* shared with a child: EBUSY */
+	ck_assert_int_eq(dup_mm(mm, &c), 0);
+	ck_assert_int_eq(userfaultfd_move(mm, 0x120, 0x100, HPAGE_PMD_NR, 0, &moved), -EBUSY);
+	mmput(c);
+	wr(mm, 0x106, 0x66);		/* reuse: exclusive again */
+	assert_clean();
+
+	/* to an unaligned place: the pmd is split and the ptes move */
+	ck_assert_int_eq(userfaultfd_move(mm, 0x124, 0x100, 8, 0, &moved), 0);
+	ck_assert_uint_eq(moved, 8);
+	ck_assert_ptr_null(huge_at(mm, 0x100));
+	ck_assert_uint_eq(rd(mm, 0x129), 0x55);
+	ck_assert_uint_eq(rd(mm, 0x12a), 0x66);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 START_TEST(split_and_migrate_through_rmap)
 {
 	struct mm_struct *p, *c = NULL;
@@ -686,6 +740,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, partial_unmap_and_dontneed_split);
 	tcase_add_test(tc, mprotect_mremap_split);
 	tcase_add_test(tc, mprotect_whole_pmd_keeps_it);
+	tcase_add_test(tc, uffd_move_whole_pmd);
 	tcase_add_test(tc, split_pmd_migration_entry_keeps_flags);
 	tcase_add_test(tc, split_pmd_migration_flags_bug);
 	tcase_add_test(tc, split_and_migrate_through_rmap);
