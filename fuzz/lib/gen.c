@@ -1513,7 +1513,8 @@ int mmt_gen_race_khugepaged(struct mmt_program *p, uint64_t seed, unsigned nr_ta
  * accesses through them, fork (copy_huge_pmd, or a split for a pinned
  * folio) and a child's exit, MADV_DONTNEED of part or all of it (split or
  * zap_huge_pmd), munmap, mremap and mprotect of part (split at the VMA
- * boundary), mprotect of all of it (change_huge_pmd), migration (the rmap splits the pmd, the folio moves whole),
+ * boundary), mprotect of all of it (change_huge_pmd), UFFDIO_MOVE of all of
+ * it (move_pages_huge_pmd) or of a page, migration (the rmap splits the pmd, the folio moves whole),
  * MADV_PAGEOUT, the split op, reclaim, khugepaged, KSM (MADV_MERGEABLE and
  * ksmd passes, which split a PMD THP to merge a page).  Forks are task 0's, in
  * a one-task program anywhere, with more tasks before the others start.
@@ -1524,6 +1525,7 @@ static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 	bool ragged = chance(g, 25), mthp = chance(g, 25);
 	uint64_t base = ragged ? 0x1c : 0x20, len = ragged ? 40 : 32;
 	unsigned pinned[GEN_MAX_PROCS] = { 0 };
+	bool uffd_dst[GEN_MAX_PROCS] = { false };
 	int nchild = 0;
 	struct mmt_op op;
 
@@ -1597,13 +1599,34 @@ static int gen_thp(struct gen *g, unsigned nr_tasks, unsigned nr_ops)
 				op.len = whole ? 32 : n;
 				op.prot = chance(g, 60) ? MPROT_R : MPROT_RW;
 				emit(g, &op, t);
-			} else if (r < 75) {
+			} else if (r < 74) {
 				op_init(&op, OP_MREMAP);
 				op.proc = (uint8_t)proc_index(g, who);
 				op.addr = chance(g, 50) ? 0x20 : addr;
 				op.len = op.addr == 0x20 ? 32 : 1;
 				op.addr2 = 0x80 + rnd(g, 2) * 0x10;
 				op.len2 = op.len;
+				emit(g, &op, t);
+			} else if (r < 75) {
+				/*
+				 * UFFDIO_MOVE, of the whole THP (move_pages_huge_pmd)
+				 * or of one page, into 0xc0..0x100, which the mover
+				 * maps and registers first: only then, so that
+				 * programs without one stay as they were
+				 */
+				bool whole = chance(g, 50);
+				uint64_t to = 0xc0 + rnd(g, 2) * 0x20;
+
+				if (!uffd_dst[who]) {
+					emit_mmap(g, t, who, 0xc0, 0x40, MFL_PRIVATE | MFL_ANON);
+					emit_simple(g, OP_UFFD_REGISTER, t, who, 0xc0, 0x40);
+					uffd_dst[who] = true;
+				}
+				op_init(&op, OP_UFFD_MOVE);
+				op.proc = (uint8_t)proc_index(g, who);
+				op.addr = whole ? to : to + (addr - 0x20);
+				op.addr2 = whole ? 0x20 : addr;
+				op.len = whole ? 32 : 1;
 				emit(g, &op, t);
 			} else if (r < 81) {
 				op_init(&op, OP_MIGRATE);
