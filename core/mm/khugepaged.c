@@ -707,7 +707,7 @@ static enum scan_result hpage_collapse_scan_pmd(struct mm_struct *mm, struct vm_
 		/*
 		 * ... but ptes mapping a whole PMD-sized folio are collapsed
 		 * (copied into a new folio) to map it by a pmd, as Linux does
-		 * after an mprotect or a pin's fork split the pmd.
+		 * after a partial mprotect or a pin's fork split the pmd.
 		 */
 		if (folio != first || folio_nr_pages(folio) < nr || order == HPAGE_PMD_ORDER ||
 		    page_to_pfn(page) != first_pfn + (uint64_t)i)

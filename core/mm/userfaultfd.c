@@ -429,8 +429,7 @@ out:
  * at the destination), -ENOMEM.  mmap_lock read held.
  */
 static long move_pages_huge_pmd(struct mm_struct *mm, struct vm_area_struct *dst_vma,
-				struct vm_area_struct *src_vma, uint64_t dst_addr,
-				uint64_t src_addr)
+				uint64_t dst_addr, uint64_t src_addr)
 {
 	pmd_t *src_pmd = pmd_offset(mm, src_addr), *dst_pmd, src_pmdval;
 	struct anon_vma *src_anon_vma;
@@ -438,7 +437,6 @@ static long move_pages_huge_pmd(struct mm_struct *mm, struct vm_area_struct *dst
 	struct folio *src_folio;
 	long err = HPAGE_PMD_NR;
 
-	(void)src_vma;
 	if (!src_pmd || !pmd_is_huge(pmdp_get_lockless(src_pmd)))
 		return 0;
 	dst_pmd = pmd_alloc(mm, dst_addr);
@@ -543,7 +541,7 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		err = 0;
 		if (!(src_addr & ~HPAGE_PMD_MASK) && !(dst_addr & ~HPAGE_PMD_MASK) &&
 		    len - moved >= HPAGE_PMD_NR)
-			err = move_pages_huge_pmd(mm, dst_vma, src_vma, dst_addr, src_addr);
+			err = move_pages_huge_pmd(mm, dst_vma, dst_addr, src_addr);
 		if (!err)
 			err = move_pages_pte(mm, dst_vma, src_vma, dst_addr, src_addr, mode,
 					     &user_again);
