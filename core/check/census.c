@@ -419,6 +419,7 @@ int chk_census_build(bool walk_mms, bool defer)
 
 	c->nr_frames = w->nr_frames;
 	c->zero_pfn = w->nr_frames;
+	c->huge_zero_pfn = w->huge_zero_pfn;
 	c->dev_first = w->nr_frames + 1;
 	c->nr_device = w->nr_device;
 	c->nr_pfns = w->nr_frames + 1 + w->nr_device;

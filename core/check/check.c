@@ -41,7 +41,8 @@
  *    2.3 a free frame has mapcount 0, no flags (folio or page), no mapping,
  *        and no pte, migration or device entry points at it
  *                                                           check_folio (folio.c)
- *    2.4 only the zero page is PG_reserved ................ check_folio (folio.c)
+ *    2.4 only the zero page and the huge zero folio are PG_reserved; the
+ *        huge zero folio stays of PMD order with no mapcount check_folio (folio.c)
  *    2.5 a page-cache folio has refcount >= 1 + mapcount  check_mapping (mapping.c)
  *    2.6 in flight: when a pte table's lock is dropped, each present pte in
  *        it maps a frame with a reference and a mapping ... check_inflight (inflight.c)
@@ -136,7 +137,8 @@
  *    8.2 a COW-shared anon page (mapped more than once) is writable
  *        nowhere .......................................... check_folio (folio.c)
  *    8.3 a page-cache folio is never writable in a private mapping, the
- *        zero page never writable anywhere ................. check_mm (pgtable.c)
+ *        zero page and the huge zero folio never writable anywhere; a huge
+ *        zero pmd is special and lies in an anonymous VMA  check_mm (pgtable.c)
  *  9 RSS
  *    9.1 MM_ANONPAGES == ptes + migration entries of anon folios + device
  *        entries; MM_FILEPAGES / MM_SHMEMPAGES likewise for file / shmem

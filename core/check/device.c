@@ -172,7 +172,7 @@ int chk_device_folio(struct folio *f, struct census *c)
 		v += chk_viol(INV_ANONVMA, OBJ, "mapped device folio points at freed anon_vma %p",
 			      (void *)folio_anon_vma(f));
 	/* 7.2, 7.3, 8.2 */
-	if (PageAnonExclusive(&f->page) && all > 1)
+	if (test_page_anon_exclusive(&f->page) && all > 1)
 		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive but mapped %u times", all);
 	else if (fc->writers && all > 1)
 		v += chk_viol(INV_EXCLUSIVE, OBJ, "writable at mm %u addr %#" PRIx64

@@ -12,7 +12,10 @@
 #include <inttypes.h>
 
 #include "mmt/gup.h"
+#include "mmt/huge_mm.h"
 #include "internal.h"
+
+static int huge_zero_check(struct folio *f);
 
 #define OBJ	chk_objname("folio pfn %u", pfn)
 
@@ -35,7 +38,7 @@ static int page_check(struct folio *pg, const struct frame_census *fc, uint32_t 
 			      hc->pmds);
 	/* 7.2, 7.3, 8.2 */
 	if (anon) {
-		if (PageAnonExclusive(&pg->page) && all > 1)
+		if (test_page_anon_exclusive(&pg->page) && all > 1)
 			v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive but mapped %u times", all);
 		else if (fc->excl && all > 1)
 			v += chk_viol(INV_EXCLUSIVE, OBJ,
@@ -48,7 +51,7 @@ static int page_check(struct folio *pg, const struct frame_census *fc, uint32_t 
 			v += chk_viol(INV_PROT, OBJ,
 				      "COW-shared page writable: mapped %u times, %u of them writable",
 				      all, writers);
-	} else if (PageAnonExclusive(&pg->page)) {
+	} else if (test_page_anon_exclusive(&pg->page)) {
 		v += chk_viol(INV_EXCLUSIVE, OBJ, "AnonExclusive on a folio that is not anonymous");
 	}
 	return v;
@@ -94,11 +97,16 @@ static int folio_check(struct folio *f, struct census *c)
 	uint32_t maps, exp, pins;
 
 	if (f == &the_world->folios[the_world->nr_frames]) {
-		/* the zero page: reserved, never counted, never freed */
+		/* the zero page: reserved, never counted, never freed, zero */
 		if (!folio_test_reserved(f))
 			return chk_viol(INV_REFCOUNT, "zero page", "PG_reserved is clear");
+		if (atomic_load(&f->value))
+			return chk_viol(INV_DATA, "zero page", "holds %#" PRIx64 ", not zero",
+					(uint64_t)atomic_load(&f->value));
 		return 0;
 	}
+	if (f == &the_world->folios[c->huge_zero_pfn])
+		return huge_zero_check(f);
 	if (f > the_world->folios + c->zero_pfn && f < the_world->folios + c->nr_pfns)
 		return chk_device_folio(f, c);
 	if (!folio_in_range(c, f, &pfn))
@@ -328,7 +336,40 @@ static bool frame_plainly_free(const struct census *c, uint32_t pfn)
 	       ((fc->state & FS_ON_FREE) || frame_fresh(pfn));
 }
 
-/* every frame that can hold anything, then the zero page */
+/*
+ * The huge zero folio (2.4, 2.7): reserved and of PMD order, its tails only
+ * tails, nothing counted on any of its pages, and every page zero.
+ */
+static int huge_zero_check(struct folio *f)
+{
+	int v = 0;
+
+	if (!folio_test_reserved(f) || f->order != HPAGE_PMD_ORDER)
+		v += chk_viol(INV_REFCOUNT, "huge zero folio", "PG_reserved %d, order %u: no "
+			      "longer the reserved PMD-sized folio", folio_test_reserved(f), f->order);
+	if (atomic_load(&f->_entire_mapcount) != -1 || atomic_load(&f->_large_mapcount) != -1)
+		v += chk_viol(INV_MAPCOUNT, "huge zero folio", "mapcounts entire %d, large %d: a "
+			      "huge zero pmd was counted like a THP's",
+			      atomic_load(&f->_entire_mapcount) + 1,
+			      atomic_load(&f->_large_mapcount) + 1);
+	for (unsigned i = 0; i < HPAGE_PMD_NR; i++) {
+		struct folio *t = f + i;
+
+		if (atomic_load(&t->value))
+			v += chk_viol(INV_DATA, chk_objname("huge zero folio page %u", i),
+				      "holds %#" PRIx64 ", not zero", (uint64_t)atomic_load(&t->value));
+		if (atomic_load(&t->page._mapcount) != -1 || test_page_anon_exclusive(&t->page))
+			v += chk_viol(INV_MAPCOUNT, chk_objname("huge zero folio page %u", i),
+				      "mapcount %d%s", atomic_load(&t->page._mapcount) + 1,
+				      test_page_anon_exclusive(&t->page) ? ", AnonExclusive" : "");
+		if (i && atomic_load(&t->tail_off) != i)
+			v += chk_viol(INV_BUG, chk_objname("huge zero folio page %u", i),
+				      "tail_off %u", atomic_load(&t->tail_off));
+	}
+	return v;
+}
+
+/* every frame that can hold anything, then the zero page and the huge zero folio */
 int chk_frames(struct census *c)
 {
 	struct world *w = the_world;
@@ -357,6 +398,7 @@ int chk_frames(struct census *c)
 				v += folio_check(&w->folios[pfn], c);
 	}
 	v += folio_check(&w->folios[w->nr_frames], c);
+	v += folio_check(&w->folios[w->huge_zero_pfn], c);
 	return v;
 }
 

@@ -129,7 +129,7 @@ static void inflight_pgtable(const struct pgtable *t)
 					      i, folio_ref_count(f), folio_mapcount(f));
 				return;
 			}
-			if (pte_write(pte) && folio_test_anon(f) && !PageAnonExclusive(pg)) {
+			if (pte_write(pte) && folio_test_anon(f) && !test_page_anon_exclusive(pg)) {
 				char obj[64];
 
 				snprintf(obj, sizeof(obj), "folio pfn %u", f->pfn);

@@ -98,6 +98,7 @@ struct census {
 	uint32_t nr_pfns;
 	uint32_t dev_first, nr_device;
 	uint64_t zero_pfn;
+	uint64_t huge_zero_pfn;	/* the huge zero folio's first frame (world.h) */
 	/*
 	 * Per frame, valid only where fc[pfn].gen == gen: a census does not
 	 * clear the array, fc_at() clears an entry the first time it is

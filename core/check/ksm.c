@@ -123,7 +123,7 @@ int chk_ksm_folio(struct folio *f, const struct frame_census *fc, struct census 
 	if (fc->writers)
 		v += chk_viol(INV_KSM, OBJ, "mapped writable at mm %u addr %#" PRIx64,
 			      fc->wr_mm, fc->wr_addr);
-	if (PageAnonExclusive(&f->page))
+	if (test_page_anon_exclusive(&f->page))
 		v += chk_viol(INV_KSM, OBJ, "AnonExclusive: a KSM page is shared by definition");
 	/*
 	 * 10.10: order 0.  ksmd splits a large folio before it write-protects

@@ -185,7 +185,7 @@ static void present_pte(struct mm_ctx *x, struct vm_area_struct *vma, uint64_t a
 	chk_rmap_page(x, vma, addr, f, (uint32_t)(pg - f), "pte");
 
 	if (folio_test_anon(f) && w) {
-		if (!PageAnonExclusive(&pg->page))
+		if (!test_page_anon_exclusive(&pg->page))
 			PTE_VIOL(x, addr, INV_EXCLUSIVE,
 				 "writable pte maps anon pfn %" PRIu64 ", not AnonExclusive",
 				 pfn);
@@ -238,6 +238,8 @@ static void pte_one(struct mm_ctx *x, uint64_t addr, pte_t pte)
 
 /*
  * A PMD migration entry exists only inside a migration (MIGRATION 3.1).
+ * The huge zero pmd is read-only and special, in an anonymous VMA, and
+ * counted nowhere (8.3, 1.3).
  * A huge pmd (mapping a PMD-sized folio whole): the folio is a live head of
  * HPAGE_PMD_ORDER (1.3), the VMA covers the whole range (5.1) and its rmap
  * reaches it (5.2, 5.3), writable only in a writable VMA (8.1) and then
@@ -274,6 +276,25 @@ static void huge_pmd(struct mm_ctx *x, struct pgtable *pt, uint64_t haddr)
 	if (pt->nr_used)
 		PTE_VIOL(x, haddr, INV_BUG, "huge pmd over a pte table with %u ptes in use",
 			 pt->nr_used);
+	if (pfn == c->huge_zero_pfn) {
+		/* 8.3, 1.3 one level up: read-only, special, in an anon VMA; counted nowhere */
+		vma = ctx_vma(x, haddr);
+		if (pmd_write(pmd))
+			PTE_VIOL(x, haddr, INV_PROT, "the huge zero folio is mapped writable");
+		if (!pmd_special(pmd))
+			PTE_VIOL(x, haddr, INV_MAPCOUNT, "huge zero pmd without the special bit "
+				 "(vm_normal_page_pmd would take it for a THP)");
+		if (!vma || vma->vm_end < haddr + HPAGE_PMD_NR || !vma_is_anonymous(vma))
+			PTE_VIOL(x, haddr, INV_RMAP, "huge zero pmd %s", !vma ? "outside any VMA" :
+				 vma->vm_end < haddr + HPAGE_PMD_NR ? "across the end of its VMA" :
+				 "in a VMA that is not anonymous");
+		return;
+	}
+	if (pmd_special(pmd)) {
+		PTE_VIOL(x, haddr, INV_MAPCOUNT, "special huge pmd maps pfn %" PRIu64 ", which is "
+			 "not the huge zero folio (pfn %" PRIu64 ")", pfn, c->huge_zero_pfn);
+		return;
+	}
 	if (pfn >= c->nr_frames || (pfn & (HPAGE_PMD_NR - 1))) {
 		PTE_VIOL(x, haddr, INV_MAPCOUNT, "huge pmd maps pfn %" PRIu64 ", no aligned frame "
 			 "run of the world", pfn);
@@ -304,7 +325,7 @@ static void huge_pmd(struct mm_ctx *x, struct pgtable *pt, uint64_t haddr)
 	chk_rmap_page(x, vma, haddr, f, 0, "huge pmd");
 	if (!folio_test_anon(f))
 		PTE_VIOL(x, haddr, INV_RMAP, "huge pmd maps pfn %" PRIu64 ", not anonymous", pfn);
-	else if (pmd_write(pmd) && !PageAnonExclusive(&f->page))
+	else if (pmd_write(pmd) && !test_page_anon_exclusive(&f->page))
 		PTE_VIOL(x, haddr, INV_EXCLUSIVE, "writable huge pmd maps anon pfn %" PRIu64
 			 ", whose head is not AnonExclusive", pfn);
 }

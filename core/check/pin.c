@@ -125,11 +125,11 @@ int chk_pins(struct census *c)
 		}
 		/* 17.3 */
 		if (folio_test_anon(p->folio) && !folio_test_ksm(p->folio) &&
-		    (!PageAnonExclusive(hc ? &p->folio->page : &f->page) ||
+		    (!test_page_anon_exclusive(hc ? &p->folio->page : &f->page) ||
 		     fc->ptes + fc->dev + (hc ? hc->pmds : 0) != 1))
 			v += chk_viol(INV_PIN, OBJ, "pinned anon page is %s and mapped %u times: "
 				      "a COW fault can move its pinner away from it",
-				      PageAnonExclusive(hc ? &p->folio->page : &f->page) ? "exclusive" :
+				      test_page_anon_exclusive(hc ? &p->folio->page : &f->page) ? "exclusive" :
 				      "not AnonExclusive", fc->ptes + fc->dev + (hc ? hc->pmds : 0));
 #undef OBJ
 	}

@@ -1134,7 +1134,8 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 	return a->nodes == b->nodes && a->frames == b->frames && a->swap == b->swap &&
 	       a->max_mms == b->max_mms && a->max_vmas == b->max_vmas &&
 	       a->max_pgtables == b->max_pgtables && a->device == b->device &&
-	       a->thp_orders == b->thp_orders && a->no_zeropage == b->no_zeropage;
+	       a->thp_orders == b->thp_orders && a->no_zeropage == b->no_zeropage &&
+	       a->no_huge_zeropage == b->no_huge_zeropage;
 }
 
 /*
@@ -1174,6 +1175,7 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 		cfg.device = p->world.device;
 		cfg.thp_orders = p->world.thp;
 		cfg.no_zeropage = p->world.no_zeropage;
+		cfg.no_huge_zeropage = p->world.no_huge_zeropage;
 	}
 	if (the_world && world_dirty) {
 		/* the last run left locks held or a task half way: throw it away */

@@ -952,8 +952,8 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[6] = { "nodes", "frames", "swap", "device", "thp",
-						     "zeropage" };
+		static const char *const keys[7] = { "nodes", "frames", "swap", "device", "thp",
+						     "zeropage", "hugezero" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
@@ -961,13 +961,12 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 
 		if (!eq)
 			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp, "
-				    "zeropage), "
-				    "got '%s'",
+				    "zeropage, hugezero), got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 6, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 7, t.s, (size_t)(eq - t.s));
 		if (k < 0)
 			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp, "
-				    "zeropage)",
+				    "zeropage, hugezero)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -1002,6 +1001,12 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 			if (number(ps, &v, "zeropage", 0, 1, &val))
 				return -1;
 			cfg.no_zeropage = !val;
+			break;
+		case 6:
+			/* 0: transparent_hugepage/use_zero_page=0 */
+			if (number(ps, &v, "hugezero", 0, 1, &val))
+				return -1;
+			cfg.no_huge_zeropage = !val;
 			break;
 		default:
 			/* a mask of mTHP orders 1..MAX_THP_ORDER */
@@ -1504,6 +1509,8 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 			sb_printf(sb, " thp=%#" PRIx32, p->world.thp);
 		if (p->world.no_zeropage)
 			sb_printf(sb, " zeropage=0");
+		if (p->world.no_huge_zeropage)
+			sb_printf(sb, " hugezero=0");
 		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {

@@ -422,13 +422,26 @@ static bool pmd_none_or_empty(pmd_t *pmdp)
 }
 
 /*
- * do_huge_pmd_anonymous_page - the first touch of an empty aligned range
- * maps a new PMD-sized folio by one pmd: writable (and dirty) if the VMA
- * is, AnonExclusive on its head, one reference and one _entire_mapcount
- * for the pmd.  A read fault does the same: the model has no huge zero
- * page (use_zero_page=0).  VM_FAULT_FALLBACK sends the fault to the pte
- * path (mTHP or order 0) when the range is not empty or no aligned run of
- * 32 free frames exists.  mmap_lock read; takes the pmd lock.
+ * set_huge_zero_folio - map the huge zero folio by @pmdp: read-only,
+ * special, young; nothing counted (no rmap, no reference, no rss).  The
+ * table under the pmd is the deposited one (pgtable_trans_huge_deposit).
+ * The pmd lock held.
+ */
+static void set_huge_zero_folio(struct mm_struct *mm, uint64_t haddr, pmd_t *pmdp)
+{
+	set_pmd_at(mm, haddr, pmdp, pmd_mkspecial(pmd_mkyoung(pfn_pmd(huge_zero_pfn(), false))));
+}
+
+/*
+ * do_huge_pmd_anonymous_page - the first touch of an empty aligned range.
+ * A write maps a new PMD-sized folio by one pmd: writable (and dirty) if
+ * the VMA is, AnonExclusive on its head, one reference and one
+ * _entire_mapcount for the pmd.  A read maps the huge zero folio instead
+ * (use_zero_page, unless the world says hugezero=0 or zeropage=0, the
+ * latter being mm_forbids_zeropage); the VMA gets its anon_vma either way,
+ * as vmf_anon_prepare comes first.  VM_FAULT_FALLBACK sends the fault to
+ * the pte path (mTHP or order 0) when the range is not empty or no aligned
+ * run of 32 free frames exists.  mmap_lock read; takes the pmd lock.
  */
 unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
@@ -438,7 +451,6 @@ unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 	spinlock_t *ptl;
 	pmd_t *pmdp, entry;
 
-	(void)flags;
 	pmdp = pmd_alloc(mm, haddr);
 	if (!pmdp)
 		return VM_FAULT_OOM;
@@ -446,6 +458,18 @@ unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 		return VM_FAULT_FALLBACK;
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
+	if (!(flags & FAULT_FLAG_WRITE) && !the_world->cfg.no_zeropage &&
+	    !the_world->cfg.no_huge_zeropage) {
+		unsigned ret = 0;
+
+		ptl = pmd_lock(pmdp);
+		if (pmd_none(pmdp_get(pmdp)) && pmd_table_empty(pmdp))
+			set_huge_zero_folio(mm, haddr, pmdp);
+		else if (!pmd_trans_huge(pmdp_get(pmdp)))
+			ret = VM_FAULT_FALLBACK;	/* ptes came meanwhile */
+		spin_unlock(ptl);
+		return ret;
+	}
 	folio = folio_alloc_order(mm->home_node, HPAGE_PMD_ORDER);
 	if (!folio)
 		return VM_FAULT_FALLBACK;	/* count_vm_event(THP_FAULT_FALLBACK) */
@@ -488,6 +512,13 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 	struct page *page;
 	bool anon_exclusive;
 
+	if (is_huge_zero_pmd(old)) {
+		/* __split_huge_zero_page_pmd: ptes of the small zero page, as read-only */
+		for (int i = 0; i < HPAGE_PMD_NR; i++)
+			set_pte_at(mm, haddr + (uint64_t)i, ptep + i,
+				   pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+		return;
+	}
 	if (is_pmd_migration_entry(old)) {
 		/*
 		 * A PMD migration entry becomes one migration entry per page,
@@ -625,7 +656,9 @@ bool change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr,
 	/* pmdp_invalidate_ad, then pmd_modify: only the write bit moves here */
 	entry = pmdp_huge_get_and_clear(mm, haddr, pmdp);
 	entry = pmd_wrprotect(entry);
-	if ((newflags & VM_WRITE) && PageAnonExclusive(pfn_to_page(pmd_pfn(entry))))
+	/* can_change_pmd_writable: vm_normal_page_pmd has no page for the huge zero pmd */
+	if ((newflags & VM_WRITE) && !is_huge_zero_pmd(entry) &&
+	    PageAnonExclusive(pfn_to_page(pmd_pfn(entry))))
 		entry = pmd_mkwrite(entry);
 	set_pmd_at(mm, haddr, pmdp, entry);
 unlock:
@@ -699,6 +732,11 @@ bool zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t haddr)
 		return false;
 	}
 	old = pmdp_huge_get_and_clear(mm, haddr, pmdp);
+	if (is_huge_zero_pmd(old)) {
+		/* nothing was counted for it (zap_deposited_table is the table's) */
+		spin_unlock(ptl);
+		return true;
+	}
 	migration = is_pmd_migration_entry(old);
 	folio = page_folio(pfn_to_page(migration ? swp_offset_pfn(pmd_to_swp_entry(old)) :
 						   pmd_pfn(old)));
@@ -780,6 +818,12 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	}
 	if (!pmd_trans_huge(pmd))
 		goto out;
+	if (is_huge_zero_pmd(pmd)) {
+		/* mm_get_huge_zero_folio has nothing to count: the child maps it too */
+		set_pmd_at(dst_mm, haddr, dst_pmdp, pmd_mkold(pmd_wrprotect(pmd)));
+		ret = 0;
+		goto out;
+	}
 	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
 	if (folio_try_dup_anon_rmap_pmd(folio, &folio->page, src_vma)) {
 		__split_huge_pmd_locked(src_vma, src_pmdp, haddr);
@@ -798,8 +842,50 @@ out:
 }
 
 /*
+ * do_huge_zero_wp_pmd - a write to the huge zero pmd @orig replaces it by
+ * a new THP, as Linux does since 6.13 (before, the pmd was split and only
+ * the written page allocated).  VM_FAULT_FALLBACK when no PMD-sized run
+ * is free: the caller splits and the pte path copies the one zero page.
+ * 0 to retry the access (also when the pmd changed meanwhile).  mmap_lock
+ * read; takes the pmd lock.
+ */
+static unsigned do_huge_zero_wp_pmd(struct vm_area_struct *vma, uint64_t haddr, pmd_t *pmdp,
+				    pmd_t orig)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+	spinlock_t *ptl;
+
+	/* the read fault that mapped it prepared the anon_vma (and fork, mremap keep it) */
+	VM_BUG_ON(!vma->anon_vma, INV_BUG, "mm %u pmd %#llx: huge zero pmd in VMA [%#llx,%#llx) "
+		  "without an anon_vma", mm->id, (unsigned long long)haddr,
+		  (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+	folio = folio_alloc_order(mm->home_node, HPAGE_PMD_ORDER);
+	if (!folio)
+		return VM_FAULT_FALLBACK;
+	folio_set_uptodate(folio);
+	ptl = pmd_lock(pmdp);
+	if (pmd_val(pmdp_get(pmdp)) != pmd_val(orig)) {
+		spin_unlock(ptl);
+		folio_put(folio);
+		return 0;
+	}
+	/* pmdp_huge_clear_flush, then map_anon_folio_pmd */
+	pmdp_huge_get_and_clear(mm, haddr, pmdp);
+	atomic_fetch_add(&the_world->mthp_fault_alloc[HPAGE_PMD_ORDER], 1);
+	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);
+	set_pmd_at(mm, haddr, pmdp,
+		   pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE))));
+	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	spin_unlock(ptl);
+	return 0;
+}
+
+/*
  * do_huge_pmd_wp_page - a write (or an unshare) through a read-only huge
- * pmd.  An AnonExclusive head is reused at once; otherwise the folio lock
+ * pmd.  The huge zero folio's is do_huge_zero_wp_pmd's, split when that
+ * finds no memory.  An AnonExclusive head is reused at once; otherwise the folio lock
  * (a trylock under the pmd lock, or taken with the lock dropped and the
  * pmd rechecked) and a refcount of exactly the pmd's reference make the
  * folio ours (folio_move_anon_rmap, AnonExclusive) and reusable.  Anything
@@ -819,6 +905,16 @@ unsigned do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr, pmd_t *p
 	if (pmd_val(pmdp_get(pmdp)) != pmd_val(orig)) {
 		spin_unlock(ptl);
 		return 0;
+	}
+	if (is_huge_zero_pmd(orig)) {
+		unsigned ret;
+
+		spin_unlock(ptl);
+		ret = do_huge_zero_wp_pmd(vma, haddr, pmdp, orig);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+		split_huge_pmd(vma, pmdp, haddr);
+		return VM_FAULT_FALLBACK;
 	}
 	page = pfn_to_page(pmd_pfn(orig));
 	folio = page_folio(page);
@@ -862,7 +958,8 @@ reuse:
 
 /*
  * folio_get_huge_pmd - the folio a huge pmd maps at @addr, with a
- * reference (folio_walk_start's pmd level, then folio_get), or NULL.
+ * reference (folio_walk_start's pmd level, then folio_get), or NULL, also
+ * for the huge zero pmd (no FW_ZEROPAGE: callers want anon folios).
  * mmap_lock read; takes the pmd lock.
  */
 struct folio *folio_get_huge_pmd(struct vm_area_struct *vma, uint64_t addr)
@@ -874,7 +971,7 @@ struct folio *folio_get_huge_pmd(struct vm_area_struct *vma, uint64_t addr)
 	if (!pmdp || !pmd_trans_huge(pmdp_get_lockless(pmdp)))
 		return NULL;
 	ptl = pmd_lock(pmdp);
-	if (pmd_trans_huge(pmdp_get(pmdp))) {
+	if (pmd_trans_huge(pmdp_get(pmdp)) && !is_huge_zero_pmd(pmdp_get(pmdp))) {
 		folio = page_folio(pfn_to_page(pmd_pfn(pmdp_get(pmdp))));
 		folio_get(folio);
 	}

@@ -216,6 +216,14 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"(fixed by 2e83ee1d8694, \"mm: thp: fix flags for pmd migration when "
 		"split\", which takes write from is_write_migration_entry)",
 	},
+	[BUG_UFFD_MOVE_HUGE_ZERO] = {
+		"uffd-move-huge-zeropage", "5d4747a6cc8e", "BUG",
+		"UFFDIO_MOVE of a whole aligned huge pmd takes the huge zero folio a "
+		"read fault mapped for an anonymous THP and asks PageAnonExclusive of "
+		"its head, which is no anon page: the VM_BUG_ON_PGFLAGS syzbot hit "
+		"(fixed by 5d4747a6cc8e, \"userfaultfd: avoid huge_zero_page in "
+		"UFFDIO_MOVE\"; since 6.9 the huge zero pmd itself moves)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -107,6 +107,11 @@ again:
 
 		pmd_t pmd = pmdp ? pmdp_get_lockless(pmdp) : __pmd(0);
 
+		if (is_huge_zero_pmd(pmd)) {
+			/* the huge zero pmd is split: its zero ptes are empty entries */
+			split_huge_pmd(vma, pmdp, start);
+			goto again;
+		}
 		if (pmd_trans_huge(pmd))
 			goto again;	/* a fault mapped a huge pmd meanwhile */
 		if (pmd_is_huge(pmd)) {

@@ -414,6 +414,36 @@ out:
 }
 
 /*
+ * move_huge_zero_pmd - move_pages_huge_pmd's step for the huge zero pmd
+ * (since 6.9, eb1521dad8f3): no folio to lock or rebind, the pmd itself
+ * moves, read-only as it was.  Returns HPAGE_PMD_NR, 0 for the pte path
+ * (ptes at the destination: the source is split and its zero ptes move
+ * one by one), -EAGAIN if either pmd changed.  mmap_lock read held; takes
+ * both pmd locks.
+ */
+static long move_huge_zero_pmd(struct mm_struct *mm, uint64_t dst_addr, uint64_t src_addr,
+			       pmd_t *src_pmd, pmd_t *dst_pmd, pmd_t src_pmdval)
+{
+	spinlock_t *src_ptl = pmd_lockptr(src_pmd), *dst_ptl = pmd_lockptr(dst_pmd);
+	long err = HPAGE_PMD_NR;
+
+	double_pt_lock(dst_ptl, src_ptl);
+	if (pmd_val(pmdp_get(src_pmd)) != pmd_val(src_pmdval) || pmd_is_huge(pmdp_get(dst_pmd))) {
+		err = -EAGAIN;
+		goto out;
+	}
+	if (!pmd_table_empty(dst_pmd)) {
+		err = 0;
+		goto out;
+	}
+	/* the deposited table stays at the source, empty (pgtable withdraw/deposit) */
+	set_pmd_at(mm, dst_addr, dst_pmd, pmdp_huge_get_and_clear(mm, src_addr, src_pmd));
+out:
+	double_pt_unlock(dst_ptl, src_ptl);
+	return err;
+}
+
+/*
  * move_pages_huge_pmd - move a whole PMD-mapped THP: the step move_pages
  * takes when the source is a huge pmd (or PMD migration entry) and the
  * source, the destination and what is left of the length are PMD-aligned
@@ -455,6 +485,11 @@ static long move_pages_huge_pmd(struct mm_struct *mm, struct vm_area_struct *dst
 		spin_unlock(src_ptl);
 		pmd_migration_entry_wait(mm, src_pmd);
 		return -EAGAIN;
+	}
+	/* before 5d4747a6cc8e nothing looked for it: PageAnonExclusive below asserts */
+	if (is_huge_zero_pmd(src_pmdval) && !mmt_injected(BUG_UFFD_MOVE_HUGE_ZERO)) {
+		spin_unlock(src_ptl);
+		return move_huge_zero_pmd(mm, dst_addr, src_addr, src_pmd, dst_pmd, src_pmdval);
 	}
 	src_folio = page_folio(pfn_to_page(pmd_pfn(src_pmdval)));
 	if (!PageAnonExclusive(&src_folio->page)) {

@@ -271,6 +271,10 @@ static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uin
 		spin_unlock(ptl);
 		return is_swap_pmd(pmd) ? 0 : 1;	/* a PMD migration entry: skipped */
 	}
+	if (is_huge_zero_pmd(pmd)) {
+		spin_unlock(ptl);
+		return 0;	/* nothing to reclaim or age */
+	}
 	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
 	if (folio_likely_mapped_shared(folio)) {
 		spin_unlock(ptl);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmt/folio.h"
+#include "mmt/huge_mm.h"
 #include "mmt/inject.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -219,7 +220,8 @@ struct folio *pfn_folio(uint64_t pfn)
 {
 	struct world *w = the_world;
 
-	if (pfn > (uint64_t)w->nr_frames + w->nr_device)
+	if (pfn > (uint64_t)w->nr_frames + w->nr_device &&
+	    (pfn < w->huge_zero_pfn || pfn >= (uint64_t)w->huge_zero_pfn + HPAGE_PMD_NR))
 		return NULL;
 	return &w->folios[pfn];
 }
@@ -228,6 +230,17 @@ uint64_t folio_pfn(const struct folio *f) { return f->pfn; }
 uint32_t nr_frames_total(void) { return the_world->nr_frames; }
 struct folio *zero_folio(void) { return &the_world->folios[the_world->nr_frames]; }
 uint64_t zero_pfn(void) { return the_world->nr_frames; }
+struct folio *huge_zero_folio(void) { return &the_world->folios[the_world->huge_zero_pfn]; }
+uint64_t huge_zero_pfn(void) { return the_world->huge_zero_pfn; }
+
+void page_anon_exclusive_bug(const struct page *p)
+{
+	struct folio *f = page_folio(p);
+
+	VM_BUG_ON(!folio_test_anon(f), INV_BUG, "PageAnonExclusive(pfn %u) of %s %u",
+		  page_frame(p)->pfn, is_huge_zero_folio(f) ? "the huge zero folio" :
+		  is_zero_folio(f) ? "the zero page" : "non-anon folio", f->pfn);
+}
 
 void folio_init_fresh(struct folio *f)
 {
@@ -423,7 +436,7 @@ void folio_get(struct folio *f)
 {
 	int old;
 
-	if (is_zero_folio(f))
+	if (folio_test_reserved(f))	/* either zero folio */
 		return;
 	kp_access(f, KP_F_FOLIO_REF, true);
 	old = atomic_fetch_add(&f->_refcount, 1);
@@ -445,7 +458,7 @@ void folio_put_refs(struct folio *f, int nr)
 {
 	int old;
 
-	if (is_zero_folio(f))
+	if (folio_test_reserved(f))	/* either zero folio */
 		return;
 	kp_access(f, KP_F_FOLIO_REF, true);
 	old = atomic_fetch_sub(&f->_refcount, nr);
@@ -609,6 +622,30 @@ static void init_zero_folio(struct world *w)
 	atomic_store(&z->flags, (1ul << PG_reserved) | (1ul << PG_uptodate));
 	z->lockinfo.cls = LC_FOLIO_LOCK;
 	INIT_LIST_HEAD(&z->lru);
+
+	/*
+	 * The huge zero folio: HPAGE_PMD_NR zeroed frames past the device's,
+	 * at an aligned pfn (a huge pmd maps an aligned run), made once, like
+	 * the persistent one (CONFIG_PERSISTENT_HUGE_ZERO_FOLIO): reserved, so
+	 * that no reference or mapcount is ever taken on it.
+	 */
+	z = &w->folios[w->huge_zero_pfn];
+	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
+		struct folio *t = z + i;
+
+		memset(t, 0, sizeof(*t));
+		t->pfn = w->huge_zero_pfn + i;
+		atomic_store(&t->tail_off, (uint16_t)i);
+		atomic_store(&t->page._mapcount, -1);
+		atomic_store(&t->_entire_mapcount, -1);
+		t->lockinfo.cls = LC_FOLIO_LOCK;
+		INIT_LIST_HEAD(&t->lru);
+		INIT_LIST_HEAD(&t->_deferred_list);
+	}
+	z->order = HPAGE_PMD_ORDER;
+	atomic_store(&z->_refcount, 1);
+	atomic_store(&z->_large_mapcount, -1);
+	atomic_store(&z->flags, (1ul << PG_reserved) | (1ul << PG_uptodate));
 }
 
 struct world *world_create(const struct world_config *cfg_in)
@@ -631,7 +668,8 @@ struct world *world_create(const struct world_config *cfg_in)
 	w->nr_nodes = cfg.nodes;
 	w->nr_frames = cfg.frames;
 	w->nr_device = cfg.device;
-	w->folios = calloc((size_t)cfg.frames + 1 + cfg.device, sizeof(struct folio));
+	w->huge_zero_pfn = (cfg.frames + 1 + cfg.device + HPAGE_PMD_NR - 1) & ~(uint32_t)(HPAGE_PMD_NR - 1);
+	w->folios = calloc((size_t)w->huge_zero_pfn + HPAGE_PMD_NR, sizeof(struct folio));
 	if (!w->folios)
 		goto fail;
 	for (int n = 0; n < MMT_MAX_NODES; n++) {

@@ -739,7 +739,7 @@ static const struct err_case {
 	{ "mmt 1\nworld nodes\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld nodes = 2\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld cpus=2\n", 2, 7,
-	  "unknown world key 'cpus' (nodes, frames, swap, device, thp, zeropage)" },
+	  "unknown world key 'cpus' (nodes, frames, swap, device, thp, zeropage, hugezero)" },
 	{ "mmt 1\nworld zeropage=2\n", 2, 16, "zeropage 2 out of range [0, 1]" },
 	{ "mmt 1\nworld nodes=1 nodes=2\n", 2, 15, "duplicate world key 'nodes'" },
 	{ "mmt 1\nworld nodes=9\n", 2, 13, "nodes 9 out of range [1, 8]" },

@@ -8,11 +8,14 @@
  * whole one, pins through it, and fork of a pinned one both with and
  * without d042035eaf5f, the split of a read-exclusive PMD migration entry
  * with and without 2e83ee1d8694, and khugepaged's collapse into a huge pmd (of
- * small pages, and of a split THP's ptes).  Each test checks the mapcounts, references and
+ * small pages, and of a split THP's ptes), and the huge zero folio (read
+ * faults, its write fault, fork, mprotect, mremap, split, UFFDIO_MOVE
+ * with and without 5d4747a6cc8e, and the checker on a corrupted one).  Each test checks the mapcounts, references and
  * rss it leaves and ends with a clean check_world() and an empty world.
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 
 #include "mmt/check.h"
 #include "mmt/folio.h"
@@ -727,6 +730,202 @@ START_TEST(khugepaged_recollapses_split_pmd)
 }
 END_TEST
 
+
+/* ------------------------------------------------------ the huge zero folio */
+
+static bool huge_zero_at(struct mm_struct *mm, uint64_t a)
+{
+	pmd_t *pmdp = pmd_offset(mm, a);
+
+	return pmdp && is_huge_zero_pmd(*pmdp);
+}
+
+/* a process with BASE..BASE+32 madvised hugepage and page 5 read (a huge zero pmd) */
+static struct mm_struct *huge_zero_proc(void)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(mm, BASE, HPAGE_PMD_NR, MADV_HUGEPAGE), 0);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0);
+	return mm;
+}
+
+/*
+ * A read fault maps the huge zero folio: read-only, special, counted
+ * nowhere, the VMA given its anon_vma all the same; the first write
+ * replaces it by a THP of zeroes (do_huge_zero_wp_pmd)
+ */
+START_TEST(huge_zero_read_then_write)
+{
+	struct mm_struct *mm;
+	struct folio *z, *f;
+
+	pmd_world();
+	mm = huge_zero_proc();
+	z = huge_zero_folio();
+	ck_assert(huge_zero_at(mm, BASE));
+	ck_assert(!pmd_write(*pmd_offset(mm, BASE)) && pmd_special(*pmd_offset(mm, BASE)));
+	ck_assert(is_huge_zero_folio(z) && !is_zero_folio(z));
+	ck_assert_uint_eq(huge_zero_pfn() % HPAGE_PMD_NR, 0);
+	ck_assert_ptr_nonnull(find_vma(mm, BASE)->anon_vma);
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 0);
+	ck_assert_int_eq(atomic_load(&z->_entire_mapcount), -1);
+	ck_assert_ptr_null(folio_get_huge_pmd(find_vma(mm, BASE), BASE));
+	ck_assert_uint_eq(rd(mm, BASE + 31), 0);
+	assert_clean();
+
+	wr(mm, BASE + 7, 0x77);
+	ck_assert(!huge_zero_at(mm, BASE));
+	f = huge_folio(mm, BASE);
+	ck_assert_int_eq(f->order, HPAGE_PMD_ORDER);
+	ck_assert(pmd_write(*huge_at(mm, BASE)));
+	ck_assert(PageAnonExclusive(&f->page));
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), HPAGE_PMD_NR);
+	ck_assert_uint_eq(rd(mm, BASE + 7), 0x77);
+	ck_assert_uint_eq(rd(mm, BASE + 5), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+/* with no PMD-sized run free, the write splits the huge zero pmd and copies one page */
+START_TEST(huge_zero_write_falls_back)
+{
+	struct mm_struct *mm;
+
+	world_again(1, 16, 1u << HPAGE_PMD_ORDER);
+	mm = huge_zero_proc();
+	ck_assert(huge_zero_at(mm, BASE));
+	wr(mm, BASE + 9, 0x99);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_int_eq(page_folio(page_at(mm, BASE + 9))->order, 0);
+	ck_assert_uint_eq(pte_pfn(*mmt_pte_peek(mm, BASE + 8)), zero_pfn());
+	ck_assert_uint_eq(pte_pfn(*mmt_pte_peek(mm, BASE + 31)), zero_pfn());
+	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 1);
+	ck_assert_uint_eq(rd(mm, BASE + 9), 0x99);
+	ck_assert_uint_eq(rd(mm, BASE + 10), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * fork shares the huge zero pmd; mprotect and mremap of the whole range
+ * keep it (change_huge_pmd leaves it read-only in a writable VMA), a
+ * partial munmap splits it into zero-page ptes, a zap drops it with
+ * nothing to count, and use_zero_page=0 (hugezero=0) maps a THP instead
+ */
+START_TEST(huge_zero_fork_mprotect_mremap_split)
+{
+	struct mm_struct *p, *c = NULL;
+
+	pmd_world();
+	p = huge_zero_proc();
+	ck_assert_int_eq(dup_mm(p, &c), 0);
+	ck_assert(huge_zero_at(c, BASE) && huge_zero_at(p, BASE));
+	assert_clean();
+	wr(c, BASE + 3, 0x33);			/* the child's own THP */
+	ck_assert(huge_zero_at(p, BASE));
+	ck_assert_uint_eq(rd(p, BASE + 3), 0);
+	mmput(c);
+
+	ck_assert_int_eq(do_mprotect(p, BASE, HPAGE_PMD_NR, PROT_READ), 0);
+	ck_assert(huge_zero_at(p, BASE));
+	ck_assert_int_eq(do_mprotect(p, BASE, HPAGE_PMD_NR, RW), 0);
+	ck_assert(huge_zero_at(p, BASE) && !pmd_write(*pmd_offset(p, BASE)));
+	assert_clean();
+	ck_assert_int_eq(do_mremap(p, BASE, HPAGE_PMD_NR, 0x80, HPAGE_PMD_NR), 0);
+	ck_assert(huge_zero_at(p, 0x80));
+	ck_assert(!huge_zero_at(p, BASE));
+	assert_clean();
+	ck_assert_int_eq(do_munmap(p, 0x80 + 30, 2), 0);
+	ck_assert(!huge_zero_at(p, 0x80));
+	ck_assert(pte_special(*mmt_pte_peek(p, 0x80 + 29)));
+	ck_assert_uint_eq(pte_pfn(*mmt_pte_peek(p, 0x80 + 29)), zero_pfn());
+	ck_assert_uint_eq(rd(p, 0x80), 0);
+	ck_assert_int_eq(get_mm_counter(p, MM_ANONPAGES), 0);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+
+	w->cfg.no_huge_zeropage = true;
+	p = huge_zero_proc();
+	ck_assert(!huge_zero_at(p, BASE));
+	ck_assert_int_eq(huge_folio(p, BASE)->order, HPAGE_PMD_ORDER);
+	assert_clean();
+	mmput(p);
+	assert_empty();
+}
+END_TEST
+
+/* UFFDIO_MOVE moves the huge zero pmd whole (Linux 6.9+) */
+START_TEST(uffd_move_huge_zero)
+{
+	struct mm_struct *mm;
+	uint64_t moved;
+
+	pmd_world();
+	mm = huge_zero_proc();
+	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved), 0);
+	ck_assert_uint_eq(moved, HPAGE_PMD_NR);
+	ck_assert(huge_zero_at(mm, 0x100) && !huge_zero_at(mm, BASE));
+	ck_assert(!pmd_write(*pmd_offset(mm, 0x100)));
+	assert_clean();
+	wr(mm, 0x101, 0x11);
+	ck_assert_int_eq(huge_folio(mm, 0x100)->order, HPAGE_PMD_ORDER);
+	ck_assert_uint_eq(rd(mm, 0x102), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+/* before 5d4747a6cc8e: PageAnonExclusive of the huge zero folio, a VM_BUG_ON */
+START_TEST(uffd_move_huge_zero_bug)
+{
+	struct mm_struct *mm;
+	uint64_t moved;
+
+	pmd_world();
+	mm = huge_zero_proc();
+	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	mmt_injected_mask = 1ull << BUG_UFFD_MOVE_HUGE_ZERO;
+	userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved);
+	ck_abort_msg("the move went through with the switch on");
+}
+END_TEST
+
+/* the checker: a writable huge zero pmd (PROT) and a written huge zero page (DATA) */
+START_TEST(huge_zero_corrupted)
+{
+	struct mm_struct *mm;
+	pmd_t *pmdp;
+
+	pmd_world();
+	mm = huge_zero_proc();
+	pmdp = pmd_offset(mm, BASE);
+	*pmdp = pmd_mkwrite(*pmdp);
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_PROT));
+	mmt_report_reset();
+	*pmdp = pmd_wrprotect(*pmdp);
+	atomic_store(page_value(folio_page(huge_zero_folio(), 3)), 0x1);
+	ck_assert_int_gt(check_world(), 0);
+	ck_assert(mmt_report.inv_mask & (1ull << INV_DATA));
+	mmt_report_reset();
+	atomic_store(page_value(folio_page(huge_zero_folio(), 3)), 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("thp_pmd");
@@ -752,6 +951,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, khugepaged_recollapses_split_pmd);
 	tcase_add_test(tc, khugepaged_pmd_refuses_pinned);
 	tcase_add_test(tc, khugepaged_pmd_collapse_pinned_bug);
+	tcase_add_test(tc, huge_zero_read_then_write);
+	tcase_add_test(tc, huge_zero_write_falls_back);
+	tcase_add_test(tc, huge_zero_fork_mprotect_mremap_split);
+	tcase_add_test(tc, uffd_move_huge_zero);
+	tcase_add_test_raise_signal(tc, uffd_move_huge_zero_bug, SIGABRT);
+	tcase_add_test(tc, huge_zero_corrupted);
 	suite_add_tcase(s, tc);
 	return s;
 }

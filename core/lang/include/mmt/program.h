@@ -132,6 +132,7 @@ struct mmt_world_cfg {
 	uint32_t device;	/* device-private frames (default 16) */
 	uint32_t thp;		/* anon mTHP orders enabled for madvise (bit k: order k; default 0) */
 	bool no_zeropage;	/* zeropage=0: a read fault allocates (mm_forbids_zeropage) */
+	bool no_huge_zeropage;	/* hugezero=0: a read fault maps no huge zero pmd (use_zero_page=0) */
 };
 
 struct mmt_program {

@@ -234,9 +234,12 @@ static inline bool folio_test_clear_young(struct folio *f)
 	return (atomic_fetch_and(&f->flags, ~(1ul << PG_young)) >> PG_young) & 1;
 }
 
-static inline bool PageAnonExclusive(const struct page *p)
+/*
+ * The bit alone, with no precondition: for the checker, which looks at
+ * every page and reports the bit where it must not be.
+ */
+static inline bool test_page_anon_exclusive(const struct page *p)
 {
-	kp_access(p, KP_F_FOLIO_FLAGS, false);
 	return (atomic_load(&((struct page *)p)->flags) >> PG_anon_exclusive) & 1;
 }
 static inline void SetPageAnonExclusive(struct page *p)
@@ -281,6 +284,20 @@ static inline struct folio *page_folio(const struct page *p)
 	struct folio *frame = page_frame(p);
 
 	return frame - frame->tail_off;
+}
+
+void page_anon_exclusive_bug(const struct page *p);	/* world.c */
+/*
+ * PageAnonExclusive - only of a page of an anonymous folio: the kernel's
+ * VM_BUG_ON_PGFLAGS(!PageAnon(page)), here always on, is what the huge
+ * zero folio met in UFFDIO_MOVE before 5d4747a6cc8e (syzbot).
+ */
+static inline bool PageAnonExclusive(const struct page *p)
+{
+	kp_access(p, KP_F_FOLIO_FLAGS, false);
+	if (__builtin_expect(!(atomic_load(&page_folio(p)->mapping) & PAGE_MAPPING_ANON), 0))
+		page_anon_exclusive_bug(p);
+	return test_page_anon_exclusive(p);
 }
 static inline unsigned folio_page_idx(const struct folio *f, const struct page *p)
 {
@@ -353,7 +370,21 @@ static inline swp_entry_t folio_swap_entry(const struct folio *f)
 {
 	return (swp_entry_t){ f->private };
 }
-static inline bool is_zero_folio(const struct folio *f) { return folio_test_reserved(f); }
+/*
+ * The two zero folios are the reserved ones: the order-0 zero page and the
+ * PMD-sized huge zero folio (world.c).  Neither is refcounted (folio_get
+ * and folio_put pass them by): the huge one is the persistent huge zero
+ * folio of CONFIG_PERSISTENT_HUGE_ZERO_FOLIO, never freed, so
+ * mm_get_huge_zero_folio has nothing to count.
+ */
+static inline bool is_zero_folio(const struct folio *f)
+{
+	return folio_test_reserved(f) && !f->order;
+}
+static inline bool is_huge_zero_folio(const struct folio *f)
+{
+	return folio_test_reserved(f) && f->order;
+}
 static inline bool folio_is_device_private(const struct folio *f) { return f->zone_device; }
 static inline bool folio_is_zone_device(const struct folio *f) { return f->zone_device; }
 
@@ -371,6 +402,8 @@ uint64_t folio_pfn(const struct folio *f);
 uint32_t nr_frames_total(void);
 struct folio *zero_folio(void);
 uint64_t zero_pfn(void);
+struct folio *huge_zero_folio(void);
+uint64_t huge_zero_pfn(void);
 
 /*
  * Allocate one frame on @nid, falling back to the other nodes in order when

@@ -45,6 +45,18 @@
 #define HPAGE_PMD_MASK		(~(uint64_t)(HPAGE_PMD_NR - 1))	/* the first page of @addr's pmd: addr & HPAGE_PMD_MASK */
 
 _Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry of mm.h");
+
+/*
+ * A huge pmd of the huge zero folio (huge_zero_folio, world.c): what a
+ * read fault maps over an empty aligned range when use_zero_page is on
+ * (world key hugezero, default 1).  Read-only and special; no rmap, no
+ * mapcount, no reference, not in the rss.  A write replaces it by a THP
+ * (do_huge_zero_wp_pmd), a split by ptes of the small zero page.
+ */
+static inline bool is_huge_zero_pmd(pmd_t pmd)
+{
+	return pmd_present(pmd) && pmd_pfn(pmd) == huge_zero_pfn();
+}
 _Static_assert(HPAGE_PMD_NR == PTRS_PER_PTE, "a PMD-sized folio is one pte table's pages");
 _Static_assert((1 << 4) < HPAGE_PMD_NR,
 	       "the PTE-mapped mTHP orders 1..4 fit in one pte table, below a PMD");

@@ -60,6 +60,8 @@ enum mmt_bug {
 	BUG_THP_FORK_PINNED_PMD,
 	/* a PMD migration entry split with pmd_write() of the swap pmd (2e83ee1d8694, issue 13) */
 	BUG_THP_SPLIT_PMD_MIGRATION_FLAGS,
+	/* UFFDIO_MOVE takes the huge zero pmd for an anon THP's (5d4747a6cc8e, issue 13) */
+	BUG_UFFD_MOVE_HUGE_ZERO,
 	NR_MMT_BUGS
 };
 

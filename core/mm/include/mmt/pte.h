@@ -165,6 +165,9 @@ static inline pmd_t pmd_wrprotect(pmd_t p) { return __pmd(p.pmd & ~PTE_WRITE); }
 static inline pmd_t pmd_mkdirty(pmd_t p) { return __pmd(p.pmd | PTE_DIRTY); }
 static inline pmd_t pmd_mkyoung(pmd_t p) { return __pmd(p.pmd | PTE_YOUNG); }
 static inline pmd_t pmd_mkold(pmd_t p) { return __pmd(p.pmd & ~PTE_YOUNG); }
+/* a pmd no struct page stands behind for vm_normal_page_pmd: the huge zero folio's */
+static inline bool pmd_special(pmd_t p) { return pmd_present(p) && (p.pmd & PTE_SPECIAL); }
+static inline pmd_t pmd_mkspecial(pmd_t p) { return __pmd(p.pmd | PTE_SPECIAL); }
 /* a leaf of either kind: a huge page, or the swap pmd standing for one */
 static inline bool pmd_is_huge(pmd_t p) { return !pmd_none(p); }
 static inline bool is_swap_pmd(pmd_t p) { return !pmd_none(p) && !pmd_present(p); }

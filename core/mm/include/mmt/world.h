@@ -57,6 +57,12 @@ struct world_config {
 	 * pvm_no_zero_page=1, do).  false (the default) is mainline's.
 	 */
 	bool no_zeropage;
+	/*
+	 * transparent_hugepage/use_zero_page=0: a read fault of a range that
+	 * gets a PMD-sized THP allocates it instead of mapping the huge zero
+	 * folio.  false (the default) is mainline's use_zero_page=1.
+	 */
+	bool no_huge_zeropage;
 };
 
 #define WORLD_DEFAULT_NODES	2
@@ -111,11 +117,14 @@ struct world {
 	int nr_nodes;
 	/*
 	 * [0, nr_frames) frames on nodes, [nr_frames] the zero page,
-	 * (nr_frames, nr_frames + nr_device] the device-private frames.
+	 * (nr_frames, nr_frames + nr_device] the device-private frames, then
+	 * (aligned) the HPAGE_PMD_NR frames of the huge zero folio.
 	 */
 	struct folio *folios;
 	uint32_t nr_frames;
 	uint32_t nr_device;
+	/* the huge zero folio's first frame: HPAGE_PMD_NR aligned, past the device's */
+	uint32_t huge_zero_pfn;
 	struct dev_pagemap devmem;	/* the device-private frames (memremap.h) */
 	/*
 	 * Model-only clock for the DEVICE invariant: ticks at every uffd
