@@ -222,6 +222,9 @@ void mmt_host_info(struct mmt_host_info *info)
 	/* root's write bit says nothing on sysfs: the euid is what the knob checks */
 	info->ksm_control = geteuid() == 0 && access("/sys/kernel/mm/ksm/run", W_OK) == 0;
 	info->zero_page = probe_zero_page(info->page_size);
+	info->huge_zero_page = -1;
+	if (read_small("/sys/kernel/mm/transparent_hugepage/use_zero_page", buf, sizeof(buf)))
+		info->huge_zero_page = buf[0] == '1';
 	/*
 	 * Opened, not access()ed: root may see the file and still be refused
 	 * it (a kernel in lockdown restricts debugfs; EPERM at open).  Nothing

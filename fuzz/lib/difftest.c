@@ -270,7 +270,7 @@ static int dense_prologue(struct mmt_program *p, uint64_t seed, int p0)
 }
 
 static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_difftest_opts *o,
-			int nodes, bool no_zeropage)
+			int nodes, bool no_zeropage, bool no_huge_zeropage)
 {
 	struct mmt_gen_opts g;
 	struct mmt_program raw;
@@ -311,6 +311,8 @@ static int make_program(struct mmt_program *p, uint64_t seed, const struct mmt_d
 	 * disagreement files say so.
 	 */
 	p->world.no_zeropage = no_zeropage;
+	/* and the host's use_zero_page is the model's hugezero */
+	p->world.no_huge_zeropage = no_huge_zeropage;
 	p->nr_names = raw.nr_names;
 	memcpy(p->names, raw.names, sizeof(p->names));
 	for (i = 0; i < raw.nr_ops && !err; i++) {
@@ -651,6 +653,8 @@ static void write_summary(struct dt *t, int exit_code)
 	  t->info.cap_sys_nice ? "true" : "false");
 	J("  \"host_zero_page\": %s,\n", t->info.zero_page < 0 ? "null" :
 	  t->info.zero_page ? "true" : "false");
+	J("  \"host_huge_zero_page\": %s,\n", t->info.huge_zero_page < 0 ? "null" :
+	  t->info.huge_zero_page ? "true" : "false");
 	J("  \"seed\": %" PRIu64 ",\n  \"count\": %lu,\n  \"budget_s\": %.1f,\n", o->seed,
 	  o->count, o->budget);
 	J("  \"ops_per_program\": %u,\n  \"dense\": %s,\n  \"mremap\": %s,\n",
@@ -808,7 +812,8 @@ int mmt_difftest(const struct mmt_difftest_opts *o, struct mmt_difftest_result *
 
 		if (stop_requested || (o->budget > 0 && mmt_now() - t.t0 >= o->budget))
 			break;
-		if (make_program(&p, seed, o, t.nodes, t.info.zero_page == 0)) {
+		if (make_program(&p, seed, o, t.nodes, t.info.zero_page == 0,
+				 t.info.huge_zero_page == 0)) {
 			ret = -ENOMEM;
 			goto out;
 		}

@@ -173,6 +173,12 @@ struct mmt_host_info {
 	 */
 	int zero_page;
 	/*
+	 * transparent_hugepage/use_zero_page: a read fault that would get a
+	 * PMD-sized THP maps the huge zero folio (1, the default) or
+	 * allocates the THP (0); -1 unknown (no such file: no THP).
+	 */
+	int huge_zero_page;
+	/*
 	 * The split op can run: /sys/kernel/debug/split_huge_pages opens for
 	 * writing (debugfs mounted, root, CONFIG_TRANSPARENT_HUGEPAGE, and no
 	 * kernel lockdown, which restricts debugfs).
