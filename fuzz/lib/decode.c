@@ -83,6 +83,16 @@ static const uint8_t pin_table[8] = {
  * thp=0 encodes too, and decodes with the knob on.
  */
 #define DECODE_THP_ORDERS	0x6
+/*
+ * A PMD world (byte 1's count above MMT_DECODE_MAX_OPS) adds the PMD-sized
+ * THP (thp=0x26) and moves the window to the aligned 0x20..0x3f that one
+ * pmd maps; its VMA ops (mmap, munmap, mprotect, madvise, mremap) take
+ * their length from pmd_len_table, so that one mmap or madvise can cover
+ * the window and another a part of it.
+ */
+#define DECODE_PMD_THP		(DECODE_THP_ORDERS | 0x20)
+#define DECODE_PMD_SHIFT	(MMT_DECODE_PMD_BASE - MMT_DECODE_BASE)
+static const uint64_t pmd_len_table[8] = { 1, 2, 4, 8, 12, 16, 24, 32 };
 
 static uint32_t decode_device_frames(bool small)
 {
@@ -90,6 +100,7 @@ static uint32_t decode_device_frames(bool small)
 }
 
 struct decoder {
+	bool pmd;				/* a PMD world: see DECODE_PMD_THP */
 	bool live[MMT_DECODE_PROCS];
 	bool swap_live[MMT_DECODE_SWAP_IDS];	/* swap ids believed on */
 	int nodes;
@@ -131,12 +142,39 @@ static int free_proc(const struct decoder *d, int want)
 	return -1;
 }
 
-/* @len clipped to the run of @set that starts at @addr (left alone outside one) */
-static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len)
+/*
+ * @len clipped to the run of @set that starts at @addr, @max pages at most
+ * (left alone outside one)
+ */
+static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len, uint64_t max)
 {
-	uint64_t run = shadow_run(set, addr, 8);
+	uint64_t run = shadow_run(set, addr, max);
 
 	return run ? 1 + (len - 1) % run : len;
+}
+
+/*
+ * A PMD world's VMA-op length: the longest of pmd_len_table not past @len
+ * nor past the run of @set at @addr (left alone outside one)
+ */
+static uint64_t pmd_fit(uint32_t set, uint64_t addr, uint64_t len)
+{
+	uint64_t run = shadow_run(set, addr, MMT_DECODE_WINDOW);
+	int k = 7;
+
+	if (!run)
+		return len;
+	while (k > 0 && (pmd_len_table[k] > len || pmd_len_table[k] > run))
+		k--;
+	return pmd_len_table[k];
+}
+
+/* the first page of the run of @set that holds @addr (@addr outside one) */
+static uint64_t run_start(uint32_t set, uint64_t addr)
+{
+	while (addr > MMT_DECODE_BASE && shadow_run(set, addr - 1, 1))
+		addr--;
+	return addr;
 }
 
 /*
@@ -144,13 +182,25 @@ static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len)
  * and (@len given) its length stays inside that page's run.  An empty @set
  * leaves the address as written, a hole or a fault, as it should be.
  */
-static void aim(struct mmt_op *op, uint32_t set, unsigned v, uint64_t *len)
+static void aim(struct mmt_op *op, uint32_t set, unsigned v, uint64_t *len, uint64_t max)
 {
 	if (!set)
 		return;
 	op->addr = shadow_pick(set, v);
 	if (len)
-		*len = clip(set, op->addr, *len);
+		*len = clip(set, op->addr, *len, max);
+}
+
+/* aim a VMA op (mmap, munmap, mprotect, mremap), its length fitted to the world */
+static void aim_vma(const struct decoder *d, struct mmt_op *op, uint32_t set, unsigned v)
+{
+	if (!d->pmd) {
+		aim(op, set, v, &op->len, 8);
+		return;
+	}
+	aim(op, set, v, NULL, 8);
+	if (set)
+		op->len = pmd_fit(set, op->addr, op->len);
 }
 
 static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
@@ -158,6 +208,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	int kind = kind_table[r[0] & 31];
 	int want = r[1] & 3, proc;
 	struct shadow_proc *sp;
+	/* the VMA ops' length: 1..8, or pmd_len_table's in a PMD world */
+	uint64_t vlen = d->pmd ? pmd_len_table[r[2] & 7] : 1 + (uint64_t)(r[2] & 7);
 
 	memset(op, 0, sizeof(*op));
 	op->expect = -1;
@@ -251,6 +303,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	    (r[3] & ABS_BITS) != ABS_BITS && (r[2] & ABS_BITS) != ABS_BITS) {
 		/* an aimed op of a process with nothing mapped: map something first */
 		op->code = OP_MMAP;
+		op->len = vlen;
 		op->prot = MPROT_RW;
 		op->mflags = flags_table[r[3] & 7];
 		return;
@@ -258,25 +311,27 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	switch (kind) {
 	case OP_READ:
 		if ((r[2] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->readable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
+			aim(op, sp->readable, r[1] >> 2 | (unsigned)r[2] << 5, NULL, 8);
 		break;
 	case OP_WRITE:
 		op->value = r[3];
 		if ((r[2] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->writable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
+			aim(op, sp->writable, r[1] >> 2 | (unsigned)r[2] << 5, NULL, 8);
 		break;
 	case OP_MMAP:
+		op->len = vlen;
 		op->prot = prot_table[(r[2] >> 3) & 3];
 		op->mflags = flags_table[(r[2] >> 5) & 7];
 		if ((r[3] & ABS_BITS) != ABS_BITS)
-			aim(op, ~sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+			aim_vma(d, op, ~sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5);
 		break;
 	case OP_MUNMAP:
 	case OP_MPROTECT:
+		op->len = vlen;
 		if (kind == OP_MPROTECT)
 			op->prot = prot_table[(r[2] >> 3) & 3];
 		if ((r[3] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+			aim_vma(d, op, sp->mapped, r[1] >> 2 | (unsigned)r[3] << 5);
 		break;
 	case OP_REMAP_FILE_PAGES:
 		/*
@@ -288,20 +343,22 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			if (!sp->shared) {
 				/* nothing shared to remap: map some first (the memfd or shmem) */
 				op->code = OP_MMAP;
+				op->len = vlen;
 				op->prot = MPROT_RW;
 				op->mflags = (r[2] & 0x40) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
 				break;
 			}
-			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
+			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len, 8);
 		}
 		op->addr2 = (r[2] & 0x40) ? (uint64_t)((r[2] >> 3) & 7)
 					  : op->addr + ((r[2] >> 3) & 7) - 4;
 		break;
 	case OP_MREMAP:
 		op->addr2 = MMT_DECODE_BASE + (r[3] & 31);
-		op->len2 = 1 + ((r[2] >> 3) & 7);
+		op->len = vlen;
+		op->len2 = d->pmd ? pmd_len_table[(r[2] >> 3) & 7] : 1 + (uint64_t)((r[2] >> 3) & 7);
 		if ((r[3] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->mapped, r[1] >> 2, &op->len);
+			aim_vma(d, op, sp->mapped, r[1] >> 2);
 		break;
 	case OP_MADVISE:
 		op->advice = advice_table[r[3] & 15];
@@ -313,16 +370,29 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			/* hugepage matters where no page is yet: the next fault makes an mTHP */
 			if (op->advice == ADV_HUGEPAGE && (sp->mapped & ~sp->populated))
 				set = sp->mapped & ~sp->populated;
-			aim(op, set, r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
-			op->len = clip(sp->mapped, op->addr, op->len);
+			aim(op, set, r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL, 8);
+			/*
+			 * in a PMD world, hugepage advice covers the aimed page's
+			 * whole mapped run (as far as pmd_len_table reaches), as a
+			 * program madvises its whole buffer: a run of the window
+			 * can then get a PMD THP
+			 */
+			if (d->pmd && op->advice == ADV_HUGEPAGE && shadow_run(sp->mapped, op->addr, 1)) {
+				op->addr = run_start(sp->mapped, op->addr);
+				vlen = MMT_DECODE_WINDOW;
+			}
+			op->len = d->pmd ? pmd_fit(sp->mapped, op->addr, vlen)
+					 : clip(sp->mapped, op->addr, op->len, 8);
+		} else {
+			op->len = vlen;
 		}
 		break;
 	case OP_SPLIT:
 		/* where large folios may be: written pages (of a madvised range) */
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			aim(op, sp->populated ? sp->populated : sp->mapped,
-			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
-			op->len = clip(sp->mapped, op->addr, op->len);
+			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL, 8);
+			op->len = clip(sp->mapped, op->addr, op->len, 8);
 		}
 		break;
 	case OP_FORK: {
@@ -345,8 +415,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	case OP_UFFD_REGISTER:
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			aim(op, kind == OP_DEVICE_MIGRATE && sp->populated ? sp->populated : sp->mapped,
-			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL);
-			op->len = clip(sp->mapped, op->addr, op->len);
+			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL, 8);
+			op->len = clip(sp->mapped, op->addr, op->len, 8);
 		}
 		break;
 	case OP_UFFD_MOVE:
@@ -355,10 +425,10 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		op->all = (r[3] & 4) != 0;
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			/* written pages into mapped, empty ones */
-			aim(op, sp->mapped & ~sp->populated, r[1] >> 2, NULL);
+			aim(op, sp->mapped & ~sp->populated, r[1] >> 2, NULL, 8);
 			if (sp->populated) {
 				op->addr2 = shadow_pick(sp->populated, r[2] >> 3);
-				op->len = clip(sp->populated, op->addr2, op->len);
+				op->len = clip(sp->populated, op->addr2, op->len, 8);
 			}
 		}
 		break;
@@ -372,22 +442,61 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			op->value = r[3] >> 3;
 		if ((r[2] & ABS_BITS) != ABS_BITS) {
 			aim(op, kind == OP_PIN ? sp->writable : sp->pinned, r[1] >> 2 | (unsigned)(r[2] & 0x18) << 2,
-			    NULL);
+			    NULL, 8);
 			if (op->len)
 				op->len = clip(kind == OP_PIN ? sp->writable : sp->pinned, op->addr,
-					       op->len);
+					       op->len, 8);
 		}
 		break;
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
-			aim(op, sp->populated ? sp->populated : sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1e) << 4, NULL);
-			op->len = clip(sp->mapped, op->addr, op->len);
+			aim(op, sp->populated ? sp->populated : sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1e) << 4, NULL, 8);
+			op->len = clip(sp->mapped, op->addr, op->len, 8);
 			/* to the node the page is not on (home node 0 unless moved) */
 			if (d->nodes > 1 && !(r[3] & 0x10))
 				op->node = (sp->node1 >> (op->addr - MMT_DECODE_BASE)) & 1 ? 0 : 1;
 		}
+		break;
+	}
+}
+
+/*
+ * A PMD world's op moved from the decoder's window (the shadow's, at
+ * MMT_DECODE_BASE) to the aligned one at MMT_DECODE_PMD_BASE: its pages,
+ * and the linear pgoff of remap_file_pages, which is an address too
+ */
+static void pmd_shift(struct mmt_op *op, const uint8_t r[4])
+{
+	switch (op->code) {
+	case OP_MREMAP:
+	case OP_UFFD_MOVE:
+		op->addr2 += DECODE_PMD_SHIFT;
+		/* fall through */
+	case OP_READ:
+	case OP_WRITE:
+	case OP_MMAP:
+	case OP_MUNMAP:
+	case OP_MPROTECT:
+	case OP_MADVISE:
+	case OP_SPLIT:
+	case OP_MIGRATE:
+	case OP_DEVICE_MIGRATE:
+	case OP_DEVICE_RELEASE:
+	case OP_UFFD_REGISTER:
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_PIN_WRITE:
+	case OP_PIN_READ:
+		op->addr += DECODE_PMD_SHIFT;
+		break;
+	case OP_REMAP_FILE_PAGES:
+		op->addr += DECODE_PMD_SHIFT;
+		if (!(r[2] & 0x40))
+			op->addr2 += DECODE_PMD_SHIFT;
+		break;
+	default:
 		break;
 	}
 }
@@ -400,6 +509,8 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 				 op->code == OP_RECLAIM || op->code == OP_PAGE_IDLE ||
 				 op->code == OP_KHUGEPAGED ? -1 : op->proc,
 		     op->code == OP_FORK ? op->proc2 : -1);
+	if (d->pmd)
+		pmd_shift(op, r);
 }
 
 /* clear the fields an op's text does not carry, as the reader leaves them */
@@ -558,6 +669,8 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	struct decoder d;
 	uint8_t w = size > 0 ? data[0] : 0;
 	size_t nops = size > 1 ? data[1] & ~DECODE_SMALL_DEVICE : 0, pos = 2;
+	/* a count past the most ops there can be: a PMD world of count - 64 ops */
+	bool pmd = nops > MMT_DECODE_MAX_OPS;
 	bool small_device = size > 1 && (data[1] & DECODE_SMALL_DEVICE);
 	int ntasks = 1 + ((w >> 5) & 7);
 	int max_tasks = o && o->max_tasks > 0 ? o->max_tasks : 1;
@@ -575,7 +688,10 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.frames = frames_table[(w >> 1) & 3];
 	p->world.swap = swap_table[(w >> 3) & 3];
 	p->world.device = decode_device_frames(small_device);
-	p->world.thp = DECODE_THP_ORDERS;
+	p->world.thp = pmd ? DECODE_PMD_THP : DECODE_THP_ORDERS;
+	d.pmd = pmd;
+	if (pmd)
+		nops -= MMT_DECODE_MAX_OPS;
 	d.swap_live[0] = p->world.swap > 0;	/* the world's device is id 0 */
 	for (int i = 0; i < MMT_DECODE_PROCS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
@@ -625,6 +741,51 @@ static int kind_byte(int code)
 }
 
 #define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); goto fail; } while (0)
+
+/*
+ * @op of a PMD world as the decoder's record sees it (pmd_shift undone):
+ * pages in the shadow's window, the VMA ops' lengths in units of
+ * DECODE_PMD_UNIT.  -1 with a reason when it has no such form.
+ */
+static int pmd_unshift(const struct mmt_op *op, struct mmt_op *e, size_t i, char *why,
+		       size_t whylen)
+{
+	uint8_t r[4] = { 0, 0, 0, 0 };
+	bool vma_op = op->code == OP_MMAP || op->code == OP_MUNMAP || op->code == OP_MPROTECT ||
+		      op->code == OP_MADVISE || op->code == OP_MREMAP;
+
+	*e = *op;
+	/* remap_file_pages: its pgoff moves with the window when it is the linear one */
+	if (op->code == OP_REMAP_FILE_PAGES && !(op->addr2 + 4 >= op->addr &&
+						  op->addr2 + 4 - op->addr < 8))
+		r[2] = 0x40;
+	pmd_shift(e, r);
+	e->addr = op->addr - (e->addr - op->addr);
+	e->addr2 = op->addr2 - (e->addr2 - op->addr2);
+	if (e->addr != op->addr && (op->addr < MMT_DECODE_PMD_BASE ||
+				     op->addr >= MMT_DECODE_PMD_BASE + MMT_DECODE_WINDOW)) {
+		snprintf(why, whylen, "op %zu: address %#llx outside the PMD window %#x..%#x", i,
+			 (unsigned long long)op->addr, MMT_DECODE_PMD_BASE,
+			 MMT_DECODE_PMD_BASE + MMT_DECODE_WINDOW - 1);
+		return -1;
+	}
+	if (vma_op) {
+		int k = index_of(pmd_len_table, 8, op->len);
+		int k2 = op->code == OP_MREMAP ? index_of(pmd_len_table, 8, op->len2) : 0;
+
+		if (k < 0 || k2 < 0) {
+			snprintf(why, whylen, "op %zu: %s length %llu, a PMD world's are 1, 2, 4, 8, "
+				 "12, 16, 24 and 32", i, mmt_opcode_name(op->code),
+				 (unsigned long long)(k < 0 ? op->len : op->len2));
+			return -1;
+		}
+		/* the record's bits, as 1..8 */
+		e->len = (uint64_t)k + 1;
+		if (op->code == OP_MREMAP)
+			e->len2 = (uint64_t)k2 + 1;
+	}
+	return 0;
+}
 
 int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 	       char *why, size_t whylen)
@@ -678,14 +839,18 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		small = device != decode_device_frames(false);
 		uint32_t thp = p->world.present ? p->world.thp : 0;
 
+		d.pmd = thp == DECODE_PMD_THP;
 		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
-		    device != decode_device_frames(small) || (thp && thp != DECODE_THP_ORDERS) ||
+		    device != decode_device_frames(small) ||
+		    (thp && thp != DECODE_THP_ORDERS && thp != DECODE_PMD_THP) ||
 		    (p->world.present && p->world.no_zeropage))
-			FAIL("world nodes=%d frames=%u swap=%llu device=%u%s is not one the "
-			     "decoder can make", nodes, frames, (unsigned long long)swap, device,
+			FAIL("world nodes=%d frames=%u swap=%llu device=%u thp=%#x%s is not one the "
+			     "decoder can make", nodes, frames, (unsigned long long)swap, device, thp,
 			     p->world.present && p->world.no_zeropage ? " zeropage=0" : "");
-		if (p->nr_ops > MMT_DECODE_MAX_OPS)
-			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS);
+		if (p->world.present && p->world.no_huge_zeropage)
+			FAIL("world hugezero=0 is not one the decoder can make");
+		if (p->nr_ops > MMT_DECODE_MAX_OPS - d.pmd)
+			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS - d.pmd);
 		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);
 		if (!buf)
 			FAIL("out of memory");
@@ -695,10 +860,16 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		buf[n++] = (uint8_t)p->nr_ops;
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {
-		const struct mmt_op *op = &p->ops[i];
+		const struct mmt_op *op = &p->ops[i], *orig = op;
 		uint8_t r[4] = { 0, 0, 0, 0 };
-		struct mmt_op back;
+		struct mmt_op back, e;
 		int k = -1, proc = -1;
+
+		/* a PMD world's op in the decoder's own window and length units */
+		if (d.pmd && pmd_unshift(op, &e, i, why, whylen))
+			goto fail;
+		if (d.pmd)
+			op = &e;
 
 		if (op->code != OP_SWAPON && op->code != OP_SWAPOFF && op->code != OP_RECLAIM &&
 		    op->code != OP_PAGE_IDLE && op->code != OP_KHUGEPAGED &&
@@ -885,6 +1056,7 @@ record:
 		/* decoding this record must give the op back, liveness included */
 		decode_record(&d, r, ntasks, &back);
 		normalize(&back);
+		op = orig;
 		if (back.code != op->code || (proc >= 0 && back.proc != proc) ||
 		    (op->code == OP_FORK && back.proc2 != slot[op->proc2]) ||
 		    ((op->code == OP_SWAPON || op->code == OP_SWAPOFF) && back.addr != op->addr) ||
@@ -905,7 +1077,13 @@ record:
 		memcpy(buf + n, r, 4);
 		n += 4;
 	}
-	buf[1] = (uint8_t)((n - 2) / 4) | (small ? DECODE_SMALL_DEVICE : 0);
+	/*
+	 * A PMD world says so by a count past MMT_DECODE_MAX_OPS; with no op
+	 * at all it claims one that is not there (a lone switch record, the
+	 * most such a program can have, is too short to be read as one)
+	 */
+	buf[1] = (uint8_t)((n - 2) / 4 + (d.pmd ? MMT_DECODE_MAX_OPS + (n == 2) : 0)) |
+		 (small ? DECODE_SMALL_DEVICE : 0);
 	/*
 	 * A switch record where each run starts (task 0 before the first one is
 	 * the decoder's default), and one more at the last entry when the last

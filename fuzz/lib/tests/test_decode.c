@@ -162,6 +162,58 @@ START_TEST(empty_and_tiny_inputs)
 }
 END_TEST
 
+/*
+ * A count past MMT_DECODE_MAX_OPS is a PMD world: thp=0x26, the window at
+ * 0x20..0x3f, VMA lengths from 1..32; an aimed hugepage madvise covers its
+ * page's whole mapped run, so one mmap, one madvise and a write map a PMD
+ * THP.  A count up to 64 decodes as before.
+ */
+START_TEST(pmd_world)
+{
+	static const uint8_t in[] = {
+		0x04, 64 + 4,
+		27, 0x00, 0x00, 0x00,		/* spawn p0 */
+		13, 0x00, 0x17, 0x00,		/* mmap, aimed at the first hole, 32 pages rw */
+		21, 0x00, 0x00, 11,		/* madvise hugepage, aimed */
+		7, 5 << 2, 0x00, 0x55,		/* write the sixth writable page */
+	};
+	uint8_t plain[sizeof(in)], *enc;
+	struct mmt_program p, q;
+	size_t len;
+	char *t, why[200];
+
+	p = decode_or_fail(in, sizeof(in), 1);
+	t = text_of(&p);
+	ck_assert_str_eq(t, "mmt 1\nworld nodes=1 frames=64 swap=0 thp=0x26\nspawn p0\n"
+			    "mmap p0 0x20 32 rw private|anon\nmadvise p0 0x20 32 hugepage\n"
+			    "write p0 0x25 0x55\n");
+	free(t);
+	ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(len, sizeof(in));
+	ck_assert_uint_eq(enc[1], 64 + 4);
+	q = decode_or_fail(enc, len, 1);
+	assert_same(&p, &q);
+	free(enc);
+	mmt_program_free(&q);
+	mmt_program_free(&p);
+
+	memcpy(plain, in, sizeof(in));
+	plain[1] = 4;
+	p = decode_or_fail(plain, sizeof(plain), 1);
+	ck_assert_uint_eq(p.world.thp, 0x6);
+	ck_assert_uint_eq(p.ops[1].addr, MMT_DECODE_BASE);
+	ck_assert_uint_eq(p.ops[1].len, 8);
+	mmt_program_free(&p);
+
+	/* lengths a PMD world cannot say are refused */
+	p = decode_or_fail(in, sizeof(in), 1);
+	p.ops[1].len = 7;
+	ck_assert_int_ne(mmt_encode(&p, &enc, &len, why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "a PMD world's are"));
+	mmt_program_free(&p);
+}
+END_TEST
+
 /* random bytes: decode, print, parse, print again: the same program */
 START_TEST(random_bytes_print_and_parse)
 {
@@ -830,6 +882,7 @@ static Suite *decode_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, empty_and_tiny_inputs);
+	tcase_add_test(tc, pmd_world);
 	tcase_add_loop_test(tc, random_bytes_print_and_parse, 0, 3);
 	tcase_add_loop_test(tc, encode_inverts_decode, 0, 3);
 	tcase_add_test(tc, encode_refuses_outside_the_window);

@@ -4,7 +4,8 @@
  *
  * Every byte string decodes to a valid program (total, deterministic), over
  * a deliberately small world so that operations collide: four processes
- * p0..p3, a 32-page window 0x10..0x2f, a few dozen frames.  Ops are
+ * p0..p3, a 32-page window 0x10..0x2f (0x20..0x3f in a PMD world), a few
+ * dozen frames.  Ops are
  * fixed-size records, so a mutated byte changes one op (or one argument of
  * it), not the whole program; later aimed ops may land on other pages when
  * the changed op mapped or unmapped some.  Layout:
@@ -13,9 +14,17 @@
  *             bits 3-4 swap slots {0,16,64,128}, bits 5-7 tasks-1 (capped
  *             by the caller's max_tasks; 1 in single-task mode); every
  *             decoded world has anon mTHP orders 1 and 2 enabled (thp=0x6)
- *   byte 1    bits 0-6 number of op records (capped by MMT_DECODE_MAX_OPS
- *             and by the bytes present); bit 7 the device's frames: clear
- *             16 (the default), set none (every migration to it fails)
+ *   byte 1    bits 0-6 number of op records (capped by the bytes
+ *             present); bit 7 the device's frames: clear 16 (the default),
+ *             set none (every migration to it fails).  A count past
+ *             MMT_DECODE_MAX_OPS (65..127) is a PMD world of count - 64
+ *             records: thp=0x26 (the PMD-sized THP too), the window moved
+ *             to the aligned 0x20..0x3f one pmd maps, the lengths of mmap,
+ *             munmap, mprotect, madvise and mremap (both) taken from
+ *             {1, 2, 4, 8, 12, 16, 24, 32} by the same 3 bits and fitted
+ *             to the run they are aimed at (the longest not past it), and
+ *             an aimed hugepage madvise covering its page's whole mapped
+ *             run; random bytes then map PMD THPs and their huge zero pmds
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
  *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
  *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
@@ -95,6 +104,7 @@
 #define MMT_DECODE_PROCS	4
 #define MMT_DECODE_BASE		0x10
 #define MMT_DECODE_WINDOW	32
+#define MMT_DECODE_PMD_BASE	0x20	/* a PMD world's window: one aligned pmd's pages */
 #define MMT_DECODE_RECORD	4
 #define MMT_DECODE_SWAP_IDS	32
 #define MMT_DECODE_SWITCH	2	/* bytes per schedule switch record */
