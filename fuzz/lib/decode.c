@@ -301,9 +301,16 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	    ((kind >= OP_MUNMAP && kind <= OP_MIGRATE) || kind == OP_REMAP_FILE_PAGES ||
 	     kind == OP_SPLIT) &&
 	    (r[3] & ABS_BITS) != ABS_BITS && (r[2] & ABS_BITS) != ABS_BITS) {
-		/* an aimed op of a process with nothing mapped: map something first */
+		/*
+		 * an aimed op of a process with nothing mapped: map something
+		 * first; in a PMD world the whole window, its one PMD
+		 */
 		op->code = OP_MMAP;
 		op->len = vlen;
+		if (d->pmd) {
+			op->addr = MMT_DECODE_BASE;
+			op->len = MMT_DECODE_WINDOW;
+		}
 		op->prot = MPROT_RW;
 		op->mflags = flags_table[r[3] & 7];
 		return;
