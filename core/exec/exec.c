@@ -1135,7 +1135,7 @@ static bool cfg_equal(const struct world_config *a, const struct world_config *b
 	       a->max_mms == b->max_mms && a->max_vmas == b->max_vmas &&
 	       a->max_pgtables == b->max_pgtables && a->device == b->device &&
 	       a->thp_orders == b->thp_orders && a->no_zeropage == b->no_zeropage &&
-	       a->no_huge_zeropage == b->no_huge_zeropage;
+	       a->no_huge_zeropage == b->no_huge_zeropage && a->thp_always == b->thp_always;
 }
 
 /*
@@ -1176,6 +1176,7 @@ static int build_world(const struct mmt_program *p, struct mmt_exec_result *r)
 		cfg.thp_orders = p->world.thp;
 		cfg.no_zeropage = p->world.no_zeropage;
 		cfg.no_huge_zeropage = p->world.no_huge_zeropage;
+		cfg.thp_always = p->world.thp_always;
 	}
 	if (the_world && world_dirty) {
 		/* the last run left locks held or a task half way: throw it away */

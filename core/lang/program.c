@@ -952,8 +952,8 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 	if (ps->seen_op)
 		return fail(ps, w->col, "'world' must come before the first operation");
 	while (lex_next(lx, &t)) {
-		static const char *const keys[7] = { "nodes", "frames", "swap", "device", "thp",
-						     "zeropage", "hugezero" };
+		static const char *const keys[8] = { "nodes", "frames", "swap", "device", "thp",
+						     "zeropage", "hugezero", "thpalways" };
 		const char *eq = memchr(t.s, '=', t.len);
 		struct tok v;
 		uint64_t val;
@@ -961,12 +961,12 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 
 		if (!eq)
 			return fail(ps, t.col, "expected KEY=VALUE (nodes, frames, swap, device, thp, "
-				    "zeropage, hugezero), got '%s'",
+				    "zeropage, hugezero, thpalways), got '%s'",
 				    Q(q, &t));
-		k = table_lookup(keys, 7, t.s, (size_t)(eq - t.s));
+		k = table_lookup(keys, 8, t.s, (size_t)(eq - t.s));
 		if (k < 0)
 			return fail(ps, t.col, "unknown world key '%s' (nodes, frames, swap, device, thp, "
-				    "zeropage, hugezero)",
+				    "zeropage, hugezero, thpalways)",
 				    quote(q, sizeof(q), t.s, (size_t)(eq - t.s)));
 		if (seen & (1u << k))
 			return fail(ps, t.col, "duplicate world key '%s'", keys[k]);
@@ -1007,6 +1007,12 @@ static int parse_world_line(struct parser *ps, struct lexer *lx, const struct to
 			if (number(ps, &v, "hugezero", 0, 1, &val))
 				return -1;
 			cfg.no_huge_zeropage = !val;
+			break;
+		case 7:
+			/* 1: the thp orders are set to "always" */
+			if (number(ps, &v, "thpalways", 0, 1, &val))
+				return -1;
+			cfg.thp_always = val;
 			break;
 		default:
 			/* a mask of mTHP orders 1..MAX_THP_ORDER */
@@ -1511,6 +1517,8 @@ static int sb_program(struct sbuf *sb, const struct mmt_program *p)
 			sb_printf(sb, " zeropage=0");
 		if (p->world.no_huge_zeropage)
 			sb_printf(sb, " hugezero=0");
+		if (p->world.thp_always)
+			sb_printf(sb, " thpalways=1");
 		sb_printf(sb, "\n");
 	}
 	for (size_t i = 0; i < p->nr_ops; i++) {

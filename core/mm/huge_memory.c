@@ -19,6 +19,7 @@
 #include "mmt/gup.h"
 #include "mmt/huge_mm.h"
 #include "mmt/inject.h"
+#include "mmt/khugepaged.h"
 #include "mmt/migrate.h"
 #include "mmt/mm.h"
 #include "mmt/mmdebug.h"
@@ -400,12 +401,19 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan)
  * the world, covering the whole aligned range, not armed for uffd missing
  * faults (the kernel hands those to the pte path's handler too).
  */
+bool thp_vma_sysfs_allows(unsigned long vm_flags)
+{
+	if (vm_flags & VM_NOHUGEPAGE)
+		return false;
+	return (vm_flags & VM_HUGEPAGE) || the_world->cfg.thp_always;
+}
+
 bool thp_vma_suitable_pmd(struct vm_area_struct *vma, uint64_t addr)
 {
 	uint64_t haddr = addr & HPAGE_PMD_MASK;
 
-	return vma_is_anonymous(vma) && (vma->vm_flags & VM_HUGEPAGE) &&
-	       !(vma->vm_flags & VM_NOHUGEPAGE) && !(vma->vm_flags & VM_SHARED) &&
+	return vma_is_anonymous(vma) && thp_vma_sysfs_allows(vma->vm_flags) &&
+	       !(vma->vm_flags & VM_SHARED) &&
 	       (the_world->cfg.thp_orders & (1u << HPAGE_PMD_ORDER)) &&
 	       haddr >= vma->vm_start && haddr + HPAGE_PMD_NR <= vma->vm_end &&
 	       !userfaultfd_missing(vma);
@@ -458,6 +466,7 @@ unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 		return VM_FAULT_FALLBACK;
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
+	khugepaged_enter_vma(vma, vma->vm_flags);
 	if (!(flags & FAULT_FLAG_WRITE) && !the_world->cfg.no_zeropage &&
 	    !the_world->cfg.no_huge_zeropage) {
 		unsigned ret = 0;

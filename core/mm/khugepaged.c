@@ -88,7 +88,7 @@ static bool hugepage_pmd_enabled(void)
 static bool thp_vma_allowable(const struct vm_area_struct *vma, unsigned long vm_flags,
 			      bool need_anon_vma)
 {
-	if (!(vm_flags & VM_HUGEPAGE) || (vm_flags & VM_NOHUGEPAGE))
+	if (!thp_vma_sysfs_allows(vm_flags))
 		return false;
 	if (!vma_is_anonymous(vma) || (vm_flags & VM_SHARED))
 		return false;
@@ -118,8 +118,9 @@ static unsigned collapse_order(const struct vm_area_struct *vma)
 
 /*
  * __khugepaged_enter - put @mm on the list just behind the cursor, to let
- * the area settle down a little, and hold the struct.  mmap_lock held for
- * write (madvise, fork), so mm_users cannot be 0.
+ * the area settle down a little, and hold the struct.  mmap_lock held
+ * (for write by madvise, fork and mmap, for read by a fault), so
+ * mm_users cannot be 0.
  */
 static void __khugepaged_enter(struct mm_struct *mm)
 {

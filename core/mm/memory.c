@@ -95,8 +95,7 @@ static struct folio *alloc_anon_folio(struct vm_area_struct *vma, uint64_t addr,
 	uint32_t orders = the_world->cfg.thp_orders;
 
 	*start = addr;
-	if (!(vma->vm_flags & VM_HUGEPAGE) || (vma->vm_flags & VM_NOHUGEPAGE) ||
-	    userfaultfd_missing(vma))
+	if (!thp_vma_sysfs_allows(vma->vm_flags) || userfaultfd_missing(vma))
 		orders = 0;
 	for (int order = 30; order > 0; order--) {
 		uint64_t nr = 1ull << order, haddr = addr & ~(nr - 1);

@@ -540,6 +540,13 @@ int do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int fla
 		file = world_memfd();	/* file offset = page number */
 	down_write(&mm->mmap_lock);
 	err = mmap_region(mm, addr, len, vm_flags, file, addr);
+	if (!err) {
+		/* __mmap_region's khugepaged_enter_vma: only "always" takes a new VMA */
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+		if (vma)
+			khugepaged_enter_vma(vma, vma->vm_flags);
+	}
 	up_write(&mm->mmap_lock);
 	return err;
 }

@@ -85,8 +85,8 @@ static const uint8_t pin_table[8] = {
 #define DECODE_THP_ORDERS	0x6
 /*
  * A PMD world (byte 1's count above MMT_DECODE_MAX_OPS) adds the PMD-sized
- * THP (thp=0x26) and moves the window to the aligned 0x20..0x3f that one
- * pmd maps; its VMA ops (mmap, munmap, mprotect, madvise, mremap) take
+ * THP with every order "always" (thp=0x26 thpalways=1) and moves the
+ * window to the aligned 0x20..0x3f that one pmd maps; its VMA ops (mmap, munmap, mprotect, madvise, mremap) take
  * their length from pmd_len_table, so that one mmap or madvise can cover
  * the window and another a part of it.
  */
@@ -696,6 +696,7 @@ int mmt_decode(const uint8_t *data, size_t size, struct mmt_program *p,
 	p->world.swap = swap_table[(w >> 3) & 3];
 	p->world.device = decode_device_frames(small_device);
 	p->world.thp = pmd ? DECODE_PMD_THP : DECODE_THP_ORDERS;
+	p->world.thp_always = pmd;
 	d.pmd = pmd;
 	if (pmd)
 		nops -= MMT_DECODE_MAX_OPS;
@@ -846,7 +847,7 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		small = device != decode_device_frames(false);
 		uint32_t thp = p->world.present ? p->world.thp : 0;
 
-		d.pmd = thp == DECODE_PMD_THP;
+		d.pmd = thp == DECODE_PMD_THP && p->world.present && p->world.thp_always;
 		if (fi < 0 || si < 0 || nodes < 1 || nodes > 2 ||
 		    device != decode_device_frames(small) ||
 		    (thp && thp != DECODE_THP_ORDERS && thp != DECODE_PMD_THP) ||
@@ -856,6 +857,9 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 			     p->world.present && p->world.no_zeropage ? " zeropage=0" : "");
 		if (p->world.present && p->world.no_huge_zeropage)
 			FAIL("world hugezero=0 is not one the decoder can make");
+		if (p->world.thp_always != d.pmd || (thp == DECODE_PMD_THP) != d.pmd)
+			FAIL("world thp=%#x%s is not one the decoder can make (a PMD world is "
+			     "thp=0x26 thpalways=1)", thp, p->world.thp_always ? " thpalways=1" : "");
 		if (p->nr_ops > MMT_DECODE_MAX_OPS - d.pmd)
 			FAIL("%zu ops, at most %d", p->nr_ops, MMT_DECODE_MAX_OPS - d.pmd);
 		buf = malloc(2 + p->nr_ops * MMT_DECODE_RECORD + 2 * MMT_DECODE_SWITCH * p->nr_schedule);

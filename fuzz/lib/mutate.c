@@ -17,6 +17,7 @@
 struct input {
 	uint8_t world;
 	uint8_t small_device;	/* bit 7 of byte 1 (decode.h) */
+	bool pmd;		/* a PMD world: byte 1's count past MMT_DECODE_MAX_OPS */
 	int nrec;
 	uint8_t rec[MMT_DECODE_MAX_OPS][MMT_DECODE_RECORD];
 	size_t ntail;
@@ -55,6 +56,9 @@ static void split(const uint8_t *data, size_t size, struct input *in)
 	in->world = size > 0 ? data[0] : 0;
 	nops = size > 1 ? data[1] & 0x7f : 0;
 	in->small_device = size > 1 ? data[1] & 0x80 : 0;
+	in->pmd = nops > MMT_DECODE_MAX_OPS;
+	if (in->pmd)
+		nops -= MMT_DECODE_MAX_OPS;
 	in->nrec = 0;
 	while ((size_t)in->nrec < nops && in->nrec < MMT_DECODE_MAX_OPS &&
 	       pos + MMT_DECODE_RECORD <= size) {
@@ -75,6 +79,8 @@ static size_t join(const struct input *in, uint8_t *out, size_t max)
 
 	if (max < 2)
 		return 0;
+	if (in->pmd && nrec > MMT_DECODE_MAX_OPS - 1)
+		nrec = MMT_DECODE_MAX_OPS - 1;	/* a PMD world's count says 1..63 */
 	while (nrec > 0 && 2 + (size_t)nrec * MMT_DECODE_RECORD > max)
 		nrec--;
 	if (2 + (size_t)nrec * MMT_DECODE_RECORD + ntail > max) {
@@ -82,7 +88,9 @@ static size_t join(const struct input *in, uint8_t *out, size_t max)
 		ntail -= ntail % MMT_DECODE_SWITCH;	/* no half switch record */
 	}
 	out[n++] = in->world;
-	out[n++] = (uint8_t)nrec | in->small_device;
+	/* a PMD world with no record claims one (a lone switch is too short to read as one) */
+	out[n++] = (uint8_t)(in->pmd ? MMT_DECODE_MAX_OPS + (nrec ? nrec : 1) : nrec) |
+		   in->small_device;
 	memcpy(out + n, in->rec, (size_t)nrec * MMT_DECODE_RECORD);
 	n += (size_t)nrec * MMT_DECODE_RECORD;
 	memcpy(out + n, in->tail, ntail);
@@ -401,10 +409,17 @@ size_t mmt_mutate(struct mmt_mutator *m, uint8_t *data, size_t size, size_t max_
 		}
 		/* fall through */
 	default:		/* the world, and the device's size */
-		if (rnd(m, 9) == 8)
+		switch (rnd(m, 9)) {
+		case 8:
 			in.small_device ^= 0x80;
-		else
+			break;
+		case 7:
+			in.pmd = !in.pmd;	/* a PMD world, or not any more */
+			break;
+		default:
 			in.world ^= (uint8_t)(1u << rnd(m, 8));
+			break;
+		}
 		break;
 	}
 	return join(&in, data, max_size);
@@ -419,6 +434,7 @@ size_t mmt_crossover(struct mmt_mutator *m, const uint8_t *a, size_t na, const u
 	split(a, na, &x);
 	split(b, nb, &y);
 	z.world = rnd(m, 2) ? x.world : y.world;
+	z.pmd = rnd(m, 2) ? x.pmd : y.pmd;
 	z.small_device = rnd(m, 2) ? x.small_device : y.small_device;
 	z.nrec = 0;
 	/* a merge of the two op sequences, each in its own order */

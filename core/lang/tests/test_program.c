@@ -95,6 +95,7 @@ static void assert_prog_equal(const struct mmt_program *a, const struct mmt_prog
 	ck_assert_uint_eq(a->world.swap, b->world.swap);
 	ck_assert_int_eq(a->world.no_zeropage, b->world.no_zeropage);
 	ck_assert_int_eq(a->world.no_huge_zeropage, b->world.no_huge_zeropage);
+	ck_assert_int_eq(a->world.thp_always, b->world.thp_always);
 	ck_assert_int_eq(a->nr_names, b->nr_names);
 	for (int i = 0; i < a->nr_names; i++)
 		ck_assert_str_eq(a->names[i], b->names[i]);
@@ -740,7 +741,7 @@ static const struct err_case {
 	{ "mmt 1\nworld nodes\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld nodes = 2\n", 2, 7, "expected KEY=VALUE" },
 	{ "mmt 1\nworld cpus=2\n", 2, 7,
-	  "unknown world key 'cpus' (nodes, frames, swap, device, thp, zeropage, hugezero)" },
+	  "unknown world key 'cpus' (nodes, frames, swap, device, thp, zeropage, hugezero, thpalways)" },
 	{ "mmt 1\nworld zeropage=2\n", 2, 16, "zeropage 2 out of range [0, 1]" },
 	{ "mmt 1\nworld hugezero=2\n", 2, 16, "hugezero 2 out of range [0, 1]" },
 	{ "mmt 1\nworld nodes=1 nodes=2\n", 2, 15, "duplicate world key 'nodes'" },
@@ -853,6 +854,7 @@ START_TEST(test_world)
 	ck_assert(p.world.no_zeropage);
 	mmt_program_free(&p);
 	assert_canonical("mmt 1\nworld nodes=2 frames=64 swap=0 thp=0x20 hugezero=0\n");
+	assert_canonical("mmt 1\nworld nodes=2 frames=64 swap=0 thp=0x20 thpalways=1\n");
 	parse_ok("mmt 1\nworld hugezero=1\n", &p);
 	ck_assert(!p.world.no_huge_zeropage);
 	mmt_program_free(&p);

@@ -901,6 +901,44 @@ START_TEST(uffd_move_huge_zero_bug)
 }
 END_TEST
 
+/*
+ * "always" (world thpalways=1): a VMA gets PMD THPs with no
+ * MADV_HUGEPAGE, and khugepaged takes the mm at the mmap; MADV_NOHUGEPAGE
+ * still refuses them
+ */
+START_TEST(thp_always_needs_no_madvise)
+{
+	struct mm_struct *mm;
+
+	pmd_world();
+	w->cfg.thp_always = true;
+	mm = mm_alloc();
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert(atomic_load(&mm->vm_hugepage));
+	wr(mm, BASE + 1, 0x11);
+	ck_assert_int_eq(huge_folio(mm, BASE)->order, HPAGE_PMD_ORDER);
+	ck_assert_int_eq(do_mmap(mm, 0x80, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_madvise(mm, 0x80, HPAGE_PMD_NR, MADV_NOHUGEPAGE), 0);
+	wr(mm, 0x81, 0x22);
+	ck_assert_ptr_null(huge_at(mm, 0x80));
+	ck_assert_int_eq(page_folio(page_at(mm, 0x81))->order, 0);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+
+	/* "madvise", the default: the same mmap gets order 0 and no khugepaged */
+	w->cfg.thp_always = false;
+	mm = mm_alloc();
+	ck_assert_int_eq(do_mmap(mm, BASE, HPAGE_PMD_NR, RW, PRIV_ANON), 0);
+	ck_assert(!atomic_load(&mm->vm_hugepage));
+	wr(mm, BASE + 1, 0x11);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
 /* the checker: a writable huge zero pmd (PROT) and a written huge zero page (DATA) */
 START_TEST(huge_zero_corrupted)
 {
@@ -957,6 +995,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, uffd_move_huge_zero);
 	tcase_add_test_raise_signal(tc, uffd_move_huge_zero_bug, SIGABRT);
 	tcase_add_test(tc, huge_zero_corrupted);
+	tcase_add_test(tc, thp_always_needs_no_madvise);
 	suite_add_tcase(s, tc);
 	return s;
 }

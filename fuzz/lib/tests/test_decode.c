@@ -184,7 +184,7 @@ START_TEST(pmd_world)
 
 	p = decode_or_fail(in, sizeof(in), 1);
 	t = text_of(&p);
-	ck_assert_str_eq(t, "mmt 1\nworld nodes=1 frames=64 swap=0 thp=0x26\nspawn p0\n"
+	ck_assert_str_eq(t, "mmt 1\nworld nodes=1 frames=64 swap=0 thp=0x26 thpalways=1\nspawn p0\n"
 			    "mmap p0 0x20 32 rw private|anon\nmadvise p0 0x20 32 hugepage\n"
 			    "write p0 0x25 0x55\n");
 	free(t);

@@ -133,6 +133,7 @@ struct mmt_world_cfg {
 	uint32_t thp;		/* anon mTHP orders enabled for madvise (bit k: order k; default 0) */
 	bool no_zeropage;	/* zeropage=0: a read fault allocates (mm_forbids_zeropage) */
 	bool no_huge_zeropage;	/* hugezero=0: a read fault maps no huge zero pmd (use_zero_page=0) */
+	bool thp_always;	/* thpalways=1: the thp orders are "always", not "madvise" */
 };
 
 struct mmt_program {

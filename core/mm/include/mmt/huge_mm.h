@@ -47,6 +47,13 @@
 _Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry of mm.h");
 
 /*
+ * thp_vma_allowable_orders' sysfs test for a VMA with (or about to have)
+ * @vm_flags: MADV_NOHUGEPAGE refuses; "always" (world thpalways=1) takes
+ * any VMA; "madvise" (the default) wants MADV_HUGEPAGE.
+ */
+bool thp_vma_sysfs_allows(unsigned long vm_flags);
+
+/*
  * A huge pmd of the huge zero folio (huge_zero_folio, world.c): what a
  * read fault maps over an empty aligned range when use_zero_page is on
  * (world key hugezero, default 1).  Read-only and special; no rmap, no

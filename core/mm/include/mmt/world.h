@@ -63,6 +63,13 @@ struct world_config {
 	 * folio.  false (the default) is mainline's use_zero_page=1.
 	 */
 	bool no_huge_zeropage;
+	/*
+	 * The orders of thp_orders are set to "always" rather than
+	 * "madvise": every anonymous private VMA gets them without
+	 * MADV_HUGEPAGE (VM_NOHUGEPAGE still refuses), and khugepaged takes
+	 * an mm at its first such mmap or fault.
+	 */
+	bool thp_always;
 };
 
 #define WORLD_DEFAULT_NODES	2

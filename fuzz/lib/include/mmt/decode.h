@@ -18,8 +18,11 @@
  *             present); bit 7 the device's frames: clear 16 (the default),
  *             set none (every migration to it fails).  A count past
  *             MMT_DECODE_MAX_OPS (65..127) is a PMD world of count - 64
- *             records: thp=0x26 (the PMD-sized THP too), the window moved
- *             to the aligned 0x20..0x3f one pmd maps, the lengths of mmap,
+ *             records: thp=0x26 thpalways=1 (the PMD-sized THP too, and
+ *             every order "always", so no madvise is needed), the window
+ *             moved to the aligned 0x20..0x3f one pmd maps, an aimed op of a
+ *             process with nothing mapped mapping the whole window, the
+ *             lengths of mmap,
  *             munmap, mprotect, madvise and mremap (both) taken from
  *             {1, 2, 4, 8, 12, 16, 24, 32} by the same 3 bits and fitted
  *             to the run they are aimed at (the longest not past it), and
