@@ -401,13 +401,6 @@ unsigned long deferred_split_scan(unsigned long nr_to_scan)
  * the world, covering the whole aligned range, not armed for uffd missing
  * faults (the kernel hands those to the pte path's handler too).
  */
-bool thp_vma_sysfs_allows(unsigned long vm_flags)
-{
-	if (vm_flags & VM_NOHUGEPAGE)
-		return false;
-	return (vm_flags & VM_HUGEPAGE) || the_world->cfg.thp_always;
-}
-
 bool thp_vma_suitable_pmd(struct vm_area_struct *vma, uint64_t addr)
 {
 	uint64_t haddr = addr & HPAGE_PMD_MASK;
@@ -427,6 +420,33 @@ static bool pmd_none_or_empty(pmd_t *pmdp)
 
 	spin_unlock(ptl);
 	return none;
+}
+
+/*
+ * thp_vma_sysfs_allows: see huge_mm.h.  The world's thp_always is the
+ * sysfs "always".
+ */
+bool thp_vma_sysfs_allows(unsigned long vm_flags)
+{
+	if (vm_flags & VM_NOHUGEPAGE)
+		return false;
+	return (vm_flags & VM_HUGEPAGE) || the_world->cfg.thp_always;
+}
+
+/*
+ * map_anon_folio_pmd - map a new, exclusive PMD-sized anon folio at @haddr
+ * by @pmdp, which is none: its rmap (one _entire_mapcount, AnonExclusive
+ * head), the LRU, and a young, dirty pmd, writable where the VMA is.  The
+ * caller counts the rss where it is new (a fault; not a collapse, whose
+ * ptes were counted).  The pmd lock held.
+ */
+void map_anon_folio_pmd(struct folio *folio, pmd_t *pmdp, struct vm_area_struct *vma,
+			uint64_t haddr)
+{
+	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
+	folio_add_lru(folio);
+	set_pmd_at(vma->vm_mm, haddr, pmdp,
+		   pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE))));
 }
 
 /*
@@ -457,7 +477,7 @@ unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 	uint64_t haddr = addr & HPAGE_PMD_MASK;
 	struct folio *folio;
 	spinlock_t *ptl;
-	pmd_t *pmdp, entry;
+	pmd_t *pmdp;
 
 	pmdp = pmd_alloc(mm, haddr);
 	if (!pmdp)
@@ -494,10 +514,7 @@ unsigned do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 		return huge ? 0 : VM_FAULT_FALLBACK;
 	}
 	atomic_fetch_add(&the_world->mthp_fault_alloc[HPAGE_PMD_ORDER], 1);
-	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
-	folio_add_lru(folio);
-	entry = pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE)));
-	set_pmd_at(mm, haddr, pmdp, entry);
+	map_anon_folio_pmd(folio, pmdp, vma, haddr);
 	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
 	spin_unlock(ptl);
 	return 0;
@@ -524,8 +541,7 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmdp, uint64_t h
 	if (is_huge_zero_pmd(old)) {
 		/* __split_huge_zero_page_pmd: ptes of the small zero page, as read-only */
 		for (int i = 0; i < HPAGE_PMD_NR; i++)
-			set_pte_at(mm, haddr + (uint64_t)i, ptep + i,
-				   pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+			set_pte_at(mm, haddr + (uint64_t)i, ptep + i, mk_zero_pte());
 		return;
 	}
 	if (is_pmd_migration_entry(old)) {
@@ -882,10 +898,7 @@ static unsigned do_huge_zero_wp_pmd(struct vm_area_struct *vma, uint64_t haddr, 
 	/* pmdp_huge_clear_flush, then map_anon_folio_pmd */
 	pmdp_huge_get_and_clear(mm, haddr, pmdp);
 	atomic_fetch_add(&the_world->mthp_fault_alloc[HPAGE_PMD_ORDER], 1);
-	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
-	folio_add_lru(folio);
-	set_pmd_at(mm, haddr, pmdp,
-		   pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE))));
+	map_anon_folio_pmd(folio, pmdp, vma, haddr);
 	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
 	spin_unlock(ptl);
 	return 0;

@@ -499,19 +499,15 @@ static void collapse_map_pmd(struct vm_area_struct *vma, uint64_t haddr, struct 
 	struct mm_struct *mm = vma->vm_mm;
 	pmd_t *pmdp = pmd_offset(mm, haddr);
 	spinlock_t *ptl;
-	pmd_t entry;
 
 	VM_BUG_ON(!pmdp, INV_BUG, "khugepaged: mm %u range %#llx lost its pte table", mm->id,
 		  (unsigned long long)haddr);
-	entry = pmd_mkdirty(pmd_mkyoung(pfn_pmd(folio->pfn, vma->vm_flags & VM_WRITE)));
 	ptl = pmd_lock(pmdp);
 	/* BUG_ON(!pmd_none(*pmd)): the write lock kept every fault out */
 	VM_BUG_ON(!pmd_none(pmdp_get(pmdp)) || !pmd_table_empty(pmdp), INV_BUG,
 		  "khugepaged: mm %u pmd %#llx refilled before the new THP went in", mm->id,
 		  (unsigned long long)haddr);
-	folio_add_new_anon_rmap_pmd(folio, vma, haddr, RMAP_EXCLUSIVE);
-	folio_add_lru(folio);	/* folio_add_lru_vma */
-	set_pmd_at(mm, haddr, pmdp, entry);
+	map_anon_folio_pmd(folio, pmdp, vma, haddr);	/* the rss was the ptes' */
 	spin_unlock(ptl);
 }
 

@@ -153,7 +153,7 @@ static unsigned do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, uns
 		if (!ptep)
 			return 0;	/* a huge pmd is there now: retry */
 		if (pte_none(ptep_get(ptep)))
-			set_pte_at(mm, addr, ptep, pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+			set_pte_at(mm, addr, ptep, mk_zero_pte());
 		pte_unmap_unlock(ptl);
 		return 0;
 	}

@@ -121,7 +121,7 @@ static long move_zeropage_pte(struct mm_struct *mm, uint64_t dst_addr, uint64_t 
 		return -EAGAIN;
 	}
 	ptep_get_and_clear(mm, src_addr, src_pte);
-	set_pte_at(mm, dst_addr, dst_pte, pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false))));
+	set_pte_at(mm, dst_addr, dst_pte, mk_zero_pte());
 	double_pt_unlock(dst_ptl, src_ptl);
 	return 1;
 }

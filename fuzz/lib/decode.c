@@ -86,9 +86,10 @@ static const uint8_t pin_table[8] = {
 /*
  * A PMD world (byte 1's count above MMT_DECODE_MAX_OPS) adds the PMD-sized
  * THP with every order "always" (thp=0x26 thpalways=1) and moves the
- * window to the aligned 0x20..0x3f that one pmd maps; its VMA ops (mmap, munmap, mprotect, madvise, mremap) take
- * their length from pmd_len_table, so that one mmap or madvise can cover
- * the window and another a part of it.
+ * window to the aligned 0x20..0x3f that one pmd maps; its VMA ops (mmap,
+ * munmap, mprotect, madvise, mremap) take their length from
+ * pmd_len_table, so that one mmap or madvise can cover the window and
+ * another a part of it.
  */
 #define DECODE_PMD_THP		(DECODE_THP_ORDERS | 0x20)
 #define DECODE_PMD_SHIFT	(MMT_DECODE_PMD_BASE - MMT_DECODE_BASE)
@@ -142,13 +143,10 @@ static int free_proc(const struct decoder *d, int want)
 	return -1;
 }
 
-/*
- * @len clipped to the run of @set that starts at @addr, @max pages at most
- * (left alone outside one)
- */
-static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len, uint64_t max)
+/* @len clipped to the run of @set that starts at @addr (left alone outside one) */
+static uint64_t clip(uint32_t set, uint64_t addr, uint64_t len)
 {
-	uint64_t run = shadow_run(set, addr, max);
+	uint64_t run = shadow_run(set, addr, 8);
 
 	return run ? 1 + (len - 1) % run : len;
 }
@@ -182,23 +180,23 @@ static uint64_t run_start(uint32_t set, uint64_t addr)
  * and (@len given) its length stays inside that page's run.  An empty @set
  * leaves the address as written, a hole or a fault, as it should be.
  */
-static void aim(struct mmt_op *op, uint32_t set, unsigned v, uint64_t *len, uint64_t max)
+static void aim(struct mmt_op *op, uint32_t set, unsigned v, uint64_t *len)
 {
 	if (!set)
 		return;
 	op->addr = shadow_pick(set, v);
 	if (len)
-		*len = clip(set, op->addr, *len, max);
+		*len = clip(set, op->addr, *len);
 }
 
 /* aim a VMA op (mmap, munmap, mprotect, mremap), its length fitted to the world */
 static void aim_vma(const struct decoder *d, struct mmt_op *op, uint32_t set, unsigned v)
 {
 	if (!d->pmd) {
-		aim(op, set, v, &op->len, 8);
+		aim(op, set, v, &op->len);
 		return;
 	}
-	aim(op, set, v, NULL, 8);
+	aim(op, set, v, NULL);
 	if (set)
 		op->len = pmd_fit(set, op->addr, op->len);
 }
@@ -306,7 +304,6 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		 * first; in a PMD world the whole window, its one PMD
 		 */
 		op->code = OP_MMAP;
-		op->len = vlen;
 		if (d->pmd) {
 			op->addr = MMT_DECODE_BASE;
 			op->len = MMT_DECODE_WINDOW;
@@ -318,12 +315,12 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	switch (kind) {
 	case OP_READ:
 		if ((r[2] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->readable, r[1] >> 2 | (unsigned)r[2] << 5, NULL, 8);
+			aim(op, sp->readable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
 		break;
 	case OP_WRITE:
 		op->value = r[3];
 		if ((r[2] & ABS_BITS) != ABS_BITS)
-			aim(op, sp->writable, r[1] >> 2 | (unsigned)r[2] << 5, NULL, 8);
+			aim(op, sp->writable, r[1] >> 2 | (unsigned)r[2] << 5, NULL);
 		break;
 	case OP_MMAP:
 		op->len = vlen;
@@ -355,7 +352,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 				op->mflags = (r[2] & 0x40) ? MFL_SHARED | MFL_ANON : MFL_SHARED;
 				break;
 			}
-			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len, 8);
+			aim(op, sp->shared, r[1] >> 2 | (unsigned)r[3] << 5, &op->len);
 		}
 		op->addr2 = (r[2] & 0x40) ? (uint64_t)((r[2] >> 3) & 7)
 					  : op->addr + ((r[2] >> 3) & 7) - 4;
@@ -377,7 +374,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			/* hugepage matters where no page is yet: the next fault makes an mTHP */
 			if (op->advice == ADV_HUGEPAGE && (sp->mapped & ~sp->populated))
 				set = sp->mapped & ~sp->populated;
-			aim(op, set, r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL, 8);
+			aim(op, set, r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
 			/*
 			 * in a PMD world, hugepage advice covers the aimed page's
 			 * whole mapped run (as far as pmd_len_table reaches), as a
@@ -389,7 +386,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 				vlen = MMT_DECODE_WINDOW;
 			}
 			op->len = d->pmd ? pmd_fit(sp->mapped, op->addr, vlen)
-					 : clip(sp->mapped, op->addr, op->len, 8);
+					 : clip(sp->mapped, op->addr, op->len);
 		} else {
 			op->len = vlen;
 		}
@@ -398,8 +395,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		/* where large folios may be: written pages (of a madvised range) */
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			aim(op, sp->populated ? sp->populated : sp->mapped,
-			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL, 8);
-			op->len = clip(sp->mapped, op->addr, op->len, 8);
+			    r[1] >> 2 | (unsigned)(r[3] & 0x10) << 1, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
 		}
 		break;
 	case OP_FORK: {
@@ -422,8 +419,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	case OP_UFFD_REGISTER:
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			aim(op, kind == OP_DEVICE_MIGRATE && sp->populated ? sp->populated : sp->mapped,
-			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL, 8);
-			op->len = clip(sp->mapped, op->addr, op->len, 8);
+			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
 		}
 		break;
 	case OP_UFFD_MOVE:
@@ -432,10 +429,10 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		op->all = (r[3] & 4) != 0;
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			/* written pages into mapped, empty ones */
-			aim(op, sp->mapped & ~sp->populated, r[1] >> 2, NULL, 8);
+			aim(op, sp->mapped & ~sp->populated, r[1] >> 2, NULL);
 			if (sp->populated) {
 				op->addr2 = shadow_pick(sp->populated, r[2] >> 3);
-				op->len = clip(sp->populated, op->addr2, op->len, 8);
+				op->len = clip(sp->populated, op->addr2, op->len);
 			}
 		}
 		break;
@@ -449,18 +446,18 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 			op->value = r[3] >> 3;
 		if ((r[2] & ABS_BITS) != ABS_BITS) {
 			aim(op, kind == OP_PIN ? sp->writable : sp->pinned, r[1] >> 2 | (unsigned)(r[2] & 0x18) << 2,
-			    NULL, 8);
+			    NULL);
 			if (op->len)
 				op->len = clip(kind == OP_PIN ? sp->writable : sp->pinned, op->addr,
-					       op->len, 8);
+					       op->len);
 		}
 		break;
 	case OP_MIGRATE:
 		op->node = r[3] & 1;
 		op->all = (r[1] & 0x80) != 0;
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
-			aim(op, sp->populated ? sp->populated : sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1e) << 4, NULL, 8);
-			op->len = clip(sp->mapped, op->addr, op->len, 8);
+			aim(op, sp->populated ? sp->populated : sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1e) << 4, NULL);
+			op->len = clip(sp->mapped, op->addr, op->len);
 			/* to the node the page is not on (home node 0 unless moved) */
 			if (d->nodes > 1 && !(r[3] & 0x10))
 				op->node = (sp->node1 >> (op->addr - MMT_DECODE_BASE)) & 1 ? 0 : 1;

@@ -402,6 +402,11 @@ uint64_t folio_pfn(const struct folio *f);
 uint32_t nr_frames_total(void);
 struct folio *zero_folio(void);
 uint64_t zero_pfn(void);
+/* the pte a read fault (or a split of the huge zero pmd) maps the zero page by */
+static inline pte_t mk_zero_pte(void)
+{
+	return pte_mkspecial(pte_mkyoung(pfn_pte(zero_pfn(), false)));
+}
 struct folio *huge_zero_folio(void);
 uint64_t huge_zero_pfn(void);
 

@@ -45,6 +45,9 @@
 #define HPAGE_PMD_MASK		(~(uint64_t)(HPAGE_PMD_NR - 1))	/* the first page of @addr's pmd: addr & HPAGE_PMD_MASK */
 
 _Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry of mm.h");
+_Static_assert(HPAGE_PMD_NR == PTRS_PER_PTE, "a PMD-sized folio is one pte table's pages");
+_Static_assert((1 << 4) < HPAGE_PMD_NR,
+	       "the PTE-mapped mTHP orders 1..4 fit in one pte table, below a PMD");
 
 /*
  * thp_vma_allowable_orders' sysfs test for a VMA with (or about to have)
@@ -52,6 +55,10 @@ _Static_assert(HPAGE_PMD_ORDER == 5 && HPAGE_PMD_NR == 32, "the scaled geometry 
  * any VMA; "madvise" (the default) wants MADV_HUGEPAGE.
  */
 bool thp_vma_sysfs_allows(unsigned long vm_flags);
+
+/* a new exclusive PMD-sized anon folio mapped by a none pmd (huge_memory.c) */
+void map_anon_folio_pmd(struct folio *folio, pmd_t *pmdp, struct vm_area_struct *vma,
+			uint64_t haddr);
 
 /*
  * A huge pmd of the huge zero folio (huge_zero_folio, world.c): what a
@@ -64,9 +71,6 @@ static inline bool is_huge_zero_pmd(pmd_t pmd)
 {
 	return pmd_present(pmd) && pmd_pfn(pmd) == huge_zero_pfn();
 }
-_Static_assert(HPAGE_PMD_NR == PTRS_PER_PTE, "a PMD-sized folio is one pte table's pages");
-_Static_assert((1 << 4) < HPAGE_PMD_NR,
-	       "the PTE-mapped mTHP orders 1..4 fit in one pte table, below a PMD");
 
 /*
  * Split the large folio of @page to order-0 folios.  The folio is locked
