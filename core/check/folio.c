@@ -337,8 +337,9 @@ static bool frame_plainly_free(const struct census *c, uint32_t pfn)
 }
 
 /*
- * The huge zero folio (2.4, 2.7): reserved and of PMD order, its tails only
- * tails, nothing counted on any of its pages, and every page zero.
+ * The huge zero folio (2.4; DATA for its contents): reserved and of PMD
+ * order, its tails only tails, nothing counted on any of its pages, and
+ * every page zero.
  */
 static int huge_zero_check(struct folio *f)
 {
