@@ -488,19 +488,31 @@ long do_move_pages(struct mm_struct *mm, uint64_t addr, uint64_t nr, int node,
 			st = -EFAULT;
 			goto next_unlock;
 		}
+		/*
+		 * folio_walk_start(FW_ZEROPAGE): a zero page is found, and is
+		 * -EFAULT, as FOLL_DUMP made it before 6.12; a hole, a swap,
+		 * migration or device entry is -ENOENT.
+		 */
+		st = -ENOENT;
 		ptep = pte_offset_map_lock(mm, addr + i, &ptl);
 		if (ptep) {
-			folio = vm_normal_folio(vma, addr + i, ptep_get(ptep));
+			pte_t pte = ptep_get(ptep);
+
+			folio = vm_normal_folio(vma, addr + i, pte);
 			if (folio)
 				folio_get(folio);
+			else if (pte_present(pte) && pte_pfn(pte) == zero_pfn())
+				st = -EFAULT;
 			pte_unmap_unlock(ptl);
 		} else {
+			pmd_t *pmdp = pmd_offset(mm, addr + i);
+
 			folio = folio_get_huge_pmd(vma, addr + i);	/* follow_huge_pmd */
+			if (!folio && pmdp && is_huge_zero_pmd(pmdp_get_lockless(pmdp)))
+				st = -EFAULT;
 		}
-		if (!folio) {
-			st = -ENOENT;	/* not present, or the zero page */
+		if (!folio)
 			goto next_unlock;
-		}
 		if (folio->nid == node) {
 			st = node;
 		} else if (folio_likely_mapped_shared(folio) && !move_all) {

@@ -760,6 +760,7 @@ START_TEST(huge_zero_read_then_write)
 {
 	struct mm_struct *mm;
 	struct folio *z, *f;
+	int st[1];
 
 	pmd_world();
 	mm = huge_zero_proc();
@@ -774,6 +775,10 @@ START_TEST(huge_zero_read_then_write)
 	ck_assert_ptr_null(folio_get_huge_pmd(find_vma(mm, BASE), BASE));
 	ck_assert_uint_eq(rd(mm, BASE + 31), 0);
 	assert_clean();
+	/* move_pages finds the zero folio (FW_ZEROPAGE) and says -EFAULT, a hole -ENOENT */
+	ck_assert_int_eq(do_move_pages(mm, BASE + 4, 1, 0, false, st), 0);
+	ck_assert_int_eq(st[0], -EFAULT);
+	ck_assert(huge_zero_at(mm, BASE));
 
 	wr(mm, BASE + 7, 0x77);
 	ck_assert(!huge_zero_at(mm, BASE));
@@ -794,6 +799,7 @@ END_TEST
 START_TEST(huge_zero_write_falls_back)
 {
 	struct mm_struct *mm;
+	int st[2];
 
 	world_again(1, 16, 1u << HPAGE_PMD_ORDER);
 	mm = huge_zero_proc();
@@ -804,6 +810,12 @@ START_TEST(huge_zero_write_falls_back)
 	ck_assert_uint_eq(pte_pfn(*mmt_pte_peek(mm, BASE + 8)), zero_pfn());
 	ck_assert_uint_eq(pte_pfn(*mmt_pte_peek(mm, BASE + 31)), zero_pfn());
 	ck_assert_int_eq(get_mm_counter(mm, MM_ANONPAGES), 1);
+	ck_assert_int_eq(do_mmap(mm, 0x80, 2, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(do_move_pages(mm, BASE + 8, 2, 0, false, st), 0);
+	ck_assert_int_eq(st[0], -EFAULT);	/* the small zero page */
+	ck_assert_int_eq(st[1], 0);		/* node 0 already */
+	ck_assert_int_eq(do_move_pages(mm, 0x80, 1, 0, false, st), 0);
+	ck_assert_int_eq(st[0], -ENOENT);	/* a hole in a VMA */
 	ck_assert_uint_eq(rd(mm, BASE + 9), 0x99);
 	ck_assert_uint_eq(rd(mm, BASE + 10), 0);
 	assert_clean();
