@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# zoo_minimal.sh MMTORTURE SOURCE_DIR [ENGINE_FOR_SINGLE_TASK_BUGS]
-# (CTest fuzz:zoo-minimal) For every zoo entry, `mmtorture hunt` finds the bug
+# zoo_minimal.sh MMTORTURE SOURCE_DIR [ENGINE_FOR_SINGLE_TASK_BUGS [BUG...]]
+# (CTest fuzz:zoo-minimal:BUG, one test per corpus/zoo file, so that ctest
+# spreads the hunts over the cores; with no BUG, every entry in turn.)
+# For every zoo entry, `mmtorture hunt` finds the bug
 # from scratch with a fixed seed (1, else 2, else 3), and the reproducer it writes (minimized) is
 # small: at most 1.5 times the ops of the hand-written corpus/zoo/NAME.mmt and
 # no more context switches. It fails with the bug, passes without it, and
@@ -12,6 +14,7 @@
 # 120 s in a line "# zoo-minimal-budget: SECONDS".
 set -u
 mmt=$1 src=$2 single=${3:-libfuzzer}
+shift $(($# < 3 ? $# : 3))
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-zoomin.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -23,6 +26,12 @@ switches() {  # runs in the schedule line, minus one
 }
 "$mmt" inject --list | awk '{print $1}' >"$work/bugs"
 [[ -s $work/bugs ]] || fail "no zoo entries listed"
+if (($#)); then
+  for bug in "$@"; do
+    grep -qx -- "$bug" "$work/bugs" || fail "$bug is no zoo entry of inject --list"
+  done
+  printf '%s\n' "$@" >"$work/bugs"
+fi
 while read -r bug; do
   z=$src/corpus/zoo/$bug.mmt
   [[ -f $z ]] || fail "$bug has no corpus/zoo reproducer"
