@@ -224,6 +224,16 @@ const struct mmt_bug_info mmt_bugs[NR_MMT_BUGS] = {
 		"(fixed by 5d4747a6cc8e, \"userfaultfd: avoid huge_zero_page in "
 		"UFFDIO_MOVE\"; since 6.9 the huge zero pmd itself moves)",
 	},
+	[BUG_UFFD_MOVE_PMD_MIGRATION] = {
+		"uffd-move-pmd-migration", "7f1101a0a181", "BUG",
+		"UFFDIO_MOVE that must split a huge source pmd (unaligned, short, or "
+		"a table at the destination) reads the folio of a PMD migration entry "
+		"as if the pmd were present, to refuse a shared THP: the swap entry's "
+		"bits are no pfn, and syzbot's crash followed (fixed by 7f1101a0a181, "
+		"\"userfaultfd: fix a crash in UFFDIO_MOVE when PMD is a migration "
+		"entry\": only a present pmd is looked at, split_huge_pmd handles the "
+		"entry)",
+	},
 };
 
 int mmt_bug_lookup(const char *name)

@@ -245,7 +245,10 @@ retry:
 		err = -EEXIST;
 		goto out;
 	}
-	/* a huge source pmd that cannot move whole (move_pages_huge_pmd) is split */
+	/*
+	 * move_split_huge_pmd split a huge source pmd; one khugepaged
+	 * collapsed again since is split here
+	 */
 	src_pte = pte_offset_map_lock_split(src_vma, src_addr, &src_ptl);
 	if (!src_pte) {
 		err = mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ? 1 : -ENOENT;
@@ -454,7 +457,8 @@ out:
  * destination's (folio_move_anon_rmap), and the moved pmd is writable and
  * dirty, as after mremap.  Returns HPAGE_PMD_NR moved; 0 when the pte path
  * must do it (no huge pmd here now, or the destination holds a pte table
- * in use, the kernel's !pmd_none(dst_pmdval): it splits the source);
+ * in use, the kernel's !pmd_none(dst_pmdval): move_split_huge_pmd splits
+ * the source);
  * -EAGAIN to look again; -EBUSY (shared or pinned), -EEXIST (a huge pmd
  * at the destination), -ENOMEM.  mmap_lock read held.
  */
@@ -538,6 +542,47 @@ unlock_folio:
 	return err;
 }
 
+/*
+ * move_split_huge_pmd - move_pages' step over a huge source pmd that
+ * cannot move whole (unaligned, shorter than a pmd, or a table in use at
+ * the destination): a THP not exclusive to this mm is refused before
+ * anything is split (-EBUSY); the huge zero pmd, an exclusive THP or a PMD
+ * migration entry is split, and move_pages_pte then moves (or waits on)
+ * its ptes.  Only a present pmd names a folio: a migration entry's bits
+ * are the swap entry's (7f1101a0a181).  A huge pmd at the destination is
+ * left to move_pages_pte's -EEXIST, which the kernel checks first.  0 to
+ * go on.  mmap_lock read held; takes the source's pmd lock.
+ */
+static long move_split_huge_pmd(struct mm_struct *mm, struct vm_area_struct *src_vma,
+				uint64_t dst_addr, uint64_t src_addr)
+{
+	pmd_t *src_pmd = pmd_offset(mm, src_addr), *dst_pmd = pmd_offset(mm, dst_addr);
+	spinlock_t *ptl;
+	pmd_t pmdval;
+
+	if (!src_pmd || !pmd_is_huge(pmdp_get_lockless(src_pmd)))
+		return 0;
+	if (dst_pmd && pmd_is_huge(pmdp_get_lockless(dst_pmd)))
+		return 0;
+	ptl = pmd_lock(src_pmd);
+	pmdval = pmdp_get(src_pmd);
+	if (!pmd_is_huge(pmdval)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	if (pmd_present(pmdval) || mmt_injected(BUG_UFFD_MOVE_PMD_MIGRATION)) {
+		struct folio *folio = pmd_folio(pmdval);
+
+		if (!is_huge_zero_folio(folio) && !PageAnonExclusive(&folio->page)) {
+			spin_unlock(ptl);
+			return -EBUSY;
+		}
+	}
+	spin_unlock(ptl);
+	split_huge_pmd(src_vma, src_pmd, src_addr);
+	return 0;
+}
+
 long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, uint64_t len,
 		unsigned mode)
 {
@@ -577,6 +622,8 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		if (!(src_addr & ~HPAGE_PMD_MASK) && !(dst_addr & ~HPAGE_PMD_MASK) &&
 		    len - moved >= HPAGE_PMD_NR)
 			err = move_pages_huge_pmd(mm, dst_vma, dst_addr, src_addr);
+		if (!err)
+			err = move_split_huge_pmd(mm, src_vma, dst_addr, src_addr);
 		if (!err)
 			err = move_pages_pte(mm, dst_vma, src_vma, dst_addr, src_addr, mode,
 					     &user_again);

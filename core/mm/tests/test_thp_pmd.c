@@ -914,6 +914,65 @@ START_TEST(uffd_move_huge_zero_bug)
 END_TEST
 
 /*
+ * A move that must split a THP shared with a child is refused before the
+ * split (the kernel looks at the pmd's folio first): -EBUSY and the pmd
+ * stays whole.  The child gone and the THP exclusive again, the same move
+ * splits it and moves the one page.
+ */
+START_TEST(uffd_move_split_refuses_shared)
+{
+	struct mm_struct *mm, *c = NULL;
+	uint64_t moved;
+
+	pmd_world();
+	mm = thp_proc();
+	ck_assert_int_eq(do_mmap(mm, 0x100, 8, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 8), 0);
+	ck_assert_int_eq(dup_mm(mm, &c), 0);
+	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE + 5, 1, 0, &moved), -EBUSY);
+	ck_assert_ptr_nonnull(huge_at(mm, BASE));
+	assert_clean();
+	mmput(c);
+	wr(mm, BASE + 6, 0x66);		/* reuse: exclusive again */
+	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE + 5, 1, 0, &moved), 0);
+	ck_assert_uint_eq(moved, 1);
+	ck_assert_ptr_null(huge_at(mm, BASE));
+	ck_assert_uint_eq(rd(mm, 0x100), 0x55);
+	ck_assert_uint_eq(rd(mm, BASE + 6), 0x66);
+	assert_clean();
+	mmput(mm);
+	assert_empty();
+}
+END_TEST
+
+/*
+ * before 7f1101a0a181: the move that must split reads a folio from the
+ * PMD migration entry that try_to_migrate left (pmd_folio's assertion);
+ * the fixed path, which splits the entry and waits for the migration,
+ * needs a second task: corpus/zoo/uffd-move-pmd-migration.mmt
+ */
+START_TEST(uffd_move_pmd_migration_bug)
+{
+	struct mm_struct *mm;
+	struct folio *f;
+	uint64_t moved;
+
+	pmd_world();
+	mm = thp_proc();
+	ck_assert_int_eq(do_mmap(mm, 0x100, 8, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 8), 0);
+	f = huge_folio(mm, BASE);
+	folio_get(f);		/* migration's own reference (isolation) */
+	ck_assert(folio_trylock(f));
+	try_to_migrate(f, 0);
+	ck_assert(is_pmd_migration_entry(*pmd_offset(mm, BASE)));
+	mmt_injected_mask = 1ull << BUG_UFFD_MOVE_PMD_MIGRATION;
+	userfaultfd_move(mm, 0x100, BASE + 5, 1, 0, &moved);
+	ck_abort_msg("the move went through with the switch on");
+}
+END_TEST
+
+/*
  * "always" (world thpalways=1): a VMA gets PMD THPs with no
  * MADV_HUGEPAGE, and khugepaged takes the mm at the mmap; MADV_NOHUGEPAGE
  * still refuses them
@@ -1006,6 +1065,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, huge_zero_fork_mprotect_mremap_split);
 	tcase_add_test(tc, uffd_move_huge_zero);
 	tcase_add_test_raise_signal(tc, uffd_move_huge_zero_bug, SIGABRT);
+	tcase_add_test(tc, uffd_move_split_refuses_shared);
+	tcase_add_test_raise_signal(tc, uffd_move_pmd_migration_bug, SIGABRT);
 	tcase_add_test(tc, huge_zero_corrupted);
 	tcase_add_test(tc, thp_always_needs_no_madvise);
 	suite_add_tcase(s, tc);

@@ -31,6 +31,7 @@
 #include "mmt/folio.h"
 #include "mmt/list.h"
 #include "mmt/mm.h"
+#include "mmt/mmdebug.h"
 
 /*
  * A PMD-sized THP: the order of a folio one pmd entry would map whole,
@@ -70,6 +71,19 @@ void map_anon_folio_pmd(struct folio *folio, pmd_t *pmdp, struct vm_area_struct 
 static inline bool is_huge_zero_pmd(pmd_t pmd)
 {
 	return pmd_present(pmd) && pmd_pfn(pmd) == huge_zero_pfn();
+}
+
+/*
+ * The folio a present huge pmd maps (the kernel's pmd_folio).  A PMD
+ * migration entry has no pfn to read: its bits are the swap entry's, which
+ * x86 even stores inverted, so pmd_page() of one is a wild pointer; here
+ * it is an assertion naming the pmd.
+ */
+static inline struct folio *pmd_folio(pmd_t pmd)
+{
+	VM_BUG_ON(!pmd_present(pmd), INV_BUG, "pmd %#llx: pmd_folio of a non-present pmd",
+		  (unsigned long long)pmd_val(pmd));
+	return page_folio(pfn_to_page(pmd_pfn(pmd)));
 }
 
 /*

@@ -62,6 +62,8 @@ enum mmt_bug {
 	BUG_THP_SPLIT_PMD_MIGRATION_FLAGS,
 	/* UFFDIO_MOVE takes the huge zero pmd for an anon THP's (5d4747a6cc8e, issue 13) */
 	BUG_UFFD_MOVE_HUGE_ZERO,
+	/* UFFDIO_MOVE reads a folio from a PMD migration entry (7f1101a0a181, issue 13) */
+	BUG_UFFD_MOVE_PMD_MIGRATION,
 	NR_MMT_BUGS
 };
 
