@@ -94,6 +94,16 @@ static const uint8_t pin_table[8] = {
 #define DECODE_PMD_THP		(DECODE_THP_ORDERS | 0x20)
 #define DECODE_PMD_SHIFT	(MMT_DECODE_PMD_BASE - MMT_DECODE_BASE)
 static const uint64_t pmd_len_table[8] = { 1, 2, 4, 8, 12, 16, 24, 32 };
+/*
+ * A PMD world's twin: the aligned pmd right after the window (0x40..0x5f
+ * once shifted), where an mremap or UFFDIO_MOVE record can take the whole
+ * window's pmd, and from where it can bring it back, so that random bytes
+ * move huge pmds whole (move_huge_pmd, move_pages_huge_pmd).  The shadow
+ * does not follow it there: the twin is outside the window.
+ */
+#define DECODE_TWIN		(MMT_DECODE_BASE + MMT_DECODE_WINDOW)
+#define MREMAP_TWIN		0xc0	/* byte 2 of an mremap record, both bits */
+#define UFFD_MOVE_TWIN		0x18	/* byte 3 of a uffd_move record, both bits */
 
 static uint32_t decode_device_frames(bool small)
 {
@@ -106,6 +116,8 @@ struct decoder {
 	bool swap_live[MMT_DECODE_SWAP_IDS];	/* swap ids believed on */
 	int nodes;
 	struct shadow sh;			/* what each process has mapped (shadow.h) */
+	/* the same of a PMD world's twin, which the shadow does not cover */
+	struct shadow_proc twin[MMT_DECODE_PROCS];
 };
 
 /* the nearest id at or after @want (cyclically) that is (not) on, or -1 */
@@ -206,6 +218,7 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	int kind = kind_table[r[0] & 31];
 	int want = r[1] & 3, proc;
 	struct shadow_proc *sp;
+	bool twin;
 	/* the VMA ops' length: 1..8, or pmd_len_table's in a PMD world */
 	uint64_t vlen = d->pmd ? pmd_len_table[r[2] & 7] : 1 + (uint64_t)(r[2] & 7);
 
@@ -295,6 +308,26 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		kind = OP_SPLIT;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
+	twin = d->pmd && ((kind == OP_MREMAP && (r[2] & MREMAP_TWIN) == MREMAP_TWIN) ||
+			  (kind == OP_UFFD_MOVE && (r[3] & UFFD_MOVE_TWIN) == UFFD_MOVE_TWIN));
+	if (twin) {
+		/*
+		 * the window's whole pmd to the twin, or back: the first
+		 * address (mremap's source, uffd_move's destination) is the
+		 * twin with byte 3 bit 0 (mremap) or byte 2 bit 0 (uffd_move);
+		 * uffd_move's byte 3 bit 2 is "holes" as ever
+		 */
+		bool flip = kind == OP_MREMAP ? r[3] & 1 : r[2] & 1;
+
+		op->addr = flip ? DECODE_TWIN : MMT_DECODE_BASE;
+		op->addr2 = flip ? MMT_DECODE_BASE : DECODE_TWIN;
+		op->len = MMT_DECODE_WINDOW;
+		if (kind == OP_MREMAP)
+			op->len2 = MMT_DECODE_WINDOW;
+		else
+			op->all = (r[3] & 4) != 0;
+		return;
+	}
 	if (!sp->mapped && kind != OP_MMAP &&
 	    ((kind >= OP_MUNMAP && kind <= OP_MIGRATE) || kind == OP_REMAP_FILE_PAGES ||
 	     kind == OP_SPLIT) &&
@@ -414,9 +447,24 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 	case OP_EXIT:
 		d->live[proc] = false;
 		break;
+	case OP_UFFD_REGISTER:
+		/*
+		 * in a PMD world a VMA op: its length from pmd_len_table, and
+		 * aimed, the aimed page's whole mapped run, so that a whole
+		 * window can take a pmd moved back from the twin
+		 */
+		if (d->pmd) {
+			op->len = vlen;
+			if ((r[3] & ABS_BITS) != ABS_BITS && sp->mapped) {
+				aim(op, sp->mapped, r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL);
+				op->addr = run_start(sp->mapped, op->addr);
+				op->len = pmd_fit(sp->mapped, op->addr, MMT_DECODE_WINDOW);
+			}
+			break;
+		}
+		/* fall through */
 	case OP_DEVICE_MIGRATE:
 	case OP_DEVICE_RELEASE:
-	case OP_UFFD_REGISTER:
 		if ((r[3] & ABS_BITS) != ABS_BITS) {
 			aim(op, kind == OP_DEVICE_MIGRATE && sp->populated ? sp->populated : sp->mapped,
 			    r[1] >> 2 | (unsigned)(r[3] & 0x1c) << 3, NULL);
@@ -505,16 +553,66 @@ static void pmd_shift(struct mmt_op *op, const uint8_t r[4])
 	}
 }
 
+/*
+ * What @op (not yet shifted) did to the twin's beliefs, and to the
+ * window's where the shadow cannot tell: a pmd moved from the twin takes
+ * what the decoder believed of it along.  @before is the window's shadow
+ * before the op.
+ */
+static void twin_apply(struct decoder *d, const struct mmt_op *op, const struct shadow_proc *before)
+{
+	struct shadow_proc *w, *t;
+
+	switch (op->code) {
+	case OP_SPAWN:
+	case OP_EXIT:
+		memset(&d->twin[op->proc], 0, sizeof(d->twin[0]));
+		return;
+	case OP_FORK:
+		d->twin[op->proc2] = d->twin[op->proc];
+		d->twin[op->proc2].pinned = 0;
+		return;
+	case OP_MREMAP:
+	case OP_UFFD_MOVE:
+		if (op->addr == DECODE_TWIN || op->addr2 == DECODE_TWIN)
+			break;
+		/* fall through */
+	default:
+		return;
+	}
+	w = &d->sh.p[op->proc];
+	t = &d->twin[op->proc];
+	if (op->code == OP_MREMAP && op->addr == MMT_DECODE_BASE) {
+		if (before->mapped)
+			*t = *before;		/* the window went there whole */
+	} else if (op->code == OP_MREMAP) {
+		if (t->mapped) {
+			*w = *t;		/* and came back */
+			memset(t, 0, sizeof(*t));
+		}
+	} else if (op->addr == DECODE_TWIN) {
+		t->populated |= before->populated & t->mapped;	/* uffd_move out */
+	} else {
+		w->populated |= t->populated & w->mapped;	/* uffd_move back */
+		t->populated = 0;
+	}
+}
+
 /* one record, and what it does to the decoder's beliefs */
 static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, struct mmt_op *op)
 {
+	struct shadow_proc before;
+
 	decode_one(d, r, ntasks, op);
+	before = d->sh.p[op->proc < MMT_DECODE_PROCS ? op->proc : 0];
 	shadow_apply(&d->sh, op, op->code == OP_SWAPON || op->code == OP_SWAPOFF ||
 				 op->code == OP_RECLAIM || op->code == OP_PAGE_IDLE ||
 				 op->code == OP_KHUGEPAGED ? -1 : op->proc,
 		     op->code == OP_FORK ? op->proc2 : -1);
-	if (d->pmd)
+	if (d->pmd) {
+		twin_apply(d, op, &before);
 		pmd_shift(op, r);
+	}
 }
 
 /* clear the fields an op's text does not carry, as the reader leaves them */
@@ -757,7 +855,7 @@ static int pmd_unshift(const struct mmt_op *op, struct mmt_op *e, size_t i, char
 {
 	uint8_t r[4] = { 0, 0, 0, 0 };
 	bool vma_op = op->code == OP_MMAP || op->code == OP_MUNMAP || op->code == OP_MPROTECT ||
-		      op->code == OP_MADVISE || op->code == OP_MREMAP;
+		      op->code == OP_MADVISE || op->code == OP_MREMAP || op->code == OP_UFFD_REGISTER;
 
 	*e = *op;
 	/* remap_file_pages: its pgoff moves with the window when it is the linear one */
@@ -790,6 +888,19 @@ static int pmd_unshift(const struct mmt_op *op, struct mmt_op *e, size_t i, char
 			e->len2 = (uint64_t)k2 + 1;
 	}
 	return 0;
+}
+
+/* @op, of a PMD world, moves the window's whole pmd to its twin or back */
+static bool is_twin_move(const struct mmt_op *op)
+{
+	uint64_t twin = DECODE_TWIN + DECODE_PMD_SHIFT;
+
+	if (op->code != OP_MREMAP && op->code != OP_UFFD_MOVE)
+		return false;
+	if (op->len != MMT_DECODE_WINDOW || (op->code == OP_MREMAP && op->len2 != MMT_DECODE_WINDOW))
+		return false;
+	return (op->addr == MMT_DECODE_PMD_BASE && op->addr2 == twin) ||
+	       (op->addr == twin && op->addr2 == MMT_DECODE_PMD_BASE);
 }
 
 int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
@@ -873,6 +984,25 @@ int mmt_encode(const struct mmt_program *p, uint8_t **out, size_t *len,
 		struct mmt_op back, e;
 		int k = -1, proc = -1;
 
+		/* a whole-pmd move between the window and its twin: a record of its own */
+		if (d.pmd && is_twin_move(op)) {
+			proc = slot[op->proc];
+			if (proc < 0)
+				FAIL("op %zu: process '%s' is not p0..p3", i, p->names[op->proc]);
+			r[1] = (uint8_t)proc;
+			if (op->code == OP_MREMAP) {
+				k = kind_byte(OP_MREMAP);
+				r[2] = MREMAP_TWIN;
+				r[3] = op->addr != MMT_DECODE_PMD_BASE;
+			} else {
+				k = kind_byte(K_DEVICE);
+				r[1] |= 0x80;
+				r[2] = op->addr != MMT_DECODE_PMD_BASE;
+				r[3] = (uint8_t)(index_of8(device_table, 4, OP_UFFD_REGISTER) |
+						 UFFD_MOVE_TWIN | (op->all ? 4 : 0));
+			}
+			goto record;
+		}
 		/* a PMD world's op in the decoder's own window and length units */
 		if (d.pmd && pmd_unshift(op, &e, i, why, whylen))
 			goto fail;

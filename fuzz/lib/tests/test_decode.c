@@ -214,6 +214,51 @@ START_TEST(pmd_world)
 }
 END_TEST
 
+/*
+ * A PMD world's twin: an mremap record moves the window's whole pmd to the
+ * aligned pmd after it, and a uffd_move record brings it back into the
+ * window mapped and registered again (a uffd_register covers the mapped
+ * run): the whole-pmd moves uffd-move-huge-zeropage needs
+ */
+START_TEST(pmd_twin_moves)
+{
+	static const uint8_t in[] = {
+		0x07, 64 + 8,
+		0x00, 0x14, 0x00, 0x00,		/* spawn p0 */
+		0x00, 0x14, 0x00, 0x00,		/* aimed, nothing mapped: the window */
+		0x00, 0x14, 0x00, 0x00,		/* read, aimed */
+		0x14, 0x00, 0xc0, 0x00,		/* mremap, the twin: the window there */
+		0x00, 0x14, 0x00, 0x00,		/* aimed, nothing mapped: the window */
+		0x05, 0x14, 0x07, 0x03,		/* uffd_register, aimed: the mapped run */
+		0x05, 0x80, 0x00, 0x1f,		/* uffd_move, the twin, holes: back */
+		0x14, 0x00, 0xc0, 0x01,		/* mremap, the twin, from the twin */
+	};
+	struct mmt_program p, q;
+	uint8_t *enc;
+	size_t len;
+	char *t, why[200];
+
+	p = decode_or_fail(in, sizeof(in), 1);
+	t = text_of(&p);
+	ck_assert_str_eq(t, "mmt 1\nworld nodes=2 frames=256 swap=0 thp=0x26 thpalways=1\n"
+			    "spawn p0\nmmap p0 0x20 32 rw private|anon\nread p0 0x25\n"
+			    "mremap p0 0x20 32 0x40 32\nmmap p0 0x20 32 rw private|anon\n"
+			    "uffd_register p0 0x20 32\nuffd_move p0 0x20 0x40 32 holes\n"
+			    "mremap p0 0x40 32 0x20 32\n");
+	free(t);
+	ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
+	q = decode_or_fail(enc, len, 1);
+	assert_same(&p, &q);
+	free(enc);
+	mmt_program_free(&q);
+
+	/* a whole-pmd move anywhere else has no record */
+	p.ops[3].addr2 = 0x60;
+	ck_assert_int_ne(mmt_encode(&p, &enc, &len, why, sizeof(why)), 0);
+	mmt_program_free(&p);
+}
+END_TEST
+
 /* random bytes: decode, print, parse, print again: the same program */
 START_TEST(random_bytes_print_and_parse)
 {
@@ -883,6 +928,7 @@ static Suite *decode_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, empty_and_tiny_inputs);
 	tcase_add_test(tc, pmd_world);
+	tcase_add_test(tc, pmd_twin_moves);
 	tcase_add_loop_test(tc, random_bytes_print_and_parse, 0, 3);
 	tcase_add_loop_test(tc, encode_inverts_decode, 0, 3);
 	tcase_add_test(tc, encode_refuses_outside_the_window);

@@ -26,8 +26,15 @@
  *             munmap, mprotect, madvise and mremap (both) taken from
  *             {1, 2, 4, 8, 12, 16, 24, 32} by the same 3 bits and fitted
  *             to the run they are aimed at (the longest not past it), and
- *             an aimed hugepage madvise covering its page's whole mapped
- *             run; random bytes then map PMD THPs and their huge zero pmds
+ *             an aimed hugepage madvise or uffd_register covering its
+ *             page's whole mapped run (uffd_register's length is a VMA
+ *             op's too); random bytes then map PMD THPs and their huge
+ *             zero pmds.  The aligned pmd after the window (0x40..0x5f)
+ *             is its twin: an mremap record with byte 2 bits 6-7 set
+ *             moves the window's whole pmd there (byte 3 bit 0 clear) or
+ *             back (set), and a uffd_move record with byte 3 bits 3-4 set
+ *             moves it back into the window (byte 2 bit 0 clear) or there
+ *             (set), whole, as move_huge_pmd and move_pages_huge_pmd do
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
  *             (kind = low 5 bits, task = high 3 bits mod tasks; proc = low
  *             2 bits of byte 1, page = window + bits 2-6; len = 1 + bits 0-2
