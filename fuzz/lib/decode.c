@@ -102,8 +102,8 @@ static const uint64_t pmd_len_table[8] = { 1, 2, 4, 8, 12, 16, 24, 32 };
  * does not follow it there: the twin is outside the window.
  */
 #define DECODE_TWIN		(MMT_DECODE_BASE + MMT_DECODE_WINDOW)
-#define MREMAP_TWIN		0xc0	/* byte 2 of an mremap record, both bits */
-#define UFFD_MOVE_TWIN		0x18	/* byte 3 of a uffd_move record, both bits */
+#define MREMAP_TWIN		0x40	/* byte 2 of an mremap record: half of them */
+#define UFFD_MOVE_TWIN		0x08	/* byte 3 of a uffd_move record: half of them */
 
 static uint32_t decode_device_frames(bool small)
 {

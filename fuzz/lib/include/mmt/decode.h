@@ -30,9 +30,9 @@
  *             page's whole mapped run (uffd_register's length is a VMA
  *             op's too); random bytes then map PMD THPs and their huge
  *             zero pmds.  The aligned pmd after the window (0x40..0x5f)
- *             is its twin: an mremap record with byte 2 bits 6-7 set
+ *             is its twin: an mremap record with byte 2 bit 6 set
  *             moves the window's whole pmd there (byte 3 bit 0 clear) or
- *             back (set), and a uffd_move record with byte 3 bits 3-4 set
+ *             back (set), and a uffd_move record with byte 3 bit 3 set
  *             moves it back into the window (byte 2 bit 0 clear) or there
  *             (set), whole, as move_huge_pmd and move_pages_huge_pmd do
  *   records   4 bytes each: [kind|task] [proc|addr] [len|prot|flags] [value]
