@@ -61,6 +61,13 @@ static struct mm_struct *thp_proc(void)
 	return mm;
 }
 
+/* @len pages at @addr mapped and registered: a UFFDIO_MOVE destination */
+static void uffd_target(struct mm_struct *mm, uint64_t addr, uint64_t len)
+{
+	ck_assert_int_eq(do_mmap(mm, addr, len, RW, PRIV_ANON), 0);
+	ck_assert_int_eq(userfaultfd_register(mm, addr, len), 0);
+}
+
 static void pmd_world(void)
 {
 	world_again(2, 128, 1u << HPAGE_PMD_ORDER);
@@ -392,8 +399,7 @@ START_TEST(uffd_move_whole_pmd)
 	pmd_world();
 	mm = thp_proc();
 	f = huge_folio(mm, BASE);
-	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
-	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	uffd_target(mm, 0x100, 0x40);
 	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved), 0);
 	ck_assert_uint_eq(moved, HPAGE_PMD_NR);
 	ck_assert_ptr_null(huge_at(mm, BASE));
@@ -881,8 +887,7 @@ START_TEST(uffd_move_huge_zero)
 
 	pmd_world();
 	mm = huge_zero_proc();
-	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
-	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	uffd_target(mm, 0x100, 0x40);
 	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved), 0);
 	ck_assert_uint_eq(moved, HPAGE_PMD_NR);
 	ck_assert(huge_zero_at(mm, 0x100) && !huge_zero_at(mm, BASE));
@@ -905,8 +910,7 @@ START_TEST(uffd_move_huge_zero_bug)
 
 	pmd_world();
 	mm = huge_zero_proc();
-	ck_assert_int_eq(do_mmap(mm, 0x100, 0x40, RW, PRIV_ANON), 0);
-	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 0x40), 0);
+	uffd_target(mm, 0x100, 0x40);
 	mmt_injected_mask = 1ull << BUG_UFFD_MOVE_HUGE_ZERO;
 	userfaultfd_move(mm, 0x100, BASE, HPAGE_PMD_NR, 0, &moved);
 	ck_abort_msg("the move went through with the switch on");
@@ -926,8 +930,7 @@ START_TEST(uffd_move_split_refuses_shared)
 
 	pmd_world();
 	mm = thp_proc();
-	ck_assert_int_eq(do_mmap(mm, 0x100, 8, RW, PRIV_ANON), 0);
-	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 8), 0);
+	uffd_target(mm, 0x100, 8);
 	ck_assert_int_eq(dup_mm(mm, &c), 0);
 	ck_assert_int_eq(userfaultfd_move(mm, 0x100, BASE + 5, 1, 0, &moved), -EBUSY);
 	ck_assert_ptr_nonnull(huge_at(mm, BASE));
@@ -959,8 +962,7 @@ START_TEST(uffd_move_pmd_migration_bug)
 
 	pmd_world();
 	mm = thp_proc();
-	ck_assert_int_eq(do_mmap(mm, 0x100, 8, RW, PRIV_ANON), 0);
-	ck_assert_int_eq(userfaultfd_register(mm, 0x100, 8), 0);
+	uffd_target(mm, 0x100, 8);
 	f = huge_folio(mm, BASE);
 	folio_get(f);		/* migration's own reference (isolation) */
 	ck_assert(folio_trylock(f));
