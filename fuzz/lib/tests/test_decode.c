@@ -163,6 +163,31 @@ START_TEST(empty_and_tiny_inputs)
 END_TEST
 
 /*
+ * @in decodes (one task) to @text, and the encoder's bytes for it decode to
+ * the same program; their length, and with @enc the bytes themselves
+ */
+static size_t decodes_to_and_back(const uint8_t *in, size_t n, const char *text, uint8_t **enc)
+{
+	struct mmt_program p = decode_or_fail(in, n, 1), q;
+	uint8_t *bytes;
+	size_t len;
+	char *t = text_of(&p), why[200];
+
+	ck_assert_str_eq(t, text);
+	free(t);
+	ck_assert_msg(mmt_encode(&p, &bytes, &len, why, sizeof(why)) == 0, "%s", why);
+	q = decode_or_fail(bytes, len, 1);
+	assert_same(&p, &q);
+	mmt_program_free(&q);
+	mmt_program_free(&p);
+	if (enc)
+		*enc = bytes;
+	else
+		free(bytes);
+	return len;
+}
+
+/*
  * A count past MMT_DECODE_MAX_OPS is a PMD world: thp=0x26, the window at
  * 0x20..0x3f, VMA lengths from 1..32; an aimed hugepage madvise covers its
  * page's whole mapped run, so one mmap, one madvise and a write map a PMD
@@ -178,24 +203,17 @@ START_TEST(pmd_world)
 		7, 5 << 2, 0x00, 0x55,		/* write the sixth writable page */
 	};
 	uint8_t plain[sizeof(in)], *enc;
-	struct mmt_program p, q;
+	struct mmt_program p;
 	size_t len;
-	char *t, why[200];
+	char why[200];
 
-	p = decode_or_fail(in, sizeof(in), 1);
-	t = text_of(&p);
-	ck_assert_str_eq(t, "mmt 1\nworld nodes=1 frames=64 swap=0 thp=0x26 thpalways=1\nspawn p0\n"
-			    "mmap p0 0x20 32 rw private|anon\nmadvise p0 0x20 32 hugepage\n"
-			    "write p0 0x25 0x55\n");
-	free(t);
-	ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
-	ck_assert_uint_eq(len, sizeof(in));
+	/* the canonical form is as long, and says PMD world the same way */
+	ck_assert_uint_eq(decodes_to_and_back(in, sizeof(in),
+		"mmt 1\nworld nodes=1 frames=64 swap=0 thp=0x26 thpalways=1\nspawn p0\n"
+		"mmap p0 0x20 32 rw private|anon\nmadvise p0 0x20 32 hugepage\n"
+		"write p0 0x25 0x55\n", &enc), sizeof(in));
 	ck_assert_uint_eq(enc[1], 64 + 4);
-	q = decode_or_fail(enc, len, 1);
-	assert_same(&p, &q);
 	free(enc);
-	mmt_program_free(&q);
-	mmt_program_free(&p);
 
 	memcpy(plain, in, sizeof(in));
 	plain[1] = 4;
@@ -233,26 +251,20 @@ START_TEST(pmd_twin_moves)
 		0x05, 0x80, 0x00, 0x0f,		/* uffd_move, the twin, holes: back */
 		0x14, 0x00, 0x40, 0x01,		/* mremap, the twin, from the twin */
 	};
-	struct mmt_program p, q;
+	struct mmt_program p;
 	uint8_t *enc;
 	size_t len;
-	char *t, why[200];
+	char why[200];
 
-	p = decode_or_fail(in, sizeof(in), 1);
-	t = text_of(&p);
-	ck_assert_str_eq(t, "mmt 1\nworld nodes=2 frames=256 swap=0 thp=0x26 thpalways=1\n"
-			    "spawn p0\nmmap p0 0x20 32 rw private|anon\nread p0 0x25\n"
-			    "mremap p0 0x20 32 0x40 32\nmmap p0 0x20 32 rw private|anon\n"
-			    "uffd_register p0 0x20 32\nuffd_move p0 0x20 0x40 32 holes\n"
-			    "mremap p0 0x40 32 0x20 32\n");
-	free(t);
-	ck_assert_msg(mmt_encode(&p, &enc, &len, why, sizeof(why)) == 0, "%s", why);
-	q = decode_or_fail(enc, len, 1);
-	assert_same(&p, &q);
-	free(enc);
-	mmt_program_free(&q);
+	decodes_to_and_back(in, sizeof(in),
+		"mmt 1\nworld nodes=2 frames=256 swap=0 thp=0x26 thpalways=1\n"
+		"spawn p0\nmmap p0 0x20 32 rw private|anon\nread p0 0x25\n"
+		"mremap p0 0x20 32 0x40 32\nmmap p0 0x20 32 rw private|anon\n"
+		"uffd_register p0 0x20 32\nuffd_move p0 0x20 0x40 32 holes\n"
+		"mremap p0 0x40 32 0x20 32\n", NULL);
 
 	/* a whole-pmd move anywhere else has no record */
+	p = decode_or_fail(in, sizeof(in), 1);
 	p.ops[3].addr2 = 0x60;
 	ck_assert_int_ne(mmt_encode(&p, &enc, &len, why, sizeof(why)), 0);
 	mmt_program_free(&p);
