@@ -849,7 +849,7 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 		ret = 0;
 		goto out;
 	}
-	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	folio = pmd_folio(pmd);
 	if (folio_try_dup_anon_rmap_pmd(folio, &folio->page, src_vma)) {
 		__split_huge_pmd_locked(src_vma, src_pmdp, haddr);
 		goto out;
@@ -994,7 +994,7 @@ struct folio *folio_get_huge_pmd(struct vm_area_struct *vma, uint64_t addr)
 		return NULL;
 	ptl = pmd_lock(pmdp);
 	if (pmd_trans_huge(pmdp_get(pmdp)) && !is_huge_zero_pmd(pmdp_get(pmdp))) {
-		folio = page_folio(pfn_to_page(pmd_pfn(pmdp_get(pmdp))));
+		folio = pmd_folio(pmdp_get(pmdp));
 		folio_get(folio);
 	}
 	spin_unlock(ptl);
@@ -1014,7 +1014,7 @@ struct page *follow_huge_pmd(struct vm_area_struct *vma, uint64_t addr, pmd_t pm
 	(void)vma;
 	if (!pmd_trans_huge(pmd) || !pmd_write(pmd))
 		return NULL;
-	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	folio = pmd_folio(pmd);
 	VM_BUG_ON(!PageAnonExclusive(&folio->page), INV_EXCLUSIVE,
 		  "pmd at %#llx writable but folio pfn %u not AnonExclusive",
 		  (unsigned long long)addr, folio->pfn);

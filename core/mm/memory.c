@@ -740,7 +740,7 @@ static bool mmt_access_huge(struct mm_struct *mm, pmd_t *pmdp, uint64_t addr, bo
 		spin_unlock(ptl);
 		return false;
 	}
-	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	folio = pmd_folio(pmd);
 	VM_BUG_ON(folio_ref_count(folio) <= 0, INV_REFCOUNT, "mm %u addr %#llx: huge pmd maps "
 		  "free pfn %u", mm->id, (unsigned long long)addr, folio->pfn);
 	value = page_value(folio_page(folio, (unsigned)(addr & (HPAGE_PMD_NR - 1))));

@@ -495,7 +495,7 @@ static long move_pages_huge_pmd(struct mm_struct *mm, struct vm_area_struct *dst
 		spin_unlock(src_ptl);
 		return move_huge_zero_pmd(mm, dst_addr, src_addr, src_pmd, dst_pmd, src_pmdval);
 	}
-	src_folio = page_folio(pfn_to_page(pmd_pfn(src_pmdval)));
+	src_folio = pmd_folio(src_pmdval);
 	if (!PageAnonExclusive(&src_folio->page)) {
 		spin_unlock(src_ptl);
 		return -EBUSY;
@@ -553,9 +553,10 @@ unlock_folio:
  * left to move_pages_pte's -EEXIST, which the kernel checks first.  0 to
  * go on.  mmap_lock read held; takes the source's pmd lock.
  */
-static long move_split_huge_pmd(struct mm_struct *mm, struct vm_area_struct *src_vma,
-				uint64_t dst_addr, uint64_t src_addr)
+static long move_split_huge_pmd(struct vm_area_struct *src_vma, uint64_t dst_addr,
+				uint64_t src_addr)
 {
+	struct mm_struct *mm = src_vma->vm_mm;
 	pmd_t *src_pmd = pmd_offset(mm, src_addr), *dst_pmd = pmd_offset(mm, dst_addr);
 	spinlock_t *ptl;
 	pmd_t pmdval;
@@ -623,7 +624,7 @@ long move_pages(struct mm_struct *mm, uint64_t dst_start, uint64_t src_start, ui
 		    len - moved >= HPAGE_PMD_NR)
 			err = move_pages_huge_pmd(mm, dst_vma, dst_addr, src_addr);
 		if (!err)
-			err = move_split_huge_pmd(mm, src_vma, dst_addr, src_addr);
+			err = move_split_huge_pmd(src_vma, dst_addr, src_addr);
 		if (!err)
 			err = move_pages_pte(mm, dst_vma, src_vma, dst_addr, src_addr, mode,
 					     &user_again);

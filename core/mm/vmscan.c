@@ -275,7 +275,7 @@ static int madvise_pageout_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, uin
 		spin_unlock(ptl);
 		return 0;	/* nothing to reclaim or age */
 	}
-	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	folio = pmd_folio(pmd);
 	if (folio_likely_mapped_shared(folio)) {
 		spin_unlock(ptl);
 		return 0;
