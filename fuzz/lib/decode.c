@@ -308,8 +308,8 @@ static void decode_one(struct decoder *d, const uint8_t r[4], int ntasks, struct
 		kind = OP_SPLIT;
 	op->code = (uint8_t)kind;
 	sp = &d->sh.p[proc];
-	twin = d->pmd && ((kind == OP_MREMAP && (r[2] & MREMAP_TWIN) == MREMAP_TWIN) ||
-			  (kind == OP_UFFD_MOVE && (r[3] & UFFD_MOVE_TWIN) == UFFD_MOVE_TWIN));
+	twin = d->pmd && ((kind == OP_MREMAP && (r[2] & MREMAP_TWIN)) ||
+			  (kind == OP_UFFD_MOVE && (r[3] & UFFD_MOVE_TWIN)));
 	if (twin) {
 		/*
 		 * the window's whole pmd to the twin, or back: the first
@@ -604,7 +604,8 @@ static void decode_record(struct decoder *d, const uint8_t r[4], int ntasks, str
 	struct shadow_proc before;
 
 	decode_one(d, r, ntasks, op);
-	before = d->sh.p[op->proc < MMT_DECODE_PROCS ? op->proc : 0];
+	if (d->pmd)
+		before = d->sh.p[op->proc < MMT_DECODE_PROCS ? op->proc : 0];
 	shadow_apply(&d->sh, op, op->code == OP_SWAPON || op->code == OP_SWAPOFF ||
 				 op->code == OP_RECLAIM || op->code == OP_PAGE_IDLE ||
 				 op->code == OP_KHUGEPAGED ? -1 : op->proc,
